@@ -1,0 +1,1 @@
+"""Simulation engines: the only modules that import a physics engine or solver."""

@@ -1,0 +1,1 @@
+"""Rendering: 2D raster drawing and video files (PyAV)."""

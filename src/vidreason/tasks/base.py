@@ -1,0 +1,125 @@
+"""What a task family is, the registry of families, and how an instance is built.
+
+A family is a frozen record of plain functions:
+
+- ``sample(rng, seed, index, difficulty, fmt) -> SceneSpec`` draws one scene;
+- ``prompt(spec) -> str`` states the setup in plain words;
+- ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
+
+Simulation (``simulate``) and drawing (``render``) default to the pymunk engine and the
+2D rasteriser. To add a family, write a module under ``vidreason/tasks/`` that calls
+``register_family(TaskFamily(...))`` and import it from ``vidreason/tasks/__init__.py``
+(or, from another package, point the ``vidreason.tasks`` entry point at it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vidreason.registry import Registry
+from vidreason.seeding import instance_rng
+from vidreason.types import CAPABILITIES, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
+
+Sampler = Callable[[np.random.Generator, int, int, int, VideoFormat], SceneSpec]
+Simulator = Callable[[SceneSpec], tuple[Trajectory, tuple[Event, ...]]]
+Renderer = Callable[[SceneSpec, Trajectory], np.ndarray]
+LawChecks = Callable[["Tracks", Instance], list[Check]]
+
+DIFFICULTIES = (1, 2, 3)
+
+
+def _pymunk_simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    from vidreason.engines.pymunk_sim import simulate
+
+    sim = simulate(spec)
+    return sim.trajectory, sim.events
+
+
+def _raster_render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    from vidreason.render.raster2d import render
+
+    return render(spec, trajectory)
+
+
+@dataclass(frozen=True)
+class TaskFamily:
+    name: str
+    version: int
+    capability: str
+    law: str
+    sample: Sampler
+    prompt: Callable[[SceneSpec], str]
+    law_checks: LawChecks
+    simulate: Simulator = _pymunk_simulate
+    render: Renderer = _raster_render
+    verifier_version: int = 1
+    engine: str = "pymunk"
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-v{self.version}"
+
+    @property
+    def verifier_id(self) -> str:
+        return f"{self.id}/law"
+
+
+FAMILIES: Registry[TaskFamily] = Registry("task family", entry_point_group="vidreason.tasks")
+
+
+def register_family(family: TaskFamily) -> TaskFamily:
+    if family.capability not in CAPABILITIES:
+        raise ValueError(f"{family.id}: unknown capability {family.capability!r}")
+    return FAMILIES.add(family.id, family)
+
+
+def get_family(family_id: str) -> TaskFamily:
+    """Look a family up by ``name-vN``; a bare ``name`` means its newest version."""
+    if family_id not in FAMILIES:
+        versions = [f for f in FAMILIES.names() if f.rsplit("-v", 1)[0] == family_id]
+        if versions:
+            return FAMILIES.get(max(versions, key=lambda f: int(f.rsplit("-v", 1)[1])))
+    return FAMILIES.get(family_id)
+
+
+def _versions(family: TaskFamily) -> dict[str, str]:
+    from vidreason import __version__
+
+    out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
+    try:
+        out[family.engine] = metadata.version(family.engine)
+    except metadata.PackageNotFoundError:
+        pass
+    return out
+
+
+def build_instance(
+    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> tuple[Instance, np.ndarray]:
+    """Sample, simulate and render one instance; returns it with its frames."""
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f"difficulty must be one of {DIFFICULTIES}, got {difficulty}")
+    rng = instance_rng(seed, family.id, index)
+    spec = family.sample(rng, seed, index, difficulty, fmt)
+    trajectory, events = family.simulate(spec)
+    frames = family.render(spec, trajectory)
+    inst = Instance(
+        spec=spec,
+        trajectory=trajectory,
+        events=events,
+        prompt=family.prompt(spec),
+        capability=family.capability,
+        law=family.law,
+        verifier=family.verifier_id,
+        verifier_version=family.verifier_version,
+        versions=_versions(family),
+    )
+    return inst, frames

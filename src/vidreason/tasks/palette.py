@@ -1,0 +1,46 @@
+"""Colour keys and scene constants shared by the 2D families.
+
+Object colours are saturated and far apart in CIE Lab, so the tracker can tell them from
+each other, from the light background and from the dark floor after H.264 compression.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.types import RGB, VideoFormat, Wall
+
+COLOURS: dict[str, RGB] = {
+    "red": (214, 39, 40),
+    "blue": (31, 119, 180),
+    "green": (44, 160, 44),
+    "orange": (255, 140, 0),
+    "purple": (148, 103, 189),
+}
+BACKGROUND: RGB = (236, 236, 232)
+FLOOR: RGB = (70, 70, 74)
+RADIUS = {1: 0.055, 2: 0.042, 3: 0.032}  # ball radius as a fraction of the frame height
+
+
+def pick_colours(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
+    names = list(COLOURS)
+    chosen = rng.choice(len(names), size=k, replace=False)
+    return [(names[int(i)], COLOURS[names[int(i)]]) for i in chosen]
+
+
+def floor(fmt: VideoFormat, top: float, elasticity: float = 1.0, friction: float = 0.0) -> Wall:
+    """A floor whose top surface is at ``top`` px, wider than the frame."""
+    th = max(4.0, 0.08 * fmt.height)
+    y = top + th / 2
+    return Wall(
+        a=(-fmt.width, y),
+        b=(2.0 * fmt.width, y),
+        thickness=th,
+        colour=FLOOR,
+        elasticity=elasticity,
+        friction=friction,
+    )
+
+
+def r4(v: float) -> float:
+    return round(float(v), 4)

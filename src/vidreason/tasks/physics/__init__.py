@@ -1,0 +1,1 @@
+"""Physics families: projectiles, bounces, collisions."""

@@ -1,0 +1,157 @@
+"""Plain data that flows through vidreason: specs, trajectories, events, instances, scores.
+
+Every type here is a frozen dataclass that round-trips through JSON (``to_json`` /
+``from_json``), so an instance on disk is exactly the data a verifier sees. To add a field,
+give it a default so older task.json files still load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RGB = tuple[int, int, int]
+
+CAPABILITIES = ("physics", "causal", "temporal", "commonsense", "planning")
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    """Resolution and timing of every video in a suite."""
+
+    width: int = 256
+    height: int = 256
+    fps: int = 16
+    n_frames: int = 48
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first frame to the last one."""
+        return (self.n_frames - 1) / self.fps
+
+
+@dataclass(frozen=True)
+class Body:
+    """A rigid disc in the scene. Positions are in scene pixels, y pointing down."""
+
+    name: str
+    colour_name: str
+    colour: RGB
+    radius: float
+    mass: float
+    position: tuple[float, float]
+    velocity: tuple[float, float] = (0.0, 0.0)
+    elasticity: float = 1.0
+    friction: float = 0.0
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A static segment (floor, wall) drawn as a thick line."""
+
+    a: tuple[float, float]
+    b: tuple[float, float]
+    thickness: float
+    colour: RGB
+    elasticity: float = 1.0
+    friction: float = 0.0
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """Everything needed to simulate and draw one task instance. Pure, JSON-able data."""
+
+    family: str
+    version: int
+    seed: int
+    index: int
+    difficulty: int
+    fmt: VideoFormat
+    gravity: float
+    bodies: tuple[Body, ...]
+    walls: tuple[Wall, ...] = ()
+    background: RGB = (236, 236, 232)
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def family_id(self) -> str:
+        return f"{self.family}-v{self.version}"
+
+    def body(self, name: str) -> Body:
+        for b in self.bodies:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+    def colour_keys(self) -> dict[str, RGB]:
+        return {b.name: b.colour for b in self.bodies}
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened at a frame: a contact between two bodies or a body and a wall."""
+
+    kind: str
+    frame: int
+    time: float
+    objects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Per-frame states: ``states[name][frame] = (x, y, vx, vy)`` in scene pixels and px/s."""
+
+    states: dict[str, tuple[tuple[float, float, float, float], ...]]
+
+    def positions(self, name: str) -> list[tuple[float, float]]:
+        return [(s[0], s[1]) for s in self.states[name]]
+
+    @property
+    def n_frames(self) -> int:
+        return len(next(iter(self.states.values())))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One task instance as written to and read from disk."""
+
+    spec: SceneSpec
+    trajectory: Trajectory
+    events: tuple[Event, ...]
+    prompt: str
+    capability: str
+    law: str
+    verifier: str
+    verifier_version: int
+    versions: dict[str, str]
+
+    @property
+    def family_id(self) -> str:
+        return self.spec.family_id
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named test of a video: a value in [0, 1] and, when it falls short, why."""
+
+    name: str
+    value: float
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.value >= 0.5
+
+
+@dataclass(frozen=True)
+class Score:
+    """The verdict on one video: the weakest check decides the value."""
+
+    value: float
+    passed: bool
+    checks: dict[str, float]
+    explanation: str
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

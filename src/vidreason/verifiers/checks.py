@@ -1,0 +1,141 @@
+"""Checks every family shares: visibility, first frame, final state, continuity.
+
+Each check returns a ``Check`` whose value is 1 inside its tolerance, 0 beyond twice-ish
+its tolerance (``band``), and whose note says what went wrong and at which frame. A check
+that cannot be computed (the object was never found) is a failure with value 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.types import Check, Instance
+from vidreason.verifiers.tracking import Tracks
+
+
+def band(err: float, good: float, bad: float) -> float:
+    """1 when ``err <= good``, 0 when ``err >= bad``, linear in between."""
+    if not np.isfinite(err):
+        return 0.0
+    if err <= good:
+        return 1.0
+    if err >= bad:
+        return 0.0
+    return float((bad - err) / (bad - good))
+
+
+def scene_size(instance: Instance) -> float:
+    return float(max(instance.spec.fmt.width, instance.spec.fmt.height))
+
+
+def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:
+    """Ground-truth position of ``name`` at arbitrary times (linear interpolation)."""
+    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    t = np.arange(len(states)) / instance.spec.fmt.fps
+    return np.stack([np.interp(times, t, states[:, 0]), np.interp(times, t, states[:, 1])], axis=1)
+
+
+def frame_ranges(frames: np.ndarray) -> str:
+    """'3-7, 12' for the frame numbers given."""
+    frames = sorted(int(f) for f in frames)
+    if not frames:
+        return ""
+    parts, start, prev = [], frames[0], frames[0]
+    for f in [*frames[1:], None]:
+        if f is not None and f == prev + 1:
+            prev = f
+            continue
+        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if f is not None:
+            start = prev = f
+    return ", ".join(parts)
+
+
+def visibility(tracks: Tracks, instance: Instance) -> Check:
+    worst, note = 1.0, ""
+    for b in instance.spec.bodies:
+        missing = np.flatnonzero(~tracks.found(b.name))
+        value = band(len(missing) / tracks.n, 0.1, 0.5)
+        if value < worst or (missing.size and not note):
+            if len(missing) == tracks.n:
+                note = f"the {b.colour_name} ball is not visible in any frame"
+            else:
+                note = f"the {b.colour_name} ball is not visible in frames {frame_ranges(missing)}"
+            worst = min(worst, value)
+    return Check("visible", worst, note if worst < 1 else "")
+
+
+def _position_check(
+    name: str, tracks: Tracks, instance: Instance, frame: int, good: float, bad: float, what: str
+) -> Check:
+    size = scene_size(instance)
+    t = tracks.times[frame : frame + 1]
+    worst, note = 1.0, ""
+    for b in instance.spec.bodies:
+        p = tracks.pos[b.name][frame]
+        if np.isnan(p[0]):
+            return Check(name, 0.0, f"the {b.colour_name} ball is not visible in the {what} frame")
+        err = float(np.linalg.norm(p - gt_positions(instance, b.name, t)[0]))
+        value = band(err / size, good, bad)
+        if value < worst:
+            worst = value
+            gx, gy = gt_positions(instance, b.name, t)[0]
+            note = (
+                f"in the {what} frame the {b.colour_name} ball is at ({p[0]:.0f}, {p[1]:.0f}),"
+                f" {err:.0f} px from where it should be ({gx:.0f}, {gy:.0f})"
+            )
+    return Check(name, worst, note)
+
+
+def first_frame(tracks: Tracks, instance: Instance, image: np.ndarray | None) -> Check:
+    """The video starts from the conditioning image: objects in place, same scene."""
+    pos = _position_check("first_frame", tracks, instance, 0, 0.03, 0.08, "first")
+    if image is None or pos.value == 0.0:
+        return pos
+    a = tracks.frames[0].astype(np.float32).mean(axis=2)
+    b = image.astype(np.float32).mean(axis=2)
+    if a.shape != b.shape:
+        return pos
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    ncc = float((a * b).sum() / denom) if denom > 0 else 0.0
+    scene = band(1.0 - ncc, 0.15, 0.5)
+    if scene < pos.value:
+        return Check(
+            "first_frame",
+            scene,
+            f"the first frame does not match the conditioning image (correlation {ncc:.2f})",
+        )
+    return pos
+
+
+def final_state(tracks: Tracks, instance: Instance) -> Check:
+    return _position_check("final_state", tracks, instance, tracks.n - 1, 0.06, 0.15, "last")
+
+
+def continuity(tracks: Tracks, instance: Instance) -> Check:
+    """No object moves further between two frames than the ground truth ever does."""
+    size = scene_size(instance)
+    fps = instance.spec.fmt.fps
+    dt = tracks.times[1] - tracks.times[0] if tracks.n > 1 else 1.0 / fps
+    worst, note = 1.0, ""
+    for b in instance.spec.bodies:
+        gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
+        vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
+        found = np.flatnonzero(tracks.found(b.name))
+        if len(found) < 2:
+            continue  # visibility already fails
+        p = tracks.pos[b.name][found]
+        steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
+        gaps = np.diff(found)
+        allowed = (1.5 * vmax * dt + 0.02 * size) * gaps
+        ratio = steps / allowed
+        k = int(np.argmax(ratio))
+        value = band(float(ratio[k]), 1.0, 2.0)
+        if value < worst:
+            worst = value
+            note = (
+                f"the {b.colour_name} ball jumps {steps[k]:.0f} px between frames {found[k]}"
+                f" and {found[k + 1]} (at most {allowed[k]:.0f} px is possible)"
+            )
+    return Check("continuity", worst, note)

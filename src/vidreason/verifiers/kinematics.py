@@ -1,0 +1,208 @@
+"""Law fits for bodies in free flight: gravity, parabolas, bounces.
+
+``projectile_checks`` fits ``y(t)`` with a parabola (its curvature is gravity) and ``x(t)``
+with a line; ``bounce_checks`` splits a track into ballistic arcs at floor contacts and
+measures the contact time, the restitution (from the ratio of apex heights) and whether
+the ball sinks into the floor. Ground truth goes through the same functions as the
+video, so both are measured the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vidreason.types import Body, Check, Instance
+from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.tracking import Tracks
+
+MIN_FIT_POINTS = 6
+
+
+@dataclass(frozen=True)
+class ParabolaFit:
+    g: float  # curvature of y(t) times 2, px/s^2 (positive: falling, y points down)
+    rms: float  # residual of y(t) quadratic and x(t) linear fits, px
+    coef_y: np.ndarray  # highest power first
+    worst_frame: int
+
+
+def fit_parabola(t: np.ndarray, x: np.ndarray, y: np.ndarray, frames: np.ndarray) -> ParabolaFit:
+    cy = np.polyfit(t, y, 2)
+    cx = np.polyfit(t, x, 1)
+    res = np.hypot(y - np.polyval(cy, t), x - np.polyval(cx, t))
+    return ParabolaFit(
+        g=float(2 * cy[0]),
+        rms=float(np.sqrt(np.mean(res**2))),
+        coef_y=cy,
+        worst_frame=int(frames[int(np.argmax(res))]),
+    )
+
+
+def first_wrong_acceleration(
+    t: np.ndarray, y: np.ndarray, frames: np.ndarray, g: float, window: int = 11
+) -> tuple[int, float] | None:
+    """The first frame from which the local vertical acceleration is off by > 35%."""
+    for s in range(0, len(t) - window + 1):
+        a = 2 * np.polyfit(t[s : s + window], y[s : s + window], 2)[0]
+        if abs(a - g) > 0.35 * abs(g):
+            return int(frames[s]), float(a)
+    return None
+
+
+def gravity_check(
+    body: Body, t: np.ndarray, y: np.ndarray, frames: np.ndarray, g: float, fit: ParabolaFit
+) -> Check:
+    rel = abs(fit.g - g) / abs(g)
+    value = band(rel, 0.10, 0.30)
+    if value == 1.0:
+        return Check("gravity", 1.0)
+    who = f"the {body.colour_name} ball"
+    if fit.g < -0.1 * g:
+        what = f"{who} accelerates upward (fitted gravity {fit.g:.0f} px/s², expected {g:.0f})"
+    elif abs(fit.g) < 0.1 * g:
+        what = f"{who} does not fall (fitted gravity {fit.g:.0f} px/s², expected {g:.0f})"
+    else:
+        kind = "stronger" if fit.g > g else "weaker"
+        what = f"{who} falls with gravity {fit.g:.0f} px/s², {rel:.0%} {kind} than the expected {g:.0f}"
+    wrong = first_wrong_acceleration(t, y, frames, g)
+    if wrong is not None:
+        frame, a = wrong
+        direction = "upward" if a < 0 else "downward"
+        what += f"; from frame {frame} it moves with {direction} acceleration {abs(a):.0f} px/s²"
+    return Check("gravity", value, what)
+
+
+def _series(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    found = np.flatnonzero(tracks.found(name))
+    p = tracks.pos[name][found]
+    return tracks.times[found], p[:, 0], p[:, 1], found
+
+
+def _unfit(names: tuple[str, ...], why: str) -> list[Check]:
+    return [Check(n, 0.0, why) for n in names]
+
+
+def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    body = spec.bodies[0]
+    t, x, y, frames = _series(tracks, body.name)
+    if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
+        why = f"cannot fit a path: the {body.colour_name} ball is found in {len(t)} of {tracks.n} frames"
+        return _unfit(("gravity", "parabola"), why)
+    fit = fit_parabola(t, x, y, frames)
+    size = scene_size(instance)
+    parabola = band(fit.rms / size, 0.006, 0.02)
+    note = ""
+    if parabola < 1.0:
+        note = (
+            f"the {body.colour_name} ball's path is not a parabola: it strays {fit.rms:.1f} px"
+            f" (rms) from the best fit, most at frame {fit.worst_frame}"
+        )
+    return [gravity_check(body, t, y, frames, spec.gravity, fit), Check("parabola", parabola, note)]
+
+
+@dataclass(frozen=True)
+class Bounces:
+    contact_time: float  # first floor contact, s (nan if none)
+    e: float  # restitution from apex heights, nan if not measurable
+    first_arc: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # t, x, y, frames
+    why: str = ""
+
+
+def analyse_bounces(
+    t: np.ndarray, x: np.ndarray, y: np.ndarray, frames: np.ndarray, y_contact: float, drop: float
+) -> Bounces:
+    """Split a falling-and-bouncing track into arcs at its lowest points near the floor."""
+    empty = (t[:0], x[:0], y[:0], frames[:0])
+    if len(t) < MIN_FIT_POINTS or float(np.ptp(y)) < 0.2 * drop:
+        return Bounces(np.nan, np.nan, empty, "the ball does not fall")
+    near = y > y_contact - 0.35 * drop
+    lows = [i for i in range(1, len(y) - 1) if near[i] and y[i] >= y[i - 1] and y[i] >= y[i + 1]]
+    if not lows:
+        return Bounces(np.nan, np.nan, empty, "the ball never reaches the floor")
+    k = lows[0]
+    arc0 = slice(0, k)
+    if k < MIN_FIT_POINTS - 2:
+        return Bounces(
+            np.nan, np.nan, empty, f"too few frames before the first bounce (frame {frames[k]})"
+        )
+    c0 = np.polyfit(t[arc0], y[arc0], 2)
+    roots = np.roots(c0 - np.array([0.0, 0.0, y_contact]))
+    real = sorted(
+        r.real for r in roots if abs(r.imag) < 1e-9 and t[0] - 0.5 <= r.real <= t[k] + 0.5
+    )
+    contact = real[-1] if real else float(t[k])
+    first_arc = (t[arc0], x[arc0], y[arc0], frames[arc0])
+    end = lows[1] if len(lows) > 1 else len(t)
+    arc1 = slice(k + 1, end)
+    if end - (k + 1) < MIN_FIT_POINTS - 2:
+        return Bounces(contact, np.nan, first_arc, "too few frames after the first bounce")
+    c1 = np.polyfit(t[arc1], y[arc1], 2)
+    if c1[0] <= 0:
+        return Bounces(contact, np.nan, first_arc, "the ball does not fall back after the bounce")
+    apex0 = min(float(np.polyval(c0, -c0[1] / (2 * c0[0]))) if c0[0] > 0 else y[0], y[0])
+    apex1 = float(np.polyval(c1, -c1[1] / (2 * c1[0])))
+    h0, h1 = y_contact - apex0, y_contact - apex1
+    if h0 <= 0:
+        return Bounces(contact, np.nan, first_arc, "the ball starts below its bounce point")
+    e = float(np.sqrt(max(h1, 0.0) / h0))
+    return Bounces(contact, e, first_arc)
+
+
+def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    body = spec.bodies[0]
+    fps = spec.fmt.fps
+    y_contact = spec.params["floor_y"] - body.radius
+    drop = y_contact - body.position[1]
+    names = ("gravity", "contact_time", "restitution", "floor")
+    t, x, y, frames = _series(tracks, body.name)
+    if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
+        why = f"cannot fit bounces: the {body.colour_name} ball is found in {len(t)} of {tracks.n} frames"
+        return _unfit(names, why)
+
+    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
+    gt_t = np.arange(len(gt)) / fps
+    truth = analyse_bounces(gt_t, gt[:, 0], gt[:, 1], np.arange(len(gt)), y_contact, drop)
+    seen = analyse_bounces(t, x, y, frames, y_contact, drop)
+    floor_hits = [e for e in instance.events if e.objects == tuple(sorted((body.name, "wall")))]
+    gt_contact = floor_hits[0].time if floor_hits else truth.contact_time
+    who = f"the {body.colour_name} ball"
+
+    checks = []
+    ta, xa, ya, fa = seen.first_arc
+    if len(ta) >= MIN_FIT_POINTS - 2:
+        checks.append(gravity_check(body, ta, ya, fa, spec.gravity, fit_parabola(ta, xa, ya, fa)))
+    else:
+        checks.append(Check("gravity", 0.0, f"cannot fit the fall: {seen.why or 'too few frames'}"))
+
+    if np.isnan(seen.contact_time):
+        checks.append(Check("contact_time", 0.0, f"{who} never bounces on the floor: {seen.why}"))
+    else:
+        off = abs(seen.contact_time - gt_contact) * fps
+        note = ""
+        if off > 1.0:
+            note = (
+                f"{who} reaches the floor at frame {seen.contact_time * fps:.1f},"
+                f" not at frame {gt_contact * fps:.1f}"
+            )
+        checks.append(Check("contact_time", band(off, 1.0, 3.0), note))
+
+    if np.isnan(seen.e):
+        checks.append(Check("restitution", 0.0, f"cannot measure the bounce: {seen.why}"))
+    else:
+        err = abs(seen.e - truth.e)
+        note = ""
+        if err > 0.07:
+            note = f"{who} bounces back with restitution {seen.e:.2f}, expected {truth.e:.2f}"
+        checks.append(Check("restitution", band(err, 0.07, 0.2), note))
+
+    sink = float(y.max() - y_contact)
+    size = scene_size(instance)
+    note = ""
+    if sink > 0.02 * size:
+        note = f"{who} sinks {sink:.0f} px into the floor at frame {frames[int(np.argmax(y))]}"
+    checks.append(Check("floor", band(sink / size, 0.02, 0.05), note))
+    return checks

@@ -1,0 +1,72 @@
+"""Score a video against a task instance: track, run every check, combine.
+
+The value of a score is its weakest check (a video is as right as its worst mistake);
+it passes when that value is at least 0.5. The explanation lists every check that fell
+short, worst first, in words. A video that cannot be read scores 0 with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vidreason.instance_io import InstanceError, load_instance, read_png
+from vidreason.render.video_io import VideoError, read_video
+from vidreason.types import Check, Instance, Score
+from vidreason.verifiers import checks as generic
+from vidreason.verifiers.tracking import Tracks, track_frames
+
+
+def combine(checks: list[Check]) -> Score:
+    value = min((c.value for c in checks), default=0.0)
+    short = sorted((c for c in checks if c.value < 1.0), key=lambda c: c.value)
+    if short:
+        explanation = "; ".join(
+            f"{c.name} {c.value:.2f}: {c.note or 'below tolerance'}" for c in short
+        )
+    else:
+        explanation = "every check passed"
+    return Score(
+        value=round(float(value), 6),
+        passed=bool(value >= 0.5),
+        checks={c.name: round(float(c.value), 6) for c in checks},
+        explanation=explanation,
+    )
+
+
+def failure(reason: str) -> Score:
+    return Score(value=0.0, passed=False, checks={}, explanation=reason, error=reason)
+
+
+def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | None) -> list[Check]:
+    from vidreason.tasks import get_family
+
+    family = get_family(instance.family_id)
+    return [
+        generic.visibility(tracks, instance),
+        generic.first_frame(tracks, instance, first_image),
+        generic.final_state(tracks, instance),
+        generic.continuity(tracks, instance),
+        *family.law_checks(tracks, instance),
+    ]
+
+
+def score_frames(
+    frames: np.ndarray, instance: Instance, first_image: np.ndarray | None = None
+) -> tuple[Score, Tracks]:
+    tracks = track_frames(frames, instance)
+    return combine(run_checks(tracks, instance, first_image)), tracks
+
+
+def score_video(video: Path, instance_dir: Path) -> Score:
+    """Score one video file against one instance folder. Never raises for bad input."""
+    try:
+        instance = load_instance(instance_dir)
+        first = instance_dir / "first_frame.png"
+        image = read_png(first) if first.is_file() else None
+        frames = read_video(video).frames
+    except (VideoError, InstanceError) as exc:
+        return failure(str(exc))
+    score, _ = score_frames(frames, instance, image)
+    return score
