@@ -14,6 +14,7 @@ Simulation (``simulate``) and drawing (``render``) default to the pymunk engine 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -94,10 +95,8 @@ def _versions(family: TaskFamily) -> dict[str, str]:
     from vidreason import __version__
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
-    try:
+    with contextlib.suppress(metadata.PackageNotFoundError):
         out[family.engine] = metadata.version(family.engine)
-    except metadata.PackageNotFoundError:
-        pass
     return out
 
 
