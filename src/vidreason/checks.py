@@ -1,0 +1,110 @@
+"""Conformance: every family must be deterministic, passed by the oracle, failed by every
+trivial baseline.
+
+For each family, ``n`` instances are generated twice from the same seed and compared
+byte for byte; then the oracle and the baselines are run on them and scored. A family
+conforms when generation is deterministic, the oracle's mean is at least ``ORACLE_MIN``
+and every baseline's mean is at most ``BASELINE_MAX``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidreason import store
+from vidreason.instance_io import FILES
+from vidreason.models import get_model
+from vidreason.models.baselines import BASELINES
+from vidreason.runner.local import run_units
+from vidreason.runner.plan import plan_model
+from vidreason.suites import InstanceJob, write_one
+from vidreason.tasks import get_family
+from vidreason.types import VideoFormat
+
+ORACLE_MIN = 0.95
+BASELINE_MAX = 0.10
+BASELINE_NAMES = tuple(m.name for m in BASELINES)
+
+
+@dataclass(frozen=True)
+class Conformance:
+    family: str
+    n: int
+    deterministic: bool
+    oracle: float
+    baselines: dict[str, float]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    out = []
+    for inst in sorted(p.name for p in a.iterdir()):
+        for f in FILES:
+            pa, pb = a / inst / f, b / inst / f
+            if not pb.is_file() or pa.read_bytes() != pb.read_bytes():
+                out.append(f"{inst}/{f}")
+    return out
+
+
+def check(
+    families: list[str],
+    n: int = 3,
+    seed: int = 0,
+    workers: int | None = None,
+    work_dir: Path | None = None,
+    fmt: VideoFormat | None = None,
+) -> list[Conformance]:
+    """Run the conformance check over ``families`` (ids or names)."""
+    from vidreason.runner.local import parallel_map
+
+    fmt = fmt or VideoFormat()
+    ids = [get_family(f).id for f in families]
+    with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
+        root = Path(work_dir) if work_dir else Path(tmp)
+        jobs = [
+            InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}")
+            for take in ("a", "b")
+            for fid in ids
+            for i in range(n)
+        ]
+        parallel_map(write_one, jobs, workers=workers)
+        dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
+        run_dir = root / "run"
+        units = []
+        for name in ("oracle", *BASELINE_NAMES):
+            model = get_model(name)
+            units += plan_model(model.name, model.version, dirs, run_dir)
+        run_units(units, run_dir, workers=workers)
+        means: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for row in store.rows(run_dir):
+            means[(row.family, row.model)].append(row.value)
+        results = []
+        for fid in ids:
+            diffs = _differences(root / "a" / fid, root / "b" / fid)
+            avg = {m: sum(v) / len(v) for (f, m), v in means.items() if f == fid}
+            problems = []
+            if diffs:
+                problems.append(f"not deterministic: {', '.join(diffs[:3])} differ")
+            if avg.get("oracle", 0.0) < ORACLE_MIN:
+                problems.append(f"oracle mean {avg.get('oracle', 0.0):.3f} < {ORACLE_MIN}")
+            for b in BASELINE_NAMES:
+                if avg.get(b, 1.0) > BASELINE_MAX:
+                    problems.append(f"{b} mean {avg.get(b, 1.0):.3f} > {BASELINE_MAX}")
+            results.append(
+                Conformance(
+                    family=fid,
+                    n=n,
+                    deterministic=not diffs,
+                    oracle=avg.get("oracle", 0.0),
+                    baselines={b: avg.get(b, 1.0) for b in BASELINE_NAMES},
+                    problems=tuple(problems),
+                )
+            )
+    return results

@@ -1,0 +1,249 @@
+"""The `vidreason` command line: thin wrappers over ``vidreason.api``.
+
+Verbs: tasks, models, generate, run, score, leaderboard, report, check, demo. A user
+mistake (bad path, unknown name, unreadable file) prints one line naming it and exits 2;
+a failed conformance check exits 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vidreason import api
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def friendly(fn: F) -> F:
+    """Turn user mistakes into one line on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        from vidreason.errors import UserError
+        from vidreason.instance_io import InstanceError
+        from vidreason.registry import UnknownName
+        from vidreason.render.video_io import VideoError
+
+        try:
+            return fn(*args, **kwargs)
+        except (UserError, UnknownName, InstanceError, VideoError, FileNotFoundError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+Workers = Annotated[int | None, typer.Option(help="Processes to use (default: all cores).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+def _summary(summary: api.RunSummary) -> None:
+    out.print(
+        f"{summary.total} videos: {summary.scored} scored, {summary.skipped} already in the store"
+    )
+    for e in summary.errors:
+        err.print(f"[yellow]failed:[/yellow] {e}", highlight=False)
+
+
+@app.command()
+@friendly
+def tasks() -> None:
+    """List the registered task families."""
+    from vidreason.tasks import FAMILIES, get_family
+
+    table = Table("family", "capability", "engine", "law tested")
+    for fid in FAMILIES.names():
+        f = get_family(fid)
+        table.add_row(f.id, f.capability, f.engine, f.law)
+    out.print(table)
+
+
+@app.command()
+@friendly
+def models() -> None:
+    """List the built-in models."""
+    from vidreason.models import MODELS, get_model
+
+    table = Table("model", "version", "what it is")
+    for name in MODELS.names():
+        m = get_model(name)
+        table.add_row(name, m.version, getattr(m, "description", ""))
+    out.print(table)
+
+
+@app.command()
+@friendly
+def generate(
+    suite: Annotated[str, typer.Option(help="Suite name: smoke, core, physics.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the suite to.")],
+    n: Annotated[
+        int | None, typer.Option(help="Instances per family (default: the suite's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes.")] = 0,
+    family: Annotated[list[str] | None, typer.Option(help="Only these families.")] = None,
+    width: int = 256,
+    height: int = 256,
+    fps: int = 16,
+    frames: int = 48,
+    workers: Workers = None,
+    quiet: Quiet = False,
+) -> None:
+    """Generate a suite of task instances."""
+    from vidreason.types import VideoFormat
+
+    if width % 2 or height % 2 or min(width, height) < 32 or fps < 1 or frames < 16:
+        raise typer.BadParameter("need even width/height >= 32, fps >= 1 and frames >= 16")
+    fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
+    dirs = api.generate(
+        suite,
+        out_dir,
+        n=n,
+        seed=seed,
+        fmt=fmt,
+        families=family,
+        workers=workers,
+        progress=not quiet,
+    )
+    out.print(f"wrote {len(dirs)} instances to {out_dir}")
+
+
+@app.command()
+@friendly
+def run(
+    model: Annotated[list[str], typer.Option(help="Built-in model(s): see `vidreason models`.")],
+    suite: Annotated[str, typer.Option(help="Suite name or a generated suite folder.")],
+    run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store, videos).")],
+    seed: int = 0,
+    n: Annotated[int | None, typer.Option(help="Instances per family.")] = None,
+    workers: Workers = None,
+    quiet: Quiet = False,
+) -> None:
+    """Generate videos with built-in models, then score them."""
+    for m in model:
+        _summary(
+            api.run_model(m, suite, run_dir, seed=seed, n=n, workers=workers, progress=not quiet)
+        )
+
+
+@app.command()
+@friendly
+def score(
+    suite_dir: Annotated[Path, typer.Option(help="A generated suite folder.")],
+    videos: Annotated[Path, typer.Option(help="Folder of <family>-v<N>/<index:05d>.mp4 videos.")],
+    model_name: Annotated[str, typer.Option(help="Name to store the scores under.")],
+    run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store).")],
+    workers: Workers = None,
+    quiet: Quiet = False,
+) -> None:
+    """Score a folder of videos written by any model."""
+    _summary(
+        api.score_folder(
+            suite_dir, videos, model_name, run_dir, workers=workers, progress=not quiet
+        )
+    )
+
+
+def print_leaderboard(entries: list) -> None:
+    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass rate")
+    for e in entries:
+        table.add_row(
+            e.model,
+            e.family,
+            e.capability,
+            str(e.n),
+            f"{e.mean:.3f}",
+            f"[{e.ci_low:.3f}, {e.ci_high:.3f}]",
+            f"{e.pass_rate:.0%}",
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly
+def leaderboard(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Per model x family and model x capability: n, mean, 95% bootstrap CI, pass rate."""
+    if as_json:
+        sys.stdout.write(api.leaderboard_json(run_dir) + "\n")
+    else:
+        print_leaderboard(api.leaderboard(run_dir))
+
+
+@app.command()
+@friendly
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+) -> None:
+    """Write a self-contained HTML report."""
+    out.print(f"report: {api.report(run_dir, out_file)}")
+
+
+@app.command()
+@friendly
+def check(
+    families: Annotated[list[str] | None, typer.Argument(help="Families (default: all).")] = None,
+    n: Annotated[int, typer.Option(help="Instances per family.")] = 3,
+    seed: int = 0,
+    workers: Workers = None,
+) -> None:
+    """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
+    from vidreason.checks import BASELINE_MAX, ORACLE_MIN
+    from vidreason.checks import check as run_check
+    from vidreason.tasks import FAMILIES
+
+    results = run_check(families or FAMILIES.names(), n=n, seed=seed, workers=workers)
+    table = Table(
+        "family",
+        "deterministic",
+        f"oracle (>= {ORACLE_MIN})",
+        f"worst baseline (<= {BASELINE_MAX})",
+        "verdict",
+    )
+    for r in results:
+        worst = max(r.baselines, key=lambda b: r.baselines[b])
+        table.add_row(
+            r.family,
+            "yes" if r.deterministic else "[red]no[/red]",
+            f"{r.oracle:.3f}",
+            f"{worst} {r.baselines[worst]:.3f}",
+            "[green]ok[/green]" if r.ok else "[red]" + "; ".join(r.problems) + "[/red]",
+        )
+    out.print(table)
+    if not all(r.ok for r in results):
+        err.print(f"{sum(not r.ok for r in results)} of {len(results)} families fall short")
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def demo(
+    run_dir: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("demo"),
+    workers: Workers = None,
+    quiet: Quiet = False,
+) -> None:
+    """The whole flow on the smoke suite: oracle and every baseline, leaderboard, report."""
+    from vidreason.checks import BASELINE_NAMES
+
+    for m in ("oracle", *BASELINE_NAMES):
+        out.print(f"[bold]{m}[/bold]")
+        _summary(api.run_model(m, "smoke", run_dir, workers=workers, progress=not quiet))
+    print_leaderboard(api.leaderboard(run_dir))
+    out.print(f"report: {api.report(run_dir)}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

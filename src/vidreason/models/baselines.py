@@ -1,0 +1,62 @@
+"""Trivial baselines that every verifier must fail (score <= 0.10).
+
+- ``static``: the conditioning image repeated;
+- ``blank``: an empty canvas in the scene's background colour;
+- ``jump-cut``: the first frame, then a cut to the ground-truth final frame;
+- ``reversed``: the ground-truth video played backwards;
+- ``shuffled``: the ground-truth frames in a random (seeded) order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.instance_io import read_png
+from vidreason.models.base import MODELS, FrameModel, GenerationRequest
+from vidreason.render.video_io import read_video
+from vidreason.seeding import named_rng
+
+
+def _first(r: GenerationRequest) -> np.ndarray:
+    return read_png(r.first_frame)
+
+
+def _truth(r: GenerationRequest) -> np.ndarray:
+    return read_video(r.instance_dir / "ground_truth.mp4").frames
+
+
+def static(r: GenerationRequest) -> np.ndarray:
+    return np.repeat(_first(r)[None], r.fmt.n_frames, axis=0)
+
+
+def blank(r: GenerationRequest) -> np.ndarray:
+    first = _first(r)
+    colour = np.median(first.reshape(-1, 3), axis=0).astype(np.uint8)
+    return np.broadcast_to(colour, (r.fmt.n_frames, *first.shape)).copy()
+
+
+def jump_cut(r: GenerationRequest) -> np.ndarray:
+    first, last = _first(r), read_png(r.instance_dir / "final_frame.png")
+    half = r.fmt.n_frames // 2
+    return np.stack([first] * half + [last] * (r.fmt.n_frames - half))
+
+
+def reverse(r: GenerationRequest) -> np.ndarray:
+    return _truth(r)[::-1].copy()
+
+
+def shuffle(r: GenerationRequest) -> np.ndarray:
+    frames = _truth(r)
+    order = named_rng(r.seed, "shuffled", r.family, str(r.index)).permutation(len(frames))
+    return frames[order]
+
+
+BASELINES = (
+    FrameModel("static", "1", static, "the first frame repeated"),
+    FrameModel("blank", "1", blank, "an empty canvas"),
+    FrameModel("jump-cut", "1", jump_cut, "the first frame, then a cut to the final frame"),
+    FrameModel("reversed", "1", reverse, "the ground truth played backwards"),
+    FrameModel("shuffled", "1", shuffle, "the ground-truth frames in random order"),
+)
+for _m in BASELINES:
+    MODELS.add(_m.name, _m)

@@ -1,0 +1,1 @@
+"""Reports: leaderboards with bootstrap confidence intervals, and the HTML report."""

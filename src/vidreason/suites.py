@@ -1,0 +1,114 @@
+"""Suites: named sets of task instances, and writing them to disk.
+
+A suite is a list of families and a number of instances per family; instance ``i`` of a
+family has difficulty ``1 + i % 3``. ``generate_suite`` writes every instance under
+``<out>/<family>-v<N>/<index:05d>/`` and a ``suite.json`` that records how. To add a
+suite, add an entry to ``SUITES``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidreason.instance_io import write_instance
+from vidreason.registry import Registry
+from vidreason.tasks import FAMILIES, get_family
+from vidreason.tasks.base import DIFFICULTIES, build_instance
+from vidreason.types import VideoFormat
+
+SUITE_FILE = "suite.json"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    n_per_family: int
+    families: tuple[str, ...] | None = None  # None: every registered family
+    description: str = ""
+
+    def family_ids(self) -> list[str]:
+        return list(self.families) if self.families is not None else FAMILIES.names()
+
+
+SUITES: Registry[Suite] = Registry("suite")
+SUITES.add("smoke", Suite("smoke", 2, description="2 instances per family: the demo and CI"))
+SUITES.add("core", Suite("core", 20, description="20 instances per family"))
+SUITES.add(
+    "physics",
+    Suite("physics", 20, ("projectile-v1", "bounce-v1", "collision-v1"), "the physics families"),
+)
+
+
+@dataclass(frozen=True)
+class InstanceJob:
+    family: str
+    seed: int
+    index: int
+    fmt: VideoFormat
+    out_dir: Path
+
+
+def difficulty_of(index: int) -> int:
+    return DIFFICULTIES[index % len(DIFFICULTIES)]
+
+
+def write_one(job: InstanceJob) -> Path:
+    family = get_family(job.family)
+    inst, frames = build_instance(family, job.seed, job.index, difficulty_of(job.index), job.fmt)
+    return write_instance(inst, frames, job.out_dir)
+
+
+def plan_suite(
+    suite: Suite,
+    out: Path,
+    n: int | None = None,
+    seed: int = 0,
+    fmt: VideoFormat | None = None,
+    families: list[str] | None = None,
+) -> list[InstanceJob]:
+    fmt = fmt or VideoFormat()
+    count = suite.n_per_family if n is None else n
+    ids = [get_family(f).id for f in (families or suite.family_ids())]
+    return [
+        InstanceJob(fid, seed, i, fmt, Path(out) / fid / f"{i:05d}")
+        for fid in ids
+        for i in range(count)
+    ]
+
+
+def generate_suite(
+    name: str,
+    out: Path,
+    n: int | None = None,
+    seed: int = 0,
+    fmt: VideoFormat | None = None,
+    families: list[str] | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> list[Path]:
+    """Write a suite's instances (in parallel) and its ``suite.json``; returns the folders."""
+    from vidreason.runner.local import parallel_map
+
+    suite = SUITES.get(name)
+    jobs = plan_suite(suite, out, n=n, seed=seed, fmt=fmt, families=families)
+    dirs = parallel_map(
+        write_one, jobs, workers=workers, label=f"generate {name}", progress=progress
+    )
+    fmt = jobs[0].fmt if jobs else (fmt or VideoFormat())
+    meta = {
+        "suite": name,
+        "seed": seed,
+        "n_per_family": n if n is not None else suite.n_per_family,
+        "families": sorted({j.family for j in jobs}),
+        "format": {
+            "width": fmt.width,
+            "height": fmt.height,
+            "fps": fmt.fps,
+            "n_frames": fmt.n_frames,
+        },
+    }
+    Path(out).mkdir(parents=True, exist_ok=True)
+    (Path(out) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    return dirs
