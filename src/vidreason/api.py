@@ -125,4 +125,14 @@ def report(run_dir: Path, out: Path | None = None) -> Path:
     if not store.store_path(Path(run_dir)).is_file():
         raise UserError(f"{store.store_path(Path(run_dir))}: no results store here")
     return write_report(Path(run_dir), out)
-__all__ = ["RunSummary", "generate", "leaderboard", "report", "resolve_suite", "run_model", "score_folder"]
+
+
+__all__ = [
+    "RunSummary",
+    "generate",
+    "leaderboard",
+    "report",
+    "resolve_suite",
+    "run_model",
+    "score_folder",
+]

@@ -49,6 +49,7 @@ TEMPLATE = "report.html.j2"
 STRIP_FRAMES = 4
 MAX_TILE = 256  # px: strip tiles are downscaled to at most this width
 GAP = 4  # px between the tiles of a strip
+SHIFT = 4  # OpenCV fixed-point bits: sub-pixel, anti-aliased lines
 GT_GREY = (110, 110, 110)
 OUTLINE = (30, 30, 30)
 MODEL_COLOURS = (
@@ -337,9 +338,6 @@ def truth_at(instance: Instance, name: str, t: float) -> tuple[float, float]:
     return float(np.interp(t, times, path[:, 0])), float(np.interp(t, times, path[:, 1]))
 
 
-SHIFT = 4  # OpenCV fixed-point bits: sub-pixel, anti-aliased lines
-
-
 def _fixed(points: np.ndarray) -> np.ndarray:
     return np.round(points * (1 << SHIFT)).astype(np.int32).reshape(-1, 1, 2)
 
@@ -438,7 +436,7 @@ def figure_data_uri(fig: Figure) -> str:
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -464,9 +462,12 @@ def capability_chart(entries: list[Entry], models: Sequence[str], colours: dict[
             means.append(e.mean)
             err[0].append(max(e.mean - e.ci_low, 0.0))
             err[1].append(max(e.ci_high - e.mean, 0.0))
-        ax.bar(xs, means, width * 0.92, yerr=err, capsize=3, color=colours[model], label=model)
+        bars = ax.bar(
+            xs, means, width * 0.92, yerr=err, capsize=3, color=colours[model], label=model
+        )
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
     ax.set_xticks(range(len(caps)), caps)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.12)
     ax.set_ylabel("mean score")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
@@ -479,29 +480,40 @@ def tracks_plot(instance: Instance, tracks: dict[str, Tracks], colours: dict[str
         return ""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.0, 2.3), dpi=100)
+    fig = Figure(figsize=(7.5, 2.4), dpi=100, layout="constrained")
     axes = fig.subplots(1, 2)
     t_gt = truth_times(instance)
+    size = (instance.spec.fmt.width, instance.spec.fmt.height)
     for k, ax in enumerate(axes):
+        values = []
         for body in instance.spec.bodies:
             gt = truth_path(instance, body.name)[:, k]
-            ax.plot(t_gt, gt, color="0.45", ls="--", lw=2, label="ground truth")
+            ax.plot(t_gt, gt, color="0.3", ls="--", lw=1.6, label="ground truth", zorder=3)
+            values.append(gt)
             for model, tr in tracks.items():
                 ax.plot(
                     tr.times, tr.pos[body.name][:, k], color=colours[model], lw=1.2, label=model
                 )
+                values.append(tr.pos[body.name][:, k])
+        ax.set_ylim(*axis_limits(np.concatenate(values), size[k]))
         ax.set_xlabel("t (s)")
         ax.set_ylabel(("x", "y")[k] + " (px)")
         ax.grid(alpha=0.3)
     axes[1].invert_yaxis()  # scene y points down: up is up on the plot
     handles, labels = axes[0].get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
-    fig.legend(
-        unique.values(),
-        unique.keys(),
-        fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 0.95),
-        frameon=False,
-    )
+    fig.legend(unique.values(), unique.keys(), fontsize=8, loc="outside right upper", frameon=False)
     return figure_data_uri(fig)
+
+
+def axis_limits(
+    values: np.ndarray, extent: float, min_fraction: float = 0.25
+) -> tuple[float, float]:
+    """Data range padded by 5%, at least ``min_fraction`` of the frame: sub-pixel jitter stays flat."""
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return 0.0, float(extent)
+    lo, hi = float(finite.min()), float(finite.max())
+    span = max(1.1 * (hi - lo), min_fraction * extent)
+    mid = (lo + hi) / 2
+    return mid - span / 2, mid + span / 2

@@ -57,6 +57,7 @@ def _unit(
     model: str, version: str, instance_dir: Path, video: Path, generate: bool, key: str
 ) -> WorkUnit:
     inst = load_instance(instance_dir)
+    instance_dir, video = Path(instance_dir).resolve(), Path(video).resolve()
     return WorkUnit(
         key=key,
         model=model,

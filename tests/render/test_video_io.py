@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from vidreason.render.video_io import VideoError, read_video, write_mp4
+
+
+def _frames(n=12, h=64, w=96):
+    rng = np.random.default_rng(0)
+    base = np.zeros((n, h, w, 3), np.uint8)
+    for i in range(n):
+        base[i, :, : 4 + 6 * i] = (200, 40, 40)
+    return base + rng.integers(0, 8, base.shape, dtype=np.uint8)
+
+
+def test_roundtrip_keeps_shape_rate_and_content(tmp_path):
+    frames = _frames()
+    path = write_mp4(frames, tmp_path / "a.mp4", fps=16)
+    video = read_video(path)
+    assert video.frames.shape == frames.shape
+    assert video.fps == pytest.approx(16)
+    assert np.abs(video.frames.astype(int) - frames).mean() < 6
+
+
+def test_same_frames_give_the_same_bytes(tmp_path):
+    frames = _frames()
+    a = write_mp4(frames, tmp_path / "a.mp4", fps=16).read_bytes()
+    b = write_mp4(frames, tmp_path / "b.mp4", fps=16).read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"not a video at all" * 50, "cannot decode"), (None, "no such video")],
+)
+def test_bad_files_raise_one_line_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "bad.mp4"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(VideoError) as info:
+        read_video(path)
+    text = str(info.value)
+    assert str(path) in text and message in text and "\n" not in text
+
+
+def test_truncated_file_is_an_error_or_fewer_frames(tmp_path):
+    path = write_mp4(_frames(), tmp_path / "a.mp4", fps=16)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(VideoError, match=str(path)):
+        read_video(path)
+
+
+def test_odd_sizes_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="even"):
+        write_mp4(np.zeros((2, 15, 16, 3), np.uint8), tmp_path / "x.mp4", fps=8)
