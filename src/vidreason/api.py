@@ -66,7 +66,7 @@ def generate(
 
 
 def run_model(
-    model: str,
+    model: str | list[str],
     suite: str,
     run_dir: Path,
     seed: int = 0,
@@ -74,13 +74,24 @@ def run_model(
     workers: int | None = None,
     progress: bool = False,
 ) -> RunSummary:
-    """Generate videos with a built-in model for every instance of a suite, then score them."""
+    """Generate videos with built-in model(s) for every instance of a suite, then score them."""
     from vidreason.models import get_model
 
-    m = get_model(model)
+    names = [model] if isinstance(model, str) else list(model)
+    models = [get_model(m) for m in names]
     suite_dir = resolve_suite(suite, run_dir, seed=seed, n=n, workers=workers, progress=progress)
-    units = plan_model(m.name, m.version, find_instances(suite_dir), Path(run_dir))
+    instances = find_instances(suite_dir)
+    units = [u for m in models for u in plan_model(m.name, m.version, instances, Path(run_dir))]
     return run_units(units, Path(run_dir), workers=workers, progress=progress)
+
+
+def demo(run_dir: Path, workers: int | None = None, progress: bool = False) -> RunSummary:
+    """The smoke suite, the oracle and every trivial baseline, scored into ``run_dir``."""
+    from vidreason.checks import BASELINE_NAMES
+
+    return run_model(
+        ["oracle", *BASELINE_NAMES], "smoke", run_dir, workers=workers, progress=progress
+    )
 
 
 def score_folder(

@@ -130,10 +130,9 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Generate videos with built-in models, then score them."""
-    for m in model:
-        _summary(
-            api.run_model(m, suite, run_dir, seed=seed, n=n, workers=workers, progress=not quiet)
-        )
+    _summary(
+        api.run_model(model, suite, run_dir, seed=seed, n=n, workers=workers, progress=not quiet)
+    )
 
 
 @app.command()
@@ -155,7 +154,8 @@ def score(
 
 
 def print_leaderboard(entries: list) -> None:
-    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass rate")
+    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass")
+    table.columns[5].no_wrap = True
     for e in entries:
         table.add_row(
             e.model,
@@ -236,13 +236,10 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """The whole flow on the smoke suite: oracle and every baseline, leaderboard, report."""
-    from vidreason.checks import BASELINE_NAMES
-
-    for m in ("oracle", *BASELINE_NAMES):
-        out.print(f"[bold]{m}[/bold]")
-        _summary(api.run_model(m, "smoke", run_dir, workers=workers, progress=not quiet))
+    _summary(api.demo(run_dir, workers=workers, progress=not quiet))
     print_leaderboard(api.leaderboard(run_dir))
     out.print(f"report: {api.report(run_dir)}")
+    out.print(f"results: {run_dir / 'results.sqlite'}")
 
 
 def main() -> None:  # pragma: no cover

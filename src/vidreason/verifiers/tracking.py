@@ -10,6 +10,7 @@ largest connected blob, kept only if the blob has at least a quarter of the expe
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -42,8 +43,7 @@ class Tracks:
 
 def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:
     """The box inside black bars (rows/columns dark in every frame)."""
-    grey = frames.mean(axis=3)
-    peak = grey.max(axis=0)  # (h, w): brightest value each pixel ever takes
+    peak = frames.max(axis=0).max(axis=2)  # (h, w): brightest value each pixel ever takes
     rows = np.flatnonzero(np.percentile(peak, 90, axis=1) > BAR_LEVEL)
     cols = np.flatnonzero(np.percentile(peak, 90, axis=0) > BAR_LEVEL)
     h, w = peak.shape
@@ -69,12 +69,30 @@ def _lab(colours: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
-def label_pixels(frame: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest palette colour per pixel, and the distance to it (Lab units)."""
-    lab = cv2.cvtColor(frame, cv2.COLOR_RGB2LAB).astype(np.float32)
-    d = np.linalg.norm(lab[:, :, None, :] - palette[None, None, :, :], axis=3)
-    idx = d.argmin(axis=2)
-    return idx, np.take_along_axis(d, idx[:, :, None], axis=2)[:, :, 0]
+def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
+    """For every colour quantised to ``bits`` per channel: the index of the nearest palette
+    entry, or 255 when none is within ``MAX_LAB_DISTANCE``."""
+    levels = 1 << bits
+    step = 256 // levels
+    axis = np.arange(levels, dtype=np.uint8) * step + step // 2
+    r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
+    cube = np.stack([r, g, b], axis=-1).reshape(-1, 1, 3)
+    lab = cv2.cvtColor(cube, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :], axis=2)
+    idx = d.argmin(axis=1).astype(np.uint8)
+    idx[d.min(axis=1) >= MAX_LAB_DISTANCE] = 255
+    return idx
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_table(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    return label_table(_lab(np.array(colours)))
+
+
+def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
+    """Palette index per pixel (255: no palette colour is close)."""
+    q = (frame >> (8 - bits)).astype(np.int32)
+    return table[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
 def _largest_blob(mask: np.ndarray) -> tuple[float, float, float]:
@@ -99,16 +117,15 @@ def track_frames(frames: np.ndarray, instance: Instance) -> Tracks:
     spec = instance.spec
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     names, colours = scene_palette(instance)
-    palette = _lab(np.array(colours))
+    table = _cached_table(tuple(tuple(int(v) for v in c) for c in colours))
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * np.pi * b.radius**2 for b in spec.bodies}
     for i, frame in enumerate(norm):
-        idx, dist = label_pixels(frame, palette)
-        close = dist < MAX_LAB_DISTANCE
+        labels = label_pixels(frame, table)
         for k, name in enumerate(names):
-            x, y, a = _largest_blob((idx == k) & close)
+            x, y, a = _largest_blob(labels == k)
             area[name][i] = a
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
