@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from vidreason.render.video_io import write_mp4
-from vidreason.types import Body, Event, Instance, SceneSpec, Trajectory, VideoFormat, Wall
+from vidreason.types import Body, Event, Instance, Joint, SceneSpec, Trajectory, VideoFormat, Wall
 
 TASK_FILE = "task.json"
 FILES = ("first_frame.png", "prompt.txt", "final_frame.png", "ground_truth.mp4", TASK_FILE)
@@ -52,6 +52,16 @@ def spec_to_dict(spec: SceneSpec) -> dict[str, Any]:
         "walls": [_wall_dict(w) for w in spec.walls],
         "background": list(spec.background),
         "params": dict(spec.params),
+        "joints": [
+            {
+                "body": j.body,
+                "anchor": list(j.anchor),
+                "colour": list(j.colour),
+                "thickness": j.thickness,
+            }
+            for j in spec.joints
+        ],
+        "extra": spec.extra,
     }
 
 
@@ -66,6 +76,11 @@ def _body_dict(b: Body) -> dict[str, Any]:
         "velocity": list(b.velocity),
         "elasticity": b.elasticity,
         "friction": b.friction,
+        "shape": b.shape,
+        "size": list(b.size),
+        "angle": b.angle,
+        "angular_velocity": b.angular_velocity,
+        "body_type": b.body_type,
     }
 
 
@@ -93,6 +108,8 @@ def spec_from_dict(d: dict[str, Any]) -> SceneSpec:
         walls=tuple(Wall(**{k: _tuple(v) for k, v in w.items()}) for w in d["walls"]),
         background=_tuple(d["background"]),
         params=dict(d.get("params", {})),
+        joints=tuple(Joint(**{k: _tuple(v) for k, v in j.items()}) for j in d.get("joints", [])),
+        extra=dict(d.get("extra", {})),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 RGB = tuple[int, int, int]
 
 CAPABILITIES = ("physics", "causal", "temporal", "commonsense", "planning")
@@ -30,9 +32,15 @@ class VideoFormat:
         return (self.n_frames - 1) / self.fps
 
 
+SHAPES = ("circle", "box")
+BODY_TYPES = ("dynamic", "kinematic", "static")
+
+
 @dataclass(frozen=True)
 class Body:
-    """A rigid disc in the scene. Positions are in scene pixels, y pointing down."""
+    """A rigid body: a disc (``radius``) or a box (``size`` = width, height, rotated by
+    ``angle`` radians). Positions are in scene pixels, y pointing down. For a box,
+    ``radius`` is half its shorter side (the tracker's size scale)."""
 
     name: str
     colour_name: str
@@ -43,6 +51,28 @@ class Body:
     velocity: tuple[float, float] = (0.0, 0.0)
     elasticity: float = 1.0
     friction: float = 0.0
+    shape: str = "circle"
+    size: tuple[float, float] = (0.0, 0.0)
+    angle: float = 0.0
+    angular_velocity: float = 0.0
+    body_type: str = "dynamic"
+
+    @property
+    def area(self) -> float:
+        """Visible area in px² (what the tracker expects to find)."""
+        if self.shape == "box":
+            return float(self.size[0] * self.size[1])
+        return float(np.pi * self.radius**2)
+
+
+@dataclass(frozen=True)
+class Joint:
+    """A pin joint: ``body`` swings about the fixed point ``anchor`` (drawn as a rod)."""
+
+    body: str
+    anchor: tuple[float, float]
+    colour: RGB = (90, 90, 96)
+    thickness: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,8 @@ class SceneSpec:
     walls: tuple[Wall, ...] = ()
     background: RGB = (236, 236, 232)
     params: dict[str, float] = field(default_factory=dict)
+    joints: tuple[Joint, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-able data a family needs
 
     @property
     def family_id(self) -> str:
@@ -99,7 +131,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Trajectory:
-    """Per-frame states: ``states[name][frame] = (x, y, vx, vy)`` in scene pixels and px/s."""
+    """Per-frame states: ``states[name][frame] = (x, y, vx, vy, angle)`` in scene pixels,
+    px/s and radians."""
 
     states: dict[str, tuple[tuple[float, float, float, float], ...]]
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vidreason.render.raster2d import draw_frame
+from vidreason.render.raster2d import draw_frame, pose
 from vidreason.types import Instance, SceneSpec, Trajectory
 
 
-def _positions(traj: Trajectory, i: int) -> dict[str, tuple[float, float]]:
-    return {name: traj.states[name][i][:2] for name in traj.states}
+def _positions(traj: Trajectory, i: int) -> dict[str, tuple[float, ...]]:
+    return {name: pose(traj.states[name][i]) for name in traj.states}
 
 
 def draw(

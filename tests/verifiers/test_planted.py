@@ -51,11 +51,11 @@ def test_upward_acceleration_is_located(suite_dir):
     """From frame 20 on, gravity points up: the explanation says so and names the frame."""
     inst, _ = load(suite_dir, "projectile-v1", 0)
     g, fps, k = inst.spec.gravity, inst.spec.fmt.fps, 20
-    x, y, vx, vy = inst.trajectory.states["ball"][k]
+    x, y, vx, vy, angle = inst.trajectory.states["ball"][k]
     states = list(inst.trajectory.states["ball"][:k])
     for i in range(k, inst.spec.fmt.n_frames):
         t = (i - k) / fps
-        states.append((x + vx * t, y + vy * t - 0.5 * g * t * t, vx, vy - g * t))
+        states.append((x + vx * t, y + vy * t - 0.5 * g * t * t, vx, vy - g * t, angle))
     frames = draw(inst.spec, Trajectory(states={"ball": tuple(states)}))
     score = _score(frames, suite_dir, "projectile-v1")
     assert not score.passed

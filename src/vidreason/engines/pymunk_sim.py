@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pymunk
 
-from vidreason.types import Event, SceneSpec, Trajectory
+from vidreason.types import Body, Event, SceneSpec, Trajectory
 
 WALL = "wall"
 
@@ -31,17 +31,13 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     names: dict[int, str] = {}
     bodies: dict[str, pymunk.Body] = {}
     for i, b in enumerate(spec.bodies):
-        moment = pymunk.moment_for_circle(b.mass, 0, b.radius)
-        body = pymunk.Body(b.mass, moment)
-        body.position = b.position
-        body.velocity = b.velocity
-        shape = pymunk.Circle(body, b.radius)
-        shape.elasticity = b.elasticity
-        shape.friction = b.friction
+        body, shape = _make_body(b)
         shape.collision_type = i + 1
         names[i + 1] = b.name
         space.add(body, shape)
         bodies[b.name] = body
+    for j in spec.joints:
+        space.add(pymunk.PinJoint(space.static_body, bodies[j.body], j.anchor, (0, 0)))
     for w in spec.walls:
         seg = pymunk.Segment(space.static_body, w.a, w.b, w.thickness / 2)
         seg.elasticity = w.elasticity
@@ -61,7 +57,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
 
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
-    states: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in bodies}
+    states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
@@ -70,7 +66,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
         for name, body in bodies.items():
             x, y = body.position
             vx, vy = body.velocity
-            states[name].append((_r(x), _r(y), _r(vx), _r(vy)))
+            states[name].append((_r(x), _r(y), _r(vx), _r(vy), _r(body.angle)))
 
     events = tuple(
         Event(kind="contact", frame=round(t * fps), time=_r(t), objects=pair)
@@ -80,6 +76,34 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
         trajectory=Trajectory(states={n: tuple(s) for n, s in states.items()}),
         events=events,
     )
+
+
+def _make_body(b: Body) -> tuple[pymunk.Body, pymunk.Shape]:
+    kind = {
+        "dynamic": pymunk.Body.DYNAMIC,
+        "kinematic": pymunk.Body.KINEMATIC,
+        "static": pymunk.Body.STATIC,
+    }[b.body_type]
+    if b.shape == "box":
+        moment = pymunk.moment_for_box(b.mass, b.size) if kind == pymunk.Body.DYNAMIC else 0
+        body = (
+            pymunk.Body(b.mass, moment, body_type=kind) if moment else pymunk.Body(body_type=kind)
+        )
+        shape: pymunk.Shape = pymunk.Poly.create_box(body, b.size)
+    else:
+        moment = pymunk.moment_for_circle(b.mass, 0, b.radius) if kind == pymunk.Body.DYNAMIC else 0
+        body = (
+            pymunk.Body(b.mass, moment, body_type=kind) if moment else pymunk.Body(body_type=kind)
+        )
+        shape = pymunk.Circle(body, b.radius)
+    body.position = b.position
+    body.angle = b.angle
+    if kind != pymunk.Body.STATIC:
+        body.velocity = b.velocity
+        body.angular_velocity = b.angular_velocity
+    shape.elasticity = b.elasticity
+    shape.friction = b.friction
+    return body, shape
 
 
 def _debounce(

@@ -20,8 +20,11 @@ def _pt(x: float, y: float) -> tuple[int, int]:
     return round(x * _ONE), round(y * _ONE)
 
 
-def draw_frame(spec: SceneSpec, positions: dict[str, tuple[float, float]]) -> np.ndarray:
-    """One RGB frame with each body at ``positions[name]``."""
+def draw_frame(
+    spec: SceneSpec,
+    positions: dict[str, tuple[float, ...]],
+) -> np.ndarray:
+    """One RGB frame with each body at ``positions[name] = (x, y[, angle])``."""
     h, w = spec.fmt.height, spec.fmt.width
     img = np.empty((h, w, 3), dtype=np.uint8)
     img[:] = spec.background
@@ -35,17 +38,60 @@ def draw_frame(spec: SceneSpec, positions: dict[str, tuple[float, float]]) -> np
             cv2.LINE_AA,
             _SHIFT,
         )
+    for joint in spec.joints:
+        if joint.body in positions:
+            x, y = positions[joint.body][:2]
+            cv2.line(
+                img,
+                _pt(*joint.anchor),
+                _pt(x, y),
+                joint.colour,
+                max(1, round(joint.thickness)),
+                cv2.LINE_AA,
+                _SHIFT,
+            )
     for body in spec.bodies:
-        x, y = positions[body.name]
-        cv2.circle(img, _pt(x, y), round(body.radius * _ONE), body.colour, -1, cv2.LINE_AA, _SHIFT)
+        if body.name not in positions:
+            continue
+        state = positions[body.name]
+        x, y = state[:2]
+        angle = state[2] if len(state) > 2 else body.angle
+        if body.shape == "box":
+            draw_box(img, (x, y), body.size, angle, body.colour)
+        else:
+            cv2.circle(
+                img, _pt(x, y), round(body.radius * _ONE), body.colour, -1, cv2.LINE_AA, _SHIFT
+            )
     return img
+
+
+def draw_box(
+    img: np.ndarray,
+    centre: tuple[float, float],
+    size: tuple[float, float],
+    angle: float,
+    colour: tuple[int, int, int],
+) -> None:
+    """A filled, anti-aliased rectangle rotated by ``angle`` radians about its centre."""
+    hw, hh = size[0] / 2, size[1] / 2
+    c, s = np.cos(angle), np.sin(angle)
+    corners = [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh)]
+    pts = np.array(
+        [_pt(centre[0] + c * dx - s * dy, centre[1] + s * dx + c * dy) for dx, dy in corners],
+        dtype=np.int32,
+    )
+    cv2.fillConvexPoly(img, pts, colour, cv2.LINE_AA, _SHIFT)
+
+
+def pose(state: tuple[float, ...]) -> tuple[float, ...]:
+    return (state[0], state[1], state[4]) if len(state) > 4 else (state[0], state[1])
 
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     """All frames, shaped (n, h, w, 3) uint8 RGB."""
     n = trajectory.n_frames
     frames = [
-        draw_frame(spec, {name: trajectory.states[name][i][:2] for name in trajectory.states})
+        draw_frame(spec, {name: pose(trajectory.states[name][i]) for name in trajectory.states})
         for i in range(n)
     ]
     return np.stack(frames)

@@ -121,7 +121,7 @@ def track_frames(frames: np.ndarray, instance: Instance) -> Tracks:
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
-    min_area = {b.name: MIN_AREA_FRACTION * np.pi * b.radius**2 for b in spec.bodies}
+    min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     for i, frame in enumerate(norm):
         labels = label_pixels(frame, table)
         for k, name in enumerate(names):
