@@ -81,6 +81,7 @@ def _body_dict(b: Body) -> dict[str, Any]:
         "angle": b.angle,
         "angular_velocity": b.angular_velocity,
         "body_type": b.body_type,
+        "noun": b.noun,
     }
 
 

@@ -56,6 +56,12 @@ class Body:
     angle: float = 0.0
     angular_velocity: float = 0.0
     body_type: str = "dynamic"
+    noun: str = ""  # what the prompt and explanations call it; default ball / block
+
+    @property
+    def label(self) -> str:
+        """E.g. "red ball", "blue block": how explanations name this body."""
+        return f"{self.colour_name} {self.noun or ('block' if self.shape == 'box' else 'ball')}"
 
     @property
     def area(self) -> float:

@@ -16,6 +16,10 @@ COLOURS: dict[str, RGB] = {
     "green": (44, 160, 44),
     "orange": (255, 140, 0),
     "purple": (148, 103, 189),
+    "yellow": (232, 200, 20),
+    "cyan": (20, 190, 210),
+    "pink": (230, 80, 190),
+    "brown": (140, 86, 40),
 }
 BACKGROUND: RGB = (236, 236, 232)
 FLOOR: RGB = (70, 70, 74)

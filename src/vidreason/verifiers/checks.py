@@ -58,9 +58,9 @@ def visibility(tracks: Tracks, instance: Instance) -> Check:
         value = band(len(missing) / tracks.n, 0.1, 0.5)
         if value < worst or (missing.size and not note):
             if len(missing) == tracks.n:
-                note = f"the {b.colour_name} ball is not visible in any frame"
+                note = f"the {b.label} is not visible in any frame"
             else:
-                note = f"the {b.colour_name} ball is not visible in frames {frame_ranges(missing)}"
+                note = f"the {b.label} is not visible in frames {frame_ranges(missing)}"
             worst = min(worst, value)
     return Check("visible", worst, note if worst < 1 else "")
 
@@ -74,14 +74,14 @@ def _position_check(
     for b in instance.spec.bodies:
         p = tracks.pos[b.name][frame]
         if np.isnan(p[0]):
-            return Check(name, 0.0, f"the {b.colour_name} ball is not visible in the {what} frame")
+            return Check(name, 0.0, f"the {b.label} is not visible in the {what} frame")
         err = float(np.linalg.norm(p - gt_positions(instance, b.name, t)[0]))
         value = band(err / size, good, bad)
         if value < worst:
             worst = value
             gx, gy = gt_positions(instance, b.name, t)[0]
             note = (
-                f"in the {what} frame the {b.colour_name} ball is at ({p[0]:.0f}, {p[1]:.0f}),"
+                f"in the {what} frame the {b.label} is at ({p[0]:.0f}, {p[1]:.0f}),"
                 f" {err:.0f} px from where it should be ({gx:.0f}, {gy:.0f})"
             )
     return Check(name, worst, note)
@@ -135,7 +135,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
         if value < worst:
             worst = value
             note = (
-                f"the {b.colour_name} ball jumps {steps[k]:.0f} px between frames {found[k]}"
+                f"the {b.label} jumps {steps[k]:.0f} px between frames {found[k]}"
                 f" and {found[k + 1]} (at most {allowed[k]:.0f} px is possible)"
             )
     return Check("continuity", worst, note)

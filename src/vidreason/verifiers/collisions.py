@@ -107,7 +107,7 @@ def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     note = ""
     if errs[worst] > 0.1:
         note = (
-            f"after the collision (frame {idx[seen.frame]}) the {body.colour_name} ball moves at"
+            f"after the collision (frame {idx[seen.frame]}) the {body.label} moves at"
             f" {seen.post[worst]:.0f} px/s, expected {gt_post[worst]:.0f} px/s"
         )
     checks.append(Check("velocities", band(errs[worst], 0.1, 0.3), note))

@@ -64,7 +64,7 @@ def gravity_check(
     value = band(rel, 0.10, 0.30)
     if value == 1.0:
         return Check("gravity", 1.0)
-    who = f"the {body.colour_name} ball"
+    who = f"the {body.label}"
     if g_seen < -0.1 * g:
         what = f"{who} accelerates upward (fitted gravity {g_seen:.0f} px/s², expected {g:.0f})"
     elif abs(g_seen) < 0.1 * g:
@@ -100,7 +100,7 @@ def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     body = spec.bodies[0]
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
-        why = f"cannot fit a path: the {body.colour_name} ball is found in {len(t)} of {tracks.n} frames"
+        why = f"cannot fit a path: the {body.label} is found in {len(t)} of {tracks.n} frames"
         return _unfit(("gravity", "parabola"), why)
     fit = fit_parabola(t, x, y, frames)
     size = scene_size(instance)
@@ -108,7 +108,7 @@ def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     note = ""
     if parabola < 1.0:
         note = (
-            f"the {body.colour_name} ball's path is not a parabola: it strays {fit.rms:.1f} px"
+            f"the {body.label}'s path is not a parabola: it strays {fit.rms:.1f} px"
             f" (rms) from the best fit, most at frame {fit.worst_frame}"
         )
     return [gravity_check(body, t, y, frames, spec.gravity, fit), Check("parabola", parabola, note)]
@@ -174,7 +174,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     names = ("gravity", "contact_time", "restitution", "floor")
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
-        why = f"cannot fit bounces: the {body.colour_name} ball is found in {len(t)} of {tracks.n} frames"
+        why = f"cannot fit bounces: the {body.label} is found in {len(t)} of {tracks.n} frames"
         return _unfit(names, why)
 
     gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
@@ -183,7 +183,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     seen = analyse_bounces(t, x, y, frames, y_contact, drop)
     floor_hits = [e for e in instance.events if e.objects == tuple(sorted((body.name, "wall")))]
     gt_contact = floor_hits[0].time if floor_hits else truth.contact_time
-    who = f"the {body.colour_name} ball"
+    who = f"the {body.label}"
 
     checks = []
     ta, xa, ya, fa = seen.first_arc
