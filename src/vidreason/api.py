@@ -16,7 +16,7 @@ from vidreason.report.aggregate import Entry
 from vidreason.runner.local import RunSummary, run_units
 from vidreason.runner.plan import plan_folder, plan_model
 from vidreason.suites import SUITE_FILE, SUITES, generate_suite
-from vidreason.types import VideoFormat
+from vidreason.suites import generate_suite as generate
 
 
 def resolve_suite(
@@ -41,28 +41,6 @@ def resolve_suite(
     if not (out / SUITE_FILE).is_file():
         generate_suite(suite, out, n=n, seed=seed, workers=workers, progress=progress)
     return out
-
-
-def generate(
-    suite: str,
-    out: Path,
-    n: int | None = None,
-    seed: int = 0,
-    fmt: VideoFormat | None = None,
-    families: list[str] | None = None,
-    workers: int | None = None,
-    progress: bool = False,
-) -> list[Path]:
-    return generate_suite(
-        suite,
-        Path(out),
-        n=n,
-        seed=seed,
-        fmt=fmt,
-        families=families,
-        workers=workers,
-        progress=progress,
-    )
 
 
 def run_model(

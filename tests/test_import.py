@@ -1,0 +1,18 @@
+import subprocess
+import sys
+
+
+def test_import_is_light():
+    code = (
+        "import sys, vidreason, vidreason.tasks, vidreason.models;"
+        "heavy = [m for m in ('mujoco', 'torch', 'ray', 'matplotlib', 'jinja2') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_public_api_resolves():
+    import vidreason
+
+    assert callable(vidreason.score_video) and callable(vidreason.run_model)
