@@ -53,3 +53,10 @@ def test_truncated_file_is_an_error_or_fewer_frames(tmp_path):
 def test_odd_sizes_are_refused(tmp_path):
     with pytest.raises(ValueError, match="even"):
         write_mp4(np.zeros((2, 15, 16, 3), np.uint8), tmp_path / "x.mp4", fps=8)
+
+
+def test_timestamps_survive_dropped_frames(tmp_path):
+    frames = _frames(n=6)
+    video = read_video(write_mp4(frames, tmp_path / "d.mp4", fps=8, pts=[0, 1, 4, 5, 6, 9]))
+    assert video.times is not None
+    assert np.allclose(video.times, np.array([0, 1, 4, 5, 6, 9]) / 8)

@@ -150,6 +150,18 @@ def test_other_frame_rates_pass(family, n_frames, suite_dir, tmp_path):
 
 
 @pytest.mark.parametrize("family", ALL)
+def test_dropped_frames_with_timestamps_pass(family, suite_dir, tmp_path):
+    """Three frames missing, the others keeping their timestamps."""
+    frames = _truth(suite_dir, family, 1)
+    keep = [i for i in range(len(frames)) if i not in (9, 21, 33)]
+    path = write_mp4(frames[keep], tmp_path / "d.mp4", fps=16, pts=keep)
+    video = read_video(path)
+    inst, first = load(suite_dir, family, 1)
+    score, _ = score_frames(video.frames, inst, first, video.times)
+    assert score.passed and score.value >= 0.9, score
+
+
+@pytest.mark.parametrize("family", ALL)
 @pytest.mark.parametrize("nuisance", sorted(NUISANCES))
 def test_nuisance_passes(family, nuisance, suite_dir, tmp_path):
     frames = NUISANCES[nuisance](_truth(suite_dir, family, 1))

@@ -23,14 +23,22 @@ class VideoError(ValueError):
 class Video:
     frames: np.ndarray  # (n, h, w, 3) uint8 RGB
     fps: float
+    times: np.ndarray | None = None  # presentation time of each frame, s (None: unknown)
 
     @property
     def n_frames(self) -> int:
         return int(self.frames.shape[0])
 
 
-def write_mp4(frames: np.ndarray | list[np.ndarray], path: Path, fps: float, crf: int = 18) -> Path:
-    """Encode RGB frames as H.264 (yuv420p). Width and height must be even."""
+def write_mp4(
+    frames: np.ndarray | list[np.ndarray],
+    path: Path,
+    fps: float,
+    crf: int = 18,
+    pts: list[int] | None = None,
+) -> Path:
+    """Encode RGB frames as H.264 (yuv420p). Width and height must be even. ``pts`` gives
+    each frame's timestamp in units of 1/fps (default 0, 1, 2, ...): gaps are dropped frames."""
     arr = np.asarray(frames, dtype=np.uint8)
     if arr.ndim != 4 or arr.shape[-1] != 3 or arr.shape[0] == 0:
         raise ValueError(f"expected frames shaped (n, h, w, 3), got {arr.shape}")
@@ -46,8 +54,14 @@ def write_mp4(frames: np.ndarray | list[np.ndarray], path: Path, fps: float, crf
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
         stream.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
-        for frame in arr:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+        stream.codec_context.time_base = 1 / rate
+        stamps = list(range(len(arr))) if pts is None else list(pts)
+        if len(stamps) != len(arr) or np.any(np.diff(stamps) <= 0):
+            raise ValueError("pts must be increasing, one per frame")
+        for frame, stamp in zip(arr, stamps, strict=True):
+            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            vf.pts, vf.time_base = stamp, 1 / rate
+            for packet in stream.encode(vf):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
@@ -62,6 +76,7 @@ def read_video(path: Path, max_frames: int = 2000) -> Video:
     if path.stat().st_size == 0:
         raise VideoError(f"{path}: the file is empty")
     frames: list[np.ndarray] = []
+    stamps: list[float | None] = []
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
@@ -71,6 +86,7 @@ def read_video(path: Path, max_frames: int = 2000) -> Video:
             fps = float(rate) if rate else 0.0
             for frame in container.decode(stream):
                 frames.append(frame.to_ndarray(format="rgb24"))
+                stamps.append(None if frame.time is None else float(frame.time))
                 if len(frames) > max_frames:
                     raise VideoError(f"{path}: more than {max_frames} frames")
     except VideoError:
@@ -85,4 +101,9 @@ def read_video(path: Path, max_frames: int = 2000) -> Video:
     shapes = {f.shape for f in frames}
     if len(shapes) != 1:
         raise VideoError(f"{path}: frames change size mid-video ({sorted(shapes)})")
-    return Video(frames=np.stack(frames), fps=fps)
+    times = None
+    if all(t is not None for t in stamps):
+        arr = np.asarray(stamps, dtype=float)
+        if len(arr) < 2 or np.all(np.diff(arr) > 0):
+            times = arr - arr[0]
+    return Video(frames=np.stack(frames), fps=fps, times=times)

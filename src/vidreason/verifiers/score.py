@@ -53,9 +53,12 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
 
 
 def score_frames(
-    frames: np.ndarray, instance: Instance, first_image: np.ndarray | None = None
+    frames: np.ndarray,
+    instance: Instance,
+    first_image: np.ndarray | None = None,
+    times: np.ndarray | None = None,
 ) -> tuple[Score, Tracks]:
-    tracks = track_frames(frames, instance)
+    tracks = track_frames(frames, instance, times)
     return combine(run_checks(tracks, instance, first_image)), tracks
 
 
@@ -65,8 +68,8 @@ def score_video(video: Path, instance_dir: Path) -> Score:
         instance = load_instance(instance_dir)
         first = instance_dir / "first_frame.png"
         image = read_png(first) if first.is_file() else None
-        frames = read_video(video).frames
+        clip = read_video(video)
     except (VideoError, InstanceError) as exc:
         return failure(str(exc))
-    score, _ = score_frames(frames, instance, image)
+    score, _ = score_frames(clip.frames, instance, image, clip.times)
     return score

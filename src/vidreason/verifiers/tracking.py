@@ -112,8 +112,10 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
     return names, colours + others
 
 
-def track_frames(frames: np.ndarray, instance: Instance) -> Tracks:
-    """Track every body of ``instance`` through ``frames`` (any size, length)."""
+def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | None = None) -> Tracks:
+    """Track every body of ``instance`` through ``frames`` (any size, length). ``times``
+    are the frames' timestamps (seconds, increasing); the clip's span is mapped onto the
+    ground-truth duration. Without them, frames are taken as evenly spaced."""
     spec = instance.spec
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     names, colours = scene_palette(instance)
@@ -130,5 +132,8 @@ def track_frames(frames: np.ndarray, instance: Instance) -> Tracks:
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
     duration = spec.fmt.duration
-    times = np.linspace(0.0, duration, n) if n > 1 else np.zeros(1)
-    return Tracks(times=times, pos=pos, area=area, frames=norm, crop=tuple(crop))
+    if times is not None and len(times) == n and n > 1 and times[-1] > times[0]:
+        mapped = (np.asarray(times, dtype=float) - times[0]) / (times[-1] - times[0]) * duration
+    else:
+        mapped = np.linspace(0.0, duration, n) if n > 1 else np.zeros(1)
+    return Tracks(times=mapped, pos=pos, area=area, frames=norm, crop=tuple(crop))
