@@ -92,13 +92,6 @@ def vanish(instance: Instance, start: int | None = None, length: int | None = No
     return draw(instance.spec, instance.trajectory, {i: {name} for i in range(s, min(n, s + m))})
 
 
-VIOLATIONS: dict[str, Callable[[Instance], np.ndarray]] = {
-    "gravity x0.5": lambda inst: resimulate(inst, gravity_scale=0.5),
-    "gravity x2": lambda inst: resimulate(inst, gravity_scale=2.0),
-    "teleport": teleport,
-    "freeze": freeze,
-    "vanish": vanish,
-}
 
 
 def retimed(instance: Instance, n_frames: int) -> np.ndarray:
@@ -112,3 +105,44 @@ def retimed(instance: Instance, n_frames: int) -> np.ndarray:
         cols = [np.interp(new, old, arr[:, j]) for j in range(arr.shape[1])]
         states[name] = tuple(tuple(float(c[i]) for c in cols) for i in range(n_frames))
     return draw(instance.spec, Trajectory(states=states))
+
+
+def simulate_for(instance: Instance, n_frames: int) -> Trajectory:
+    """The instance's scene simulated for ``n_frames`` frames at its frame rate."""
+    from vidreason.tasks import get_family
+
+    spec = instance.spec
+    longer = dataclasses.replace(spec, fmt=dataclasses.replace(spec.fmt, n_frames=n_frames))
+    traj, _ = get_family(instance.family_id).simulate(longer)
+    return traj
+
+
+def time_warp(instance: Instance, factor: float) -> np.ndarray:
+    """The true motion played ``factor`` times too fast (< 1: slow motion), same length."""
+    n = instance.spec.fmt.n_frames
+    need = int(np.ceil((n - 1) * factor)) + 2
+    traj = simulate_for(instance, max(need, n)) if factor > 1 else instance.trajectory
+    src = np.arange(traj.n_frames)
+    at = np.arange(n) * factor
+    states = {}
+    for name, s in traj.states.items():
+        arr = np.asarray(s, dtype=float)
+        cols = [np.interp(at, src, arr[:, j]) for j in range(arr.shape[1])]
+        states[name] = tuple(tuple(float(c[i]) for c in cols) for i in range(n))
+    return draw(instance.spec, Trajectory(states=states))
+
+
+def extended(instance: Instance, n_frames: int) -> np.ndarray:
+    """Not a violation: the true motion carried on for ``n_frames`` frames (a longer clip)."""
+    return draw(instance.spec, simulate_for(instance, n_frames))
+
+
+VIOLATIONS: dict[str, Callable[[Instance], np.ndarray]] = {
+    "gravity x0.5": lambda inst: resimulate(inst, gravity_scale=0.5),
+    "gravity x2": lambda inst: resimulate(inst, gravity_scale=2.0),
+    "teleport": teleport,
+    "freeze": freeze,
+    "vanish": vanish,
+    "speed x0.5": lambda inst: time_warp(inst, 0.5),
+    "speed x2": lambda inst: time_warp(inst, 2.0),
+}

@@ -51,6 +51,15 @@ def frame_ranges(frames: np.ndarray) -> str:
     return ", ".join(parts)
 
 
+def duration(tracks: Tracks, instance: Instance) -> Check:
+    """The video lasts as long as the task: the physics must have time to happen."""
+    need = instance.spec.fmt.duration
+    span = float(tracks.times[-1]) if tracks.n else 0.0
+    value = band(1.0 - span / need, 0.1, 0.3)
+    note = f"the video covers {span:.2f} s of the {need:.2f} s the task needs" if value < 1 else ""
+    return Check("duration", value, note)
+
+
 def visibility(tracks: Tracks, instance: Instance) -> Check:
     worst, note = 1.0, ""
     for b in instance.spec.bodies:

@@ -44,6 +44,7 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
 
     family = get_family(instance.family_id)
     return [
+        generic.duration(tracks, instance),
         generic.visibility(tracks, instance),
         generic.first_frame(tracks, instance, first_image),
         generic.final_state(tracks, instance),
@@ -71,5 +72,6 @@ def score_video(video: Path, instance_dir: Path) -> Score:
         clip = read_video(video)
     except (VideoError, InstanceError) as exc:
         return failure(str(exc))
-    score, _ = score_frames(clip.frames, instance, image, clip.times)
+    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
+    score, _ = score_frames(clip.frames, instance, image, times)
     return score

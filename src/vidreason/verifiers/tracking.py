@@ -2,9 +2,9 @@
 
 A model's video comes at any size, frame rate and length. ``normalise`` crops black
 letterbox or pillarbox bars and resizes the picture to the task's resolution, so tracks
-are in scene pixels; frame ``i`` of ``n`` is placed at time ``i / (n - 1)`` of the
-ground-truth duration. Each pixel is given to the nearest colour of the scene's palette
-(object keys, background, walls) in CIE Lab; an object's position is the centroid of its
+are in scene pixels; frames keep their timestamps (real seconds from the first frame).
+Each pixel is given to the nearest colour of the scene's palette (object keys,
+background, walls) in CIE Lab; an object's position is the centroid of its
 largest connected blob, kept only if the blob has at least a quarter of the expected area.
 """
 
@@ -113,9 +113,18 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
 
 
 def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | None = None) -> Tracks:
-    """Track every body of ``instance`` through ``frames`` (any size, length). ``times``
-    are the frames' timestamps (seconds, increasing); the clip's span is mapped onto the
-    ground-truth duration. Without them, frames are taken as evenly spaced."""
+    """Track every body of ``instance`` through ``frames`` (any size, frame rate, length).
+
+    ``times`` are the frames' timestamps in seconds (default: evenly spaced at the task's
+    frame rate). Time runs in real seconds from the first frame, so physics is measured
+    in the units the simulator used; frames after the ground truth ends are not scored.
+    """
+    spec = instance.spec
+    if times is None or len(times) != len(frames):
+        times = np.arange(len(frames)) / spec.fmt.fps
+    times = np.asarray(times, dtype=float) - float(times[0])
+    keep = times <= spec.fmt.duration + 0.5 / spec.fmt.fps
+    frames, times = frames[keep], times[keep]
     spec = instance.spec
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     names, colours = scene_palette(instance)
@@ -131,9 +140,4 @@ def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | Non
             area[name][i] = a
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
-    duration = spec.fmt.duration
-    if times is not None and len(times) == n and n > 1 and times[-1] > times[0]:
-        mapped = (np.asarray(times, dtype=float) - times[0]) / (times[-1] - times[0]) * duration
-    else:
-        mapped = np.linspace(0.0, duration, n) if n > 1 else np.zeros(1)
-    return Tracks(times=mapped, pos=pos, area=area, frames=norm, crop=tuple(crop))
+    return Tracks(times=times, pos=pos, area=area, frames=norm, crop=tuple(crop))
