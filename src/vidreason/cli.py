@@ -230,6 +230,62 @@ def check(
 
 @app.command()
 @friendly
+def audit(
+    families: Annotated[list[str] | None, typer.Argument(help="Families (default: all).")] = None,
+    n: Annotated[int, typer.Option(help="Instances per family.")] = 4,
+    seed: int = 0,
+    quick: Annotated[bool, typer.Option(help="One instance per family (for CI).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the JSON here.")
+    ] = None,
+    workers: Workers = None,
+    quiet: Quiet = False,
+) -> None:
+    """How often each verifier is wrong: planted violations caught, nuisances passed."""
+    import json
+
+    from vidreason.audit import audit as run_audit
+    from vidreason.audit import to_json_rows
+    from vidreason.tasks import FAMILIES
+
+    result = run_audit(
+        families or FAMILIES.names(),
+        n=n,
+        seed=seed,
+        workers=workers,
+        quick=quick,
+        progress=not (quiet or as_json),
+    )
+    rows = to_json_rows(result)
+    if out_file is not None:
+        out_file.write_text(json.dumps(rows, indent=1) + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return
+    table = Table("family", "kind", "corruption", "n", "rate", "target")
+    for r in result.rows:
+        ok = r.rate >= 0.95 if r.kind == "violation" else r.rate <= 0.02
+        target = ">= 95% caught" if r.kind == "violation" else "<= 2% failed"
+        colour = "green" if ok else "red"
+        table.add_row(
+            r.family, r.kind, r.name, str(r.n), f"[{colour}]{r.rate:.0%}[/{colour}]", target
+        )
+    for family, auc in result.auroc.items():
+        colour = "green" if auc >= 0.98 else "red"
+        table.add_row(
+            family,
+            "auroc",
+            "clean+nuisance vs violation",
+            "",
+            f"[{colour}]{auc:.3f}[/{colour}]",
+            ">= 0.98",
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly
 def demo(
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("demo"),
     workers: Workers = None,

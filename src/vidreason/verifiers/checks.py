@@ -60,6 +60,35 @@ def duration(tracks: Tracks, instance: Instance) -> Check:
     return Check("duration", value, note)
 
 
+def _runs(flags: np.ndarray, length: int) -> int | None:
+    """First index of a run of ``length`` True values, or None."""
+    count = 0
+    for i, f in enumerate(flags):
+        count = count + 1 if f else 0
+        if count >= length:
+            return i - length + 1
+    return None
+
+
+def objects(tracks: Tracks, instance: Instance) -> Check:
+    """Nothing appears that is not in the scene, and nothing is duplicated."""
+    bodies = instance.spec.bodies
+    smallest = min(b.area for b in bodies)
+    if tracks.unknown is not None:
+        start = _runs(tracks.unknown >= 0.5 * smallest, 3)
+        if start is not None:
+            return Check(
+                "objects", 0.0, f"an object that is not in the scene appears at frame {start}"
+            )
+    for b in bodies:
+        if tracks.second is None:
+            break
+        start = _runs(tracks.second[b.name] >= 0.5 * b.area, 3)
+        if start is not None:
+            return Check("objects", 0.0, f"a second {b.label} appears at frame {start}")
+    return Check("objects", 1.0)
+
+
 def visibility(tracks: Tracks, instance: Instance) -> Check:
     worst, note = 1.0, ""
     for b in instance.spec.bodies:

@@ -122,6 +122,41 @@ class Bounces:
     why: str = ""
 
 
+def floor_lows(y: np.ndarray, y_contact: float, drop: float) -> list[int]:
+    """Indices where a falling track turns back up near the floor (y points down): the
+    lowest point of a bounce, followed by a rise of at least half a pixel."""
+    near = y > y_contact - 0.35 * drop
+    lows: list[int] = []
+    for i in range(1, len(y) - 1):
+        turns = y[i] > y[i - 1] and y[i] >= y[i + 1] and y[i] - y[i + 1 : i + 4].min() >= 0.5
+        if near[i] and turns and (not lows or i - lows[-1] > 2):
+            lows.append(i)
+    return lows
+
+
+def bounce_count(
+    t: np.ndarray, y: np.ndarray, instance: Instance, body: Body, y_contact: float, drop: float
+) -> Check:
+    """Every bounce the simulator made while the clip runs (of a visible height) is seen,
+    within two and a half frames of its time."""
+    fps = instance.spec.fmt.fps
+    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
+    gt_lows = floor_lows(gt[:, 1], y_contact, drop)
+    seen = t[floor_lows(y, y_contact, drop)]
+    start = 0
+    for k in gt_lows:
+        rise = y_contact - gt[start : k + 1, 1].min()
+        start = k
+        when = k / fps
+        if rise < 0.03 * instance.spec.fmt.height or when > t[-1] - 1.5 / fps:
+            continue
+        if not np.any(np.abs(seen - when) <= 2.5 / fps):
+            return Check(
+                "bounces", 0.0, f"the {body.label} does not bounce at frame {k} as it should"
+            )
+    return Check("bounces", 1.0)
+
+
 def analyse_bounces(
     t: np.ndarray, x: np.ndarray, y: np.ndarray, frames: np.ndarray, y_contact: float, drop: float
 ) -> Bounces:
@@ -129,11 +164,7 @@ def analyse_bounces(
     empty = (t[:0], x[:0], y[:0], frames[:0])
     if len(t) < MIN_FIT_POINTS or float(np.ptp(y)) < 0.2 * drop:
         return Bounces(np.nan, np.nan, empty, "the ball does not fall")
-    near = y > y_contact - 0.35 * drop
-    lows: list[int] = []
-    for i in range(1, len(y) - 1):
-        if near[i] and y[i] > y[i - 1] and y[i] >= y[i + 1] and (not lows or i - lows[-1] > 2):
-            lows.append(i)
+    lows = floor_lows(y, y_contact, drop)
     if not lows:
         return Bounces(np.nan, np.nan, empty, "the ball never reaches the floor")
     k = lows[0]
@@ -171,7 +202,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     fps = spec.fmt.fps
     y_contact = spec.params["floor_y"] - body.radius
     drop = y_contact - body.position[1]
-    names = ("gravity", "contact_time", "restitution", "floor")
+    names = ("gravity", "contact_time", "restitution", "bounces", "floor")
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit bounces: the {body.label} is found in {len(t)} of {tracks.n} frames"
@@ -213,6 +244,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
             note = f"{who} bounces back with restitution {seen.e:.2f}, expected {truth.e:.2f}"
         checks.append(Check("restitution", band(err, 0.07, 0.2), note))
 
+    checks.append(bounce_count(t, y, instance, body, y_contact, drop))
     sink = float(y.max() - y_contact)
     size = scene_size(instance)
     note = ""

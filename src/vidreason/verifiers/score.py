@@ -46,6 +46,7 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
     return [
         generic.duration(tracks, instance),
         generic.visibility(tracks, instance),
+        generic.objects(tracks, instance),
         generic.first_frame(tracks, instance, first_image),
         generic.final_state(tracks, instance),
         generic.continuity(tracks, instance),

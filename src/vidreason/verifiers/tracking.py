@@ -32,6 +32,8 @@ class Tracks:
     area: dict[str, np.ndarray]
     frames: np.ndarray  # normalised frames (n, H, W, 3) uint8
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the picture inside the video
+    second: dict[str, np.ndarray] | None = None  # area of each colour's second-largest blob
+    unknown: np.ndarray | None = None  # area of the largest blob of an unknown colour
 
     @property
     def n(self) -> int:
@@ -95,12 +97,27 @@ def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndar
     return table[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
-def _largest_blob(mask: np.ndarray) -> tuple[float, float, float]:
+def _blobs(mask: np.ndarray) -> tuple[float, float, float, float]:
+    """Centroid and area of the largest blob, and the area of the second largest."""
     n, _, stats, cents = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
-        return np.nan, np.nan, 0.0
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return float(cents[k][0]), float(cents[k][1]), float(stats[k, cv2.CC_STAT_AREA])
+        return np.nan, np.nan, 0.0, 0.0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    order = np.argsort(areas)[::-1]
+    k = 1 + int(order[0])
+    second = float(areas[order[1]]) if len(order) > 1 else 0.0
+    return float(cents[k][0]), float(cents[k][1]), float(stats[k, cv2.CC_STAT_AREA]), second
+
+
+_OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+
+
+def _unknown_area(labels: np.ndarray) -> float:
+    """Area of the largest blob of colours that belong to nothing in the scene, after an
+    opening that removes the thin anti-aliased seams between known colours."""
+    mask = cv2.morphologyEx((labels == 255).astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
 def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
@@ -133,11 +150,22 @@ def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | Non
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
+    second = {name: np.zeros(n) for name in names}
+    unknown = np.zeros(n)
     for i, frame in enumerate(norm):
         labels = label_pixels(frame, table)
+        unknown[i] = _unknown_area(labels)
         for k, name in enumerate(names):
-            x, y, a = _largest_blob(labels == k)
-            area[name][i] = a
+            x, y, a, a2 = _blobs(labels == k)
+            area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
-    return Tracks(times=times, pos=pos, area=area, frames=norm, crop=tuple(crop))
+    return Tracks(
+        times=times,
+        pos=pos,
+        area=area,
+        frames=norm,
+        crop=tuple(crop),
+        second=second,
+        unknown=unknown,
+    )

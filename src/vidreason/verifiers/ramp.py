@@ -1,0 +1,116 @@
+"""Law checks for a block sliding on an incline.
+
+The track is projected on the slope: ``s`` along it (positive downhill) and ``q`` across
+it (positive away from the surface). Along the slope the motion is uniformly accelerated,
+at g(sin θ − μ cos θ) going down and g(sin θ + μ cos θ) (a deceleration) going up, so a
+parabola is fitted to ``s(t)`` in each phase (split at the highest point when the block is
+launched uphill). The ground truth goes through the same fit, since the engine's friction
+is what it is; ``on_slope`` checks that the block neither lifts off nor sinks in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.types import Check, Instance
+from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.tracking import Tracks
+
+MIN_POINTS = 4
+
+
+def slope_axes(theta: float, direction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors down the slope and out of its surface (scene px, y down)."""
+    u = np.array([direction * np.cos(theta), np.sin(theta)])
+    n = np.array([direction * np.sin(theta), -np.cos(theta)])
+    return u, n
+
+
+def _phases(
+    t: np.ndarray, s: np.ndarray, frames: np.ndarray, launched: bool
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    if not launched:
+        return {"down": (t, s, frames)}
+    k = int(np.argmin(s))
+    return {"up": (t[: k + 1], s[: k + 1], frames[: k + 1]), "down": (t[k:], s[k:], frames[k:])}
+
+
+def _accel(t: np.ndarray, s: np.ndarray) -> float:
+    return float(2 * np.polyfit(t, s, 2)[0]) if len(t) >= MIN_POINTS else np.nan
+
+
+def _project(instance: Instance, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p = instance.spec.params
+    u, n = slope_axes(p["theta"], p["direction"])
+    d = xy - np.asarray(instance.spec.bodies[0].position, dtype=float)
+    return d @ u, d @ n
+
+
+def _slide_check(
+    label: str, phase: str, seen: tuple[np.ndarray, ...], truth: tuple[np.ndarray, ...]
+) -> Check:
+    a_gt = _accel(truth[0], truth[1])
+    t, s, frames = seen
+    span = f"frames {frames[0]}-{frames[-1]}" if len(frames) else "no frames"
+    if len(t) < MIN_POINTS:
+        what = "climbing" if phase == "up" else "sliding down"
+        return Check(
+            f"slide_{phase}", 0.0, f"the {label} is seen {what} the slope in only {len(t)} frames"
+        )
+    a = _accel(t, s)
+    rel = abs(a - a_gt) / abs(a_gt)
+    value = band(rel, 0.10, 0.25)
+    if value == 1.0:
+        return Check(f"slide_{phase}", 1.0)
+    if phase == "down":
+        if a <= 0.1 * a_gt:
+            what = f"the {label} does not speed up down the slope ({a:.0f} px/s², {span})"
+        else:
+            more = "more" if a > a_gt else "less"
+            what = (
+                f"the {label} speeds up down the slope at {a:.0f} px/s² ({span}),"
+                f" {rel:.0%} {more} than the {a_gt:.0f} px/s² that gravity and friction give"
+            )
+    else:
+        more = "harder" if -a < -a_gt else "more gently"
+        what = (
+            f"on the way up the slope the {label} slows down at {-a:.0f} px/s² ({span}),"
+            f" {rel:.0%} off the {-a_gt:.0f} px/s² of gravity plus friction"
+        )
+        if a > a_gt:
+            what += f" (it brakes {more})"
+    if a > a_gt * 1.1 and phase == "down":
+        what += " (too little friction or too much gravity)"
+    elif phase == "down":
+        what += " (too much friction or too little gravity)"
+    return Check(f"slide_{phase}", value, what)
+
+
+def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    body = spec.bodies[0]
+    launched = spec.params.get("v0", 0.0) < 0
+    names = ("slide_up", "slide_down", "on_slope") if launched else ("slide_down", "on_slope")
+    found = np.flatnonzero(tracks.found(body.name))
+    if len(found) < max(6, tracks.n // 2):
+        why = f"cannot follow the {body.label}: found in {len(found)} of {tracks.n} frames"
+        return [Check(name, 0.0, why) for name in names]
+    t = tracks.times[found]
+    s, q = _project(instance, tracks.pos[body.name][found])
+    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
+    gt_t = np.arange(len(gt)) / spec.fmt.fps
+    gt_s, gt_q = _project(instance, gt[:, :2])
+    seen = _phases(t, s, found, launched)
+    truth = _phases(gt_t, gt_s, np.arange(len(gt)), launched)
+    checks = [_slide_check(body.label, ph, seen[ph], truth[ph]) for ph in seen]
+
+    size = scene_size(instance)
+    off = q - np.interp(t, gt_t, gt_q)
+    k = int(np.argmax(np.abs(off)))
+    value = band(abs(off[k]) / size, 0.02, 0.05)
+    note = ""
+    if value < 1.0:
+        where = "above the slope" if off[k] > 0 else "into the slope"
+        note = f"the {body.label} leaves the ramp's surface: {abs(off[k]):.0f} px {where} at frame {found[k]}"
+    checks.append(Check("on_slope", value, note))
+    return checks
