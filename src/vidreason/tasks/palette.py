@@ -26,10 +26,27 @@ FLOOR: RGB = (70, 70, 74)
 RADIUS = {1: 0.055, 2: 0.042, 3: 0.032}  # ball radius as a fraction of the frame height
 
 
+# Pairs too close to share a scene once a video shifts hue or brightness a little.
+CLASHES = {
+    frozenset(p)
+    for p in [("red", "brown"), ("blue", "purple"), ("orange", "yellow"), ("purple", "pink")]
+}
+PICKABLE = tuple(c for c in COLOURS if c != "brown")  # brown is too close to the floor
+
+
 def pick_colours(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
-    names = list(COLOURS)
-    chosen = rng.choice(len(names), size=k, replace=False)
-    return [(names[int(i)], COLOURS[names[int(i)]]) for i in chosen]
+    """``k`` colour keys that no two clash (at most 6)."""
+    chosen: list[str] = []
+    for _ in range(k):
+        free = [
+            c
+            for c in PICKABLE
+            if c not in chosen and all(frozenset((c, o)) not in CLASHES for o in chosen)
+        ]
+        if not free:
+            raise ValueError(f"cannot pick {k} colours that are easy to tell apart")
+        chosen.append(free[int(rng.integers(len(free)))])
+    return [(c, COLOURS[c]) for c in chosen]
 
 
 def floor(fmt: VideoFormat, top: float, elasticity: float = 1.0, friction: float = 0.0) -> Wall:
