@@ -31,3 +31,48 @@ def instance_dir(suite_dir: Path, family: str, index: int = 0) -> Path:
 def load(suite_dir: Path, family: str, index: int = 0):
     d = instance_dir(suite_dir, family, index)
     return load_instance(d), read_png(d / "first_frame.png")
+
+
+@pytest.fixture
+def truth_videos(suite_dir: Path, tmp_path: Path) -> Path:
+    """A fresh videos folder laid out as ``<family>-v<N>/<index:05d>.mp4`` holding a copy of
+    every instance's ground truth: what a perfect external model would write."""
+    import shutil
+
+    from vidreason.instance_io import find_instances
+    from vidreason.runner.plan import video_name
+
+    out = tmp_path / "videos"
+    for d in find_instances(suite_dir):
+        dest = out / video_name(d)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(d / "ground_truth.mp4", dest)
+    return out
+
+
+@pytest.fixture
+def make_row():
+    """A factory for store rows: ``make_row(model="m", value=0.3, ...)``; the key defaults
+    to ``model|family|idx``."""
+    from vidreason.store import Row
+
+    def make(**fields: object) -> Row:
+        values: dict[str, object] = {
+            "model": "m",
+            "family": "projectile-v1",
+            "capability": "physics",
+            "idx": 0,
+            "difficulty": 1,
+            "instance_dir": "/suite/projectile-v1/00000",
+            "video": "/videos/projectile-v1/00000.mp4",
+            "value": 1.0,
+            "passed": True,
+            "checks": {"visibility": 1.0},
+            "explanation": "every check passed",
+            "error": "",
+        }
+        values.update(fields)
+        values.setdefault("key", f"{values['model']}|{values['family']}|{values['idx']}")
+        return Row(**values)  # type: ignore[arg-type]
+
+    return make

@@ -55,7 +55,7 @@ def run_model(
     """Generate videos with built-in model(s) for every instance of a suite, then score them."""
     from vidreason.models import get_model
 
-    names = [model] if isinstance(model, str) else list(model)
+    names = list(dict.fromkeys([model] if isinstance(model, str) else model))
     models = [get_model(m) for m in names]
     suite_dir = resolve_suite(suite, run_dir, seed=seed, n=n, workers=workers, progress=progress)
     instances = find_instances(suite_dir)

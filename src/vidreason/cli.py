@@ -15,13 +15,14 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vidreason import api
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., object])
 
 
@@ -38,7 +39,7 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (UserError, UnknownName, InstanceError, VideoError, FileNotFoundError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -53,7 +54,7 @@ def _summary(summary: api.RunSummary) -> None:
         f"{summary.total} videos: {summary.scored} scored, {summary.skipped} already in the store"
     )
     for e in summary.errors:
-        err.print(f"[yellow]failed:[/yellow] {e}", highlight=False)
+        err.print(f"[yellow]failed:[/yellow] {escape(e)}", highlight=False)
 
 
 @app.command()
@@ -158,12 +159,12 @@ def print_leaderboard(entries: list) -> None:
     table.columns[5].no_wrap = True
     for e in entries:
         table.add_row(
-            e.model,
-            e.family,
+            escape(e.model),
+            escape(e.family),
             e.capability,
             str(e.n),
             f"{e.mean:.3f}",
-            f"[{e.ci_low:.3f}, {e.ci_high:.3f}]",
+            escape(f"[{e.ci_low:.3f}, {e.ci_high:.3f}]"),
             f"{e.pass_rate:.0%}",
         )
     out.print(table)

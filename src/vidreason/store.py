@@ -108,11 +108,20 @@ def _row(values: tuple) -> Row:
     return Row(**d)
 
 
-def rows(run_dir: Path) -> list[Row]:
-    """Every stored score, in a stable order (model, family, index)."""
+def rows(run_dir: Path, history: bool = False) -> list[Row]:
+    """The current score of every (model, family, index), in a stable order.
+
+    The store is append-only: when a video or a model version changes, its new score is
+    a new row. Only the newest row per (model, family, index) counts, unless ``history``.
+    """
+    where = (
+        ""
+        if history
+        else "WHERE rowid IN (SELECT MAX(rowid) FROM scores GROUP BY model, family, idx)"
+    )
     with connect(run_dir, create=False) as con:
         cur = con.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM scores ORDER BY model, family, idx, key"
+            f"SELECT {', '.join(_COLUMNS)} FROM scores {where} ORDER BY model, family, idx, rowid"
         )
         return [_row(v) for v in cur]
 

@@ -1,0 +1,267 @@
+"""The command line, end to end through Typer's test runner.
+
+Click >= 8.2 keeps stderr apart: ``result.stdout`` and ``result.stderr`` are separate and
+``result.output`` is both, as a terminal shows them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vidreason import store
+from vidreason.cli import app
+from vidreason.instance_io import find_instances
+from vidreason.runner.plan import video_name
+from vidreason.tasks import FAMILIES as REGISTERED
+from vidreason.tasks import get_family
+
+FAMILIES = REGISTERED.names()  # bounce-v1, collision-v1, projectile-v1, ...
+MODELS = ["blank", "jump-cut", "oracle", "reversed", "shuffled", "static"]
+ENTRY_KEYS = {"model", "family", "capability", "n", "mean", "ci_low", "ci_high", "pass_rate"}
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result, *names: str, one_line: bool = True) -> None:
+    """Exit 2 with one line on stderr, no traceback, naming each of ``names``."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    text = result.stderr.strip()
+    if one_line:
+        assert "\n" not in text, result.stderr
+    else:  # see test_errors_stay_on_one_line
+        text = unwrapped(text)
+    assert text.startswith("error:")
+    for name in names:
+        assert name in text, (name, text)
+
+
+def unwrapped(text: str) -> str:
+    """The text with rich's line wrapping undone (paths carry no spaces)."""
+    return "".join(text.splitlines())
+
+
+def leaderboard_json(run_dir: Path) -> list[dict]:
+    result = invoke("leaderboard", run_dir, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+def test_tasks_lists_the_families():
+    result = invoke("tasks")
+    assert result.exit_code == 0, result.output
+    for family in FAMILIES:
+        assert family in result.stdout
+    assert "pymunk" in result.stdout and "physics" in result.stdout
+
+
+def test_models_lists_the_six_models():
+    result = invoke("models")
+    assert result.exit_code == 0, result.output
+    for name in MODELS:
+        assert f" {name} " in result.stdout
+
+
+def test_generate_writes_the_same_bytes_twice(tmp_path):
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    for name in ("a", "b"):
+        args = ["--suite", "smoke", "--out", tmp_path / name, "--n", 1, "--seed", 5]
+        result = invoke("generate", *args, "--workers", 1, "-q")
+        assert result.exit_code == 0, result.output
+        assert f"wrote {len(FAMILIES)} instances" in result.stdout
+    a, b = files(tmp_path / "a"), files(tmp_path / "b")
+    assert a == b
+    assert [p.relative_to(tmp_path / "a") for p in find_instances(tmp_path / "a")] == [
+        Path(f) / "00000" for f in FAMILIES
+    ]
+    meta = json.loads(a["suite.json"])
+    assert meta["suite"] == "smoke" and meta["seed"] == 5 and meta["n_per_family"] == 1
+    assert meta["families"] == FAMILIES
+    task = json.loads(a["projectile-v1/00000/task.json"])
+    assert task["seed"] == 5 and task["index"] == 0
+
+
+def test_generate_unknown_suite_is_a_one_line_error(tmp_path):
+    result = invoke("generate", "--suite", "smok", "--out", tmp_path / "x", "--workers", 1)
+    assert_user_error(result, "smok", "did you mean", "'smoke'")
+    assert not (tmp_path / "x").exists()
+
+
+def test_run_then_leaderboard_json(suite_dir, tmp_path):
+    run_dir = tmp_path / "R"
+    args = ["--model", "oracle", "--model", "static", "--suite", suite_dir, "--out", run_dir]
+    result = invoke("run", *args, "--workers", 1, "-q")
+    assert result.exit_code == 0, result.output
+    total = 2 * len(find_instances(suite_dir))
+    assert f"{total} videos: {total} scored, 0 already in the store" in result.stdout
+    for family in FAMILIES:
+        assert (run_dir / "videos" / "static" / family / "00001.mp4").is_file()
+
+    entries = leaderboard_json(run_dir)
+    assert isinstance(entries, list)
+    assert all(isinstance(e, dict) and set(e) == ENTRY_KEYS for e in entries)
+    assert {(e["model"], e["family"]) for e in entries} == {
+        (m, f) for m in ("oracle", "static") for f in [*FAMILIES, "*"]
+    }
+    for e in entries:
+        if e["family"] == "*":
+            assert e["n"] == 2 * sum(get_family(f).capability == e["capability"] for f in FAMILIES)
+        else:
+            assert e["n"] == 2 and e["capability"] == get_family(e["family"]).capability
+        assert e["ci_low"] <= e["mean"] <= e["ci_high"]
+        if e["model"] == "oracle":
+            assert e["mean"] >= 0.95 and e["pass_rate"] == 1.0
+        else:
+            assert e["mean"] <= 0.10 and e["pass_rate"] == 0.0
+    capabilities = {get_family(f).capability for f in FAMILIES}
+    assert {(e["model"], e["capability"]) for e in entries if e["family"] == "*"} == {
+        (m, c) for m in ("oracle", "static") for c in capabilities
+    }
+
+    again = invoke("run", *args, "--workers", 1, "-q")
+    assert f"{total} videos: 0 scored, {total} already in the store" in again.stdout
+
+    table = invoke("leaderboard", run_dir)
+    assert table.exit_code == 0 and "oracle" in table.stdout and "95% CI" in table.stdout
+
+
+def test_score_a_folder_with_a_corrupt_video(suite_dir, truth_videos, tmp_path):
+    corrupt = truth_videos / video_name(suite_dir / "collision-v1" / "00001")
+    corrupt.write_bytes(b"\xde\xad\xbe\xef not an mp4 " * 30)
+    run_dir = tmp_path / "R2"
+    args = ["--suite-dir", suite_dir, "--videos", truth_videos, "--model-name", "mine"]
+    result = invoke("score", *args, "--out", run_dir, "--workers", 1, "-q")
+    assert result.exit_code == 0, result.output
+    n = len(find_instances(suite_dir))
+    assert f"{n} videos: {n} scored" in result.stdout
+    # rich wraps long lines; test_errors_stay_on_one_line checks that it should not
+    assert str(corrupt.resolve()) in unwrapped(result.stderr)
+    assert "failed:" in result.stderr
+    rows = {Path(r.video): r for r in store.rows(run_dir)}
+    assert len(rows) == n and {r.model for r in rows.values()} == {"mine"}
+    bad = rows.pop(corrupt.resolve())
+    assert bad.value == 0 and not bad.passed and str(corrupt.resolve()) in bad.error
+    assert all(r.value >= 0.95 and r.passed for r in rows.values())
+
+
+def test_score_without_the_videos_folder(suite_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["--suite-dir", suite_dir, "--videos", "nope", "--model-name", "m", "--out", "R"]
+    result = invoke("score", *args, "--workers", 1)
+    assert_user_error(result, "nope", "no such videos folder")
+
+
+def test_score_without_a_suite(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "videos").mkdir()
+    args = ["--suite-dir", "gone", "--videos", "videos", "--model-name", "m", "--out", "R"]
+    assert_user_error(invoke("score", *args, "--workers", 1), "gone")
+
+
+def test_leaderboard_without_a_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    result = invoke("leaderboard", "empty", "--json")
+    assert_user_error(result, str(Path("empty") / "results.sqlite"), one_line=False)
+
+
+def test_report_without_a_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_user_error(invoke("report", "empty"), str(Path("empty") / "results.sqlite"))
+
+
+def test_run_an_unknown_model(suite_dir, tmp_path):
+    result = invoke("run", "--model", "oracel", "--suite", suite_dir, "--out", tmp_path / "R")
+    assert_user_error(result, "oracel", "did you mean 'oracle'", one_line=False)
+
+
+def test_check_a_family():
+    result = invoke("check", "projectile-v1", "--n", 1, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert "projectile-v1" in result.stdout and "ok" in result.stdout
+    assert "bounce-v1" not in result.stdout
+
+
+def test_check_an_unknown_family():
+    result = invoke("check", "no-such-family", "--n", 1, "--workers", 1)
+    assert_user_error(result, "no-such-family", "unknown task family", one_line=False)
+
+
+def test_demo_end_to_end(tmp_path):
+    run_dir = tmp_path / "R3"
+    result = invoke("demo", "--out", run_dir, "--workers", 2, "-q")
+    assert result.exit_code == 0, result.output
+    total = len(MODELS) * 2 * len(FAMILIES)
+    assert f"{total} videos: {total} scored" in result.stdout
+    assert (run_dir / "report.html").is_file() and (run_dir / "results.sqlite").is_file()
+    assert result.stderr == ""
+    entries = [e for e in leaderboard_json(run_dir) if e["family"] != "*"]
+    assert {(e["model"], e["family"]) for e in entries} == {
+        (m, f) for m in MODELS for f in FAMILIES
+    }
+    for e in entries:
+        assert e["n"] == 2
+        if e["model"] == "oracle":
+            assert e["mean"] >= 0.95, e
+        else:
+            assert e["mean"] <= 0.10, e
+
+
+LONG = "a-folder-with-a-long-name-" * 5
+
+
+@pytest.mark.parametrize("case", ["user-error", "failed-video", "unknown-name"])
+def test_errors_stay_on_one_line(suite_dir, tmp_path, case):
+    if case == "unknown-name":  # a short input, but the message lists every known model
+        result = invoke("run", "--model", "oracel", "--suite", suite_dir, "--out", tmp_path)
+        assert result.exit_code == 2
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        return
+    videos = tmp_path / LONG / LONG / "videos"
+    if case == "failed-video":
+        videos.mkdir(parents=True)  # an empty folder: every video is missing
+    args = ["--suite-dir", suite_dir, "--videos", videos, "--model-name", "m"]
+    result = invoke("score", *args, "--out", tmp_path / "R", "--workers", 1, "-q")
+    lines = result.stderr.splitlines()
+    if case == "user-error":
+        assert result.exit_code == 2
+        assert len(lines) == 1 and str(videos) in lines[0]
+    else:
+        assert result.exit_code == 0
+        assert len(lines) == len(find_instances(suite_dir))
+        for d in find_instances(suite_dir):
+            path = str((videos / video_name(d)).resolve())
+            assert any(line.startswith("failed:") and path in line for line in lines), path
+
+
+@pytest.mark.parametrize("case", ["user-error", "bad-markup", "failed-video", "model-name"])
+def test_user_text_is_not_read_as_markup(suite_dir, tmp_path, monkeypatch, make_row, case):
+    monkeypatch.chdir(tmp_path)
+    if case == "model-name":
+        with store.connect(tmp_path / "R") as con:
+            store.insert(con, make_row(model="sora[v2]"))
+        result = invoke("leaderboard", "R")
+        assert result.exit_code == 0
+        assert "sora[v2]" in result.stdout
+        return
+    videos = {"user-error": "videos[final]", "bad-markup": "run[/x]"}.get(case, "out[v2]")
+    if case == "failed-video":
+        Path(videos).mkdir()  # empty: every video is missing
+    args = ["--suite-dir", suite_dir, "--videos", videos, "--model-name", "m", "--out", "R"]
+    result = invoke("score", *args, "--workers", 1, "-q")
+    if case == "failed-video":
+        assert result.exit_code == 0
+        assert str(Path(videos).resolve() / "bounce-v1" / "00000.mp4") in unwrapped(result.stderr)
+    else:
+        assert_user_error(result, videos)

@@ -1,0 +1,106 @@
+"""The results store: SQLite roundtrip, idempotent inserts, newest row per instance, exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from vidreason import store
+
+
+def _fill(run_dir: Path, items: list[store.Row]) -> None:
+    with store.connect(run_dir) as con:
+        for r in items:
+            store.insert(con, r)
+
+
+def test_insert_then_rows_roundtrips_every_field(tmp_path, make_row):
+    checks = {"visibility": 1.0, "final_state": 0.25, "gravity": 0.125}
+    written = [
+        make_row(model="b", value=0.25, passed=False, checks=checks, error="bad: x"),
+        make_row(model="a", family="bounce-v1", idx=3, difficulty=3, checks={}),
+    ]
+    _fill(tmp_path, written)
+    got = store.rows(tmp_path)
+    assert got == sorted(written, key=lambda r: (r.model, r.family, r.idx))
+    by_model = {r.model: r for r in got}
+    assert by_model["b"].checks == checks
+    assert by_model["b"].passed is False and by_model["a"].passed is True
+    assert isinstance(by_model["a"].idx, int) and isinstance(by_model["a"].value, float)
+
+
+def test_insert_ignores_a_duplicate_key(tmp_path, make_row):
+    first = make_row(key="same", value=0.75)
+    _fill(tmp_path, [first, make_row(key="same", value=0.0, passed=False)])
+    assert store.rows(tmp_path) == [first]
+    with store.connect(tmp_path) as con:
+        assert store.done_keys(con) == {"same"}
+
+
+def test_rows_keeps_the_newest_row_per_instance(tmp_path, make_row):
+    old = make_row(key="k-old", value=0.25, passed=False)
+    new = make_row(key="k-new", value=0.75)
+    other = make_row(key="k-other", idx=1, value=0.5)
+    _fill(tmp_path, [old, other, new])  # `new` lands after `old`
+    assert store.rows(tmp_path) == [new, other]
+    assert sorted(store.rows(tmp_path, history=True), key=lambda r: r.key) == [new, old, other]
+
+
+def test_export_csv(tmp_path, make_row):
+    items = [
+        make_row(model="a", checks={"z": 0.5, "a": 1.0}, explanation='comma, "quote"'),
+        make_row(model="b", value=0.0, passed=False, error="x.mp4: cannot decode"),
+    ]
+    path = store.export_csv(items, tmp_path / "out.csv")
+    assert path == tmp_path / "out.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == [
+            "key",
+            "model",
+            "family",
+            "capability",
+            "idx",
+            "difficulty",
+            "instance_dir",
+            "video",
+            "value",
+            "passed",
+            "checks",
+            "explanation",
+            "error",
+        ]
+        got = list(reader)
+    assert [g["model"] for g in got] == ["a", "b"]
+    assert json.loads(got[0]["checks"]) == {"a": 1.0, "z": 0.5}
+    assert got[0]["checks"] == '{"a": 1.0, "z": 0.5}'  # sorted keys
+    assert got[0]["explanation"] == 'comma, "quote"'
+    assert float(got[1]["value"]) == 0.0 and got[1]["passed"] == "False"
+    assert got[1]["error"] == "x.mp4: cannot decode"
+
+
+def test_export_jsonl(tmp_path, make_row):
+    items = [make_row(model="a"), make_row(model="b", checks={"q": 0.5}, passed=False)]
+    path = store.export_jsonl(items, tmp_path / "out.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    parsed = [json.loads(line) for line in lines]
+    assert parsed == [r.to_dict() for r in items]
+    assert parsed[1]["passed"] is False and parsed[1]["checks"] == {"q": 0.5}
+    assert list(parsed[0]) == sorted(parsed[0])
+
+
+def test_exports_of_nothing_are_empty(tmp_path):
+    assert store.export_jsonl([], tmp_path / "e.jsonl").read_text() == ""
+    assert store.export_csv([], tmp_path / "e.csv").read_text().startswith("key,model,")
+
+
+def test_missing_store_raises_naming_the_path(tmp_path):
+    run_dir = tmp_path / "no-run-here"
+    with pytest.raises(FileNotFoundError) as info:
+        store.rows(run_dir)
+    assert str(store.store_path(run_dir)) in str(info.value)
+    assert not run_dir.exists()  # reading does not create the run directory
