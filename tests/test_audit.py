@@ -54,3 +54,28 @@ def test_cli_json_rows():
     assert kinds == {"violation", "nuisance"}
     assert all(set(r) == {"family", "kind", "name", "n", "rate"} for r in rows if "kind" in r)
     assert [r for r in rows if "auroc" in r] == [{"family": "projectile-v1", "auroc": 1.0}]
+
+
+def test_report_shows_the_audit(result, tmp_path):
+    from vidreason.audit import to_json_rows
+    from vidreason.report.html import audit_view, render_html
+
+    (tmp_path / "audit.json").write_text(json.dumps(to_json_rows(result)))
+    view = audit_view(tmp_path)
+    assert [f["family"] for f in view["families"]] == sorted(CORE)
+    assert all(f["auroc_ok"] and all(r["ok"] for r in f["rows"]) for f in view["families"])
+    assert audit_view(tmp_path / "nothing-here") is None
+    html = render_html(
+        {
+            "run_dir": str(tmp_path),
+            "n_rows": 0,
+            "ranking": [],
+            "model_colours": {},
+            "board": [],
+            "chart": "",
+            "capabilities": [],
+            "errors": [],
+            "audit": view,
+        }
+    )
+    assert 'id="audit-table"' in html and "teleport 100%" in html

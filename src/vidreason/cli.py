@@ -240,6 +240,9 @@ def audit(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Also write the JSON here.")
     ] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option(help="Write RUN_DIR/audit.json for the run's report.")
+    ] = None,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
@@ -259,6 +262,9 @@ def audit(
         progress=not (quiet or as_json),
     )
     rows = to_json_rows(result)
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "audit.json").write_text(json.dumps(rows, indent=1) + "\n")
     if out_file is not None:
         out_file.write_text(json.dumps(rows, indent=1) + "\n")
     if as_json:

@@ -142,7 +142,31 @@ def build_context(run_dir: Path, examples_per_family: int = 2) -> dict[str, Any]
             run_dir, all_rows, entries, models, colours, examples_per_family
         ),
         "errors": [r for r in all_rows if r.error],
+        "audit": audit_view(run_dir),
     }
+
+
+AUDIT_FILE = "audit.json"
+
+
+def audit_view(run_dir: Path) -> dict[str, Any] | None:
+    """The audit written to ``run_dir/audit.json`` by ``vidreason audit --run-dir``, as
+    rows per family with a verdict against the targets; None when there is none."""
+    import json
+
+    path = Path(run_dir) / AUDIT_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    aucs = {r["family"]: r["auroc"] for r in data if "auroc" in r}
+    families = []
+    for family in sorted({r["family"] for r in data}):
+        rows_ = [r for r in data if r["family"] == family and "kind" in r]
+        for r in rows_:
+            r["ok"] = r["rate"] >= 0.95 if r["kind"] == "violation" else r["rate"] <= 0.02
+        auc = aucs.get(family, float("nan"))
+        families.append({"family": family, "auroc": auc, "auroc_ok": auc >= 0.98, "rows": rows_})
+    return {"families": families}
 
 
 def render_html(context: dict[str, Any]) -> str:
