@@ -23,22 +23,33 @@ SUITE_FILE = "suite.json"
 
 @dataclass(frozen=True)
 class Suite:
+    """A named set of instances: ``n_per_family`` of every registered family whose
+    capability is in ``capabilities`` (None: every capability)."""
+
     name: str
     n_per_family: int
-    families: tuple[str, ...] | None = None  # None: every registered family
+    capabilities: tuple[str, ...] | None = None
     description: str = ""
 
     def family_ids(self) -> list[str]:
-        return list(self.families) if self.families is not None else FAMILIES.names()
+        return [
+            f
+            for f in FAMILIES.names()
+            if self.capabilities is None or get_family(f).capability in self.capabilities
+        ]
 
 
 SUITES: Registry[Suite] = Registry("suite")
-SUITES.add("smoke", Suite("smoke", 2, description="2 instances per family: the demo and CI"))
-SUITES.add("core", Suite("core", 20, description="20 instances per family"))
-SUITES.add(
-    "physics",
-    Suite("physics", 20, ("projectile-v1", "bounce-v1", "collision-v1"), "the physics families"),
-)
+for _suite in (
+    Suite("smoke", 2, description="2 instances of every family: the demo and CI"),
+    Suite("core", 20, description="20 instances of every family"),
+    Suite("physics", 20, ("physics",), "the physics families"),
+    Suite("commonsense", 20, ("commonsense",), "the common-sense families"),
+    Suite("causal", 20, ("causal",), "the causal families"),
+    Suite("temporal", 20, ("temporal",), "the temporal families"),
+    Suite("planning", 20, ("planning",), "the planning families"),
+):
+    SUITES.add(_suite.name, _suite)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,10 @@ def generate_suite(
 
     suite = SUITES.get(name)
     jobs = plan_suite(suite, out, n=n, seed=seed, fmt=fmt, families=families)
+    if not jobs:
+        from vidreason.errors import UserError
+
+        raise UserError(f"suite {name!r} has no instances (no registered family or n=0)")
     dirs = parallel_map(
         write_one, jobs, workers=workers, label=f"generate {name}", progress=progress
     )
