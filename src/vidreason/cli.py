@@ -1,8 +1,8 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
-Verbs: tasks, models, generate, run, score, leaderboard, report, check, demo. A user
-mistake (bad path, unknown name, unreadable file) prints one line naming it and exits 2;
-a failed conformance check exits 1.
+Verbs: tasks, models, generate, run, score, leaderboard, report, check, audit, demo,
+import, export. A user mistake (bad path, unknown name, unreadable file) prints one line
+naming it and exits 2; a failed conformance check exits 1.
 """
 
 from __future__ import annotations
@@ -303,6 +303,37 @@ def demo(
     print_leaderboard(api.leaderboard(run_dir))
     out.print(f"report: {api.report(run_dir)}")
     out.print(f"results: {run_dir / 'results.sqlite'}")
+
+
+Layout = Annotated[str, typer.Option(help="Folder layout: vbvr (<task>/<index>/ files).")]
+
+
+@app.command("import")
+@friendly
+def import_(
+    src: Annotated[Path, typer.Argument(help="Folder of <task>/<index>/ task folders.")],
+    suite_dir: Annotated[Path, typer.Option("--out", help="Suite folder to write.")],
+    layout: Layout = "vbvr",
+) -> None:
+    """Import another benchmark's task folders as a suite (scored by generic checks)."""
+    from vidreason.interop import import_suite
+
+    dirs = import_suite(src, suite_dir, layout=layout)
+    out.print(f"imported {len(dirs)} instances to {suite_dir}")
+
+
+@app.command()
+@friendly
+def export(
+    suite_dir: Annotated[Path, typer.Argument(help="A generated suite folder.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")],
+    layout: Layout = "vbvr",
+) -> None:
+    """Export a suite in another benchmark's folder layout."""
+    from vidreason.interop import export_suite
+
+    dirs = export_suite(suite_dir, out_dir, layout=layout)
+    out.print(f"exported {len(dirs)} instances to {out_dir}")
 
 
 def main() -> None:  # pragma: no cover

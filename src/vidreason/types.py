@@ -32,14 +32,16 @@ class VideoFormat:
         return (self.n_frames - 1) / self.fps
 
 
-SHAPES = ("circle", "box")
+SHAPES = ("circle", "box", "cup")
 BODY_TYPES = ("dynamic", "kinematic", "static")
 
 
 @dataclass(frozen=True)
 class Body:
-    """A rigid body: a disc (``radius``) or a box (``size`` = width, height, rotated by
-    ``angle`` radians). Positions are in scene pixels, y pointing down. For a box,
+    """A rigid body: a disc (``radius``), a box (``size`` = width, height, rotated by
+    ``angle`` radians) or a cup (a U of three boxes: outer ``size``, walls ``2 * radius``
+    thick, open towards -y at angle 0). Positions are in scene pixels, y pointing down; a
+    cup's position is the centroid of its area (where the tracker finds it). For a box,
     ``radius`` is half its shorter side (the tracker's size scale)."""
 
     name: str
@@ -61,14 +63,34 @@ class Body:
     @property
     def label(self) -> str:
         """E.g. "red ball", "blue block": how explanations name this body."""
-        return f"{self.colour_name} {self.noun or ('block' if self.shape == 'box' else 'ball')}"
+        default = {"box": "block", "cup": "cup"}.get(self.shape, "ball")
+        return f"{self.colour_name} {self.noun or default}"
 
     @property
     def area(self) -> float:
         """Visible area in px² (what the tracker expects to find)."""
         if self.shape == "box":
             return float(self.size[0] * self.size[1])
+        if self.shape == "cup":
+            return float(sum(w * h for _, (w, h) in self.boxes()))
         return float(np.pi * self.radius**2)
+
+    def boxes(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """The boxes a box or cup is made of: (centre offset in the body frame, size)."""
+        if self.shape == "box":
+            return [((0.0, 0.0), (float(self.size[0]), float(self.size[1])))]
+        if self.shape != "cup":
+            return []
+        w, h = float(self.size[0]), float(self.size[1])
+        t = 2.0 * self.radius
+        pieces = [
+            ((-(w - t) / 2, 0.0), (t, h)),
+            (((w - t) / 2, 0.0), (t, h)),
+            ((0.0, (h - t) / 2), (w - 2 * t, t)),
+        ]
+        total = sum(a * b for _, (a, b) in pieces)
+        yc = sum(c[1] * a * b for c, (a, b) in pieces) / total
+        return [((c[0], c[1] - yc), s) for c, s in pieces]
 
 
 @dataclass(frozen=True)

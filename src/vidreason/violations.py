@@ -4,7 +4,9 @@ Two kinds: *re-simulated* (the same scene run by the engine with a changed param
 gravity scaled, restitution changed, masses changed behind the verifier's back) and
 *edited* (the true trajectory changed before drawing — a teleport, a frozen object, an
 object that vanishes). Each returns frames in the instance's format. To add one, write a
-function ``(instance, ...) -> frames`` and add it to ``VIOLATIONS``.
+function ``(instance, ...) -> frames`` and add it to ``VIOLATIONS``. Those that fit only
+scenes with the right bodies (``pass_through``, ``levitate``, ``hold``) stay out of
+``VIOLATIONS`` and are called by name.
 """
 
 from __future__ import annotations
@@ -22,9 +24,34 @@ def _positions(traj: Trajectory, i: int) -> dict[str, tuple[float, ...]]:
     return {name: pose(traj.states[name][i]) for name in traj.states}
 
 
+def _own_renderer(spec: SceneSpec) -> Callable[[SceneSpec, Trajectory], np.ndarray] | None:
+    """The family's renderer when it is not the 2D rasteriser (a 3D family's)."""
+    from vidreason.tasks import FAMILIES
+    from vidreason.tasks.base import _raster_render
+
+    if spec.family_id not in FAMILIES:
+        return None
+    render = FAMILIES.get(spec.family_id).render
+    return None if render is _raster_render else render
+
+
 def draw(
     spec: SceneSpec, traj: Trajectory, hidden: dict[int, set[str]] | None = None
 ) -> np.ndarray:
+    """Draw ``traj`` as the family renders it, leaving out ``hidden[i]`` at frame ``i``."""
+    render = _own_renderer(spec)
+    if render is not None:  # one call per run of frames that hide the same bodies
+        out, i, n, hide = [], 0, traj.n_frames, hidden or {}
+        while i < n:
+            gone, j = hide.get(i, set()), i
+            while j < n and hide.get(j, set()) == gone:
+                j += 1
+            shown = dataclasses.replace(
+                spec, bodies=tuple(b for b in spec.bodies if b.name not in gone)
+            )
+            out.append(render(shown, Trajectory({k: v[i:j] for k, v in traj.states.items()})))
+            i = j
+        return np.concatenate(out)
     frames = []
     for i in range(traj.n_frames):
         gone = (hidden or {}).get(i, set())
@@ -36,7 +63,9 @@ def draw(
 
 
 def resimulate(instance: Instance, **changes: float) -> np.ndarray:
-    """Run the engine again with ``gravity_scale``, ``restitution`` or ``mass_ratio`` changed."""
+    """Run the engine again with ``gravity_scale``, ``restitution`` (the first body's),
+    ``mass_ratio`` (the second body's mass over the first's), ``friction`` or
+    ``elasticity`` (every dynamic body's) changed."""
     from vidreason.tasks import get_family
 
     spec = instance.spec
@@ -45,6 +74,12 @@ def resimulate(instance: Instance, **changes: float) -> np.ndarray:
         bodies[0] = dataclasses.replace(bodies[0], elasticity=changes["restitution"])
     if "mass_ratio" in changes and len(bodies) > 1:
         bodies[1] = dataclasses.replace(bodies[1], mass=bodies[0].mass * changes["mass_ratio"])
+    for key in ("friction", "elasticity"):
+        if key in changes:
+            bodies = [
+                dataclasses.replace(b, **{key: changes[key]}) if b.body_type == "dynamic" else b
+                for b in bodies
+            ]
     changed = dataclasses.replace(
         spec, gravity=spec.gravity * changes.get("gravity_scale", 1.0), bodies=tuple(bodies)
     )
@@ -92,6 +127,26 @@ def vanish(instance: Instance, start: int | None = None, length: int | None = No
     return draw(instance.spec, instance.trajectory, {i: {name} for i in range(s, min(n, s + m))})
 
 
+def levitate(instance: Instance, name: str, frame: int, speed: float) -> np.ndarray:
+    """``name`` floats straight up at ``speed`` px/s from ``frame``; the rest is true."""
+    fps = instance.spec.fmt.fps
+    states = dict(instance.trajectory.states)
+    x, y, *rest = states[name][frame]
+    states[name] = tuple(
+        s if i < frame else (x, y - speed * (i - frame) / fps, *rest)
+        for i, s in enumerate(states[name])
+    )
+    return draw(instance.spec, Trajectory(states=states))
+
+
+def hold(instance: Instance, name: str, frame: int) -> np.ndarray:
+    """``name`` stays where it is from ``frame`` on while everything else moves as it
+    should (a ball left behind by the cup carrying it)."""
+    states = dict(instance.trajectory.states)
+    states[name] = tuple(
+        s if i < frame else states[name][frame] for i, s in enumerate(states[name])
+    )
+    return draw(instance.spec, Trajectory(states=states))
 
 
 def retimed(instance: Instance, n_frames: int) -> np.ndarray:
@@ -135,6 +190,35 @@ def time_warp(instance: Instance, factor: float) -> np.ndarray:
 def extended(instance: Instance, n_frames: int) -> np.ndarray:
     """Not a violation: the true motion carried on for ``n_frames`` frames (a longer clip)."""
     return draw(instance.spec, simulate_for(instance, n_frames))
+
+
+def pass_through(instance: Instance, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Re-simulated with the bodies of each pair (``"wall"``: every wall) passing through
+    each other instead of colliding."""
+    from vidreason.tasks import get_family
+
+    spec = instance.spec
+    extra = {**spec.extra, "ignore_contacts": [list(p) for p in pairs]}
+    traj, _ = get_family(instance.family_id).simulate(dataclasses.replace(spec, extra=extra))
+    return draw(spec, traj)
+
+
+def own_gravity(instance: Instance, scales: dict[str, float]) -> np.ndarray:
+    """Each body re-simulated alone, with gravity times ``scales[name]`` (1 if absent):
+    e.g. a heavy ball that falls faster than a light one. Only for bodies that never touch."""
+    from vidreason.tasks import get_family
+
+    spec, states = instance.spec, {}
+    for b in spec.bodies:
+        alone = dataclasses.replace(
+            spec,
+            bodies=(b,),
+            gravity=spec.gravity * scales.get(b.name, 1.0),
+            joints=tuple(j for j in spec.joints if j.body == b.name),
+        )
+        traj, _ = get_family(instance.family_id).simulate(alone)
+        states[b.name] = traj.states[b.name]
+    return draw(spec, Trajectory(states=states))
 
 
 VIOLATIONS: dict[str, Callable[[Instance], np.ndarray]] = {

@@ -4,10 +4,17 @@ Scene coordinates are pixels of the reference frame with y pointing down, so gra
 ``(0, +g)``. The world is stepped at a fixed sub-step (``substeps`` per video frame) and
 the state of every body is sampled at each frame; contacts become ``Event``s at the
 frame where they begin.
+
+Optional keys of ``spec.extra`` change the run (absent, nothing changes):
+``paths`` moves a kinematic body through keyframes ``{name: [[t, x, y], ...]}`` (eased
+in and out between keys), and ``ignore_contacts`` lists pairs of body names (``"wall"``
+for every wall) that pass through each other, for planted violations. ``damping`` is the
+fraction of its velocity every body keeps per second (pymunk's ``Space.damping``).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pymunk
@@ -28,13 +35,16 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     space = pymunk.Space()
     space.gravity = (0.0, spec.gravity)
     space.iterations = 30
+    if "damping" in spec.extra:
+        space.damping = float(spec.extra["damping"])
     names: dict[int, str] = {}
     bodies: dict[str, pymunk.Body] = {}
     for i, b in enumerate(spec.bodies):
-        body, shape = _make_body(b)
-        shape.collision_type = i + 1
+        body, shapes = _make_body(b)
+        for shape in shapes:
+            shape.collision_type = i + 1
         names[i + 1] = b.name
-        space.add(body, shape)
+        space.add(body, *shapes)
         bodies[b.name] = body
     for j in spec.joints:
         space.add(pymunk.PinJoint(space.static_body, bodies[j.body], j.anchor, (0, 0)))
@@ -48,12 +58,29 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     clock = {"t": 0.0}
     contacts: list[tuple[float, tuple[str, ...]]] = []
 
+    ignored = {tuple(sorted(p)) for p in spec.extra.get("ignore_contacts", [])}
+
+    def pair_of(arbiter: pymunk.Arbiter) -> tuple[str, ...]:
+        return tuple(sorted(names.get(s.collision_type, WALL) for s in arbiter.shapes))
+
     def begin(arbiter: pymunk.Arbiter, _space: pymunk.Space, _data: object) -> None:
-        a, b = arbiter.shapes
-        pair = tuple(sorted(names.get(s.collision_type, WALL) for s in (a, b)))
+        pair = pair_of(arbiter)
+        if pair in ignored:
+            arbiter.process_collision = False
+            return
         contacts.append((clock["t"], pair))
 
-    space.on_collision(None, None, begin=begin)
+    def pre_solve(arbiter: pymunk.Arbiter, _space: pymunk.Space, _data: object) -> None:
+        if pair_of(arbiter) in ignored:
+            arbiter.process_collision = False
+
+    if ignored:
+        space.on_collision(None, None, begin=begin, pre_solve=pre_solve)
+    else:
+        space.on_collision(None, None, begin=begin)
+    paths = {
+        n: [tuple(map(float, k)) for k in keys] for n, keys in spec.extra.get("paths", {}).items()
+    }
 
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
@@ -61,6 +88,10 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
+                for name, keys in paths.items():
+                    x, y = path_position(keys, clock["t"] + dt)
+                    px, py = bodies[name].position
+                    bodies[name].velocity = ((x - px) / dt, (y - py) / dt)
                 space.step(dt)
                 clock["t"] += dt
         for name, body in bodies.items():
@@ -78,12 +109,27 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     )
 
 
-def _make_body(b: Body) -> tuple[pymunk.Body, pymunk.Shape]:
+def path_position(keys: list[tuple[float, ...]], t: float) -> tuple[float, float]:
+    """Where a body following keyframes ``(t, x, y)`` is at time ``t``: smoothstep-eased
+    between consecutive keys, held before the first and after the last."""
+    if t <= keys[0][0]:
+        return keys[0][1], keys[0][2]
+    for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(keys):
+        if t < t1:
+            u = (t - t0) / (t1 - t0)
+            s = u * u * (3.0 - 2.0 * u)
+            return x0 + s * (x1 - x0), y0 + s * (y1 - y0)
+    return keys[-1][1], keys[-1][2]
+
+
+def _make_body(b: Body) -> tuple[pymunk.Body, list[pymunk.Shape]]:
     kind = {
         "dynamic": pymunk.Body.DYNAMIC,
         "kinematic": pymunk.Body.KINEMATIC,
         "static": pymunk.Body.STATIC,
     }[b.body_type]
+    if b.shape == "cup":
+        return _make_cup(b, kind)
     if b.shape == "box":
         moment = pymunk.moment_for_box(b.mass, b.size) if kind == pymunk.Body.DYNAMIC else 0
         body = (
@@ -103,7 +149,36 @@ def _make_body(b: Body) -> tuple[pymunk.Body, pymunk.Shape]:
         body.angular_velocity = b.angular_velocity
     shape.elasticity = b.elasticity
     shape.friction = b.friction
-    return body, shape
+    return body, [shape]
+
+
+def _make_cup(b: Body, kind: int) -> tuple[pymunk.Body, list[pymunk.Shape]]:
+    """A U of three boxes on one body (see ``Body.boxes``)."""
+    polys = [
+        [(cx + sx * w / 2, cy + sy * h / 2) for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+        for (cx, cy), (w, h) in b.boxes()
+    ]
+    if kind == pymunk.Body.DYNAMIC:
+        total = b.area
+        moment = sum(
+            pymunk.moment_for_poly(b.mass * w * h / total, verts)
+            for verts, (_, (w, h)) in zip(polys, b.boxes(), strict=True)
+        )
+        body = pymunk.Body(b.mass, moment, body_type=kind)
+    else:
+        body = pymunk.Body(body_type=kind)
+    body.position = b.position
+    body.angle = b.angle
+    if kind != pymunk.Body.STATIC:
+        body.velocity = b.velocity
+        body.angular_velocity = b.angular_velocity
+    shapes: list[pymunk.Shape] = []
+    for verts in polys:
+        shape = pymunk.Poly(body, verts)
+        shape.elasticity = b.elasticity
+        shape.friction = b.friction
+        shapes.append(shape)
+    return body, shapes
 
 
 def _debounce(

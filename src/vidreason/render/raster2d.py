@@ -1,8 +1,8 @@
 """Anti-aliased 2D drawing of a SceneSpec and its trajectory with OpenCV.
 
-Discs are drawn at sub-pixel precision (4 fractional bits) with anti-aliased edges, walls
-as thick anti-aliased lines, on a flat background. Colours are the colour keys the
-verifiers segment by, so nothing else in the scene may use them.
+Discs, boxes and cups (a U outline) are drawn at sub-pixel precision (4 fractional bits)
+with anti-aliased edges, walls as thick anti-aliased lines, on a flat background. Colours
+are the colour keys the verifiers segment by, so nothing else in the scene may use them.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def draw_frame(
         angle = state[2] if len(state) > 2 else body.angle
         if body.shape == "box":
             draw_box(img, (x, y), body.size, angle, body.colour)
+        elif body.shape == "cup":
+            draw_cup(img, (x, y), body.size, 2 * body.radius, angle, body.colour)
         else:
             cv2.circle(
                 img, _pt(x, y), round(body.radius * _ONE), body.colour, -1, cv2.LINE_AA, _SHIFT
@@ -81,6 +83,39 @@ def draw_box(
         dtype=np.int32,
     )
     cv2.fillConvexPoly(img, pts, colour, cv2.LINE_AA, _SHIFT)
+
+
+def draw_cup(
+    img: np.ndarray,
+    centre: tuple[float, float],
+    size: tuple[float, float],
+    thickness: float,
+    angle: float,
+    colour: tuple[int, int, int],
+) -> None:
+    """A filled, anti-aliased U (open towards -y at angle 0) whose area centroid is at
+    ``centre``: the outline of ``Body.boxes`` for a cup, drawn as one polygon."""
+    w, h, t = size[0], size[1], thickness
+    yc = (w - 2 * t) * t * (h - t) / 2 / (2 * t * h + (w - 2 * t) * t)
+    outline = [
+        (-w / 2, -h / 2),
+        (-w / 2 + t, -h / 2),
+        (-w / 2 + t, h / 2 - t),
+        (w / 2 - t, h / 2 - t),
+        (w / 2 - t, -h / 2),
+        (w / 2, -h / 2),
+        (w / 2, h / 2),
+        (-w / 2, h / 2),
+    ]
+    c, s = np.cos(angle), np.sin(angle)
+    pts = np.array(
+        [
+            _pt(centre[0] + c * dx - s * (dy - yc), centre[1] + s * dx + c * (dy - yc))
+            for dx, dy in outline
+        ],
+        dtype=np.int32,
+    )
+    cv2.fillPoly(img, [pts], colour, cv2.LINE_AA, _SHIFT)
 
 
 def pose(state: tuple[float, ...]) -> tuple[float, ...]:

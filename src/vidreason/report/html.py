@@ -500,7 +500,7 @@ def capability_chart(entries: list[Entry], models: Sequence[str], colours: dict[
 
 def tracks_plot(instance: Instance, tracks: dict[str, Tracks], colours: dict[str, str]) -> str:
     """x(t) and y(t) of every body: ground truth grey dashed, each model in its colour."""
-    if not tracks:
+    if not tracks or not instance.spec.bodies:  # an imported task has no bodies
         return ""
     from matplotlib.figure import Figure
 

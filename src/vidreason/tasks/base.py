@@ -7,7 +7,10 @@ A family is a frozen record of plain functions:
 - ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
 
 Simulation (``simulate``) and drawing (``render``) default to the pymunk engine and the
-2D rasteriser. To add a family, write a module under ``vidreason/tasks/`` that calls
+2D rasteriser. ``generic_checks`` names the shared checks the family runs (default: all of
+``GENERIC_CHECKS``); a family whose objects cannot be told apart by colour keys alone
+(the sliding puzzle's tiles) keeps only those that still apply and checks the rest itself.
+To add a family, write a module under ``vidreason/tasks/`` that calls
 ``register_family(TaskFamily(...))`` and import it from ``vidreason/tasks/__init__.py``
 (or, from another package, point the ``vidreason.tasks`` entry point at it).
 """
@@ -35,6 +38,7 @@ Renderer = Callable[[SceneSpec, Trajectory], np.ndarray]
 LawChecks = Callable[["Tracks", Instance], list[Check]]
 
 DIFFICULTIES = (1, 2, 3)
+GENERIC_CHECKS = ("duration", "visible", "objects", "first_frame", "final_state", "continuity")
 
 
 def _pymunk_simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
@@ -63,6 +67,7 @@ class TaskFamily:
     render: Renderer = _raster_render
     verifier_version: int = 1
     engine: str = "pymunk"
+    generic_checks: tuple[str, ...] = GENERIC_CHECKS
 
     @property
     def id(self) -> str:

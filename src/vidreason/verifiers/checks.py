@@ -155,7 +155,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     """No object moves further between two frames than the ground truth ever does."""
     size = scene_size(instance)
     fps = instance.spec.fmt.fps
-    dt = tracks.times[1] - tracks.times[0] if tracks.n > 1 else 1.0 / fps
+    dt = float(np.median(np.diff(tracks.times))) if tracks.n > 1 else 1.0 / fps
     worst, note = 1.0, ""
     for b in instance.spec.bodies:
         gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
@@ -165,7 +165,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
             continue  # visibility already fails
         p = tracks.pos[b.name][found]
         steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
-        gaps = np.diff(found)
+        gaps = np.diff(tracks.times[found]) / dt  # in frames; a dropped frame counts
         allowed = (1.5 * vmax * dt + 0.02 * size) * gaps
         ratio = steps / allowed
         k = int(np.argmax(ratio))

@@ -62,27 +62,26 @@ def _slide_check(
     value = band(rel, 0.10, 0.25)
     if value == 1.0:
         return Check(f"slide_{phase}", 1.0)
-    if phase == "down":
-        if a <= 0.1 * a_gt:
-            what = f"the {label} does not speed up down the slope ({a:.0f} px/s², {span})"
-        else:
-            more = "more" if a > a_gt else "less"
-            what = (
-                f"the {label} speeds up down the slope at {a:.0f} px/s² ({span}),"
-                f" {rel:.0%} {more} than the {a_gt:.0f} px/s² that gravity and friction give"
-            )
-    else:
-        more = "harder" if -a < -a_gt else "more gently"
-        what = (
-            f"on the way up the slope the {label} slows down at {-a:.0f} px/s² ({span}),"
-            f" {rel:.0%} off the {-a_gt:.0f} px/s² of gravity plus friction"
-        )
-        if a > a_gt:
-            what += f" (it brakes {more})"
-    if a > a_gt * 1.1 and phase == "down":
-        what += " (too little friction or too much gravity)"
+    more = "more" if a > a_gt else "less"
+    if phase == "down" and a <= 0.1 * a_gt:
+        what = f"the {label} does not speed up down the slope ({a:.0f} px/s², {span})"
     elif phase == "down":
-        what += " (too much friction or too little gravity)"
+        what = (
+            f"the {label} speeds up down the slope at {a:.0f} px/s² ({span}),"
+            f" {rel:.0%} {more} than the {a_gt:.0f} px/s² that gravity and friction give"
+        )
+        what += (
+            " (too little friction or too much gravity)"
+            if a > a_gt
+            else " (too much friction or too little gravity)"
+        )
+    elif a <= 0.1 * a_gt:
+        what = f"the {label} does not slow down on its way up the slope ({span})"
+    else:
+        what = (
+            f"on its way up the slope the {label} slows down at {a:.0f} px/s² ({span}),"
+            f" {rel:.0%} {more} than the {a_gt:.0f} px/s² that gravity and friction give"
+        )
     return Check(f"slide_{phase}", value, what)
 
 
@@ -111,6 +110,9 @@ def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     note = ""
     if value < 1.0:
         where = "above the slope" if off[k] > 0 else "into the slope"
-        note = f"the {body.label} leaves the ramp's surface: {abs(off[k]):.0f} px {where} at frame {found[k]}"
+        note = (
+            f"the {body.label} leaves the ramp's surface: {abs(off[k]):.0f} px {where}"
+            f" at frame {found[k]}"
+        )
     checks.append(Check("on_slope", value, note))
     return checks

@@ -126,6 +126,7 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
     names = [b.name for b in spec.bodies]
     colours = [b.colour for b in spec.bodies]
     others = [spec.background, *(w.colour for w in spec.walls)]
+    others += [tuple(c) for c in spec.extra.get("palette", ())]  # e.g. a 3D scene's table
     return names, colours + others
 
 
@@ -152,10 +153,13 @@ def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | Non
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
+    # a body sharing an earlier body's colour is never labelled (the first entry wins)
+    labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     for i, frame in enumerate(norm):
         labels = label_pixels(frame, table)
         unknown[i] = _unknown_area(labels)
-        for k, name in enumerate(names):
+        for k in labelled:
+            name = names[k]
             x, y, a, a2 = _blobs(labels == k)
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:

@@ -1,0 +1,217 @@
+"""3D rigid-body simulation of a SceneSpec with MuJoCo.
+
+A 3D family describes its world in ``SceneSpec.extra`` (metres, z up):
+
+- ``extra["statics"]``: fixed geoms, each ``{"name", "type": "box" | "plane", "pos", "size"
+  (MuJoCo half-sizes), "colour": [r, g, b], "friction"}``;
+- ``extra["bodies3d"]``: ``{name: {"shape": "sphere" | "box", "size", "pos", "quat",
+  "vel", "angvel", "mass", "friction", "damping"}}`` (``damping``: the contact's damping
+  ratio; below 1 the body bounces);
+- ``extra["camera"]``: the pinhole camera (``vidreason.render.camera.Camera``).
+
+``spec.gravity`` is g in m/s²; ``spec.params["slow_motion"]`` (default 1) is how many
+seconds of video one second of simulated time lasts. The world is stepped at a fixed
+sub-step, each body's state is sampled at every video frame, and a contact between two
+named things (bodies, statics; a static named ``table:leg1`` counts as ``table``) becomes an ``Event`` at the frame it begins.
+
+A trajectory row is ``(u, v, du/dt, dv/dt, tilt, X, Y, Z, qw, qx, qy, qz)``: the image
+position (px) and velocity (px per video second) of the body's centre, its tilt from
+upright (rad), then its 3D position (m) and orientation. MuJoCo is imported only here and
+in ``vidreason.render.mujoco_gl``; ``load_mujoco`` picks the headless EGL backend.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from vidreason.render.camera import Camera
+from vidreason.types import Event, SceneSpec, Trajectory
+
+SUBSTEP = 0.0005  # s of simulated time, at most
+STATIC_EMISSION = 10.0  # static geoms: colour from emission, so lighting barely shades them
+BODY_EMISSION = 0.88  # bodies: 0.88 emission + 0.2 headlight diffuse: shaded, still on key
+HEADLIGHT_DIFFUSE = 0.2
+
+
+def load_mujoco() -> ModuleType:
+    """Import MuJoCo with a headless OpenGL backend (EGL unless ``MUJOCO_GL`` says else)."""
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    try:
+        import mujoco
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("the 3D families need MuJoCo: pip install mujoco") from exc
+    return mujoco
+
+
+@dataclass(frozen=True)
+class Simulation:
+    trajectory: Trajectory
+    events: tuple[Event, ...]
+
+
+def slow_motion(spec: SceneSpec) -> float:
+    return float(spec.params.get("slow_motion", 1.0))
+
+
+def camera_of(spec: SceneSpec) -> Camera:
+    return Camera.from_dict(spec.extra["camera"])
+
+
+def _f(v: Any) -> str:
+    return " ".join(f"{float(x):.6g}" for x in np.ravel(v))
+
+
+def _material(name: str, colour: Any, emission: float, scale: float) -> str:
+    rgb = np.asarray(colour, dtype=float) / 255.0 / scale
+    return (
+        f'<material name="{name}" rgba="{_f(rgb)} 1" emission="{emission:g}" specular="0"'
+        ' shininess="0" reflectance="0"/>'
+    )
+
+
+def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
+    """The MJCF model of a scene; ``names`` restricts the bodies (default: ``spec.bodies``)."""
+    extra = spec.extra
+    keep = names if names is not None else tuple(b.name for b in spec.bodies)
+    w, h = spec.fmt.width, spec.fmt.height
+    cam = camera_of(spec)
+    mats, statics, bodies = [], [], []
+    for s in extra["statics"]:
+        mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
+        statics.append(
+            f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
+            f' size="{_f(s["size"])}" material="m_{s["name"]}"'
+            f' friction="{s.get("friction", 0.6):g} 0.005 0.0001"/>'
+        )
+    colours = {b.name: b.colour for b in spec.bodies}
+    for name in keep:
+        b = extra["bodies3d"][name]
+        mats.append(_material(f"m_{name}", colours[name], BODY_EMISSION, 1.0))
+        bodies.append(
+            f'<body name="{name}" pos="{_f(b["pos"])}" quat="{_f(b["quat"])}"><freejoint/>'
+            f'<geom name="{name}" type="{b["shape"]}" size="{_f(b["size"])}" mass="{b["mass"]:g}"'
+            f' material="m_{name}" priority="1" condim="6"'
+            f' friction="{b["friction"]:g} {b.get("torsion", 0.002):g} {b.get("rolling", 0.0002):g}"'
+            f' solref="0.004 {b.get("damping", 1.0):g}"/></body>'
+        )
+    # MuJoCo's camera: x right, y up, looking along -z; ours: x right, y down, z forward.
+    xy = np.concatenate([cam.R[0], -cam.R[1]])
+    return f"""<mujoco model="{spec.family}">
+  <option timestep="{SUBSTEP}" gravity="0 0 {-spec.gravity:.6g}"/>
+  <visual>
+    <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
+    <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>
+    <global offwidth="{w}" offheight="{h}"/>
+    <map haze="0"/>
+  </visual>
+  <asset>{"".join(mats)}</asset>
+  <worldbody>
+    {"".join(statics)}
+    {"".join(bodies)}
+    <camera name="main" pos="{_f(cam.position)}" xyaxes="{_f(xy)}" fovy="{cam.fovy:.9g}"/>
+  </worldbody>
+</mujoco>"""
+
+
+def build_model(spec: SceneSpec, names: tuple[str, ...] | None = None) -> tuple[Any, Any]:
+    mujoco = load_mujoco()
+    model = mujoco.MjModel.from_xml_string(mjcf(spec, names))
+    return model, mujoco.MjData(model)
+
+
+def _set_initial(model: Any, data: Any, spec: SceneSpec) -> None:
+    mujoco = load_mujoco()
+    for b in spec.bodies:
+        d3 = spec.extra["bodies3d"][b.name]
+        jnt = model.body(b.name).jntadr[0]
+        qa, va = model.jnt_qposadr[jnt], model.jnt_dofadr[jnt]
+        data.qpos[qa : qa + 3] = d3["pos"]
+        data.qpos[qa + 3 : qa + 7] = d3["quat"]
+        data.qvel[va : va + 3] = d3.get("vel", (0, 0, 0))
+        # a free joint's angular velocity is in the body frame; rotate the world one in
+        rot = np.zeros(9)
+        mujoco.mju_quat2Mat(rot, np.asarray(d3["quat"], dtype=float))
+        data.qvel[va + 3 : va + 6] = rot.reshape(3, 3).T @ np.asarray(d3.get("angvel", (0, 0, 0)))
+    mujoco.mj_forward(model, data)
+
+
+def body_row(
+    cam: Camera, pos: np.ndarray, quat: np.ndarray, vel: np.ndarray, slow: float
+) -> tuple[float, ...]:
+    """One trajectory row from a 3D state (velocity in m/s of simulated time)."""
+    uv = cam.project(pos)
+    eps = 1e-3
+    duv = (cam.project(pos + vel * eps) - uv) / eps / slow
+    _, x, y, _ = quat / np.linalg.norm(quat)
+    tilt = float(np.arccos(np.clip(1 - 2 * (x * x + y * y), -1.0, 1.0)))
+    image = (_r(v) for v in (uv[0], uv[1], duv[0], duv[1], tilt))
+    return (*image, *(_r(v, 5) for v in pos), *(_r(v) for v in quat / np.linalg.norm(quat)))
+
+
+def simulate(spec: SceneSpec) -> Simulation:
+    """Run the scene for ``spec.fmt.n_frames`` video frames."""
+    mujoco = load_mujoco()
+    model, data = build_model(spec)
+    _set_initial(model, data, spec)
+    cam = camera_of(spec)
+    slow = slow_motion(spec)
+    interval = 1.0 / (spec.fmt.fps * slow)
+    n_sub = int(np.ceil(interval / SUBSTEP - 1e-9))
+    model.opt.timestep = interval / n_sub
+    geom_owner = []
+    for g in range(model.ngeom):
+        body = model.geom_bodyid[g]
+        geom_owner.append(model.body(body).name if body else model.geom(g).name.split(":")[0])
+
+    states: dict[str, list[tuple[float, ...]]] = {b.name: [] for b in spec.bodies}
+    contacts: list[tuple[float, tuple[str, ...]]] = []
+    touching: set[tuple[str, ...]] = set()
+    for frame in range(spec.fmt.n_frames):
+        if frame:
+            for _ in range(n_sub):
+                mujoco.mj_step(model, data)
+                now = set()
+                for c in data.contact[: data.ncon]:
+                    if c.dist < 0:
+                        now.add(tuple(sorted((geom_owner[c.geom1], geom_owner[c.geom2]))))
+                for pair in sorted(now - touching):
+                    contacts.append((data.time, pair))
+                touching = now
+        for b in spec.bodies:
+            jnt = model.body(b.name).jntadr[0]
+            qa, va = model.jnt_qposadr[jnt], model.jnt_dofadr[jnt]
+            pos = data.qpos[qa : qa + 3].copy()
+            quat = data.qpos[qa + 3 : qa + 7].copy()
+            vel = data.qvel[va : va + 3].copy()
+            states[b.name].append(body_row(cam, pos, quat, vel, slow))
+
+    fps = spec.fmt.fps
+    events = tuple(
+        Event(kind="contact", frame=round(t * slow * fps), time=_r(t * slow), objects=pair)
+        for t, pair in _debounce(contacts, min_gap=2.0 / (fps * slow))
+    )
+    return Simulation(Trajectory(states={n: tuple(s) for n, s in states.items()}), events)
+
+
+def _debounce(
+    contacts: list[tuple[float, tuple[str, ...]]], min_gap: float
+) -> list[tuple[float, tuple[str, ...]]]:
+    """Keep the first contact of each pair within ``min_gap`` seconds (resting chatter)."""
+    last: dict[tuple[str, ...], float] = {}
+    kept = []
+    for t, pair in contacts:
+        if pair in last and t - last[pair] < min_gap:
+            last[pair] = t
+            continue
+        last[pair] = t
+        kept.append((t, pair))
+    return kept
+
+
+def _r(v: float, digits: int = 4) -> float:
+    return round(float(v), digits)

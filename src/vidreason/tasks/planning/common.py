@@ -1,0 +1,239 @@
+"""Pieces the planning families share: the schedule, grid scenes and their drawing.
+
+Every planning video shows the solver's solution at a steady pace: nothing moves for the
+first ``LEAD`` of the clip, the moves follow one another evenly until ``FINISH`` of the
+clip, and the solved state holds to the end. The schedule is stored in seconds
+(``params["t_start"]``, ``params["t_move"]``), so a longer clip only holds the solved
+state longer.
+
+A grid scene (``maze``, ``shortest-path``, ``connect``) keeps its grid in
+``spec.extra["grid"]`` (rows, cols, x0, y0, cell, walls between cells, blocked cells),
+its markers (goal squares, dots) in ``spec.extra["markers"]`` and, for a pen, the line it
+draws in ``spec.extra["trail"]``; ``render_grid`` draws all of it with anti-aliased
+sub-pixel shapes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from vidreason.engines.solvers import Cell, GridGraph
+from vidreason.tasks.palette import FLOOR, pick_colours, r4
+from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.verifiers.grid import Layout, graph_of, layout_of
+
+LEAD = 0.08  # fraction of the clip before the first move
+FINISH = 0.88  # fraction of the clip by which the last move is done
+GRID_FILL = 0.9  # the grid spans this fraction of the frame's shorter side
+WALL = FLOOR
+GRID_LINE = (212, 212, 206)
+# the walls and the grey their blurred edges take in a small video: both known colours
+WALL_TONES = [list(WALL), [153, 153, 153]]
+_SHIFT = 4
+_ONE = 1 << _SHIFT
+
+
+def max_moves(fmt: VideoFormat) -> int:
+    """The most moves a clip can show at a pace the verifiers can follow at 8 fps and up
+    (at least 2.5 frames of the clip per move)."""
+    return max(2, int((FINISH - LEAD) * (fmt.n_frames - 1) / 2.5))
+
+
+def schedule(fmt: VideoFormat, moves: int) -> dict[str, float]:
+    """``t_start`` (s) and ``t_move`` (s per move) for ``moves`` moves."""
+    d = fmt.duration
+    return {"t_start": r4(LEAD * d), "t_move": r4((FINISH - LEAD) * d / max(1, moves))}
+
+
+def finish_time(spec: SceneSpec) -> float:
+    return spec.params["t_start"] + spec.params["t_move"] * spec.params["optimal_moves"]
+
+
+def seconds(t: float) -> str:
+    return f"{t:.1f} seconds"
+
+
+def a(word: str) -> str:
+    """``word`` with its indefinite article: "a red", "an orange"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def ease(u: np.ndarray | float) -> np.ndarray | float:
+    """Smoothstep on [0, 1]: starts and stops at rest."""
+    u = np.clip(u, 0.0, 1.0)
+    return u * u * (3.0 - 2.0 * u)
+
+
+def grid_layout(fmt: VideoFormat, rows: int, cols: int) -> Layout:
+    cell = GRID_FILL * min(fmt.width / cols, fmt.height / rows)
+    x0 = (fmt.width - cols * cell) / 2
+    y0 = (fmt.height - rows * cell) / 2
+    return Layout(rows, cols, r4(x0), r4(y0), r4(cell))
+
+
+def grid_extra(layout: Layout, graph: GridGraph) -> dict:
+    """``spec.extra["grid"]``: the layout and the graph as sorted, JSON-able lists."""
+    walls = sorted(sorted(e) for e in graph.walls)
+    return {
+        "rows": layout.rows,
+        "cols": layout.cols,
+        "x0": layout.x0,
+        "y0": layout.y0,
+        "cell": layout.cell,
+        "walls": [[a[0], a[1], b[0], b[1]] for a, b in walls],
+        "blocked": sorted([list(c) for c in graph.blocked]),
+    }
+
+
+def wall_thickness(cell: float) -> float:
+    """Walls thick enough to keep a solid core when a video is half the task's size."""
+    return max(3.0, 0.2 * cell)
+
+
+def walk_states(
+    path: Sequence[Cell], layout: Layout, spec: SceneSpec
+) -> tuple[tuple[tuple[float, ...], ...], tuple[Event, ...]]:
+    """An agent walking ``path`` at constant speed on the schedule, sampled per frame,
+    and a ``move`` event for each cell it enters (objects: name, "row,col")."""
+    fmt, t0, tau = spec.fmt, spec.params["t_start"], spec.params["t_move"]
+    pts = np.array([layout.centre(c) for c in path], dtype=float)
+    states, events = [], []
+    name = spec.extra["agent"]
+    for i in range(fmt.n_frames):
+        t = i / fmt.fps
+        s = (t - t0) / tau
+        if s <= 0 or len(path) == 1:
+            p, v = pts[0], np.zeros(2)
+        elif s >= len(path) - 1:
+            p, v = pts[-1], np.zeros(2)
+        else:
+            k = int(np.floor(s))
+            p = pts[k] + (s - k) * (pts[k + 1] - pts[k])
+            v = (pts[k + 1] - pts[k]) / tau
+        states.append((r4(p[0]), r4(p[1]), r4(v[0]), r4(v[1]), 0.0))
+    for k, c in enumerate(path[1:]):
+        t = t0 + (k + 0.5) * tau  # the agent crosses into the cell halfway through the move
+        frame = int(np.ceil(t * fmt.fps - 1e-9))
+        if frame < fmt.n_frames:
+            events.append(Event("move", frame, r4(t), (name, f"{c[0]},{c[1]}")))
+    return tuple(states), tuple(events)
+
+
+def _pt(x: float, y: float) -> tuple[int, int]:
+    return round(x * _ONE), round(y * _ONE)
+
+
+def fill_rect(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, colour) -> None:
+    pts = np.array([_pt(x0, y0), _pt(x1, y0), _pt(x1, y1), _pt(x0, y1)], dtype=np.int32)
+    cv2.fillConvexPoly(img, pts, tuple(int(v) for v in colour), cv2.LINE_AA, _SHIFT)
+
+
+def disc(img: np.ndarray, x: float, y: float, r: float, colour) -> None:
+    cv2.circle(
+        img, _pt(x, y), round(r * _ONE), tuple(int(v) for v in colour), -1, cv2.LINE_AA, _SHIFT
+    )
+
+
+def draw_walls(img: np.ndarray, layout: Layout, graph: GridGraph, lines: bool = False) -> None:
+    """Blocked cells, grid lines (``lines``), inner walls and the outer border."""
+    x0, y0, s = layout.x0, layout.y0, layout.cell
+    w = wall_thickness(s)
+    if lines:  # one-pixel lines on whole pixels: no darker blend where two cross
+        ya, yb = round(y0), round(y0 + layout.rows * s)
+        xa, xb = round(x0), round(x0 + layout.cols * s)
+        for k in range(1, layout.cols):
+            img[ya:yb, round(x0 + k * s)] = GRID_LINE
+        for k in range(1, layout.rows):
+            img[round(y0 + k * s), xa:xb] = GRID_LINE
+    for r, c in sorted(graph.blocked):  # half a pixel larger: no seam between neighbours
+        fill_rect(
+            img,
+            x0 + c * s - 0.5,
+            y0 + r * s - 0.5,
+            x0 + (c + 1) * s + 0.5,
+            y0 + (r + 1) * s + 0.5,
+            WALL,
+        )
+    for e in sorted(sorted(e) for e in graph.walls):
+        (r1, c1), (r2, c2) = e
+        if r1 == r2:  # a vertical wall right of (r1, min col)
+            x = x0 + max(c1, c2) * s
+            fill_rect(
+                img, x - w / 2, y0 + r1 * s - w / 2, x + w / 2, y0 + (r1 + 1) * s + w / 2, WALL
+            )
+        else:
+            y = y0 + max(r1, r2) * s
+            fill_rect(
+                img, x0 + c1 * s - w / 2, y - w / 2, x0 + (c1 + 1) * s + w / 2, y + w / 2, WALL
+            )
+    x1, y1 = x0 + layout.cols * s, y0 + layout.rows * s
+    fill_rect(img, x0 - w / 2, y0 - w / 2, x1 + w / 2, y0 + w / 2, WALL)
+    fill_rect(img, x0 - w / 2, y1 - w / 2, x1 + w / 2, y1 + w / 2, WALL)
+    fill_rect(img, x0 - w / 2, y0 - w / 2, x0 + w / 2, y1 + w / 2, WALL)
+    fill_rect(img, x1 - w / 2, y0 - w / 2, x1 + w / 2, y1 + w / 2, WALL)
+
+
+def draw_markers(img: np.ndarray, layout: Layout, markers: Sequence[dict]) -> None:
+    """Goal squares (``shape: square``) and dots (``shape: dot``), ``size`` in cells."""
+    for m in markers:
+        x, y = layout.centre(tuple(m["cell"]))
+        half = m["size"] * layout.cell / 2
+        if m["shape"] == "square":
+            fill_rect(img, x - half, y - half, x + half, y + half, m["colour"])
+        else:
+            disc(img, x, y, half, m["colour"])
+
+
+def render_grid(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    """Every frame of a grid scene: static layer, the pen's line so far, then the bodies."""
+    layout, graph = layout_of(spec), graph_of(spec)
+    base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
+    base[:] = spec.background
+    draw_walls(base, layout, graph, lines=bool(spec.extra.get("grid_lines")))
+    draw_markers(base, layout, spec.extra.get("markers", []))
+    trail = spec.extra.get("trail")
+    frames = []
+    for i in range(trajectory.n_frames):
+        img = base.copy()
+        if trail is not None and trail["body"] in trajectory.states:
+            pts = np.array(
+                [_pt(s[0], s[1]) for s in trajectory.states[trail["body"]][: i + 1]], np.int32
+            )
+            if len(pts) > 1:
+                colour = tuple(int(v) for v in trail["colour"])
+                width = max(1, round(trail["width"]))
+                cv2.polylines(img, [pts], False, colour, width, cv2.LINE_AA, _SHIFT)
+        for body in spec.bodies:
+            if body.name in trajectory.states:
+                x, y = trajectory.states[body.name][i][:2]
+                disc(img, x, y, body.radius, body.colour)
+        frames.append(img)
+    return np.stack(frames)
+
+
+def pick_distinct(rng: np.random.Generator, k: int) -> list[tuple[str, tuple[int, int, int]]]:
+    """``pick_colours`` retried until its random picks leave room for ``k`` (six needs
+    the right first picks)."""
+    for _ in range(200):
+        try:
+            return pick_colours(rng, k)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot pick {k} colours that are easy to tell apart")  # pragma: no cover
+
+
+def pick_cells(
+    rng: np.random.Generator, layout: Layout, k: int, exclude: set[Cell] | None = None
+) -> list[Cell]:
+    """``k`` distinct random cells of the grid, none in ``exclude``."""
+    cells = [
+        c
+        for c in itertools.product(range(layout.rows), range(layout.cols))
+        if c not in (exclude or set())
+    ]
+    idx = rng.choice(len(cells), size=k, replace=False)
+    return [cells[int(i)] for i in idx]

@@ -1,0 +1,158 @@
+"""`connect`: a pen draws a line joining two dots of the same colour, around walls and
+past the dots of other colours, without crossing its own line.
+
+The grid (5x5, 6x6, 7x7) has walls between some neighbouring cells; difficulty 2 and 3
+add one or two pairs of dots of other colours that the line may not pass over and that,
+where possible, stand on the most direct route. The solver (breadth-first search that
+avoids the other dots) gives the line; the pen draws it at a steady pace. The verifier
+follows the pen from cell to cell and reads the finished line in the last frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.engines.solvers import GridGraph
+from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.planning import common
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.verifiers.grid import graph_of, layout_of
+from vidreason.verifiers.lines import connect_checks
+
+SIZE = {1: 5, 2: 6, 3: 7}
+WALLS = {1: 0.15, 2: 0.22, 3: 0.28}  # share of inner edges with a wall
+OTHER_PAIRS = {1: 0, 2: 1, 3: 2}
+MOVES = {1: (5, 8), 2: (7, 11), 3: (9, 14)}
+PEN_RADIUS = 0.33  # covers a dot whole: no thin ring of mixed colours
+DOT_SIZE = 0.56
+LINE_WIDTH = 0.2
+
+
+def _other_dots(extra: dict) -> list[tuple[int, int]]:
+    return [tuple(m["cell"]) for m in extra["markers"][2:]]
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    n = SIZE[difficulty]
+    lo, hi = MOVES[difficulty]
+    hi = min(hi, common.max_moves(fmt))
+    lo = min(lo, hi)
+    layout = common.grid_layout(fmt, n, n)
+    pairs = OTHER_PAIRS[difficulty]
+    inner = GridGraph(n, n).all_edges()
+    for attempt in range(3000):
+        k = round(WALLS[difficulty] * len(inner))
+        walls = frozenset(inner[int(i)] for i in rng.choice(len(inner), size=k, replace=False))
+        graph = GridGraph(n, n, walls=walls)
+        cells = common.pick_cells(rng, layout, 2 + 2 * pairs)
+        start, goal, others = cells[0], cells[1], cells[2:]
+        if len(graph.distances(start)) < n * n:
+            continue  # every cell reachable: no sealed-off rooms
+        path = graph.bfs_path(start, goal, avoid=others)
+        if path is None or not lo <= len(path) - 1 <= hi:
+            continue
+        direct = graph.bfs_path(start, goal)
+        blocking = direct is not None and any(c in others for c in direct)
+        if pairs and attempt < 2000 and not blocking:
+            continue  # the other dots should matter
+        break
+    else:  # pragma: no cover
+        raise RuntimeError("no dots found")
+    colours = pick_colours(rng, 2 + pairs)
+    (pen_name, pen_colour), (line_name, line_colour) = colours[0], colours[1]
+    markers = [
+        {"cell": list(c), "shape": "dot", "size": DOT_SIZE, "colour": list(line_colour)}
+        for c in (start, goal)
+    ]
+    names = {}
+    for j, c in enumerate(others):
+        name, colour = colours[2 + j // 2]
+        markers.append({"cell": list(c), "shape": "dot", "size": DOT_SIZE, "colour": list(colour)})
+        names[f"{c[0]},{c[1]}"] = f"the {name} dot"
+    x, y = layout.centre(start)
+    pen = Body(
+        name="pen",
+        colour_name=pen_name,
+        colour=pen_colour,
+        radius=r4(PEN_RADIUS * layout.cell),
+        mass=1.0,
+        position=(r4(x), r4(y)),
+        noun="pen",
+    )
+    moves = len(path) - 1
+    return SceneSpec(
+        family="connect",
+        version=1,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+        gravity=0.0,
+        bodies=(pen,),
+        background=BACKGROUND,
+        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
+        extra={
+            "agent": "pen",
+            "grid": common.grid_extra(layout, graph),
+            "grid_lines": True,
+            "start": list(start),
+            "goal": list(goal),
+            "line_colour": line_name,
+            "forbidden": names,
+            "markers": markers,
+            "trail": {
+                "body": "pen",
+                "colour": list(line_colour),
+                "width": r4(LINE_WIDTH * layout.cell),
+            },
+            "palette": [*common.WALL_TONES, list(common.GRID_LINE)]
+            + [list(c) for _, c in colours[1:]],
+        },
+    )
+
+
+def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    """The shortest line that passes no other dot (breadth-first search), drawn on the
+    schedule."""
+    path = graph_of(spec).bfs_path(
+        tuple(spec.extra["start"]), tuple(spec.extra["goal"]), avoid=_other_dots(spec.extra)
+    )
+    assert path is not None
+    states, events = common.walk_states(path, layout_of(spec), spec)
+    return Trajectory(states={"pen": states}), events
+
+
+def prompt(spec: SceneSpec) -> str:
+    n = spec.extra["grid"]["rows"]
+    pen, line = spec.bodies[0], spec.extra["line_colour"]
+    others = len(spec.extra["markers"]) - 2
+    rule = " and never passing over a dot of another colour" if others else ""
+    return (
+        f"Top-down view of a {n} by {n} grid with dark walls between some squares and"
+        f" coloured dots in some squares. A small {pen.colour_name} pen starts on one of the"
+        f" two {line} dots and draws {common.a(line)} line to the other {line} dot. The pen moves one"
+        f" square at a time, only up, down, left or right, never diagonally, never through a"
+        f" wall{rule}, and the line never crosses itself. The pen glides at a steady pace"
+        f" without jumps, reaches the other {line} dot about"
+        f" {common.seconds(common.finish_time(spec))} in and stays there; the line stays"
+        f" drawn. The walls and the dots never change. Static camera."
+    )
+
+
+FAMILY = register_family(
+    TaskFamily(
+        name="connect",
+        version=1,
+        capability="planning",
+        law="a line joining two same-coloured dots is drawn square by square without crossing a wall, another dot or itself",
+        sample=sample,
+        prompt=prompt,
+        law_checks=connect_checks,
+        simulate=simulate,
+        render=common.render_grid,
+        engine="solver",
+    )
+)

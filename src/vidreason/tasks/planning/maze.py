@@ -1,0 +1,126 @@
+"""`maze`: an agent walks from its start to the goal through a maze, by the only route.
+
+The maze is perfect (one route between any two cells), 5x5, 7x7 or 8x8 with difficulty,
+and the start and goal are picked so the route takes a number of moves that grows with
+difficulty. The solver (breadth-first search) gives the route; the agent walks it at a
+steady pace. The verifier follows the agent from cell to cell (``verifiers/grid.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.engines.solvers import perfect_maze
+from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.planning import common
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+
+SIZE = {1: 5, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
+MOVES = {1: (6, 9), 2: (9, 12), 3: (12, 15)}
+AGENT_RADIUS = 0.3  # cells
+GOAL_SIZE = 0.4  # cells; small enough that the agent standing on it hides it whole
+
+
+def moves_range(difficulty: int, fmt: VideoFormat) -> tuple[int, int]:
+    lo, hi = MOVES[difficulty]
+    hi = min(hi, common.max_moves(fmt))
+    return min(lo, hi), hi
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    n = SIZE[difficulty]
+    lo, hi = moves_range(difficulty, fmt)
+    layout = common.grid_layout(fmt, n, n)
+    for _ in range(1000):
+        graph = perfect_maze(rng, n, n)
+        (start,) = common.pick_cells(rng, layout, 1)
+        dist = graph.distances(start)
+        goals = sorted(c for c, d in dist.items() if lo <= d <= hi)
+        if goals:
+            goal = goals[int(rng.integers(len(goals)))]
+            break
+    else:  # pragma: no cover - a maze this size always has such a pair
+        raise RuntimeError("no start and goal found")
+    (agent_name, agent_colour), (goal_name, goal_colour) = pick_colours(rng, 2)
+    x, y = layout.centre(start)
+    agent = Body(
+        name="agent",
+        colour_name=agent_name,
+        colour=agent_colour,
+        radius=r4(AGENT_RADIUS * layout.cell),
+        mass=1.0,
+        position=(r4(x), r4(y)),
+        noun="agent",
+    )
+    moves = dist[goal]
+    return SceneSpec(
+        family="maze",
+        version=1,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+        gravity=0.0,
+        bodies=(agent,),
+        background=BACKGROUND,
+        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
+        extra={
+            "agent": "agent",
+            "grid": common.grid_extra(layout, graph),
+            "start": list(start),
+            "goal": list(goal),
+            "goal_colour": goal_name,
+            "markers": [
+                {
+                    "cell": list(goal),
+                    "shape": "square",
+                    "size": GOAL_SIZE,
+                    "colour": list(goal_colour),
+                }
+            ],
+            "palette": [*common.WALL_TONES, list(goal_colour)],
+        },
+    )
+
+
+def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    """The solver's route (breadth-first search), walked on the schedule."""
+    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
+    assert path is not None
+    states, events = common.walk_states(path, layout_of(spec), spec)
+    return Trajectory(states={"agent": states}), events
+
+
+def prompt(spec: SceneSpec) -> str:
+    n = spec.extra["grid"]["rows"]
+    agent = spec.bodies[0]
+    return (
+        f"Top-down view of a {n} by {n} maze with dark walls on a light floor."
+        f" {common.a(agent.colour_name).capitalize()} disc, the agent, stands in one square; the goal is the"
+        f" {spec.extra['goal_colour']} square. The agent walks through the maze to the goal by"
+        f" the shortest route, never entering a dead end. It moves one square at a time, only"
+        f" up, down, left or right through open passages, never through a wall and never"
+        f" diagonally, gliding at a steady pace without jumps. It starts almost at once,"
+        f" reaches the goal about {common.seconds(common.finish_time(spec))} in and stays"
+        f" there. The walls and the goal never change. Static camera."
+    )
+
+
+FAMILY = register_family(
+    TaskFamily(
+        name="maze",
+        version=1,
+        capability="planning",
+        law="a maze is solved one square at a time through open passages only, by the shortest route to the goal",
+        sample=sample,
+        prompt=prompt,
+        law_checks=walk_checks,
+        simulate=simulate,
+        render=common.render_grid,
+        engine="solver",
+    )
+)

@@ -1,0 +1,132 @@
+"""`shortest-path`: an agent crosses a grid with obstacles to the goal by a shortest path.
+
+Obstacle cells are scattered over a 6x6, 7x7 or 8x8 grid (denser with difficulty); the
+start and goal are picked so the shortest path has a number of moves that grows with
+difficulty and, from difficulty 2, so the obstacles force a detour (the path is longer
+than the straight-line count of rows and columns). Breadth-first search gives the
+shortest length and one shortest path; any path of that length passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.engines.solvers import GridGraph
+from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.planning import common
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+
+SIZE = {1: 6, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
+DENSITY = {1: 0.18, 2: 0.24, 3: 0.3}
+MOVES = {1: (6, 9), 2: (9, 12), 3: (11, 15)}
+AGENT_RADIUS = 0.3
+GOAL_SIZE = 0.4  # cells; small enough that the agent standing on it hides it whole
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    n = SIZE[difficulty]
+    lo, hi = MOVES[difficulty]
+    hi = min(hi, common.max_moves(fmt))
+    lo = min(lo, hi)
+    layout = common.grid_layout(fmt, n, n)
+    for attempt in range(2000):
+        k = round(DENSITY[difficulty] * n * n)
+        blocked = frozenset(common.pick_cells(rng, layout, k))
+        graph = GridGraph(n, n, blocked=blocked)
+        (start,) = common.pick_cells(rng, layout, 1, exclude=set(blocked))
+        dist = graph.distances(start)
+        detour = difficulty >= 2 and attempt < 1500
+        goals = sorted(
+            c
+            for c, d in dist.items()
+            if lo <= d <= hi and (not detour or d > abs(c[0] - start[0]) + abs(c[1] - start[1]))
+        )
+        if goals:
+            goal = goals[int(rng.integers(len(goals)))]
+            break
+    else:  # pragma: no cover
+        raise RuntimeError("no start and goal found")
+    (agent_name, agent_colour), (goal_name, goal_colour) = pick_colours(rng, 2)
+    x, y = layout.centre(start)
+    agent = Body(
+        name="agent",
+        colour_name=agent_name,
+        colour=agent_colour,
+        radius=r4(AGENT_RADIUS * layout.cell),
+        mass=1.0,
+        position=(r4(x), r4(y)),
+        noun="agent",
+    )
+    moves = dist[goal]
+    return SceneSpec(
+        family="shortest-path",
+        version=1,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+        gravity=0.0,
+        bodies=(agent,),
+        background=BACKGROUND,
+        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
+        extra={
+            "agent": "agent",
+            "grid": common.grid_extra(layout, graph),
+            "grid_lines": True,
+            "start": list(start),
+            "goal": list(goal),
+            "goal_colour": goal_name,
+            "markers": [
+                {
+                    "cell": list(goal),
+                    "shape": "square",
+                    "size": GOAL_SIZE,
+                    "colour": list(goal_colour),
+                }
+            ],
+            "palette": [*common.WALL_TONES, list(goal_colour), list(common.GRID_LINE)],
+        },
+    )
+
+
+def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    """One shortest path (breadth-first search, fixed tie order), walked on the schedule."""
+    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
+    assert path is not None
+    states, events = common.walk_states(path, layout_of(spec), spec)
+    return Trajectory(states={"agent": states}), events
+
+
+def prompt(spec: SceneSpec) -> str:
+    n = spec.extra["grid"]["rows"]
+    agent = spec.bodies[0]
+    return (
+        f"Top-down view of a {n} by {n} grid of light squares; the dark squares are"
+        f" obstacles. {common.a(agent.colour_name).capitalize()} disc, the agent, must reach the"
+        f" {spec.extra['goal_colour']} square by a shortest path: the fewest possible moves,"
+        f" each one square up, down, left or right, never diagonally and never onto or"
+        f" across an obstacle. The agent glides from square to square, one square at a"
+        f" time, at a steady pace without jumps, starts almost at once, reaches the goal about"
+        f" {common.seconds(common.finish_time(spec))} in and stays there. The grid, the"
+        f" obstacles and the goal never change. Static camera."
+    )
+
+
+FAMILY = register_family(
+    TaskFamily(
+        name="shortest-path",
+        version=1,
+        capability="planning",
+        law="an agent reaches the goal around obstacles by a path of the fewest possible moves, one square at a time",
+        sample=sample,
+        prompt=prompt,
+        law_checks=walk_checks,
+        simulate=simulate,
+        render=common.render_grid,
+        engine="solver",
+    )
+)

@@ -1,0 +1,237 @@
+"""`sliding-puzzle`: numbered tiles in a tray are slid into order, one tile at a time.
+
+A 3x3 board (eight tiles) at difficulty 1 and 2, a 4x4 board (fifteen tiles) at 3,
+scrambled by random slides from the solved board; A* gives an optimal solution, whose
+length grows with difficulty. Tiles are coloured by the row they belong in (more tiles
+than colour keys, so each also carries its number) and the verifier identifies them by
+matching every square against the tiles' appearance in the video's first frame
+(``verifiers/puzzle.py``). Each slide moves one tile into the empty square next to it,
+the slides following one another at a steady pace with a short rest between.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+
+from vidreason.engines.solvers import scramble, solve_puzzle, solved_board
+from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.planning import common
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.verifiers.puzzle import puzzle_checks
+
+SIZE = {1: 3, 2: 3, 3: 4}
+MOVES = {1: (3, 4), 2: (5, 6), 3: (6, 7)}
+TRAY = (118, 108, 96)
+DIGIT = (28, 28, 30)
+BOARD_FILL = 0.8  # the board spans this fraction of the frame's shorter side
+TILE = 0.9  # tile size as a fraction of the pitch
+MOTION = 0.6  # fraction of a move's time spent sliding (the rest is a pause)
+BAND = 0.3  # height of a tile's column band as a fraction of the tile
+
+
+def board_geometry(fmt: VideoFormat, n: int) -> dict[str, float]:
+    pitch = int(BOARD_FILL * min(fmt.width, fmt.height) / n)
+    return {
+        "n": n,
+        "pitch": pitch,
+        "tile": r4(TILE * pitch),
+        "x0": (fmt.width - n * pitch) // 2,
+        "y0": (fmt.height - n * pitch) // 2,
+    }
+
+
+def slot_centre(board: dict, slot: int) -> tuple[float, float]:
+    r, c = divmod(slot, int(board["n"]))
+    p = board["pitch"]
+    return board["x0"] + (c + 0.5) * p, board["y0"] + (r + 0.5) * p
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    n = SIZE[difficulty]
+    lo, hi = MOVES[difficulty]
+    hi = min(hi, max(1, common.max_moves(fmt) // 2))
+    lo = min(lo, hi)
+    for _ in range(1000):
+        start = scramble(rng, n, hi + int(rng.integers(0, 4)))
+        solution = solve_puzzle(start, n)
+        if solution is not None and lo <= len(solution) - 1 <= hi:
+            break
+    else:  # pragma: no cover
+        raise RuntimeError("no scramble found")
+    colours = pick_colours(rng, n)
+    board = board_geometry(fmt, n)
+    tiles = []
+    for t in range(1, n * n):
+        name, colour = colours[(t - 1) // n]
+        x, y = slot_centre(board, start.index(t))
+        tiles.append(
+            Body(
+                name=f"tile{t}",
+                colour_name=name,
+                colour=colour,
+                radius=r4(board["tile"] / 2),
+                mass=1.0,
+                position=(r4(x), r4(y)),
+                shape="box",
+                size=(board["tile"], board["tile"]),
+                noun=f"tile {t}",
+            )
+        )
+    moves = len(solution) - 1
+    return SceneSpec(
+        family="sliding-puzzle",
+        version=1,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+        gravity=0.0,
+        bodies=tuple(tiles),
+        background=BACKGROUND,
+        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
+        extra={
+            "board": board,
+            "start": list(start),
+            "goal": list(solved_board(n)),
+            "rows": [name for name, _ in colours],
+            "column_colours": [list(c) for _, c in colours],
+            "palette": [list(TRAY), list(DIGIT)],
+        },
+    )
+
+
+def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    """An optimal solution (A*), one eased slide per move on the schedule; a ``slide``
+    event when each slide starts (objects: the tile, "row,col" of where it goes)."""
+    board, n, fmt = spec.extra["board"], int(spec.extra["board"]["n"]), spec.fmt
+    solution = solve_puzzle(tuple(spec.extra["start"]), n)
+    assert solution is not None
+    t0, tau = spec.params["t_start"], spec.params["t_move"]
+    slides = []  # (tile, from slot, to slot, start time)
+    for m, (a, b) in enumerate(itertools.pairwise(solution)):
+        to, frm = a.index(0), b.index(0)
+        slides.append((a[frm], frm, to, t0 + m * tau))
+    where = {t: solution[0].index(t) for t in range(1, n * n)}
+    states: dict[str, list[tuple[float, ...]]] = {f"tile{t}": [] for t in range(1, n * n)}
+    for i in range(fmt.n_frames):
+        t = i / fmt.fps
+        pos = {k: slot_centre(board, s) for k, s in where.items()}
+        vel = dict.fromkeys(where, (0.0, 0.0))
+        for tile, frm, to, start in slides:
+            if t < start:
+                break
+            u = (t - start) / (MOTION * tau)
+            (xa, ya), (xb, yb) = slot_centre(board, frm), slot_centre(board, to)
+            s = float(common.ease(u))
+            pos[tile] = (xa + s * (xb - xa), ya + s * (yb - ya))
+            if u < 1:
+                ds = 6 * u * (1 - u) / (MOTION * tau)
+                vel[tile] = ((xb - xa) * ds, (yb - ya) * ds)
+        for k in where:
+            states[f"tile{k}"].append(
+                (r4(pos[k][0]), r4(pos[k][1]), r4(vel[k][0]), r4(vel[k][1]), 0.0)
+            )
+    events = []
+    for tile, _frm, to, start in slides:
+        frame = int(np.ceil(start * fmt.fps - 1e-9))
+        if frame < fmt.n_frames:
+            r, c = divmod(to, n)
+            events.append(Event("slide", frame, r4(start), (f"tile{tile}", f"{r},{c}")))
+    return Trajectory(states={k: tuple(v) for k, v in states.items()}), tuple(events)
+
+
+def _sprite(body: Body, band: tuple[int, int, int], pitch: int) -> np.ndarray:
+    """One tile on a pitch-sized square of tray: a square in its row's colour with a
+    band in its column's colour along the bottom, and its number above the band."""
+    img = np.empty((pitch, pitch, 3), np.uint8)
+    img[:] = TRAY
+    half = body.size[0] / 2
+    c = pitch / 2
+    common.fill_rect(img, c - half, c - half, c + half, c + half, body.colour)
+    top = c + half - BAND * body.size[0]
+    common.fill_rect(img, c - half, top, c + half, c + half, band)
+    text = body.name[4:]
+    font, thick = cv2.FONT_HERSHEY_DUPLEX, max(2, round(pitch / 12))
+    (tw, th), _ = cv2.getTextSize(text, font, 1.0, thick)
+    room = top - (c - half)
+    scale = min(0.55 * room / th, 0.8 * body.size[0] / tw)
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
+    org = (round(c - tw / 2), round((c - half + top) / 2 + th / 2))
+    cv2.putText(img, text, org, font, scale, DIGIT, thick, cv2.LINE_AA)
+    return img
+
+
+def _paste(img: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
+    h, w = sprite.shape[:2]
+    x0, y0 = round(x - w / 2), round(y - h / 2)
+    H, W = img.shape[:2]
+    ax, ay, bx, by = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
+    if ax < bx and ay < by:
+        img[ay:by, ax:bx] = sprite[ay - y0 : by - y0, ax - x0 : bx - x0]
+
+
+def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    board = spec.extra["board"]
+    n, p = int(board["n"]), int(board["pitch"])
+    base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
+    base[:] = spec.background
+    m = 0.12 * p
+    x0, y0 = board["x0"], board["y0"]
+    common.fill_rect(base, x0 - m, y0 - m, x0 + n * p + m, y0 + n * p + m, TRAY)
+    bands = [tuple(c) for c in spec.extra["column_colours"]]
+    sprites = {b.name: _sprite(b, bands[(int(b.name[4:]) - 1) % n], p) for b in spec.bodies}
+    frames = []
+    for i in range(trajectory.n_frames):
+        img = base.copy()
+        for b in spec.bodies:
+            if b.name in trajectory.states:
+                x, y = trajectory.states[b.name][i][:2]
+                _paste(img, sprites[b.name], x, y)
+        frames.append(img)
+    return np.stack(frames)
+
+
+def prompt(spec: SceneSpec) -> str:
+    n = int(spec.extra["board"]["n"])
+    rows = spec.extra["rows"]
+    order = ", ".join(f"the {w} row is {c}" for w, c in zip(ROW_WORDS[n], rows, strict=True))
+    cols = ", ".join(rows)
+    last = n * n - 1
+    return (
+        f"A {n} by {n} sliding puzzle seen from above: {last} numbered square tiles and one"
+        f" empty square in a brown tray. Each tile is coloured by the row it belongs in"
+        f" ({order}) and carries a band along its bottom coloured by the column it belongs"
+        f" in (from left to right {cols}). The puzzle is solved with as few moves as"
+        f" possible: in each move one tile next to the empty square slides into it; tiles"
+        f" never jump, lift, rotate or"
+        f" swap, and only one tile moves at a time. At the end the tiles read 1 to {last}"
+        f" from left to right and top to bottom, with the empty square at the bottom right."
+        f" The slides follow one another at a steady pace; the puzzle is solved about"
+        f" {common.seconds(common.finish_time(spec) - (1 - MOTION) * spec.params['t_move'])}"
+        f" in and then stays still. Static camera."
+    )
+
+
+ROW_WORDS = {3: ("top", "middle", "bottom"), 4: ("top", "second", "third", "bottom")}
+
+FAMILY = register_family(
+    TaskFamily(
+        name="sliding-puzzle",
+        version=1,
+        capability="planning",
+        law="a sliding puzzle is solved by sliding one tile at a time into the empty square next to it, in the fewest moves",
+        sample=sample,
+        prompt=prompt,
+        law_checks=puzzle_checks,
+        simulate=simulate,
+        render=render,
+        engine="solver",
+        generic_checks=("duration",),
+    )
+)

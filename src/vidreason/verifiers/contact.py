@@ -1,0 +1,212 @@
+"""Law checks for solid contact: nothing passes through anything, what is inside stays in.
+
+- ``solid``: no ball gets from one side of a block to the other below its top, and no
+  ball overlaps a block, the floor or another ball by more than a small tolerance in any
+  frame (the overlap of a disc with a box or a disc is exact geometry on the tracked
+  centres).
+- ``side``: a ball thrown at a block ends on the side it came from.
+- ``gravity``: the flight before the first contact has the scene's gravity.
+- ``inside``: once a ball has dropped into a cup it stays between the cup's walls and
+  above its bottom, wherever the cup is carried.
+
+To add a check, write a function ``(tracks, instance, ...) -> Check`` and call it from a
+family's ``*_checks``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.types import Body, Check, Instance
+from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.commonsense import (
+    NEAR,
+    Series,
+    cup_geometry,
+    fall_gravity,
+    hover_check,
+    series,
+    truth,
+)
+from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity_check
+from vidreason.verifiers.tracking import Tracks
+
+OVERLAP = (0.02, 0.05)  # overlap tolerated / failed, as a fraction of the frame
+
+
+def box_distance(
+    x: np.ndarray, y: np.ndarray, box: Body, centre: tuple[float, float]
+) -> np.ndarray:
+    """Signed distance from points to an upright box (negative inside)."""
+    hw, hh = box.size[0] / 2, box.size[1] / 2
+    dx = np.abs(x - centre[0]) - hw
+    dy = np.abs(y - centre[1]) - hh
+    outside = np.hypot(np.maximum(dx, 0.0), np.maximum(dy, 0.0))
+    return outside + np.minimum(np.maximum(dx, dy), 0.0)
+
+
+def _blocks(instance: Instance) -> list[Body]:
+    return [b for b in instance.spec.bodies if b.shape == "box"]
+
+
+def _balls(instance: Instance) -> list[Body]:
+    return [b for b in instance.spec.bodies if b.shape == "circle"]
+
+
+def gaps(tracks: Tracks, instance: Instance, ball: Body) -> list[tuple[str, np.ndarray]]:
+    """Per frame, the free space between ``ball`` and each thing it could touch (negative:
+    they overlap), named as explanations name them. Blocks stand where the scene puts
+    them (they are static)."""
+    p = tracks.pos[ball.name]
+    x, y = p[:, 0], p[:, 1]
+    out = [("the floor", instance.spec.params["floor_y"] - (y + ball.radius))]
+    for b in _blocks(instance):
+        out.append((f"the {b.label}", box_distance(x, y, b, b.position) - ball.radius))
+    for other in _balls(instance):
+        if other.name != ball.name:
+            q = tracks.pos[other.name]
+            dist = np.hypot(q[:, 0] - x, q[:, 1] - y)
+            out.append((f"the {other.label}", dist - ball.radius - other.radius))
+    return out
+
+
+def crossing(tracks: Tracks, ball: Body, block: Body) -> tuple[int, int] | None:
+    """The first two frames between which ``ball`` gets from one side of ``block`` to the
+    other below its top (through it, even where the block hides it), or None."""
+    s = series(tracks, ball.name)
+    side = np.sign(s.x - block.position[0])
+    low = s.y + ball.radius > block.position[1] - block.size[1] / 2
+    for k in np.flatnonzero(side[1:] * side[:-1] < 0):
+        if low[k] and low[k + 1]:
+            return int(s.frames[k]), int(s.frames[k + 1])
+    return None
+
+
+def solid_check(tracks: Tracks, instance: Instance) -> Check:
+    size = scene_size(instance)
+    worst, note = 1.0, ""
+    for ball in _balls(instance):
+        for block in _blocks(instance):
+            through = crossing(tracks, ball, block)
+            if through is not None and worst > 0.0:
+                worst = 0.0
+                note = (
+                    f"the {ball.label} passes through the {block.label} between frames"
+                    f" {through[0]} and {through[1]}"
+                )
+        for what, gap in gaps(tracks, instance, ball):
+            depth = np.where(np.isnan(gap), -np.inf, -gap)
+            k = int(np.argmax(depth))
+            value = band(float(depth[k]) / size, *OVERLAP)
+            if value < worst:
+                worst = value
+                note = f"the {ball.label} goes {depth[k]:.0f} px into {what} at frame {k}"
+    return Check("solid", worst, note)
+
+
+def side_check(tracks: Tracks, instance: Instance) -> Check:
+    """Each ball ends on the side of the block it was thrown from."""
+    size = scene_size(instance)
+    (wall,) = _blocks(instance)
+    worst, note = 1.0, ""
+    for ball in _balls(instance):
+        s = series(tracks, ball.name)
+        if len(s) == 0:
+            continue
+        side = np.sign(ball.position[0] - wall.position[0])
+        face = wall.position[0] + side * (wall.size[0] / 2 + ball.radius)
+        over = float(side * (face - s.x[-1]))  # > 0: beyond the face, towards the far side
+        value = band(over / size, *OVERLAP)
+        if value < worst:
+            worst = value
+            far = s.x[-1] * side < wall.position[0] * side
+            where = "on the far side of" if far else "inside"
+            note = f"the {ball.label} ends {where} the {wall.label} (frame {s.frames[-1]})"
+    return Check("side", worst, note)
+
+
+def first_flight(tracks: Tracks, instance: Instance, ball: Body, s: Series) -> Series:
+    """The samples of ``s`` before ``ball`` first comes near anything it could touch."""
+    size = scene_size(instance)
+    near = np.zeros(tracks.n, dtype=bool)
+    for _, gap in gaps(tracks, instance, ball):
+        near |= np.nan_to_num(gap, nan=np.inf) < NEAR * size
+    hit = np.flatnonzero(near[s.frames])
+    stop = int(hit[0]) if len(hit) else len(s)
+    return s.take(np.arange(len(s)) < stop)
+
+
+def flight_gravity(tracks: Tracks, instance: Instance) -> Check:
+    worst = Check("gravity", 1.0)
+    for ball in _balls(instance):
+        arc = first_flight(tracks, instance, ball, series(tracks, ball.name))
+        if len(arc) < MIN_FIT_POINTS:
+            check = Check(
+                "gravity",
+                0.0,
+                f"cannot fit the flight of the {ball.label}: {len(arc)} frames before it first"
+                " touches something",
+            )
+        else:
+            fit = fit_parabola(arc.t, arc.x, arc.y, arc.frames)
+            check = gravity_check(ball, arc.t, arc.y, arc.frames, instance.spec.gravity, fit)
+        worst = min(worst, check, key=lambda c: c.value)
+    return worst
+
+
+def solidity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    return [
+        solid_check(tracks, instance),
+        side_check(tracks, instance),
+        flight_gravity(tracks, instance),
+        hover_check(tracks, instance, [b.name for b in _balls(instance)]),
+    ]
+
+
+def _escape(
+    dx: float, dy: float, inner: float, rim: float, bottom: float, r: float
+) -> tuple[float, str]:
+    """How far (px) a ball at (dx, dy) from the cup is out of its cavity, and where."""
+    wall = "right" if dx > 0 else "left"
+    ways = [
+        (abs(dx) - (inner - r), f"outside the {wall} wall of"),
+        (dy - (bottom - r), "through the bottom of"),
+        (rim - dy, "above the rim of"),
+    ]
+    return max(ways, key=lambda w: w[0])
+
+
+def inside_check(tracks: Tracks, instance: Instance) -> Check:
+    """Once the ball is in the cup (ground truth), it stays in the cup's cavity."""
+    spec = instance.spec
+    cup, ball = spec.body("cup"), spec.body("ball")
+    size = scene_size(instance)
+    inner, rim, bottom = cup_geometry(cup)
+    gb, gc = truth(instance, "ball"), truth(instance, "cup")
+    inside = np.flatnonzero(gb.y - gc.y > rim)
+    if len(inside) == 0:  # pragma: no cover - every scene drops the ball into the cup
+        return Check("inside", 1.0)
+    start = gb.t[int(inside[0])] + 1.0 / spec.fmt.fps
+    b, c = tracks.pos["ball"], tracks.pos["cup"]
+    worst, note = 1.0, ""
+    for i in np.flatnonzero((tracks.times >= start) & tracks.found("ball") & tracks.found("cup")):
+        out, where = _escape(b[i, 0] - c[i, 0], b[i, 1] - c[i, 1], inner, rim, bottom, ball.radius)
+        value = band(out / size, *OVERLAP)
+        if value < worst:
+            worst = value
+            moving = np.sign(c[-1, 0] - c[0, 0]) if np.isfinite(c[[0, -1], 0]).all() else 0.0
+            behind = "left behind, " if moving * (b[i, 0] - c[i, 0]) < -inner else ""
+            note = f"the {ball.label} is {behind}{out:.0f} px {where} the {cup.label} at frame {i}"
+    return Check("inside", worst, note)
+
+
+def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    ball, cup = spec.body("ball"), spec.body("cup")
+    _, _, bottom = cup_geometry(cup)
+    y_land = cup.position[1] + bottom - ball.radius
+    return [
+        fall_gravity(tracks, instance, "ball", y_land)[0],
+        inside_check(tracks, instance),
+        hover_check(tracks, instance, ["ball"]),
+    ]

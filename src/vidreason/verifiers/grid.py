@@ -1,0 +1,270 @@
+"""Grid walks: an agent (or a pen) tracked by its colour key moves from cell to cell.
+
+``Layout`` is where a family drew its grid (``spec.extra["grid"]``). ``walk`` turns the
+tracked positions into the cells the agent entered and the frame of each entry: the
+agent is in the cell under its centre, and it changes cell only once it is clearly past
+the border (a tenth of a cell), so tracking noise on a border is not a move. Each entry
+is judged: one side step through an open passage is legal; a step through a wall, onto
+an obstacle or a forbidden cell, a diagonal step, a jump of more than one cell or a
+step off the grid is not, and is named with its cells and frame.
+
+``walk_checks`` are the law checks of ``maze`` and ``shortest-path`` (and, with the
+line rules, of ``connect``): ``legal_moves``, ``goal``, ``optimal``, ``timing``, ``scene``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vidreason.engines.solvers import Cell, GridGraph, edge
+from vidreason.types import Body, Check, Instance, SceneSpec
+from vidreason.verifiers import planning
+from vidreason.verifiers.checks import band
+from vidreason.verifiers.tracking import Tracks
+
+HYSTERESIS = 0.1  # cells past a border before the agent counts as in the next cell
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A grid of ``rows`` x ``cols`` square cells of ``cell`` px, top left at (x0, y0)."""
+
+    rows: int
+    cols: int
+    x0: float
+    y0: float
+    cell: float
+
+    def centre(self, c: Cell) -> tuple[float, float]:
+        return self.x0 + (c[1] + 0.5) * self.cell, self.y0 + (c[0] + 0.5) * self.cell
+
+    def cell_at(self, x: float, y: float) -> Cell:
+        """The cell under (x, y); may lie outside the grid."""
+        return int(np.floor((y - self.y0) / self.cell)), int(np.floor((x - self.x0) / self.cell))
+
+    def distance(self, x: float, y: float, c: Cell) -> float:
+        """How far (x, y) is from cell ``c``'s square, in cells (0 inside it)."""
+        u, v = (x - self.x0) / self.cell, (y - self.y0) / self.cell
+        du = max(c[1] - u, 0.0, u - c[1] - 1.0)
+        dv = max(c[0] - v, 0.0, v - c[0] - 1.0)
+        return float(np.hypot(du, dv))
+
+    def inside(self, c: Cell) -> bool:
+        return 0 <= c[0] < self.rows and 0 <= c[1] < self.cols
+
+
+def layout_of(spec: SceneSpec) -> Layout:
+    g = spec.extra["grid"]
+    return Layout(int(g["rows"]), int(g["cols"]), float(g["x0"]), float(g["y0"]), float(g["cell"]))
+
+
+def graph_of(spec: SceneSpec) -> GridGraph:
+    g = spec.extra["grid"]
+    walls = frozenset(edge((a, b), (c, d)) for a, b, c, d in g.get("walls", []))
+    blocked = frozenset((r, c) for r, c in g.get("blocked", []))
+    return GridGraph(int(g["rows"]), int(g["cols"]), walls=walls, blocked=blocked)
+
+
+def fmt_cell(c: Cell) -> str:
+    return f"({c[0]},{c[1]})"
+
+
+@dataclass
+class Walk:
+    """Cells entered in order, the frame of each entry, and the illegal moves."""
+
+    cells: list[Cell] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    moves: int = 0
+
+    @property
+    def end(self) -> Cell | None:
+        return self.cells[-1] if self.cells else None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a walk may not do besides crossing walls, blocked cells and the border."""
+
+    who: str  # "the red agent"
+    forbidden: dict[Cell, str] = field(default_factory=dict)  # cell -> what is there
+    no_revisit: bool = False  # a drawn line may not cross itself
+
+
+def _judge(a: Cell, b: Cell, frame: int, graph: GridGraph, rules: Rules, seen: set[Cell]) -> str:
+    who = rules.who
+    if not graph.inside(b):
+        return f"{who} leaves the grid at frame {frame}"
+    dr, dc = abs(b[0] - a[0]), abs(b[1] - a[1])
+    if dr == 1 and dc == 1:
+        return f"{who} moves diagonally from cell {fmt_cell(a)} to {fmt_cell(b)} at frame {frame}"
+    if dr + dc > 1:
+        return (
+            f"{who} jumps from cell {fmt_cell(a)} to {fmt_cell(b)} at frame {frame}"
+            f" instead of moving one square at a time"
+        )
+    if graph.wall_between(a, b):
+        return (
+            f"{who} crosses the wall between cells {fmt_cell(a)} and {fmt_cell(b)} at frame {frame}"
+        )
+    if b in graph.blocked:
+        return f"{who} moves onto the obstacle at cell {fmt_cell(b)} at frame {frame}"
+    if b in rules.forbidden:
+        return f"{who} passes over {rules.forbidden[b]} at cell {fmt_cell(b)} at frame {frame}"
+    if rules.no_revisit and b in seen:
+        return f"{who}'s line crosses itself at cell {fmt_cell(b)} at frame {frame}"
+    return ""
+
+
+def walk(pos: np.ndarray, layout: Layout, graph: GridGraph, rules: Rules) -> Walk:
+    """The cells entered by an agent at positions ``pos`` (n, 2; NaN where not found)."""
+    out = Walk()
+    cur: Cell | None = None
+    last = -1
+    for k in np.flatnonzero(np.isfinite(pos[:, 0])):
+        x, y = pos[k]
+        c = layout.cell_at(x, y)
+        if cur is None:
+            cur, last = c, int(k)
+            out.cells.append(c)
+            out.frames.append(int(k))
+            continue
+        if c == cur or layout.distance(x, y, cur) < HYSTERESIS:
+            last = int(k)
+            continue
+        gap = int(k) - last
+        steps = abs(c[0] - cur[0]) + abs(c[1] - cur[1])
+        if gap > 1 and 1 < steps <= gap and graph.inside(c):  # frames missing in between
+            route = graph.bfs_path(cur, c)
+            if route is not None and len(route) - 1 == steps:
+                out.moves += steps
+                out.cells.extend(route[1:])
+                out.frames.extend([int(k)] * steps)
+                cur, last = c, int(k)
+                continue
+        problem = _judge(cur, c, int(k), graph, rules, set(out.cells))
+        if problem:
+            out.problems.append(problem)
+        out.moves += 1 if not problem or steps == 1 else steps
+        out.cells.append(c)
+        out.frames.append(int(k))
+        cur, last = c, int(k)
+    return out
+
+
+def truth_positions(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray]:
+    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    return np.arange(len(states)) / instance.spec.fmt.fps, states[:, :2]
+
+
+def arrival(walk_: Walk, times: np.ndarray, goal: Cell) -> float | None:
+    """When the walk entered the goal for the last time, if it ends there."""
+    if walk_.end != goal:
+        return None
+    return float(times[walk_.frames[-1]])
+
+
+def agent_of(spec: SceneSpec) -> Body:
+    return spec.body(spec.extra.get("agent", spec.bodies[0].name))
+
+
+def describe_place(layout: Layout, graph: GridGraph) -> Callable[[float, float, bool], str]:
+    """A function naming where a change at (x, y) is: a wall, a border or a cell."""
+
+    def describe(x: float, y: float, darker: bool) -> str:
+        u, v = (x - layout.x0) / layout.cell, (y - layout.y0) / layout.cell
+        r, c = int(np.floor(v)), int(np.floor(u))
+        fu, fv = u - np.floor(u), v - np.floor(v)
+        near_u, near_v = min(fu, 1 - fu), min(fv, 1 - fv)
+        if min(near_u, near_v) < 0.15:
+            if near_u <= near_v:
+                a, b = (r, c - 1 if fu < 0.5 else c), (r, c if fu < 0.5 else c + 1)
+            else:
+                a, b = (r - 1 if fv < 0.5 else r, c), (r if fv < 0.5 else r + 1, c)
+            if graph.inside(a) and graph.inside(b):
+                cells = f"between cells {fmt_cell(a)} and {fmt_cell(b)}"
+                if graph.wall_between(a, b):
+                    return f"the wall {cells} {'changes' if darker else 'disappears'}"
+                return f"a wall appears {cells}" if darker else f"the floor {cells} changes"
+        if layout.inside((r, c)):
+            return f"the scene changes in cell {fmt_cell((r, c))}"
+        return f"the scene changes outside the grid near ({x:.0f}, {y:.0f})"
+
+    return describe
+
+
+def walk_checks(
+    tracks: Tracks,
+    instance: Instance,
+    rules: Rules | None = None,
+    strict: bool = True,
+    exclude_extra: Callable[[int], np.ndarray] | None = None,
+) -> list[Check]:
+    """``legal_moves``, ``goal``, ``optimal`` (``strict``: exactly the fewest moves; else
+    up to half as many again), ``timing`` and ``scene`` for a grid walk."""
+    spec = instance.spec
+    layout, graph = layout_of(spec), graph_of(spec)
+    body = agent_of(spec)
+    rules = rules or Rules(who=f"the {body.label}")
+    goal: Cell = tuple(spec.extra["goal"])  # type: ignore[assignment]
+    pos = tracks.pos[body.name]
+    got = walk(pos, layout, graph, rules)
+    t_truth, p_truth = truth_positions(instance, body.name)
+    truth = walk(p_truth, layout, graph, rules)
+    checks = []
+    if got.problems:
+        checks.append(Check("legal_moves", 0.0, planning.first_problem(got.problems)))
+    else:
+        checks.append(Check("legal_moves", 1.0))
+    if got.end is None:
+        checks.append(Check("goal", 0.0, f"{rules.who} is not visible in any frame"))
+    elif got.end != goal:
+        checks.append(
+            Check(
+                "goal",
+                0.0,
+                f"{rules.who} ends in cell {fmt_cell(got.end)}, not at the goal {fmt_cell(goal)}",
+            )
+        )
+    else:
+        checks.append(Check("goal", 1.0))
+    best = int(spec.params["optimal_moves"])
+    if strict:
+        value = 1.0 if got.moves == best else 0.0
+    else:
+        value = band(got.moves / best - 1.0, 0.5, 1.0) if got.moves >= best else 0.0
+    note = (
+        ""
+        if value == 1.0
+        else f"{rules.who} makes {planning.count(got.moves, 'move')}; the shortest route takes {best}"
+    )
+    checks.append(Check("optimal", value, note))
+    checks.append(
+        planning.timing(
+            arrival(got, tracks.times, goal),
+            arrival(truth, t_truth, goal),
+            spec.fmt.duration,
+            "route",
+        )
+    )
+    start = np.asarray(tracks.pos[body.name][np.isfinite(pos[:, 0])][:1]).reshape(-1, 2)
+    margin = body.radius + 0.2 * layout.cell + 2
+
+    def exclude(k: int) -> np.ndarray:
+        shape = tracks.frames.shape[1:3]
+        mask = planning.discs(shape, [*map(tuple, start), planning.last_found(pos, k)], margin)
+        return mask | exclude_extra(k) if exclude_extra is not None else mask
+
+    checks.append(
+        planning.scene(
+            tracks,
+            exclude,
+            describe_place(layout, graph),
+            min_area=max(12.0, 0.06 * layout.cell**2),
+        )
+    )
+    return checks

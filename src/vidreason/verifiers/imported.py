@@ -1,0 +1,163 @@
+"""The ``imported-v1`` verifier: tasks imported from another benchmark's folders, which
+have no simulator spec, only a first frame, a ground-truth final frame and video.
+
+Frames of the video (any size, frame rate and length; black bars removed) and the
+reference images are compared at a small working size, blurred a little. The *change
+region* is where the ground-truth final frame differs from the first frame; inside it a
+frame's *progress* is 0 when it looks like the first frame and 1 when it looks like the
+final one. The ground-truth video calibrates what is normal for the task.
+
+- ``first_frame``: the first frame correlates with the conditioning image and has not
+  made progress yet;
+- ``final_frame``: the last frame correlates with the ground-truth final frame and its
+  progress is complete (a static video stays at 0);
+- ``continuity``: no cut: between two frames no larger share of the picture changes
+  than the ground truth ever changes per frame (with slack);
+- ``gradual``: progress does not leap (a jump cut to the final state fails), again
+  measured against the ground truth's own largest step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidreason.instance_io import read_png
+from vidreason.render.video_io import Video, read_video
+from vidreason.types import Check, Instance, Score
+from vidreason.verifiers.checks import band
+from vidreason.verifiers.tracking import content_box
+
+WORK = 128  # longer side of the working size
+LEVEL = 40  # a pixel differs when a channel moved this far (of 255)
+MIN_REGION = 12  # px of change region below which progress is not measured
+
+
+@dataclass(frozen=True)
+class Clip:
+    frames: np.ndarray  # (n, h, w, 3) uint8 at the working size, blurred
+    times: np.ndarray
+
+
+def _size(instance: Instance) -> tuple[int, int]:
+    w, h = instance.spec.fmt.width, instance.spec.fmt.height
+    s = WORK / max(w, h)
+    return max(8, round(w * s)), max(8, round(h * s))
+
+
+def _small(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    interp = cv2.INTER_AREA if img.shape[1] > size[0] else cv2.INTER_LINEAR
+    return cv2.blur(cv2.resize(img, size, interpolation=interp), (3, 3))
+
+
+def prepare(video: Video, size: tuple[int, int]) -> Clip:
+    x0, y0, x1, y1 = content_box(video.frames)
+    frames = np.stack([_small(f[y0:y1, x0:x1], size) for f in video.frames])
+    times = video.times if video.times is not None else np.arange(len(frames)) / video.fps
+    return Clip(frames, np.asarray(times, dtype=float) - float(times[0]))
+
+
+def _diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return cv2.absdiff(a, b).max(axis=2)
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    x = a.astype(np.float32).mean(axis=2)
+    y = b.astype(np.float32).mean(axis=2)
+    x, y = x - x.mean(), y - y.mean()
+    d = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / d) if d > 0 else 0.0
+
+
+def progress(frame: np.ndarray, first: np.ndarray, final: np.ndarray, region: np.ndarray) -> float:
+    """0 where ``frame`` looks like ``first`` inside ``region``, 1 like ``final``."""
+    a = float(_diff(frame, first)[region].mean())
+    b = float(_diff(frame, final)[region].mean())
+    return a / (a + b) if a + b > 0 else 0.5
+
+
+def _steps(
+    clip: Clip, first: np.ndarray, final: np.ndarray, region: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per step between frames: share of the picture changed, progress leap and time
+    taken; and each frame's progress."""
+    pairs = zip(clip.frames[:-1], clip.frames[1:], strict=True)
+    share = np.array([(_diff(a, b) > LEVEL).mean() for a, b in pairs])
+    prog = (
+        np.array([progress(f, first, final, region) for f in clip.frames])
+        if region is not None
+        else np.zeros(len(clip.frames))
+    )
+    return share, np.abs(np.diff(prog)), np.maximum(np.diff(clip.times), 1e-6), prog
+
+
+def _allowed(base: float, dt: np.ndarray, dt_truth: float, floor: float) -> np.ndarray:
+    return np.maximum(floor, base * np.maximum(1.0, dt / dt_truth))
+
+
+def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarray) -> list[Check]:
+    changed = _diff(first, final) > LEVEL
+    changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    region = changed if changed.sum() >= MIN_REGION else None
+    share, leap, dt, prog = _steps(clip, first, final, region)
+    t_share, t_leap, t_dt, _ = _steps(truth, first, final, region)
+    dt_truth = float(np.median(t_dt)) if len(t_dt) else 1.0
+    checks = []
+
+    ncc0 = _ncc(clip.frames[0], first)
+    value = band(1.0 - ncc0, 0.15, 0.5)
+    note = f"the first frame does not match the conditioning image (correlation {ncc0:.2f})"
+    if region is not None and value > 0 and band(prog[0], 0.25, 0.5) < value:
+        value = band(prog[0], 0.25, 0.5)
+        note = "the first frame already shows the final state where the scene should change"
+    checks.append(Check("first_frame", value, note if value < 1 else ""))
+
+    ncc1 = _ncc(clip.frames[-1], final)
+    value = band(1.0 - ncc1, 0.15, 0.5)
+    note = f"the last frame does not match the ground-truth final frame (correlation {ncc1:.2f})"
+    if region is not None and value > 0 and band(1.0 - prog[-1], 0.25, 0.5) < value:
+        value = band(1.0 - prog[-1], 0.25, 0.5)
+        note = (
+            f"the last frame does not reach the final state: where the scene should change it"
+            f" is {prog[-1]:.0%} of the way from the first frame to the final frame"
+        )
+    checks.append(Check("final_frame", value, note if value < 1 else ""))
+
+    if len(share):
+        allowed = _allowed(2.0 * float(t_share.max(initial=0.0)), dt, dt_truth, 0.05)
+        ratio = share / allowed
+        k = int(np.argmax(ratio))
+        value = band(float(ratio[k]), 1.0, 2.0)
+        note = (
+            f"the video cuts to a different picture between frames {k} and {k + 1}"
+            f" ({share[k]:.0%} of the picture changes at once; the ground truth changes at"
+            f" most {t_share.max(initial=0.0):.0%} between frames)"
+        )
+        checks.append(Check("continuity", value, note if value < 1 else ""))
+        if region is not None:
+            allowed = _allowed(1.5 * float(t_leap.max(initial=0.0)), dt, dt_truth, 0.3)
+            ratio = leap / allowed
+            k = int(np.argmax(ratio))
+            value = band(float(ratio[k]), 1.0, 1.5)
+            note = (
+                f"between frames {k} and {k + 1} the scene leaps {leap[k]:.0%} of the way"
+                f" from the first to the final state at once (a jump cut, not a solution"
+                f" carried out)"
+            )
+            checks.append(Check("gradual", value, note if value < 1 else ""))
+    else:
+        checks.append(Check("continuity", 0.0, "the video has a single frame"))
+    return checks
+
+
+def score_imported(video: Video, instance_dir: Path, instance: Instance) -> Score:
+    from vidreason.verifiers.score import combine
+
+    size = _size(instance)
+    first = _small(read_png(Path(instance_dir) / "first_frame.png"), size)
+    final = _small(read_png(Path(instance_dir) / "final_frame.png"), size)
+    truth = prepare(read_video(Path(instance_dir) / "ground_truth.mp4"), size)
+    return combine(imported_checks(prepare(video, size), truth, first, final))

@@ -1,0 +1,73 @@
+"""Law checks of ``connect``: the pen's walk and the line it leaves.
+
+The pen is followed from cell to cell like an agent (``grid.walk``), with two more rules:
+it may not pass over a dot of another colour, and its line may not cross itself. The
+line may be longer than the shortest one (``optimal`` allows half as many moves again).
+``line`` reads the last frame: pixels of the dots' colour (sampled from the video's own
+first frame, so colour shifts apply to both) must join the two dots. The scene check
+lets the floor change where the pen has been.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidreason.types import Check, Instance
+from vidreason.verifiers.grid import Rules, agent_of, layout_of, walk_checks
+from vidreason.verifiers.tracking import Tracks
+
+LINE_LAB_DISTANCE = 30.0
+
+
+def _lab(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(img, cv2.COLOR_RGB2LAB).astype(np.float32)
+
+
+def line_check(tracks: Tracks, instance: Instance) -> Check:
+    """In the last frame a line of the dots' colour joins the two dots."""
+    spec = instance.spec
+    layout = layout_of(spec)
+    colour = spec.extra["line_colour"]
+    a, b = (layout.centre(tuple(spec.extra[k])) for k in ("start", "goal"))
+    r = max(2, round(0.45 * layout.cell))  # the dot and the line entering its cell
+    bx, by = round(b[0]), round(b[1])
+    first = _lab(tracks.frames[0])
+    ref = first[max(0, by - 1) : by + 2, max(0, bx - 1) : bx + 2].reshape(-1, 3).mean(axis=0)
+    last = _lab(tracks.frames[-1])
+    mask = (np.linalg.norm(last - ref, axis=2) < LINE_LAB_DISTANCE).astype(np.uint8)
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
+
+    def touching(p: tuple[float, float]) -> set[int]:
+        disc = np.zeros(mask.shape, np.uint8)
+        cv2.circle(disc, (round(p[0]), round(p[1])), r, 1, -1)
+        return set(np.unique(labels[disc.astype(bool)]).tolist()) - {0}
+
+    if touching(a) & touching(b):
+        return Check("line", 1.0)
+    return Check("line", 0.0, f"in the last frame no {colour} line joins the two {colour} dots")
+
+
+def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    pen = agent_of(spec)
+    forbidden = {
+        tuple(int(v) for v in key.split(",")): what
+        for key, what in spec.extra.get("forbidden", {}).items()
+    }
+    rules = Rules(who=f"the {pen.label}", forbidden=forbidden, no_revisit=True)
+    pos = tracks.pos[pen.name]
+    width = float(spec.extra["trail"]["width"])
+
+    def drawn(k: int) -> np.ndarray:
+        """Where the pen has been up to frame ``k``: its line may cover the floor there."""
+        mask = np.zeros(tracks.frames.shape[1:3], np.uint8)
+        pts = pos[: k + 1]
+        pts = pts[np.isfinite(pts[:, 0])]
+        if len(pts) > 1:
+            poly = np.round(pts).astype(np.int32)
+            cv2.polylines(mask, [poly], False, 1, max(1, round(width + 8)))
+        return mask.astype(bool)
+
+    checks = walk_checks(tracks, instance, rules, strict=False, exclude_extra=drawn)
+    return [*checks, line_check(tracks, instance)]

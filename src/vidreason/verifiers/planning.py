@@ -1,0 +1,127 @@
+"""Checks every planning family shares: when the solution is finished, and whether the
+parts of the scene that should not change stay as they were in the first frame.
+
+- ``timing``: the prompt says when the puzzle is solved (a steady pace that finishes a
+  little before the end); a video that finishes much earlier (played too fast) or never
+  fails. ``settled_at`` finds the moment from which a state sequence stays solved.
+- ``scene``: every frame is compared with the video's own first frame (so compression,
+  blur, colour shifts and resizing apply to both alike) outside the regions where
+  something may move; a lasting change of a wall, a marker or the floor fails and is
+  located in words by the family's ``describe``.
+
+To add a shared check, write a function returning a ``Check`` here and call it from the
+families' check functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from vidreason.types import Check
+from vidreason.verifiers.checks import band
+from vidreason.verifiers.tracking import Tracks
+
+CHANGE_LEVEL = 60  # a pixel changed when a channel moved this far (of 255) after a 3x3 blur
+TIMING_GOOD, TIMING_BAD = 0.08, 0.2  # error in finishing time as a fraction of the clip
+_OPEN = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+
+
+def settled_at(times: Sequence[float], states: Sequence[object], goal: object) -> float | None:
+    """The time of the first sample from which every later state equals ``goal``
+    (``None`` entries are unreadable samples and are skipped)."""
+    at = None
+    for t, s in zip(times, states, strict=True):
+        if s is None:
+            continue
+        at = (t if at is None else at) if s == goal else None
+    return at
+
+
+def timing(video: float | None, truth: float | None, duration: float, what: str) -> Check:
+    """The solution is finished when the ground truth finishes it (within tolerance)."""
+    if truth is None:  # pragma: no cover - the ground truth always finishes
+        return Check("timing", 1.0)
+    if video is None:
+        return Check("timing", 0.0, f"the {what} is never finished, so it has no finishing time")
+    err = abs(video - truth) / duration
+    value = band(err, TIMING_GOOD, TIMING_BAD)
+    note = ""
+    if value < 1:
+        when = "too early" if video < truth else "too late"
+        note = (
+            f"the {what} is finished at {video:.2f} s, {when}: the prompt asks for a steady"
+            f" pace that finishes at about {truth:.2f} s"
+        )
+    return Check("timing", value, note)
+
+
+def changed_pixels(ref: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Pixels of ``frame`` that differ clearly from ``ref`` in any channel, both blurred
+    3x3 (pass ``ref`` already blurred)."""
+    r, g, b = cv2.split(cv2.absdiff(ref, cv2.blur(frame, (3, 3))))
+    return cv2.max(cv2.max(r, g), b) > CHANGE_LEVEL
+
+
+def scene(
+    tracks: Tracks,
+    exclude: Callable[[int], np.ndarray],
+    describe: Callable[[float, float, bool], str],
+    min_area: float,
+) -> Check:
+    """Nothing outside ``exclude(k)`` (a boolean mask of where things may move in frame
+    ``k``) changes from the first frame for two frames running in a blob of at least
+    ``min_area`` px. ``describe(x, y, darker)`` names the place of a change (``darker``:
+    the place got darker, e.g. a wall appeared)."""
+    if tracks.n < 2:
+        return Check("scene", 1.0)
+    ref = cv2.blur(tracks.frames[0], (3, 3))
+    run = 0
+    for k in range(1, tracks.n):
+        mask = changed_pixels(ref, tracks.frames[k]) & ~exclude(k)
+        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+        n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        if n > 1 and stats[1:, cv2.CC_STAT_AREA].max() >= min_area:
+            run += 1
+            if run == 2:
+                i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+                x, y = (float(v) for v in cents[i])
+                xi, yi = round(x), round(y)
+                darker = bool(
+                    tracks.frames[k][yi, xi].astype(int).sum()
+                    < tracks.frames[0][yi, xi].astype(int).sum()
+                )
+                return Check("scene", 0.0, f"{describe(x, y, darker)} at frame {k - 1}")
+        else:
+            run = 0
+    return Check("scene", 1.0)
+
+
+def discs(shape: tuple[int, int], centres: Sequence[tuple[float, float]], r: float) -> np.ndarray:
+    """A boolean mask of discs of radius ``r`` (NaN centres are skipped)."""
+    mask = np.zeros(shape, np.uint8)
+    for x, y in centres:
+        if np.isfinite(x) and np.isfinite(y):
+            cv2.circle(mask, (round(x), round(y)), max(1, round(r)), 1, -1)
+    return mask.astype(bool)
+
+
+def last_found(pos: np.ndarray, k: int) -> tuple[float, float]:
+    """The position at frame ``k``, or the last one found before it (NaN if none)."""
+    for i in range(k, -1, -1):
+        if np.isfinite(pos[i, 0]):
+            return float(pos[i, 0]), float(pos[i, 1])
+    return float("nan"), float("nan")
+
+
+def count(n: int, word: str) -> str:
+    """ "1 move", "3 moves"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def first_problem(problems: list[str]) -> str:
+    """The first illegal move, and how many more there are."""
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more illegal move{'s' * (more > 1)})" if more else "")

@@ -1,0 +1,445 @@
+"""Law checks for the 3D families, in image space through the known camera.
+
+Tracks are 2D, the laws are 3D: every measurement goes through the scene's pinhole camera
+(``SceneSpec.extra["camera"]``). Two tools:
+
+- ``fit_throw``: a ballistic path ``X(t) = X0 + V t - g t² z/2`` from a known start
+  ``X0`` (the first frame shows it), fitted to the tracked pixels by least squares through
+  the projection (the start fixes the scale a single view cannot);
+- ``analyse_edge_fall``: a body that leaves a table edge. While on the table its centre
+  lies on a known horizontal plane, so each pixel gives its 3D position; that finds when
+  it crosses the edge and in which direction it moves. The fall then lies in the vertical
+  plane through the crossing point along that direction, so each pixel again gives (s, z)
+  in metres; a parabola through the free-fall frames gives gravity and where it lands.
+
+Time: the video is ``slow_motion`` times slower than the simulation, so a fitted video
+acceleration a is a gravity of a·slow_motion². The ground truth goes through the same
+functions as the video (its projected centres), so both are measured the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from vidreason.render.camera import Camera
+from vidreason.types import Body, Check, Instance
+from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.tracking import Tracks
+
+MIN_POINTS = 4
+BOUNCE_DROP = 0.05  # m/s: a fall that comes down this much slower than before has landed
+RATE_SPAN = 0.12  # s of video over which fall rates are compared (noise of one frame averages out)
+DOWN = np.array([0.0, 0.0, -1.0])
+
+
+def camera_of(instance: Instance) -> Camera:
+    return Camera.from_dict(instance.spec.extra["camera"])
+
+
+def slow_motion(instance: Instance) -> float:
+    return float(instance.spec.params.get("slow_motion", 1.0))
+
+
+def observed(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times (s), pixels (n, 2) and frame numbers where ``name`` was found."""
+    found = np.flatnonzero(tracks.found(name))
+    return tracks.times[found], tracks.pos[name][found], found
+
+
+def truth(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same, for the ground truth's projected centres."""
+    rows = np.asarray(instance.trajectory.states[name], dtype=float)
+    frames = np.arange(len(rows))
+    return frames / instance.spec.fmt.fps, rows[:, :2], frames
+
+
+def _where(frames: np.ndarray) -> str:
+    return f"frames {frames[0]}-{frames[-1]}" if len(frames) else "no frames"
+
+
+# --- a throw from a known start ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallisticFit:
+    g: float  # m/s² (simulated time), nan when no fit
+    v0: np.ndarray  # m/s in video time
+    rms: float  # reprojection residual, px
+    worst_frame: int
+    frames: np.ndarray  # the frames the fit used
+    land_time: float  # video s at which the path comes down to ``land_z``; nan if never
+    land_point: np.ndarray  # 3D, m
+    why: str = ""
+
+
+def _throw_path(x0: np.ndarray, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+    v, g = theta[:3], theta[3]
+    return x0 + t[:, None] * v + 0.5 * g * t[:, None] ** 2 * DOWN
+
+
+def _linear_throw(cam: Camera, x0: np.ndarray, t: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Algebraic least squares for (V, g): each pixel's ray must contain X(t)."""
+    k = cam.K
+    nu = (uv[:, 0] - k[0, 2]) / k[0, 0]
+    nv = (uv[:, 1] - k[1, 2]) / k[1, 1]
+    c0 = cam.to_camera(x0)
+    rot = cam.R
+    d = rot @ DOWN
+    rows, rhs = [], []
+    for ti, a, b in zip(t, nu, nv, strict=True):
+        for m, axis in ((a, 0), (b, 1)):
+            coef_v = ti * (rot[axis] - m * rot[2])
+            coef_g = 0.5 * ti * ti * (d[axis] - m * d[2])
+            rows.append([*coef_v, coef_g])
+            rhs.append(-(c0[axis] - m * c0[2]))
+    sol, *_ = np.linalg.lstsq(np.asarray(rows), np.asarray(rhs), rcond=None)
+    return sol
+
+
+def fit_throw(
+    cam: Camera,
+    x0: np.ndarray,
+    t: np.ndarray,
+    uv: np.ndarray,
+    frames: np.ndarray,
+    slow: float,
+    land_z: float,
+) -> BallisticFit:
+    """Fit a ballistic path from ``x0`` at t = 0 to the pixels ``uv`` seen at times ``t``."""
+    nan3 = np.full(3, np.nan)
+    if len(t) < MIN_POINTS:
+        return BallisticFit(np.nan, nan3, np.nan, -1, frames, np.nan, nan3, "too few frames")
+    theta0 = _linear_throw(cam, x0, t, uv)
+
+    def residual(theta: np.ndarray) -> np.ndarray:
+        return (cam.project(_throw_path(x0, theta, t)) - uv).ravel()
+
+    theta = least_squares(residual, theta0, method="lm", xtol=1e-10, ftol=1e-10).x
+    res = np.linalg.norm(residual(theta).reshape(-1, 2), axis=1)
+    v, g = theta[:3], theta[3]
+    # when the path comes down to land_z: x0z + vz t - g t²/2 = land_z, the later root
+    a, b, c = -0.5 * g, v[2], x0[2] - land_z
+    disc = b * b - 4 * a * c
+    land_t = (-b - np.sqrt(disc)) / (2 * a) if g > 0 and disc >= 0 else np.nan
+    land = _throw_path(x0, theta, np.array([land_t]))[0] if np.isfinite(land_t) else nan3
+    return BallisticFit(
+        g=float(g * slow**2),
+        v0=v,
+        rms=float(np.sqrt(np.mean(res**2))),
+        worst_frame=int(frames[int(np.argmax(res))]),
+        frames=frames,
+        land_time=float(land_t),
+        land_point=land,
+    )
+
+
+def first_landing(t: np.ndarray, uv: np.ndarray, span: float = 0.15) -> int:
+    """Index of the first bounce: after the top of the arc, the first frame that is the
+    lowest in the image within ``span`` seconds either side and that the ball then rises
+    from by a pixel or more; ``len(t)`` if it never comes back up."""
+    v = uv[:, 1]
+    top = int(np.argmin(v))
+    for i in range(max(top, 1), len(v) - 1):
+        near = (t >= t[i] - span) & (t <= t[i] + span)
+        later = (t > t[i]) & (t <= t[i] + span)
+        if later.any() and v[i] >= v[near].max() and v[later].min() < v[i] - 1.0:
+            return i
+    return len(v)
+
+
+def analyse_throw(
+    cam: Camera,
+    x0: np.ndarray,
+    t: np.ndarray,
+    uv: np.ndarray,
+    frames: np.ndarray,
+    slow: float,
+    land_z: float,
+) -> BallisticFit:
+    k = first_landing(t, uv)
+    return fit_throw(cam, x0, t[:k], uv[:k], frames[:k], slow, land_z)
+
+
+# --- a fall from a table edge -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EdgeFall:
+    edge_time: float  # video s at which the centre crosses the edge; nan if never
+    g: float  # m/s² (simulated time); nan if not measured
+    rms: float  # px, of the fall's fit
+    worst_frame: int
+    fall_frames: np.ndarray
+    land_point: np.ndarray  # 3D, m, where the fitted fall comes down to land_z
+    land_time: float
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A table edge at x = ``x`` that bodies leave moving towards ``side`` (+1 or -1)."""
+
+    x: float
+    side: float
+    rest_z: float  # the body's centre height while on the table
+    fall_top: float  # below this height (m) the body is surely in free fall
+    fall_bottom: float  # above this height it has surely not reached the floor
+    land_z: float  # centre height at which it is said to land
+
+
+def analyse_edge_fall(
+    cam: Camera,
+    edge: Edge,
+    t: np.ndarray,
+    uv: np.ndarray,
+    frames: np.ndarray,
+    slow: float,
+) -> EdgeFall:
+    nan3 = np.full(3, np.nan)
+
+    def fail(why: str, edge_time: float = np.nan) -> EdgeFall:
+        return EdgeFall(edge_time, np.nan, np.nan, -1, frames[:0], nan3, np.nan, why)
+
+    if len(t) < MIN_POINTS:
+        return fail("too few frames")
+    flat = cam.on_plane(uv, np.array([0.0, 0.0, 1.0]), edge.rest_z)
+    ahead = edge.side * (flat[:, 0] - edge.x)  # > 0: beyond the edge
+    beyond = np.flatnonzero(~(ahead <= 0))  # NaN (ray misses the plane) counts as beyond
+    k = int(beyond[0]) if len(beyond) else len(t)
+    if k == len(t):
+        return fail("it never goes over the edge")
+    if k < 2:
+        return fail("it is not on the table at the start")
+    # on the table: a line through the positions gives the heading; a quadratic in time
+    # through the last ones (it may slow down) gives when the centre crosses the edge
+    tx, px = t[:k], flat[:k]
+    recent = tx >= t[k - 1] - 0.6
+    edge_time = float(t[k])
+    if recent.sum() >= 3 and np.ptp(px[recent, 0]) > 1e-3:
+        cx = np.polyfit(tx[recent], px[recent, 0] - edge.x, 2)
+        roots = [r.real for r in np.roots(cx) if abs(r.imag) < 1e-9]
+        inside = [r for r in roots if t[k - 1] - 1e-9 <= r <= t[k] + 1e-9]
+        if inside:
+            edge_time = float(min(inside))
+    if np.ptp(px[:, 0]) > 0.02:  # the line it moves along on the table
+        line = np.polyfit(px[:, 0], px[:, 1], 1)
+    else:
+        line = np.array([0.0, px[-1, 1]])
+    heading = np.array([edge.side, edge.side * line[0], 0.0])
+    heading /= np.linalg.norm(heading)
+    cross = np.array([edge.x, np.polyval(line, edge.x), edge.rest_z])
+    normal = np.cross(heading, [0.0, 0.0, 1.0])
+    pts = cam.on_plane(uv, normal, float(normal @ cross))
+    s = (pts - cross) @ heading
+    z = pts[:, 2]
+
+    after = np.arange(k, len(t))
+    end = len(t)
+    for i in after:
+        if z[i] <= edge.fall_bottom or np.isnan(z[i]):
+            end = i
+            break
+        # falling, it comes down ever faster: coming down slower than over the span
+        # before means it hit something between frames j and i
+        j = int(np.searchsorted(t, t[i] - RATE_SPAN, side="right")) - 1
+        m = int(np.searchsorted(t, t[j] - RATE_SPAN, side="right")) - 1 if j >= 0 else -1
+        if m >= k - 1 and z[m] < edge.fall_top + 0.05:
+            now = (z[j] - z[i]) / (t[i] - t[j])
+            before = (z[m] - z[j]) / (t[j] - t[m])
+            if now < before - BOUNCE_DROP:
+                end = j + 1
+                break
+    fall = np.array([i for i in after if i < end and z[i] < edge.fall_top], dtype=int)
+    if len(fall) < MIN_POINTS:
+        return fail(f"too few frames of free fall ({len(fall)})", edge_time)
+    # the first frame may still touch the edge, the last may already hold the landing (a
+    # blur of before and after): drop either while it is far off a parabola through the rest
+    fall = _trim(t, z, fall, -1)
+    fall = _trim(t, z, fall, 0)
+    tf = t[fall]
+    cz = np.polyfit(tf, z[fall], 2)
+    cs = np.polyfit(tf, s[fall], 1)
+    fitted = cross + np.polyval(cs, tf)[:, None] * heading
+    fitted[:, 2] = np.polyval(cz, tf)
+    res = np.linalg.norm(cam.project(fitted) - uv[fall], axis=1)
+    roots = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
+    real = sorted(r.real for r in roots if abs(r.imag) < 1e-9 and r.real > tf[0])
+    land_t = real[0] if real and cz[0] < 0 else np.nan
+    if np.isfinite(land_t):
+        land = cross + np.polyval(cs, land_t) * heading
+        land[2] = edge.land_z
+    else:
+        land = nan3
+    return EdgeFall(
+        edge_time=edge_time,
+        g=float(-2 * cz[0] * slow**2),
+        rms=float(np.sqrt(np.mean(res**2))),
+        worst_frame=int(frames[fall][int(np.argmax(res))]),
+        fall_frames=frames[fall],
+        land_point=land,
+        land_time=float(land_t),
+    )
+
+
+def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray:
+    """Drop ``idx[end]`` (0: first, -1: last) while it is an outlier to a parabola
+    through the other points."""
+    while len(idx) > MIN_POINTS + 1:
+        rest = idx[:-1] if end == -1 else idx[1:]
+        c = np.polyfit(t[rest], z[rest], 2)
+        spread = np.std(z[rest] - np.polyval(c, t[rest]))
+        if abs(z[idx[end]] - np.polyval(c, t[idx[end]])) <= max(4 * spread, 0.004):
+            break
+        idx = rest
+    return idx
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
+    rel = abs(g_seen - g) / g
+    value = band(rel, 0.10, 0.30)
+    if value == 1.0:
+        return Check("gravity", 1.0)
+    who, where = f"the {body.label}", _where(frames)
+    if g_seen < -0.1 * g:
+        what = f"{who} accelerates upward ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
+    elif abs(g_seen) < 0.1 * g:
+        what = f"{who} does not fall ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
+    else:
+        kind = "stronger" if g_seen > g else "weaker"
+        what = (
+            f"{who} falls with gravity {g_seen:.1f} m/s² ({where}), {rel:.0%} {kind} than"
+            f" the expected {g:.2f} m/s²"
+        )
+    return Check("gravity", value, what)
+
+
+def path_check(body: Body, rms: float, worst: int, instance: Instance, what: str) -> Check:
+    value = band(rms / scene_size(instance), 0.006, 0.02)
+    note = ""
+    if value < 1.0:
+        note = (
+            f"the {body.label}'s {what} is not a 3D ballistic path: it strays {rms:.1f} px"
+            f" (rms) from the best fit through the camera, most at frame {worst}"
+        )
+    return Check("path", value, note)
+
+
+def landing_check(
+    body: Body,
+    cam: Camera,
+    seen: np.ndarray,
+    want: np.ndarray,
+    t_seen: float,
+    where: str,
+    instance: Instance,
+) -> Check:
+    """Where the fitted path comes down, compared in the image (a single view measures
+    depth poorly, so metres along the view axis would be judged too harshly)."""
+    err = float(np.linalg.norm(cam.project(seen) - cam.project(want)))
+    value = band(err / scene_size(instance), 0.04, 0.10)
+    note = ""
+    if value < 1.0:
+        note = (
+            f"the {body.label} lands on the {where} at ({seen[0]:.2f}, {seen[1]:.2f}) m"
+            f" (frame {t_seen * instance.spec.fmt.fps:.0f}), {err:.0f} px from where it should"
+            f" ({want[0]:.2f}, {want[1]:.2f}) m"
+        )
+    return Check("landing", value, note)
+
+
+def _unfit(names: tuple[str, ...], why: str) -> list[Check]:
+    return [Check(n, 0.0, why) for n in names]
+
+
+def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    body = spec.bodies[0]
+    cam, slow = camera_of(instance), slow_motion(instance)
+    x0 = np.asarray(spec.extra["bodies3d"][body.name]["pos"], dtype=float)
+    land_z = float(spec.params["land_z"])
+    names = ("gravity", "path", "landing")
+    t, uv, frames = observed(tracks, body.name)
+    if len(t) < max(MIN_POINTS, tracks.n // 2):
+        return _unfit(
+            names, f"cannot fit a path: the {body.label} is found in {len(t)} of {tracks.n} frames"
+        )
+    seen = analyse_throw(cam, x0, t, uv, frames, slow, land_z)
+    want = analyse_throw(cam, x0, *truth(instance, body.name), slow, land_z)
+    if seen.why:
+        return _unfit(names, f"cannot fit the {body.label}'s flight: {seen.why}")
+    checks = [
+        gravity_check(body, seen.g, spec.gravity, seen.frames),
+        path_check(body, seen.rms, seen.worst_frame, instance, "flight"),
+    ]
+    if np.isnan(seen.land_time):
+        checks.append(Check("landing", 0.0, f"the {body.label} never comes down to the table"))
+    else:
+        checks.append(
+            landing_check(
+                body, cam, seen.land_point, want.land_point, seen.land_time, "table", instance
+            )
+        )
+    return checks
+
+
+def edge_of(instance: Instance) -> Edge:
+    p = instance.spec.params
+    return Edge(
+        x=float(p["edge_x"]),
+        side=1.0 if p["edge_x"] > 0 else -1.0,
+        rest_z=float(p["rest_z"]),
+        fall_top=float(p["fall_top"]),
+        fall_bottom=float(p["fall_bottom"]),
+        land_z=float(p["land_z"]),
+    )
+
+
+def edge_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """For a body that goes over a table edge: when (``edge``), how it falls (``gravity``,
+    ``path``) and where it comes down (``landing``)."""
+    spec = instance.spec
+    body = spec.bodies[0]
+    cam, slow, fps = camera_of(instance), slow_motion(instance), spec.fmt.fps
+    edge = edge_of(instance)
+    names = ("edge", "gravity", "path", "landing")
+    t, uv, frames = observed(tracks, body.name)
+    if len(t) < max(MIN_POINTS, tracks.n // 2):
+        return _unfit(
+            names, f"cannot follow the {body.label}: found in {len(t)} of {tracks.n} frames"
+        )
+    seen = analyse_edge_fall(cam, edge, t, uv, frames, slow)
+    want = analyse_edge_fall(cam, edge, *truth(instance, body.name), slow)
+    who = f"the {body.label}"
+    if np.isnan(seen.edge_time):
+        return _unfit(names, f"{who} does not leave the table: {seen.why}")
+    off = abs(seen.edge_time - want.edge_time) * fps
+    note = ""
+    if off > 1.5:
+        note = (
+            f"{who} goes over the edge at frame {seen.edge_time * fps:.1f},"
+            f" not at frame {want.edge_time * fps:.1f}"
+        )
+    checks = [Check("edge", band(off, 1.5, 4.0), note)]
+    if np.isnan(seen.g):
+        return [*checks, *_unfit(names[1:], f"cannot fit {who}'s fall: {seen.why}")]
+    checks.append(gravity_check(body, seen.g, spec.gravity, seen.fall_frames))
+    checks.append(path_check(body, seen.rms, seen.worst_frame, instance, "fall"))
+    if np.isnan(seen.land_time):
+        checks.append(Check("landing", 0.0, f"{who} never comes down to the floor"))
+    else:
+        checks.append(
+            landing_check(
+                body, cam, seen.land_point, want.land_point, seen.land_time, "floor", instance
+            )
+        )
+    return checks
+
+
+roll_checks = edge_fall_checks
+topple_checks = edge_fall_checks

@@ -1,0 +1,135 @@
+"""Law checks for a block dropped onto a tower: the drop, who falls and where, the end.
+
+The last body of the scene is the dropped block; the others form the tower, bottom first.
+``landing`` times the drop onto the tower top (a parabola through the free fall, as in
+``free_fall``) and ``gravity`` fits it. ``outcome`` sorts every block into *stays* (it
+ends within half a block of where it rests on the tower) or *falls left/right*, in the
+video and in the ground truth, and they must agree; ``arrangement`` compares where each
+block comes to rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.types import Check, Instance, SceneSpec
+from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.free_fall import MIN_FALL_POINTS, analyse_fall, fall_gravity
+from vidreason.verifiers.tracking import Tracks
+
+STAYS = "stays on the tower"
+
+
+def _rest(spec: SceneSpec, k: int) -> tuple[float, float]:
+    """Where block ``k`` rests if nothing falls."""
+    b = spec.bodies[k]
+    if k == len(spec.bodies) - 1:
+        return b.position[0], spec.params["land_y"]
+    return b.position
+
+
+def outcomes(
+    spec: SceneSpec, final: dict[str, tuple[float, float]], strict: bool = False
+) -> dict[str, str | None]:
+    """``STAYS``, ``"falls to the left"``, ``"falls to the right"`` (or, for a block that
+    sinks through others, ``"drops straight down"``) for each block of ``final`` from its
+    final position. ``strict`` (for drawing scenes) gives None where the ground truth would
+    be too close to call."""
+    out: dict[str, str | None] = {}
+    for k, b in enumerate(spec.bodies):
+        if b.name not in final:
+            continue
+        x0, y0 = _rest(spec, k)
+        dx, dy = final[b.name][0] - x0, final[b.name][1] - y0
+        moved = max(abs(dx) / b.size[0], abs(dy) / b.size[1])
+        side = "falls to the right" if dx > 0 else "falls to the left"
+        if abs(dx) < 0.25 * b.size[0]:
+            side = "drops straight down"
+        if not strict:
+            out[b.name] = STAYS if moved < 0.55 else side
+        elif moved < 0.2:
+            out[b.name] = STAYS
+        elif moved > 0.9 and abs(dx) > 0.3 * b.size[0]:
+            out[b.name] = side
+        else:
+            out[b.name] = None
+    return out
+
+
+def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    fps = spec.fmt.fps
+    size = scene_size(instance)
+    top = spec.bodies[-1]
+    y_land = spec.params["land_y"]
+    found = np.flatnonzero(tracks.found(top.name))
+    if len(found) < MIN_FALL_POINTS:
+        why = f"cannot follow the dropped {top.label}: found in {len(found)} frames"
+        return [Check("gravity", 0.0, why), Check("landing", 0.0, why)]
+    fall = analyse_fall(
+        tracks.times[found], tracks.pos[top.name][found], found, y_land, size, "the tower"
+    )
+    gt = np.asarray(instance.trajectory.states[top.name], dtype=float)
+    n = np.arange(len(gt))
+    truth = analyse_fall(n / fps, gt[:, :2], n, y_land, size).landing
+    gravity = fall_gravity(top, fall, spec.gravity)
+    if np.isnan(fall.landing):
+        return [gravity, Check("landing", 0.0, f"the dropped {top.label} never lands: {fall.why}")]
+    off = abs(fall.landing - truth) * fps
+    note = ""
+    if off > 1.0:
+        note = (
+            f"the dropped {top.label} lands on the tower at frame {fall.landing * fps:.1f},"
+            f" not at frame {truth * fps:.1f}"
+        )
+    return [gravity, Check("landing", band(off, 1.0, 3.0), note)]
+
+
+def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    spec = instance.spec
+    size = scene_size(instance)
+    checks = _drop_checks(tracks, instance)
+    final: dict[str, tuple[float, float]] = {}
+    last: dict[str, int] = {}
+    missing = []
+    for b in spec.bodies:
+        found = np.flatnonzero(tracks.found(b.name))
+        if len(found) == 0 or found[-1] < tracks.n - max(2, tracks.n // 10):
+            missing.append(b)
+            continue
+        last[b.name] = int(found[-1])
+        final[b.name] = tuple(tracks.pos[b.name][found[-1]])
+    gone = ""
+    if missing:
+        gone = (
+            f"the {missing[0].label} is not visible at the end, so where it comes to rest"
+            " is unknown"
+        )
+    truth_final = {b.name: instance.trajectory.states[b.name][-1][:2] for b in spec.bodies}
+    seen, truth = outcomes(spec, final), outcomes(spec, truth_final)
+    wrong = [b for b in spec.bodies if b.name in final and seen[b.name] != truth[b.name]]
+    note = gone
+    if wrong:
+        b = wrong[0]
+        should = truth[b.name].replace("falls", "fall").replace("stays", "stay")
+        note = f"the {b.label} {seen[b.name]}, but it should {should}"
+    checks.append(Check("outcome", 0.0 if wrong or missing else 1.0, note))
+
+    if missing:
+        checks.append(Check("arrangement", 0.0, gone))
+        return checks
+    errs = {
+        b.name: float(np.hypot(*np.subtract(final[b.name], truth_final[b.name])))
+        for b in spec.bodies
+    }
+    b = max(spec.bodies, key=lambda body: errs[body.name])
+    value = band(errs[b.name] / size, 0.04, 0.1)
+    note = ""
+    if value < 1.0:
+        (x, y), (gx, gy) = final[b.name], truth_final[b.name]
+        note = (
+            f"the {b.label} ends at ({x:.0f}, {y:.0f}) in frame {last[b.name]},"
+            f" {errs[b.name]:.0f} px from where it comes to rest ({gx:.0f}, {gy:.0f})"
+        )
+    checks.append(Check("arrangement", value, note))
+    return checks
