@@ -238,3 +238,13 @@ def test_a_wall_that_disappears_is_named():
     assert result.checks["scene"] == 0.0 and not result.passed
     a, b = fmt_cell(tuple(gone[:2])), fmt_cell(tuple(gone[2:]))
     assert f"the wall between cells {a} and {b} disappears at frame 20" in result.explanation
+
+
+def test_a_pen_that_draws_no_line_fails_connect():
+    inst, frames = instance("connect-v1", 0)
+    extra = {k: v for k, v in inst.spec.extra.items() if k != "trail"}
+    video = common.render_grid(dataclasses.replace(inst.spec, extra=extra), inst.trajectory)
+    result = score(inst, video, frames[0])
+    colour = inst.spec.extra["line_colour"]
+    assert result.checks["line"] == 0.0 and not result.passed
+    assert f"no {colour} line joins the two {colour} dots" in result.explanation

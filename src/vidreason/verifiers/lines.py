@@ -30,7 +30,7 @@ def line_check(tracks: Tracks, instance: Instance) -> Check:
     layout = layout_of(spec)
     colour = spec.extra["line_colour"]
     a, b = (layout.centre(tuple(spec.extra[k])) for k in ("start", "goal"))
-    r = max(2, round(0.45 * layout.cell))  # the dot and the line entering its cell
+    r = max(2, round(0.65 * layout.cell))  # the dot, the line entering its cell (no other line)
     bx, by = round(b[0]), round(b[1])
     first = _lab(tracks.frames[0])
     ref = first[max(0, by - 1) : by + 2, max(0, bx - 1) : bx + 2].reshape(-1, 3).mean(axis=0)
