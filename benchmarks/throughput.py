@@ -24,7 +24,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=6, help="instances per family")
     args = parser.parse_args()
     fmt = VideoFormat()
-    print(f"{'family':16} {'gen/s/core':>10} {'decode ms':>10} {'score ms':>9} {'score/decode':>13}")
+    print(
+        f"{'family':24} {'gen/s/core':>10} {'decode ms':>10} {'score ms':>9} {'score/decode':>13}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for fid in FAMILIES.names():
             fam = get_family(fid)
@@ -43,7 +45,7 @@ def main() -> None:
                 score_video(d / "ground_truth.mp4", d)
             score = (time.perf_counter() - t0) / args.n
             print(
-                f"{fid:16} {1 / gen:10.1f} {decode * 1e3:10.1f} {score * 1e3:9.1f}"
+                f"{fid:24} {1 / gen:10.1f} {decode * 1e3:10.1f} {score * 1e3:9.1f}"
                 f" {score / decode:13.2f}"
             )
 

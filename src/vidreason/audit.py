@@ -235,6 +235,15 @@ class Outcome:
     explanation: str
 
 
+def _unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
+    """A "violation" that changes no pixel (freezing a scene already at rest, swapping
+    two identical colours) is no violation of this video."""
+    if frames.shape != truth.shape:
+        return False
+    changed = np.abs(frames.astype(np.int16) - truth.astype(np.int16)).max(axis=3) > 48
+    return int(changed.sum(axis=(1, 2)).max()) < 4
+
+
 def run_job(job: Job) -> list[Outcome]:
     """Build one instance, corrupt its true video every way asked, score each result."""
     from vidreason.instance_io import write_instance
@@ -253,8 +262,8 @@ def run_job(job: Job) -> list[Outcome]:
             table = VIOLATIONS if kind == "violation" else NUISANCES
             rng = named_rng(job.seed, "audit", job.family, str(job.index), name)
             sample = table[name](inst, truth, rng)
-            if sample is None:
-                continue
+            if sample is None or (kind == "violation" and _unchanged(sample.frames, truth)):
+                continue  # not applicable: the corruption leaves this video as it was
             path = write_mp4(sample.frames, Path(tmp) / "v.mp4", sample.fps, sample.crf, sample.pts)
             clip = read_video(path)
             score, _ = score_frames(clip.frames, inst, frames[0], clip.times)

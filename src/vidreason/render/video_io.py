@@ -30,6 +30,27 @@ class Video:
         return int(self.frames.shape[0])
 
 
+def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 limited-range YUV 4:2:0, planes stacked as (h * 3 / 2, w), in NumPy: the same
+    pixels give the same bytes whatever FFmpeg's own converter would do on this CPU."""
+    h, w = rgb.shape[:2]
+    f = rgb.astype(np.float32)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = 16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0
+    cb = 128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0
+    cr = 128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0
+
+    def plane(c: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(c), 0, 255).astype(np.uint8)
+
+    def half(c: np.ndarray) -> np.ndarray:
+        return (c[0::2, 0::2] + c[1::2, 0::2] + c[0::2, 1::2] + c[1::2, 1::2]) * 0.25
+
+    return np.concatenate(
+        [plane(y).reshape(-1), plane(half(cb)).reshape(-1), plane(half(cr)).reshape(-1)]
+    ).reshape(h * 3 // 2, w)
+
+
 def write_mp4(
     frames: np.ndarray | list[np.ndarray],
     path: Path,
@@ -59,7 +80,7 @@ def write_mp4(
         if len(stamps) != len(arr) or np.any(np.diff(stamps) <= 0):
             raise ValueError("pts must be increasing, one per frame")
         for frame, stamp in zip(arr, stamps, strict=True):
-            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            vf = av.VideoFrame.from_ndarray(rgb_to_yuv420p(frame), format="yuv420p")
             vf.pts, vf.time_base = stamp, 1 / rate
             for packet in stream.encode(vf):
                 out.mux(packet)

@@ -71,7 +71,8 @@ def _runs(flags: np.ndarray, length: int) -> int | None:
 
 
 def objects(tracks: Tracks, instance: Instance) -> Check:
-    """Nothing appears that is not in the scene, and nothing is duplicated."""
+    """Nothing appears that is not in the scene, nothing is duplicated, and no body's
+    colour suddenly covers something several times its size (a colour swap)."""
     bodies = instance.spec.bodies
     smallest = min(b.area for b in bodies)
     if tracks.unknown is not None:
@@ -86,7 +87,16 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
         start = _runs(tracks.second[b.name] >= 0.5 * b.area, 3)
         if start is not None:
             return Check("objects", 0.0, f"a second {b.label} appears at frame {start}")
+        start = _runs(tracks.area[b.name] >= GROWTH * b.area, 3)
+        if start is not None:
+            grown = tracks.area[b.name][start] / b.area
+            return Check(
+                "objects", 0.0, f"the {b.label} is {grown:.1f} times its size at frame {start}"
+            )
     return Check("objects", 1.0)
+
+
+GROWTH = 4.0  # a blob this many times a body's area is something else in its colour
 
 
 def visibility(tracks: Tracks, instance: Instance) -> Check:
