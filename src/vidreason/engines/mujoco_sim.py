@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.engines.contacts import debounce
 from vidreason.render.camera import Camera
 from vidreason.types import Event, SceneSpec, Trajectory
 
@@ -193,24 +194,9 @@ def simulate(spec: SceneSpec) -> Simulation:
     fps = spec.fmt.fps
     events = tuple(
         Event(kind="contact", frame=round(t * slow * fps), time=_r(t * slow), objects=pair)
-        for t, pair in _debounce(contacts, min_gap=2.0 / (fps * slow))
+        for t, pair in debounce(contacts, min_gap=2.0 / (fps * slow))
     )
     return Simulation(Trajectory(states={n: tuple(s) for n, s in states.items()}), events)
-
-
-def _debounce(
-    contacts: list[tuple[float, tuple[str, ...]]], min_gap: float
-) -> list[tuple[float, tuple[str, ...]]]:
-    """Keep the first contact of each pair within ``min_gap`` seconds (resting chatter)."""
-    last: dict[tuple[str, ...], float] = {}
-    kept = []
-    for t, pair in contacts:
-        if pair in last and t - last[pair] < min_gap:
-            last[pair] = t
-            continue
-        last[pair] = t
-        kept.append((t, pair))
-    return kept
 
 
 def _r(v: float, digits: int = 4) -> float:

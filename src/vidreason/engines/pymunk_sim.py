@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pymunk
 
+from vidreason.engines.contacts import debounce
 from vidreason.types import Body, Event, SceneSpec, Trajectory
 
 WALL = "wall"
@@ -101,7 +102,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
 
     events = tuple(
         Event(kind="contact", frame=round(t * fps), time=_r(t), objects=pair)
-        for t, pair in _debounce(contacts, min_gap=2.0 / fps)
+        for t, pair in debounce(contacts, min_gap=2.0 / fps)
     )
     return Simulation(
         trajectory=Trajectory(states={n: tuple(s) for n, s in states.items()}),
@@ -179,21 +180,6 @@ def _make_cup(b: Body, kind: int) -> tuple[pymunk.Body, list[pymunk.Shape]]:
         shape.friction = b.friction
         shapes.append(shape)
     return body, shapes
-
-
-def _debounce(
-    contacts: list[tuple[float, tuple[str, ...]]], min_gap: float
-) -> list[tuple[float, tuple[str, ...]]]:
-    """Keep the first contact of each pair within ``min_gap`` seconds (resting chatter)."""
-    last: dict[tuple[str, ...], float] = {}
-    kept = []
-    for t, pair in contacts:
-        if pair in last and t - last[pair] < min_gap:
-            last[pair] = t
-            continue
-        last[pair] = t
-        kept.append((t, pair))
-    return kept
 
 
 def _r(v: float) -> float:
