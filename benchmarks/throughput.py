@@ -13,8 +13,8 @@ from pathlib import Path
 
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import read_video
-from vidreason.suites import difficulty_of
 from vidreason.tasks import FAMILIES, build_instance, get_family
+from vidreason.tasks.base import difficulty_of
 from vidreason.types import VideoFormat
 from vidreason.verifiers.score import score_video
 
@@ -33,7 +33,7 @@ def main() -> None:
             dirs = []
             t0 = time.perf_counter()
             for i in range(args.n):
-                inst, frames = build_instance(fam, 0, i, difficulty_of(i), fmt)
+                inst, frames = build_instance(fam, 0, i, difficulty_of(fam, i), fmt)
                 dirs.append(write_instance(inst, frames, Path(tmp) / fid / f"{i:05d}"))
             gen = (time.perf_counter() - t0) / args.n
             t0 = time.perf_counter()

@@ -76,6 +76,7 @@ def test_report_shows_the_audit(result, tmp_path):
             "capabilities": [],
             "errors": [],
             "audit": view,
+            "pairs": None,
         }
     )
     assert 'id="audit-table"' in html and "teleport 100%" in html

@@ -72,6 +72,7 @@ def test_export_csv(tmp_path, make_row):
             "checks",
             "explanation",
             "error",
+            "outcome",
         ]
         got = list(reader)
     assert [g["model"] for g in got] == ["a", "b"]
@@ -104,3 +105,16 @@ def test_missing_store_raises_naming_the_path(tmp_path):
         store.rows(run_dir)
     assert str(store.store_path(run_dir)) in str(info.value)
     assert not run_dir.exists()  # reading does not create the run directory
+
+
+def test_outcome_round_trips_and_old_stores_gain_the_column(tmp_path, make_row):
+    import sqlite3
+
+    legacy = store.SCHEMA.replace(",\n    outcome TEXT NOT NULL DEFAULT '{}'", "")
+    assert "outcome" not in legacy
+    con = sqlite3.connect(store.store_path(tmp_path))
+    con.executescript(legacy)
+    con.close()
+    row = make_row(key="k", outcome={"observed": {"fallen": ["a"]}, "expected": {}})
+    _fill(tmp_path, [row])
+    assert store.rows(tmp_path) == [row]

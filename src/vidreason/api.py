@@ -94,13 +94,16 @@ def score_folder(
 
 
 def leaderboard(run_dir: Path) -> list[Entry]:
+    """Family and capability rows, then counterfactual-pair rows (``kind="pairs"``)."""
     from vidreason import store
     from vidreason.report.aggregate import leaderboard as aggregate
+    from vidreason.report.aggregate import pair_leaderboard
 
     try:
-        return aggregate(store.rows(Path(run_dir)))
+        all_rows = store.rows(Path(run_dir))
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from None
+    return aggregate(all_rows) + pair_leaderboard(all_rows)
 
 
 def leaderboard_json(run_dir: Path) -> str:

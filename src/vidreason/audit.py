@@ -247,12 +247,12 @@ def _unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
 def run_job(job: Job) -> list[Outcome]:
     """Build one instance, corrupt its true video every way asked, score each result."""
     from vidreason.instance_io import write_instance
-    from vidreason.suites import difficulty_of
+    from vidreason.tasks.base import difficulty_of
     from vidreason.verifiers.score import score_frames
 
     family = get_family(job.family)
     inst, frames = build_instance(
-        family, job.seed, job.index, difficulty_of(job.index), VideoFormat()
+        family, job.seed, job.index, difficulty_of(family, job.index), VideoFormat()
     )
     out = []
     with tempfile.TemporaryDirectory(prefix="vidreason-audit-") as tmp:

@@ -2,9 +2,11 @@
 trivial baseline.
 
 For each family, ``n`` instances are generated twice from the same seed and compared
-byte for byte; then the oracle and the baselines are run on them and scored. A family
-conforms when generation is deterministic, the oracle's mean is at least ``ORACLE_MIN``
-and every baseline's mean is at most ``BASELINE_MAX``.
+byte for byte (questions.json too); then the oracle and the baselines are run on them and
+scored. A family conforms when generation is deterministic, the oracle's mean is at least
+``ORACLE_MIN`` and every baseline's mean is at most ``BASELINE_MAX``. A family generated
+in counterfactual pairs also needs every intervention to change the ground-truth outcome
+(else a model that ignores it could not be caught) and the oracle to pass every pair.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidreason import store
-from vidreason.instance_io import FILES
+from vidreason.instance_io import FILES, QUESTIONS_FILE
 from vidreason.models import get_model
 from vidreason.models.baselines import BASELINES
 from vidreason.runner.local import run_units
@@ -46,9 +48,11 @@ class Conformance:
 def _differences(a: Path, b: Path) -> list[str]:
     out = []
     for inst in sorted(p.name for p in a.iterdir()):
-        for f in FILES:
+        for f in (*FILES, QUESTIONS_FILE):
             pa, pb = a / inst / f, b / inst / f
-            if not pb.is_file() or pa.read_bytes() != pb.read_bytes():
+            if f == QUESTIONS_FILE and not pa.is_file() and not pb.is_file():
+                continue
+            if not pa.is_file() or not pb.is_file() or pa.read_bytes() != pb.read_bytes():
                 out.append(f"{inst}/{f}")
     return out
 
@@ -83,8 +87,10 @@ def check(
             units += plan_model(model.name, model.version, dirs, run_dir)
         run_units(units, run_dir, workers=workers)
         means: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for row in store.rows(run_dir):
+        all_rows = store.rows(run_dir)
+        for row in all_rows:
             means[(row.family, row.model)].append(row.value)
+        pair_problems = _pair_problems([r for r in all_rows if r.model == "oracle"])
         results = []
         for fid in ids:
             diffs = _differences(root / "a" / fid, root / "b" / fid)
@@ -97,6 +103,7 @@ def check(
             for b in BASELINE_NAMES:
                 if avg.get(b, 1.0) > BASELINE_MAX:
                     problems.append(f"{b} mean {avg.get(b, 1.0):.3f} > {BASELINE_MAX}")
+            problems += pair_problems.get(fid, [])
             results.append(
                 Conformance(
                     family=fid,
@@ -108,3 +115,18 @@ def check(
                 )
             )
     return results
+
+
+def _pair_problems(oracle_rows: list[store.Row]) -> dict[str, list[str]]:
+    """Per family: pairs whose intervention changes nothing, and pairs the oracle fails."""
+    from vidreason.pairs import difference, score_pairs
+
+    out: dict[str, list[str]] = defaultdict(list)
+    for p in score_pairs(oracle_rows):
+        halves = [r for r in oracle_rows if r.outcome.get("pair", {}).get("id") == p.pair]
+        expected = [r.outcome.get("expected", {}) for r in halves]
+        if len(expected) == 2 and not difference(*expected):
+            out[p.family].append(f"pair {p.pair}: the intervention changes no outcome")
+        elif not p.passed:
+            out[p.family].append(f"oracle fails pair {p.pair}: {p.note}")
+    return out

@@ -155,7 +155,14 @@ def score(
 
 
 def print_leaderboard(entries: list) -> None:
-    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass")
+    _print_entries([e for e in entries if e.kind != "pairs"], None)
+    pairs = [e for e in entries if e.kind == "pairs"]
+    if pairs:
+        _print_entries(pairs, "Counterfactual pairs, scored jointly (n = pairs)")
+
+
+def _print_entries(entries: list, title: str | None) -> None:
+    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass", title=title)
     table.columns[5].no_wrap = True
     for e in entries:
         table.add_row(

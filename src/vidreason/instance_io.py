@@ -20,7 +20,17 @@ import cv2
 import numpy as np
 
 from vidreason.render.video_io import write_mp4
-from vidreason.types import Body, Event, Instance, Joint, SceneSpec, Trajectory, VideoFormat, Wall
+from vidreason.types import (
+    Body,
+    Event,
+    Instance,
+    Joint,
+    Question,
+    SceneSpec,
+    Trajectory,
+    VideoFormat,
+    Wall,
+)
 
 TASK_FILE = "task.json"
 FILES = ("first_frame.png", "prompt.txt", "final_frame.png", "ground_truth.mp4", TASK_FILE)
@@ -138,6 +148,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             {"kind": e.kind, "frame": e.frame, "time": e.time, "objects": list(e.objects)}
             for e in inst.events
         ],
+        **({"outcome": inst.outcome} if inst.outcome else {}),
     }
 
 
@@ -164,6 +175,7 @@ def instance_from_dict(d: dict[str, Any]) -> Instance:
         verifier=d["verifier"]["id"],
         verifier_version=int(d["verifier"]["version"]),
         versions=dict(d["versions"]),
+        outcome=dict(d.get("outcome", {})),
     )
 
 
@@ -195,6 +207,17 @@ def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     text = json.dumps(instance_to_dict(inst), sort_keys=True, indent=1)
     (out_dir / TASK_FILE).write_text(text + "\n", encoding="utf-8")
     return out_dir
+
+
+QUESTIONS_FILE = "questions.json"
+
+
+def write_questions(questions: list[Question], out_dir: Path) -> Path:
+    """Write an instance's questions (CLEVRER style) as ``questions.json``."""
+    path = Path(out_dir) / QUESTIONS_FILE
+    rows = [{"id": i, **q.to_dict()} for i, q in enumerate(questions)]
+    path.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def load_instance(inst_dir: Path) -> Instance:

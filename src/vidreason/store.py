@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 STORE_FILE = "results.sqlite"
@@ -31,10 +31,12 @@ CREATE TABLE IF NOT EXISTS scores (
     passed INTEGER NOT NULL,
     checks TEXT NOT NULL,
     explanation TEXT NOT NULL,
-    error TEXT NOT NULL
+    error TEXT NOT NULL,
+    outcome TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS scores_model_family ON scores (model, family);
 """
+JSON_COLUMNS = ("checks", "outcome")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Row:
     checks: dict[str, float]
     explanation: str
     error: str
+    outcome: dict = field(default_factory=dict)  # observed/expected outcome, pair: pairs.py
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -76,15 +79,24 @@ def connect(run_dir: Path, create: bool = True) -> Iterator[sqlite3.Connection]:
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(SCHEMA)
+        _migrate(con)
         yield con
     finally:
         con.close()
 
 
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns a store written by an older version lacks."""
+    have = {r[1] for r in con.execute("PRAGMA table_info(scores)")}
+    if "outcome" not in have:
+        con.execute("ALTER TABLE scores ADD COLUMN outcome TEXT NOT NULL DEFAULT '{}'")
+        con.commit()
+
+
 def insert(con: sqlite3.Connection, row: Row) -> None:
     values = [
-        json.dumps(row.checks, sort_keys=True)
-        if c == "checks"
+        json.dumps(getattr(row, c), sort_keys=True)
+        if c in JSON_COLUMNS
         else int(row.passed)
         if c == "passed"
         else getattr(row, c)
@@ -103,7 +115,8 @@ def done_keys(con: sqlite3.Connection) -> set[str]:
 
 def _row(values: tuple) -> Row:
     d = dict(zip(_COLUMNS, values, strict=True))
-    d["checks"] = json.loads(d["checks"])
+    for c in JSON_COLUMNS:
+        d[c] = json.loads(d[c])
     d["passed"] = bool(d["passed"])
     return Row(**d)
 
@@ -132,7 +145,8 @@ def export_csv(items: Iterable[Row], path: Path) -> Path:
         writer.writeheader()
         for r in items:
             d = r.to_dict()
-            d["checks"] = json.dumps(d["checks"], sort_keys=True)
+            for c in JSON_COLUMNS:
+                d[c] = json.dumps(d[c], sort_keys=True)
             writer.writerow(d)
     return path
 

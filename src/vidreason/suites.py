@@ -2,8 +2,9 @@
 
 A suite is a list of families and a number of instances per family; instance ``i`` of a
 family has difficulty ``1 + i % 3``. ``generate_suite`` writes every instance under
-``<out>/<family>-v<N>/<index:05d>/`` and a ``suite.json`` that records how. To add a
-suite, add an entry to ``SUITES``.
+``<out>/<family>-v<N>/<index:05d>/`` and a ``suite.json`` that records how; families that
+ask questions (causal, temporal) also get ``questions.json`` per instance, gathered into
+one ``<out>/questions.json``. To add a suite, add an entry to ``SUITES``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidreason.instance_io import write_instance
+from vidreason.instance_io import QUESTIONS_FILE, write_instance, write_questions
 from vidreason.registry import Registry
 from vidreason.tasks import FAMILIES, get_family
-from vidreason.tasks.base import DIFFICULTIES, build_instance
+from vidreason.tasks.base import build_instance, difficulty_of
 from vidreason.types import VideoFormat
 
 SUITE_FILE = "suite.json"
@@ -61,14 +62,14 @@ class InstanceJob:
     out_dir: Path
 
 
-def difficulty_of(index: int) -> int:
-    return DIFFICULTIES[index % len(DIFFICULTIES)]
-
-
 def write_one(job: InstanceJob) -> Path:
     family = get_family(job.family)
-    inst, frames = build_instance(family, job.seed, job.index, difficulty_of(job.index), job.fmt)
-    return write_instance(inst, frames, job.out_dir)
+    difficulty = difficulty_of(family, job.index)
+    inst, frames = build_instance(family, job.seed, job.index, difficulty, job.fmt)
+    out = write_instance(inst, frames, job.out_dir)
+    if family.questions is not None:
+        write_questions(family.questions(inst), out)
+    return out
 
 
 def plan_suite(
@@ -126,4 +127,24 @@ def generate_suite(
     }
     Path(out).mkdir(parents=True, exist_ok=True)
     (Path(out) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    collect_questions(Path(out), dirs)
     return dirs
+
+
+def collect_questions(out: Path, dirs: list[Path]) -> Path | None:
+    """Gather every instance's questions into ``<suite>/questions.json`` (one entry per
+    instance: its folder, video and questions), or None when no family asks any."""
+    entries = []
+    for d in dirs:
+        path = Path(d) / QUESTIONS_FILE
+        if path.is_file():
+            rel = Path(d).relative_to(out).as_posix()
+            questions = json.loads(path.read_text(encoding="utf-8"))
+            entries.append(
+                {"instance": rel, "video": f"{rel}/ground_truth.mp4", "questions": questions}
+            )
+    if not entries:
+        return None
+    target = out / QUESTIONS_FILE
+    target.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return target

@@ -174,7 +174,9 @@ class Trajectory:
 
 @dataclass(frozen=True)
 class Instance:
-    """One task instance as written to and read from disk."""
+    """One task instance as written to and read from disk. ``outcome`` is what happens in
+    the ground-truth video, as a few discrete facts (the family's ``outcome`` function run
+    on it); counterfactual pairs are compared through it."""
 
     spec: SceneSpec
     trajectory: Trajectory
@@ -185,10 +187,36 @@ class Instance:
     verifier: str
     verifier_version: int
     versions: dict[str, str]
+    outcome: dict[str, Any] = field(default_factory=dict)
 
     @property
     def family_id(self) -> str:
         return self.spec.family_id
+
+
+QUESTION_KINDS = ("descriptive", "explanatory", "predictive", "counterfactual")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question about an instance's video with its answer from the simulator (CLEVRER
+    style). ``answer`` is a short canonical string: a number in digits, "yes"/"no", an
+    object's label ("red ball") or one of ``choices``. A predictive question is asked
+    after showing the frames before ``until_frame`` only."""
+
+    kind: str
+    question: str
+    answer: str
+    choices: tuple[str, ...] = ()
+    until_frame: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "question": self.question, "answer": self.answer}
+        if self.choices:
+            d["choices"] = list(self.choices)
+        if self.until_frame is not None:
+            d["until_frame"] = self.until_frame
+        return d
 
 
 @dataclass(frozen=True)
@@ -213,6 +241,7 @@ class Score:
     checks: dict[str, float]
     explanation: str
     error: str = ""
+    outcome: dict[str, Any] = field(default_factory=dict)  # observed vs expected: pairs.py
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -117,6 +117,7 @@ def test_entries_serialise_with_the_documented_keys(board_rows):
         "ci_low",
         "ci_high",
         "pass_rate",
+        "kind",
     }
 
 

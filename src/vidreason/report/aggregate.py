@@ -3,6 +3,7 @@
 Each row gives n, the mean score, a 95% percentile-bootstrap confidence interval of the
 mean (2,000 resamples from a fixed seed, so the same scores give the same interval) and
 the pass rate. Capability rows pool every instance of that capability (family ``"*"``).
+Pair rows (``kind="pairs"``) score each counterfactual pair of a causal family jointly.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Entry:
     ci_low: float
     ci_high: float
     pass_rate: float
+    kind: str = "instances"  # or "pairs": counterfactual pairs scored jointly
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -70,6 +72,35 @@ def leaderboard(rows: Iterable[Row]) -> list[Entry]:
     out = [_entry(m, f, c, g) for (m, f, c), g in sorted(by_family.items())]
     out += [_entry(m, "*", c, g) for (m, c), g in sorted(by_cap.items())]
     return sorted(out, key=lambda e: (e.model, e.family == "*", e.capability, e.family))
+
+
+def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
+    """Per model x family: counterfactual pairs scored jointly (see ``vidreason.pairs``)."""
+    from vidreason.pairs import score_pairs
+
+    rows = list(rows)
+    capability = {r.family: r.capability for r in rows}
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for p in score_pairs(rows):
+        groups[(p.model, p.family)].append(p)
+    out = []
+    for (model, family), group in sorted(groups.items()):
+        values = np.array([p.value for p in group], dtype=float)
+        lo, hi = bootstrap_ci(values, f"{model}|{family}|pairs")
+        out.append(
+            Entry(
+                model=model,
+                family=family,
+                capability=capability[family],
+                n=len(group),
+                mean=round(float(values.mean()), 6),
+                ci_low=round(lo, 6),
+                ci_high=round(hi, 6),
+                pass_rate=round(float(np.mean([p.passed for p in group])), 6),
+                kind="pairs",
+            )
+        )
+    return out
 
 
 def model_ranking(entries: Iterable[Entry]) -> list[tuple[str, float]]:

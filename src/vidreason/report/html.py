@@ -12,6 +12,8 @@ test waits for it). The page holds:
   few instances: for each model a strip of frames from its video with the tracked path
   (object colour) over the ground-truth path (grey, dashed), its score and explanation,
   and an x(t) / y(t) plot of the tracks against ground truth;
+- counterfactual pairs of the causal families, scored jointly (``vidreason.pairs``);
+- the verifier audit, when ``vidreason audit --run-dir`` wrote one;
 - the rows that could not be scored (unreadable videos, missing instances).
 
 The page is built in two steps: functions here turn rows into plain view records
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from vidreason.report.aggregate import Entry, leaderboard, model_ranking
+from vidreason.report.aggregate import Entry, leaderboard, model_ranking, pair_leaderboard
 from vidreason.store import Row, rows
 
 if TYPE_CHECKING:
@@ -143,7 +145,21 @@ def build_context(run_dir: Path, examples_per_family: int = 2) -> dict[str, Any]
         ),
         "errors": [r for r in all_rows if r.error],
         "audit": audit_view(run_dir),
+        "pairs": pairs_view(all_rows, models),
     }
+
+
+def pairs_view(all_rows: list[Row], models: Sequence[str]) -> dict[str, Any] | None:
+    """Counterfactual pairs scored jointly: a board per model x family and every pair."""
+    from vidreason.pairs import score_pairs
+
+    results = score_pairs(all_rows)
+    if not results:
+        return None
+    order = {m: i for i, m in enumerate(models)}
+    board = sorted(pair_leaderboard(all_rows), key=lambda e: (order.get(e.model, 0), e.family))
+    results = sorted(results, key=lambda p: (order.get(p.model, 0), p.pair))
+    return {"board": board, "results": results}
 
 
 AUDIT_FILE = "audit.json"

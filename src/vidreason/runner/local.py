@@ -102,6 +102,7 @@ def execute(unit: WorkUnit) -> store.Row:
         checks=score.checks,
         explanation=score.explanation,
         error=score.error,
+        outcome=score.outcome,
     )
 
 

@@ -6,6 +6,20 @@ A family is a frozen record of plain functions:
 - ``prompt(spec) -> str`` states the setup in plain words;
 - ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
 
+Causal and temporal families add:
+
+- ``outcome(tracks, instance) -> dict``: what happened in a video as a few discrete,
+  JSON-able facts (which blocks fell, whether the second ball was released). It is run
+  on the ground-truth video when an instance is built (``Instance.outcome``) and on every
+  scored video, and a counterfactual pair is judged by comparing the two;
+- ``intervene(spec, rng) -> (spec, what)``: one intervention on a scene (an object
+  removed, a gap added, a mass changed) and a phrase saying what it was. A family that has
+  one is generated in counterfactual pairs: instance ``2k`` is the factual scene and
+  ``2k + 1`` the same scene with the intervention, each with its own ground truth, and
+  both record the pair in ``spec.extra["pair"]`` (see ``vidreason.pairs``);
+- ``questions(instance) -> list[Question]``: CLEVRER-style questions with answers from
+  the simulator, written to ``questions.json`` next to the instance.
+
 Simulation (``simulate``) and drawing (``render``) default to the pymunk engine and the
 2D rasteriser. ``generic_checks`` names the shared checks the family runs (default: all of
 ``GENERIC_CHECKS``); a family whose objects cannot be told apart by colour keys alone
@@ -19,15 +33,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vidreason.registry import Registry
-from vidreason.seeding import instance_rng
-from vidreason.types import CAPABILITIES, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+from vidreason.seeding import instance_rng, named_rng
+from vidreason.types import (
+    CAPABILITIES,
+    Check,
+    Event,
+    Instance,
+    Question,
+    SceneSpec,
+    Trajectory,
+    VideoFormat,
+)
 
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
@@ -36,6 +59,9 @@ Sampler = Callable[[np.random.Generator, int, int, int, VideoFormat], SceneSpec]
 Simulator = Callable[[SceneSpec], tuple[Trajectory, tuple[Event, ...]]]
 Renderer = Callable[[SceneSpec, Trajectory], np.ndarray]
 LawChecks = Callable[["Tracks", Instance], list[Check]]
+OutcomeFn = Callable[["Tracks", Instance], dict[str, Any]]
+Intervention = Callable[[SceneSpec, np.random.Generator], tuple[SceneSpec, str]]
+QuestionsFn = Callable[[Instance], list[Question]]
 
 DIFFICULTIES = (1, 2, 3)
 GENERIC_CHECKS = ("duration", "visible", "objects", "first_frame", "final_state", "continuity")
@@ -68,6 +94,14 @@ class TaskFamily:
     verifier_version: int = 1
     engine: str = "pymunk"
     generic_checks: tuple[str, ...] = GENERIC_CHECKS
+    outcome: OutcomeFn | None = None
+    intervene: Intervention | None = None
+    questions: QuestionsFn | None = None
+
+    @property
+    def paired(self) -> bool:
+        """Generated in counterfactual pairs (instance 2k factual, 2k + 1 intervened)."""
+        return self.intervene is not None
 
     @property
     def id(self) -> str:
@@ -105,14 +139,42 @@ def _versions(family: TaskFamily) -> dict[str, str]:
     return out
 
 
+def difficulty_of(family: TaskFamily, index: int) -> int:
+    """Instance ``i`` has difficulty ``1 + i % 3``; both halves of a pair share one."""
+    k = index // 2 if family.paired else index
+    return DIFFICULTIES[k % len(DIFFICULTIES)]
+
+
+def _sample(
+    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    """The instance's scene; for a paired family, the factual or the intervened scene
+    of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
+    if family.intervene is None:
+        return family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
+    base = index - index % 2
+    spec = family.sample(instance_rng(seed, family.id, base), seed, base, difficulty, fmt)
+    rng = named_rng(seed, family.id, str(base), "intervention")
+    changed, what = family.intervene(spec, rng)
+    role = "counterfactual" if index % 2 else "factual"
+    pair = {
+        "id": f"{family.id}/{base:05d}",
+        "role": role,
+        "factual": base,
+        "counterfactual": base + 1,
+        "intervention": what,
+    }
+    chosen = changed if index % 2 else spec
+    return replace(chosen, index=index, extra={**chosen.extra, "pair": pair})
+
+
 def build_instance(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> tuple[Instance, np.ndarray]:
     """Sample, simulate and render one instance; returns it with its frames."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {DIFFICULTIES}, got {difficulty}")
-    rng = instance_rng(seed, family.id, index)
-    spec = family.sample(rng, seed, index, difficulty, fmt)
+    spec = _sample(family, seed, index, difficulty, fmt)
     trajectory, events = family.simulate(spec)
     frames = family.render(spec, trajectory)
     inst = Instance(
@@ -126,4 +188,8 @@ def build_instance(
         verifier_version=family.verifier_version,
         versions=_versions(family),
     )
+    if family.outcome is not None:
+        from vidreason.verifiers.tracking import track_frames
+
+        inst = replace(inst, outcome=family.outcome(track_frames(frames, inst), inst))
     return inst, frames

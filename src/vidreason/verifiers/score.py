@@ -7,6 +7,7 @@ short, worst first, in words. A video that cannot be read scores 0 with the reas
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,22 @@ def score_frames(
     times: np.ndarray | None = None,
 ) -> tuple[Score, Tracks]:
     tracks = track_frames(frames, instance, times)
-    return combine(run_checks(tracks, instance, first_image)), tracks
+    score = combine(run_checks(tracks, instance, first_image))
+    return with_outcome(score, tracks, instance), tracks
+
+
+def with_outcome(score: Score, tracks: Tracks, instance: Instance) -> Score:
+    """Attach what happened in the video next to what should have happened (and the
+    counterfactual pair the instance belongs to), for families that define an outcome."""
+    from vidreason.tasks import get_family
+
+    family = get_family(instance.family_id)
+    if family.outcome is None:
+        return score
+    outcome = {"observed": family.outcome(tracks, instance), "expected": instance.outcome}
+    if "pair" in instance.spec.extra:
+        outcome["pair"] = instance.spec.extra["pair"]
+    return replace(score, outcome=outcome)
 
 
 def score_video(video: Path, instance_dir: Path) -> Score:
