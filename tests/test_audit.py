@@ -80,3 +80,20 @@ def test_report_shows_the_audit(result, tmp_path):
         }
     )
     assert 'id="audit-table"' in html and "teleport 100%" in html
+
+
+def test_colour_change_swaps_two_different_colours():
+    """Tiles of one row share a colour: swapping two of them would change nothing."""
+    import numpy as np
+
+    from vidreason.audit import _recolour
+    from vidreason.seeding import named_rng
+    from vidreason.tasks import build_instance, get_family
+    from vidreason.types import VideoFormat
+
+    inst, truth = build_instance(get_family("sliding-puzzle"), 0, 0, 1, VideoFormat())
+    assert inst.spec.bodies[0].colour == inst.spec.bodies[1].colour
+    sample = _recolour(inst, truth, named_rng(0, "test"))
+    changed = np.abs(sample.frames.astype(int) - truth.astype(int)).max(axis=3) > 48
+    assert changed[: len(truth) // 2].sum() == 0
+    assert changed[-1].sum() > 100

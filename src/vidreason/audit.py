@@ -52,14 +52,22 @@ def _same(inst: Instance, frames: np.ndarray, **kw: object) -> Sample:
 
 
 def _recolour(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sample:
-    """From the middle on, the first object takes a colour the scene does not use (or two
-    objects swap colours)."""
+    """From the middle on, the first two objects of different colours swap colours (or,
+    when every object has the same colour, the first takes a colour the scene does not
+    use)."""
     spec, k = inst.spec, inst.spec.fmt.n_frames // 2
     bodies = list(spec.bodies)
-    if len(bodies) > 1:
-        a, b = bodies[0], bodies[1]
-        bodies[0] = dataclasses.replace(a, colour=b.colour)
-        bodies[1] = dataclasses.replace(b, colour=a.colour)
+    pairs = [
+        (i, j)
+        for i in range(len(bodies))
+        for j in range(i + 1, len(bodies))
+        if bodies[i].colour != bodies[j].colour
+    ]
+    if pairs:
+        i, j = pairs[0]
+        a, b = bodies[i], bodies[j]
+        bodies[i] = dataclasses.replace(a, colour=b.colour)
+        bodies[j] = dataclasses.replace(b, colour=a.colour)
     else:
         unused = [c for c in COLOURS.values() if c not in {x.colour for x in bodies}]
         bodies[0] = dataclasses.replace(bodies[0], colour=unused[int(rng.integers(len(unused)))])
@@ -244,6 +252,11 @@ def _unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
     return int(changed.sum(axis=(1, 2)).max()) < 4
 
 
+def _same_video(sample: Sample, decoded: np.ndarray, raw: np.ndarray) -> bool:
+    """The corruption left the video as it was, before or after compression."""
+    return _unchanged(sample.frames, decoded) or _unchanged(sample.frames, raw)
+
+
 def run_job(job: Job) -> list[Outcome]:
     """Build one instance, corrupt its true video every way asked, score each result."""
     from vidreason.instance_io import write_instance
@@ -262,7 +275,7 @@ def run_job(job: Job) -> list[Outcome]:
             table = VIOLATIONS if kind == "violation" else NUISANCES
             rng = named_rng(job.seed, "audit", job.family, str(job.index), name)
             sample = table[name](inst, truth, rng)
-            if sample is None or (kind == "violation" and _unchanged(sample.frames, truth)):
+            if sample is None or (kind == "violation" and _same_video(sample, truth, frames)):
                 continue  # not applicable: the corruption leaves this video as it was
             path = write_mp4(sample.frames, Path(tmp) / "v.mp4", sample.fps, sample.crf, sample.pts)
             clip = read_video(path)

@@ -125,6 +125,31 @@ def test_ball_through_the_cup_bottom_fails(tmp_path):
     )
 
 
+@pytest.mark.parametrize("index", [0, 3])
+def test_ball_and_cup_swapping_colours_fails(index, tmp_path):
+    """The ball sits in the cup, so positions barely change; sizes do."""
+    from vidreason.violations import draw
+
+    inst, first = _instance("containment-v1", 1 + index % 3, index)
+    ball, cup = inst.spec.body("ball"), inst.spec.body("cup")
+    swapped = dataclasses.replace(
+        inst.spec,
+        bodies=tuple(
+            dataclasses.replace(b, colour=(cup if b is ball else ball).colour)
+            if b in (ball, cup)
+            else b
+            for b in inst.spec.bodies
+        ),
+    )
+    truth = draw(inst.spec, inst.trajectory)
+    k = FMT.n_frames // 2
+    frames = np.concatenate([truth[:k], draw(swapped, inst.trajectory)[k:]])
+    score = _score(inst, first, frames, tmp_path)
+    assert score.value < 0.5 and score.checks["size"] < 0.5
+    found = re.search(r"times its first size at frame (\d+)", score.explanation)
+    assert found and int(found.group(1)) >= k, score.explanation
+
+
 @pytest.mark.parametrize("family", ["support-v1", "no-levitation-v1"])
 @pytest.mark.parametrize("difficulty", [1, 2, 3])
 def test_supported_objects_never_move_in_the_ground_truth(family, difficulty):

@@ -200,6 +200,34 @@ def inside_check(tracks: Tracks, instance: Instance) -> Check:
     return Check("inside", worst, note)
 
 
+SIZE_RATIO = (1.35, 1.6)  # a blob this many times (or this fraction of) its first size
+
+
+def size_check(tracks: Tracks, instance: Instance, names: list[str]) -> Check:
+    """Every body keeps its size: its blob covers about the area it has in the first
+    frames, whatever the video's scale. A ball that takes on the colour of the cup it
+    sits in covers twice its area, and the cup half of its own."""
+    worst, note = 1.0, ""
+    for name in names:
+        body = instance.spec.body(name)
+        found = np.flatnonzero(tracks.found(name))
+        if len(found) < 4:
+            continue  # the visibility check fails it
+        area = tracks.area[name][found]
+        ratio = area / float(np.median(area[:3]))
+        spread = np.maximum(ratio, 1.0 / ratio)
+        held = np.minimum.reduce([spread[k : len(spread) - 2 + k] for k in range(3)])
+        k = int(np.argmax(held))  # the worst change held for three frames
+        value = band(float(held[k]), *SIZE_RATIO)
+        if value < worst:
+            worst = value
+            note = (
+                f"the {body.label} covers {ratio[k]:.1f} times its first size at frame"
+                f" {found[k]}: it changed size, or its colour is on something else"
+            )
+    return Check("size", worst, note)
+
+
 def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     spec = instance.spec
     ball, cup = spec.body("ball"), spec.body("cup")
@@ -209,4 +237,5 @@ def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         fall_gravity(tracks, instance, "ball", y_land)[0],
         inside_check(tracks, instance),
         hover_check(tracks, instance, ["ball"]),
+        size_check(tracks, instance, ["ball", "cup"]),
     ]
