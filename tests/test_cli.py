@@ -21,7 +21,17 @@ from vidreason.tasks import get_family
 
 FAMILIES = REGISTERED.names()  # bounce-v1, collision-v1, projectile-v1, ...
 MODELS = ["blank", "jump-cut", "oracle", "reversed", "shuffled", "static"]
-ENTRY_KEYS = {"model", "family", "capability", "n", "mean", "ci_low", "ci_high", "pass_rate", "kind"}
+ENTRY_KEYS = {
+    "model",
+    "family",
+    "capability",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "pass_rate",
+    "kind",
+}
 
 
 def invoke(*args: object):

@@ -3,6 +3,8 @@
 Discs, boxes and cups (a U outline) are drawn at sub-pixel precision (4 fractional bits)
 with anti-aliased edges, walls as thick anti-aliased lines, on a flat background. Colours
 are the colour keys the verifiers segment by, so nothing else in the scene may use them.
+Bodies named in ``spec.extra["occluders"]`` (opaque screens) are drawn after every other
+body, so whatever passes behind them is hidden.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def draw_frame(
                 cv2.LINE_AA,
                 _SHIFT,
             )
-    for body in spec.bodies:
+    screens = set(spec.extra.get("occluders", ()))
+    ordered = [b for b in spec.bodies if b.name not in screens]
+    ordered += [b for b in spec.bodies if b.name in screens]
+    for body in ordered:
         if body.name not in positions:
             continue
         state = positions[body.name]

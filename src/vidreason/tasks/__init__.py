@@ -1,5 +1,6 @@
 """Task families, grouped by capability. Importing this package registers them all."""
 
+from vidreason.tasks import causal, temporal  # noqa: F401  (registers)
 from vidreason.tasks.base import FAMILIES, TaskFamily, build_instance, get_family, register_family
 from vidreason.tasks.commonsense import containment, no_levitation, solidity, support  # noqa: F401
 from vidreason.tasks.physics import (  # noqa: F401  (registers)

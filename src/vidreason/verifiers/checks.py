@@ -3,13 +3,18 @@
 Each check returns a ``Check`` whose value is 1 inside its tolerance, 0 beyond twice-ish
 its tolerance (``band``), and whose note says what went wrong and at which frame. A check
 that cannot be computed (the object was never found) is a failure with value 0.
+
+A scene may stand opaque screens in front of moving bodies (``spec.extra["occluders"]``
+names them): ``visible_fraction`` says how much of a body the ground truth leaves in
+view, and ``visible``, ``first_frame`` and ``final_state`` excuse a body where the ground
+truth hides it (the ``permanence`` verifier checks that it really stays unseen there).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vidreason.types import Check, Instance
+from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
 
 
@@ -33,6 +38,46 @@ def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray
     states = np.asarray(instance.trajectory.states[name], dtype=float)
     t = np.arange(len(states)) / instance.spec.fmt.fps
     return np.stack([np.interp(times, t, states[:, 0]), np.interp(times, t, states[:, 1])], axis=1)
+
+
+def occluders(instance: Instance) -> list[Body]:
+    """The opaque screens of the scene (upright boxes drawn in front of everything)."""
+    names = instance.spec.extra.get("occluders", ())
+    return [b for b in instance.spec.bodies if b.name in names]
+
+
+def _unit_disc(n: int = 15) -> np.ndarray:
+    g = (np.arange(n) + 0.5) / n * 2.0 - 1.0
+    x, y = np.meshgrid(g, g)
+    keep = x**2 + y**2 <= 1.0
+    return np.stack([x[keep], y[keep]], axis=1)
+
+
+_DISC = _unit_disc()
+
+
+def covered(centres: np.ndarray, radius: float, screens: list[Body]) -> np.ndarray:
+    """Per centre, the share of a disc of ``radius`` there that ``screens`` cover."""
+    pts = np.asarray(centres, dtype=float)[:, None, :] + radius * _DISC[None, :, :]
+    hidden = np.zeros(pts.shape[:2], dtype=bool)
+    for s in screens:
+        (sx, sy), (w, h) = s.position, s.size
+        hidden |= (np.abs(pts[..., 0] - sx) <= w / 2) & (np.abs(pts[..., 1] - sy) <= h / 2)
+    return hidden.mean(axis=1)
+
+
+def visible_fraction(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:
+    """The share of body ``name`` (as a disc of its radius) that the ground truth leaves
+    in view at ``times``: 1 everywhere in a scene without occluders."""
+    screens = [b for b in occluders(instance) if b.name != name]
+    if not screens:
+        return np.ones(len(times))
+    centres = gt_positions(instance, name, np.asarray(times, dtype=float))
+    return 1.0 - covered(centres, instance.spec.body(name).radius, screens)
+
+
+EXCUSED = 0.5  # a body showing less than this share of itself may be missed
+PLACED = 0.9  # a body showing less than this is not placed by its centroid
 
 
 def frame_ranges(frames: np.ndarray) -> str:
@@ -102,7 +147,8 @@ GROWTH = 4.0  # a blob this many times a body's area is something else in its co
 def visibility(tracks: Tracks, instance: Instance) -> Check:
     worst, note = 1.0, ""
     for b in instance.spec.bodies:
-        missing = np.flatnonzero(~tracks.found(b.name))
+        shown = visible_fraction(instance, b.name, tracks.times) >= EXCUSED
+        missing = np.flatnonzero(~tracks.found(b.name) & shown)
         value = band(len(missing) / tracks.n, 0.1, 0.5)
         if value < worst or (missing.size and not note):
             if len(missing) == tracks.n:
@@ -120,6 +166,8 @@ def _position_check(
     t = tracks.times[frame : frame + 1]
     worst, note = 1.0, ""
     for b in instance.spec.bodies:
+        if visible_fraction(instance, b.name, t)[0] < PLACED:
+            continue  # behind a screen: the permanence checks judge it
         p = tracks.pos[b.name][frame]
         if np.isnan(p[0]):
             return Check(name, 0.0, f"the {b.label} is not visible in the {what} frame")

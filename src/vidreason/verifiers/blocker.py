@@ -1,0 +1,319 @@
+"""Law checks for the `blocker` family: a wall stops the ball, no block moves on its own.
+
+Events are read from positions the same way on the video's tracks and on the ground
+truth, so the two can be compared frame for frame:
+
+- *reach*: the ball comes within a few px of a block's or the wall's face (exact box
+  geometry at the block's resting place), or the first block's centre comes as close to
+  the second block's resting centre as it is in the ground truth when they touch;
+- *onset*: a block's centre leaves its resting place by more than 3% of the frame;
+- *fall*: a block's centre drops by half the way from standing to lying flat.
+
+Checks:
+
+- ``solid``: the ball never passes through the wall nor overlaps it (``contact.py``);
+- ``cause``: no block starts moving before its cause reaches it (the ball for the first
+  block, the first block for the second), and a block nothing reaches never moves (the
+  second block stands out of the first one's reach, so it never moves);
+- ``falls``: each block falls when the ground truth says it does (within a few frames)
+  and stands when it says it stands;
+- ``contact``: the ball first reaches what it should hit (the wall or the first block)
+  when the ground truth says so;
+- ``gravity``: the ball's flight until it first touches something has the scene's
+  gravity (``kinematics.py``);
+- ``rolls``: the ball keeps rolling through the last third of the clip as far as in the
+  ground truth.
+
+``blocker_outcome`` gives what happened: whether the wall stopped the ball, whether the
+ball hit the first block and which blocks fell. To add a check, write a function
+``(tracks, instance) -> Check`` and list it in ``blocker_checks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vidreason.types import Body, Check, Instance, SceneSpec
+from vidreason.verifiers.checks import band, gt_positions, scene_size
+from vidreason.verifiers.contact import OVERLAP, box_distance, crossing
+from vidreason.verifiers.kinematics import fit_parabola, gravity_check
+from vidreason.verifiers.tracking import Tracks
+
+REACH = 0.015  # gap (fraction of the frame) at which the ball counts as touching a face
+ONSET = 0.03  # fraction of the frame a block's centre moves before it counts as moving
+EARLY = 1.5  # frames a block may seem to move before its cause reaches it
+TIMING = (2.5, 5.0)  # frames off the ground truth tolerated / failed
+FLIGHT_POINTS = 4  # samples of the flight needed to fit its gravity
+ROLL = 0.35  # relative error of the ball's last-third travel tolerated (failed at twice)
+ROLL_PX = 0.01  # but at least this fraction of the frame is tolerated
+
+
+@dataclass(frozen=True)
+class Motion:
+    """Positions of every body at some times (a video's tracks or the ground truth)."""
+
+    t: np.ndarray
+    pos: dict[str, np.ndarray]
+    fps: float
+
+
+def video_motion(tracks: Tracks, instance: Instance) -> Motion:
+    return Motion(tracks.times, tracks.pos, float(instance.spec.fmt.fps))
+
+
+def truth_motion(instance: Instance) -> Motion:
+    fps = float(instance.spec.fmt.fps)
+    pos = {n: np.asarray(s, dtype=float)[:, :2] for n, s in instance.trajectory.states.items()}
+    return Motion(np.arange(instance.trajectory.n_frames) / fps, pos, fps)
+
+
+def targets(spec: SceneSpec) -> list[Body]:
+    """The blocks the ball is thrown at, nearest first."""
+    return sorted((b for b in spec.bodies if b.name.startswith("target")), key=lambda b: b.name)
+
+
+def wall(spec: SceneSpec) -> Body | None:
+    return next((b for b in spec.bodies if b.name == "blocker"), None)
+
+
+def _first(flags: np.ndarray) -> int | None:
+    hit = np.flatnonzero(flags)
+    return int(hit[0]) if len(hit) else None
+
+
+def _contact_distance(instance: Instance, a: str, b: str) -> float | None:
+    """Centre distance of ``a`` and ``b`` when they first touch in the ground truth."""
+    event = next((e for e in instance.events if set(e.objects) == {a, b}), None)
+    if event is None:
+        return None
+    gt = truth_motion(instance)
+    k = min(event.frame, len(gt.t) - 1)
+    rest = np.asarray(instance.spec.body(b).position)
+    return float(np.hypot(*(gt.pos[a][k] - rest)))
+
+
+def reach(motion: Motion, instance: Instance, a: str, b: str) -> int | None:
+    """First frame at which ``a`` reaches ``b`` standing where it rests, or None."""
+    spec, size = instance.spec, scene_size(instance)
+    body_a, body_b = spec.body(a), spec.body(b)
+    p = motion.pos[a]
+    if body_a.shape == "circle":
+        gap = box_distance(p[:, 0], p[:, 1], body_b, body_b.position) - body_a.radius
+        return _first(np.nan_to_num(gap, nan=np.inf) < REACH * size)
+    touch = _contact_distance(instance, a, b)
+    if touch is None:
+        return None
+    dist = np.hypot(*(p - np.asarray(body_b.position)).T)
+    return _first(np.nan_to_num(dist, nan=np.inf) < touch + REACH * size)
+
+
+def onset(motion: Motion, instance: Instance, name: str) -> int | None:
+    """First frame from which ``name`` stays away from its resting place (two samples
+    in a row, or the last one), or None."""
+    body = instance.spec.body(name)
+    p = motion.pos[name]
+    away = np.hypot(*(p - np.asarray(body.position)).T) > ONSET * scene_size(instance)
+    away = np.where(np.isnan(p[:, 0]), False, away)
+    both = away.copy()
+    both[:-1] &= away[1:]
+    return _first(both)
+
+
+def _drop(motion: Motion, body: Body) -> np.ndarray:
+    """How far ``body`` has gone from standing (0) to lying flat (1), per sample."""
+    full = (body.size[1] - body.size[0]) / 2
+    return (motion.pos[body.name][:, 1] - body.position[1]) / full
+
+
+def fall(motion: Motion, body: Body) -> int | None:
+    """The frame at which ``body`` falls (half-way down, and down at the end), or None."""
+    drop = _drop(motion, body)
+    seen = np.flatnonzero(~np.isnan(drop))
+    if len(seen) == 0 or np.median(drop[seen[-3:]]) < 0.5:
+        return None
+    return _first(np.nan_to_num(drop, nan=-np.inf) >= 0.5)
+
+
+def fallen_frame(instance: Instance, name: str) -> int | None:
+    """The ground-truth frame at which block ``name`` falls, or None if it stands."""
+    return fall(truth_motion(instance), instance.spec.body(name))
+
+
+def contact_frame(instance: Instance, a: str, b: str) -> int | None:
+    """The ground-truth frame at which ``a`` reaches ``b``, or None."""
+    return reach(truth_motion(instance), instance, a, b)
+
+
+def _causes(instance: Instance) -> list[tuple[Body, Body]]:
+    """(cause, block) pairs: the ball knocks the first block, each block the next."""
+    spec = instance.spec
+    tall = targets(spec)
+    return list(zip([spec.body("ball"), *tall[:-1]], tall, strict=True))
+
+
+def solid_check(tracks: Tracks, instance: Instance) -> Check:
+    spec = instance.spec
+    block = wall(spec)
+    if block is None:
+        return Check("solid", 1.0)
+    thrown = spec.body("ball")
+    through = crossing(tracks, thrown, block)
+    if through is not None:
+        return Check(
+            "solid",
+            0.0,
+            f"the {thrown.label} passes through the {block.label} between frames"
+            f" {through[0]} and {through[1]}",
+        )
+    p = tracks.pos["ball"]
+    depth = -(box_distance(p[:, 0], p[:, 1], block, block.position) - thrown.radius)
+    depth = np.where(np.isnan(depth), -np.inf, depth)
+    k = int(np.argmax(depth))
+    value = band(float(depth[k]) / scene_size(instance), *OVERLAP)
+    note = f"the {thrown.label} goes {depth[k]:.0f} px into the {block.label} at frame {k}"
+    return Check("solid", value, note if value < 1.0 else "")
+
+
+def cause_check(tracks: Tracks, instance: Instance) -> Check:
+    """No block moves before what should knock it reaches it."""
+    motion = video_motion(tracks, instance)
+    for cause, block in _causes(instance):
+        start = onset(motion, instance, block.name)
+        if start is None:
+            continue
+        hit = reach(motion, instance, cause.name, block.name)
+        if hit is None:
+            why = f"although the {cause.label} never reaches it"
+        elif tracks.times[start] < tracks.times[hit] - EARLY / motion.fps:
+            why = f"before the {cause.label} reaches it at frame {hit}"
+        else:
+            continue
+        return Check("cause", 0.0, f"the {block.label} starts moving at frame {start}, {why}")
+    return Check("cause", 1.0)
+
+
+def falls_check(tracks: Tracks, instance: Instance) -> Check:
+    """Each block falls if and when the ground truth says so, and only then."""
+    motion, gt = video_motion(tracks, instance), truth_motion(instance)
+    worst = Check("falls", 1.0)
+    for block in targets(instance.spec):
+        seen, true = fall(motion, block), fall(gt, block)
+        if true is None and seen is not None:
+            return Check(
+                "falls", 0.0, f"the {block.label} falls at frame {seen} but should stay standing"
+            )
+        if true is not None and seen is None:
+            return Check(
+                "falls",
+                0.0,
+                f"the {block.label} should fall over (at frame {true}) but never does",
+            )
+        if true is None or seen is None:
+            continue
+        off = abs(tracks.times[seen] - gt.t[true]) * gt.fps
+        value = band(off, *TIMING)
+        if value < worst.value:
+            worst = Check(
+                "falls",
+                value,
+                f"the {block.label} falls at {tracks.times[seen]:.2f} s (frame {seen}), not at"
+                f" {gt.t[true]:.2f} s (frame {true})",
+            )
+    return worst
+
+
+def contact_check(tracks: Tracks, instance: Instance) -> Check:
+    """The ball reaches the first thing it hits (the wall or the first block) on time."""
+    spec = instance.spec
+    thrown = spec.body("ball")
+    struck = wall(spec) or targets(spec)[0]
+    gt = truth_motion(instance)
+    true = reach(gt, instance, "ball", struck.name)
+    if true is None:  # pragma: no cover - every scene is drawn with this contact
+        return Check("contact", 1.0)
+    seen = reach(video_motion(tracks, instance), instance, "ball", struck.name)
+    if seen is None:
+        return Check(
+            "contact",
+            0.0,
+            f"the {thrown.label} never reaches the {struck.label} (it should at frame {true})",
+        )
+    off = abs(tracks.times[seen] - gt.t[true]) * gt.fps
+    value = band(off, *TIMING)
+    note = (
+        f"the {thrown.label} reaches the {struck.label} at {tracks.times[seen]:.2f} s"
+        f" (frame {seen}), not at {gt.t[true]:.2f} s (frame {true})"
+    )
+    return Check("contact", value, note if value < 1.0 else "")
+
+
+def rolls_check(tracks: Tracks, instance: Instance) -> Check:
+    """The ball travels as far in the last third of the clip as in the ground truth."""
+    thrown = instance.spec.body("ball")
+    t0 = 2 * instance.spec.fmt.duration / 3
+    found = np.flatnonzero(tracks.found("ball"))
+    late = found[tracks.times[found] >= t0]
+    if len(late) < 2:
+        frame = round(t0 * instance.spec.fmt.fps)
+        return Check("rolls", 0.0, f"the {thrown.label} is not seen after frame {frame}")
+    a, b = int(late[0]), int(late[-1])
+    p = tracks.pos["ball"]
+    q = gt_positions(instance, "ball", tracks.times[[a, b]])
+    expected = float(np.hypot(*(q[1] - q[0])))
+    seen = float(np.hypot(*(p[b] - p[a])))
+    good = max(ROLL * expected, ROLL_PX * scene_size(instance))
+    value = band(abs(seen - expected), good, 2.0 * good)
+    note = (
+        f"the {thrown.label} moves {seen:.0f} px between frames {a} and {b},"
+        f" not the {expected:.0f} px it should"
+    )
+    return Check("rolls", value, note if value < 1.0 else "")
+
+
+def flight_check(tracks: Tracks, instance: Instance) -> Check:
+    """The ball's flight until it first touches something (in the ground truth) has the
+    scene's gravity."""
+    thrown = instance.spec.body("ball")
+    fps = instance.spec.fmt.fps
+    hit = min(e.time for e in instance.events if "ball" in e.objects)
+    found = np.flatnonzero(tracks.found("ball") & (tracks.times < hit - 0.5 / fps))
+    if len(found) < FLIGHT_POINTS:
+        return Check(
+            "gravity",
+            0.0,
+            f"cannot fit the flight of the {thrown.label}: it is seen in {len(found)} frames"
+            f" before it should first touch something at frame {round(hit * fps)}",
+        )
+    p = tracks.pos["ball"][found]
+    t = tracks.times[found]
+    fit = fit_parabola(t, p[:, 0], p[:, 1], found)
+    return gravity_check(thrown, t, p[:, 1], found, instance.spec.gravity, fit)
+
+
+def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    return [
+        solid_check(tracks, instance),
+        cause_check(tracks, instance),
+        falls_check(tracks, instance),
+        contact_check(tracks, instance),
+        flight_check(tracks, instance),
+        rolls_check(tracks, instance),
+    ]
+
+
+def blocker_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
+    """What a video shows: stopped by the wall, first block hit, blocks fallen."""
+    spec = instance.spec
+    motion = video_motion(tracks, instance)
+    block = wall(spec)
+    first = targets(spec)[0]
+    fallen = sorted(t.label for t in targets(spec) if fall(motion, t) is not None)
+    return {
+        "ball_blocked": block is not None
+        and reach(motion, instance, "ball", block.name) is not None,
+        "target_hit": reach(motion, instance, "ball", first.name) is not None,
+        "fallen": fallen,
+    }

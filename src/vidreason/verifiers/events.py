@@ -1,0 +1,111 @@
+"""Events found in a track: when something starts to move, topples over or reaches another.
+
+Every detector works on a ``Motion``, a body's positions at given times (NaN where it was
+not found), built either from a video's tracks (``observed``) or from the simulator's
+trajectory (``expected``), so the same rule is applied to the video and to the ground
+truth:
+
+- ``onset``: the first time a body is more than a few px from where it rested, and stays
+  so for a couple of samples (one noisy frame is not a start);
+- ``topple``: the first time an upright block's centre has moved a third of its
+  half-diagonal from where it stood, if its centre then ends up lower (it falls, it does
+  not just rock or slide);
+- ``reach``: the first time one body's centre comes within a distance of a point (the
+  place where another body rests): a contact, measured on centres.
+
+Times are interpolated between samples, so they do not depend on the frame rate. To add
+a detector, write a function ``(motion, ...) -> Crossing | None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vidreason.types import Instance
+from vidreason.verifiers.tracking import Tracks
+
+HOLD = 2  # samples a crossing must last to count
+TOPPLE = 0.35  # a block tips over once its centre moved this many half-diagonals
+DROP = 0.2  # ... and then drops this many half-diagonals below where it stood
+
+
+@dataclass(frozen=True)
+class Motion:
+    """One body's positions ``xy`` (n, 2) at ``times`` (n,), NaN where not found."""
+
+    times: np.ndarray
+    xy: np.ndarray
+
+    def rest(self, samples: int = 1) -> np.ndarray:
+        """Where the body is at the start: the median of its first ``samples`` found
+        positions (one by default: a pushed block moves from the first frame on)."""
+        found = np.flatnonzero(~np.isnan(self.xy[:, 0]))[:samples]
+        if len(found) == 0:
+            return np.array([np.nan, np.nan])
+        return np.median(self.xy[found], axis=0)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """When a measure first crossed its level: the interpolated time and the frame (the
+    first sample at or beyond the level)."""
+
+    time: float
+    frame: int
+
+
+def observed(tracks: Tracks, name: str) -> Motion:
+    return Motion(times=np.asarray(tracks.times, dtype=float), xy=tracks.pos[name])
+
+
+def expected(instance: Instance, name: str) -> Motion:
+    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    times = np.arange(len(states)) / instance.spec.fmt.fps
+    return Motion(times=times, xy=states[:, :2])
+
+
+def first_crossing(times: np.ndarray, values: np.ndarray, level: float) -> Crossing | None:
+    """The first sample from which ``values`` stay at or above ``level`` for ``HOLD``
+    found samples, with the crossing time interpolated from the sample before it."""
+    found = np.flatnonzero(~np.isnan(values))
+    t, v = times[found], values[found]
+    above = v >= level
+    for k in range(len(v)):
+        if above[k : k + HOLD].all():
+            if k == 0 or v[k] == v[k - 1]:
+                return Crossing(float(t[k]), int(found[k]))
+            u = float(np.clip((level - v[k - 1]) / (v[k] - v[k - 1]), 0.0, 1.0))
+            return Crossing(float(t[k - 1] + u * (t[k] - t[k - 1])), int(found[k]))
+    return None
+
+
+def displacement(motion: Motion, origin: np.ndarray | None = None) -> np.ndarray:
+    """Distance of the body from ``origin`` (default: where it rests) in every sample."""
+    o = motion.rest() if origin is None else origin
+    return np.hypot(motion.xy[:, 0] - o[0], motion.xy[:, 1] - o[1])
+
+
+def onset(motion: Motion, threshold: float) -> Crossing | None:
+    """When the body first moves more than ``threshold`` px from where it rested."""
+    return first_crossing(motion.times, displacement(motion), threshold)
+
+
+def topple(motion: Motion, half_diagonal: float) -> Crossing | None:
+    """When an upright block tips over: its centre has moved ``TOPPLE`` half-diagonals
+    from where it stood (past the point of no return for a thin block, before it meets
+    the next one), and later drops ``DROP`` half-diagonals below where it stood (it falls,
+    it does not just rock or slide)."""
+    o = motion.rest()
+    c = first_crossing(motion.times, displacement(motion, o), TOPPLE * half_diagonal)
+    if c is None:
+        return None
+    drop = motion.xy[c.frame :, 1] - o[1]
+    return c if np.nanmax(drop, initial=-np.inf) >= DROP * half_diagonal else None
+
+
+def reach(motion: Motion, point: np.ndarray, distance: float) -> Crossing | None:
+    """When the body's centre first comes within ``distance`` px of ``point``."""
+    closeness = -np.hypot(motion.xy[:, 0] - point[0], motion.xy[:, 1] - point[1])
+    return first_crossing(motion.times, closeness, -distance)
