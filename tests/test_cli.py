@@ -121,6 +121,12 @@ def test_run_then_leaderboard_json(suite_dir, tmp_path):
     entries = leaderboard_json(run_dir)
     assert isinstance(entries, list)
     assert all(isinstance(e, dict) and set(e) == ENTRY_KEYS for e in entries)
+    pairs = [e for e in entries if e["kind"] == "pairs"]
+    assert {(e["model"], e["family"]) for e in pairs} == {
+        (m, f) for m in ("oracle", "static") for f in FAMILIES if get_family(f).paired
+    }
+    assert all(e["n"] == 1 and e["pass_rate"] == float(e["model"] == "oracle") for e in pairs)
+    entries = [e for e in entries if e["kind"] == "instances"]
     assert {(e["model"], e["family"]) for e in entries} == {
         (m, f) for m in ("oracle", "static") for f in [*FAMILIES, "*"]
     }
@@ -216,7 +222,9 @@ def test_demo_end_to_end(tmp_path):
     assert f"{total} videos: {total} scored" in result.stdout
     assert (run_dir / "report.html").is_file() and (run_dir / "results.sqlite").is_file()
     assert result.stderr == ""
-    entries = [e for e in leaderboard_json(run_dir) if e["family"] != "*"]
+    entries = [
+        e for e in leaderboard_json(run_dir) if e["family"] != "*" and e["kind"] == "instances"
+    ]
     assert {(e["model"], e["family"]) for e in entries} == {
         (m, f) for m in MODELS for f in FAMILIES
     }

@@ -243,7 +243,7 @@ class Outcome:
     explanation: str
 
 
-def _unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
+def unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
     """A "violation" that changes no pixel (freezing a scene already at rest, swapping
     two identical colours) is no violation of this video."""
     if frames.shape != truth.shape:
@@ -254,7 +254,7 @@ def _unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
 
 def _same_video(sample: Sample, decoded: np.ndarray, raw: np.ndarray) -> bool:
     """The corruption left the video as it was, before or after compression."""
-    return _unchanged(sample.frames, decoded) or _unchanged(sample.frames, raw)
+    return unchanged(sample.frames, decoded) or unchanged(sample.frames, raw)
 
 
 def run_job(job: Job) -> list[Outcome]:
