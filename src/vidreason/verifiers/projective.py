@@ -139,8 +139,15 @@ def fit_throw(
 def first_landing(t: np.ndarray, uv: np.ndarray, span: float = 0.15) -> int:
     """Index of the first bounce: after the top of the arc, the first frame that is the
     lowest in the image within ``span`` seconds either side and that the ball then rises
-    from by a pixel or more; ``len(t)`` if it never comes back up."""
+    from by a pixel or more; ``len(t)`` if it never comes back up.
+
+    The window holds at least two frames either side whatever the frame rate: with one
+    frame after it, a bounce that falls between two sparse frames (the ball back up
+    about as high as it was just before it landed) would never be seen to rise, and the
+    flight fit would swallow the bounce."""
     v = uv[:, 1]
+    if len(t) > 1:
+        span = max(span, 2.5 * float(np.median(np.diff(t))))
     top = int(np.argmin(v))
     for i in range(max(top, 1), len(v) - 1):
         near = (t >= t[i] - span) & (t <= t[i] + span)

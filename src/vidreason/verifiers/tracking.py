@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidreason.types import RGB, Instance
+from vidreason.types import RGB, Body, Instance
 
 MAX_LAB_DISTANCE = 30.0
 MIN_AREA_FRACTION = 0.25
@@ -130,6 +130,45 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
     return names, colours + others
 
 
+CALIBRATE = 40.0  # Lab: how far a body's colour in the first frame may be from its key
+
+
+def _sample_point(body: Body, state: tuple[float, ...]) -> tuple[float, float, float]:
+    """A point inside ``body`` at ``state`` and a radius around it that stays inside."""
+    x, y = float(state[0]), float(state[1])
+    if body.shape == "cup":  # the centroid of a U may lie in its cavity: use the bottom
+        (ox, oy), (_, h) = body.boxes()[2]
+        c, s = np.cos(body.angle), np.sin(body.angle)
+        return x + c * ox - s * oy, y + s * ox + c * oy, 0.4 * h
+    return x, y, 0.5 * body.radius
+
+
+def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list[RGB]:
+    """The colour each body has in this video, read where the task puts it in the first
+    frame: a video whose colours are shifted as a whole (hue, white balance, a codec)
+    keeps its objects. A body's key is replaced only by a colour within ``CALIBRATE`` of
+    it and nearer to it than to any other colour of the scene, so a body covered by
+    another, or a first frame that is wrong, keeps its key."""
+    h, w = frame.shape[:2]
+    keys = _lab(np.array(colours))
+    out = list(colours)
+    states = instance.trajectory.states
+    for k, body in enumerate(instance.spec.bodies):
+        if body.name not in states or colours[k] in colours[:k]:
+            continue
+        x, y, r = _sample_point(body, states[body.name][0])
+        r = int(max(1.0, min(r, 6.0)))
+        xi, yi = round(x), round(y)
+        if not (r <= xi < w - r and r <= yi < h - r):
+            continue
+        patch = frame[yi - r : yi + r + 1, xi - r : xi + r + 1].reshape(-1, 3)
+        seen = np.median(patch, axis=0).round().astype(np.uint8)
+        d = np.linalg.norm(keys - _lab(seen[None, :])[0], axis=1)
+        if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+            out[k] = tuple(int(v) for v in seen)
+    return out
+
+
 def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | None = None) -> Tracks:
     """Track every body of ``instance`` through ``frames`` (any size, frame rate, length).
 
@@ -146,6 +185,7 @@ def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | Non
     spec = instance.spec
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     names, colours = scene_palette(instance)
+    colours = calibrate(norm[0], instance, colours)
     table = _cached_table(tuple(tuple(int(v) for v in c) for c in colours))
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
