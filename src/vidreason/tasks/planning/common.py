@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from vidreason.engines.solvers import Cell, GridGraph
-from vidreason.tasks.palette import FLOOR, pick_colours, r4
-from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.tasks.palette import BACKGROUND, FLOOR, pick_colours, r4
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
 from vidreason.verifiers.grid import Layout, graph_of, layout_of
 
 LEAD = 0.08  # fraction of the clip before the first move
@@ -87,6 +87,60 @@ def grid_extra(layout: Layout, graph: GridGraph) -> dict:
         "walls": [[a[0], a[1], b[0], b[1]] for a, b in walls],
         "blocked": sorted([list(c) for c in graph.blocked]),
     }
+
+
+def agent_scene(
+    spec: tuple[str, int, int, int, VideoFormat],
+    layout: Layout,
+    graph: GridGraph,
+    start: Cell,
+    moves: int,
+    colour: tuple[str, tuple[int, int, int]],
+    radius: float,
+    extra: dict,
+    name: str = "agent",
+) -> SceneSpec:
+    """The scene of a family whose one body (the agent, or a pen) walks the grid from
+    ``start`` in ``moves`` steps: ``spec`` is (family, seed, index, difficulty, fmt),
+    ``radius`` a fraction of the cell, ``extra`` what the family adds to the grid."""
+    family, seed, index, difficulty, fmt = spec
+    x, y = layout.centre(start)
+    body = Body(
+        name=name,
+        colour_name=colour[0],
+        colour=colour[1],
+        radius=r4(radius * layout.cell),
+        mass=1.0,
+        position=(r4(x), r4(y)),
+        noun=name,
+    )
+    return SceneSpec(
+        family=family,
+        version=1,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+        gravity=0.0,
+        bodies=(body,),
+        background=BACKGROUND,
+        params={"optimal_moves": float(moves), **schedule(fmt, moves)},
+        extra={"agent": name, "grid": grid_extra(layout, graph), "start": list(start), **extra},
+    )
+
+
+def goal_extra(
+    goal: Cell, colour: tuple[str, tuple[int, int, int]], size: float, lines: bool
+) -> dict:
+    """A goal square of ``colour`` at ``goal`` (and, with ``lines``, grid lines drawn)."""
+    marker = {"cell": list(goal), "shape": "square", "size": size, "colour": list(colour[1])}
+    extra = {
+        "goal": list(goal),
+        "goal_colour": colour[0],
+        "markers": [marker],
+        "palette": [*WALL_TONES, list(colour[1]), *([list(GRID_LINE)] if lines else [])],
+    }
+    return {"grid_lines": True, **extra} if lines else extra
 
 
 def wall_thickness(cell: float) -> float:

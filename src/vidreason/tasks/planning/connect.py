@@ -14,9 +14,9 @@ import numpy as np
 
 from vidreason.engines.solvers import GridGraph
 from vidreason.tasks.base import TaskFamily, register_family
-from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
 from vidreason.verifiers.grid import graph_of, layout_of
 from vidreason.verifiers.lines import connect_checks
 
@@ -62,7 +62,7 @@ def sample(
     else:  # pragma: no cover
         raise RuntimeError("no dots found")
     colours = pick_colours(rng, 2 + pairs)
-    (pen_name, pen_colour), (line_name, line_colour) = colours[0], colours[1]
+    line_name, line_colour = colours[1]
     markers = [
         {"cell": list(c), "shape": "dot", "size": DOT_SIZE, "colour": list(line_colour)}
         for c in (start, goal)
@@ -72,33 +72,16 @@ def sample(
         name, colour = colours[2 + j // 2]
         markers.append({"cell": list(c), "shape": "dot", "size": DOT_SIZE, "colour": list(colour)})
         names[f"{c[0]},{c[1]}"] = f"the {name} dot"
-    x, y = layout.centre(start)
-    pen = Body(
-        name="pen",
-        colour_name=pen_name,
-        colour=pen_colour,
-        radius=r4(PEN_RADIUS * layout.cell),
-        mass=1.0,
-        position=(r4(x), r4(y)),
-        noun="pen",
-    )
-    moves = len(path) - 1
-    return SceneSpec(
-        family="connect",
-        version=1,
-        seed=seed,
-        index=index,
-        difficulty=difficulty,
-        fmt=fmt,
-        gravity=0.0,
-        bodies=(pen,),
-        background=BACKGROUND,
-        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
-        extra={
-            "agent": "pen",
-            "grid": common.grid_extra(layout, graph),
+    return common.agent_scene(
+        ("connect", seed, index, difficulty, fmt),
+        layout,
+        graph,
+        start,
+        len(path) - 1,
+        colours[0],
+        PEN_RADIUS,
+        {
             "grid_lines": True,
-            "start": list(start),
             "goal": list(goal),
             "line_colour": line_name,
             "forbidden": names,
@@ -111,6 +94,7 @@ def sample(
             "palette": [*common.WALL_TONES, list(common.GRID_LINE)]
             + [list(c) for _, c in colours[1:]],
         },
+        name="pen",
     )
 
 

@@ -12,9 +12,9 @@ import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
 from vidreason.tasks.base import TaskFamily, register_family
-from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
+from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
+from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
 from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
 
 SIZE = {1: 5, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
@@ -45,45 +45,16 @@ def sample(
             break
     else:  # pragma: no cover - a maze this size always has such a pair
         raise RuntimeError("no start and goal found")
-    (agent_name, agent_colour), (goal_name, goal_colour) = pick_colours(rng, 2)
-    x, y = layout.centre(start)
-    agent = Body(
-        name="agent",
-        colour_name=agent_name,
-        colour=agent_colour,
-        radius=r4(AGENT_RADIUS * layout.cell),
-        mass=1.0,
-        position=(r4(x), r4(y)),
-        noun="agent",
-    )
-    moves = dist[goal]
-    return SceneSpec(
-        family="maze",
-        version=1,
-        seed=seed,
-        index=index,
-        difficulty=difficulty,
-        fmt=fmt,
-        gravity=0.0,
-        bodies=(agent,),
-        background=BACKGROUND,
-        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
-        extra={
-            "agent": "agent",
-            "grid": common.grid_extra(layout, graph),
-            "start": list(start),
-            "goal": list(goal),
-            "goal_colour": goal_name,
-            "markers": [
-                {
-                    "cell": list(goal),
-                    "shape": "square",
-                    "size": GOAL_SIZE,
-                    "colour": list(goal_colour),
-                }
-            ],
-            "palette": [*common.WALL_TONES, list(goal_colour)],
-        },
+    agent_colour, goal_colour = pick_colours(rng, 2)
+    return common.agent_scene(
+        ("maze", seed, index, difficulty, fmt),
+        layout,
+        graph,
+        start,
+        dist[goal],
+        agent_colour,
+        AGENT_RADIUS,
+        common.goal_extra(goal, goal_colour, GOAL_SIZE, lines=False),
     )
 
 
