@@ -47,6 +47,10 @@ def test_questions_json_per_instance_and_per_suite(suite_dir) -> None:
             rows = json.loads((suite_dir / fid / idx / QUESTIONS_FILE).read_text())
             assert by_instance[f"{fid}/{idx}"]["questions"] == rows
             assert all(r["answer"] != "" and r["question"].endswith("?") for r in rows), fid
+            for r in rows:
+                assert "choices" not in r or (
+                    len(r["choices"]) >= 2 and r["answer"] in r["choices"]
+                )
         kinds = {
             r["kind"]
             for idx in ("00000", "00001")
@@ -82,3 +86,16 @@ def test_pairs_are_scored_jointly(suite_dir, tmp_path) -> None:
         assert pairs[("same-twice", fid)].mean < 0.5, fid
     html = api.report(run).read_text()
     assert 'id="pairs-table"' in html and "the counterfactual video fails" in html
+
+
+def test_a_question_whose_choices_miss_the_answer_is_refused() -> None:
+    import pytest
+
+    from vidreason.types import Question
+
+    with pytest.raises(ValueError, match="must hold the answer"):
+        Question("explanatory", "What hides the red ball?", "blue screen", ("blue screen",))
+    with pytest.raises(ValueError, match="must hold the answer"):
+        Question("descriptive", "Which lands first?", "red ball", ("blue ball", "green ball"))
+    with pytest.raises(ValueError, match="unknown question kind"):
+        Question("rhetorical", "Why?", "because")

@@ -210,6 +210,12 @@ class Question:
     choices: tuple[str, ...] = ()
     until_frame: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.kind not in QUESTION_KINDS:
+            raise ValueError(f"unknown question kind {self.kind!r}")
+        if self.choices and (len(self.choices) < 2 or self.answer not in self.choices):
+            raise ValueError(f"{self.question!r}: choices {self.choices} must hold the answer")
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "question": self.question, "answer": self.answer}
         if self.choices:

@@ -61,6 +61,9 @@ EDGE = 0.01  # / frame width: everything stays this far inside the frame
 SEPARATION = 0.04  # / frame height: the fallen block stays this far from the second one
 
 
+ON_ITS_OWN = "nothing: it falls on its own"
+
+
 @dataclasses.dataclass(frozen=True)
 class Layout:
     """One drawn scene, the ball thrown from the left (mirrored afterwards if needed)."""
@@ -334,7 +337,7 @@ def questions(instance: Instance) -> list[Question]:
         ),
     ]
     if fallen:
-        causes = [thrown.label, *(t.label for t in tall if t is not first)]
+        causes = [thrown.label, *(t.label for t in tall if t is not first), ON_ITS_OWN]
         qs.append(
             Question(
                 "explanatory",

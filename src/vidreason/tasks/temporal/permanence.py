@@ -50,6 +50,9 @@ LATE = 0.08  # a ball in view over the last third moves this far (/ frame width)
 MOSTLY = 0.6  # a third and two thirds in, a ball not hidden shows at least this share
 
 
+GONE = "nothing: the ball is gone"  # the wrong answer a model that loses the ball gives
+
+
 @dataclass(frozen=True)
 class Hiding:
     """One stretch of frames ``[start, end)`` in which a ball is fully behind ``screen``;
@@ -410,7 +413,7 @@ def questions(instance: Instance) -> list[Question]:
                 "explanatory",
                 f"What hides the {b.label} from view at frame {mid}?",
                 screen.label,
-                choices=tuple(x for x in labels if x != b.label),
+                choices=(*(x for x in labels if x != b.label), GONE),
             )
         )
         for run in runs:
