@@ -105,7 +105,7 @@ def duration(tracks: Tracks, instance: Instance) -> Check:
     return Check("duration", value, note)
 
 
-def _runs(flags: np.ndarray, length: int) -> int | None:
+def first_run(flags: np.ndarray, length: int) -> int | None:
     """First index of a run of ``length`` True values, or None."""
     count = 0
     for i, f in enumerate(flags):
@@ -121,7 +121,7 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
     bodies = instance.spec.bodies
     smallest = min(b.area for b in bodies)
     if tracks.unknown is not None:
-        start = _runs(tracks.unknown >= 0.5 * smallest, 3)
+        start = first_run(tracks.unknown >= 0.5 * smallest, 3)
         if start is not None:
             return Check(
                 "objects", 0.0, f"an object that is not in the scene appears at frame {start}"
@@ -129,10 +129,10 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
     for b in bodies:
         if tracks.second is None:
             break
-        start = _runs(tracks.second[b.name] >= 0.5 * b.area, 3)
+        start = first_run(tracks.second[b.name] >= 0.5 * b.area, 3)
         if start is not None:
             return Check("objects", 0.0, f"a second {b.label} appears at frame {start}")
-        start = _runs(tracks.area[b.name] >= GROWTH * b.area, 3)
+        start = first_run(tracks.area[b.name] >= GROWTH * b.area, 3)
         if start is not None:
             grown = tracks.area[b.name][start] / b.area
             return Check(

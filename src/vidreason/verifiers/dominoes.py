@@ -29,7 +29,7 @@ import itertools
 import numpy as np
 
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gt_positions, scene_size
+from vidreason.verifiers.checks import band, first_run, gt_positions, scene_size
 from vidreason.verifiers.events import (
     Crossing,
     Motion,
@@ -227,21 +227,12 @@ def settle_check(tracks: Tracks, instance: Instance) -> Check:
     return Check("settle", worst, note)
 
 
-def _first_run(flags: np.ndarray) -> int | None:
-    count = 0
-    for i, f in enumerate(flags):
-        count = count + 1 if f else 0
-        if count >= RUN:
-            return i - RUN + 1
-    return None
-
-
 def extras_check(tracks: Tracks, instance: Instance) -> Check:
     """No blob of a colour outside the scene, and no second blob of a body's colour,
     as big as a disc across the thinnest body."""
     limit = EXTRA * (2.0 * min(b.radius for b in instance.spec.bodies)) ** 2
     if tracks.unknown is not None:
-        start = _first_run(tracks.unknown >= limit)
+        start = first_run(tracks.unknown >= limit, RUN)
         if start is not None:
             return Check(
                 "extras", 0.0, f"something that is not in the scene appears at frame {start}"
@@ -249,7 +240,7 @@ def extras_check(tracks: Tracks, instance: Instance) -> Check:
     for b in instance.spec.bodies:
         if tracks.second is None:
             break
-        start = _first_run(tracks.second[b.name] >= limit)
+        start = first_run(tracks.second[b.name] >= limit, RUN)
         if start is not None:
             return Check("extras", 0.0, f"a second {b.label} appears at frame {start}")
     return Check("extras", 1.0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band, first_run, scene_size
 from vidreason.verifiers.commonsense import Series, series, truth
 from vidreason.verifiers.tracking import Tracks
 
@@ -88,15 +88,6 @@ def landing_order(landings: dict[str, Landing | None]) -> list[str]:
     return [name for _, name in sorted(down)]
 
 
-def _first_run(flags: np.ndarray, length: int) -> int | None:
-    count = 0
-    for i, f in enumerate(flags):
-        count = count + 1 if f else 0
-        if count >= length:
-            return i - length + 1
-    return None
-
-
 def count_check(tracks: Tracks, instance: Instance) -> Check:
     """Every ball is in view in every frame: none may vanish (nothing here hides one)."""
     shown = balls(instance)
@@ -105,7 +96,7 @@ def count_check(tracks: Tracks, instance: Instance) -> Check:
         if not missing:
             continue
         for b in missing:
-            if _first_run(~tracks.found(b.name)[i:], MISSING_RUN) == 0:
+            if first_run(~tracks.found(b.name)[i:], MISSING_RUN) == 0:
                 return Check(
                     "count",
                     0.0,
@@ -121,7 +112,7 @@ def size_check(tracks: Tracks, instance: Instance) -> Check:
         found = tracks.found(b.name)
         ratio = np.where(found, tracks.area[b.name] / b.area, 1.0)
         odd = (ratio < AREA[0]) | (ratio > AREA[1])
-        start = _first_run(odd, SIZE_RUN)
+        start = first_run(odd, SIZE_RUN)
         if start is not None:
             return Check(
                 "size",
@@ -136,7 +127,7 @@ def _departure(s: Series, start: tuple[float, float], far: float) -> tuple[float
     ``start`` (the time interpolated to where it passes ``far``), or None."""
     d = np.hypot(s.x - start[0], s.y - start[1])
     away = d > far
-    i = _first_run(away, 2) if len(d) > 1 else None
+    i = first_run(away, 2) if len(d) > 1 else None
     if i is None:
         return None
     if i == 0:

@@ -27,10 +27,9 @@ import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate
 from vidreason.tasks.base import TaskFamily, register_family
-from vidreason.tasks.commonsense.scene import AVOID, block, ground
-from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, PICKABLE, r4
+from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
+from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import (
-    RGB,
     Body,
     Instance,
     Question,
@@ -58,19 +57,6 @@ NUMBERS = {3: "Three", 4: "Four", 5: "Five"}
 
 
 # --- drawing a row ---------------------------------------------------------------------
-
-
-def pick_colours(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
-    """``k`` colour keys, no two clashing, drawn uniformly among all such sets."""
-    allowed = [c for c in PICKABLE if c not in AVOID]
-    sets = [
-        s
-        for s in itertools.combinations(allowed, k)
-        if all(frozenset(p) not in CLASHES for p in itertools.combinations(s, 2))
-    ]
-    chosen = list(sets[int(rng.integers(len(sets)))])
-    order = rng.permutation(len(chosen))
-    return [(chosen[i], COLOURS[chosen[i]]) for i in order]
 
 
 def block_names(k: int) -> list[str]:
@@ -281,7 +267,7 @@ def sample(
     floor_y, floor_wall = ground(fmt)
     k = COUNT[difficulty]
     for _ in range(200):
-        colours = pick_colours(rng, k)
+        colours = pick_colour_set(rng, k)
         xs, w, h = _layout(rng, difficulty, fmt, rng.uniform(0.08, 0.14) * fmt.width)
         row = [
             block(n, c, (w, h), (x, floor_y - h / 2))

@@ -7,6 +7,7 @@ walls drawn in the floor colour; objects are bodies, each with its own colour ke
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 
@@ -35,6 +36,19 @@ def pick_colours(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
         ]
         chosen.append(free[int(rng.integers(len(free)))])
     return [(c, COLOURS[c]) for c in chosen]
+
+
+def pick_colour_set(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
+    """``k`` colour keys, no two clashing and none in ``AVOID``, drawn uniformly among all
+    such sets and put in random order (rows of many objects: a draw never gets stuck)."""
+    allowed = [c for c in PICKABLE if c not in AVOID]
+    sets = [
+        s
+        for s in itertools.combinations(allowed, k)
+        if all(frozenset(p) not in CLASHES for p in itertools.combinations(s, 2))
+    ]
+    chosen = list(sets[int(rng.integers(len(sets)))])
+    return [(c, COLOURS[c]) for c in rng.permutation(chosen).tolist()]
 
 
 def a(word: str) -> str:

@@ -26,10 +26,16 @@ import math
 import numpy as np
 
 from vidreason.tasks.base import TaskFamily, register_family
-from vidreason.tasks.commonsense.scene import AVOID, RADIUS, ball, board_thickness, ground, scene
-from vidreason.tasks.palette import CLASHES, COLOURS, FLOOR, PICKABLE, r4
+from vidreason.tasks.commonsense.scene import (
+    RADIUS,
+    ball,
+    board_thickness,
+    ground,
+    pick_colour_set,
+    scene,
+)
+from vidreason.tasks.palette import FLOOR, r4
 from vidreason.types import (
-    RGB,
     Event,
     Instance,
     Question,
@@ -51,18 +57,6 @@ SPACING = 0.17  # least distance between neighbouring balls, / frame width
 ELASTICITY = 0.3  # with the floor's 0.5: a bounce of 2% of the fall
 DELAY = 0.5  # seconds, for the counterfactual question
 NUMBERS = {3: "Three", 4: "Four", 5: "Five"}
-
-
-def _colours(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
-    """``k`` colour keys, no two clashing, drawn evenly among all such sets."""
-    allowed = [c for c in PICKABLE if c not in AVOID]
-    sets = [
-        s
-        for s in itertools.combinations(allowed, k)
-        if all(frozenset(p) not in CLASHES for p in itertools.combinations(s, 2))
-    ]
-    chosen = list(sets[int(rng.integers(len(sets)))])
-    return [(c, COLOURS[c]) for c in rng.permutation(chosen).tolist()]
 
 
 def fall_time(drop: float, g: float) -> float:
@@ -133,7 +127,7 @@ def sample(
     floor_y, floor_wall = ground(fmt)
     r = RADIUS[difficulty] * fmt.height
     k = N_BALLS[difficulty]
-    colours = _colours(rng, k)
+    colours = pick_colour_set(rng, k)
     g = 5.0 * fmt.height / fmt.duration**2
     for _ in range(5000):
         timing = _timing(rng, fmt, k, difficulty, g)
