@@ -20,6 +20,7 @@ from vidreason.tasks import FAMILIES as REGISTERED
 from vidreason.tasks import get_family
 
 FAMILIES = REGISTERED.names()  # bounce-v1, collision-v1, projectile-v1, ...
+PAIRED = [f for f in FAMILIES if get_family(f).paired]
 MODELS = ["blank", "jump-cut", "oracle", "reversed", "shuffled", "static"]
 ENTRY_KEYS = {
     "model",
@@ -60,10 +61,15 @@ def unwrapped(text: str) -> str:
 
 
 def leaderboard_json(run_dir: Path) -> list[dict]:
+    """The entries of ``leaderboard --json`` (checking its ``runs`` part on the way)."""
     result = invoke("leaderboard", run_dir, "--json")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    return json.loads(result.stdout)
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"entries", "runs"}
+    for r in payload["runs"]:
+        assert {"model", "suite", "rows", "missing", "unreadable", "unmatched"} <= set(r)
+    return payload["entries"]
 
 
 def test_tasks_lists_the_families():
@@ -89,12 +95,12 @@ def test_generate_writes_the_same_bytes_twice(tmp_path):
         args = ["--suite", "smoke", "--out", tmp_path / name, "--n", 1, "--seed", 5]
         result = invoke("generate", *args, "--workers", 1, "-q")
         assert result.exit_code == 0, result.output
-        assert f"wrote {len(FAMILIES)} instances" in result.stdout
+        assert f"wrote {len(FAMILIES) + len(PAIRED)} instances" in result.stdout
     a, b = files(tmp_path / "a"), files(tmp_path / "b")
     assert a == b
     assert [p.relative_to(tmp_path / "a") for p in find_instances(tmp_path / "a")] == [
-        Path(f) / "00000" for f in FAMILIES
-    ]
+        Path(f) / f"{i:05d}" for f in FAMILIES for i in range(2 if f in PAIRED else 1)
+    ]  # a counterfactual pair is generated whole
     meta = json.loads(a["suite.json"])
     assert meta["suite"] == "smoke" and meta["seed"] == 5 and meta["n_per_family"] == 1
     assert meta["families"] == FAMILIES
@@ -163,7 +169,7 @@ def test_score_a_folder_with_a_corrupt_video(suite_dir, truth_videos, tmp_path):
     assert f"{n} videos: {n} scored" in result.stdout
     # rich wraps long lines; test_errors_stay_on_one_line checks that it should not
     assert str(corrupt.resolve()) in unwrapped(result.stderr)
-    assert "failed:" in result.stderr
+    assert "1 video could not be read (scored 0):" in result.stderr
     rows = {Path(r.video): r for r in store.rows(run_dir)}
     assert len(rows) == n and {r.model for r in rows.values()} == {"mine"}
     bad = rows.pop(corrupt.resolve())
@@ -257,10 +263,12 @@ def test_errors_stay_on_one_line(suite_dir, tmp_path, case):
         assert len(lines) == 1 and str(videos) in lines[0]
     else:
         assert result.exit_code == 0
-        assert len(lines) == len(find_instances(suite_dir))
-        for d in find_instances(suite_dir):
-            path = str((videos / video_name(d)).resolve())
-            assert any(line.startswith("failed:") and path in line for line in lines), path
+        n = len(find_instances(suite_dir))
+        (line,) = lines
+        assert line.startswith(f"{n} videos missing (scored 0): ")
+        assert line.endswith(f", and {n - 5} more")
+        for d in find_instances(suite_dir)[:5]:
+            assert str((videos / video_name(d)).resolve()) in line
 
 
 @pytest.mark.parametrize("case", ["user-error", "bad-markup", "failed-video", "model-name"])
@@ -283,3 +291,28 @@ def test_user_text_is_not_read_as_markup(suite_dir, tmp_path, monkeypatch, make_
         assert str(Path(videos).resolve() / "bounce-v1" / "00000.mp4") in unwrapped(result.stderr)
     else:
         assert_user_error(result, videos)
+
+
+def test_runs_and_forget(tmp_path, make_row):
+    run_dir = tmp_path / "R"
+    with store.connect(run_dir) as con:
+        store.insert(con, make_row(model="mine", suite="core-s0", key="a"))
+        store.insert(con, make_row(model="mine", suite="core-s0", key="b", idx=1, status="missing"))
+        store.insert(con, make_row(model="other", suite="core-s0", key="c"))
+    listed = invoke("runs", run_dir)
+    assert listed.exit_code == 0, listed.output
+    assert "mine" in listed.stdout and "other" in listed.stdout and "core-s0" in listed.stdout
+    statuses = json.loads(invoke("runs", run_dir, "--json").stdout)
+    assert [(s["model"], s["rows"], s["missing"]) for s in statuses] == [
+        ("mine", 2, 1),
+        ("other", 1, 0),
+    ]
+    table = invoke("leaderboard", run_dir)
+    assert table.exit_code == 0
+    assert "mine on core-s0: 1 missing" in table.stderr
+
+    unknown = invoke("forget", run_dir, "--model", "mien")
+    assert_user_error(unknown, "'mien'", "mine (core-s0)", one_line=False)
+    gone = invoke("forget", run_dir, "--model", "mine")
+    assert gone.exit_code == 0 and "removed 2 scores of mine" in gone.stdout
+    assert [s["model"] for s in json.loads(invoke("runs", run_dir, "--json").stdout)] == ["other"]

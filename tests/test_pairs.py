@@ -54,5 +54,25 @@ def test_one_wrong_side_fails_the_pair_and_says_which() -> None:
     assert "the counterfactual video fails" in p.note
 
 
-def test_an_incomplete_pair_is_not_scored() -> None:
-    assert score_pairs([_row("factual", 0, ALL, ALL)]) == []
+def test_a_pair_with_a_half_not_scored_fails_and_says_which() -> None:
+    (p,) = score_pairs([_row("factual", 0, ALL, ALL)])
+    assert not p.passed and p.value == 0.0
+    assert p.note == "the counterfactual video has no score"
+    row = _row("counterfactual", 1, TWO, TWO)
+    row.outcome["pair"].update(factual=0, counterfactual=1)
+    (p,) = score_pairs([row])
+    assert not p.passed and "the factual video has no score (instance 00000" in p.note
+
+
+def test_a_missing_video_keeps_its_pair() -> None:
+    """A video that could not be scored still names its pair, so the pair fails."""
+    failed = _row("counterfactual", 1, {}, TWO, passed=False)
+    failed = Row(
+        **{
+            **failed.to_dict(),
+            "status": "missing",
+            "outcome": {"expected": TWO, "pair": failed.outcome["pair"]},
+        }
+    )
+    (p,) = score_pairs([_row("factual", 0, ALL, ALL), failed])
+    assert not p.passed and "the counterfactual video fails" in p.note

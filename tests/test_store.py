@@ -73,6 +73,12 @@ def test_export_csv(tmp_path, make_row):
             "explanation",
             "error",
             "outcome",
+            "suite",
+            "model_version",
+            "status",
+            "verifier_version",
+            "package_version",
+            "scored_at",
         ]
         got = list(reader)
     assert [g["model"] for g in got] == ["a", "b"]
@@ -118,3 +124,69 @@ def test_outcome_round_trips_and_old_stores_gain_the_column(tmp_path, make_row):
     row = make_row(key="k", outcome={"observed": {"fallen": ["a"]}, "expected": {}})
     _fill(tmp_path, [row])
     assert store.rows(tmp_path) == [row]
+
+
+def test_a_stored_key_made_current_again_wins_over_a_newer_row(tmp_path, make_row):
+    """Wrong videos then the right ones again: the right rows (already stored) count."""
+    good = make_row(key="k-good", value=1.0)
+    bad = make_row(key="k-bad", value=0.0, passed=False, status="missing")
+    _fill(tmp_path, [good, bad])
+    assert store.rows(tmp_path) == [bad]
+    with store.connect(tmp_path) as con:
+        store.point(con, [("m", "", "projectile-v1", 0, "k-good")])
+    assert store.rows(tmp_path) == [good]
+    assert len(store.rows(tmp_path, history=True)) == 2
+
+
+def test_one_row_per_suite_and_pending_counted(tmp_path, make_row):
+    a = make_row(key="a", suite="smoke-s0")
+    b = make_row(key="b", suite="core-s0", value=0.5)
+    _fill(tmp_path, [a, b])
+    assert {r.suite for r in store.rows(tmp_path)} == {"smoke-s0", "core-s0"}
+    with store.connect(tmp_path) as con:
+        store.point(con, [("m", "core-s0", "projectile-v1", 1, "not-scored-yet")])
+    assert store.pending(tmp_path) == {("m", "core-s0"): 1}
+    assert len(store.rows(tmp_path)) == 2
+
+
+def test_forget_removes_a_models_rows_only(tmp_path, make_row):
+    _fill(
+        tmp_path,
+        [
+            make_row(model="mine", suite="s1"),
+            make_row(model="mine", suite="s2", key="k2"),
+            make_row(model="other"),
+        ],
+    )
+    assert store.forget(tmp_path, "mine", "s1") == 1
+    assert sorted((r.model, r.suite) for r in store.rows(tmp_path)) == [
+        ("mine", "s2"),
+        ("other", ""),
+    ]
+    assert store.forget(tmp_path, "mine") == 1
+    assert [r.model for r in store.rows(tmp_path, history=True)] == ["other"]
+
+
+def test_a_store_from_before_suites_keeps_its_newest_rows(tmp_path):
+    """A store written before the ``current`` table: its newest row per instance counts."""
+    import sqlite3
+
+    legacy = """CREATE TABLE scores (key TEXT PRIMARY KEY, model TEXT NOT NULL,
+        family TEXT NOT NULL, capability TEXT NOT NULL, idx INTEGER NOT NULL,
+        difficulty INTEGER NOT NULL, instance_dir TEXT NOT NULL, video TEXT NOT NULL,
+        value REAL NOT NULL, passed INTEGER NOT NULL, checks TEXT NOT NULL,
+        explanation TEXT NOT NULL, error TEXT NOT NULL)"""
+    con = sqlite3.connect(store.store_path(tmp_path))
+    con.execute(legacy)
+    for key, value, error in (("old", 0.0, "x.mp4: cannot decode"), ("new", 1.0, "")):
+        con.execute(
+            "INSERT INTO scores VALUES (?, 'm', 'projectile-v1', 'physics', 0, 1, 'i', 'v', "
+            "?, ?, '{}', '', ?)",
+            (key, value, int(value > 0.5), error),
+        )
+    con.commit()
+    con.close()
+    (row,) = store.rows(tmp_path)
+    assert (row.key, row.status, row.suite) == ("new", "scored", "")
+    statuses = {r.key: r.status for r in store.rows(tmp_path, history=True)}
+    assert statuses == {"old": "error", "new": "scored"}

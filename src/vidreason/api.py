@@ -8,15 +8,41 @@ once) or the path of a generated suite folder.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vidreason.errors import UserError
 from vidreason.instance_io import find_instances
 from vidreason.report.aggregate import Entry
 from vidreason.runner.local import RunSummary, run_units
-from vidreason.runner.plan import plan_folder, plan_model
+from vidreason.runner.plan import plan_folder, plan_model, suite_id, unmatched_files
 from vidreason.suites import SUITE_FILE, SUITES, generate_suite
 from vidreason.suites import generate_suite as generate
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What the store holds for one model on one suite (``vidreason runs``)."""
+
+    model: str
+    suite: str
+    rows: int
+    passed: int
+    missing: int
+    unreadable: int
+    errors: int
+    pending: int
+    unmatched: tuple[str, ...]
+    source: str
+    last_run: str
+    package_versions: tuple[str, ...]
+    verifier_versions: int
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["unmatched"] = list(self.unmatched)
+        d["package_versions"] = list(self.package_versions)
+        return d
 
 
 def resolve_suite(
@@ -59,8 +85,11 @@ def run_model(
     models = [get_model(m) for m in names]
     suite_dir = resolve_suite(suite, run_dir, seed=seed, n=n, workers=workers, progress=progress)
     instances = find_instances(suite_dir)
-    units = [u for m in models for u in plan_model(m.name, m.version, instances, Path(run_dir))]
-    return run_units(units, Path(run_dir), workers=workers, progress=progress)
+    sid = suite_id(suite_dir)
+    units = [
+        u for m in models for u in plan_model(m.name, m.version, instances, Path(run_dir), sid)
+    ]
+    return run_units(units, Path(run_dir), workers=workers, progress=progress, source="built-in")
 
 
 def demo(run_dir: Path, workers: int | None = None, progress: bool = False) -> RunSummary:
@@ -89,8 +118,15 @@ def score_folder(
     instances = find_instances(Path(suite_dir))
     if not instances:
         raise UserError(f"{suite_dir}: no task instances in this folder")
-    units = plan_folder(model_name, instances, videos)
-    return run_units(units, Path(run_dir), workers=workers, progress=progress)
+    units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)))
+    return run_units(
+        units,
+        Path(run_dir),
+        workers=workers,
+        progress=progress,
+        source=str(videos.resolve()),
+        unmatched=unmatched_files(videos, units),
+    )
 
 
 def leaderboard(run_dir: Path) -> list[Entry]:
@@ -107,7 +143,63 @@ def leaderboard(run_dir: Path) -> list[Entry]:
 
 
 def leaderboard_json(run_dir: Path) -> str:
-    return json.dumps([e.to_dict() for e in leaderboard(run_dir)], indent=1)
+    """``{"entries": [...], "runs": [...]}``: the leaderboard rows, and per (model, suite)
+    what its current rows are made of (see ``run_status``)."""
+    entries = [e.to_dict() for e in leaderboard(run_dir)]
+    return json.dumps({"entries": entries, "runs": [r.to_dict() for r in runs(run_dir)]}, indent=1)
+
+
+def runs(run_dir: Path) -> list[RunStatus]:
+    """Per (model, suite) in the store: its current rows, how many are missing,
+    unreadable or failed, how many are still pending, the files of its last run that
+    matched no instance, and which package versions scored them."""
+    from vidreason import store
+
+    try:
+        current = store.rows(Path(run_dir))
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    latest = store.latest_runs(Path(run_dir))
+    pending = store.pending(Path(run_dir))
+    groups: dict[tuple[str, str], list] = {}
+    for r in current:
+        groups.setdefault((r.model, r.suite), []).append(r)
+    out = []
+    for key in sorted(set(groups) | set(pending)):
+        rows = groups.get(key, [])
+        last = latest.get(key)
+        out.append(
+            RunStatus(
+                model=key[0],
+                suite=key[1],
+                rows=len(rows),
+                passed=sum(r.passed for r in rows),
+                missing=sum(r.status == "missing" for r in rows),
+                unreadable=sum(r.status == "unreadable" for r in rows),
+                errors=sum(r.status == "error" for r in rows),
+                pending=pending.get(key, 0),
+                unmatched=last.unmatched if last else (),
+                source=last.source if last else "",
+                last_run=(last.finished or last.started) if last else "",
+                package_versions=tuple(sorted({r.package_version for r in rows} - {""})),
+                verifier_versions=len({r.verifier_version for r in rows}),
+            )
+        )
+    return out
+
+
+def forget(run_dir: Path, model: str, suite: str | None = None) -> int:
+    """Remove a model's rows (on one suite, if given) from the store; returns how many."""
+    from vidreason import store
+
+    known = {(r.model, r.suite) for r in runs(run_dir)}
+    if not any(m == model and (suite is None or s == suite) for m, s in known):
+        have = ", ".join(sorted(f"{m} ({s})" if s else m for m, s in known)) or "nothing"
+        where = f" on suite {suite!r}" if suite else ""
+        raise UserError(
+            f"{store.store_path(Path(run_dir))}: no rows of {model!r}{where} (has: {have})"
+        )
+    return store.forget(Path(run_dir), model, suite)
 
 
 def report(run_dir: Path, out: Path | None = None) -> Path:
@@ -120,11 +212,14 @@ def report(run_dir: Path, out: Path | None = None) -> Path:
 
 
 __all__ = [
+    "RunStatus",
     "RunSummary",
+    "forget",
     "generate",
     "leaderboard",
     "report",
     "resolve_suite",
     "run_model",
+    "runs",
     "score_folder",
 ]

@@ -1,8 +1,8 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
-Verbs: tasks, models, generate, run, score, leaderboard, report, check, audit, demo,
-import, export. A user mistake (bad path, unknown name, unreadable file) prints one line
-naming it and exits 2; a failed conformance check exits 1.
+Verbs: tasks, models, generate, run, score, leaderboard, runs, forget, report, check,
+audit, demo, import, export. A user mistake (bad path, unknown name, unreadable file)
+prints one line naming it and exits 2; a failed conformance check exits 1.
 """
 
 from __future__ import annotations
@@ -49,10 +49,33 @@ Workers = Annotated[int | None, typer.Option(help="Processes to use (default: al
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
+def _listed(paths: tuple[str, ...], limit: int = 5) -> str:
+    more = f", and {len(paths) - limit} more" if len(paths) > limit else ""
+    return ", ".join(paths[:limit]) + more
+
+
 def _summary(summary: api.RunSummary) -> None:
     out.print(
         f"{summary.total} videos: {summary.scored} scored, {summary.skipped} already in the store"
+        + (f" (suite {', '.join(summary.suites)})" if any(summary.suites) else "")
     )
+    problems = (
+        ("missing (scored 0)", summary.missing),
+        ("could not be read (scored 0)", summary.unreadable),
+        (
+            "match no instance (ignored; videos are named <family>-v<N>/<index:05d>.mp4)",
+            summary.unmatched,
+        ),
+    )
+    for what, paths in problems:
+        if paths:
+            n = len(paths)
+            noun = "video" if "match" not in what else "file"
+            err.print(
+                f"[yellow]{n} {noun}{'s' if n > 1 else ''} {what}:[/yellow] "
+                f"{escape(_listed(paths))}",
+                highlight=False,
+            )
     for e in summary.errors:
         err.print(f"[yellow]failed:[/yellow] {escape(e)}", highlight=False)
 
@@ -188,6 +211,76 @@ def leaderboard(
         sys.stdout.write(api.leaderboard_json(run_dir) + "\n")
     else:
         print_leaderboard(api.leaderboard(run_dir))
+        _print_caveats(api.runs(run_dir))
+
+
+def _problems(s: api.RunStatus) -> str:
+    return ", ".join(
+        f"{n} {what}"
+        for n, what in (
+            (s.missing, "missing"),
+            (s.unreadable, "unreadable"),
+            (s.errors, "failed"),
+            (s.pending, "not scored yet (rerun to finish)"),
+            (len(s.unmatched), "unmatched files in the folder"),
+        )
+        if n
+    )
+
+
+def _print_caveats(statuses: list[api.RunStatus]) -> None:
+    """One line per (model, suite) whose rows are not all scored videos."""
+    for s in statuses:
+        if _problems(s):
+            err.print(
+                f"[yellow]{escape(s.model)} on {escape(s.suite or 'its suite')}:[/yellow] "
+                + _problems(s),
+                highlight=False,
+            )
+
+
+@app.command("runs")
+@friendly
+def runs_(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What the store holds: per model and suite, its rows and where they came from."""
+    import json
+
+    statuses = api.runs(run_dir)
+    if as_json:
+        sys.stdout.write(json.dumps([s.to_dict() for s in statuses], indent=1) + "\n")
+        return
+    table = Table("model", "suite", "rows", "passed", "not scored", "last run", "scored by")
+    for column in table.columns[:2]:
+        column.no_wrap = True
+    for s in statuses:
+        table.add_row(
+            escape(s.model),
+            escape(s.suite),
+            str(s.rows),
+            str(s.passed),
+            _problems(s) or "-",
+            s.last_run,
+            escape(", ".join(s.package_versions)),
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly
+def forget(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    model: Annotated[str, typer.Option(help="The model whose rows to remove.")],
+    suite: Annotated[
+        str | None, typer.Option(help="Only its rows on this suite (see `vidreason runs`).")
+    ] = None,
+) -> None:
+    """Remove a model's scores from the store (all of them, or on one suite)."""
+    n = api.forget(run_dir, model, suite)
+    where = f" on {suite}" if suite else ""
+    out.print(f"removed {n} scores of {model}{where} from {run_dir}")
 
 
 @app.command()

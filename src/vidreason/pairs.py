@@ -77,15 +77,33 @@ def judge(factual: Row, counterfactual: Row) -> PairResult:
     )
 
 
+def _half_missing(row: Row, missing: str) -> PairResult:
+    pair = row.outcome["pair"]
+    return PairResult(
+        model=row.model,
+        family=row.family,
+        pair=str(pair["id"]),
+        intervention=str(pair.get("intervention", "")),
+        value=0.0,
+        passed=False,
+        note=f"the {missing} video has no score"
+        + (f" (instance {int(pair[missing]):05d} was not scored)" if missing in pair else ""),
+    )
+
+
 def score_pairs(rows: Iterable[Row]) -> list[PairResult]:
-    """Every complete pair among ``rows`` (both halves scored for the same model)."""
-    halves: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
+    """Every pair among ``rows`` (per model and suite); a pair with one half not scored
+    fails, saying which half is missing."""
+    halves: dict[tuple[str, str, str], dict[str, Row]] = defaultdict(dict)
     for r in rows:
         pair = r.outcome.get("pair") if isinstance(r.outcome, dict) else None
         if pair:
-            halves[(r.model, str(pair["id"]))][str(pair["role"])] = r
-    return [
-        judge(h["factual"], h["counterfactual"])
-        for _, h in sorted(halves.items())
-        if {"factual", "counterfactual"} <= set(h)
-    ]
+            halves[(r.model, r.suite, str(pair["id"]))][str(pair["role"])] = r
+    out = []
+    for _, h in sorted(halves.items()):
+        if {"factual", "counterfactual"} <= set(h):
+            out.append(judge(h["factual"], h["counterfactual"]))
+        else:
+            ((role, row),) = h.items()
+            out.append(_half_missing(row, "counterfactual" if role == "factual" else "factual"))
+    return out

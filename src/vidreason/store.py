@@ -1,8 +1,22 @@
-"""The results store: one SQLite file per run directory, append-only.
+"""The results store: one SQLite file per run directory.
 
-Each row is one (model, instance) score, keyed by the content hash of its inputs (see
-``runner.plan``), so a rerun skips what is done and a killed run resumes where it
-stopped: rows are committed one by one as they arrive. Export to CSV or JSON Lines.
+Three tables:
+
+- ``scores``: one row per scoring, keyed by the content hash of everything that decides
+  the score (model and its version, suite, task file, verifier version, the video's
+  bytes; see ``runner.plan``). Rows are never changed: a rerun of the same inputs reuses
+  its row, a changed input gets a new one. Each row records the package version that
+  scored it and when.
+- ``current``: which row counts for each (model, suite, family, index). Every run points
+  each of its units at the key of the inputs it saw *now*, before any scoring, so the
+  leaderboard always reflects the videos last scored: restoring the right videos after a
+  wrong folder makes their (cached) rows current again. A unit still being scored has no
+  row yet and is counted as pending.
+- ``runs``: one line per run: model, suite, source folder, counts (scored, reused,
+  missing, unreadable) and the files that matched no instance.
+
+Rows are committed one by one as they arrive, so a killed run resumes where it stopped.
+``forget`` removes a model's rows (optionally for one suite). Export to CSV or JSON Lines.
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 
 STORE_FILE = "results.sqlite"
@@ -35,12 +50,48 @@ CREATE TABLE IF NOT EXISTS scores (
     outcome TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS scores_model_family ON scores (model, family);
+CREATE TABLE IF NOT EXISTS current (
+    model TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    family TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    run INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, suite, family, idx)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    source TEXT NOT NULL,
+    package_version TEXT NOT NULL,
+    counts TEXT NOT NULL DEFAULT '{}',
+    unmatched TEXT NOT NULL DEFAULT '[]'
+);
 """
+# Columns added after the first release: (name, SQL type and default). A store written by
+# an older version gains them when opened.
+ADDED_COLUMNS = {
+    "outcome": "TEXT NOT NULL DEFAULT '{}'",
+    "suite": "TEXT NOT NULL DEFAULT ''",
+    "model_version": "TEXT NOT NULL DEFAULT ''",
+    "status": "TEXT NOT NULL DEFAULT 'scored'",
+    "verifier_version": "TEXT NOT NULL DEFAULT ''",
+    "package_version": "TEXT NOT NULL DEFAULT ''",
+    "scored_at": "TEXT NOT NULL DEFAULT ''",
+}
 JSON_COLUMNS = ("checks", "outcome")
+STATUSES = ("scored", "missing", "unreadable", "error")
 
 
 @dataclass(frozen=True)
 class Row:
+    """One scoring of one video. ``status``: ``scored`` (the verifiers ran), ``missing``
+    (no video file), ``unreadable`` (the file could not be decoded) or ``error`` (the
+    model or the task failed); every status but ``scored`` has value 0."""
+
     key: str
     model: str
     family: str
@@ -55,12 +106,42 @@ class Row:
     explanation: str
     error: str
     outcome: dict = field(default_factory=dict)  # observed/expected outcome, pair: pairs.py
+    suite: str = ""
+    model_version: str = ""
+    status: str = "scored"
+    verifier_version: str = ""
+    package_version: str = ""
+    scored_at: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One ``run``/``score`` invocation for one model on one suite."""
+
+    id: int
+    started: str
+    finished: str
+    model: str
+    suite: str
+    source: str
+    package_version: str
+    counts: dict[str, int]
+    unmatched: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["unmatched"] = list(self.unmatched)
+        return d
+
+
 _COLUMNS = [f.name for f in fields(Row)]
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def store_path(run_dir: Path) -> Path:
@@ -86,15 +167,25 @@ def connect(run_dir: Path, create: bool = True) -> Iterator[sqlite3.Connection]:
 
 
 def _migrate(con: sqlite3.Connection) -> None:
-    """Add the columns a store written by an older version lacks."""
+    """Bring a store written by an older version up to date: add the columns it lacks,
+    and point ``current`` at its newest row per (model, family, index)."""
     have = {r[1] for r in con.execute("PRAGMA table_info(scores)")}
-    if "outcome" not in have:
-        con.execute("ALTER TABLE scores ADD COLUMN outcome TEXT NOT NULL DEFAULT '{}'")
+    missing = [c for c in ADDED_COLUMNS if c not in have]
+    for c in missing:
+        con.execute(f"ALTER TABLE scores ADD COLUMN {c} {ADDED_COLUMNS[c]}")
+    if "suite" in missing:  # written before `current` existed
+        con.execute("UPDATE scores SET status = 'error' WHERE error != ''")
+        con.execute(
+            "INSERT OR IGNORE INTO current (model, suite, family, idx, key) "
+            "SELECT model, suite, family, idx, key FROM scores WHERE rowid IN "
+            "(SELECT MAX(rowid) FROM scores GROUP BY model, family, idx)"
+        )
+    if missing:
         con.commit()
 
 
-def insert(con: sqlite3.Connection, row: Row) -> None:
-    values = [
+def _values(row: Row) -> list[object]:
+    return [
         json.dumps(getattr(row, c), sort_keys=True)
         if c in JSON_COLUMNS
         else int(row.passed)
@@ -102,9 +193,28 @@ def insert(con: sqlite3.Connection, row: Row) -> None:
         else getattr(row, c)
         for c in _COLUMNS
     ]
+
+
+def insert(con: sqlite3.Connection, row: Row, run: int = 0) -> None:
+    """Store a row (a key already stored keeps its first row) and make it the current
+    score of its (model, suite, family, index)."""
     placeholders = ", ".join("?" for _ in _COLUMNS)
     con.execute(
-        f"INSERT OR IGNORE INTO scores ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values
+        f"INSERT OR IGNORE INTO scores ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+        _values(row),
+    )
+    point(con, [(row.model, row.suite, row.family, row.idx, row.key)], run)
+
+
+def point(
+    con: sqlite3.Connection, targets: Iterable[tuple[str, str, str, int, str]], run: int = 0
+) -> None:
+    """Make each ``(model, suite, family, index, key)`` the current one for its instance."""
+    con.executemany(
+        "INSERT INTO current (model, suite, family, idx, key, run) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (model, suite, family, idx) DO UPDATE SET key = excluded.key, "
+        "run = excluded.run",
+        [(*t, run) for t in targets],
     )
     con.commit()
 
@@ -121,22 +231,104 @@ def _row(values: tuple) -> Row:
     return Row(**d)
 
 
-def rows(run_dir: Path, history: bool = False) -> list[Row]:
-    """The current score of every (model, family, index), in a stable order.
-
-    The store is append-only: when a video or a model version changes, its new score is
-    a new row. Only the newest row per (model, family, index) counts, unless ``history``.
-    """
-    where = (
-        ""
-        if history
-        else "WHERE rowid IN (SELECT MAX(rowid) FROM scores GROUP BY model, family, idx)"
+def _select(con: sqlite3.Connection, where: str = "", args: tuple = ()) -> list[Row]:
+    cols = ", ".join(f"s.{c}" for c in _COLUMNS)
+    cur = con.execute(
+        f"SELECT {cols} FROM scores s {where} ORDER BY s.model, s.suite, s.family, s.idx, s.rowid",
+        args,
     )
+    return [_row(v) for v in cur]
+
+
+def rows(run_dir: Path, history: bool = False) -> list[Row]:
+    """The current score of every (model, suite, family, index), in a stable order; with
+    ``history``, every row ever stored (older videos, older verifier versions)."""
+    with connect(run_dir, create=False) as con:
+        if history:
+            return _select(con)
+        return _select(
+            con,
+            "JOIN current c ON c.key = s.key AND c.model = s.model AND c.suite = s.suite "
+            "AND c.family = s.family AND c.idx = s.idx",
+        )
+
+
+def rows_by_key(con: sqlite3.Connection, keys: list[str]) -> list[Row]:
+    """The stored rows among ``keys`` (in batches, within SQLite's parameter limit)."""
+    out: list[Row] = []
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        out += _select(con, f"WHERE s.key IN ({', '.join('?' for _ in chunk)})", tuple(chunk))
+    return out
+
+
+def pending(run_dir: Path) -> dict[tuple[str, str], int]:
+    """Per (model, suite): instances pointed at a score not stored yet (a run that was
+    stopped before it scored them)."""
     with connect(run_dir, create=False) as con:
         cur = con.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM scores {where} ORDER BY model, family, idx, rowid"
+            "SELECT c.model, c.suite, COUNT(*) FROM current c "
+            "LEFT JOIN scores s ON s.key = c.key WHERE s.key IS NULL GROUP BY c.model, c.suite"
         )
-        return [_row(v) for v in cur]
+        return {(m, s): int(n) for m, s, n in cur}
+
+
+def start_run(con: sqlite3.Connection, model: str, suite: str, source: str) -> int:
+    from vidreason import __version__
+
+    cur = con.execute(
+        "INSERT INTO runs (started, model, suite, source, package_version) VALUES (?, ?, ?, ?, ?)",
+        (now(), model, suite, source, __version__),
+    )
+    con.commit()
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    con: sqlite3.Connection, run: int, counts: dict[str, int], unmatched: Iterable[str] = ()
+) -> None:
+    con.execute(
+        "UPDATE runs SET finished = ?, counts = ?, unmatched = ? WHERE id = ?",
+        (now(), json.dumps(counts, sort_keys=True), json.dumps(sorted(unmatched)), run),
+    )
+    con.commit()
+
+
+def runs(run_dir: Path) -> list[Run]:
+    """Every run, oldest first."""
+    with connect(run_dir, create=False) as con:
+        cur = con.execute(
+            "SELECT id, started, finished, model, suite, source, package_version, counts, "
+            "unmatched FROM runs ORDER BY id"
+        )
+        return [
+            Run(i, s, f, m, su, src, v, json.loads(c), tuple(json.loads(u)))
+            for i, s, f, m, su, src, v, c, u in cur
+        ]
+
+
+def latest_runs(run_dir: Path) -> dict[tuple[str, str], Run]:
+    """The newest run of each (model, suite)."""
+    return {(r.model, r.suite): r for r in runs(run_dir)}
+
+
+def forget(run_dir: Path, model: str, suite: str | None = None) -> int:
+    """Remove every row of ``model`` (on ``suite`` only, if given); returns how many
+    scores were removed."""
+    where, args = (
+        ("model = ?", (model,))
+        if suite is None
+        else (
+            "model = ? AND suite = ?",
+            (model, suite),
+        )
+    )
+    with connect(run_dir, create=False) as con:
+        n = con.execute(f"DELETE FROM scores WHERE {where}", args).rowcount
+        con.execute(f"DELETE FROM current WHERE {where}", args)
+        con.execute(f"DELETE FROM runs WHERE {where}", args)
+        con.commit()
+    return int(n)
 
 
 def export_csv(items: Iterable[Row], path: Path) -> Path:

@@ -82,11 +82,11 @@ def plan_suite(
 ) -> list[InstanceJob]:
     fmt = fmt or VideoFormat()
     count = suite.n_per_family if n is None else n
-    ids = [get_family(f).id for f in (families or suite.family_ids())]
+    chosen = [get_family(f) for f in (families or suite.family_ids())]
     return [
-        InstanceJob(fid, seed, i, fmt, Path(out) / fid / f"{i:05d}")
-        for fid in ids
-        for i in range(count)
+        InstanceJob(f.id, seed, i, fmt, Path(out) / f.id / f"{i:05d}")
+        for f in chosen
+        for i in range(count + count % 2 if f.paired else count)  # pairs come whole
     ]
 
 

@@ -130,18 +130,23 @@ def test_a_corrupt_or_missing_video_does_not_stop_the_folder(suite_dir, truth_vi
     summary = api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
     n = len(dirs)
     assert (summary.total, summary.scored, summary.skipped) == (n, n, 0)
-    assert len(summary.errors) == 2
+    assert summary.missing == (str(missing.resolve()),)
+    assert summary.unreadable == (str(corrupt.resolve()),)
+    assert summary.errors == ()
     by_video = {Path(r.video): r for r in store.rows(tmp_path)}
     assert len(by_video) == n
     bad = by_video[corrupt.resolve()]
-    assert bad.value == 0 and bad.passed is False
+    assert bad.value == 0 and bad.passed is False and bad.status == "unreadable"
     assert str(corrupt.resolve()) in bad.error and "cannot decode" in bad.error
     gone = by_video[missing.resolve()]
-    assert gone.value == 0 and gone.passed is False
-    assert str(missing.resolve()) in gone.error and "no such video" in gone.error
+    assert gone.value == 0 and gone.passed is False and gone.status == "missing"
+    assert str(missing.resolve()) in gone.error and "missing" in gone.error
     good = [r for v, r in by_video.items() if v not in (corrupt.resolve(), missing.resolve())]
     assert len(good) == n - 2
     assert all(r.value >= 0.95 and r.passed and not r.error for r in good)
+    assert all(r.status == "scored" and r.package_version and r.scored_at for r in good)
+    (status,) = api.runs(tmp_path)
+    assert (status.rows, status.missing, status.unreadable, status.pending) == (n, 1, 1, 0)
 
 
 def test_rescoring_a_changed_video_replaces_its_score(suite_dir, truth_videos, tmp_path):
@@ -206,3 +211,82 @@ def test_two_workers_give_the_same_rows_as_one(suite_dir, tmp_path):
     one, two = run(1), run(2)
     assert len(one) == 2 * len(dirs)
     assert one == two
+
+
+def _mean(run_dir: Path, model: str = "mine") -> float:
+    rows = [r for r in store.rows(run_dir) if r.model == model]
+    return sum(r.value for r in rows) / len(rows)
+
+
+def test_wrong_folder_then_the_right_one_restores_the_scores(suite_dir, truth_videos, tmp_path):
+    """Scoring an empty folder by mistake, then the right folder again: the leaderboard
+    shows the right videos' scores, reused from the store without scoring them again."""
+    run_dir = tmp_path / "run"
+    first = api.score_folder(suite_dir, truth_videos, "mine", run_dir, workers=1)
+    good = _mean(run_dir)
+    assert first.scored == first.total and good >= 0.95
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    wrong = api.score_folder(suite_dir, empty, "mine", run_dir, workers=1)
+    assert len(wrong.missing) == wrong.total and _mean(run_dir) == 0
+    again = api.score_folder(suite_dir, truth_videos, "mine", run_dir, workers=1)
+    assert again.skipped == again.total and again.scored == 0
+    assert _mean(run_dir) == good
+    assert len(store.rows(run_dir)) == first.total
+    (status,) = api.runs(run_dir)
+    assert status.missing == 0 and status.rows == first.total
+
+
+def test_files_matching_no_instance_are_reported(suite_dir, truth_videos, tmp_path):
+    dirs = find_instances(suite_dir)
+    right = truth_videos / video_name(dirs[1])
+    misnamed = right.parent / "1.mp4"
+    right.rename(misnamed)
+    (truth_videos / "notes.txt").write_text("hello")
+    (truth_videos / "my-video.mp4.json").write_text("{}")  # a record beside a video: fine
+    summary = api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
+    assert summary.unmatched == (f"{right.parent.name}/1.mp4", "notes.txt")
+    assert summary.missing == (str(right.resolve()),)
+    (status,) = api.runs(tmp_path)
+    assert status.unmatched == summary.unmatched
+
+
+def test_two_suites_in_one_run_folder_keep_their_own_rows(suite_dir, tmp_path):
+    import json
+
+    other = tmp_path / "other-suite"
+    shutil.copytree(suite_dir / "projectile-v1", other / "projectile-v1")
+    meta = json.loads((suite_dir / "suite.json").read_text())
+    (other / "suite.json").write_text(json.dumps({**meta, "suite": "mine"}))
+    run_dir = tmp_path / "run"
+    api.run_model("oracle", str(suite_dir), run_dir, workers=1)
+    api.run_model("oracle", str(other), run_dir, workers=1)
+    suites = {s.suite: s.rows for s in api.runs(run_dir)}
+    assert suites == {
+        "smoke-s0-256x256-16fps-48f": len(find_instances(suite_dir)),
+        "mine-s0-256x256-16fps-48f": 2,
+    }
+
+
+def test_keys_follow_the_verifier_version_in_code(suite_dir, tmp_path, monkeypatch):
+    from vidreason.verifiers import version
+
+    dirs = find_instances(suite_dir)[:2]
+    before = plan_model("static", "1", dirs, tmp_path)
+    assert before[0].verifier_version.endswith(f"+shared@{version.SHARED_VERSION}")
+    monkeypatch.setattr(version, "SHARED_VERSION", version.SHARED_VERSION + 1)
+    after = plan_model("static", "1", dirs, tmp_path)
+    assert not set(_keys(before)) & set(_keys(after))
+
+
+def test_a_pair_with_a_missing_video_is_a_failed_pair(suite_dir, truth_videos, tmp_path):
+    suite = tmp_path / "suite"
+    shutil.copytree(suite_dir / "dominoes-v1", suite / "dominoes-v1")
+    (truth_videos / "dominoes-v1" / "00001.mp4").unlink()
+    api.score_folder(suite, truth_videos, "mine", tmp_path / "run", workers=1)
+    (pairs,) = [e for e in api.leaderboard(tmp_path / "run") if e.kind == "pairs"]
+    assert (pairs.n, pairs.pass_rate) == (1, 0.0)
+    from vidreason.pairs import score_pairs
+
+    (p,) = score_pairs(store.rows(tmp_path / "run"))
+    assert "the counterfactual video fails" in p.note and "missing" in p.note

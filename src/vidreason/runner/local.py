@@ -72,22 +72,42 @@ def parallel_map(
     return results  # type: ignore[return-value]
 
 
+def _pair_outcome(unit: WorkUnit) -> dict:
+    """For a video that could not be scored: the expected outcome and the pair it belongs
+    to, so that its counterfactual pair fails with a reason instead of vanishing."""
+    from vidreason.instance_io import InstanceError, load_instance
+
+    try:
+        inst = load_instance(unit.instance_dir)
+    except InstanceError:
+        return {}
+    if "pair" not in inst.spec.extra:
+        return {}
+    return {"expected": inst.outcome, "pair": inst.spec.extra["pair"]}
+
+
 def execute(unit: WorkUnit) -> store.Row:
     """Generate the unit's video if its model is built in, then score it. Never raises
-    for a bad video or a failing model: the row carries the error."""
+    for a bad video or a failing model: the row carries the error and its status."""
+    from vidreason import __version__
     from vidreason.models import get_model, request_for
     from vidreason.verifiers.score import failure, score_video
 
-    score = None
-    if unit.generate:
+    score, status = None, "scored"
+    if unit.missing:
+        score, status = failure(f"{unit.video}: missing (no video for this instance)"), "missing"
+    elif unit.generate:
         try:
             get_model(unit.model).generate([request_for(unit.instance_dir, unit.video)])
         except Exception as exc:  # a model's failure is that unit's result, not the run's
             score = failure(
                 f"{unit.model} failed on {unit.instance_dir}: {type(exc).__name__}: {exc}"
             )
+            status = "error"
     if score is None:
         score = score_video(unit.video, unit.instance_dir)
+        status = "unreadable" if score.error else "scored"
+    outcome = score.outcome if score.outcome or not score.error else _pair_outcome(unit)
     return store.Row(
         key=unit.key,
         model=unit.model,
@@ -102,33 +122,85 @@ def execute(unit: WorkUnit) -> store.Row:
         checks=score.checks,
         explanation=score.explanation,
         error=score.error,
-        outcome=score.outcome,
+        outcome=outcome,
+        suite=unit.suite,
+        model_version=unit.model_version,
+        status=status,
+        verifier_version=unit.verifier_version,
+        package_version=__version__,
+        scored_at=store.now(),
     )
 
 
 @dataclass(frozen=True)
 class RunSummary:
+    """What a run did: ``total`` units, ``scored`` now, ``skipped`` (already stored for
+    the same inputs), and the videos that were ``missing`` or ``unreadable`` (paths), the
+    folder's ``unmatched`` files, and the other errors."""
+
     total: int
     skipped: int
     scored: int
     errors: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    suites: tuple[str, ...] = ()
 
 
 def run_units(
-    units: Sequence[WorkUnit], run_dir: Path, workers: int | None = None, progress: bool = False
+    units: Sequence[WorkUnit],
+    run_dir: Path,
+    workers: int | None = None,
+    progress: bool = False,
+    source: str = "",
+    unmatched: Sequence[str] = (),
 ) -> RunSummary:
-    """Score every unit not yet in ``run_dir``'s store."""
+    """Score every unit not yet in ``run_dir``'s store. Before any work, every unit's
+    instance is pointed at the key of its inputs as they are now, so the store's current
+    rows are always those of the videos last scored (see ``store``)."""
+    groups: dict[tuple[str, str], list[WorkUnit]] = {}
+    for u in units:
+        groups.setdefault((u.model, u.suite), []).append(u)
     errors: list[str] = []
+    found: dict[str, list[str]] = {"missing": [], "unreadable": []}
     with store.connect(run_dir) as con:
         done = store.done_keys(con)
+        run_of = {g: store.start_run(con, g[0], g[1], source) for g in groups}
+        for g, members in groups.items():
+            store.point(con, [(*u.identity, u.key) for u in members], run_of[g])
         todo = [u for u in units if u.key not in done]
 
-        def save(_unit: WorkUnit, row: store.Row) -> None:
-            store.insert(con, row)
-            if row.error:
-                errors.append(row.error)
+        def save(unit: WorkUnit, row: store.Row) -> None:
+            store.insert(con, row, run_of[(unit.model, unit.suite)])
 
         parallel_map(
             execute, todo, workers=workers, label="score", progress=progress, on_result=save
         )
-    return RunSummary(len(units), len(units) - len(todo), len(todo), tuple(errors))
+        stored = {u.key: u for u in units}
+        by_key = {r.key: r for r in store.rows_by_key(con, list(stored))}
+        for g, members in groups.items():
+            counts = {"total": len(members), "scored": 0, "reused": 0}
+            counts.update({s: 0 for s in store.STATUSES if s != "scored"})
+            for u in members:
+                row = by_key.get(u.key)
+                counts["reused" if u.key in done else "scored"] += 1
+                if row is None:
+                    continue
+                if row.status in found:
+                    found[row.status].append(row.video)
+                elif row.error:
+                    errors.append(row.error)
+                if row.status != "scored":
+                    counts[row.status] += 1
+            store.finish_run(con, run_of[g], counts, unmatched)
+    return RunSummary(
+        total=len(units),
+        skipped=len(units) - len(todo),
+        scored=len(todo),
+        errors=tuple(errors),
+        missing=tuple(found["missing"]),
+        unreadable=tuple(found["unreadable"]),
+        unmatched=tuple(unmatched),
+        suites=tuple(sorted({s for _, s in groups})),
+    )

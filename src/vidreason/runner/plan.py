@@ -1,6 +1,8 @@
 """Work units: one (model, instance) pair, keyed by a hash of everything that decides
-its score (model name and version, the instance's task.json, the verifier version and,
-for videos from a folder, the video's bytes). A unit whose key is in the store is done.
+its score: the model's name and version, the suite, the instance's task.json, the
+verifier version declared in code (``verifiers.version``) and, for videos from a folder,
+the video's bytes. A unit whose key is in the store is done; a changed video, task or
+verifier gets a new key and is scored again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidreason.instance_io import TASK_FILE, load_instance
+from vidreason.types import Instance
+
+VIDEO_SUFFIX = ".mp4"
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class WorkUnit:
     key: str
     model: str
     model_version: str
+    suite: str
     family: str
     capability: str
     index: int
@@ -25,6 +31,13 @@ class WorkUnit:
     instance_dir: Path
     video: Path
     generate: bool  # a built-in model writes the video before it is scored
+    verifier_version: str = ""
+    missing: bool = False  # a folder unit whose video file does not exist
+
+    @property
+    def identity(self) -> tuple[str, str, str, int]:
+        """What a score is the score *of*: the store keeps one current row per identity."""
+        return (self.model, self.suite, self.family, self.index)
 
 
 def file_hash(path: Path) -> str:
@@ -35,13 +48,43 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def unit_key(model: str, model_version: str, instance_dir: Path, video_hash: str | None) -> str:
-    inst = load_instance(instance_dir)
+def suite_id(suite_dir: Path) -> str:
+    """A suite's identity from its ``suite.json``: name, seed and format, e.g.
+    ``core-s0-256x256-16fps-48f``; a folder without one is known by its name."""
+    from vidreason.errors import UserError
+
+    path = Path(suite_dir) / "suite.json"
+    meta: dict = {}
+    if path.is_file():
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(meta, dict):
+            raise UserError(f"{path}: not a suite description (expected a JSON object)")
+    parts = [str(meta.get("suite") or Path(suite_dir).resolve().name)]
+    if "seed" in meta:
+        parts.append(f"s{meta['seed']}")
+    fmt = meta.get("format")
+    if isinstance(fmt, dict) and {"width", "height", "fps", "n_frames"} <= set(fmt):
+        parts.append(f"{fmt['width']}x{fmt['height']}-{fmt['fps']}fps-{fmt['n_frames']}f")
+    return "-".join(parts)
+
+
+def unit_key(
+    model: str,
+    model_version: str,
+    suite: str,
+    task_hash: str,
+    verifier: str,
+    video_hash: str | None,
+) -> str:
     payload = {
         "model": model,
         "model_version": model_version,
-        "task": file_hash(Path(instance_dir) / TASK_FILE),
-        "verifier": [inst.verifier, inst.verifier_version],
+        "suite": suite,
+        "task": task_hash,
+        "verifier": verifier,
         "video": video_hash,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
@@ -50,44 +93,75 @@ def unit_key(model: str, model_version: str, instance_dir: Path, video_hash: str
 def video_name(instance_dir: Path) -> Path:
     """``<family>-v<N>/<index:05d>.mp4``, the folder layout every model's videos use."""
     instance_dir = Path(instance_dir)
-    return Path(instance_dir.parent.name) / f"{instance_dir.name}.mp4"
+    return Path(instance_dir.parent.name) / f"{instance_dir.name}{VIDEO_SUFFIX}"
 
 
 def _unit(
-    model: str, version: str, instance_dir: Path, video: Path, generate: bool, key: str
+    model: str,
+    version: str,
+    suite: str,
+    instance_dir: Path,
+    video: Path,
+    generate: bool,
+    video_hash: str | None,
 ) -> WorkUnit:
-    inst = load_instance(instance_dir)
-    instance_dir, video = Path(instance_dir).resolve(), Path(video).resolve()
+    from vidreason.verifiers.version import verifier_version
+
+    inst: Instance = load_instance(instance_dir)
+    verifier = verifier_version(inst)
+    task_hash = file_hash(Path(instance_dir) / TASK_FILE)
     return WorkUnit(
-        key=key,
+        key=unit_key(model, version, suite, task_hash, verifier, video_hash),
         model=model,
         model_version=version,
+        suite=suite,
         family=inst.family_id,
         capability=inst.capability,
         index=inst.spec.index,
         difficulty=inst.spec.difficulty,
-        instance_dir=Path(instance_dir),
-        video=video,
+        instance_dir=Path(instance_dir).resolve(),
+        video=Path(video).resolve(),
         generate=generate,
+        verifier_version=verifier,
+        missing=video_hash == "missing",
     )
 
 
 def plan_model(
-    model: str, version: str, instance_dirs: list[Path], run_dir: Path
+    model: str, version: str, instance_dirs: list[Path], run_dir: Path, suite: str = ""
 ) -> list[WorkUnit]:
     """Units for a built-in model that writes its videos under ``run_dir/videos/<model>``."""
     root = Path(run_dir) / "videos" / model
     return [
-        _unit(model, version, d, root / video_name(d), True, unit_key(model, version, d, None))
-        for d in instance_dirs
+        _unit(model, version, suite, d, root / video_name(d), True, None) for d in instance_dirs
     ]
 
 
-def plan_folder(model: str, instance_dirs: list[Path], videos_dir: Path) -> list[WorkUnit]:
-    """Units for videos an external model wrote to ``<videos>/<family>-v<N>/<index>.mp4``."""
+def plan_folder(
+    model: str, instance_dirs: list[Path], videos_dir: Path, suite: str = ""
+) -> list[WorkUnit]:
+    """Units for videos an external model wrote to ``<videos>/<family>-v<N>/<index>.mp4``;
+    a missing file is a unit too (it scores 0, as a missing video)."""
     units = []
     for d in instance_dirs:
         video = Path(videos_dir) / video_name(d)
         digest = file_hash(video) if video.is_file() else "missing"
-        units.append(_unit(model, "folder", d, video, False, unit_key(model, "folder", d, digest)))
+        units.append(_unit(model, "folder", suite, d, video, False, digest))
     return units
+
+
+def unmatched_files(videos_dir: Path, units: list[WorkUnit]) -> list[str]:
+    """Files under ``videos_dir`` that are no unit's video (a misnamed ``1.mp4``, a family
+    the suite does not have), as paths relative to the folder. Hidden files and the JSON
+    records that may sit next to videos are not counted."""
+    root = Path(videos_dir).resolve()
+    wanted = {u.video for u in units}
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if not p.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.suffix == ".json" or p.resolve() in wanted:
+            continue
+        out.append(rel.as_posix())
+    return out
