@@ -38,6 +38,11 @@ class Registry(Generic[T]):
         self._entries[name] = entry
         return entry
 
+    def remove(self, name: str) -> T:
+        """Take an entry out (e.g. one a test registered); unknown names fail as in ``get``."""
+        self.get(name)
+        return self._entries.pop(name)
+
     def register(self, name: str) -> Callable[[T], T]:
         def deco(entry: T) -> T:
             return self.add(name, entry)

@@ -71,3 +71,34 @@ def test_different_seeds_give_different_scenes(family):
     a, _ = build_instance(fam, 0, 0, 1, VideoFormat())
     b, _ = build_instance(fam, 1, 0, 1, VideoFormat())
     assert a.spec.bodies != b.spec.bodies
+
+
+def test_an_instance_is_labelled_by_its_registration(tmp_path):
+    """A family registered again as v2 writes v2 instances, scored by the v2 entry."""
+    from dataclasses import replace
+
+    from vidreason.instance_io import write_instance
+    from vidreason.runner.plan import plan_model
+    from vidreason.verifiers.score import score_frames
+
+    v2 = FAMILIES.add("projectile-v2", replace(get_family("projectile-v1"), version=2))
+    try:
+        fmt = VideoFormat(n_frames=24)
+        inst, frames = build_instance(v2, 0, 0, 1, fmt)
+        assert inst.family_id == "projectile-v2" and inst.verifier == "projectile-v2/law"
+        folder = write_instance(inst, frames, tmp_path / "projectile-v2" / "00000")
+        task = json.loads((folder / "task.json").read_text())
+        assert (task["family_id"], task["version"], task["spec"]["version"]) == (
+            "projectile-v2",
+            2,
+            2,
+        )
+        (unit,) = plan_model("oracle", "1", [folder], tmp_path / "run")
+        assert unit.family == "projectile-v2" and unit.verifier_version.startswith(
+            "projectile-v2/law@"
+        )
+        score, _ = score_frames(frames, load_instance(folder))
+        assert score.passed, score.explanation
+    finally:
+        FAMILIES.remove("projectile-v2")
+    assert "projectile-v2" not in FAMILIES

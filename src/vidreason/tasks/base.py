@@ -145,15 +145,25 @@ def difficulty_of(family: TaskFamily, index: int) -> int:
     return DIFFICULTIES[k % len(DIFFICULTIES)]
 
 
+def _registered(spec: SceneSpec, family: TaskFamily) -> SceneSpec:
+    """The spec labelled with the family's registered name and version: an instance's
+    identity comes from the registration, whatever its sampler wrote."""
+    if (spec.family, spec.version) == (family.name, family.version):
+        return spec
+    return replace(spec, family=family.name, version=family.version)
+
+
 def _sample(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     """The instance's scene; for a paired family, the factual or the intervened scene
     of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
     if family.intervene is None:
-        return family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
+        spec = family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
+        return _registered(spec, family)
     base = index - index % 2
     spec = family.sample(instance_rng(seed, family.id, base), seed, base, difficulty, fmt)
+    spec = _registered(spec, family)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"
