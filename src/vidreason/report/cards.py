@@ -72,14 +72,14 @@ def resolve(run_dir: Path, path: str) -> Path:
 
 def link(path: Path, base: Path) -> str:
     """``path`` as a URL relative to the folder ``base`` (spaces and the like quoted)."""
-    rel = os.path.relpath(Path(path).resolve(), Path(base).resolve())
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
     return pathname2url(rel.replace(os.sep, "/"))
 
 
 def shown_path(path: str | Path, base: Path) -> str:
     """A path as the page prints it: relative to ``base`` (the report's folder)."""
     try:
-        return os.path.relpath(Path(path).resolve(), Path(base).resolve())
+        return os.path.relpath(os.path.abspath(path), os.path.abspath(base))
     except ValueError:  # another drive on Windows
         return str(path)
 

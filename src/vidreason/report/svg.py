@@ -1,4 +1,4 @@
-"""The report's pictures as small SVG text, drawn by hand: no matplotlib, no raster, and the
+"""The report's pictures as small SVG text, drawn by hand: no plotting library, no raster, and the
 same numbers always give the same bytes.
 
 - ``capability_chart``: grouped bars of each model's mean per capability with its 95% CI,
