@@ -15,7 +15,7 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.request import pathname2url
@@ -145,7 +145,7 @@ def card(
     try:
         decoded = read_video(video_path)
     except VideoError as exc:
-        return _replace(base, error=row.error or str(exc))
+        return replace(base, error=row.error or str(exc))
     tracks = track_frames(decoded.frames, instance, decoded.times)
     height, width = decoded.frames.shape[1:3]
     paths = object_paths(instance, tracks)
@@ -156,7 +156,7 @@ def card(
         [in_video_frame(p, tracks.crop, instance) for p in paths], width, height
     )
     plot = svg.tracks_plot(paths, size, instance.spec.fmt.duration)
-    return _replace(
+    return replace(
         base,
         overlay_file=overlay_file,
         plot_file=plot_file,
@@ -164,12 +164,6 @@ def card(
         width=width,
         height=height,
     )
-
-
-def _replace(c: Card, **changes: object) -> Card:
-    from dataclasses import replace
-
-    return replace(c, **changes)
 
 
 def object_paths(instance: Instance, tracks: Tracks) -> list[svg.ObjectPath]:
