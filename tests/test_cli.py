@@ -32,6 +32,7 @@ ENTRY_KEYS = {
     "ci_high",
     "pass_rate",
     "kind",
+    "suite",
 }
 
 

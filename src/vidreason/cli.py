@@ -185,11 +185,15 @@ def print_leaderboard(entries: list) -> None:
 
 
 def _print_entries(entries: list, title: str | None) -> None:
-    table = Table("model", "family", "capability", "n", "mean", "95% CI", "pass", title=title)
-    table.columns[5].no_wrap = True
+    """The leaderboard table; a suite column when the store holds more than one suite."""
+    suites = len({e.suite for e in entries}) > 1
+    head = ["model", *(["suite"] if suites else []), "family", "capability", "n", "mean"]
+    table = Table(*head, "95% CI", "pass", title=title)
+    table.columns[-2].no_wrap = True
     for e in entries:
         table.add_row(
             escape(e.model),
+            *([escape(e.suite)] if suites else []),
             escape(e.family),
             e.capability,
             str(e.n),

@@ -33,6 +33,7 @@ class PairResult:
     value: float
     passed: bool
     note: str
+    suite: str = ""
 
 
 def difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[Any]]:
@@ -74,6 +75,7 @@ def judge(factual: Row, counterfactual: Row) -> PairResult:
         value=round(float(value), 6),
         passed=not failed,
         note="; ".join(failed) if failed else f"both right; {_words(expected)}",
+        suite=factual.suite,
     )
 
 
@@ -86,6 +88,7 @@ def _half_missing(row: Row, missing: str) -> PairResult:
         intervention=str(pair.get("intervention", "")),
         value=0.0,
         passed=False,
+        suite=row.suite,
         note=f"the {missing} video has no score"
         + (f" (instance {int(pair[missing]):05d} was not scored)" if missing in pair else ""),
     )

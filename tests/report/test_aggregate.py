@@ -118,6 +118,18 @@ def test_entries_serialise_with_the_documented_keys(board_rows):
         "ci_high",
         "pass_rate",
         "kind",
+        "suite",
+    }
+
+
+def test_two_suites_of_one_model_are_never_pooled(make_row):
+    rows = [make_row(key="a", suite="s1", value=1.0), make_row(key="b", suite="s2", value=0.0)]
+    got = {(e.suite, e.family): e.mean for e in leaderboard(rows)}
+    assert got == {
+        ("s1", "projectile-v1"): 1.0,
+        ("s1", "*"): 1.0,
+        ("s2", "projectile-v1"): 0.0,
+        ("s2", "*"): 0.0,
     }
 
 

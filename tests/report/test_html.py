@@ -283,3 +283,32 @@ def test_empty_run_renders(tmp_path: Path) -> None:
         pass
     html = write_report(tmp_path).read_text(encoding="utf-8")
     assert "No scores in this run yet." in html and "No video failed." in html
+
+
+def test_missing_unreadable_and_unmatched_are_counted(tmp_path: Path, make_row) -> None:
+    from vidreason.store import finish_run, start_run
+
+    with connect(tmp_path) as con:
+        run = start_run(con, "mine", "core-s0", "/videos")
+        for i, status in enumerate(("scored", "missing", "missing", "unreadable")):
+            failed = status != "scored"
+            insert(
+                con,
+                make_row(
+                    model="mine",
+                    suite="core-s0",
+                    key=f"k{i}",
+                    idx=i,
+                    status=status,
+                    value=0.0 if failed else 1.0,
+                    passed=not failed,
+                    error=f"v{i}.mp4: {status}" if failed else "",
+                ),
+                run,
+            )
+        finish_run(con, run, {"total": 4}, ["projectile-v1/1.mp4"])
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    table = html[html.index('id="runs-table"') : html.index("</table>", html.index("runs-table"))]
+    cells = re.findall(r'<td class="num">(\d+)</td>', table)
+    assert cells == ["4", "2", "1", "0"]
+    assert "projectile-v1/1.mp4" in table and "core-s0" in table

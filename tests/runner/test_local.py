@@ -266,6 +266,8 @@ def test_two_suites_in_one_run_folder_keep_their_own_rows(suite_dir, tmp_path):
         "smoke-s0-256x256-16fps-48f": len(find_instances(suite_dir)),
         "mine-s0-256x256-16fps-48f": 2,
     }
+    board = {(e.suite, e.n) for e in api.leaderboard(run_dir) if e.family == "projectile-v1"}
+    assert board == {("smoke-s0-256x256-16fps-48f", 2), ("mine-s0-256x256-16fps-48f", 2)}
 
 
 def test_keys_follow_the_verifier_version_in_code(suite_dir, tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ class Entry:
     ci_high: float
     pass_rate: float
     kind: str = "instances"  # or "pairs": counterfactual pairs scored jointly
+    suite: str = ""  # rows of one model on two suites are never pooled
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -47,10 +48,11 @@ def bootstrap_ci(values: np.ndarray, key: str, level: float = 0.95) -> tuple[flo
     return float(lo), float(hi)
 
 
-def _entry(model: str, family: str, capability: str, group: list[Row]) -> Entry:
+def _entry(model: str, family: str, capability: str, group: list[Row], suite: str = "") -> Entry:
     values = np.array([r.value for r in group], dtype=float)
     lo, hi = bootstrap_ci(values, f"{model}|{family}|{capability}")
     return Entry(
+        suite=suite,
         model=model,
         family=family,
         capability=capability,
@@ -64,14 +66,14 @@ def _entry(model: str, family: str, capability: str, group: list[Row]) -> Entry:
 
 def leaderboard(rows: Iterable[Row]) -> list[Entry]:
     """Family rows then capability rows, for every model, sorted by model name."""
-    by_family: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
-    by_cap: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    by_family: dict[tuple[str, str, str, str], list[Row]] = defaultdict(list)
+    by_cap: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in rows:
-        by_family[(r.model, r.family, r.capability)].append(r)
-        by_cap[(r.model, r.capability)].append(r)
-    out = [_entry(m, f, c, g) for (m, f, c), g in sorted(by_family.items())]
-    out += [_entry(m, "*", c, g) for (m, c), g in sorted(by_cap.items())]
-    return sorted(out, key=lambda e: (e.model, e.family == "*", e.capability, e.family))
+        by_family[(r.model, r.suite, r.family, r.capability)].append(r)
+        by_cap[(r.model, r.suite, r.capability)].append(r)
+    out = [_entry(m, f, c, g, s) for (m, s, f, c), g in sorted(by_family.items())]
+    out += [_entry(m, "*", c, g, s) for (m, s, c), g in sorted(by_cap.items())]
+    return sorted(out, key=lambda e: (e.model, e.suite, e.family == "*", e.capability, e.family))
 
 
 def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
@@ -80,11 +82,11 @@ def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
 
     rows = list(rows)
     capability = {r.family: r.capability for r in rows}
-    groups: dict[tuple[str, str], list] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list] = defaultdict(list)
     for p in score_pairs(rows):
-        groups[(p.model, p.family)].append(p)
+        groups[(p.model, p.suite, p.family)].append(p)
     out = []
-    for (model, family), group in sorted(groups.items()):
+    for (model, suite, family), group in sorted(groups.items()):
         values = np.array([p.value for p in group], dtype=float)
         lo, hi = bootstrap_ci(values, f"{model}|{family}|pairs")
         out.append(
@@ -98,6 +100,7 @@ def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
                 ci_high=round(hi, 6),
                 pass_rate=round(float(np.mean([p.passed for p in group])), 6),
                 kind="pairs",
+                suite=suite,
             )
         )
     return out

@@ -148,10 +148,34 @@ def build_context(
         "failures_per_family": failures_per_family,
         "results": [(r, link_or_empty(run_dir, r.video, out.parent)) for r in all_rows],
         "errors": [r for r in all_rows if r.error],
+        "runs": runs_view(run_dir, all_rows),
         "audit": audit_view(run_dir),
         "pairs": pairs_view(all_rows, models),
         "report_dir": out.parent,
     }
+
+
+def runs_view(run_dir: Path, all_rows: list) -> list[dict[str, Any]]:
+    """Per (model, suite): its rows, how many were missing, unreadable or failed, and the
+    files of its last run that matched no instance."""
+    from vidreason.store import latest_runs
+
+    latest = latest_runs(run_dir)
+    groups: dict[tuple[str, str], list] = {}
+    for r in all_rows:
+        groups.setdefault((r.model, r.suite), []).append(r)
+    return [
+        {
+            "model": model,
+            "suite": suite,
+            "rows": len(group),
+            "missing": sum(r.status == "missing" for r in group),
+            "unreadable": sum(r.status == "unreadable" for r in group),
+            "failed": sum(r.status == "error" for r in group),
+            "unmatched": list(latest[(model, suite)].unmatched) if (model, suite) in latest else [],
+        }
+        for (model, suite), group in sorted(groups.items())
+    ]
 
 
 def empty_context() -> dict[str, Any]:
@@ -175,6 +199,7 @@ def empty_context() -> dict[str, Any]:
         "failures_per_family": FAILURES_PER_FAMILY,
         "results": [],
         "errors": [],
+        "runs": [],
         "audit": None,
         "pairs": None,
     }
