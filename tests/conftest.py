@@ -1,4 +1,8 @@
-"""Shared fixtures: a small suite generated once per test session."""
+"""Shared fixtures: a small suite generated once per test session.
+
+Tests that need that suite (``suite_dir``, generated in about a minute) are marked
+``slow`` here, so ``pytest -m "not slow"`` runs the quick tier without generating it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,14 @@ import pytest
 from vidreason.instance_io import load_instance, read_png
 from vidreason.suites import generate_suite
 from vidreason.tasks import FAMILIES
+
+SLOW_FIXTURES = {"suite_dir"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

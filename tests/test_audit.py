@@ -19,6 +19,7 @@ def result():
     return audit(CORE, quick=True, workers=2)
 
 
+@pytest.mark.slow
 def test_every_violation_is_caught_and_every_nuisance_passes(result):
     for row in result.rows:
         if row.kind == "violation":
@@ -29,6 +30,7 @@ def test_every_violation_is_caught_and_every_nuisance_passes(result):
     assert all(a >= 0.98 for a in result.auroc.values()), result.auroc
 
 
+@pytest.mark.slow
 def test_every_corruption_ran(result):
     names = {(r.family, r.name) for r in result.rows}
     for family in CORE:
@@ -46,6 +48,7 @@ def test_auroc():
     assert auroc([0.0], [1.0]) == 0.0
 
 
+@pytest.mark.slow
 def test_cli_json_rows():
     res = CliRunner().invoke(app, ["audit", "projectile-v1", "--quick", "--json", "--workers", "1"])
     assert res.exit_code == 0, res.output
@@ -56,6 +59,7 @@ def test_cli_json_rows():
     assert [r for r in rows if "auroc" in r] == [{"family": "projectile-v1", "auroc": 1.0}]
 
 
+@pytest.mark.slow
 def test_report_shows_the_audit(result, tmp_path):
     from vidreason.audit import to_json_rows
     from vidreason.report.html import audit_view, render_html

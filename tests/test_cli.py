@@ -88,6 +88,7 @@ def test_models_lists_the_six_models():
         assert f" {name} " in result.stdout
 
 
+@pytest.mark.slow
 def test_generate_writes_the_same_bytes_twice(tmp_path):
     def files(root: Path) -> dict[str, bytes]:
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -209,6 +210,7 @@ def test_run_an_unknown_model(suite_dir, tmp_path):
     assert_user_error(result, "oracel", "did you mean 'oracle'", one_line=False)
 
 
+@pytest.mark.slow
 def test_check_a_family():
     result = invoke("check", "projectile-v1", "--n", 1, "--workers", 1)
     assert result.exit_code == 0, result.output
@@ -221,6 +223,7 @@ def test_check_an_unknown_family():
     assert_user_error(result, "no-such-family", "unknown task family", one_line=False)
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     run_dir = tmp_path / "R3"
     result = invoke("demo", "--out", run_dir, "--workers", 2, "-q")

@@ -73,6 +73,7 @@ def _score(frames, d, tmp_path, fps=16.0):
     return score_video(write_mp4(frames, tmp_path / "v.mp4", fps=fps), d)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
 def test_imported_tasks_score_by_generic_checks(family, imported, tmp_path):
     d, other = sorted((imported / "back" / family).iterdir())[:2]

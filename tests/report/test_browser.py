@@ -17,7 +17,7 @@ import pytest
 
 from tests.report.conftest import Run
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARGS = [
     "--headless",

@@ -233,6 +233,7 @@ def _size(report: Path) -> int:
     return report.stat().st_size + sum(p.stat().st_size for p in files.glob("*"))
 
 
+@pytest.mark.slow
 def test_report_stays_within_its_size_budget(report_run: Run, tmp_path: Path) -> None:
     """Bytes grow with the rows and the failure cards, not with the videos' size."""
     n_cards = len(cards(report_run.html))

@@ -15,6 +15,7 @@ from vidreason.types import VideoFormat
 ALL = FAMILIES.names()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ALL)
 def test_conformance(family, tmp_path):
     (result,) = check([family], n=2, seed=3, workers=1, work_dir=tmp_path)
@@ -54,6 +55,7 @@ def test_instance_files_and_task_json(family, suite_dir):
     assert colour in (d / "prompt.txt").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ALL)
 def test_format_is_configurable(family):
     fmt = VideoFormat(width=320, height=192, fps=24, n_frames=60)
@@ -65,6 +67,7 @@ def test_format_is_configurable(family):
             assert body.radius <= x <= 320 - body.radius and body.radius <= y <= 192 - body.radius
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ALL)
 def test_different_seeds_give_different_scenes(family):
     fam = get_family(family)

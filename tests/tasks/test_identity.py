@@ -234,6 +234,7 @@ def test_counterfactual_answer_comes_from_a_resimulation():
     assert q.answer == str(len(contacts(events)))
 
 
+@pytest.mark.slow
 def test_same_seed_same_instance():
     a, _ = build_instance(FAMILY, 11, 4, 2, FMT)
     b, _ = build_instance(FAMILY, 11, 4, 2, FMT)

@@ -62,6 +62,7 @@ def _edited(inst: Instance, name: str, fn) -> Trajectory:
     return Trajectory(states=states)
 
 
+@pytest.mark.slow
 def test_cases_are_what_the_tests_assume():
     assert _instance("pass")[0].spec.extra["case"] == "pass"
     assert _instance("stop")[0].spec.extra["case"] == "stop"
@@ -242,6 +243,7 @@ def test_questions_agree_with_the_true_video(case):
             assert q.answer in q.choices
 
 
+@pytest.mark.slow
 def test_same_seed_same_instance():
     fam = get_family("permanence")
     a, fa = build_instance(fam, 3, 5, 3, FMT)

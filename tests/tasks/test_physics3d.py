@@ -54,6 +54,7 @@ def built():
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES_3D)
 def test_renders_on_the_cpu_deterministically(family, built):
     inst, frames = built[family]
@@ -65,6 +66,7 @@ def test_renders_on_the_cpu_deterministically(family, built):
     assert np.array_equal(again, frames)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES_3D)
 def test_projected_3d_states_land_on_the_tracked_blobs(family, built):
     inst, frames = built[family]
@@ -80,6 +82,7 @@ def test_projected_3d_states_land_on_the_tracked_blobs(family, built):
         assert err.max() < 1.5, (body.label, int(err.argmax()), float(err.max()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES_3D)
 def test_truth_passes(family, built):
     inst, frames = built[family]
@@ -94,6 +97,7 @@ def _resimulated(inst, gravity_scale: float) -> np.ndarray:
     return family.render(inst.spec, traj)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES_3D)
 @pytest.mark.parametrize("scale", [0.5, 2.0, 0.0])
 def test_wrong_gravity_fails(family, scale, built):
@@ -106,6 +110,7 @@ def test_wrong_gravity_fails(family, scale, built):
     assert label in score.explanation and "frame" in score.explanation
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES_3D)
 def test_frozen_object_fails(family, built):
     from vidreason.violations import freeze
@@ -117,6 +122,7 @@ def test_frozen_object_fails(family, built):
     assert min(score.checks[c] for c in law) < 0.5, score.explanation
 
 
+@pytest.mark.slow
 def test_a_teleport_is_moved_along_its_camera_ray(built):
     """An edited image position (a teleport) is drawn where the edit puts it."""
     from vidreason.violations import teleport
@@ -128,6 +134,7 @@ def test_a_teleport_is_moved_along_its_camera_ray(built):
     assert np.abs(err).max() < 1.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", [2, 3])
 def test_throw_at_8_fps_passes(index):
     """The true throw drawn at 8 fps over the same duration: the bounce falls between two

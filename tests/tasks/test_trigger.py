@@ -104,6 +104,7 @@ def test_chain_running_without_its_cause_fails(tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("base", [0, 2])
 def test_the_other_pair_members_video_fails(base, tmp_path):
     factual, f_frames = _instance(base)

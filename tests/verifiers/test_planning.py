@@ -9,6 +9,7 @@ import functools
 import math
 
 import numpy as np
+import pytest
 
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.tasks import build_instance, get_family
@@ -64,6 +65,7 @@ def entry_frame(t0: float, tau: float, move: int, fps: int) -> int:
     return math.ceil((t0 + (move + 0.6) * tau) * fps)
 
 
+@pytest.mark.slow
 def test_oracle_passes_every_planning_family():
     for family in ("maze-v1", "shortest-path-v1", "connect-v1", "sort-v1", "sliding-puzzle-v1"):
         inst, frames = instance(family, 2)
@@ -115,6 +117,7 @@ def _jump_cut(frames: np.ndarray) -> np.ndarray:
     return np.concatenate([np.repeat(frames[:1], half, 0), np.repeat(frames[-1:], half, 0)])
 
 
+@pytest.mark.slow
 def test_jump_cut_to_the_solved_state_fails_in_every_family():
     for family, check in (
         ("maze-v1", "legal_moves"),
@@ -203,6 +206,7 @@ def test_tiles_that_swap_places_fail_the_sliding_puzzle():
     assert f"tiles {t1} and {t2} swap places at frame 20" in result.explanation, result.explanation
 
 
+@pytest.mark.slow
 def test_a_tile_that_jumps_to_a_far_empty_square_fails():
     inst, frames = instance("sliding-puzzle-v1", 2)  # 4x4
     n = int(inst.spec.extra["board"]["n"])
