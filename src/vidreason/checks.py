@@ -64,10 +64,14 @@ def check(
     workers: int | None = None,
     work_dir: Path | None = None,
     fmt: VideoFormat | None = None,
+    progress: bool = False,
 ) -> list[Conformance]:
     """Run the conformance check over ``families`` (ids or names)."""
+    from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
 
+    if n < 1:
+        raise UserError(f"n must be at least 1, got {n}")
     fmt = fmt or VideoFormat()
     ids = [get_family(f).id for f in families]
     with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
@@ -78,14 +82,14 @@ def check(
             for fid in ids
             for i in range(n)
         ]
-        parallel_map(write_one, jobs, workers=workers)
+        parallel_map(write_one, jobs, workers=workers, label="check: generate", progress=progress)
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"
         units = []
         for name in ("oracle", *BASELINE_NAMES):
             model = get_model(name)
             units += plan_model(model.name, model.version, dirs, run_dir)
-        run_units(units, run_dir, workers=workers)
+        run_units(units, run_dir, workers=workers, progress=progress)
         means: dict[tuple[str, str], list[float]] = defaultdict(list)
         all_rows = store.rows(run_dir)
         for row in all_rows:
