@@ -33,8 +33,9 @@ def _cannot_write_in(folder: Path) -> str | None:
     return None
 
 
-def _writable_place(path: Path) -> None:
-    base = _nearest_existing(path)
+def _writable_place(path: Path, folder: Path) -> None:
+    """Raise, naming ``path``, unless files can be made in ``folder`` (or where it would be)."""
+    base = _nearest_existing(folder)
     if not base.is_dir():
         raise UserError(f"{path}: cannot be created, {base} is a file, not a folder")
     reason = _cannot_write_in(base)
@@ -48,7 +49,7 @@ def output_folder(path: Path) -> Path:
     path = Path(path)
     if os.path.lexists(path) and not path.is_dir():
         raise UserError(f"{path}: exists and is not a folder")
-    _writable_place(path)
+    _writable_place(path, path)
     return path
 
 
@@ -57,7 +58,7 @@ def output_file(path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a file")
-    _writable_place(path.parent if path.parent != Path("") else Path("."))
+    _writable_place(path, path.parent)
     if path.exists():
         try:
             with open(path, "ab"):

@@ -123,11 +123,12 @@ def _stop(pool: ProcessPoolExecutor, futures: dict[Future, int]) -> None:
     """Cancel what has not started and end the workers now, not after their items."""
     for fut in futures:
         fut.cancel()
-    for proc in list(getattr(pool, "_processes", {}).values()):  # no public way to do this
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public way
+    for proc in procs:
         if proc.is_alive():
             proc.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
-    for proc in list(getattr(pool, "_processes", {}).values()):
+    for proc in procs:
         proc.join(timeout=2.0)
 
 
