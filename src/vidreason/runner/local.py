@@ -80,9 +80,9 @@ class Stage:
         self.done += 1
         self.bar.advance(self.task)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.bar.stop()
-        if self.plain:
+        if self.plain and kind is None:
             took = time.perf_counter() - self.start
             self.console.print(
                 f"{self.label}: {self.done} of {self.total} done in {took:.1f} s", highlight=False
