@@ -7,6 +7,7 @@ short, worst first, in words. A video that cannot be read scores 0 with the reas
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,13 +19,20 @@ from vidreason.types import Check, Instance, Score
 from vidreason.verifiers import checks as generic
 from vidreason.verifiers.tracking import Tracks, track_frames
 
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(?:\.0+)?)(?!\d|\.\d)")
+
+
+def plain_numbers(note: str) -> str:
+    """A note as a reader wants it: a value that rounds to zero is ``0``, never ``-0``."""
+    return NEGATIVE_ZERO.sub(r"\1", note)
+
 
 def combine(checks: list[Check]) -> Score:
     value = min((c.value for c in checks), default=0.0)
     short = sorted((c for c in checks if c.value < 1.0), key=lambda c: c.value)
     if short:
         explanation = "; ".join(
-            f"{c.name} {c.value:.2f}: {c.note or 'below tolerance'}" for c in short
+            f"{c.name} {c.value:.2f}: {plain_numbers(c.note) or 'below tolerance'}" for c in short
         )
     else:
         explanation = "every check passed"
