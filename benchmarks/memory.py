@@ -134,7 +134,7 @@ def main() -> None:
             base = base or m["peak_mb"]
             print(
                 f"{name:16} {size:>10} {n:>7} {path.stat().st_size / 2**20:>8.1f}"
-                f" {m['peak_mb']:>8.0f} {m['peak_mb'] - base:>+9.0f} {m['seconds']:>8.2f}"
+                f" {m['peak_mb']:>8.0f} {round(m['peak_mb'] - base):>+9d} {m['seconds']:>8.2f}"
                 f" {m['value']:>6.3f}" + (f"  {m['error']}" if m["error"] else "")
             )
 
