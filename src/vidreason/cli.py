@@ -109,7 +109,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output."
 Seed = Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes and scores.")]
 FamilyArgs = Annotated[
     list[str] | None,
-    typer.Argument(metavar="[FAMILY]...", help="Families (default: all; see `vidreason tasks`)."),
+    typer.Argument(metavar="FAMILY", help="Families (default: all; see `vidreason tasks`)."),
 ]
 
 
