@@ -11,6 +11,7 @@ in counterfactual pairs also needs every intervention to change the ground-truth
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ def check(
     ids = [get_family(f).id for f in families]
     with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
         root = Path(work_dir) if work_dir else Path(tmp)
+        for take in ("a", "b", "run"):  # generated afresh: nothing kept from an earlier check
+            shutil.rmtree(root / take, ignore_errors=True)
         jobs = [
             InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}")
             for take in ("a", "b")
