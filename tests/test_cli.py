@@ -320,3 +320,106 @@ def test_runs_and_forget(tmp_path, make_row):
     gone = invoke("forget", run_dir, "--model", "mine")
     assert gone.exit_code == 0 and "removed 2 scores of mine" in gone.stdout
     assert [s["model"] for s in json.loads(invoke("runs", run_dir, "--json").stdout)] == ["other"]
+
+
+def _out_args(verb: str, suite_dir: Path, out: Path, run_dir: Path) -> list[object]:
+    videos = ["--videos", suite_dir, "--model-name", "m"]
+    return {
+        "generate": ["generate", "--suite", "smoke", "--n", 1, "--out", out],
+        "run": ["run", "--model", "oracle", "--suite", suite_dir, "--out", out],
+        "score": ["score", "--suite-dir", suite_dir, *videos, "--out", out],
+        "demo": ["demo", "--out", out],
+        "audit": ["audit", "projectile-v1", "--n", 1, "--out", out],
+        "audit-run-dir": ["audit", "projectile-v1", "--n", 1, "--run-dir", out],
+        "report": ["report", run_dir, "--out", out],
+        "export": ["export", suite_dir, "--out", out],
+        "import": ["import", suite_dir, "--out", out],
+    }[verb]
+
+
+OUT_VERBS = ["generate", "run", "score", "demo", "audit", "audit-run-dir", "report", "export"]
+
+
+@pytest.mark.parametrize("verb", [*OUT_VERBS, "import"])
+@pytest.mark.parametrize("case", ["under-a-file", "is-a-file"])
+def test_an_unusable_out_is_one_line_before_any_work(suite_dir, tmp_path, make_row, verb, case):
+    run_dir = tmp_path / "R"
+    with store.connect(run_dir) as con:
+        store.insert(con, make_row())
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file")
+    out = blocker / "sub" if case == "under-a-file" else blocker
+    if case == "is-a-file" and verb in ("audit", "report"):  # these write a file
+        out = tmp_path
+    extra = [] if verb in ("report", "export", "import") else ["--workers", 1, "-q"]
+    result = invoke(*_out_args(verb, suite_dir, out, run_dir), *extra)
+    assert_user_error(result, str(out))
+    assert blocker.read_text() == "a file"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "projectile-v1", "--n", 0],
+        ["audit", "projectile-v1", "--n", -1],
+        ["check", "projectile-v1", "--n", 0],
+        ["run", "--model", "oracle", "--suite", "smoke", "--n", 0, "--out", "R"],
+        ["generate", "--suite", "smoke", "--n", -1, "--out", "S"],
+        ["demo", "--workers", 0, "--out", "R"],
+    ],
+)
+def test_counts_below_one_are_refused(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    option = "--workers" if "--workers" in args else "--n"
+    value = args[args.index(option) + 1]
+    assert_user_error(result, f"{option} must be at least 1, got {value}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_unreadable_task_file_is_named(suite_dir, truth_videos, tmp_path):
+    import shutil
+
+    suite = tmp_path / "suite"
+    for family in ("projectile-v1", "bounce-v1"):
+        shutil.copytree(suite_dir / family, suite / family)
+    bad = [
+        suite / "projectile-v1" / "00001" / "task.json",
+        suite / "bounce-v1" / "00000" / "task.json",
+    ]
+    bad[0].write_text("{ not json")
+    bad[1].write_text('{"spec": {}}')
+    args = ["--suite-dir", suite, "--videos", truth_videos, "--model-name", "m"]
+    result = invoke("score", *args, "--out", tmp_path / "R", "--workers", 1, "-q")
+    assert_user_error(result, "2 of 4 task files cannot be read", *map(str, bad))
+
+
+def test_help_shows_no_value_for_flags_and_every_suite():
+    from vidreason.suites import SUITES
+
+    for verb in ([], ["generate"], ["run"], ["audit"], ["check"]):
+        result = invoke(*verb, "--help")
+        assert result.exit_code == 0
+        assert "<bool>" not in result.stdout and "``" not in result.stdout, result.stdout
+    text = unwrapped(invoke("generate", "--help").stdout).replace("│", "").replace(" ", "")
+    assert ",".join(SUITES.names()) in text
+
+
+def test_progress_is_a_plain_line_per_stage_off_a_terminal(tmp_path):
+    result = invoke(
+        "generate",
+        "--suite",
+        "smoke",
+        "--family",
+        "projectile-v1",
+        "--n",
+        1,
+        "--out",
+        tmp_path / "S",
+        "--workers",
+        1,
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "generate smoke: 1 to do"
+    assert lines[1].startswith("generate smoke: 1 of 1 done in ")

@@ -11,6 +11,7 @@ in counterfactual pairs also needs every intervention to change the ground-truth
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -64,28 +65,34 @@ def check(
     workers: int | None = None,
     work_dir: Path | None = None,
     fmt: VideoFormat | None = None,
+    progress: bool = False,
 ) -> list[Conformance]:
     """Run the conformance check over ``families`` (ids or names)."""
+    from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
 
+    if n < 1:
+        raise UserError(f"n must be at least 1, got {n}")
     fmt = fmt or VideoFormat()
     ids = [get_family(f).id for f in families]
     with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
         root = Path(work_dir) if work_dir else Path(tmp)
+        for take in ("a", "b", "run"):  # generated afresh: nothing kept from an earlier check
+            shutil.rmtree(root / take, ignore_errors=True)
         jobs = [
             InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}")
             for take in ("a", "b")
             for fid in ids
             for i in range(n)
         ]
-        parallel_map(write_one, jobs, workers=workers)
+        parallel_map(write_one, jobs, workers=workers, label="check: generate", progress=progress)
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"
         units = []
         for name in ("oracle", *BASELINE_NAMES):
             model = get_model(name)
             units += plan_model(model.name, model.version, dirs, run_dir)
-        run_units(units, run_dir, workers=workers)
+        run_units(units, run_dir, workers=workers, progress=progress)
         means: dict[tuple[str, str], list[float]] = defaultdict(list)
         all_rows = store.rows(run_dir)
         for row in all_rows:

@@ -1,37 +1,66 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
 Verbs: tasks, models, generate, run, score, leaderboard, runs, forget, report, check,
-audit, demo, import, export. A user mistake (bad path, unknown name, unreadable file)
-prints one line naming it and exits 2; a failed conformance check exits 1.
+audit, demo, import, export. A user mistake (bad path, unknown name, unreadable file, a
+place that cannot be written) prints one line naming it and exits 2, before any work; a
+failed conformance check exits 1; Ctrl-C stops at once, says what is kept and exits 130.
+Progress goes to stderr: bars with an ETA on a terminal, a plain line per stage otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from vidreason import api
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+HELP = (
+    "Score the reasoning of video generation models against physics engines and solvers:"
+    " generate task suites, score videos, print leaderboards, write reports."
+)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., object])
 
 
+RESUMABLE = {"generate", "run", "score", "demo"}  # verbs whose finished work is kept
+
+
+def _hide_flag_types() -> None:
+    """Typer shows a flag as if it took a ``<bool>`` value; a flag takes none."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "hides_flags", False):
+        return
+
+    def display_type_rich(self: object, ctx: object) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich.hides_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
+
+
 def friendly(fn: F) -> F:
-    """Turn user mistakes into one line on stderr and exit code 2."""
+    """Turn user mistakes into one line on stderr and exit code 2, and Ctrl-C into one
+    line saying what is kept and exit code 130."""
 
     @functools.wraps(fn)
     def wrapper(*args: object, **kwargs: object) -> object:
-        from vidreason.errors import UserError
+        from vidreason.errors import Interrupted, UserError
         from vidreason.instance_io import InstanceError
         from vidreason.registry import UnknownName
         from vidreason.render.video_io import VideoError
@@ -41,12 +70,57 @@ def friendly(fn: F) -> F:
         except (UserError, UnknownName, InstanceError, VideoError, FileNotFoundError) as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
+        except (Interrupted, KeyboardInterrupt) as exc:
+            done = f"{exc.done} of {exc.total} done" if isinstance(exc, Interrupted) else ""
+            if fn.__name__ in RESUMABLE:
+                kept = f"{done} are stored" if done else "what was done is stored"
+                line = f"interrupted: {kept}; rerun the same command to resume"
+            else:
+                line = f"interrupted after {done}" if done else "interrupted"
+            err.print(line, highlight=False)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def at_least_one(n: int | None, option: str = "--n") -> None:
+    from vidreason.errors import UserError
+
+    if n is not None and n < 1:
+        raise UserError(f"{option} must be at least 1, got {n}")
+
+
+@contextlib.contextmanager
+def working(text: str, enabled: bool) -> Iterator[None]:
+    """A spinner on stderr while a stage with no count runs (a plain line when stderr
+    is not a terminal)."""
+    if not enabled:
+        yield
+    elif err.is_terminal:
+        with err.status(text):
+            yield
+    else:
+        err.print(text, highlight=False)
+        yield
+
+
 Workers = Annotated[int | None, typer.Option(help="Processes to use (default: all cores).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+Seed = Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes and scores.")]
+FamilyArgs = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="FAMILY", help="Families (default: all; see `vidreason tasks`)."),
+]
+
+
+def _suite_names() -> str:
+    from vidreason.suites import SUITES
+
+    return ", ".join(SUITES.names())
+
+
+def _check_workers(workers: int | None) -> None:
+    at_least_one(workers, "--workers")
 
 
 def _listed(paths: tuple[str, ...], limit: int = 5) -> str:
@@ -109,25 +183,30 @@ def models() -> None:
 @app.command()
 @friendly
 def generate(
-    suite: Annotated[str, typer.Option(help="Suite name: smoke, core, physics.")],
+    suite: Annotated[str, typer.Option(help=f"Suite name: {_suite_names()}.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the suite to.")],
     n: Annotated[
         int | None, typer.Option(help="Instances per family (default: the suite's).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes.")] = 0,
+    seed: Seed = 0,
     family: Annotated[list[str] | None, typer.Option(help="Only these families.")] = None,
-    width: int = 256,
-    height: int = 256,
-    fps: int = 16,
-    frames: int = 48,
+    width: Annotated[int, typer.Option(help="Frame width, px (even, >= 32).")] = 256,
+    height: Annotated[int, typer.Option(help="Frame height, px (even, >= 32).")] = 256,
+    fps: Annotated[int, typer.Option(help="Frames per second.")] = 16,
+    frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
-    """Generate a suite of task instances."""
+    """Generate a suite of task instances (a killed run resumes where it stopped)."""
+    from vidreason.errors import UserError
+    from vidreason.outputs import output_folder
     from vidreason.types import VideoFormat
 
     if width % 2 or height % 2 or min(width, height) < 32 or fps < 1 or frames < 16:
-        raise typer.BadParameter("need even width/height >= 32, fps >= 1 and frames >= 16")
+        raise UserError("need even --width/--height >= 32, --fps >= 1 and --frames >= 16")
+    at_least_one(n)
+    _check_workers(workers)
+    output_folder(out_dir)
     fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
     dirs = api.generate(
         suite,
@@ -146,14 +225,21 @@ def generate(
 @friendly
 def run(
     model: Annotated[list[str], typer.Option(help="Built-in model(s): see `vidreason models`.")],
-    suite: Annotated[str, typer.Option(help="Suite name or a generated suite folder.")],
+    suite: Annotated[
+        str, typer.Option(help=f"Suite name ({_suite_names()}) or a generated suite folder.")
+    ],
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store, videos).")],
-    seed: int = 0,
+    seed: Seed = 0,
     n: Annotated[int | None, typer.Option(help="Instances per family.")] = None,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
     """Generate videos with built-in models, then score them."""
+    from vidreason.outputs import output_folder
+
+    at_least_one(n)
+    _check_workers(workers)
+    output_folder(run_dir)
     _summary(
         api.run_model(model, suite, run_dir, seed=seed, n=n, workers=workers, progress=not quiet)
     )
@@ -170,6 +256,10 @@ def score(
     quiet: Quiet = False,
 ) -> None:
     """Score a folder of videos written by any model."""
+    from vidreason.outputs import output_folder
+
+    _check_workers(workers)
+    output_folder(run_dir)
     _summary(
         api.score_folder(
             suite_dir, videos, model_name, run_dir, workers=workers, progress=not quiet
@@ -291,26 +381,44 @@ def forget(
 @friendly
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
-    out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write (default: RUN_DIR/report.html)."),
+    ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write a self-contained HTML report."""
-    out.print(f"report: {api.report(run_dir, out_file)}")
+    from vidreason import store
+    from vidreason.errors import UserError
+    from vidreason.outputs import output_file
+
+    if not store.store_path(run_dir).is_file():
+        raise UserError(f"{store.store_path(run_dir)}: no results store here")
+    target = output_file(out_file if out_file is not None else run_dir / "report.html")
+    with working(f"report: writing {target}", not quiet):
+        path = api.report(run_dir, out_file)
+    out.print(f"report: {path}")
 
 
 @app.command()
 @friendly
 def check(
-    families: Annotated[list[str] | None, typer.Argument(help="Families (default: all).")] = None,
+    families: FamilyArgs = None,
     n: Annotated[int, typer.Option(help="Instances per family.")] = 3,
-    seed: int = 0,
+    seed: Seed = 0,
     workers: Workers = None,
+    quiet: Quiet = False,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
 
-    results = run_check(families or FAMILIES.names(), n=n, seed=seed, workers=workers)
+    at_least_one(n)
+    _check_workers(workers)
+    results = run_check(
+        families or FAMILIES.names(), n=n, seed=seed, workers=workers, progress=not quiet
+    )
     table = Table(
         "family",
         "deterministic",
@@ -336,9 +444,9 @@ def check(
 @app.command()
 @friendly
 def audit(
-    families: Annotated[list[str] | None, typer.Argument(help="Families (default: all).")] = None,
+    families: FamilyArgs = None,
     n: Annotated[int, typer.Option(help="Instances per family.")] = 4,
-    seed: int = 0,
+    seed: Seed = 0,
     quick: Annotated[bool, typer.Option(help="One instance per family (for CI).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
     out_file: Annotated[
@@ -355,8 +463,15 @@ def audit(
 
     from vidreason.audit import audit as run_audit
     from vidreason.audit import to_json_rows
+    from vidreason.outputs import output_file, output_folder
     from vidreason.tasks import FAMILIES
 
+    at_least_one(n)
+    _check_workers(workers)
+    if out_file is not None:
+        output_file(out_file)
+    if run_dir is not None:
+        output_folder(run_dir)
     result = run_audit(
         families or FAMILIES.names(),
         n=n,
@@ -403,9 +518,15 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """The whole flow on the smoke suite: oracle and every baseline, leaderboard, report."""
+    from vidreason.outputs import output_folder
+
+    _check_workers(workers)
+    output_folder(run_dir)
     _summary(api.demo(run_dir, workers=workers, progress=not quiet))
     print_leaderboard(api.leaderboard(run_dir))
-    out.print(f"report: {api.report(run_dir)}")
+    with working(f"report: writing {run_dir / 'report.html'}", not quiet):
+        path = api.report(run_dir)
+    out.print(f"report: {path}")
     out.print(f"results: {run_dir / 'results.sqlite'}")
 
 
@@ -421,7 +542,9 @@ def import_(
 ) -> None:
     """Import another benchmark's task folders as a suite (scored by generic checks)."""
     from vidreason.interop import import_suite
+    from vidreason.outputs import output_folder
 
+    output_folder(suite_dir)
     dirs = import_suite(src, suite_dir, layout=layout)
     out.print(f"imported {len(dirs)} instances to {suite_dir}")
 
@@ -435,7 +558,9 @@ def export(
 ) -> None:
     """Export a suite in another benchmark's folder layout."""
     from vidreason.interop import export_suite
+    from vidreason.outputs import output_folder
 
+    output_folder(out_dir)
     dirs = export_suite(suite_dir, out_dir, layout=layout)
     out.print(f"exported {len(dirs)} instances to {out_dir}")
 

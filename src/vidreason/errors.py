@@ -5,3 +5,11 @@ from __future__ import annotations
 
 class UserError(ValueError):
     """A mistake in what the user asked for (a path, a name, an option)."""
+
+
+class Interrupted(Exception):
+    """The user stopped the work (Ctrl-C) after ``done`` of ``total`` items."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total}")
+        self.done, self.total = done, total

@@ -233,8 +233,21 @@ def load_instance(inst_dir: Path) -> Instance:
 
 
 def find_instances(suite_dir: Path) -> list[Path]:
-    """Every instance folder under a suite folder, sorted by family then index."""
+    """Every instance folder under a suite folder, sorted by family then index. Every
+    ``task.json`` is read first: one ``InstanceError`` names each that cannot be."""
     suite_dir = Path(suite_dir)
     if not suite_dir.is_dir():
         raise InstanceError(f"{suite_dir}: no such suite folder")
-    return sorted(p.parent for p in suite_dir.glob(f"*/*/{TASK_FILE}"))
+    dirs = sorted(p.parent for p in suite_dir.glob(f"*/*/{TASK_FILE}"))
+    bad = []
+    for d in dirs:
+        try:
+            load_instance(d)
+        except InstanceError as exc:
+            bad.append(str(exc))
+    if bad:
+        files = "task file cannot" if len(bad) == 1 else "task files cannot"
+        raise InstanceError(
+            f"{suite_dir}: {len(bad)} of {len(dirs)} {files} be read: " + "; ".join(bad)
+        )
+    return dirs

@@ -5,18 +5,31 @@ family has difficulty ``1 + i % 3``. ``generate_suite`` writes every instance un
 ``<out>/<family>-v<N>/<index:05d>/`` and a ``suite.json`` that records how; families that
 ask questions (causal, temporal) also get ``questions.json`` per instance, gathered into
 one ``<out>/questions.json``. To add a suite, add an entry to ``SUITES``.
+
+Generation resumes: each instance is written into ``<out>/.partial/`` and moved into place
+when all its files are there, and ``suite.json`` comes last, so a killed run leaves only
+whole instances; a rerun keeps every instance already written for the same family,
+seed, index, format and versions, and writes the rest.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidreason.instance_io import QUESTIONS_FILE, write_instance, write_questions
+from vidreason.instance_io import (
+    FILES,
+    QUESTIONS_FILE,
+    TASK_FILE,
+    write_instance,
+    write_questions,
+)
 from vidreason.registry import Registry
 from vidreason.tasks import FAMILIES, get_family
-from vidreason.tasks.base import build_instance, difficulty_of
+from vidreason.tasks.base import build_instance, difficulty_of, versions_of
 from vidreason.types import VideoFormat
 
 SUITE_FILE = "suite.json"
@@ -62,14 +75,57 @@ class InstanceJob:
     out_dir: Path
 
 
+PARTIAL = ".partial"  # instances being written, under the suite folder
+
+
+def _partial_dir(job: InstanceJob) -> Path:
+    out = job.out_dir
+    return out.parent.parent / PARTIAL / out.parent.name / f"{out.name}-{os.getpid()}"
+
+
+def is_done(job: InstanceJob) -> bool:
+    """The instance folder holds every file, written for this very job (family, seed,
+    index, difficulty, format and the versions of the code that made it)."""
+    family = get_family(job.family)
+    files = [*FILES, *([QUESTIONS_FILE] if family.questions is not None else [])]
+    if not all((job.out_dir / f).is_file() for f in files):
+        return False
+    try:
+        task = json.loads((job.out_dir / TASK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(task, dict) or not isinstance(task.get("spec"), dict):
+        return False
+    fmt = job.fmt
+    wanted = {
+        "family_id": family.id,
+        "seed": job.seed,
+        "index": job.index,
+        "difficulty": difficulty_of(family, job.index),
+        "fmt": {"width": fmt.width, "height": fmt.height, "fps": fmt.fps, "n_frames": fmt.n_frames},
+        "versions": versions_of(family),
+    }
+    found = {k: task.get(k) for k in wanted} | {"fmt": task["spec"].get("fmt")}
+    return found == wanted
+
+
 def write_one(job: InstanceJob) -> Path:
+    """Write one instance (kept as it is when already done), all files or none."""
+    if is_done(job):
+        return job.out_dir
     family = get_family(job.family)
     difficulty = difficulty_of(family, job.index)
     inst, frames = build_instance(family, job.seed, job.index, difficulty, job.fmt)
-    out = write_instance(inst, frames, job.out_dir)
+    tmp = _partial_dir(job)
+    shutil.rmtree(tmp, ignore_errors=True)
+    write_instance(inst, frames, tmp)
     if family.questions is not None:
-        write_questions(family.questions(inst), out)
-    return out
+        write_questions(family.questions(inst), tmp)
+    if job.out_dir.exists():  # an instance left half-written by an older version
+        shutil.rmtree(job.out_dir)
+    job.out_dir.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, job.out_dir)
+    return job.out_dir
 
 
 def plan_suite(
@@ -109,9 +165,12 @@ def generate_suite(
         from vidreason.errors import UserError
 
         raise UserError(f"suite {name!r} has no instances (no registered family or n=0)")
-    dirs = parallel_map(
-        write_one, jobs, workers=workers, label=f"generate {name}", progress=progress
-    )
+    todo = [j for j in jobs if not is_done(j)]
+    if todo:  # the suite is whole again only once suite.json is back
+        (Path(out) / SUITE_FILE).unlink(missing_ok=True)
+    parallel_map(write_one, todo, workers=workers, label=f"generate {name}", progress=progress)
+    shutil.rmtree(Path(out) / PARTIAL, ignore_errors=True)
+    dirs = [j.out_dir for j in jobs]
     fmt = jobs[0].fmt if jobs else (fmt or VideoFormat())
     meta = {
         "suite": name,
@@ -126,8 +185,8 @@ def generate_suite(
         },
     }
     Path(out).mkdir(parents=True, exist_ok=True)
-    (Path(out) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     collect_questions(Path(out), dirs)
+    (Path(out) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return dirs
 
 

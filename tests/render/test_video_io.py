@@ -60,3 +60,47 @@ def test_timestamps_survive_dropped_frames(tmp_path):
     video = read_video(write_mp4(frames, tmp_path / "d.mp4", fps=8, pts=[0, 1, 4, 5, 6, 9]))
     assert video.times is not None
     assert np.allclose(video.times, np.array([0, 1, 4, 5, 6, 9]) / 8)
+
+
+def _boxed(n=10, h=96, w=160, pad=32):
+    """Frames whose picture sits between black pillarbox bars ``pad`` px wide."""
+    frames = np.zeros((n, h, w, 3), np.uint8)
+    frames[:, :, pad : w - pad] = (220, 220, 210)
+    for i in range(n):
+        frames[i, 40:56, pad + 4 + 6 * i : pad + 20 + 6 * i] = (200, 40, 40)
+    return frames
+
+
+def test_read_with_size_crops_bars_and_resizes_each_frame(tmp_path):
+    path = write_mp4(_boxed(), tmp_path / "p.mp4", fps=16)
+    video = read_video(path, size=(48, 48))
+    assert video.frames.shape == (10, 48, 48, 3)
+    assert video.frames[:, :, :2].min() > 150  # the bars are gone, the picture fills it
+    assert np.allclose(video.times, np.arange(10) / 16)
+
+
+def test_read_until_stops_at_the_given_time(tmp_path):
+    path = write_mp4(_frames(n=40), tmp_path / "l.mp4", fps=10)
+    video = read_video(path, until=1.25)
+    assert video.n_frames == 13  # 0.0 s .. 1.2 s
+    assert video.times[-1] == pytest.approx(1.2)
+
+
+def test_read_until_follows_timestamps_of_dropped_frames(tmp_path):
+    path = write_mp4(_frames(n=6), tmp_path / "d.mp4", fps=8, pts=[0, 1, 4, 5, 6, 9])
+    video = read_video(path, size=(48, 32), until=0.7)
+    assert np.allclose(video.times, np.array([0, 1, 4, 5]) / 8)
+
+
+def test_frame_limit_counts_only_what_is_kept(tmp_path):
+    path = write_mp4(_frames(n=30), tmp_path / "m.mp4", fps=10)
+    assert read_video(path, until=0.5, max_frames=8).n_frames == 6
+    with pytest.raises(VideoError, match="more than 8 frames"):
+        read_video(path, max_frames=8)
+
+
+def test_write_takes_a_generator(tmp_path):
+    frames = _frames()
+    a = write_mp4(frames, tmp_path / "a.mp4", fps=16).read_bytes()
+    b = write_mp4((f for f in frames), tmp_path / "b.mp4", fps=16).read_bytes()
+    assert a == b

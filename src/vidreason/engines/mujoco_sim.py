@@ -22,7 +22,9 @@ in ``vidreason.render.mujoco_gl``; ``load_mujoco`` picks the headless EGL backen
 
 from __future__ import annotations
 
+import ctypes.util
 import os
+import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -39,14 +41,51 @@ BODY_EMISSION = 0.88  # bodies: 0.88 emission + 0.2 headlight diffuse: shaded, s
 HEADLIGHT_DIFFUSE = 0.2
 
 
+# MUJOCO_GL backend -> (the library it loads, the Debian/Ubuntu packages that hold it)
+GL_LIBRARIES = {
+    "egl": ("EGL", "libegl1 libgl1-mesa-dri"),
+    "osmesa": ("OSMesa", "libosmesa6"),
+}
+GL_HINT = "MUJOCO_GL=egl needs libegl1 libgl1-mesa-dri, MUJOCO_GL=osmesa needs libosmesa6"
+
+
+def gl_problem(backend: str) -> str | None:
+    """Why MuJoCo cannot render offscreen with ``backend``, naming the package to install,
+    or None when its library is there (or the backend is not one we know)."""
+    if backend not in GL_LIBRARIES:
+        return None
+    lib, packages = GL_LIBRARIES[backend]
+    if ctypes.util.find_library(lib) is not None:
+        return None
+    other = [f"MUJOCO_GL={b} ({p})" for b, (_, p) in GL_LIBRARIES.items() if b != backend]
+    return (
+        f"MUJOCO_GL={backend} needs lib{lib}, which is not installed:"
+        f" apt-get install {packages}, or use {' or '.join(other)}"
+    )
+
+
 def load_mujoco() -> ModuleType:
-    """Import MuJoCo with a headless OpenGL backend (EGL unless ``MUJOCO_GL`` says else)."""
-    os.environ.setdefault("MUJOCO_GL", "egl")
+    """Import MuJoCo with a headless OpenGL backend (EGL unless ``MUJOCO_GL`` says else).
+    A missing OpenGL library is a ``UserError`` naming the package to install."""
+    from vidreason.errors import UserError
+
+    backend = os.environ.setdefault("MUJOCO_GL", "egl").lower()
+    if "mujoco" not in sys.modules and (problem := gl_problem(backend)):
+        raise UserError(problem)
     try:
         import mujoco
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the 3D families need MuJoCo: pip install mujoco") from exc
+    except ImportError as exc:
+        if exc.name == "mujoco":
+            raise UserError("the 3D families need MuJoCo: pip install mujoco") from None
+        raise UserError(_import_failure(backend, exc)) from None
+    except (AttributeError, OSError, RuntimeError) as exc:  # PyOpenGL without its library
+        raise UserError(_import_failure(backend, exc)) from None
     return mujoco
+
+
+def _import_failure(backend: str, exc: BaseException) -> str:
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return f"MuJoCo cannot start with MUJOCO_GL={backend} ({reason}); {GL_HINT}"
 
 
 @dataclass(frozen=True)

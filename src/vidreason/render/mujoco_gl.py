@@ -13,6 +13,8 @@ moved along its camera ray to the image position, keeping its depth.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco
@@ -48,10 +50,14 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     try:
         renderer = mujoco.Renderer(model, height=h, width=w)
     except mujoco.FatalError as exc:  # pragma: no cover - depends on the machine
-        raise RuntimeError(
-            f"MuJoCo cannot render offscreen ({exc}). Set MUJOCO_GL=egl (needs libegl1 and"
-            " libgl1-mesa-dri) or MUJOCO_GL=osmesa (libosmesa6) before anything imports mujoco"
-        ) from exc
+        from vidreason.engines.mujoco_sim import GL_HINT
+        from vidreason.errors import UserError
+
+        reason = (str(exc).splitlines() or ["FatalError"])[0]
+        raise UserError(
+            f"MuJoCo cannot render offscreen with MUJOCO_GL={os.environ.get('MUJOCO_GL')}"
+            f" ({reason}); {GL_HINT}, set before anything imports mujoco"
+        ) from None
     try:
         flags = renderer.scene.flags
         for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):

@@ -1,43 +1,135 @@
 """Run work units on all local cores, with a progress bar, storing each score as it lands.
 
 ``parallel_map`` is the one place that spreads work over processes (spawned, so a
-worker starts clean); with one worker or one item it runs in-process. ``run_units``
+worker starts clean); with one worker or one item it runs in-process. Workers ignore
+Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its parent
+and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers are
+terminated at once and ``Interrupted`` says how many items were done. ``run_units``
 skips units already in the store, executes the rest and commits each row on arrival, so
 a killed run loses at most the units in flight.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from vidreason import store
+from vidreason.errors import Interrupted
 from vidreason.runner.plan import WorkUnit
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+WATCH_INTERVAL = 0.2  # s between a worker's checks that its parent is alive
 
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=not enabled,
-        transient=False,
-    )
+class Stage:
+    """Progress of one stage on stderr: a bar with elapsed time and ETA on a terminal,
+    a plain line at its start and end otherwise (logs, CI), nothing when disabled."""
+
+    def __init__(self, label: str, total: int, enabled: bool) -> None:
+        self.label, self.total, self.done = label or "work", total, 0
+        self.console = Console(stderr=True)
+        self.live = enabled and self.console.is_terminal
+        self.plain = enabled and not self.live
+        self.start = time.perf_counter()
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=not self.live,
+            transient=False,
+        )
+        self.task = self.bar.add_task(self.label, total=total)
+
+    def __enter__(self) -> Stage:
+        self.bar.start()
+        if self.plain:
+            self.console.print(f"{self.label}: {self.total} to do", highlight=False)
+        return self
+
+    def advance(self) -> None:
+        self.done += 1
+        self.bar.advance(self.task)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.bar.stop()
+        if self.plain and kind is None:
+            took = time.perf_counter() - self.start
+            self.console.print(
+                f"{self.label}: {self.done} of {self.total} done in {took:.1f} s", highlight=False
+            )
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_INTERVAL)
+    os._exit(1)  # the parent is gone (killed, even with SIGKILL): nobody wants our result
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent, and die when the parent dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked while it was spawned: see _spawning
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+@contextlib.contextmanager
+def _spawning() -> Iterator[None]:
+    """Hold Ctrl-C back while workers are started: a worker inherits the blocked signal,
+    so one still starting never prints a traceback, and the parent gets it right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _stop(pool: ProcessPoolExecutor, futures: dict[Future, int]) -> None:
+    """Cancel what has not started and end the workers now, not after their items."""
+    for fut in futures:
+        fut.cancel()
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public way
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=2.0)
 
 
 def parallel_map(
@@ -48,27 +140,50 @@ def parallel_map(
     progress: bool = False,
     on_result: Callable[[T, R], None] | None = None,
 ) -> list[R]:
-    """``[fn(x) for x in items]`` over processes, results in input order."""
+    """``[fn(x) for x in items]`` over processes, results in input order. Ctrl-C raises
+    ``Interrupted`` (with the number of items done) once the workers are gone."""
     workers = min(workers or default_workers(), max(1, len(items)))
     results: list[R | None] = [None] * len(items)
-    with _progress(progress) as bar:
-        task = bar.add_task(label, total=len(items))
+    with Stage(label, len(items), progress) as stage:
         if workers == 1:
-            for i, item in enumerate(items):
-                results[i] = fn(item)
-                if on_result:
-                    on_result(item, results[i])
-                bar.advance(task)
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
-                for fut in as_completed(futures):
+            try:
+                for i, item in enumerate(items):
+                    results[i] = fn(item)
+                    if on_result:
+                        on_result(item, results[i])
+                    stage.advance()
+            except KeyboardInterrupt:
+                raise Interrupted(stage.done, len(items)) from None
+            return results  # type: ignore[return-value]
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
+        )
+        futures: dict[Future, int] = {}
+        try:
+            with _spawning():  # workers start as items are submitted
+                for i, item in enumerate(items):
+                    futures[pool.submit(fn, item)] = i
+            pending = set(futures)
+            while pending:
+                # a timeout keeps the main thread responsive to Ctrl-C on every platform
+                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in sorted(finished, key=futures.__getitem__):
                     i = futures[fut]
                     results[i] = fut.result()
                     if on_result:
                         on_result(items[i], results[i])
-                    bar.advance(task)
+                    stage.advance()
+        except KeyboardInterrupt:
+            _stop(pool, futures)
+            raise Interrupted(stage.done, len(items)) from None
+        except BaseException:
+            _stop(pool, futures)
+            raise
+        pool.shutdown(wait=True)
     return results  # type: ignore[return-value]
 
 

@@ -130,7 +130,8 @@ def get_family(family_id: str) -> TaskFamily:
     return FAMILIES.get(family_id)
 
 
-def _versions(family: TaskFamily) -> dict[str, str]:
+def versions_of(family: TaskFamily) -> dict[str, str]:
+    """The versions an instance of ``family`` records: vidreason, family, verifier, engine."""
     from vidreason import __version__
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
@@ -196,7 +197,7 @@ def build_instance(
         law=family.law,
         verifier=family.verifier_id,
         verifier_version=family.verifier_version,
-        versions=_versions(family),
+        versions=versions_of(family),
     )
     if family.outcome is not None:
         from vidreason.verifiers.tracking import track_frames

@@ -173,7 +173,12 @@ def solid_check(tracks: Tracks, instance: Instance) -> Check:
     depth = np.where(np.isnan(depth), -np.inf, depth)
     k = int(np.argmax(depth))
     value = band(float(depth[k]) / scene_size(instance), *OVERLAP)
-    note = f"the {thrown.label} goes {depth[k]:.0f} px into the {block.label} at frame {k}"
+    note = (
+        f"the {thrown.label} goes {depth[k]:.0f} px into the {block.label} at frame {k}"
+        if np.isfinite(depth[k])
+        else f"the {thrown.label} is never found, so nothing shows it keeps out of the"
+        f" {block.label}"
+    )
     return Check("solid", value, note if value < 1.0 else "")
 
 

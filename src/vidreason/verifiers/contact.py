@@ -100,7 +100,11 @@ def solid_check(tracks: Tracks, instance: Instance) -> Check:
             value = band(float(depth[k]) / size, *OVERLAP)
             if value < worst:
                 worst = value
-                note = f"the {ball.label} goes {depth[k]:.0f} px into {what} at frame {k}"
+                note = (
+                    f"the {ball.label} goes {depth[k]:.0f} px into {what} at frame {k}"
+                    if np.isfinite(depth[k])
+                    else f"the {ball.label} is never found, so nothing shows it keeps out of {what}"
+                )
     return Check("solid", worst, note)
 
 

@@ -42,7 +42,8 @@ class Clip:
     times: np.ndarray
 
 
-def _size(instance: Instance) -> tuple[int, int]:
+def working_size(instance: Instance) -> tuple[int, int]:
+    """The small size frames are compared at (videos are decoded straight to it)."""
     w, h = instance.spec.fmt.width, instance.spec.fmt.height
     s = WORK / max(w, h)
     return max(8, round(w * s)), max(8, round(h * s))
@@ -156,8 +157,9 @@ def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarra
 def score_imported(video: Video, instance_dir: Path, instance: Instance) -> Score:
     from vidreason.verifiers.score import combine
 
-    size = _size(instance)
+    size = working_size(instance)
     first = _small(read_png(Path(instance_dir) / "first_frame.png"), size)
     final = _small(read_png(Path(instance_dir) / "final_frame.png"), size)
-    truth = prepare(read_video(Path(instance_dir) / "ground_truth.mp4"), size)
+    truth_video = read_video(Path(instance_dir) / "ground_truth.mp4", size=size, max_frames=None)
+    truth = prepare(truth_video, size)
     return combine(imported_checks(prepare(video, size), truth, first, final))

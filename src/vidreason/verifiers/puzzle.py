@@ -35,6 +35,14 @@ UNIQUE = 0.6  # ... and below this share of the second best (not between two til
 SHIFT = 0.05  # of the pitch: how far a square's content may sit off its place
 
 
+BLANK = 3.0  # a frame whose every channel spreads less than this (std) shows nothing
+
+
+def blank(frame: np.ndarray) -> bool:
+    """Nothing to read: one flat colour, give or take the codec's noise."""
+    return float(frame.reshape(-1, frame.shape[-1]).std(axis=0).max()) < BLANK
+
+
 def _geometry(instance: Instance) -> tuple[int, float, float, float]:
     b = instance.spec.extra["board"]
     return int(b["n"]), float(b["x0"]), float(b["y0"]), float(b["pitch"])
@@ -216,6 +224,8 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
         f = img.astype(np.float32)
         return np.clip((f - f.mean()) / (f.std() + 1e-6) * 50 + 128, 0, 255).astype(np.uint8)
 
+    if blank(tracks.frames[0]):
+        return Check("first_frame", 0.0, "the first frame is blank: it shows no board")
     want = _patches(normed(image), instance, shifts=False)[:, 0]
     got = _patches(normed(tracks.frames[0]), instance, shifts=True)
     best = _distances(got, want).argmin(axis=1)
@@ -249,6 +259,8 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         checks.append(Check("legal_moves", 1.0))
     if boards and boards[-1] == goal:
         checks.append(Check("goal", 1.0))
+    elif len(tracks.frames) and blank(tracks.frames[-1]):
+        checks.append(Check("goal", 0.0, "the last frame is blank: it shows no board"))
     elif boards and boards[-1] is None:
         checks.append(Check("goal", 0.0, "the board cannot be read at the end: tiles out of place"))
     else:

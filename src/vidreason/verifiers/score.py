@@ -7,16 +7,24 @@ short, worst first, in words. A video that cannot be read scores 0 with the reas
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from vidreason.instance_io import InstanceError, load_instance, read_png
-from vidreason.render.video_io import VideoError, read_video
+from vidreason.render.video_io import Video, VideoError, read_video
 from vidreason.types import Check, Instance, Score
 from vidreason.verifiers import checks as generic
 from vidreason.verifiers.tracking import Tracks, track_frames
+
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(?:\.0+)?)(?!\d|\.\d)")
+
+
+def plain_numbers(note: str) -> str:
+    """A note as a reader wants it: a value that rounds to zero is ``0``, never ``-0``."""
+    return NEGATIVE_ZERO.sub(r"\1", note)
 
 
 def combine(checks: list[Check]) -> Score:
@@ -24,7 +32,7 @@ def combine(checks: list[Check]) -> Score:
     short = sorted((c for c in checks if c.value < 1.0), key=lambda c: c.value)
     if short:
         explanation = "; ".join(
-            f"{c.name} {c.value:.2f}: {c.note or 'below tolerance'}" for c in short
+            f"{c.name} {c.value:.2f}: {plain_numbers(c.note) or 'below tolerance'}" for c in short
         )
     else:
         explanation = "every check passed"
@@ -80,22 +88,30 @@ def with_outcome(score: Score, tracks: Tracks, instance: Instance) -> Score:
     return replace(score, outcome=outcome)
 
 
+def read_scored_part(video: Path, instance: Instance) -> Video:
+    """The frames a score looks at, decoded as a stream: bars cropped and each frame
+    resized to the task's resolution as it comes, and nothing after the task's duration
+    (one frame of margin), so memory does not grow with the clip's size or length."""
+    fmt = instance.spec.fmt
+    return read_video(video, size=(fmt.width, fmt.height), until=fmt.duration + 1.0 / fmt.fps)
+
+
 def score_video(video: Path, instance_dir: Path) -> Score:
     """Score one video file against one instance folder. Never raises for bad input."""
+    instance_dir = Path(instance_dir)
     try:
         instance = load_instance(instance_dir)
         first = instance_dir / "first_frame.png"
         image = read_png(first) if first.is_file() else None
-        clip = read_video(video)
+        if instance.verifier == "imported-v1":  # no simulator spec: see verifiers/imported.py
+            from vidreason.verifiers.imported import score_imported, working_size
+
+            size = working_size(instance)
+            clip = read_video(video, size=size, max_frames=None)
+            return score_imported(clip, Path(instance_dir), instance)
+        clip = read_scored_part(video, instance)
     except (VideoError, InstanceError) as exc:
         return failure(str(exc))
-    if instance.verifier == "imported-v1":  # no simulator spec: see verifiers/imported.py
-        from vidreason.verifiers.imported import score_imported
-
-        try:
-            return score_imported(clip, Path(instance_dir), instance)
-        except (VideoError, InstanceError) as exc:
-            return failure(str(exc))
     times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
     score, _ = score_frames(clip.frames, instance, image, times)
     return score
