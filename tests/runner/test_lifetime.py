@@ -97,4 +97,7 @@ def test_ctrl_c_stops_promptly_and_says_the_run_resumes(suite_dir, tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     line = err.strip().splitlines()[-1]
     assert line.startswith("interrupted: ") and "rerun the same command to resume" in line, err
+    deadline = time.monotonic() + 5  # the resource tracker exits when it sees its pipe close
+    while _alive(kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not _alive(kids)
