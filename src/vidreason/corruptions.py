@@ -344,6 +344,52 @@ def freeze_jump(length: int) -> Fn:
     return run
 
 
+def _planning(inst: Instance) -> bool:
+    from vidreason.tasks import get_family
+
+    return get_family(inst.family_id).capability == "planning"
+
+
+def own_pace(factor: float, pause: float = 0.0) -> Fn:
+    """Planning only (where the pace is the video's own): the first frame held for
+    ``pause`` of the clip, then the solution played ``factor`` times as fast, the solved
+    state held to the end."""
+
+    def run(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if not _planning(inst):
+            return None
+        n = len(truth)
+        h = int(round(pause * n))
+        at = [0] * h + [min(n - 1, int(round(i * factor))) for i in range(n - h)]
+        return _same(inst, truth[at])
+
+    return run
+
+
+def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+    """Planning only: the first move of the solution never shown under way; the piece
+    waits, then stands in its next place (a pause, then a jump of one move)."""
+    if not _planning(inst):
+        return None
+    n = inst.spec.fmt.n_frames
+    speed = np.zeros(n - 1)
+    for name in moving_bodies(inst):
+        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        speed = np.maximum(speed, np.linalg.norm(np.diff(xy, axis=0), axis=1))
+    active = np.flatnonzero(speed > 0.05)
+    if not len(active):
+        return None
+    s = int(active[0]) + 1  # first frame that shows the move under way
+    e = s
+    while e < n - 1 and speed[e] > 0.05 and e - s < 2 * inst.spec.fmt.fps:
+        e += 1
+    if "t_move" in inst.spec.params:  # a walk moves on without resting: one move's frames
+        e = min(e, s + int(round(inst.spec.params["t_move"] * inst.spec.fmt.fps)))
+    out = truth.copy()
+    out[s:e] = truth[s - 1]
+    return _same(inst, out)
+
+
 def gravity(scale: float) -> Fn:
     def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
         if inst.spec.gravity == 0:
@@ -453,7 +499,10 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("24 fps blend", N, "fps blend", 24, "fps", resample(24.0, blend=True)),
     _c("8 fps", N, "fps drop", 8, "fps", resample(8.0, blend=False)),
     *(_c(f"start +{k}", N, "start delay", k, "frames", start_delay(k)) for k in (1, 2, 3)),
+    _c("own pace x1.3", N, "own pace", 1.3, "x", own_pace(1.3)),
+    _c("pause then x2", N, "own pace", 2.0, "x after a pause", own_pace(2.0, pause=0.4)),
     # violations
+    _c("pause-jump", V, "pause-jump", 1, "move", pause_jump),
     *(_c(f"vanish {k}", V, "vanish", k, "frames", erase(k)) for k in (3, 6, 12)),
     _c("vanish quarter", V, "vanish", 12, "frames", erase(None)),
     *(_c(f"freeze-jump {k}", V, "freeze-jump", k, "frames", freeze_jump(k)) for k in (4, 8)),
