@@ -359,8 +359,8 @@ def own_pace(factor: float, pause: float = 0.0) -> Fn:
         if not _planning(inst):
             return None
         n = len(truth)
-        h = int(round(pause * n))
-        at = [0] * h + [min(n - 1, int(round(i * factor))) for i in range(n - h)]
+        h = round(pause * n)
+        at = [0] * h + [min(n - 1, round(i * factor)) for i in range(n - h)]
         return _same(inst, truth[at])
 
     return run
@@ -384,7 +384,7 @@ def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> 
     while e < n - 1 and speed[e] > 0.05 and e - s < 2 * inst.spec.fmt.fps:
         e += 1
     if "t_move" in inst.spec.params:  # a walk moves on without resting: one move's frames
-        e = min(e, s + int(round(inst.spec.params["t_move"] * inst.spec.fmt.fps)))
+        e = min(e, s + round(inst.spec.params["t_move"] * inst.spec.fmt.fps))
     out = truth.copy()
     out[s:e] = truth[s - 1]
     return _same(inst, out)
