@@ -26,6 +26,8 @@ import cv2
 import numpy as np
 
 WORK = 128  # px: the longer side registration works at
+GAIN_NEEDED = 0.4  # a camera move is accepted when it leaves this share of the misfit
+HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ignored
 MAX_SCALE = 0.35  # accepted |scale - 1|
 MAX_SHIFT = 0.2  # accepted shift, as a share of the picture
 STILL = 0.002  # mean grey change (0..1) on static pixels below which the camera stood still
@@ -52,8 +54,10 @@ class Camera:
 
 
 def _grey(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Grey at ``size``, less its local mean (a smooth change of light is no structure)."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
-    return cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
 
 
 def _scaled(m: np.ndarray, k: float) -> np.ndarray:
@@ -144,6 +148,9 @@ def _first(ref: np.ndarray, img: np.ndarray) -> tuple[float, np.ndarray]:
             continue
         if fine[0] > best[0] + 1e-4:
             best = fine
+    ident_cc = _corr(ref, img, ident, None)
+    if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
+        return ident_cc, ident  # not clearly better than no camera motion at all
     return best
 
 
