@@ -35,6 +35,7 @@ class Percept:
     camera: Camera  # per input frame
     gains: np.ndarray  # (n, GRID, GRID, 3): the light divided out of each kept frame
     timeline: Timeline  # which input frames were kept, and their times
+    reference: np.ndarray  # (H, W, 3): what the frames were registered to
 
 
 def perceive(
@@ -52,4 +53,6 @@ def perceive(
     fixed = correct(warped, gains)
     line = timeline(fixed, times, instance)
     k = line.keep
-    return Percept(frames=fixed[k], view=view[k], camera=camera, gains=gains[k], timeline=line)
+    return Percept(
+        frames=fixed[k], view=view[k], camera=camera, gains=gains[k], timeline=line, reference=ref
+    )

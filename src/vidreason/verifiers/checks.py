@@ -290,7 +290,41 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {steps[k]:.0f} px between frames {found[k]}"
                 f" and {found[k + 1]} (at most {allowed[k]:.0f} px is possible)"
             )
+        stall = stall_then_jump(steps)
+        if stall is not None and worst > 0.0:
+            a, j = stall
+            worst = 0.0
+            note = (
+                f"the {b.label} stops dead from frame {found[a]} to {found[j]} and then jumps"
+                f" {steps[j]:.0f} px to frame {found[j + 1]} (a freeze, then a jump)"
+            )
     return Check("continuity", worst, note)
+
+
+STALL = 3  # steps without motion (< 0.5 px) that make a stop
+STALL_JUMP = 2.5  # a step after a stop this many times the steps before it is a jump
+
+
+def stall_then_jump(steps: np.ndarray) -> tuple[int, int] | None:
+    """(first, last) step index of a stop of a moving body that ends in a jump: at least
+    ``STALL`` steps under 0.5 px, after steps of at least 1 px, followed by a step over
+    3 px and ``STALL_JUMP`` times those before. A pause that ends at the old pace, a
+    rest before a push, and a stop that lasts are not this."""
+    still = steps < 0.5
+    i, n = 0, len(steps)
+    while i < n:
+        if not still[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and still[j]:
+            j += 1
+        if j - i >= STALL and i >= 3 and j < n:
+            before = float(np.median(steps[i - 3 : i]))
+            if before >= 1.0 and steps[j] > max(3.0, STALL_JUMP * before):
+                return i, j
+        i = j
+    return None
 
 
 CAMERA_ZOOM = (0.3, 0.5)  # |scale - 1|: reported within the first, fails beyond the second

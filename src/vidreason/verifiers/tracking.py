@@ -262,6 +262,31 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
     return out
 
 
+def calibrate_scene(
+    frame: np.ndarray, reference: np.ndarray, view: np.ndarray, colours: list[RGB], first: int
+) -> list[RGB]:
+    """The scene's own colours (background, walls, from ``colours[first:]``) as this video
+    shows them: each read where the conditioning image has it (a change of contrast or
+    black level moves dark and light colours differently, which the light model's gain
+    does not undo). Kept only within ``CALIBRATE`` of the key and nearest to it."""
+    keys = _lab(np.array(colours))
+    out = list(colours)
+    small = (64, 64)
+    ref = cv2.resize(reference, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
+    img = cv2.resize(frame, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
+    seen = cv2.resize(view.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST).ravel() > 0
+    ref_lab = _lab(ref)
+    for k in range(first, len(colours)):
+        at = (np.linalg.norm(ref_lab - keys[k], axis=1) < 3.0) & seen
+        if at.sum() < 8:
+            continue
+        got = np.median(img[at], axis=0).round().astype(np.uint8)
+        d = np.linalg.norm(keys - _lab(got[None, :])[0], axis=1)
+        if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+            out[k] = tuple(int(v) for v in got)
+    return out
+
+
 def track_frames(
     frames: np.ndarray,
     instance: Instance,
@@ -290,6 +315,7 @@ def track_frames(
     norm, times = percept.frames, percept.timeline.times
     names, colours = scene_palette(instance)
     colours = calibrate(norm[0], instance, colours)
+    colours = calibrate_scene(norm[0], percept.reference, percept.view[0], colours, len(names))
     key = tuple(tuple(int(v) for v in c) for c in colours)
     table = _cached_table(key)
     n = norm.shape[0]
@@ -307,7 +333,8 @@ def track_frames(
         labels = table[code]
         owner = np.where(labels == 255, blend[0][code], 255)
         share = blend[1][code]
-        unknown[i] = _unknown_area((labels == 255) & (owner == 255))
+        # outside the camera's view the warped picture is only its edge repeated
+        unknown[i] = _unknown_area((labels == 255) & (owner == 255) & percept.view[i])
         for k in labelled:
             name = names[k]
             weight = (labels == k).astype(np.float32)
