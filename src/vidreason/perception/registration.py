@@ -30,6 +30,7 @@ GAIN_NEEDED = 0.4  # a camera move is accepted when it leaves this share of the 
 HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ignored
 MAX_SCALE = 0.35  # accepted |scale - 1|
 MAX_SHIFT = 0.2  # accepted shift, as a share of the picture
+SUBPIXEL = 0.1  # px: a shift this small is not worth resampling the frame for
 STILL = 0.002  # mean grey change (0..1) on static pixels below which the camera stood still
 MIN_STRUCTURE = 2.0
 REST_MARGIN = 0.2  # s: a resting body counts as scene until this long before it moves  # static gradient energy (per pixel, grey 0..1 x 1e3) in each direction
@@ -214,12 +215,18 @@ def register(
             for until, m in resting
         ]
         t = np.arange(n) / 16.0 if times is None else np.asarray(times, dtype=float)
+        last = _grey(frames[0], size)
         for i in range(1, n):
             keep = smask > 0
             for until, m in small:
                 if until > t[i] + REST_MARGIN:
                     keep = keep | m
-            mats[i] = _shift(ref, _grey(frames[i], size), m0, keep)
+            img = _grey(frames[i], size)
+            if float(np.abs(img - last)[keep].mean()) < STILL:  # the camera stood still
+                mats[i] = mats[i - 1]
+            else:
+                mats[i] = _shift(ref, img, m0, keep)
+            last = img
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
 
@@ -266,7 +273,7 @@ def warp_to_reference(frames: np.ndarray, camera: Camera) -> tuple[np.ndarray, n
     ident = np.eye(2, 3)
     for i in range(n):
         m = camera.matrices[i]
-        if np.allclose(m, ident, atol=1e-3):
+        if np.abs(m[:, :2] - ident[:, :2]).max() < 1e-3 and np.abs(m[:, 2]).max() < SUBPIXEL:
             out[i] = frames[i]
             continue
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
