@@ -54,10 +54,13 @@ def changed(frames: np.ndarray) -> np.ndarray:
 
 
 def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timeline:
-    """Drop short runs of repeated frames (the first frame and the last always stay)."""
+    """Drop short runs of repeated frames inside motion (a frame before the run differs
+    from the one before it, and the frame after the run differs from the run); a repeat
+    in a still scene changes nothing and stays, as do the first and the last frame."""
     n = len(frames)
     smallest = min((b.area for b in instance.spec.bodies), default=REPEAT * 5)
-    rep = changed(frames) < min(REPEAT, 0.2 * smallest)
+    change = changed(frames)
+    rep = change < min(REPEAT, 0.2 * smallest)
     rep[0] = False
     keep = np.ones(n, dtype=bool)
     i = 1
@@ -68,7 +71,8 @@ def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timel
         j = i
         while j < n and rep[j]:
             j += 1
-        if j - i <= MAX_REPEAT and j < n:
+        moving = i >= 2 and not rep[i - 1] and j < n  # motion before and after the run
+        if j - i <= MAX_REPEAT and moving:
             keep[i:j] = False
         i = j
     idx = np.flatnonzero(keep)

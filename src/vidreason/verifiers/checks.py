@@ -271,6 +271,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     fps = instance.spec.fmt.fps
     dt = float(np.median(np.diff(tracks.times))) if tracks.n > 1 else 1.0 / fps
     worst, note = 1.0, ""
+    src = tracks.source  # frame numbers as the video counts them
     for b in instance.spec.bodies:
         gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
@@ -287,16 +288,17 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
         if value < worst:
             worst = value
             note = (
-                f"the {b.label} jumps {steps[k]:.0f} px between frames {found[k]}"
-                f" and {found[k + 1]} (at most {allowed[k]:.0f} px is possible)"
+                f"the {b.label} jumps {steps[k]:.0f} px between frames {src[found[k]]}"
+                f" and {src[found[k + 1]]} (at most {allowed[k]:.0f} px is possible)"
             )
         stall = stall_then_jump(steps)
         if stall is not None and worst > 0.0:
             a, j = stall
             worst = 0.0
             note = (
-                f"the {b.label} stops dead from frame {found[a]} to {found[j]} and then jumps"
-                f" {steps[j]:.0f} px to frame {found[j + 1]} (a freeze, then a jump)"
+                f"the {b.label} stops dead from frame {src[found[a]]} to {src[found[j]]} and"
+                f" then jumps {steps[j]:.0f} px to frame {src[found[j + 1]]} (a freeze, then"
+                f" a jump)"
             )
     return Check("continuity", worst, note)
 
