@@ -100,6 +100,11 @@ def test_imported_tasks_score_by_generic_checks(family, imported, tmp_path):
     jump = _score(np.stack([truth[0]] * (n // 2) + [last] * (n - n // 2)), d, tmp_path)
     assert jump.value <= 0.1, jump
 
+    u = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None, None, None]
+    fade = np.rint((1 - u) * truth[:1].astype(np.float32) + u * truth[-1:].astype(np.float32))
+    dissolve = _score(fade.astype(np.uint8), d, tmp_path)
+    assert dissolve.value <= 0.1 and "cross-dissolve" in dissolve.explanation, dissolve
+
     at = np.minimum(np.round(np.arange(round(47 / 16 * 24) + 1) * 16 / 24).astype(int), n - 1)
     big = np.stack([cv2.resize(truth[i], (768, 768), interpolation=cv2.INTER_CUBIC) for i in at])
     real = _score(big, d, tmp_path, fps=24.0)

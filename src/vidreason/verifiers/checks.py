@@ -29,6 +29,17 @@ def band(err: float, good: float, bad: float) -> float:
     return float((bad - err) / (bad - good))
 
 
+GRAVITY = (0.10, 0.20)  # |ln(g_seen / g)|: full marks within ~10%, 0 beyond ~20% either way
+
+
+def gravity_value(g_seen: float, g: float) -> float:
+    """Tolerance on a measured gravity, the same for too strong and too weak (log ratio):
+    x1.1 and x0.9 pass, x1.25 and x0.8 fail."""
+    if not np.isfinite(g_seen) or g_seen <= 0 or g <= 0:
+        return 0.0
+    return band(abs(float(np.log(g_seen / g))), *GRAVITY)
+
+
 def scene_size(instance: Instance) -> float:
     return float(max(instance.spec.fmt.width, instance.spec.fmt.height))
 
@@ -144,14 +155,57 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
 GROWTH = 4.0  # a blob this many times a body's area is something else in its colour
 
 
+MAX_MISSING_RUN = 2  # frames: an object may be missed this many frames in a row
+MAX_MISSING = 0.05  # and in at most this share of the frames
+
+
+def in_view(tracks: Tracks, instance: Instance, name: str) -> np.ndarray:
+    """Per frame, whether the camera shows where the ground truth puts ``name`` (a
+    camera that zooms in may leave a body near the edge out of the picture)."""
+    centres = gt_positions(instance, name, tracks.times)
+    if tracks.percept is None:
+        return np.ones(tracks.n, dtype=bool)
+    view = tracks.percept.view
+    h, w = view.shape[1:3]
+    r = 0.5 * instance.spec.body(name).radius
+    out = np.zeros(tracks.n, dtype=bool)
+    for i, (x, y) in enumerate(centres):
+        xs = np.clip(np.round([x - r, x, x + r, x, x]).astype(int), 0, w - 1)
+        ys = np.clip(np.round([y, y - r, y, y + r, y]).astype(int), 0, h - 1)
+        inside = 0 <= x < w and 0 <= y < h
+        out[i] = inside and bool(view[i, ys, xs].all())
+    return out
+
+
+def longest_run(flags: np.ndarray) -> int:
+    best = count = 0
+    for f in flags:
+        count = count + 1 if f else 0
+        best = max(best, count)
+    return best
+
+
 def visibility(tracks: Tracks, instance: Instance) -> Check:
+    """Object permanence: every body the ground truth shows is found in every frame;
+    only isolated misses (at most ``MAX_MISSING_RUN`` frames in a row and
+    ``MAX_MISSING`` of the frames) are forgiven. The note names the frames."""
     worst, note = 1.0, ""
+    source = tracks.source
+    # a dropped repeat shows what the frame before it shows: count every frame of the video
+    span = np.diff(np.append(source, source[-1] + 1)) if tracks.n else np.zeros(0, int)
+    total = int(span.sum())
     for b in instance.spec.bodies:
         shown = visible_fraction(instance, b.name, tracks.times) >= EXCUSED
-        missing = np.flatnonzero(~tracks.found(b.name) & shown)
-        value = band(len(missing) / tracks.n, 0.1, 0.5)
+        shown &= in_view(tracks, instance, b.name)
+        gone = np.repeat(~tracks.found(b.name) & shown, span)
+        missing = np.flatnonzero(gone) + int(source[0]) if tracks.n else np.zeros(0, int)
+        run = longest_run(gone)
+        value = min(
+            band(run, MAX_MISSING_RUN, MAX_MISSING_RUN + 1),
+            band(len(missing) / max(1, total), MAX_MISSING, 2 * MAX_MISSING),
+        )
         if value < worst or (missing.size and not note):
-            if len(missing) == tracks.n:
+            if len(missing) == total:
                 note = f"the {b.label} is not visible in any frame"
             else:
                 note = f"the {b.label} is not visible in frames {frame_ranges(missing)}"
@@ -192,6 +246,8 @@ def first_frame(tracks: Tracks, instance: Instance, image: np.ndarray | None) ->
     b = image.astype(np.float32).mean(axis=2)
     if a.shape != b.shape:
         return pos
+    if tracks.percept is not None:  # only what the camera shows
+        a, b = a[tracks.percept.view[0]], b[tracks.percept.view[0]]
     a, b = a - a.mean(), b - b.mean()
     denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
     ncc = float((a * b).sum() / denom) if denom > 0 else 0.0
@@ -215,6 +271,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     fps = instance.spec.fmt.fps
     dt = float(np.median(np.diff(tracks.times))) if tracks.n > 1 else 1.0 / fps
     worst, note = 1.0, ""
+    src = tracks.source  # frame numbers as the video counts them
     for b in instance.spec.bodies:
         gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
@@ -231,7 +288,89 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
         if value < worst:
             worst = value
             note = (
-                f"the {b.label} jumps {steps[k]:.0f} px between frames {found[k]}"
-                f" and {found[k + 1]} (at most {allowed[k]:.0f} px is possible)"
+                f"the {b.label} jumps {steps[k]:.0f} px between frames {src[found[k]]}"
+                f" and {src[found[k + 1]]} (at most {allowed[k]:.0f} px is possible)"
+            )
+        stall = stall_then_jump(steps)
+        if stall is not None and worst > 0.0:
+            a, j = stall
+            worst = 0.0
+            note = (
+                f"the {b.label} stops dead from frame {src[found[a]]} to {src[found[j]]} and"
+                f" then jumps {steps[j]:.0f} px to frame {src[found[j + 1]]} (a freeze, then"
+                f" a jump)"
             )
     return Check("continuity", worst, note)
+
+
+STALL = 3  # steps without motion (< 0.5 px) that make a stop
+STALL_JUMP = 2.5  # a step after a stop this many times the steps before it is a jump
+
+
+def stall_then_jump(steps: np.ndarray) -> tuple[int, int] | None:
+    """(first, last) step index of a stop of a moving body that ends in a jump: at least
+    ``STALL`` steps under 0.5 px, after steps of at least 1 px, followed by a step over
+    3 px and ``STALL_JUMP`` times those before. A pause that ends at the old pace, a
+    rest before a push, and a stop that lasts are not this."""
+    still = steps < 0.5
+    i, n = 0, len(steps)
+    while i < n:
+        if not still[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and still[j]:
+            j += 1
+        if j - i >= STALL and i >= 3 and j < n:
+            before = float(np.median(steps[i - 3 : i]))
+            if before >= 1.0 and steps[j] > max(3.0, STALL_JUMP * before):
+                return i, j
+        i = j
+    return None
+
+
+CAMERA_ZOOM = (0.3, 0.5)  # |scale - 1|: reported within the first, fails beyond the second
+CAMERA_SHIFT = (0.15, 0.3)  # share of the picture
+CAMERA_JUMP = (0.05, 0.1)  # share of the picture the camera moves between two frames
+
+
+def camera(tracks: Tracks, instance: Instance) -> Check:
+    """How far the camera moved against the conditioning image (zoom, shift, shake), as
+    registration measured and compensated it. Reported in the note; it fails only when
+    the picture no longer shows the task's scene (a zoom or shift beyond what a camera
+    of the scene can do), never for a camera that moved within reason."""
+    if tracks.percept is None:
+        return Check("camera", 1.0)
+    cam = tracks.percept.camera
+    w, h = instance.spec.fmt.width, instance.spec.fmt.height
+    size = scene_size(instance)
+    scale = cam.scale()
+    shift = cam.shift(w, h)
+    zoom = float(np.abs(scale - 1.0).max())
+    move = float(np.linalg.norm(shift, axis=1).max())
+    steps = np.linalg.norm(np.diff(shift, axis=0), axis=1) if len(shift) > 1 else np.zeros(1)
+    jitter = float(steps.max())
+    value = min(
+        band(zoom, *CAMERA_ZOOM),
+        band(move / size, *CAMERA_SHIFT),
+        band(jitter / size, *CAMERA_JUMP),
+    )
+    parts = []
+    if zoom > 0.01:
+        parts.append(f"zoom x{float(scale[np.argmax(np.abs(scale - 1.0))]):.2f}")
+    if move > 1.0:
+        parts.append(f"shift up to {move:.1f} px")
+    if jitter > 1.0:
+        k = int(np.argmax(steps))
+        parts.append(f"shake up to {jitter:.1f} px between frames (most at {k} to {k + 1})")
+    if not cam.tracked and parts:
+        parts.append("measured on the first frame only (too little static scene)")
+    line = tracks.percept.timeline
+    if line.delay > 0:
+        parts.append(f"starts {line.delay:.2f} s late (taken as a time offset)")
+    if line.repeats:
+        parts.append(f"{line.repeats} repeated frames dropped")
+    note = "camera compensated: " + ", ".join(parts) if parts else ""
+    if value < 1.0:
+        note = "the picture does not show the task's scene: " + ", ".join(parts)
+    return Check("camera", value, note)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band, gravity_value, scene_size
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5
@@ -63,7 +63,7 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
         return Check("gravity", 0.0, f"cannot fit the {body.label}'s fall: {fall.why}")
     g_seen = float(2 * np.polyfit(fall.t, fall.y, 2)[0])
     rel = abs(g_seen - g) / g
-    value = band(rel, 0.10, 0.30)
+    value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
     span = f"frames {fall.frames[0]}-{fall.frames[-1]}"

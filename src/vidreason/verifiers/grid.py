@@ -26,6 +26,7 @@ from vidreason.verifiers.checks import band
 from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.1  # cells past a border before the agent counts as in the next cell
+CENTRED = 0.2  # cells from a cell's centre: the agent stands in that cell
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,22 @@ def _judge(a: Cell, b: Cell, frame: int, graph: GridGraph, rules: Rules, seen: s
     return ""
 
 
-def walk(pos: np.ndarray, layout: Layout, graph: GridGraph, rules: Rules) -> Walk:
-    """The cells entered by an agent at positions ``pos`` (n, 2; NaN where not found)."""
+def _centred(layout: Layout, p: np.ndarray, c: Cell) -> bool:
+    cx, cy = layout.centre(c)
+    return bool(np.hypot(p[0] - cx, p[1] - cy) < CENTRED * layout.cell)
+
+
+def walk(
+    pos: np.ndarray,
+    layout: Layout,
+    graph: GridGraph,
+    rules: Rules,
+    times: np.ndarray | None = None,
+    t_move: float = 0.0,
+) -> Walk:
+    """The cells entered by an agent at positions ``pos`` (n, 2; NaN where not found).
+    With ``times``, a move from the middle of one cell to the middle of the next between
+    two frames (never seen on the way) is a jump."""
     out = Walk()
     cur: Cell | None = None
     last = -1
@@ -147,6 +162,18 @@ def walk(pos: np.ndarray, layout: Layout, graph: GridGraph, rules: Rules) -> Wal
                 cur, last = c, int(k)
                 continue
         problem = _judge(cur, c, int(k), graph, rules, set(out.cells))
+        if (
+            not problem
+            and times is not None
+            and steps == 1
+            and _centred(layout, pos[last], cur)
+            and _centred(layout, pos[k], c)
+            and planning.unseen_move(float(times[last]), float(times[k]), False, t_move)
+        ):
+            problem = (
+                f"{rules.who} jumps from cell {fmt_cell(cur)} to {fmt_cell(c)} between frames"
+                f" {last} and {int(k)} without being seen on the way"
+            )
         if problem:
             out.problems.append(problem)
         out.moves += 1 if not problem or steps == 1 else steps
@@ -212,7 +239,7 @@ def walk_checks(
     rules = rules or Rules(who=f"the {body.label}")
     goal: Cell = tuple(spec.extra["goal"])  # type: ignore[assignment]
     pos = tracks.pos[body.name]
-    got = walk(pos, layout, graph, rules)
+    got = walk(pos, layout, graph, rules, tracks.times, float(spec.params["t_move"]))
     t_truth, p_truth = truth_positions(instance, body.name)
     truth = walk(p_truth, layout, graph, rules)
     checks = []

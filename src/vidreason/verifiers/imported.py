@@ -14,7 +14,15 @@ final one. The ground-truth video calibrates what is normal for the task.
 - ``continuity``: no cut: between two frames no larger share of the picture changes
   than the ground truth ever changes per frame (with slack);
 - ``gradual``: progress does not leap (a jump cut to the final state fails), again
-  measured against the ground truth's own largest step.
+  measured against the ground truth's own largest step;
+- ``no_dissolve``: things move rather than fade: where the scene changes, a frame of a
+  cross-dissolve has most pixels part way between the first and the final picture, a
+  frame of real motion has them at one or the other (or at something else); the share
+  of such in-between pixels may exceed the ground truth's by at most ``DISSOLVE``.
+
+What these checks cannot verify: that the right thing moved the right way. They see a
+start that matches, an end that matches, and a change that is gradual and is motion;
+a wrong path between right ends passes.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from vidreason.verifiers.tracking import content_box
 WORK = 128  # longer side of the working size
 LEVEL = 40  # a pixel differs when a channel moved this far (of 255)
 MIN_REGION = 12  # px of change region below which progress is not measured
+DISSOLVE = (0.25, 0.45)  # in-between share above the ground truth's: passes, fails
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,28 @@ def _steps(
     return share, np.abs(np.diff(prog)), np.maximum(np.diff(clip.times), 1e-6), prog
 
 
+def between(frame: np.ndarray, first: np.ndarray, final: np.ndarray, region: np.ndarray) -> float:
+    """The share of ``region`` where ``frame`` lies part way (20-80%) on the line from
+    ``first`` to ``final`` (a blend of the two pictures), not at either end."""
+    a = first[region].astype(np.float32)
+    d = final[region].astype(np.float32) - a
+    f = frame[region].astype(np.float32)
+    dd = (d * d).sum(axis=1)
+    ok = dd > LEVEL**2
+    if not ok.any():
+        return 0.0
+    m = ((f - a) * d).sum(axis=1)[ok] / dd[ok]
+    res = np.linalg.norm(f[ok] - a[ok] - m[:, None] * d[ok], axis=1)
+    part = (m > 0.2) & (m < 0.8) & (res < 0.25 * np.sqrt(dd[ok]))
+    return float(part.mean())
+
+
+def dissolve_share(clip: Clip, first: np.ndarray, final: np.ndarray, region: np.ndarray) -> float:
+    """The in-between share of the frames, at the 75th percentile over the frames."""
+    shares = [between(f, first, final, region) for f in clip.frames]
+    return float(np.percentile(shares, 75)) if shares else 0.0
+
+
 def _allowed(base: float, dt: np.ndarray, dt_truth: float, floor: float) -> np.ndarray:
     return np.maximum(floor, base * np.maximum(1.0, dt / dt_truth))
 
@@ -149,6 +180,15 @@ def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarra
                 f" carried out)"
             )
             checks.append(Check("gradual", value, note if value < 1 else ""))
+            seen = dissolve_share(clip, first, final, region)
+            normal = dissolve_share(truth, first, final, region)
+            value = band(seen - normal, *DISSOLVE)
+            note = (
+                f"the picture fades from the first frame into the final one (a cross-dissolve):"
+                f" {seen:.0%} of the changing pixels are part way between the two pictures,"
+                f" {normal:.0%} in the ground truth"
+            )
+            checks.append(Check("no_dissolve", value, note if value < 1 else ""))
     else:
         checks.append(Check("continuity", 0.0, "the video has a single frame"))
     return checks

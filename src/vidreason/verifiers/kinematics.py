@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band, gravity_value, scene_size
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FIT_POINTS = 6
@@ -61,7 +61,7 @@ def gravity_check(
     local = local_accelerations(t, y, frames)
     g_seen = float(np.median([a for _, a in local])) if len(local) >= 3 else fit.g
     rel = abs(g_seen - g) / abs(g)
-    value = band(rel, 0.10, 0.30)
+    value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
     who = f"the {body.label}"

@@ -26,7 +26,7 @@ from scipy.optimize import least_squares
 
 from vidreason.render.camera import Camera
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band, gravity_value, scene_size
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
@@ -309,7 +309,7 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
 
 def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
     rel = abs(g_seen - g) / g
-    value = band(rel, 0.10, 0.30)
+    value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
     who, where = f"the {body.label}", _where(frames)

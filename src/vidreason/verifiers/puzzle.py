@@ -171,8 +171,14 @@ def moves_between(a: Board, b: Board, n: int, depth: int) -> int | None:
     return None
 
 
-def sequence(boards: list[Board | None], n: int) -> tuple[int, list[str]]:
-    """Slides made and illegal changes over the read boards."""
+def sequence(
+    boards: list[Board | None],
+    n: int,
+    times: np.ndarray | None = None,
+    t_move: float = 0.0,
+) -> tuple[int, list[str]]:
+    """Slides made and illegal changes over the read boards; with ``times``, a slide no
+    frame shows under way is a jump."""
     moves, problems = 0, []
     prev, prev_k = None, -1
     for k, board in enumerate(boards):
@@ -180,7 +186,18 @@ def sequence(boards: list[Board | None], n: int) -> tuple[int, list[str]]:
             continue
         if prev is not None and board != prev:
             d = moves_between(prev, board, n, depth=2 if k - prev_k > 1 else 1)
-            if d is None:
+            if (
+                d == 1
+                and times is not None
+                and planning.unseen_move(times[prev_k], times[k], k - prev_k > 1, t_move)
+            ):
+                t = next(t for t in prev if t and prev.index(t) != board.index(t))
+                problems.append(
+                    f"tile {t} jumps from {_cell(prev.index(t), n)} to {_cell(board.index(t), n)}"
+                    f" between frames {prev_k} and {k} without being seen sliding"
+                )
+                moves += d
+            elif d is None:
                 problems.append(describe_change(prev, board, k, n))
                 moves += sum(1 for t in prev if t and prev.index(t) != board.index(t))
             else:
@@ -252,7 +269,7 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         checks.append(Check("tiles", 0.0, f"{faults[bad[0]]} at frame {bad[0] - 1}"))
     else:
         checks.append(Check("tiles", 1.0))
-    moves, problems = sequence(boards, n)
+    moves, problems = sequence(boards, n, tracks.times, float(spec.params["t_move"]))
     if problems:
         checks.append(Check("legal_moves", 0.0, planning.first_problem(problems)))
     else:

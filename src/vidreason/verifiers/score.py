@@ -36,6 +36,9 @@ def combine(checks: list[Check]) -> Score:
         )
     else:
         explanation = "every check passed"
+    seen = [c.note for c in checks if c.name == "camera" and c.value >= 1.0 and c.note]
+    if seen:  # what perception compensated is shown, not hidden
+        explanation += f" ({seen[0]})"
     return Score(
         value=round(float(value), 6),
         passed=bool(value >= 0.5),
@@ -60,7 +63,11 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
         "final_state": lambda: generic.final_state(tracks, instance),
         "continuity": lambda: generic.continuity(tracks, instance),
     }
-    return [*(shared[n]() for n in family.generic_checks), *family.law_checks(tracks, instance)]
+    return [
+        generic.camera(tracks, instance),
+        *(shared[n]() for n in family.generic_checks),
+        *family.law_checks(tracks, instance),
+    ]
 
 
 def score_frames(
@@ -69,7 +76,7 @@ def score_frames(
     first_image: np.ndarray | None = None,
     times: np.ndarray | None = None,
 ) -> tuple[Score, Tracks]:
-    tracks = track_frames(frames, instance, times)
+    tracks = track_frames(frames, instance, times, first_image)
     score = combine(run_checks(tracks, instance, first_image))
     return with_outcome(score, tracks, instance), tracks
 

@@ -77,7 +77,11 @@ def _describe(a: tuple[str, ...], b: tuple[str, ...], frame: int, label: dict[st
 
 
 def _sequence(
-    orders: list[tuple[str, ...] | None], moving: list[list[str]], label: dict[str, str]
+    orders: list[tuple[str, ...] | None],
+    moving: list[list[str]],
+    label: dict[str, str],
+    times: np.ndarray,
+    t_move: float,
 ) -> tuple[int, list[str]]:
     """Swaps made and illegal changes, over the readable orders."""
     swaps, problems = 0, []
@@ -88,7 +92,14 @@ def _sequence(
         if prev is not None and order != prev:
             d = kendall(prev, order)
             seen_moving = any(moving[j] for j in range(prev_k + 1, k))
-            if d == 1 or (d == 2 and seen_moving):
+            if d == 1 and planning.unseen_move(times[prev_k], times[k], seen_moving, t_move):
+                moved = [label[prev[i]] for i in range(len(prev)) if prev[i] != order[i]]
+                problems.append(
+                    f"the {moved[0]} and the {moved[1]} change places between frames {prev_k}"
+                    f" and {k} without being seen moving (a jump, not a swap)"
+                )
+                swaps += d
+            elif d == 1 or (d == 2 and seen_moving):
                 swaps += d
             else:
                 problems.append(_describe(prev, order, k, label))
@@ -110,7 +121,7 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     label = {b.name: b.label for b in spec.bodies}
     target = tuple(spec.extra["target"])
     orders, moving = _orders(tracks.pos, instance)
-    swaps, problems = _sequence(orders, moving, label)
+    swaps, problems = _sequence(orders, moving, label, tracks.times, spec.params["t_move"])
     checks = [
         Check("legal_swaps", 0.0, planning.first_problem(problems))
         if problems

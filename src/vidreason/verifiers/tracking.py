@@ -1,21 +1,29 @@
 """Find every object by its colour key in every frame and build its track.
 
 A model's video comes at any size, frame rate and length. ``normalise`` crops black
-letterbox or pillarbox bars and resizes the picture to the task's resolution, so tracks
-are in scene pixels; frames keep their timestamps (real seconds from the first frame).
-Each pixel is given to the nearest colour of the scene's palette (object keys,
-background, walls) in CIE Lab; an object's position is the centroid of its
-largest connected blob, kept only if the blob has at least a quarter of the expected area.
+letterbox or pillarbox bars and resizes the picture to the task's resolution; the
+perception layer (``vidreason.perception``) then registers every frame to the
+conditioning image, undoes smooth changes of light and drops repeated frames, so tracks
+are in scene pixels and real seconds from the first frame. Each pixel is given to the
+nearest colour of the scene's palette (object keys, background, walls) in CIE Lab; a
+pixel of no palette colour that is a blend of a body's colour and another scene colour
+(motion blur, a blended frame, a codec's halo) counts for that body by its share. An
+object's position is the share-weighted centroid of its largest blob (with the pieces
+of it close by), kept only if the blob has at least a quarter of the expected area.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from vidreason.perception import Percept, perceive
+from vidreason.perception.scene import extent
+from vidreason.perception.timeline import late_start
 from vidreason.types import RGB, Body, Instance
 
 MAX_LAB_DISTANCE = 30.0
@@ -34,6 +42,14 @@ class Tracks:
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 of the picture inside the video
     second: dict[str, np.ndarray] | None = None  # area of each colour's second-largest blob
     unknown: np.ndarray | None = None  # area of the largest blob of an unknown colour
+    percept: Percept | None = None  # camera, light and timeline found by perception
+
+    @property
+    def source(self) -> np.ndarray:
+        """Each tracked frame's number in the video as given (repeats dropped)."""
+        if self.percept is None:
+            return np.arange(self.n)
+        return self.percept.timeline.keep
 
     @property
     def n(self) -> int:
@@ -97,25 +113,102 @@ def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndar
     return table[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
 
 
-def _blobs(mask: np.ndarray) -> tuple[float, float, float, float]:
-    """Centroid and area of the largest blob, and the area of the second largest."""
-    n, _, stats, cents = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+BLEND_BITS = 5  # per channel, for the blend table
+BLEND_RESIDUAL = 16.0  # RGB: how far a pixel may lie from the line between two colours
+MIN_SHARE = 0.3  # a blend counts for a body when at least this much of it is the body
+
+
+def blend_table(colours: np.ndarray, bodies: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For every colour quantised to ``BLEND_BITS`` per channel: the body (index into
+    ``colours``) it is a blend of with another colour of the scene, and the body's share
+    (255 and 0 where it is no such blend)."""
+    levels = 1 << BLEND_BITS
+    step = 256 // levels
+    axis = np.arange(levels, dtype=np.float32) * step + step / 2
+    r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
+    q = np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    pal = np.asarray(colours, dtype=np.float32)
+    best = np.zeros(len(q), np.float32)
+    owner = np.full(len(q), 255, np.uint8)
+    for k in bodies:
+        for j in range(len(pal)):
+            d = pal[k] - pal[j]
+            dd = float(d @ d)
+            if dd < 40.0**2:
+                continue  # too alike to tell a blend from either
+            a = np.clip((q - pal[j]) @ d / dd, 0.0, 1.0)
+            res = np.linalg.norm(q - pal[j] - a[:, None] * d[None, :], axis=1)
+            ok = (res < BLEND_RESIDUAL) & (a >= MIN_SHARE) & (a > best)
+            best[ok], owner[ok] = a[ok], k
+    return owner, best
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_blend(
+    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The blend table indexed like ``label_table`` (6 bits per channel)."""
+    owner, share = blend_table(np.array(colours), list(bodies))
+    c = np.arange(1 << 18)
+    drop = 6 - BLEND_BITS
+    r, g, b = (c >> 12) >> drop, ((c >> 6) & 63) >> drop, (c & 63) >> drop
+    i = (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
+    return owner[i], share[i]
+
+
+def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
+    """Each pixel's colour quantised to ``bits`` per channel, as one table index."""
+    q = (frame >> (8 - bits)).astype(np.int32)
+    return (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
+
+
+def _blobs(weight: np.ndarray, reach: float) -> tuple[float, float, float, float]:
+    """Share-weighted centroid and area of the heaviest blob together with the pieces
+    whose centroids lie within ``reach`` of it, and the area of the heaviest other blob."""
+    mask = (weight > 0).astype(np.uint8)
+    n, lab, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return np.nan, np.nan, 0.0, 0.0
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    order = np.argsort(areas)[::-1]
-    k = 1 + int(order[0])
-    second = float(areas[order[1]]) if len(order) > 1 else 0.0
-    return float(cents[k][0]), float(cents[k][1]), float(stats[k, cv2.CC_STAT_AREA]), second
+    if n == 2:
+        ys, xs = np.nonzero(lab == 1)
+        w = weight[ys, xs]
+        tot = float(w.sum())
+        return float((xs * w).sum() / tot), float((ys * w).sum() / tot), tot, 0.0
+    x0, y0, x1, y1 = (int(v) for v in _bbox(stats[1:]))
+    sub_lab = lab[y0:y1, x0:x1]
+    sub_w = weight[y0:y1, x0:x1]
+    mass = np.bincount(sub_lab.ravel(), weights=sub_w.ravel(), minlength=n)[1:]
+    k = int(np.argmax(mass))
+    near = np.linalg.norm(cents[1:] - cents[1 + k], axis=1) <= reach
+    group = np.flatnonzero(near) + 1
+    sel = np.isin(sub_lab, group)
+    ys, xs = np.nonzero(sel)
+    w = sub_w[ys, xs]
+    tot = float(w.sum())
+    others = np.where(near, 0.0, mass)
+    return (
+        float((xs * w).sum() / tot) + x0,
+        float((ys * w).sum() / tot) + y0,
+        tot,
+        float(others.max()),
+    )
+
+
+def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
+    x0 = stats[:, cv2.CC_STAT_LEFT].min()
+    y0 = stats[:, cv2.CC_STAT_TOP].min()
+    x1 = (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH]).max()
+    y1 = (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]).max()
+    return x0, y0, x1, y1
 
 
 _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 
-def _unknown_area(labels: np.ndarray) -> float:
+def _unknown_area(unknown: np.ndarray) -> float:
     """Area of the largest blob of colours that belong to nothing in the scene, after an
     opening that removes the thin anti-aliased seams between known colours."""
-    mask = cv2.morphologyEx((labels == 255).astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+    mask = cv2.morphologyEx(unknown.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
@@ -169,42 +262,89 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
     return out
 
 
-def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | None = None) -> Tracks:
+def calibrate_scene(
+    frame: np.ndarray, reference: np.ndarray, view: np.ndarray, colours: list[RGB], first: int
+) -> list[RGB]:
+    """The scene's own colours (background, walls, from ``colours[first:]``) as this video
+    shows them: each read where the conditioning image has it (a change of contrast or
+    black level moves dark and light colours differently, which the light model's gain
+    does not undo). Kept only within ``CALIBRATE`` of the key and nearest to it."""
+    keys = _lab(np.array(colours))
+    out = list(colours)
+    small = (64, 64)
+    ref = cv2.resize(reference, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
+    img = cv2.resize(frame, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
+    seen = cv2.resize(view.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST).ravel() > 0
+    ref_lab = _lab(ref)
+    for k in range(first, len(colours)):
+        at = (np.linalg.norm(ref_lab - keys[k], axis=1) < 3.0) & seen
+        if at.sum() < 8:
+            continue
+        got = np.median(img[at], axis=0).round().astype(np.uint8)
+        d = np.linalg.norm(keys - _lab(got[None, :])[0], axis=1)
+        if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+            out[k] = tuple(int(v) for v in got)
+    return out
+
+
+def track_frames(
+    frames: np.ndarray,
+    instance: Instance,
+    times: np.ndarray | None = None,
+    first_image: np.ndarray | None = None,
+) -> Tracks:
     """Track every body of ``instance`` through ``frames`` (any size, frame rate, length).
 
     ``times`` are the frames' timestamps in seconds (default: evenly spaced at the task's
-    frame rate). Time runs in real seconds from the first frame, so physics is measured
-    in the units the simulator used; frames after the ground truth ends are not scored.
+    frame rate); ``first_image`` is the conditioning image the frames are registered to
+    (default: the video's own first frame). Time runs in real seconds from the first
+    frame, so physics is measured in the units the simulator used; frames after the
+    ground truth ends are not scored.
     """
+    from vidreason.perception.timeline import MAX_DELAY
+
     spec = instance.spec
     if times is None or len(times) != len(frames):
         times = np.arange(len(frames)) / spec.fmt.fps
     times = np.asarray(times, dtype=float) - float(times[0])
-    keep = times <= spec.fmt.duration + 0.5 / spec.fmt.fps
+    end = spec.fmt.duration + 0.5 / spec.fmt.fps
+    keep = times <= end + MAX_DELAY  # a late start is taken out below
     frames, times = frames[keep], times[keep]
-    spec = instance.spec
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
+    percept = perceive(norm, instance, first_image, times)
+    norm, times = percept.frames, percept.timeline.times
     names, colours = scene_palette(instance)
     colours = calibrate(norm[0], instance, colours)
-    table = _cached_table(tuple(tuple(int(v) for v in c) for c in colours))
+    colours = calibrate_scene(norm[0], percept.reference, percept.view[0], colours, len(names))
+    key = tuple(tuple(int(v) for v in c) for c in colours)
+    table = _cached_table(key)
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
+    reach = {b.name: 2.5 * extent(b) for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
+    blend = _cached_blend(key, tuple(labelled))
     for i, frame in enumerate(norm):
-        labels = label_pixels(frame, table)
-        unknown[i] = _unknown_area(labels)
+        code = codes(frame)
+        labels = table[code]
+        owner = np.where(labels == 255, blend[0][code], 255)
+        share = blend[1][code]
+        # outside the camera's view the warped picture is only its edge repeated
+        unknown[i] = _unknown_area((labels == 255) & (owner == 255) & percept.view[i])
         for k in labelled:
             name = names[k]
-            x, y, a, a2 = _blobs(labels == k)
+            weight = (labels == k).astype(np.float32)
+            mixed = owner == k
+            weight[mixed] = share[mixed]
+            x, y, a, a2 = _blobs(weight, reach[name])
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
-    return Tracks(
+    tracks = Tracks(
         times=times,
         pos=pos,
         area=area,
@@ -212,4 +352,41 @@ def track_frames(frames: np.ndarray, instance: Instance, times: np.ndarray | Non
         crop=tuple(crop),
         second=second,
         unknown=unknown,
+        percept=percept,
+    )
+    delay = late_start(pos, times, instance)
+    if delay > 0:  # the held first frame, but for the first, dropped; the rest moved earlier
+        idx = np.concatenate([[0], np.flatnonzero(times - delay > 1e-9)])
+        tracks = subset(tracks, idx, np.concatenate([[0.0], times[idx[1:]] - delay]), delay)
+    inside = tracks.times <= end
+    if not inside.all():  # what comes after the task's duration is not scored
+        tracks = subset(tracks, np.flatnonzero(inside), tracks.times[inside])
+    return tracks
+
+
+def subset(tracks: Tracks, keep: np.ndarray, times: np.ndarray, delay: float = 0.0) -> Tracks:
+    """The frames ``keep`` of ``tracks`` at ``times`` (``delay``: a late start taken out)."""
+    p = tracks.percept
+    percept = None
+    if p is not None:
+        line = p.timeline
+        line = dataclasses.replace(
+            line, keep=line.keep[keep], times=times, delay=delay or line.delay
+        )
+        percept = dataclasses.replace(
+            p, frames=p.frames[keep], view=p.view[keep], gains=p.gains[keep], timeline=line
+        )
+
+    def sub(d: dict[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
+        return None if d is None else {k: v[keep] for k, v in d.items()}
+
+    return dataclasses.replace(
+        tracks,
+        times=times,
+        pos=sub(tracks.pos),
+        area=sub(tracks.area),
+        frames=tracks.frames[keep],
+        second=sub(tracks.second),
+        unknown=None if tracks.unknown is None else tracks.unknown[keep],
+        percept=percept,
     )

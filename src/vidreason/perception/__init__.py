@@ -1,0 +1,58 @@
+"""The video as the verifiers see it: the scene found before the objects.
+
+``perceive`` runs once per video, on frames already cropped of black bars and resized to
+the task's resolution, in three steps:
+
+1. ``registration``: every frame registered to the conditioning image (an affine map,
+   from the static parts of the scene), so zoom, pan, shake and drift are compensated
+   and measured (``Camera``, reported by the ``camera`` check);
+2. ``light``: a smooth gain field per frame and colour channel, measured on the static
+   parts against the conditioning image, divided out (vignette, gradients, exposure and
+   white-balance drift);
+3. ``timeline``: repeated frames dropped and a held first frame read as a late start,
+   so motion is measured between unique moments.
+
+The verifiers then classify colours and track objects on the frames this returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vidreason.perception.light import correct, gain_fields
+from vidreason.perception.registration import Camera, register, warp_to_reference
+from vidreason.perception.scene import resting, static_mask
+from vidreason.perception.timeline import Timeline, timeline
+from vidreason.types import Instance
+
+
+@dataclass(frozen=True)
+class Percept:
+    frames: np.ndarray  # (n, H, W, 3) uint8: registered, light corrected, unique moments
+    view: np.ndarray  # (n, H, W) bool: the reference pixels each frame shows
+    camera: Camera  # per input frame
+    gains: np.ndarray  # (n, GRID, GRID, 3): the light divided out of each kept frame
+    timeline: Timeline  # which input frames were kept, and their times
+    reference: np.ndarray  # (H, W, 3): what the frames were registered to
+
+
+def perceive(
+    frames: np.ndarray, instance: Instance, first_image: np.ndarray | None, times: np.ndarray
+) -> Percept:
+    """Register, light-correct and de-duplicate ``frames`` (n, H, W, 3) at task size."""
+    h, w = frames.shape[1:3]
+    ref = first_image
+    if ref is None or ref.shape != frames.shape[1:]:
+        ref = frames[0]
+    static = static_mask(instance, w, h)
+    camera = register(frames, ref, static, times, resting(instance, w, h))
+    warped, view = warp_to_reference(frames, camera)
+    gains = gain_fields(warped, ref, static & view.all(axis=0))
+    fixed = correct(warped, gains)
+    line = timeline(fixed, times, instance)
+    k = line.keep
+    return Percept(
+        frames=fixed[k], view=view[k], camera=camera, gains=gains[k], timeline=line, reference=ref
+    )

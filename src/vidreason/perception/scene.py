@@ -1,0 +1,71 @@
+"""What of the scene never moves: the pixels no body of the ground truth ever covers.
+
+Registration and the light model read only these pixels, so a moving object (in the
+truth or in a wrong video) is never taken for camera motion or for a change of light.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidreason.types import Body, Instance
+
+MARGIN = 4.0  # px around every moving body
+
+
+def extent(body: Body) -> float:
+    """Radius of a disc that holds ``body`` at any angle."""
+    if body.shape in ("box", "cup"):
+        return 0.5 * float(np.hypot(*body.size))
+    return float(body.radius)
+
+
+def moving_mask(instance: Instance, width: int, height: int) -> np.ndarray:
+    """True wherever a non-static body (or a pendulum rod) of the ground truth goes."""
+    mask = np.zeros((height, width), np.uint8)
+    states = instance.trajectory.states
+    rods = {j.body: j for j in instance.spec.joints}
+    for b in instance.spec.bodies:
+        if b.body_type == "static" or b.name not in states:
+            continue
+        r = round(1.2 * extent(b) + MARGIN)
+        for s in states[b.name]:
+            x, y = float(s[0]), float(s[1])
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            cv2.circle(mask, (round(x), round(y)), r, 1, -1)
+            if b.name in rods:
+                j = rods[b.name]
+                a = (round(j.anchor[0]), round(j.anchor[1]))
+                cv2.line(mask, a, (round(x), round(y)), 1, round(j.thickness + 2 * MARGIN))
+    return mask.astype(bool)
+
+
+def static_mask(instance: Instance, width: int, height: int) -> np.ndarray:
+    """True where nothing of the task ever moves."""
+    return ~moving_mask(instance, width, height)
+
+
+def resting(instance: Instance, width: int, height: int) -> list[tuple[float, np.ndarray]]:
+    """Per body that stands still at the start: (the time it first moves, its footprint
+    at the start). Until then it is as good as the static scene for registration."""
+    fps = instance.spec.fmt.fps
+    out = []
+    for b in instance.spec.bodies:
+        states = instance.trajectory.states.get(b.name)
+        if b.body_type == "static" or not states:
+            continue
+        arr = np.asarray(states, dtype=float)
+        xy = arr[:, :2]
+        moved = np.linalg.norm(xy - xy[0], axis=1) > 0.5
+        if arr.shape[1] > 4:
+            moved |= np.abs(arr[:, 4] - arr[0, 4]) > 0.02
+        first = np.flatnonzero(moved)
+        until = (first[0] if len(first) else len(arr)) / fps
+        if until <= 0:
+            continue
+        mask = np.zeros((height, width), np.uint8)
+        cv2.circle(mask, (round(xy[0, 0]), round(xy[0, 1])), round(extent(b) + 2), 1, -1)
+        out.append((float(until), mask.astype(bool)))
+    return out

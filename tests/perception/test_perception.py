@@ -1,0 +1,111 @@
+"""The perception layer: the camera registered and measured, light divided out, repeated
+frames dropped, a late start read as an offset; and the scores that follow from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vidreason.corruptions import BY_NAME, CORRUPTIONS, encode
+from vidreason.perception import perceive
+from vidreason.perception.light import correct, gain_fields
+from vidreason.perception.registration import register
+from vidreason.perception.scene import static_mask
+from vidreason.render.video_io import read_video
+from vidreason.tasks import build_instance, get_family
+from vidreason.types import VideoFormat
+from vidreason.verifiers.score import score_frames
+
+
+def _build(family: str, index: int = 0):
+    fam = get_family(family)
+    return build_instance(fam, 0, index, 1, VideoFormat())
+
+
+def _apply(name: str, inst, frames, tmp_path):
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    clip = read_video(encode(sample, tmp_path / "v"))
+    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
+    return score_frames(clip.frames, inst, frames[0], times)[0]
+
+
+def test_registration_recovers_a_zoom_and_a_shake():
+    inst, frames = _build("maze")
+    static = static_mask(inst, 256, 256)
+    zoomed = BY_NAME["zoom 5%"].fn(inst, frames[:4], np.random.default_rng(0)).frames
+    cam = register(zoomed, frames[0], static)
+    assert cam.tracked  # the maze's walls give structure in both directions
+    assert np.allclose(cam.scale(), 256 / 230, atol=0.01)
+    shaken = BY_NAME["shake 4px"].fn(inst, frames[:6], np.random.default_rng(1)).frames
+    cam = register(shaken, frames[0], static)
+    shift = cam.shift(256, 256)
+    assert np.abs(shift).max() > 1.0  # it moved, and registration saw it
+    assert np.allclose(cam.scale(), 1.0, atol=0.01)
+
+
+def test_light_is_divided_out_but_an_object_is_not():
+    inst, frames = _build("projectile")
+    static = static_mask(inst, 256, 256)
+    dark = BY_NAME["vignette 0.4"].fn(inst, frames[:2], np.random.default_rng(0)).frames
+    fixed = correct(dark, gain_fields(dark, frames[0], static))
+    err_before = np.abs(dark.astype(int) - frames[:2].astype(int)).mean()
+    err_after = np.abs(fixed.astype(int) - frames[:2].astype(int)).mean()
+    assert err_after < 0.25 * err_before
+    x, y = (round(v) for v in inst.trajectory.states["ball"][0][:2])
+    # the ball keeps its colour: the light field is smooth and measured around it
+    assert np.abs(fixed[0, y, x].astype(int) - frames[0, y, x].astype(int)).max() < 20
+
+
+def test_repeated_frames_are_dropped_and_a_late_start_is_an_offset():
+    inst, frames = _build("bounce")
+    times = np.arange(len(frames) + 2) / 16.0
+    held = np.concatenate([frames[:1], frames[:1], frames])  # first frame held 2 extra
+    p = perceive(held, inst, frames[0], times)
+    assert len(p.timeline.keep) <= len(held)
+    score, tracks = score_frames(held, inst, frames[0], times)
+    assert score.passed, score.explanation
+    assert tracks.percept.timeline.delay == pytest.approx(2 / 16)
+    assert "starts 0.12 s late" in score.explanation
+
+
+@pytest.mark.parametrize("length, passes", [(2, True), (3, False)])
+def test_an_object_missing_for_three_frames_fails_and_names_them(length, passes):
+    from vidreason.violations import draw
+
+    inst, frames = _build("projectile")
+    hidden = {i: {"ball"} for i in range(20, 20 + length)}
+    score, _ = score_frames(draw(inst.spec, inst.trajectory, hidden), inst, frames[0])
+    assert score.checks["visible"] == (1.0 if passes else 0.0)
+    if not passes:
+        assert "not visible in frames 20-22" in score.explanation
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["projectile", "maze", "dominoes"])
+def test_harmless_changes_pass_and_violations_fail(family, tmp_path):
+    inst, frames = _build(family)
+    for name in ["zoom 5%", "shake 2px", "blur 2 frames", "vignette 0.4", "24 fps repeat"]:
+        score = _apply(name, inst, frames, tmp_path)
+        assert score.passed, (name, score.explanation)
+    for name in ["vanish 6", "dissolve"]:
+        score = _apply(name, inst, frames, tmp_path)
+        assert not score.passed, (name, score.explanation)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["sort", "sliding-puzzle", "maze"])
+def test_planning_pace_is_the_videos_own_but_every_move_is_seen(family, tmp_path):
+    inst, frames = _build(family)
+    for name in ["own pace x1.3", "pause then x2"]:
+        score = _apply(name, inst, frames, tmp_path)
+        assert score.passed, (name, score.explanation)
+    score = _apply("pause-jump", inst, frames, tmp_path)
+    assert not score.passed and "without being seen" in score.explanation, score.explanation
+
+
+def test_every_corruption_has_a_kind_and_a_magnitude():
+    assert {c.kind for c in CORRUPTIONS} == {"nuisance", "violation"}
+    assert len({c.name for c in CORRUPTIONS}) == len(CORRUPTIONS)
+    for group in {c.group for c in CORRUPTIONS}:
+        kinds = {c.kind for c in CORRUPTIONS if c.group == group}
+        assert len(kinds) == 1, group
