@@ -7,13 +7,16 @@ to ground-truth videos, encoded, decoded and scored like a model's video.
 Prints, per corruption, the share of videos that pass (a nuisance should pass, a
 violation should fail) and the families that get it wrong; then per family the
 tolerance card: the largest harmless change of each group it tolerates and the
-smallest violation of each group it catches. ``--out`` keeps every outcome as JSON
+smallest violation of each group it catches; then the dose-response of each violation
+group (mean score per magnitude, and the families where it is not monotonic).
+``--out`` keeps every outcome as JSON
 (``--compare OLD.json`` prints both rates side by side).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -126,6 +129,18 @@ def table(outcomes: list[Outcome], old: dict[str, float] | None = None) -> str:
     return "\n".join(lines)
 
 
+def size(group: str, magnitude: float) -> float:
+    """How far from harmless a magnitude is: a scale factor (x0.8, x1.25) by its log."""
+    import math
+
+    from vidreason.corruptions import CORRUPTIONS
+
+    unit = next((c.unit for c in CORRUPTIONS if c.group == group), "")
+    if unit == "x" and magnitude > 0:
+        return abs(math.log(magnitude))
+    return magnitude
+
+
 def cards(outcomes: list[Outcome]) -> str:
     """Per family: the largest magnitude of each nuisance group passed every time, and
     the smallest of each violation group caught every time."""
@@ -137,7 +152,10 @@ def cards(outcomes: list[Outcome]) -> str:
         tol, catch = [], []
         groups = sorted({(k[1], k[2]) for k in by if k[0] == family})
         for kind, group in groups:
-            mags = sorted(m for (f, k, g, m) in by if (f, k, g) == (family, kind, group))
+            mags = sorted(
+                (m for (f, k, g, m) in by if (f, k, g) == (family, kind, group)),
+                key=lambda m, g=group: size(g, m),
+            )
             if kind == "nuisance":
                 ok = [m for m in mags if all(by[(family, kind, group, m)])]
                 best = max(ok) if ok and ok == mags[: len(ok)] else (None if not ok else ok[-1])
@@ -147,6 +165,35 @@ def cards(outcomes: list[Outcome]) -> str:
                 catch.append(f"{group} {ok[0] if ok else 'never'}")
         lines.append(f"{_short(family)}: tolerates {', '.join(tol)}")
         lines.append(f"{' ' * len(_short(family))}  catches {', '.join(catch)}")
+    return "\n".join(lines)
+
+
+def doses(outcomes: list[Outcome]) -> str:
+    """Dose-response per violation group with several magnitudes: the mean score at each
+    magnitude (from harmless to large), and the families where it rises as the error
+    grows."""
+    lines = []
+    groups = sorted({o.group for o in outcomes if o.kind == "violation"})
+    for group in groups:
+        mine = [o for o in outcomes if o.group == group]
+        mags = sorted({o.magnitude for o in mine}, key=lambda m: size(group, m))
+        if len(mags) < 2:
+            continue
+        means = []
+        for m in mags:
+            vals = [o.value for o in mine if o.magnitude == m]
+            means.append(f"{m:g}: {sum(vals) / len(vals):.2f}")
+        rising = []
+        for f in sorted({o.family for o in mine}):
+            vals = [
+                next((o.value for o in mine if o.family == f and o.magnitude == m), None)
+                for m in mags
+            ]
+            vals = [v for v in vals if v is not None]
+            if any(b > a + 0.05 for a, b in itertools.pairwise(vals)):
+                rising.append(_short(f))
+        tail = f"  (not monotonic: {' '.join(rising)})" if rising else ""
+        lines.append(f"{group}: {', '.join(means)}{tail}")
     return "\n".join(lines)
 
 
@@ -209,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(outcomes, old))
     print()
     print(cards(outcomes))
+    print()
+    print(doses(outcomes))
     print()
     print(summary(outcomes))
     return 0

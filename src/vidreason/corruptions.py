@@ -400,7 +400,15 @@ def gravity(scale: float) -> Fn:
 
 
 def speed(factor: float) -> Fn:
-    return lambda inst, _t, _r: _same(inst, planted.time_warp(inst, factor))
+    """The true motion played ``factor`` times as fast. Faster is no violation where the
+    pace is the video's own (planning: the solved state holds to the end)."""
+
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if factor > 1 and _planning(inst):
+            return None
+        return _same(inst, planted.time_warp(inst, factor))
+
+    return run
 
 
 def teleport(fraction: float) -> Fn:

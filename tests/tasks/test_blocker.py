@@ -83,7 +83,8 @@ def test_ball_through_the_wall_fails(built, tmp_path):
     wall = inst.spec.body("blocker").label
     assert f"passes through the {wall} between frames" in score.explanation
     hit = contact_frame(inst, "ball", "blocker")
-    assert abs(_frame_named(score.explanation.split("passes through")[1]) - hit) <= 4
+    # the ball's pieces on both sides of the wall are one ball: it is seen a frame longer
+    assert abs(_frame_named(score.explanation.split("passes through")[1]) - hit) <= 5
     assert score.checks["falls"] == 0.0 and "should stay standing" in score.explanation
 
 

@@ -34,6 +34,8 @@ def test_violation_fails(family, violation, suite_dir, tmp_path):
     inst, _ = load(suite_dir, family, 1)
     if violation.startswith("gravity") and inst.spec.gravity == 0:
         pytest.skip("no gravity in this scene")
+    if violation == "speed x2" and inst.capability == "planning":
+        pytest.skip("a planning video's pace is its own: finishing early and holding passes")
     frames = VIOLATIONS[violation](inst)
     if unchanged(frames, draw(inst.spec, inst.trajectory)):
         pytest.skip(

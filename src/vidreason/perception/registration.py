@@ -26,6 +26,8 @@ import cv2
 import numpy as np
 
 WORK = 128  # px: the longer side registration works at
+OCCLUDED = 0.15  # high-passed grey (0..1) off the reference: something covers the scene there
+STEP_GAIN = 0.8  # a frame's new estimate must leave at most this share of the misfit
 GAIN_NEEDED = 0.4  # a camera move is accepted when it leaves this share of the misfit
 HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ignored
 MAX_SCALE = 0.35  # accepted |scale - 1|
@@ -204,9 +206,11 @@ def register(
             if still:  # the camera did not move since the previous frame
                 mats[i] = prev
                 continue
-            base = _corr(ref, img, prev, smask)
-            got = _ecc(ref, img, prev, smask, 30)
-            if got is not None and plausible(got[1], *size) and got[0] > base:
+            here = _unoccluded(ref, img, prev, smask)
+            base = _corr(ref, img, prev, here)
+            got = _ecc(ref, img, prev, here, 30)
+            better = got is not None and (1.0 - got[0]) < STEP_GAIN * (1.0 - base)
+            if better and plausible(got[1], *size):
                 prev = got[1]
             mats[i] = prev
     else:  # too little structure for an affine map: a shift where the structure allows
@@ -229,6 +233,18 @@ def register(
             last = img
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
+
+
+def _unoccluded(ref: np.ndarray, img: np.ndarray, m: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``mask`` less the pixels where something covers the static scene in this frame
+    (a body passing in front of a wall): far off the reference after warping by ``m``."""
+    h, w = ref.shape
+    warped = cv2.warpAffine(
+        img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
+    )
+    off = (np.abs(warped - ref) > OCCLUDED).astype(np.uint8)
+    off = cv2.dilate(off, np.ones((5, 5), np.uint8))
+    return (mask * (1 - off)).astype(np.uint8)
 
 
 def _shift(ref: np.ndarray, img: np.ndarray, m0: np.ndarray, keep: np.ndarray) -> np.ndarray:
