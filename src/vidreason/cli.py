@@ -325,10 +325,11 @@ def _problems(s: api.RunStatus) -> str:
 def _print_caveats(statuses: list[api.RunStatus]) -> None:
     """One line per (model, suite) whose rows are not all scored videos."""
     for s in statuses:
-        if _problems(s):
+        problems = _problems(s)
+        if problems:
             err.print(
                 f"[yellow]{escape(s.model)} on {escape(s.suite or 'its suite')}:[/yellow] "
-                + _problems(s),
+                + problems,
                 highlight=False,
             )
 

@@ -292,8 +292,7 @@ def run_units(
         parallel_map(
             execute, todo, workers=workers, label="score", progress=progress, on_result=save
         )
-        stored = {u.key: u for u in units}
-        by_key = {r.key: r for r in store.rows_by_key(con, list(stored))}
+        by_key = {r.key: r for r in store.rows_by_key(con, [u.key for u in units])}
         for g, members in groups.items():
             counts = {"total": len(members), "scored": 0, "reused": 0}
             counts.update({s: 0 for s in store.STATUSES if s != "scored"})
