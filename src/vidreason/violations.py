@@ -90,16 +90,19 @@ def resimulate(instance: Instance, **changes: float) -> np.ndarray:
 def _edit(
     instance: Instance, fn: Callable[[int, tuple[float, ...]], tuple[float, ...]]
 ) -> Trajectory:
+    """Every moving body's states through ``fn``; the static scene (a screen, a shelf)
+    stays, since all of the picture moving at once is a camera, not the objects."""
+    still = {b.name for b in instance.spec.bodies if b.body_type == "static"}
     return Trajectory(
         states={
-            name: tuple(fn(i, s) for i, s in enumerate(states))
+            name: states if name in still else tuple(fn(i, s) for i, s in enumerate(states))
             for name, states in instance.trajectory.states.items()
         }
     )
 
 
 def teleport(instance: Instance, frame: int | None = None, dx: float = 40.0) -> np.ndarray:
-    """Every object jumps ``dx`` px sideways at ``frame`` and carries on from there."""
+    """Every moving object jumps ``dx`` px sideways at ``frame`` and carries on from there."""
     k = instance.spec.fmt.n_frames // 2 if frame is None else frame
     traj = _edit(instance, lambda i, s: (s[0] + dx, *s[1:]) if i >= k else s)
     return draw(instance.spec, traj)

@@ -85,13 +85,9 @@ def test_an_object_missing_for_three_frames_fails_and_names_them(length, passes)
     "family",
     [
         "projectile",
-        pytest.param(
-            "maze",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known gap: a 2 px shake of a maze is read as a changed scene",
-            ),
-        ),
+        "maze",
+        "pendulum",
+        "sort",
         "dominoes",
     ],
 )

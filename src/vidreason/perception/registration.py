@@ -1,20 +1,25 @@
 """Register every frame to the conditioning image, so that a camera that zooms, pans,
 shakes or drifts does not move the objects.
 
-Two steps, both by ECC (``cv2.findTransformECC``, affine, on grey images downscaled to
-``WORK`` px, coarse to fine):
+Work is done on grey images downscaled to ``WORK`` px, less their local mean (a smooth
+change of light is no structure), in two steps:
 
-1. the video's first frame against the reference with every pixel: at the first moment
-   the objects stand where the task puts them, so they register too (a scene of two
-   balls on a blank background still gives zoom and shift);
-2. every frame against the reference on the *static* pixels only (nowhere any body of
-   the ground truth ever goes), started from the previous frame's estimate; done only
-   when the static structure constrains both directions (a blank background with a
-   floor line does not), otherwise the first frame's transform holds for all.
+1. the video's first frame against the reference with every pixel (a search over zooms
+   with phase correlation, refined by ECC, affine): at the first moment the objects stand
+   where the task puts them, so they register too (a scene of two balls on a blank
+   background still gives zoom and shift). This map (``base``) may squash the picture, as
+   a crop to another aspect ratio does;
+2. every later frame as a similarity on top of it (zoom, roll and shift about the
+   centre), by robust Gauss-Newton (``solve``) on the pixels the task never moves, plus
+   the bodies that still stand before the truth moves them. A prior of no camera
+   motion keeps a direction the scene does not fix (along a floor line) where it is.
+   Standing bodies are checked against each other first (``_moved``): one that moved by
+   itself, as a wrong video's early domino does, is dropped rather than followed.
 
-An estimate is kept only if it raises the correlation and stays plausible (scale within
-``MAX_SCALE``, shift within ``MAX_SHIFT`` of the picture); ``Camera`` records what was
-found, for the ``camera`` check.
+A frame whose static pixels did not change since the last frame fitted keeps the last
+map; an estimate is kept only if it stays plausible (scale within ``MAX_SCALE``, shift
+within ``MAX_SHIFT`` of the picture, no shear, no roll over 3 degrees). ``Camera``
+records what was found, for the ``camera`` check.
 """
 
 from __future__ import annotations
@@ -26,16 +31,14 @@ import cv2
 import numpy as np
 
 WORK = 128  # px: the longer side registration works at
-OCCLUDED = 0.15  # high-passed grey (0..1) off the reference: something covers the scene there
-STEP_GAIN = 0.8  # a frame's new estimate must leave at most this share of the misfit
 GAIN_NEEDED = 0.4  # a camera move is accepted when it leaves this share of the misfit
 HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ignored
 MAX_SCALE = 0.35  # accepted |scale - 1|
 MAX_SHIFT = 0.2  # accepted shift, as a share of the picture
 SUBPIXEL = 0.1  # px: a shift this small is not worth resampling the frame for
 STILL = 0.002  # mean grey change (0..1) on static pixels below which the camera stood still
-MIN_STRUCTURE = 2.0
-REST_MARGIN = 0.2  # s: a resting body counts as scene until this long before it moves  # static gradient energy (per pixel, grey 0..1 x 1e3) in each direction
+MIN_STRUCTURE = 2.0  # static gradient energy (per pixel, grey 0..1 x 1e3) in each direction
+REST_MARGIN = 0.2  # s: a resting body counts as scene until this long before it moves
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,18 @@ class Camera:
         return self.matrices @ c - c[:2]
 
 
-def _grey(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Grey at ``size``, less its local mean (a smooth change of light is no structure)."""
+def _grey(frame: np.ndarray, size: tuple[int, int], mask: np.ndarray | None = None) -> np.ndarray:
+    """Grey at ``size``, less its local mean (a smooth change of light is no structure);
+    with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
+    moving next to the static scene does not leak into it."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    if mask is None:
+        return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    m = mask.astype(np.float32)
+    num = cv2.GaussianBlur(g * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    return g - num / np.maximum(den, 1e-3)
 
 
 def _scaled(m: np.ndarray, k: float) -> np.ndarray:
@@ -173,107 +183,231 @@ def structure(ref: np.ndarray, mask: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(j).min() * 1e3)
 
 
+AGREE = 1.5  # px at WORK: a standing body's own shift this far from the others' has moved
+
+
+LONE = 5.0  # px at WORK: how far one or two standing bodies alone may take the camera
+
+
+def _moved(
+    bodies: list[tuple[int, Template]], img: np.ndarray, prev: np.ndarray, anchor: np.ndarray
+) -> tuple[set[int], bool]:
+    """The standing bodies that moved by themselves, and whether the others agree well
+    enough to be trusted as scene.
+
+    Each body's own shift (against the camera so far, ``prev``) is measured on its
+    footprint alone. A camera moves every body alike; a body that a wrong video moves
+    early does not follow the others: with three or more, one far from their median has
+    moved. One or two cannot outvote each other, so they are trusted only within
+    ``LONE`` of ``anchor`` (the camera where more of the scene fixed it)."""
+    if not bodies:
+        return set(), False
+    shifts = np.array([solve(tpl, img, prev, free=(2, 3))[2:] for _, tpl in bodies])
+    if len(bodies) >= 3:
+        centre = np.median(shifts, axis=0)
+        off = np.abs(shifts - centre).max(axis=1) > AGREE
+        return {j for (j, _), o in zip(bodies, off, strict=True) if o}, True
+    far = np.abs(prev[2:] + shifts - anchor[2:]).max(axis=1) > LONE
+    if len(bodies) == 2 and float(np.abs(shifts[0] - shifts[1]).max()) > AGREE:
+        far[:] = True
+    return {j for (j, _), f in zip(bodies, far, strict=True) if f}, False
+
+
 def register(
     frames: np.ndarray,
     reference: np.ndarray,
     static: np.ndarray,
     times: np.ndarray | None = None,
-    resting: Sequence[tuple[float, np.ndarray]] = (),
+    resting: Sequence[tuple[float, float, np.ndarray]] = (),
 ) -> Camera:
     """Affine map per frame from ``reference`` pixels to each frame's pixels.
 
     ``frames`` (n, H, W, 3) and ``reference`` (H, W, 3) share a size; ``static`` (H, W)
-    is True where nothing of the task moves; ``resting`` adds, per body, (until, mask):
-    where the body stands still until ``until`` seconds (at ``times``), used to measure
-    a shift in a scene whose static parts do not fix it (a floor line and standing
-    blocks)."""
+    is True where nothing of the task moves; ``resting`` adds, per body, (from, until,
+    mask): where the body stands still between those seconds (at ``times``), used to
+    measure the camera in a scene whose static parts do not fix it (a floor line and
+    standing blocks)."""
     n, hh, ww = frames.shape[:3]
     k = WORK / max(hh, ww)
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
     ref = _grey(reference, size)
     cc0, m0 = _first(ref, _grey(frames[0], size))
     smask = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-    smask = cv2.erode(smask, np.ones((3, 3), np.uint8))
-    tracked = structure(ref, smask) >= MIN_STRUCTURE
+    smask = cv2.erode(smask, np.ones((3, 3), np.uint8)) > 0
+    rest = [
+        (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
+        for start, until, m in resting
+    ]
+    t = np.arange(n) / 16.0 if times is None else np.asarray(times, dtype=float)
     mats = np.repeat(m0[None].astype(np.float64), n, axis=0)
-    if tracked:
-        prev, last = m0, _grey(frames[0], size)
-        keep = smask > 0
-        for i in range(1, n):
-            img = _grey(frames[i], size)
-            still = float(np.abs(img - last)[keep].mean()) < STILL
+    # what is fitted at frame i: the static scene and the bodies that still stand
+    masks = [
+        tuple(
+            j
+            for j, (start, until, _) in enumerate(rest)
+            if start + REST_MARGIN < t[i] < until - REST_MARGIN
+        )
+        for i in range(n)
+    ]
+    cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None]] = {}
+
+    def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None]:
+        if which not in cache:
+            mask = smask.copy()
+            for j in which:
+                mask |= rest[j][2]
+            enough = structure(ref, mask) >= MIN_STRUCTURE
+            tpl = template(_grey(reference, size, mask), mask, m0) if enough else None
+            cache[which] = (mask, tpl)
+        return cache[which]
+
+    tracked = fit_on(masks[0])[1] is not None
+    every = smask.copy()
+    for *_, m in rest:
+        every |= m
+    ref_all = _grey(reference, size, every)
+    own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
+    prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
+    moved: set[int] = set()  # bodies seen moving before the truth moves them
+    for i in range(1, n):
+        which = tuple(j for j in masks[i] if j not in moved)
+        mask, tpl = fit_on(which)
+        if tpl is None:
+            mats[i] = compose(prev, m0, *size)
+            continue
+        img = _grey(frames[i], size, mask)
+        if last is None or last_mask is not mask:
+            last, last_mask = _grey(frames[0], size, mask), mask
+        # still since the last frame fitted: the camera did not move (a slow drift adds
+        # up, so the comparison is not with the previous frame)
+        if float(np.abs(img - last)[mask].mean()) >= STILL:
             last = img
-            if still:  # the camera did not move since the previous frame
-                mats[i] = prev
-                continue
-            here = _unoccluded(ref, img, prev, smask)
-            base = _corr(ref, img, prev, here)
-            got = _ecc(ref, img, prev, here, 30)
-            better = got is not None and (1.0 - got[0]) < STEP_GAIN * (1.0 - base)
-            if better and plausible(got[1], *size):
-                prev = got[1]
-            mats[i] = prev
-    else:  # too little structure for an affine map: a shift where the structure allows
-        small = [
-            (until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
-            for until, m in resting
-        ]
-        t = np.arange(n) / 16.0 if times is None else np.asarray(times, dtype=float)
-        last = _grey(frames[0], size)
-        for i in range(1, n):
-            keep = smask > 0
-            for until, m in small:
-                if until > t[i] + REST_MARGIN:
-                    keep = keep | m
-            img = _grey(frames[i], size)
-            if float(np.abs(img - last)[keep].mean()) < STILL:  # the camera stood still
-                mats[i] = mats[i - 1]
-            else:
-                mats[i] = _shift(ref, img, m0, keep)
-            last = img
+            early, firm = _moved(
+                [(j, own[j]) for j in which], _grey(frames[i], size, every), prev, anchor
+            )
+            if early:  # a body that should stand moved (a wrong video): not the camera
+                moved |= early
+                prev = anchor.copy()
+                which = tuple(j for j in which if j not in moved)
+                mask, tpl = fit_on(which)
+                if tpl is None:
+                    mats[i] = compose(prev, m0, *size)
+                    continue
+                img = _grey(frames[i], size, mask)
+            got = solve(tpl, img, prev)
+            if plausible(compose(got, m0, *size), *size):
+                prev = got
+                if firm:
+                    anchor = got
+        mats[i] = compose(prev, m0, *size)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
 
 
-def _unoccluded(ref: np.ndarray, img: np.ndarray, m: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``mask`` less the pixels where something covers the static scene in this frame
-    (a body passing in front of a wall): far off the reference after warping by ``m``."""
-    h, w = ref.shape
-    warped = cv2.warpAffine(
-        img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
-    )
-    off = (np.abs(warped - ref) > OCCLUDED).astype(np.uint8)
-    off = cv2.dilate(off, np.ones((5, 5), np.uint8))
-    return (mask * (1 - off)).astype(np.uint8)
+BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins nothing
+LEVELS = 2  # pyramid levels (WORK, WORK / 2)
+ITERATIONS = 12
+PRIOR = np.array([0.1, 0.01, 16.0, 16.0])  # prior spread of (zoom - 1, roll, shift px at WORK)
 
 
-def _shift(ref: np.ndarray, img: np.ndarray, m0: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``m0`` plus the shift that best aligns ``img`` with ``ref`` on ``keep``, by
-    Gauss-Newton with a damping that leaves a direction without structure (along a
-    floor line) unmoved."""
-    h, w = ref.shape
-    gx = cv2.Sobel(ref, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(ref, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    a, b = gx[keep], gy[keep]
-    hess = np.array([[(a * a).sum(), (a * b).sum()], [(a * b).sum(), (b * b).sum()]])
-    damp = 1e-3 * keep.sum() * np.eye(2)
-    m = m0.astype(np.float64).copy()
-    for _ in range(6):
-        warped = cv2.warpAffine(
-            img,
-            m,
-            (w, h),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REFLECT,
-        )
-        r = (warped - ref)[keep]
-        step = np.linalg.solve(hess + damp, -np.array([(a * r).sum(), (b * r).sum()]))
-        m[:, 2] += step
-        if np.abs(step).max() < 0.01:
-            break
-    if np.abs(m[:, 2] - m0[:, 2]).max() > MAX_SHIFT * max(w, h):
-        return m0.astype(np.float64)
-    return m
+@dataclass(frozen=True)
+class Level:
+    grey: np.ndarray  # the reference, blurred, at this level
+    mask: np.ndarray  # the pixels fitted on
+    jac: np.ndarray  # (pixels, 4): d(grey)/d(a, b, tx, ty)
+    base: np.ndarray  # (2, 3): frame 0's map at this level
+
+
+@dataclass(frozen=True)
+class Template:
+    """The reference at each pyramid level (finest first), ready to fit frames to.
+
+    A frame's map is ``L(p) . base``: the first frame's map (``base``, an affine map that
+    may squash, as a crop to another aspect ratio does), then a similarity ``L(p)`` about
+    the picture's centre with ``p = (a, b, tx, ty)``: zoom ``1 + a``, roll ``b``, shift
+    ``t`` (px at WORK). A camera that moves during the clip is seen through ``L``."""
+
+    levels: tuple[Level, ...]
+
+
+def template(ref: np.ndarray, mask: np.ndarray, base: np.ndarray) -> Template:
+    levels = []
+    g, m = cv2.GaussianBlur(ref, (0, 0), BLUR), mask > 0
+    for lvl in range(LEVELS):
+        h, w = g.shape
+        b = np.asarray(base, dtype=np.float64).copy()
+        b[:, 2] /= 2.0**lvl
+        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[m] / 8.0
+        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[m] / 8.0
+        ys, xs = np.nonzero(m)
+        y = b[:, :2] @ np.stack([xs, ys]).astype(np.float64) + b[:, 2:3]
+        u, v = y[0] - w / 2.0, y[1] - h / 2.0
+        # the video's gradient from the reference's, through the base map
+        inv_t = np.linalg.inv(b[:, :2]).T
+        vx = inv_t[0, 0] * gx + inv_t[0, 1] * gy
+        vy = inv_t[1, 0] * gx + inv_t[1, 1] * gy
+        jac = np.stack([vx * u + vy * v, -vx * v + vy * u, vx, vy], axis=1)
+        levels.append(Level(g, m, jac.astype(np.float64), b))
+        g = cv2.pyrDown(g)
+        small = (g.shape[1], g.shape[0])
+        m = cv2.resize(m.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
+    return Template(tuple(levels))
+
+
+def compose(p: np.ndarray, base: np.ndarray, w: float, h: float) -> np.ndarray:
+    """``L(p) . base`` as a 2 x 3 map (reference -> video pixels)."""
+    a, b, tx, ty = p
+    lin = np.array([[1.0 + a, -b], [b, 1.0 + a]])
+    c = np.array([w / 2, h / 2])
+    sim = np.eye(3)
+    sim[:2, :2] = lin
+    sim[:2, 2] = c + np.array([tx, ty]) - lin @ c
+    full = np.vstack([np.asarray(base, dtype=np.float64), [0.0, 0.0, 1.0]])
+    return (sim @ full)[:2]
+
+
+def solve(
+    tpl: Template, img: np.ndarray, init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
+) -> np.ndarray:
+    """``p`` for ``img`` (grey at WORK): Gauss-Newton on the template's pixels, coarse
+    to fine from ``init``, with Huber weights so that something covering part of the
+    scene does not pull the camera with it; only the parameters ``free`` move."""
+    p = np.asarray(init, dtype=np.float64).copy()
+    cols = list(free)
+    pyr = [cv2.GaussianBlur(img, (0, 0), BLUR)]
+    for _ in range(1, len(tpl.levels)):
+        pyr.append(cv2.pyrDown(pyr[-1]))
+    for lvl in reversed(range(len(tpl.levels))):
+        level = tpl.levels[lvl]
+        h, w = level.grey.shape
+        k = 2.0**lvl
+        q = p.copy()
+        q[2:] /= k
+        for _ in range(ITERATIONS):
+            warped = cv2.warpAffine(
+                pyr[lvl],
+                compose(q, level.base, w, h),
+                (w, h),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+            r = (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
+            sigma = max(1.4826 * float(np.median(np.abs(r))), 1e-3)
+            wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(r), 1e-12))
+            jac = level.jac[:, cols]
+            jw = jac * (wt / sigma**2)[:, None]
+            # a prior of no camera motion: a direction the static scene hardly fixes (a
+            # bar at the top does not tell a roll from a pan) stays where it is
+            prior = (1.0 / (PRIOR * np.array([1.0, 1.0, 1.0 / k, 1.0 / k])) ** 2)[cols]
+            hess = jac.T @ jw + np.diag(prior)
+            step = np.zeros(4)
+            step[cols] = -np.linalg.solve(hess, jw.T @ r + prior * q[cols])
+            q = q + step
+            if np.abs(step[2:]).max() < 0.005 and np.abs(step[:2]).max() < 1e-5:
+                break
+        p = q.copy()
+        p[2:] *= k
+    return p
 
 
 _EDGE = np.ones((5, 5), np.uint8)  # pixels next to the edge of the picture are not trusted

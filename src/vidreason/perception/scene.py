@@ -47,9 +47,11 @@ def static_mask(instance: Instance, width: int, height: int) -> np.ndarray:
     return ~moving_mask(instance, width, height)
 
 
-def resting(instance: Instance, width: int, height: int) -> list[tuple[float, np.ndarray]]:
-    """Per body that stands still at the start: (the time it first moves, its footprint
-    at the start). Until then it is as good as the static scene for registration."""
+def resting(instance: Instance, width: int, height: int) -> list[tuple[float, float, np.ndarray]]:
+    """Per body that stands still at the start: (from, until, its footprint), the seconds
+    between which it is still. Until it moves a body is as good as the static scene for
+    registration (a scene of standing blocks on a floor line has nothing else to fix a
+    pan with)."""
     fps = instance.spec.fmt.fps
     out = []
     for b in instance.spec.bodies:
@@ -67,5 +69,5 @@ def resting(instance: Instance, width: int, height: int) -> list[tuple[float, np
             continue
         mask = np.zeros((height, width), np.uint8)
         cv2.circle(mask, (round(xy[0, 0]), round(xy[0, 1])), round(extent(b) + 2), 1, -1)
-        out.append((float(until), mask.astype(bool)))
+        out.append((-np.inf, float(until), mask.astype(bool)))
     return out

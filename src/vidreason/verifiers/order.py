@@ -10,7 +10,9 @@ the ground truth alike.
 - ``size``: each ball keeps its colour and size (its blob stays near its true area);
 - ``rest``: no ball leaves its start before it is let go;
 - ``landing``: every ball lands, each within ``TIME`` of when it should;
-- ``order``: the balls land in the ground-truth order, each clearly after the one before.
+- ``order``: the balls land in the ground-truth order, each clearly after the one before;
+- ``gravity``: each ball falls with the scene's gravity once let go (shared tolerance,
+  ``checks.GRAVITY``).
 
 To add a check, write a function ``(tracks, instance) -> Check`` and add it to
 ``order_checks``.
@@ -25,7 +27,7 @@ import numpy as np
 
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, first_run, scene_size
-from vidreason.verifiers.commonsense import Series, series, truth
+from vidreason.verifiers.commonsense import Series, fall_gravity, series, truth
 from vidreason.verifiers.tracking import Tracks
 
 LAND = 0.03  # fraction of the frame above its resting height where a ball counts as landed
@@ -217,6 +219,17 @@ def order_check(tracks: Tracks, instance: Instance) -> Check:
     return Check("order", worst, note)
 
 
+def gravity_check(tracks: Tracks, instance: Instance) -> Check:
+    """Each ball falls freely with the scene's gravity once let go (the weakest ball's
+    fit counts): a clip whose balls land in the right order under the wrong gravity
+    still breaks the physics the order comes from."""
+    floor_y = instance.spec.params["floor_y"]
+    checks = [
+        fall_gravity(tracks, instance, b.name, floor_y - b.radius)[0] for b in balls(instance)
+    ]
+    return min(checks, key=lambda c: c.value, default=Check("gravity", 1.0))
+
+
 def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     return [
         count_check(tracks, instance),
@@ -224,4 +237,5 @@ def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         rest_check(tracks, instance),
         landing_check(tracks, instance),
         order_check(tracks, instance),
+        gravity_check(tracks, instance),
     ]

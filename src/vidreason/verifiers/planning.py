@@ -16,6 +16,7 @@ families' check functions.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import cv2
@@ -67,6 +68,9 @@ def changed_pixels(ref: np.ndarray, frame: np.ndarray) -> np.ndarray:
     return cv2.max(cv2.max(r, g), b) > CHANGE_LEVEL
 
 
+TRAIL = 3  # frames: a motion-blur trail reaches back this far
+
+
 def scene(
     tracks: Tracks,
     exclude: Callable[[int], np.ndarray],
@@ -80,24 +84,27 @@ def scene(
     if tracks.n < 2:
         return Check("scene", 1.0)
     ref = cv2.blur(tracks.frames[0], (3, 3))
-    run = 0
+    # where things were in the last frames too: a shutter open across frames (motion
+    # blur) leaves a fading trail behind what moves
+    recent: deque[np.ndarray] = deque([exclude(0)], maxlen=TRAIL)
+    before = np.zeros(tracks.frames.shape[1:3], bool)
     for k in range(1, tracks.n):
-        mask = changed_pixels(ref, tracks.frames[k]) & ~exclude(k) & shown(tracks, k)
+        recent.append(exclude(k))
+        free = ~np.logical_or.reduce(list(recent))
+        changed = changed_pixels(ref, tracks.frames[k]) & free & shown(tracks, k)
+        mask = changed & before  # a change that stays put two frames (a trail moves on)
+        before = changed
         mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
         n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n > 1 and stats[1:, cv2.CC_STAT_AREA].max() >= min_area:
-            run += 1
-            if run == 2:
-                i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-                x, y = (float(v) for v in cents[i])
-                xi, yi = round(x), round(y)
-                darker = bool(
-                    tracks.frames[k][yi, xi].astype(int).sum()
-                    < tracks.frames[0][yi, xi].astype(int).sum()
-                )
-                return Check("scene", 0.0, f"{describe(x, y, darker)} at frame {k - 1}")
-        else:
-            run = 0
+            i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            x, y = (float(v) for v in cents[i])
+            xi, yi = round(x), round(y)
+            darker = bool(
+                tracks.frames[k][yi, xi].astype(int).sum()
+                < tracks.frames[0][yi, xi].astype(int).sum()
+            )
+            return Check("scene", 0.0, f"{describe(x, y, darker)} at frame {k - 1}")
     return Check("scene", 1.0)
 
 

@@ -156,36 +156,72 @@ def _cached_blend(
     return owner[i], share[i]
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    """Per colour (indexed like ``label_table``): whether it lies between two colours of
+    the scene, in any share. A motion-blurred edge, a rod smeared over the background or
+    a codec's halo mixes two colours the scene has; an object that is not in the scene
+    has a colour of its own."""
+    levels = 1 << BLEND_BITS
+    step = 256 // levels
+    axis = np.arange(levels, dtype=np.float32) * step + step / 2
+    r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
+    q = np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    pal = np.unique(np.asarray(colours, dtype=np.float32), axis=0)
+    mixed = np.zeros(len(q), bool)
+    for i in range(len(pal)):
+        for j in range(i + 1, len(pal)):
+            d = pal[j] - pal[i]
+            a = np.clip((q - pal[i]) @ d / float(d @ d), 0.0, 1.0)
+            mixed |= np.linalg.norm(q - pal[i] - a[:, None] * d[None, :], axis=1) < MIX_RESIDUAL
+    c = np.arange(1 << 18)
+    drop = 6 - BLEND_BITS
+    i = (((c >> 12) >> drop) << (2 * BLEND_BITS)) | ((((c >> 6) & 63) >> drop) << BLEND_BITS)
+    return mixed[i | ((c & 63) >> drop)]
+
+
+MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
+
+
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
     """Each pixel's colour quantised to ``bits`` per channel, as one table index."""
     q = (frame >> (8 - bits)).astype(np.int32)
     return (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
 
 
-def _blobs(weight: np.ndarray, reach: float) -> tuple[float, float, float, float]:
-    """Share-weighted centroid and area of the heaviest blob together with the pieces
-    whose centroids lie within ``reach`` of it, and the area of the heaviest other blob."""
+def _blobs(weight: np.ndarray, pure: np.ndarray, reach: float) -> tuple[float, float, float, float]:
+    """Share-weighted centroid and area of the body in one frame, and the area of the
+    heaviest blob of its colour elsewhere (a second copy).
+
+    The body is the heaviest blob that holds pixels of its pure colour, together with the
+    pieces within ``reach`` of it that hold pure pixels too (a body cut in two by an
+    occluder) and blend-only pieces within ``reach / 2.5`` (its blurred edge). A blob of
+    blends alone (a mix of two other colours that happens to look like a blend of this
+    one) counts only when no pure pixel of the body is seen at all (a body so blurred by
+    its motion that nowhere shows its colour undiluted)."""
     mask = (weight > 0).astype(np.uint8)
     n, lab, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return np.nan, np.nan, 0.0, 0.0
-    if n == 2:
-        ys, xs = np.nonzero(lab == 1)
-        w = weight[ys, xs]
-        tot = float(w.sum())
-        return float((xs * w).sum() / tot), float((ys * w).sum() / tot), tot, 0.0
     x0, y0, x1, y1 = (int(v) for v in _bbox(stats[1:]))
     sub_lab = lab[y0:y1, x0:x1]
     sub_w = weight[y0:y1, x0:x1]
     mass = np.bincount(sub_lab.ravel(), weights=sub_w.ravel(), minlength=n)[1:]
-    k = int(np.argmax(mass))
-    near = np.linalg.norm(cents[1:] - cents[1 + k], axis=1) <= reach
+    has_pure = np.bincount(sub_lab.ravel(), weights=pure[y0:y1, x0:x1].ravel(), minlength=n)[1:] > 0
+    cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
+    k = int(np.argmax(cand))
+    dist = np.linalg.norm(cents[1:] - cents[1 + k], axis=1)
+    if has_pure.any():
+        near = (has_pure & (dist <= reach)) | (~has_pure & (dist <= reach / 2.5))
+        others = np.where(has_pure & ~near, mass, 0.0)
+    else:
+        near = dist <= reach
+        others = np.where(near, 0.0, mass)
     group = np.flatnonzero(near) + 1
     sel = np.isin(sub_lab, group)
     ys, xs = np.nonzero(sel)
     w = sub_w[ys, xs]
     tot = float(w.sum())
-    others = np.where(near, 0.0, mass)
     return (
         float((xs * w).sum() / tot) + x0,
         float((ys * w).sum() / tot) + y0,
@@ -328,19 +364,20 @@ def track_frames(
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     blend = _cached_blend(key, tuple(labelled))
+    mixes = _cached_mixes(key)
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
         owner = np.where(labels == 255, blend[0][code], 255)
         share = blend[1][code]
         # outside the camera's view the warped picture is only its edge repeated
-        unknown[i] = _unknown_area((labels == 255) & (owner == 255) & percept.view[i])
+        unknown[i] = _unknown_area((labels == 255) & ~mixes[code] & percept.view[i])
         for k in labelled:
             name = names[k]
             weight = (labels == k).astype(np.float32)
             mixed = owner == k
             weight[mixed] = share[mixed]
-            x, y, a, a2 = _blobs(weight, reach[name])
+            x, y, a, a2 = _blobs(weight, labels == k, reach[name])
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)

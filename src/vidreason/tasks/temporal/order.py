@@ -336,6 +336,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=order_checks,
+        verifier_version=2,  # v2: each ball's fall is checked for gravity
         simulate=simulate,
         outcome=outcome,
         questions=questions,
