@@ -24,9 +24,14 @@ Simulation (``simulate``) and drawing (``render``) default to the pymunk engine 
 2D rasteriser. ``generic_checks`` names the shared checks the family runs (default: all of
 ``GENERIC_CHECKS``); a family whose objects cannot be told apart by colour keys alone
 (the sliding puzzle's tiles) keeps only those that still apply and checks the rest itself.
-To add a family, write a module under ``vidreason/tasks/`` that calls
-``register_family(TaskFamily(...))`` and import it from ``vidreason/tasks/__init__.py``
-(or, from another package, point the ``vidreason.tasks`` entry point at it).
+``checks`` declares the law checks by name with their tolerance in words
+(``CheckSpec``): what ``law_checks`` returns, so that a reader, ``vidreason tasks
+--markdown`` and the README see what passes without running anything.
+
+To add a family, write a module under ``vidreason/tasks/`` that sets
+``FAMILY = register_family(TaskFamily(...))`` and add its id and module to
+``catalog.BUILTIN`` (or, from another package, point a ``vidreason.tasks`` entry point at
+the module); ``vidreason check NAME --static`` checks it in seconds.
 """
 
 from __future__ import annotations
@@ -81,6 +86,16 @@ def _raster_render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class CheckSpec:
+    """A law check a family declares: its name, what passes and fails in words, and when
+    it runs if not on every instance (e.g. "when launched up the slope")."""
+
+    name: str
+    tolerance: str
+    when: str = ""
+
+
+@dataclass(frozen=True)
 class TaskFamily:
     name: str
     version: int
@@ -97,6 +112,7 @@ class TaskFamily:
     outcome: OutcomeFn | None = None
     intervene: Intervention | None = None
     questions: QuestionsFn | None = None
+    checks: tuple[CheckSpec, ...] = ()
 
     @property
     def paired(self) -> bool:
