@@ -409,12 +409,23 @@ def check(
     seed: Seed = 0,
     workers: Workers = None,
     quiet: Quiet = False,
+    static: Annotated[
+        bool,
+        typer.Option(
+            "--static",
+            help="Only the quick checks (seconds): identity, determinism, JSON, colours,"
+            " view, prompt, declared law checks.",
+        ),
+    ] = False,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
 
+    if static:
+        _static_check(families or FAMILIES.names())
+        return
     at_least_one(n)
     _check_workers(workers)
     results = run_check(
@@ -439,6 +450,23 @@ def check(
     out.print(table)
     if not all(r.ok for r in results):
         err.print(f"{sum(not r.ok for r in results)} of {len(results)} families fall short")
+        raise typer.Exit(1)
+
+
+def _static_check(families: list[str]) -> None:
+    """One line per check and family; exit 1 when any fails."""
+    from vidreason.tasks import get_family
+    from vidreason.tasks.static_check import static_check
+
+    chosen = [get_family(f) for f in families]  # unknown names fail before any work
+    failed = 0
+    for family in chosen:
+        for f in static_check(family):
+            failed += not f.ok
+            mark = "[green]ok[/green]  " if f.ok else "[red]FAIL[/red]"
+            out.print(f"{mark} {family.id} {f.check}: {escape(f.line)}", highlight=False)
+    if failed:
+        err.print(f"{failed} static check{'s' if failed > 1 else ''} failed")
         raise typer.Exit(1)
 
 

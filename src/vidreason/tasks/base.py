@@ -2,7 +2,9 @@
 
 A family is a frozen record of plain functions:
 
-- ``sample(rng, seed, index, difficulty, fmt) -> SceneSpec`` draws one scene;
+- ``sample(rng, seed, index, difficulty, fmt) -> SceneSpec`` draws one scene (its
+  identity, the family's name and version, seed, index, difficulty and format, is stamped
+  by ``build_instance``: a sampler does not write the family's name or version);
 - ``prompt(spec) -> str`` states the setup in plain words;
 - ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
 
@@ -162,12 +164,20 @@ def difficulty_of(family: TaskFamily, index: int) -> int:
     return DIFFICULTIES[k % len(DIFFICULTIES)]
 
 
-def _registered(spec: SceneSpec, family: TaskFamily) -> SceneSpec:
-    """The spec labelled with the family's registered name and version: an instance's
-    identity comes from the registration, whatever its sampler wrote."""
-    if (spec.family, spec.version) == (family.name, family.version):
-        return spec
-    return replace(spec, family=family.name, version=family.version)
+def _stamped(
+    spec: SceneSpec, family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    """The spec labelled with its identity: the family's registered name and version and
+    the seed, index, difficulty and format it was drawn for, whatever its sampler wrote."""
+    return replace(
+        spec,
+        family=family.name,
+        version=family.version,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+    )
 
 
 def _sample(
@@ -177,10 +187,10 @@ def _sample(
     of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
     if family.intervene is None:
         spec = family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
-        return _registered(spec, family)
+        return _stamped(spec, family, seed, index, difficulty, fmt)
     base = index - index % 2
     spec = family.sample(instance_rng(seed, family.id, base), seed, base, difficulty, fmt)
-    spec = _registered(spec, family)
+    spec = _stamped(spec, family, seed, base, difficulty, fmt)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -144,7 +144,6 @@ def sample(
     magnets = [magnet(fmt, b.position[0], b.position[1] - r, r) for b in bodies]
     release = {b.name: r4(f / fmt.fps) for b, f in zip(bodies, frames, strict=True)}
     return scene(
-        "order",
         seed,
         index,
         difficulty,
@@ -336,6 +335,16 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=order_checks,
+        checks=(
+            CheckSpec("count", "every ball found in every frame (lost 2 frames running fails)"),
+            CheckSpec("size", "blob area within 0.4-2.2 × the ball's (3 frames outside fail)"),
+            CheckSpec("rest", "no ball leaves its start > 0.15 s before it is let go; 0 at 0.3 s"),
+            CheckSpec("landing", "each ball lands within 0.12 s of the truth; 0 beyond 0.3 s"),
+            CheckSpec(
+                "order",
+                "the truth's landing order, each gap at least ½ of the true gap; 0 below ¼",
+            ),
+        ),
         simulate=simulate,
         outcome=outcome,
         questions=questions,
