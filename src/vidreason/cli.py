@@ -156,10 +156,19 @@ def _summary(summary: api.RunSummary) -> None:
 
 @app.command()
 @friendly
-def tasks() -> None:
+def tasks(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the README's table of families.")
+    ] = False,
+) -> None:
     """List the registered task families."""
     from vidreason.tasks import FAMILIES, get_family
 
+    if markdown:
+        from vidreason.tasks.catalog import family_table
+
+        sys.stdout.write(family_table(FAMILIES.names()) + "\n")
+        return
     table = Table("family", "capability", "engine", "law tested")
     for fid in FAMILIES.names():
         f = get_family(fid)

@@ -78,3 +78,20 @@ def test_an_entry_point_plugin_registers_its_family(tmp_path):
     )
     out = _run(code, f"{tmp_path}{os.pathsep}{SRC}")
     assert out == f"plug-v1 True {len(catalog.BUILTIN) + 1}"
+
+
+def test_the_readme_table_of_families_is_the_generated_one():
+    from typer.testing import CliRunner
+
+    from vidreason.cli import app
+
+    result = CliRunner().invoke(app, ["tasks", "--markdown"])
+    assert result.exit_code == 0, result.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("-->\n", readme.index("<!-- family-table")) + len("-->\n")
+    kept = readme[start : readme.index("<!-- /family-table -->")]
+    assert kept == result.stdout, (
+        "README.md's table of families is out of date: replace the lines between the"
+        " family-table markers with the output of `vidreason tasks --markdown`"
+    )
+    assert kept.count("\n| `") == len(catalog.BUILTIN)

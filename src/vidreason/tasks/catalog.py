@@ -65,3 +65,29 @@ def table_source(table: dict[str, str]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     print(table_source(scan()))
+
+
+def family_table(family_ids: list[str]) -> str:
+    """The README's table of families (``vidreason tasks --markdown``), by capability:
+    the law and each declared law check with its tolerance, from the registrations."""
+    from vidreason.tasks.base import GENERIC_CHECKS, get_family
+    from vidreason.types import CAPABILITIES
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = ["| family | capability | law tested | law checks |", "|---|---|---|---|"]
+    families = sorted(
+        (get_family(fid) for fid in family_ids),
+        key=lambda f: (CAPABILITIES.index(f.capability), f.id),
+    )
+    for f in families:
+        checks = [
+            f"`{c.name}`: {c.tolerance}" + (f" (only when {c.when})" if c.when else "")
+            for c in f.checks
+        ]
+        if tuple(f.generic_checks) != GENERIC_CHECKS:
+            shared = ", ".join(f"`{n}`" for n in f.generic_checks)
+            checks.append(f"shared checks: {shared} only")
+        rows.append(f"| `{f.id}` | {f.capability} | {cell(f.law)} | {cell('<br>'.join(checks))} |")
+    return "\n".join(rows)
