@@ -11,6 +11,7 @@ returns with those the family declares (``TaskFamily.checks``). To add a check, 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -31,9 +32,10 @@ class Finding:
     line: str
 
 
-def _first(family: TaskFamily, fmt: VideoFormat | None = None) -> SceneSpec:
-    """Instance 0's scene, as ``build_instance`` labels it."""
-    return _sample(family, SEED, 0, difficulty_of(family, 0), fmt or VideoFormat())
+@functools.lru_cache(maxsize=8)
+def _first(family: TaskFamily) -> SceneSpec:
+    """Instance 0's scene, as ``build_instance`` labels it (drawn once per family)."""
+    return _sample(family, SEED, 0, difficulty_of(family, 0), VideoFormat())
 
 
 def check_identity(family: TaskFamily) -> Finding:

@@ -356,7 +356,9 @@ FAMILY = register_family(
         law_checks=identity_checks,
         checks=(
             CheckSpec("count", "every object found in every frame (lost 2 frames running fails)"),
-            CheckSpec("size", "blob area within ×1.5 of its own for 3 frames; 0 beyond ×2.2"),
+            CheckSpec(
+                "size", "blob area within ×1.5 of its own (a change held 3 frames); 0 beyond ×2.2"
+            ),
             CheckSpec(
                 "identity",
                 "each object within 6% of the frame of its own true position; 0 beyond 15%",

@@ -480,8 +480,8 @@ FAMILY = register_family(
             ),
             CheckSpec(
                 "in_view",
-                "found whenever half in view; in plain view within 4% of the frame of its place;"
-                " 0 beyond 8%",
+                "never missing 2 frames running while half in view; in plain view within 4% of"
+                " the frame of its place; 0 beyond 8%",
             ),
             CheckSpec("size", "in plain view, blob area within ×1.5 of the ball's; 0 beyond ×2.2"),
         ),
