@@ -156,10 +156,19 @@ def _summary(summary: api.RunSummary) -> None:
 
 @app.command()
 @friendly
-def tasks() -> None:
+def tasks(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the README's table of families.")
+    ] = False,
+) -> None:
     """List the registered task families."""
     from vidreason.tasks import FAMILIES, get_family
 
+    if markdown:
+        from vidreason.tasks.catalog import family_table
+
+        sys.stdout.write(family_table(FAMILIES.names()) + "\n")
+        return
     table = Table("family", "capability", "engine", "law tested")
     for fid in FAMILIES.names():
         f = get_family(fid)
@@ -409,12 +418,23 @@ def check(
     seed: Seed = 0,
     workers: Workers = None,
     quiet: Quiet = False,
+    static: Annotated[
+        bool,
+        typer.Option(
+            "--static",
+            help="Only the quick checks (seconds): identity, determinism, JSON, colours,"
+            " view, prompt, declared law checks.",
+        ),
+    ] = False,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
 
+    if static:
+        _static_check(families or FAMILIES.names())
+        return
     at_least_one(n)
     _check_workers(workers)
     results = run_check(
@@ -439,6 +459,23 @@ def check(
     out.print(table)
     if not all(r.ok for r in results):
         err.print(f"{sum(not r.ok for r in results)} of {len(results)} families fall short")
+        raise typer.Exit(1)
+
+
+def _static_check(families: list[str]) -> None:
+    """One line per check and family; exit 1 when any fails."""
+    from vidreason.tasks import get_family
+    from vidreason.tasks.static_check import static_check
+
+    chosen = [get_family(f) for f in families]  # unknown names fail before any work
+    failed = 0
+    for family in chosen:
+        for f in static_check(family):
+            failed += not f.ok
+            mark = "[green]ok[/green]  " if f.ok else "[red]FAIL[/red]"
+            out.print(f"{mark} {family.id} {f.check}: {escape(f.line)}", highlight=False)
+    if failed:
+        err.print(f"{failed} static check{'s' if failed > 1 else ''} failed")
         raise typer.Exit(1)
 
 

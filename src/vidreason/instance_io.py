@@ -16,10 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from vidreason.render.video_io import write_mp4
 from vidreason.types import (
     Body,
     Event,
@@ -180,6 +178,8 @@ def instance_from_dict(d: dict[str, Any]) -> Instance:
 
 
 def write_png(path: Path, rgb: np.ndarray) -> None:
+    import cv2  # here, not at the top: reading a task.json (e.g. `vidreason --help`) needs none
+
     ok, buf = cv2.imencode(
         ".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 6]
     )
@@ -189,6 +189,8 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
 
 
 def read_png(path: Path) -> np.ndarray:
+    import cv2
+
     data = np.frombuffer(Path(path).read_bytes(), dtype=np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if img is None:
@@ -198,6 +200,8 @@ def read_png(path: Path) -> np.ndarray:
 
 def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     """Write the five files of one instance into ``out_dir`` (created if needed)."""
+    from vidreason.render.video_io import write_mp4
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_png(out_dir / "first_frame.png", frames[0])

@@ -117,10 +117,13 @@ class Wall:
 
 @dataclass(frozen=True)
 class SceneSpec:
-    """Everything needed to simulate and draw one task instance. Pure, JSON-able data."""
+    """Everything needed to simulate and draw one task instance. Pure, JSON-able data.
 
-    family: str
-    version: int
+    ``family`` and ``version`` are the registration's: ``build_instance`` stamps them (with
+    the seed, index, difficulty and format), so a sampler leaves them out."""
+
+    family: str = field(default="", kw_only=True)
+    version: int = field(default=0, kw_only=True)
     seed: int
     index: int
     difficulty: int

@@ -9,7 +9,7 @@ import pytest
 
 from vidreason.checks import BASELINE_MAX, ORACLE_MIN, check
 from vidreason.instance_io import FILES, load_instance
-from vidreason.tasks import FAMILIES, build_instance, get_family
+from vidreason.tasks import FAMILIES, build_instance, get_family, register_family
 from vidreason.types import VideoFormat
 
 ALL = FAMILIES.names()
@@ -84,7 +84,7 @@ def test_an_instance_is_labelled_by_its_registration(tmp_path):
     from vidreason.runner.plan import plan_model
     from vidreason.verifiers.score import score_frames
 
-    v2 = FAMILIES.add("projectile-v2", replace(get_family("projectile-v1"), version=2))
+    v2 = register_family(replace(get_family("projectile-v1"), version=2))
     try:
         fmt = VideoFormat(n_frames=24)
         inst, frames = build_instance(v2, 0, 0, 1, fmt)

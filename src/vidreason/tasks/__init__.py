@@ -1,19 +1,24 @@
-"""Task families, grouped by capability. Importing this package registers them all."""
+"""Task families, grouped by capability in subpackages (physics, physics3d, commonsense,
+causal, temporal, planning).
 
-from vidreason.tasks import causal, temporal  # noqa: F401  (registers)
-from vidreason.tasks.base import FAMILIES, TaskFamily, build_instance, get_family, register_family
-from vidreason.tasks.commonsense import containment, no_levitation, solidity, support  # noqa: F401
-from vidreason.tasks.physics import (  # noqa: F401  (registers)
-    bounce,
-    collision,
-    free_fall_pair,
-    inelastic_collision,
-    pendulum,
-    projectile,
-    ramp,
-    stack,
+Importing this package imports no family module, no engine and no verifier: every
+built-in family id is announced from ``catalog.BUILTIN`` and its module is imported the
+first time the family is looked up (``get_family``, ``FAMILIES.get``). A family module
+registers itself with ``FAMILY = register_family(TaskFamily(...))``; families of other
+packages do the same in a module named by a ``vidreason.tasks`` entry point.
+"""
+
+from vidreason.tasks.base import (
+    FAMILIES,
+    CheckSpec,
+    TaskFamily,
+    build_instance,
+    get_family,
+    register_family,
 )
-from vidreason.tasks.physics3d import roll, throw, topple  # noqa: F401  (MuJoCo: lazily)
-from vidreason.tasks.planning import connect, maze, shortest_path, sliding_puzzle, sort  # noqa: F401
+from vidreason.tasks.catalog import BUILTIN
 
-__all__ = ["FAMILIES", "TaskFamily", "build_instance", "get_family", "register_family"]
+for _id, _module in BUILTIN.items():
+    FAMILIES.add_lazy(_id, _module)
+
+__all__ = ["FAMILIES", "CheckSpec", "TaskFamily", "build_instance", "get_family", "register_family"]

@@ -2,7 +2,9 @@
 
 A family is a frozen record of plain functions:
 
-- ``sample(rng, seed, index, difficulty, fmt) -> SceneSpec`` draws one scene;
+- ``sample(rng, seed, index, difficulty, fmt) -> SceneSpec`` draws one scene (its
+  identity, the family's name and version, seed, index, difficulty and format, is stamped
+  by ``build_instance``: a sampler does not write the family's name or version);
 - ``prompt(spec) -> str`` states the setup in plain words;
 - ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
 
@@ -24,9 +26,14 @@ Simulation (``simulate``) and drawing (``render``) default to the pymunk engine 
 2D rasteriser. ``generic_checks`` names the shared checks the family runs (default: all of
 ``GENERIC_CHECKS``); a family whose objects cannot be told apart by colour keys alone
 (the sliding puzzle's tiles) keeps only those that still apply and checks the rest itself.
-To add a family, write a module under ``vidreason/tasks/`` that calls
-``register_family(TaskFamily(...))`` and import it from ``vidreason/tasks/__init__.py``
-(or, from another package, point the ``vidreason.tasks`` entry point at it).
+``checks`` declares the law checks by name with their tolerance in words
+(``CheckSpec``): what ``law_checks`` returns, so that a reader, ``vidreason tasks
+--markdown`` and the README see what passes without running anything.
+
+To add a family, write a module under ``vidreason/tasks/`` that sets
+``FAMILY = register_family(TaskFamily(...))`` and add its id and module to
+``catalog.BUILTIN`` (or, from another package, point a ``vidreason.tasks`` entry point at
+the module); ``vidreason check NAME --static`` checks it in seconds.
 """
 
 from __future__ import annotations
@@ -81,6 +88,16 @@ def _raster_render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class CheckSpec:
+    """A law check a family declares: its name, what passes and fails in words, and when
+    it runs if not on every instance (e.g. "when launched up the slope")."""
+
+    name: str
+    tolerance: str
+    when: str = ""
+
+
+@dataclass(frozen=True)
 class TaskFamily:
     name: str
     version: int
@@ -97,6 +114,7 @@ class TaskFamily:
     outcome: OutcomeFn | None = None
     intervene: Intervention | None = None
     questions: QuestionsFn | None = None
+    checks: tuple[CheckSpec, ...] = ()
 
     @property
     def paired(self) -> bool:
@@ -146,12 +164,20 @@ def difficulty_of(family: TaskFamily, index: int) -> int:
     return DIFFICULTIES[k % len(DIFFICULTIES)]
 
 
-def _registered(spec: SceneSpec, family: TaskFamily) -> SceneSpec:
-    """The spec labelled with the family's registered name and version: an instance's
-    identity comes from the registration, whatever its sampler wrote."""
-    if (spec.family, spec.version) == (family.name, family.version):
-        return spec
-    return replace(spec, family=family.name, version=family.version)
+def _stamped(
+    spec: SceneSpec, family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    """The spec labelled with its identity: the family's registered name and version and
+    the seed, index, difficulty and format it was drawn for, whatever its sampler wrote."""
+    return replace(
+        spec,
+        family=family.name,
+        version=family.version,
+        seed=seed,
+        index=index,
+        difficulty=difficulty,
+        fmt=fmt,
+    )
 
 
 def _sample(
@@ -161,10 +187,10 @@ def _sample(
     of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
     if family.intervene is None:
         spec = family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
-        return _registered(spec, family)
+        return _stamped(spec, family, seed, index, difficulty, fmt)
     base = index - index % 2
     spec = family.sample(instance_rng(seed, family.id, base), seed, base, difficulty, fmt)
-    spec = _registered(spec, family)
+    spec = _stamped(spec, family, seed, base, difficulty, fmt)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     a,
@@ -246,7 +247,7 @@ def sample(
                 bodies = [_mirror(b, fmt.width) for b in bodies]
             extra = {"wall": _wall_record(layout, colours[1], flip, fmt.width)}
             specs[with_wall] = scene(
-                "blocker", seed, index, difficulty, fmt, bodies, [floor_wall], {"floor_y": floor_y}
+                seed, index, difficulty, fmt, bodies, [floor_wall], {"floor_y": floor_y}
             )
             specs[with_wall] = dataclasses.replace(specs[with_wall], extra=extra)
         if all(_clean(simulated(s)) for s in specs.values()):
@@ -384,6 +385,30 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=blocker_checks,
+        checks=(
+            CheckSpec(
+                "solid",
+                "the ball never passes through the wall and overlaps it ≤ 2% of the frame;"
+                " 0 beyond 5%",
+            ),
+            CheckSpec(
+                "cause", "no block moves > 1.5 frames before its cause reaches it: pass/fail"
+            ),
+            CheckSpec(
+                "falls",
+                "each block falls within 2.5 frames of the truth, or stands as it does; 0 beyond 5",
+            ),
+            CheckSpec(
+                "contact",
+                "the ball reaches the wall or first block within 2.5 frames of the truth; 0 beyond 5",
+            ),
+            shared.gravity("the ball's flight until its first contact, median local acceleration"),
+            CheckSpec(
+                "rolls",
+                "travel in the last third within 35% (or 1% of the frame) of the truth's;"
+                " 0 at twice that",
+            ),
+        ),
         outcome=blocker_outcome,
         intervene=intervene,
         questions=questions,

@@ -26,7 +26,7 @@ import itertools
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import (
@@ -131,8 +131,6 @@ def _scene(
     floor_y: float,
 ) -> SceneSpec:
     return SceneSpec(
-        family="dominoes",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -407,6 +405,22 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=dominoes_checks,
+        checks=(
+            CheckSpec("chain", "the blocks that fall are the truth's, in its order: pass/fail"),
+            CheckSpec("timing", "each topple within 0.08 s of the truth; 0 beyond 0.2 s"),
+            CheckSpec(
+                "cause",
+                "no block moves more than 0.1 s before its cause reaches it; one nothing reaches"
+                " stays put: pass/fail",
+            ),
+            CheckSpec(
+                "settle", "each block rests within 2% of the frame of its place; 0 beyond 4.5%"
+            ),
+            CheckSpec(
+                "extras",
+                "no unknown or second blob of 0.4 × the thinnest body's width² for 3 frames: pass/fail",
+            ),
+        ),
         outcome=chain_outcome,
         intervene=intervene,
         questions=questions,

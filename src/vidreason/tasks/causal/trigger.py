@@ -22,7 +22,8 @@ import dataclasses
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate as run_engine
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     a,
     ball,
@@ -153,7 +154,6 @@ def _build(
         "side": "left" if flip else "right",
     }
     return scene(
-        "trigger",
         seed,
         index,
         difficulty,
@@ -348,6 +348,22 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=trigger_checks,
+        checks=(
+            CheckSpec("rolls", "the striker within 3% of the frame of its true path; 0 beyond 6%"),
+            CheckSpec("press", "the press within 1.5 frames of the truth (or never); 0 beyond 4"),
+            CheckSpec(
+                "release",
+                "the hatch and the ball start within 1.5 frames of the truth (or never); 0 beyond 4",
+            ),
+            CheckSpec(
+                "cause_first", "nothing starts moving > 1 frame before the press; 0 at 3 frames"
+            ),
+            dataclasses.replace(
+                shared.gravity("the ball's free fall, median local acceleration"),
+                when="the ball is released",
+            ),
+            dataclasses.replace(shared.LANDS, when="the ball is released"),
+        ),
         simulate=simulate,
         outcome=trigger_outcome,
         intervene=intervene,

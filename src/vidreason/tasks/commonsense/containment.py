@@ -13,7 +13,8 @@ import dataclasses
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     a,
@@ -114,7 +115,6 @@ def sample(
     dropped = dataclasses.replace(dropped, friction=0.6)
     path = _path(rng, difficulty, fmt, cup.position[0], cup.position[1], side)
     return scene(
-        "containment",
         seed,
         index,
         difficulty,
@@ -152,5 +152,15 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=containment_checks,
+        checks=(
+            shared.gravity("the drop into the cup, median local acceleration"),
+            CheckSpec(
+                "inside",
+                "once in, between the cup's walls and above its bottom in every frame, to 2% of the"
+                " frame; 0 beyond 5%",
+            ),
+            shared.NO_HOVERING,
+            CheckSpec("size", "no blob grows or shrinks ×1.35 for 3 frames; 0 at ×1.6"),
+        ),
     )
 )

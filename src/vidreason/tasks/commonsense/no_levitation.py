@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     a,
@@ -65,7 +66,7 @@ def _reach(fmt: VideoFormat, mover: Body, walls: list[Wall]) -> float:
     speeds it up, so this runs the engine on the ball alone)."""
     from vidreason.engines.pymunk_sim import simulate
 
-    alone = scene("no-levitation", 0, 0, 1, fmt, [mover], walls, {})
+    alone = scene(0, 0, 1, fmt, [mover], walls, {})
     xs = [s[0] for s in simulate(alone).trajectory.states[mover.name]]
     return max(xs) + mover.radius
 
@@ -123,7 +124,6 @@ def sample(
     if rng.random() < 0.5:
         bodies, walls = [mirror(b, w) for b in bodies], [mirror(wl, w) for wl in walls]
     return scene(
-        "no-levitation",
         seed,
         index,
         difficulty,
@@ -161,5 +161,15 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=no_levitation_checks,
+        checks=(
+            CheckSpec(
+                "no_rising",
+                "a rise above what its bounce returns ≤ 2% of the frame (with no contact the whole"
+                " rise counts); 0 beyond 5%",
+            ),
+            shared.gravity("the ball's free fall, median local acceleration"),
+            shared.STAYS,
+            shared.NO_HOVERING,
+        ),
     )
 )

@@ -167,7 +167,6 @@ def ground(fmt: VideoFormat, elasticity: float = 0.5) -> tuple[float, Wall]:
 
 
 def scene(
-    family: str,
     seed: int,
     index: int,
     difficulty: int,
@@ -178,8 +177,6 @@ def scene(
     extra: dict | None = None,
 ) -> SceneSpec:
     return SceneSpec(
-        family=family,
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     a,
@@ -88,7 +89,6 @@ def sample(
         for n, c, (pos, vel, e) in zip(names, colours[1:], throws, strict=True)
     ]
     return scene(
-        "solidity",
         seed,
         index,
         difficulty,
@@ -130,5 +130,17 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=solidity_checks,
+        checks=(
+            CheckSpec(
+                "solid",
+                "no ball crosses the block; overlap with block, floor or other ball ≤ 2% of the"
+                " frame; 0 beyond 5%",
+            ),
+            CheckSpec(
+                "side", "each ball ends ≤ 2% of the frame past the block's face; 0 beyond 5%"
+            ),
+            shared.gravity("each ball's first flight, median local acceleration"),
+            shared.NO_HOVERING,
+        ),
     )
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
@@ -142,7 +143,6 @@ def sample(
     build = _bridge_scene if difficulty == 3 else _table_scene
     s = build(rng, difficulty, fmt)
     return scene(
-        "support",
         seed,
         index,
         difficulty,
@@ -185,5 +185,11 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=support_checks,
+        checks=(
+            shared.STAYS,
+            shared.gravity("the unsupported ball's free fall, median local acceleration"),
+            shared.LANDS,
+            shared.NO_HOVERING,
+        ),
     )
 )

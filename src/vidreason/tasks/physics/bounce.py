@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
 from vidreason.types import Body, SceneSpec, VideoFormat
 from vidreason.verifiers.kinematics import bounce_checks
@@ -41,8 +42,6 @@ def sample(
         elasticity=r4(e),
     )
     return SceneSpec(
-        family="bounce",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -76,5 +75,17 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=bounce_checks,
+        checks=(
+            shared.gravity("the fall before the first bounce, median local acceleration"),
+            shared.CONTACT_TIME,
+            CheckSpec(
+                "restitution", "apex-ratio restitution within 0.07 of the truth's; 0 beyond 0.2"
+            ),
+            CheckSpec(
+                "bounces",
+                "every bounce of the truth over 3% of the frame seen within 2.5 frames: pass/fail",
+            ),
+            CheckSpec("floor", "sinks ≤ 2% of the frame into the floor; 0 beyond 5%"),
+        ),
     )
 )

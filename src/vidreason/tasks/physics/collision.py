@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
 from vidreason.types import Body, SceneSpec, VideoFormat
 from vidreason.verifiers.collisions import collision_checks
@@ -51,8 +52,6 @@ def sample(
     a = Body("a", na, ca, r4(ra), r4(ma), (r4(xa), r4(y)), (r4(ua), 0.0), elasticity=r4(e))
     b = Body("b", nb, cb, r4(rb), r4(mb), (r4(xb), r4(y)), (r4(ub), 0.0), elasticity=1.0)
     return SceneSpec(
-        family="collision",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -84,5 +83,14 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=collision_checks,
+        checks=(
+            shared.CONTACT_TIME,
+            CheckSpec(
+                "velocities",
+                "each velocity after the collision within 10% of the approach speed of the truth's;"
+                " 0 beyond 30%",
+            ),
+            shared.MOMENTUM,
+        ),
     )
 )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
 from vidreason.types import Body, SceneSpec, VideoFormat
 from vidreason.verifiers.free_fall import free_fall_checks
@@ -76,8 +77,6 @@ def sample(
         noun="plastic ball",
     )
     return SceneSpec(
-        family="free-fall-pair",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -120,5 +119,10 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=free_fall_checks,
+        checks=(
+            shared.gravity("one parabola through each ball's fall"),
+            CheckSpec("landing", "each ball lands within 1 frame of the truth; 0 beyond 3"),
+            CheckSpec("together", "the two balls land within 1 frame of each other; 0 beyond 2.5"),
+        ),
     )
 )

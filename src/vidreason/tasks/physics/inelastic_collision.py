@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat
@@ -58,8 +59,6 @@ def sample(
     a = Body("a", na, ca, r4(ra), r4(ma), (r4(xa), r4(y)), (r4(ua), 0.0), 0.0, noun="clay ball")
     b = Body("b", nb, cb, r4(rb), r4(mb), (r4(xb), r4(y)), (r4(ub), 0.0), 0.0, noun="clay ball")
     return SceneSpec(
-        family="inelastic-collision",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -100,5 +99,17 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=inelastic_checks,
+        checks=(
+            shared.CONTACT_TIME,
+            CheckSpec(
+                "together", "gap after contact within 2% of the frame of the truth's; 0 beyond 5%"
+            ),
+            CheckSpec(
+                "common_velocity",
+                "each ball, in each half of the time after contact, at the common velocity within 10%"
+                " of the approach speed; 0 beyond 30%",
+            ),
+            shared.MOMENTUM,
+        ),
     )
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, RADIUS, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, Joint, SceneSpec, VideoFormat, Wall
@@ -65,8 +65,6 @@ def sample(
     if difficulty == 3:
         extra["damping"] = r4(rng.uniform(*DAMPING))
     return SceneSpec(
-        family="pendulum",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -108,5 +106,17 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=pendulum_checks,
+        checks=(
+            CheckSpec(
+                "rod",
+                "distance to the pivot within 2% of the frame of the rod (90th pct); 0 beyond 5%",
+            ),
+            CheckSpec("period", "within 5% of the truth's; 0 beyond 15%"),
+            CheckSpec(
+                "swings",
+                "as many passes under the pivot as the truth, each within 6% of a period; 0 beyond 15%",
+            ),
+            CheckSpec("amplitude", "each swing's height within 8% of the truth's; 0 beyond 20%"),
+        ),
     )
 )

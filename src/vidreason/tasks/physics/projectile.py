@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
 from vidreason.types import Body, SceneSpec, VideoFormat
 from vidreason.verifiers.kinematics import projectile_checks
@@ -49,8 +50,6 @@ def sample(
         velocity=(r4(vx), r4(vy)),
     )
     return SceneSpec(
-        family="projectile",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -83,5 +82,11 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=projectile_checks,
+        checks=(
+            shared.gravity("median local vertical acceleration"),
+            CheckSpec(
+                "parabola", "rms distance from the best parabola ≤ 0.6% of the frame; 0 beyond 2%"
+            ),
+        ),
     )
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat, Wall
@@ -87,8 +87,6 @@ def sample(
         friction=1.0,
     )
     return SceneSpec(
-        family="ramp",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -137,5 +135,21 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=ramp_checks,
+        checks=(
+            CheckSpec(
+                "slide_up",
+                "acceleration along the slope while climbing within 10% of the truth's; 0 beyond 25%",
+                when="launched up the slope (difficulty 3)",
+            ),
+            CheckSpec(
+                "slide_down",
+                "acceleration along the slope while sliding down within 10% of the truth's;"
+                " 0 beyond 25%",
+            ),
+            CheckSpec(
+                "on_slope",
+                "off the slope's surface within 2% of the frame of the truth; 0 beyond 5%",
+            ),
+        ),
     )
 )

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat
@@ -87,8 +88,6 @@ def sample(
             for k in range(n)
         )
         spec = SceneSpec(
-            family="stack",
-            version=1,
             seed=seed,
             index=index,
             difficulty=difficulty,
@@ -145,5 +144,17 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=stack_checks,
+        checks=(
+            shared.gravity("one parabola through the dropped block's fall"),
+            CheckSpec("landing", "the dropped block lands within 1 frame of the truth; 0 beyond 3"),
+            CheckSpec(
+                "outcome",
+                "each block stays, falls left or right, or drops as in the truth: pass/fail",
+            ),
+            CheckSpec(
+                "arrangement",
+                "each block ends within 4% of the frame of its true place; 0 beyond 10%",
+            ),
+        ),
     )
 )

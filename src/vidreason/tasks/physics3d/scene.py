@@ -131,7 +131,6 @@ def tracker_body(
 
 
 def make_spec(
-    family: str,
     seed: int,
     index: int,
     difficulty: int,
@@ -144,8 +143,6 @@ def make_spec(
 ) -> SceneSpec:
     """A SceneSpec for a 3D scene; ``bodies[name] = (colour name, colour, 3D body, noun)``."""
     return SceneSpec(
-        family=family,
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
@@ -59,7 +60,6 @@ def sample(
             damping=0.3,
         )
         return scene.make_spec(
-            "throw-3d",
             seed,
             index,
             difficulty,
@@ -105,6 +105,11 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=throw_checks,
+        checks=(
+            shared.GRAVITY_3D,
+            shared.PATH_3D,
+            shared.landing_3d("table"),
+        ),
         simulate=simulate3d,
         render=render3d,
         engine="mujoco",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
@@ -62,7 +63,6 @@ def sample(
             quat=quat,
         )
         return scene.make_spec(
-            "topple-3d",
             seed,
             index,
             difficulty,
@@ -109,6 +109,12 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=topple_checks,
+        checks=(
+            shared.EDGE_3D,
+            shared.GRAVITY_3D,
+            shared.PATH_3D,
+            shared.landing_3d("floor"),
+        ),
         simulate=simulate3d,
         render=render3d,
         engine="mujoco",

@@ -90,7 +90,7 @@ def grid_extra(layout: Layout, graph: GridGraph) -> dict:
 
 
 def agent_scene(
-    spec: tuple[str, int, int, int, VideoFormat],
+    spec: tuple[int, int, int, VideoFormat],
     layout: Layout,
     graph: GridGraph,
     start: Cell,
@@ -101,9 +101,9 @@ def agent_scene(
     name: str = "agent",
 ) -> SceneSpec:
     """The scene of a family whose one body (the agent, or a pen) walks the grid from
-    ``start`` in ``moves`` steps: ``spec`` is (family, seed, index, difficulty, fmt),
+    ``start`` in ``moves`` steps: ``spec`` is (seed, index, difficulty, fmt),
     ``radius`` a fraction of the cell, ``extra`` what the family adds to the grid."""
-    family, seed, index, difficulty, fmt = spec
+    seed, index, difficulty, fmt = spec
     x, y = layout.centre(start)
     body = Body(
         name=name,
@@ -115,8 +115,6 @@ def agent_scene(
         noun=name,
     )
     return SceneSpec(
-        family=family,
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,

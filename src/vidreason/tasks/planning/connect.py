@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import GridGraph
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
 from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
@@ -73,7 +74,7 @@ def sample(
         markers.append({"cell": list(c), "shape": "dot", "size": DOT_SIZE, "colour": list(colour)})
         names[f"{c[0]},{c[1]}"] = f"the {name} dot"
     return common.agent_scene(
-        ("connect", seed, index, difficulty, fmt),
+        (seed, index, difficulty, fmt),
         layout,
         graph,
         start,
@@ -135,6 +136,18 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=connect_checks,
+        checks=(
+            CheckSpec(
+                "legal_moves",
+                "as maze, and the pen never crosses its own line or passes over another dot:"
+                " pass/fail",
+            ),
+            shared.GOAL,
+            CheckSpec("optimal", "at most 50% more moves than the fewest; 0 at twice the fewest"),
+            shared.TIMING,
+            shared.scene("6% of a cell (at least 12 px) away from the pen's line"),
+            CheckSpec("line", "in the last frame a line of the dots' colour joins them: pass/fail"),
+        ),
         simulate=simulate,
         render=common.render_grid,
         engine="solver",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
+from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
@@ -47,7 +48,7 @@ def sample(
         raise RuntimeError("no start and goal found")
     agent_colour, goal_colour = pick_colours(rng, 2)
     return common.agent_scene(
-        ("maze", seed, index, difficulty, fmt),
+        (seed, index, difficulty, fmt),
         layout,
         graph,
         start,
@@ -90,6 +91,13 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=walk_checks,
+        checks=(
+            shared.LEGAL_MOVES,
+            shared.GOAL,
+            shared.OPTIMAL,
+            shared.TIMING,
+            shared.scene("6% of a cell (at least 12 px)"),
+        ),
         simulate=simulate,
         render=common.render_grid,
         engine="solver",

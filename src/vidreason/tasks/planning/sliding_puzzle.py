@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 
 from vidreason.engines.solvers import scramble, solve_puzzle, solved_board
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
 from vidreason.tasks.planning import common
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
@@ -85,8 +86,6 @@ def sample(
         )
     moves = len(solution) - 1
     return SceneSpec(
-        family="sliding-puzzle",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -229,6 +228,18 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=puzzle_checks,
+        checks=(
+            CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),
+            CheckSpec("tiles", "no tile missing or doubled 2 frames running: pass/fail"),
+            CheckSpec(
+                "legal_moves",
+                "each change of board is one slide into the empty square, seen under way: pass/fail",
+            ),
+            CheckSpec("goal", "the puzzle ends solved: pass/fail"),
+            shared.OPTIMAL,
+            shared.TIMING,
+            shared.scene("10% of a tile (tray and background)"),
+        ),
         simulate=simulate,
         render=render,
         engine="solver",

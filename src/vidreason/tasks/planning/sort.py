@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 
 from vidreason.engines.solvers import bubble_swaps, inversions
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
@@ -66,8 +67,6 @@ def sample(
         )
     moves = inversions(order)
     return SceneSpec(
-        family="sort",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -186,6 +185,16 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=sort_checks,
+        checks=(
+            CheckSpec(
+                "legal_swaps",
+                "each change of order is one swap of neighbours, seen under way: pass/fail",
+            ),
+            CheckSpec("goal", "the bars end sorted, shortest to tallest: pass/fail"),
+            CheckSpec("optimal", "exactly the fewest swaps: pass/fail"),
+            shared.TIMING,
+            shared.scene("30% of the smallest bar"),
+        ),
         simulate=simulate,
         render=render,
         engine="solver",

@@ -22,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
 from vidreason.types import RGB, Body, Event, Instance, Question, SceneSpec, VideoFormat, Wall
 from vidreason.verifiers.identity import (
@@ -180,8 +180,6 @@ def _scene(
     seed: int, index: int, difficulty: int, fmt: VideoFormat, bodies: list[Body]
 ) -> SceneSpec:
     return SceneSpec(
-        family="identity",
-        version=1,
         seed=seed,
         index=index,
         difficulty=difficulty,
@@ -356,6 +354,16 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=identity_checks,
+        checks=(
+            CheckSpec("count", "every object found in every frame (lost 2 frames running fails)"),
+            CheckSpec(
+                "size", "blob area within ×1.5 of its own (a change held 3 frames); 0 beyond ×2.2"
+            ),
+            CheckSpec(
+                "identity",
+                "each object within 6% of the frame of its own true position; 0 beyond 15%",
+            ),
+        ),
         outcome=identity_outcome,
         questions=questions,
     )

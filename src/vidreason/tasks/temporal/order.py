@@ -25,7 +25,8 @@ import math
 
 import numpy as np
 
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -144,7 +145,6 @@ def sample(
     magnets = [magnet(fmt, b.position[0], b.position[1] - r, r) for b in bodies]
     release = {b.name: r4(f / fmt.fps) for b, f in zip(bodies, frames, strict=True)}
     return scene(
-        "order",
         seed,
         index,
         difficulty,
@@ -337,6 +337,17 @@ FAMILY = register_family(
         prompt=prompt,
         law_checks=order_checks,
         verifier_version=2,  # v2: each ball's fall is checked for gravity
+        checks=(
+            CheckSpec("count", "every ball found in every frame (lost 2 frames running fails)"),
+            CheckSpec("size", "blob area within 0.4-2.2 × the ball's (3 frames outside fail)"),
+            CheckSpec("rest", "no ball leaves its start > 0.15 s before it is let go; 0 at 0.3 s"),
+            CheckSpec("landing", "each ball lands within 0.12 s of the truth; 0 beyond 0.3 s"),
+            CheckSpec(
+                "order",
+                "the truth's landing order, each gap at least ½ of the true gap; 0 below ¼",
+            ),
+            shared.gravity("each ball's free fall once let go, the weakest fit"),
+        ),
         simulate=simulate,
         outcome=outcome,
         questions=questions,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vidreason.tasks.base import DIFFICULTIES, TaskFamily, register_family
+from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     a,
@@ -272,7 +272,6 @@ def _build(
         "case": case,
     }
     spec = scene(
-        "permanence",
         seed,
         index,
         difficulty,
@@ -471,6 +470,21 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=permanence_checks,
+        checks=(
+            CheckSpec(
+                "hidden",
+                "no ball is seen (35% of its area) where the truth hides it, ±2 frames: pass/fail",
+            ),
+            CheckSpec(
+                "emerges", "comes out (half in view) within 2 frames of the truth; 0 beyond 4"
+            ),
+            CheckSpec(
+                "in_view",
+                "never missing 2 frames running while half in view; in plain view within 4% of"
+                " the frame of its place; 0 beyond 8%",
+            ),
+            CheckSpec("size", "in plain view, blob area within ×1.5 of the ball's; 0 beyond ×2.2"),
+        ),
         outcome=observed_outcome,
         questions=questions,
     )
