@@ -118,3 +118,23 @@ def test_every_corruption_has_a_kind_and_a_magnitude():
     for group in {c.group for c in CORRUPTIONS}:
         kinds = {c.kind for c in CORRUPTIONS if c.group == group}
         assert len(kinds) == 1, group
+
+
+def test_a_blur_trail_is_no_object_but_a_grey_disc_that_stays_is():
+    """A mix of two scene colours (a blurred rod over the background) is explained while
+    it moves on; the same mix standing still, as an object would, is an object."""
+    import cv2
+
+    inst, frames = _build("pendulum")
+    blurred = BY_NAME["blur 3 frames"].fn(inst, frames, np.random.default_rng(0)).frames
+    score, _ = score_frames(blurred, inst, frames[0])
+    assert score.checks["objects"] == 1.0, score.explanation
+    bg = np.array(inst.spec.background, float)
+    ink = np.array(inst.spec.walls[0].colour if inst.spec.walls else (70, 70, 74), float)
+    grey = tuple(int(v) for v in np.rint(0.5 * (bg + ink)))  # halfway along a mix
+    extra = frames.copy()
+    for f in extra[20:]:
+        cv2.circle(f, (40, 200), 14, grey, -1)
+    score, _ = score_frames(extra, inst, frames[0])
+    assert score.checks["objects"] == 0.0, score.explanation
+    assert "appears at frame 2" in score.explanation  # 20, 21 or so, not frame 0

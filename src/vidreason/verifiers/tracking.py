@@ -365,13 +365,19 @@ def track_frames(
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     blend = _cached_blend(key, tuple(labelled))
     mixes = _cached_mixes(key)
+    mixed_before = (np.zeros(norm.shape[1:3], bool), np.zeros(norm.shape[1:3], bool))
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
         owner = np.where(labels == 255, blend[0][code], 255)
         share = blend[1][code]
         # outside the camera's view the warped picture is only its edge repeated
-        unknown[i] = _unknown_area((labels == 255) & ~mixes[code] & percept.view[i])
+        # a colour of its own is an object at once; a mix of two scene colours only
+        # where it stays put (a blur trail or a halo moves on with what makes it)
+        odd = (labels == 255) & percept.view[i]
+        mixed = odd & mixes[code]
+        unknown[i] = _unknown_area((odd & ~mixed) | (mixed & mixed_before[0] & mixed_before[1]))
+        mixed_before = (mixed_before[1], mixed)
         for k in labelled:
             name = names[k]
             weight = (labels == k).astype(np.float32)
