@@ -291,6 +291,14 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {steps[k]:.0f} px between frames {src[found[k]]}"
                 f" and {src[found[k + 1]]} (at most {allowed[k]:.0f} px is possible)"
             )
+        jump = teleport(p, tracks.times[found], tracks.area[b.name][found])
+        if jump is not None and band(jump[1] / size, *JUMP) < worst:
+            k, px = jump
+            worst = band(px / size, *JUMP)
+            note = (
+                f"the {b.label} jumps {px:.0f} px off its path between frames"
+                f" {src[found[k]]} and {src[found[k + 1]]} and carries on from there"
+            )
         stall = stall_then_jump(steps)
         if stall is not None and worst > 0.0:
             a, j = stall
@@ -301,6 +309,41 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f" a jump)"
             )
     return Check("continuity", worst, note)
+
+
+JUMP = (0.025, 0.05)  # a jump off the path, as a share of the frame: tolerated / failed
+WHOLE = 0.8  # a blob of this share of its median area is the whole body (not half hidden)
+ROUGH = 3.0  # a jump counts beyond this many times the path's median roughness
+
+
+def teleport(p: np.ndarray, t: np.ndarray, area: np.ndarray) -> tuple[int, float] | None:
+    """The worst jump off a smooth path: a step ``k`` whose velocity stands out from the
+    steps either side while those two agree with each other (the body carries on as
+    before, only moved), as (step index, px off). A bounce or a collision changes the
+    velocity once, so the steps either side disagree and it is no jump. Only steps
+    between frames where the whole body is seen count (a half-hidden body's centroid
+    moves with the edge that hides it). The px returned are beyond ``ROUGH`` times the
+    path's median roughness."""
+    if len(p) < 4:
+        return None
+    whole = area >= WHOLE * float(np.median(area))
+    dt = np.diff(t)
+    v = np.diff(p, axis=0) / dt[:, None]
+    offs = np.zeros(len(v))
+    jumps = np.zeros(len(v), bool)
+    for k in range(1, len(v) - 1):
+        if not whole[k - 1 : k + 3].all():
+            continue
+        offs[k] = float(np.linalg.norm(v[k] - 0.5 * (v[k - 1] + v[k + 1]))) * dt[k]
+        spread = float(np.linalg.norm(v[k + 1] - v[k - 1])) * dt[k]
+        jumps[k] = spread < 0.5 * offs[k]
+    if not jumps.any():
+        return None
+    # measured against the path's own roughness: a camera shaking over a blank scene
+    # makes every step rough, and one ball's jump there is no different from a shake
+    rough = ROUGH * float(np.median(offs[1:-1]))
+    k = int(np.argmax(np.where(jumps, offs, 0.0)))
+    return k, max(0.0, float(offs[k]) - rough)
 
 
 STALL = 3  # steps without motion (< 0.5 px) that make a stop

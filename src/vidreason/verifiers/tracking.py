@@ -181,6 +181,7 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
+MIX_STAY = 6  # frames a mix of scene colours must stay in place to be an object
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -365,7 +366,7 @@ def track_frames(
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     blend = _cached_blend(key, tuple(labelled))
     mixes = _cached_mixes(key)
-    mixed_before = (np.zeros(norm.shape[1:3], bool), np.zeros(norm.shape[1:3], bool))
+    stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
@@ -376,8 +377,8 @@ def track_frames(
         # where it stays put (a blur trail or a halo moves on with what makes it)
         odd = (labels == 255) & percept.view[i]
         mixed = odd & mixes[code]
-        unknown[i] = _unknown_area((odd & ~mixed) | (mixed & mixed_before[0] & mixed_before[1]))
-        mixed_before = (mixed_before[1], mixed)
+        stay = np.where(mixed, stay + 1, 0)
+        unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
         for k in labelled:
             name = names[k]
             weight = (labels == k).astype(np.float32)
