@@ -19,9 +19,9 @@ from vidreason.engines.solvers import (
     solve_puzzle,
     solved_board,
 )
+from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of
 
 PLANNING = ["connect-v1", "maze-v1", "shortest-path-v1", "sliding-puzzle-v1", "sort-v1"]
 

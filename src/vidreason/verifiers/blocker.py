@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.types import Body, Check, Instance, SceneSpec
-from vidreason.verifiers.checks import band, gt_positions, scene_size
-from vidreason.verifiers.contact import OVERLAP, box_distance, crossing
+from vidreason.verifiers.checks import band, gt_positions
+from vidreason.verifiers.contact import OVERLAP, crossing
 from vidreason.verifiers.kinematics import fit_parabola, gravity_check
 from vidreason.verifiers.tracking import Tracks
 

@@ -28,8 +28,9 @@ import itertools
 
 import numpy as np
 
+from vidreason.scene.geometry import half_diagonal, scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, first_run, gt_positions, scene_size
+from vidreason.verifiers.checks import band, first_run, gt_positions
 from vidreason.verifiers.events import (
     Crossing,
     Motion,
@@ -56,10 +57,6 @@ def blocks(instance: Instance) -> list[Body]:
     return sorted(
         (b for b in instance.spec.bodies if b.shape == "box"), key=lambda b: b.position[0]
     )
-
-
-def half_diagonal(block: Body) -> float:
-    return float(np.hypot(*block.size) / 2)
 
 
 def threshold(block: Body) -> float:

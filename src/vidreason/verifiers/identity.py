@@ -29,8 +29,9 @@ import itertools
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, frame_ranges, gt_positions, scene_size
+from vidreason.verifiers.checks import band, frame_ranges, gt_positions
 from vidreason.verifiers.tracking import Tracks
 
 ENTER, LEAVE = 0.05, 0.1  # gap (fraction of the frame) where a meeting starts and ends

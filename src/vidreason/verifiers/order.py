@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, first_run, scene_size
+from vidreason.verifiers.checks import band, first_run
 from vidreason.verifiers.commonsense import Series, series, truth
 from vidreason.verifiers.tracking import Tracks
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance, SceneSpec
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.free_fall import MIN_FALL_POINTS, analyse_fall, fall_gravity
 from vidreason.verifiers.tracking import Tracks
 

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, gt_positions, scene_size
+from vidreason.verifiers.checks import band, gt_positions
 from vidreason.verifiers.commonsense import Series, fall_gravity, lands_check, series, truth
-from vidreason.verifiers.contact import box_distance
 from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.02  # gap (fraction of the frame) at which the striker counts as touching the switch

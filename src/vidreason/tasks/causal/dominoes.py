@@ -26,6 +26,7 @@ import itertools
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate
+from vidreason.scene.geometry import half_diagonal
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
@@ -38,7 +39,7 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-from vidreason.verifiers.dominoes import chain_outcome, dominoes_checks, half_diagonal
+from vidreason.verifiers.dominoes import chain_outcome, dominoes_checks
 from vidreason.verifiers.events import Motion, topple
 
 COUNT = {1: 3, 2: 4, 3: 5}  # blocks in the row

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import slope_axes
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.ramp import ramp_checks, slope_axes
+from vidreason.verifiers.ramp import ramp_checks
 
 ANGLE_DEG = {1: (25.0, 35.0), 2: (20.0, 40.0), 3: (22.0, 35.0)}
 FRICTION_OF_TAN = {1: (0.35, 0.6), 2: (0.35, 0.65), 3: (0.3, 0.45)}  # μ / tan θ

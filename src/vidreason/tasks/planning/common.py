@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 
 from vidreason.engines.solvers import Cell, GridGraph
+from vidreason.scene.grid import Layout, graph_of, layout_of
 from vidreason.tasks.palette import BACKGROUND, FLOOR, pick_colours, r4
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import Layout, graph_of, layout_of
 
 LEAD = 0.08  # fraction of the clip before the first move
 FINISH = 0.88  # fraction of the clip by which the last move is done

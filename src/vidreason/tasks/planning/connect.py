@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import GridGraph
+from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
 from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of
 from vidreason.verifiers.lines import connect_checks
 
 SIZE = {1: 5, 2: 6, 3: 7}

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
+from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
 from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+from vidreason.verifiers.grid import walk_checks
 
 SIZE = {1: 5, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 MOVES = {1: (6, 9), 2: (9, 12), 3: (12, 15)}

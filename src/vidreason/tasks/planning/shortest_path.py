@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import GridGraph
+from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
 from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+from vidreason.verifiers.grid import walk_checks
 
 SIZE = {1: 6, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 DENSITY = {1: 0.18, 2: 0.24, 3: 0.3}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.occluders import covered
 from vidreason.tasks.base import DIFFICULTIES, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
@@ -40,7 +41,6 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import r4
 from vidreason.types import Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.checks import covered
 from vidreason.verifiers.permanence import observed_outcome, permanence_checks
 
 CASES = {1: ("pass",), 2: ("pass", "stop", "bounce"), 3: ("pair",)}
