@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
@@ -39,13 +40,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import COLOURS, r4
 from vidreason.types import RGB, Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.blocker import (
-    blocker_checks,
-    blocker_outcome,
-    contact_frame,
-    fallen_frame,
-    targets,
-)
+from vidreason.verifiers.blocker import blocker_checks, blocker_outcome
 
 MARGIN = {1: (1.4, 2.4), 2: (0.8, 1.4), 3: (0.3, 0.8)}  # ball centre below the wall top / r
 TARGET_HEIGHT = {1: (0.22, 0.28), 2: (0.18, 0.22), 3: (0.18, 0.22)}  # / frame height

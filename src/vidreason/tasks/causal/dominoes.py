@@ -26,6 +26,7 @@ import itertools
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate
+from vidreason.scene.events import Motion, topple
 from vidreason.scene.geometry import half_diagonal
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
@@ -40,7 +41,6 @@ from vidreason.types import (
     Wall,
 )
 from vidreason.verifiers.dominoes import chain_outcome, dominoes_checks
-from vidreason.verifiers.events import Motion, topple
 
 COUNT = {1: 3, 2: 4, 3: 5}  # blocks in the row
 HEIGHT = {1: 0.24, 2: 0.22, 3: 0.19}  # block height / frame height

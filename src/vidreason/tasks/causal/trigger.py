@@ -22,6 +22,7 @@ import dataclasses
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate as run_engine
+from vidreason.scene.trigger import MOVED
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     a,
@@ -46,7 +47,7 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-from vidreason.verifiers.trigger import MOVED, trigger_checks, trigger_outcome
+from vidreason.verifiers.trigger import trigger_checks, trigger_outcome
 
 RADIUS = {1: 0.055, 2: 0.045, 3: 0.04}  # ball radius / frame height
 PRESS = {1: (0.2, 0.42), 2: (0.25, 0.46), 3: (0.3, 0.5)}  # press time / clip duration

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.stack import STAYS, outcomes
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.stack import STAYS, outcomes, stack_checks
+from vidreason.verifiers.stack import stack_checks
 
 TOWER = {1: 1, 2: 2, 3: 3}  # blocks standing before the drop
 TOWER_OFFSET = {1: 0.0, 2: 0.25, 3: 0.3}  # largest offset between levels, in block widths

@@ -22,18 +22,11 @@ import itertools
 
 import numpy as np
 
+from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
 from vidreason.types import RGB, Body, Event, Instance, Question, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.identity import (
-    ENTER,
-    LEAVE,
-    encounters,
-    final_order,
-    identity_checks,
-    identity_outcome,
-    reach,
-)
+from vidreason.verifiers.identity import identity_checks, identity_outcome
 
 N_OBJECTS = {1: 3, 2: 4, 3: 5}
 MIN_MEETINGS = {1: 1, 2: 2, 3: 3}
