@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 
 from vidreason.engines.solvers import bubble_swaps, inversions
+from vidreason.render.raster2d import fill_rect
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
@@ -145,9 +146,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
     th = max(2.0, 0.012 * spec.fmt.height)
-    common.fill_rect(
-        base, xs[0] - pitch / 2, floor_y, xs[-1] + pitch / 2, floor_y + th, common.WALL
-    )
+    fill_rect(base, xs[0] - pitch / 2, floor_y, xs[-1] + pitch / 2, floor_y + th, common.WALL)
     frames = []
     for i in range(trajectory.n_frames):
         img = base.copy()
@@ -155,7 +154,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             if b.name in trajectory.states:
                 x, y = trajectory.states[b.name][i][:2]
                 w, h = b.size
-                common.fill_rect(img, x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.colour)
+                fill_rect(img, x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.colour)
         frames.append(img)
     return np.stack(frames)
 
