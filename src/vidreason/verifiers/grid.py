@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidreason.engines.solvers import Cell, GridGraph
-from vidreason.scene.grid import Layout, graph_of, layout_of
+from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers import planning
 from vidreason.verifiers.checks import band

@@ -89,6 +89,12 @@ def landing_order(landings: dict[str, Landing | None]) -> list[str]:
     return [name for _, name in sorted(down)]
 
 
+def order_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
+    """The labels of the balls in the order they land in a video."""
+    landings = observed_landings(tracks, instance)
+    return {"order": [instance.spec.body(n).label for n in landing_order(landings)]}
+
+
 def count_check(tracks: Tracks, instance: Instance) -> Check:
     """Every ball is in view in every frame: none may vanish (nothing here hides one)."""
     shown = balls(instance)

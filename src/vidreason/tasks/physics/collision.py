@@ -7,12 +7,16 @@ the collision and the conservation of momentum.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.collisions import collision_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 MASS_RATIO = {1: (0.7, 1.4), 2: (0.35, 2.8), 3: (0.35, 2.8)}
 
@@ -73,6 +77,15 @@ def prompt(spec: SceneSpec) -> str:
         f" collides head-on with a {heavier} {b.colour_name} ball {motion}. The two balls"
         f" bounce apart along the same line, exchanging momentum. Static camera, top view."
     )
+
+
+# --- scoring: the law checks live in verifiers/collisions.py, loaded when a video is scored
+
+
+def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import collisions
+
+    return collisions.collision_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from vidreason.engines.solvers import Cell, GridGraph
 from vidreason.render.raster2d import fill_rect
-from vidreason.scene.grid import Layout, graph_of, layout_of
+from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
 from vidreason.tasks.palette import BACKGROUND, FLOOR, pick_colours, r4
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
 

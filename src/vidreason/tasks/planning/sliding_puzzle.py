@@ -12,6 +12,7 @@ the slides following one another at a steady pace with a short rest between.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,8 +21,10 @@ from vidreason.render.puzzle import DIGIT, TRAY, render
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.puzzle import puzzle_checks
+from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SIZE = {1: 3, 2: 3, 3: 4}
 MOVES = {1: (3, 4), 2: (5, 6), 3: (6, 7)}
@@ -165,6 +168,15 @@ def prompt(spec: SceneSpec) -> str:
 
 
 ROW_WORDS = {3: ("top", "middle", "bottom"), 4: ("top", "second", "third", "bottom")}
+
+# --- scoring: the law checks live in verifiers/puzzle.py, loaded when a video is scored
+
+
+def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import puzzle
+
+    return puzzle.puzzle_checks(tracks, instance)
+
 
 FAMILY = register_family(
     TaskFamily(

@@ -11,6 +11,7 @@ never overlap; the swaps follow one another at a steady pace with a short rest b
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,8 +20,10 @@ from vidreason.render.raster2d import fill_rect
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.sorting import sort_checks
+from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 BARS = {1: 4, 2: 5, 3: 6}
 SWAPS = {1: (2, 3), 2: (3, 4), 3: (4, 5)}
@@ -174,6 +177,15 @@ def prompt(spec: SceneSpec) -> str:
         f" in and then stays still. The bars never change colour or size. Static camera,"
         f" plain light background."
     )
+
+
+# --- scoring: the law checks live in verifiers/sorting.py, loaded when a video is scored
+
+
+def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import sorting
+
+    return sorting.sort_checks(tracks, instance)
 
 
 FAMILY = register_family(
