@@ -371,7 +371,7 @@ def questions(instance: Instance) -> list[Question]:
     return qs
 
 
-# --- scoring: the law checks live in verifiers/blocker.py, loaded when a video is scored
+# --- scoring hooks: verifiers/blocker.py, imported only when a video is scored
 
 
 def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:

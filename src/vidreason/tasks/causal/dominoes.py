@@ -402,7 +402,7 @@ def questions(instance: Instance) -> list[Question]:
     return out
 
 
-# --- scoring: the law checks live in verifiers/dominoes.py, loaded when a video is scored
+# --- scoring hooks: verifiers/dominoes.py, imported only when a video is scored
 
 
 def chain_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:

@@ -344,7 +344,7 @@ def questions(instance: Instance) -> list[Question]:
     return out
 
 
-# --- scoring: the law checks live in verifiers/trigger.py, loaded when a video is scored
+# --- scoring hooks: verifiers/trigger.py, imported only when a video is scored
 
 
 def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -156,7 +156,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/commonsense.py, loaded when a video is scored
+# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
 
 
 def no_levitation_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -125,7 +125,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/contact.py, loaded when a video is scored
+# --- scoring hooks: verifiers/contact.py, imported only when a video is scored
 
 
 def solidity_checks(tracks: Tracks, instance: Instance) -> list[Check]:

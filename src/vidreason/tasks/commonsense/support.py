@@ -180,7 +180,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/commonsense.py, loaded when a video is scored
+# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
 
 
 def support_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -71,7 +71,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/kinematics.py, loaded when a video is scored
+# --- scoring hooks: verifiers/kinematics.py, imported only when a video is scored
 
 
 def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -79,7 +79,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/collisions.py, loaded when a video is scored
+# --- scoring hooks: verifiers/collisions.py, imported only when a video is scored
 
 
 def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:

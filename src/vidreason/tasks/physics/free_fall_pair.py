@@ -115,7 +115,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/free_fall.py, loaded when a video is scored
+# --- scoring hooks: verifiers/free_fall.py, imported only when a video is scored
 
 
 def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:

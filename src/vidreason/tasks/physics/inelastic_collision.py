@@ -95,7 +95,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/inelastic.py, loaded when a video is scored
+# --- scoring hooks: verifiers/inelastic.py, imported only when a video is scored
 
 
 def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:

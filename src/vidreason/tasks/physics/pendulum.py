@@ -103,7 +103,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/pendulum.py, loaded when a video is scored
+# --- scoring hooks: verifiers/pendulum.py, imported only when a video is scored
 
 
 def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:

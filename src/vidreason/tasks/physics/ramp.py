@@ -133,7 +133,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/ramp.py, loaded when a video is scored
+# --- scoring hooks: verifiers/ramp.py, imported only when a video is scored
 
 
 def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -141,7 +141,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/stack.py, loaded when a video is scored
+# --- scoring hooks: verifiers/stack.py, imported only when a video is scored
 
 
 def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:

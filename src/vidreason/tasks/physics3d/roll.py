@@ -93,7 +93,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/projective.py, loaded when a video is scored
+# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
 
 
 def roll_checks(tracks: Tracks, instance: Instance) -> list[Check]:

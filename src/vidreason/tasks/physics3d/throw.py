@@ -100,7 +100,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/projective.py, loaded when a video is scored
+# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
 
 
 def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -129,7 +129,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/lines.py, loaded when a video is scored
+# --- scoring hooks: verifiers/lines.py, imported only when a video is scored
 
 
 def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -90,7 +90,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/grid.py, loaded when a video is scored
+# --- scoring hooks: verifiers/grid.py, imported only when a video is scored
 
 
 def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -169,7 +169,7 @@ def prompt(spec: SceneSpec) -> str:
 
 ROW_WORDS = {3: ("top", "middle", "bottom"), 4: ("top", "second", "third", "bottom")}
 
-# --- scoring: the law checks live in verifiers/puzzle.py, loaded when a video is scored
+# --- scoring hooks: verifiers/puzzle.py, imported only when a video is scored
 
 
 def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -179,7 +179,7 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring: the law checks live in verifiers/sorting.py, loaded when a video is scored
+# --- scoring hooks: verifiers/sorting.py, imported only when a video is scored
 
 
 def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:

@@ -350,7 +350,7 @@ def _counterfactual(
     ]
 
 
-# --- scoring: the law checks live in verifiers/identity.py, loaded when a video is scored
+# --- scoring hooks: verifiers/identity.py, imported only when a video is scored
 
 
 def identity_checks(tracks: Tracks, instance: Instance) -> list[Check]:

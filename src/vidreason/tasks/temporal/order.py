@@ -324,7 +324,7 @@ def _counterfactual(spec: SceneSpec, name: str, labels: tuple[str, ...]) -> Ques
     )
 
 
-# --- scoring: the law checks live in verifiers/order.py, loaded when a video is scored
+# --- scoring hooks: verifiers/order.py, imported only when a video is scored
 
 
 def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:

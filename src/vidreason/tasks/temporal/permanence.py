@@ -464,7 +464,7 @@ def true_outcome(spec: SceneSpec, traj: Trajectory) -> dict:
     }
 
 
-# --- scoring: the law checks live in verifiers/permanence.py, loaded when a video is scored
+# --- scoring hooks: verifiers/permanence.py, imported only when a video is scored
 
 
 def observed_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
