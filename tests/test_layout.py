@@ -79,10 +79,10 @@ def imports(path: Path) -> list[Import]:
                     if t == "vidreason" or t.startswith("vidreason."):
                         out.append(Import(module, t, child.lineno, where, function))
             elif isinstance(child, ast.If) and _is_type_checking(child.test):
-                for part in child.body:
-                    visit(ast.Module(body=[part], type_ignores=[]), "typing", function)
-                for part in child.orelse:
-                    visit(ast.Module(body=[part], type_ignores=[]), where, function)
+                for stmt in child.body:
+                    visit(ast.Module(body=[stmt], type_ignores=[]), "typing", function)
+                for stmt in child.orelse:
+                    visit(ast.Module(body=[stmt], type_ignores=[]), where, function)
             elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 inner = child if not isinstance(child, ast.Lambda) else function
                 visit(child, "function" if where != "typing" else where, inner)
@@ -103,7 +103,7 @@ def part(module: str) -> str:
 
 
 def _in(module: str, sub: str) -> bool:
-    return part(module) == sub and module != "vidreason"
+    return part(module) == sub
 
 
 def _show(found: list[Import]) -> str:
@@ -115,6 +115,7 @@ def test_the_parser_sees_the_imports_it_must():
     base = [i for i in ALL if i.module == "vidreason.tasks.base"]
     assert any(i.target == "vidreason.registry" and i.where == "module" for i in base)
     assert any(i.target == "vidreason.engines.pymunk_sim" and i.where == "function" for i in base)
+    assert any(i.target == "vidreason.verifiers.tracking" and i.where == "typing" for i in base)
     assert len({part(i.module) for i in ALL}) > 10
 
 
@@ -236,3 +237,15 @@ def test_listing_the_families_loads_no_verifier():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_hook_wrapper_is_only_an_import_and_a_call():
+    def fn(code: str) -> ast.FunctionDef:
+        node = ast.parse(code).body[0]
+        assert isinstance(node, ast.FunctionDef)
+        return node
+
+    wrapper = "def f(t, i):\n    from vidreason.verifiers import x\n\n    return x.f(t, i)\n"
+    assert _is_hook_wrapper(fn(wrapper))
+    more = "def f(t, i):\n    from vidreason.verifiers import x\n    y = x.g(t)\n    return y\n"
+    assert not _is_hook_wrapper(fn(more))
