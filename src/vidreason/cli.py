@@ -464,8 +464,8 @@ def check(
 
 def _static_check(families: list[str]) -> None:
     """One line per check and family; exit 1 when any fails."""
+    from vidreason.static_check import static_check
     from vidreason.tasks import get_family
-    from vidreason.tasks.static_check import static_check
 
     chosen = [get_family(f) for f in families]  # unknown names fail before any work
     failed = 0

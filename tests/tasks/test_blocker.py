@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import _sample, difficulty_of
 from vidreason.tasks.causal.blocker import has_wall
 from vidreason.types import Instance, Trajectory, VideoFormat
-from vidreason.verifiers.blocker import contact_frame, fallen_frame, targets
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, hold, pass_through

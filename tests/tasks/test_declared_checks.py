@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from vidreason.static_check import check_declared
 from vidreason.tasks import get_family
 from vidreason.tasks.catalog import BUILTIN
-from vidreason.tasks.static_check import check_declared
 
 SLOW = {"throw-3d-v1", "roll-3d-v1", "topple-3d-v1"}  # MuJoCo scenes: about 5 s each
 FAMILIES = [pytest.param(f, marks=pytest.mark.slow) if f in SLOW else f for f in sorted(BUILTIN)]

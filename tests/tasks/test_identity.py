@@ -13,11 +13,11 @@ import pytest
 
 from vidreason import violations
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scene.identity import encounters, meetings
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.identity import contacts
 from vidreason.types import Body, Instance, Trajectory, VideoFormat
-from vidreason.verifiers.identity import encounters, meetings
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 

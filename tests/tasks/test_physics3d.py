@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from vidreason.render.camera import Camera, look_at
+from vidreason.scene.camera import Camera, look_at
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
 from vidreason.verifiers.score import score_frames

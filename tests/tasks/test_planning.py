@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from vidreason.engines.solvers import (
-    GridGraph,
     board_moves,
     bubble_swaps,
     inversions,
@@ -19,9 +18,9 @@ from vidreason.engines.solvers import (
     solve_puzzle,
     solved_board,
 )
+from vidreason.scene.grid import GridGraph, graph_of, layout_of
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of
 
 PLANNING = ["connect-v1", "maze-v1", "shortest-path-v1", "sliding-puzzle-v1", "sort-v1"]
 

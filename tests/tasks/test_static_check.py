@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from vidreason.cli import app
+from vidreason.static_check import CHECKS, static_check
 from vidreason.tasks import CheckSpec, get_family, register_family
 from vidreason.tasks.catalog import BUILTIN
-from vidreason.tasks.static_check import CHECKS, static_check
 
 NAMES = [c.__name__.removeprefix("check_") for c in CHECKS]
 

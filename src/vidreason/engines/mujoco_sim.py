@@ -7,7 +7,7 @@ A 3D family describes its world in ``SceneSpec.extra`` (metres, z up):
 - ``extra["bodies3d"]``: ``{name: {"shape": "sphere" | "box", "size", "pos", "quat",
   "vel", "angvel", "mass", "friction", "damping"}}`` (``damping``: the contact's damping
   ratio; below 1 the body bounces);
-- ``extra["camera"]``: the pinhole camera (``vidreason.render.camera.Camera``).
+- ``extra["camera"]``: the pinhole camera (``vidreason.scene.camera.Camera``).
 
 ``spec.gravity`` is g in m/s²; ``spec.params["slow_motion"]`` (default 1) is how many
 seconds of video one second of simulated time lasts. The world is stepped at a fixed
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.engines.contacts import debounce
-from vidreason.render.camera import Camera
+from vidreason.scene.camera import Camera
 from vidreason.types import Event, SceneSpec, Trajectory
 
 SUBSTEP = 0.0005  # s of simulated time, at most

@@ -1,8 +1,9 @@
 """Solvers: the engines behind the planning families (pure Python, no dependencies).
 
-- ``GridGraph``: a grid of square cells with walls between some neighbours and blocked
-  cells; ``bfs_path`` finds a shortest path (ties broken in a fixed order, so the same
-  grid always gives the same path) and ``distances`` every cell's distance.
+- ``GridGraph`` (``scene/grid.py``): a grid of square cells with walls between some
+  neighbours and blocked cells; ``bfs_path`` finds a shortest path (ties broken in a fixed
+  order, so the same grid always gives the same path) and ``distances`` every cell's
+  distance.
 - ``perfect_maze``: a maze with exactly one route between any two cells (randomised
   depth-first search).
 - ``inversions`` / ``bubble_swaps``: sorting by swaps of neighbours, with the fewest swaps.
@@ -16,90 +17,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
-Cell = tuple[int, int]
-STEPS: tuple[Cell, ...] = ((-1, 0), (0, 1), (1, 0), (0, -1))  # up, right, down, left
-
-
-def edge(a: Cell, b: Cell) -> frozenset[Cell]:
-    return frozenset((a, b))
-
-
-@dataclass(frozen=True)
-class GridGraph:
-    """Cells of a ``rows`` x ``cols`` grid; a move goes to a side neighbour that is inside
-    the grid, not blocked and not behind a wall."""
-
-    rows: int
-    cols: int
-    walls: frozenset[frozenset[Cell]] = frozenset()
-    blocked: frozenset[Cell] = frozenset()
-
-    def inside(self, c: Cell) -> bool:
-        return 0 <= c[0] < self.rows and 0 <= c[1] < self.cols
-
-    def wall_between(self, a: Cell, b: Cell) -> bool:
-        return edge(a, b) in self.walls
-
-    def neighbours(self, c: Cell, avoid: Iterable[Cell] = ()) -> list[Cell]:
-        skip = set(avoid)
-        out = []
-        for dr, dc in STEPS:
-            n = (c[0] + dr, c[1] + dc)
-            if (
-                self.inside(n)
-                and n not in self.blocked
-                and n not in skip
-                and not self.wall_between(c, n)
-            ):
-                out.append(n)
-        return out
-
-    def distances(self, start: Cell, avoid: Iterable[Cell] = ()) -> dict[Cell, int]:
-        """Moves from ``start`` to every reachable cell (``avoid``: cells never entered)."""
-        skip = set(avoid)
-        dist = {start: 0}
-        queue = deque([start])
-        while queue:
-            c = queue.popleft()
-            for n in self.neighbours(c, skip):
-                if n not in dist:
-                    dist[n] = dist[c] + 1
-                    queue.append(n)
-        return dist
-
-    def bfs_path(self, start: Cell, goal: Cell, avoid: Iterable[Cell] = ()) -> list[Cell] | None:
-        """A shortest path ``[start, ..., goal]`` or None when the goal is unreachable."""
-        skip = set(avoid) - {goal}
-        prev: dict[Cell, Cell | None] = {start: None}
-        queue = deque([start])
-        while queue:
-            c = queue.popleft()
-            if c == goal:
-                path = [c]
-                while prev[path[-1]] is not None:
-                    path.append(prev[path[-1]])  # type: ignore[arg-type]
-                return path[::-1]
-            for n in self.neighbours(c, skip):
-                if n not in prev:
-                    prev[n] = c
-                    queue.append(n)
-        return None
-
-    def all_edges(self) -> list[frozenset[Cell]]:
-        """Every pair of side neighbours inside the grid."""
-        out = []
-        for r, c in itertools.product(range(self.rows), range(self.cols)):
-            if c + 1 < self.cols:
-                out.append(edge((r, c), (r, c + 1)))
-            if r + 1 < self.rows:
-                out.append(edge((r, c), (r + 1, c)))
-        return out
+from vidreason.scene.grid import STEPS, GridGraph, edge
 
 
 def perfect_maze(rng: np.random.Generator, rows: int, cols: int) -> GridGraph:

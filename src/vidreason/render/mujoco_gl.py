@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco
-from vidreason.render.camera import Camera
+from vidreason.scene.camera import Camera
 from vidreason.types import SceneSpec, Trajectory
 
 __all__ = ["project", "render"]

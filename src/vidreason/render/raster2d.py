@@ -22,6 +22,11 @@ def _pt(x: float, y: float) -> tuple[int, int]:
     return round(x * _ONE), round(y * _ONE)
 
 
+def fill_rect(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, colour) -> None:
+    pts = np.array([_pt(x0, y0), _pt(x1, y0), _pt(x1, y1), _pt(x0, y1)], dtype=np.int32)
+    cv2.fillConvexPoly(img, pts, tuple(int(v) for v in colour), cv2.LINE_AA, _SHIFT)
+
+
 def draw_frame(
     spec: SceneSpec,
     positions: dict[str, tuple[float, ...]],

@@ -226,7 +226,12 @@ def build_instance(
         versions=versions_of(family),
     )
     if family.outcome is not None:
-        from vidreason.verifiers.tracking import track_frames
-
-        inst = replace(inst, outcome=family.outcome(track_frames(frames, inst), inst))
+        inst = replace(inst, outcome=family.outcome(_truth_tracks(frames, inst), inst))
     return inst, frames
+
+
+def _truth_tracks(frames: np.ndarray, instance: Instance) -> Tracks:
+    """The ground truth's frames tracked as a video's are, for the family's outcome."""
+    from vidreason.verifiers.tracking import track_frames
+
+    return track_frames(frames, instance)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
+from vidreason.scene.occluders import covered
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
 
@@ -40,10 +42,6 @@ def gravity_value(g_seen: float, g: float) -> float:
     return band(abs(float(np.log(g_seen / g))), *GRAVITY)
 
 
-def scene_size(instance: Instance) -> float:
-    return float(max(instance.spec.fmt.width, instance.spec.fmt.height))
-
-
 def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:
     """Ground-truth position of ``name`` at arbitrary times (linear interpolation)."""
     states = np.asarray(instance.trajectory.states[name], dtype=float)
@@ -55,26 +53,6 @@ def occluders(instance: Instance) -> list[Body]:
     """The opaque screens of the scene (upright boxes drawn in front of everything)."""
     names = instance.spec.extra.get("occluders", ())
     return [b for b in instance.spec.bodies if b.name in names]
-
-
-def _unit_disc(n: int = 15) -> np.ndarray:
-    g = (np.arange(n) + 0.5) / n * 2.0 - 1.0
-    x, y = np.meshgrid(g, g)
-    keep = x**2 + y**2 <= 1.0
-    return np.stack([x[keep], y[keep]], axis=1)
-
-
-_DISC = _unit_disc()
-
-
-def covered(centres: np.ndarray, radius: float, screens: list[Body]) -> np.ndarray:
-    """Per centre, the share of a disc of ``radius`` there that ``screens`` cover."""
-    pts = np.asarray(centres, dtype=float)[:, None, :] + radius * _DISC[None, :, :]
-    hidden = np.zeros(pts.shape[:2], dtype=bool)
-    for s in screens:
-        (sx, sy), (w, h) = s.position, s.size
-        hidden |= (np.abs(pts[..., 0] - sx) <= w / 2) & (np.abs(pts[..., 1] - sy) <= h / 2)
-    return hidden.mean(axis=1)
 
 
 def visible_fraction(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:

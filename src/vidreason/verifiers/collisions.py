@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.03  # gap, as a fraction of the frame, counted as touching

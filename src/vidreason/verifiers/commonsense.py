@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity_check
 from vidreason.verifiers.tracking import Tracks
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.commonsense import (
     NEAR,
     Series,
@@ -32,17 +33,6 @@ from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity
 from vidreason.verifiers.tracking import Tracks
 
 OVERLAP = (0.02, 0.05)  # overlap tolerated / failed, as a fraction of the frame
-
-
-def box_distance(
-    x: np.ndarray, y: np.ndarray, box: Body, centre: tuple[float, float]
-) -> np.ndarray:
-    """Signed distance from points to an upright box (negative inside)."""
-    hw, hh = box.size[0] / 2, box.size[1] / 2
-    dx = np.abs(x - centre[0]) - hw
-    dy = np.abs(y - centre[1]) - hh
-    outside = np.hypot(np.maximum(dx, 0.0), np.maximum(dy, 0.0))
-    return outside + np.minimum(np.maximum(dx, dy), 0.0)
 
 
 def _blocks(instance: Instance) -> list[Body]:

@@ -1,7 +1,7 @@
 """Law checks for a chain of toppling blocks: the right ones fall, in order, each after
 the one before it reaches it, and the rest stay up.
 
-Topples, motion onsets and contacts come from ``verifiers.events``, applied alike to the
+Topples, motion onsets and contacts come from ``scene.events``, applied alike to the
 video's tracks and to the simulator's trajectory, so the two are compared event by event:
 
 - ``chain``: the blocks that fall over are those that fall in the ground truth, in the
@@ -28,17 +28,10 @@ import itertools
 
 import numpy as np
 
+from vidreason.scene.events import Crossing, Motion, expected, onset, reach, topple
+from vidreason.scene.geometry import half_diagonal, scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, first_run, gt_positions, scene_size
-from vidreason.verifiers.events import (
-    Crossing,
-    Motion,
-    expected,
-    observed,
-    onset,
-    reach,
-    topple,
-)
+from vidreason.verifiers.checks import band, first_run, gt_positions
 from vidreason.verifiers.tracking import Tracks
 
 TIMING = (0.08, 0.2)  # topple time error tolerated / failed, s
@@ -58,8 +51,8 @@ def blocks(instance: Instance) -> list[Body]:
     )
 
 
-def half_diagonal(block: Body) -> float:
-    return float(np.hypot(*block.size) / 2)
+def observed(tracks: Tracks, name: str) -> Motion:
+    return Motion(times=np.asarray(tracks.times, dtype=float), xy=tracks.pos[name])
 
 
 def threshold(block: Body) -> float:

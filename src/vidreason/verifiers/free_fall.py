@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value, scene_size
+from vidreason.verifiers.checks import band, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5

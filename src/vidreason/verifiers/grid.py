@@ -1,6 +1,6 @@
 """Grid walks: an agent (or a pen) tracked by its colour key moves from cell to cell.
 
-``Layout`` is where a family drew its grid (``spec.extra["grid"]``). ``walk`` turns the
+``Layout`` is where a family drew its grid (``scene/grid.py``). ``walk`` turns the
 tracked positions into the cells the agent entered and the frame of each entry: the
 agent is in the cell under its centre, and it changes cell only once it is clearly past
 the border (a tenth of a cell), so tracking noise on a border is not a move. Each entry
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidreason.engines.solvers import Cell, GridGraph, edge
+from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers import planning
 from vidreason.verifiers.checks import band
@@ -27,46 +27,6 @@ from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.1  # cells past a border before the agent counts as in the next cell
 CENTRED = 0.2  # cells from a cell's centre: the agent stands in that cell
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A grid of ``rows`` x ``cols`` square cells of ``cell`` px, top left at (x0, y0)."""
-
-    rows: int
-    cols: int
-    x0: float
-    y0: float
-    cell: float
-
-    def centre(self, c: Cell) -> tuple[float, float]:
-        return self.x0 + (c[1] + 0.5) * self.cell, self.y0 + (c[0] + 0.5) * self.cell
-
-    def cell_at(self, x: float, y: float) -> Cell:
-        """The cell under (x, y); may lie outside the grid."""
-        return int(np.floor((y - self.y0) / self.cell)), int(np.floor((x - self.x0) / self.cell))
-
-    def distance(self, x: float, y: float, c: Cell) -> float:
-        """How far (x, y) is from cell ``c``'s square, in cells (0 inside it)."""
-        u, v = (x - self.x0) / self.cell, (y - self.y0) / self.cell
-        du = max(c[1] - u, 0.0, u - c[1] - 1.0)
-        dv = max(c[0] - v, 0.0, v - c[0] - 1.0)
-        return float(np.hypot(du, dv))
-
-    def inside(self, c: Cell) -> bool:
-        return 0 <= c[0] < self.rows and 0 <= c[1] < self.cols
-
-
-def layout_of(spec: SceneSpec) -> Layout:
-    g = spec.extra["grid"]
-    return Layout(int(g["rows"]), int(g["cols"]), float(g["x0"]), float(g["y0"]), float(g["cell"]))
-
-
-def graph_of(spec: SceneSpec) -> GridGraph:
-    g = spec.extra["grid"]
-    walls = frozenset(edge((a, b), (c, d)) for a, b, c, d in g.get("walls", []))
-    blocked = frozenset((r, c) for r, c in g.get("blocked", []))
-    return GridGraph(int(g["rows"]), int(g["cols"]), walls=walls, blocked=blocked)
 
 
 def fmt_cell(c: Cell) -> str:

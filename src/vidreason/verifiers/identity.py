@@ -15,79 +15,24 @@ split in two, or come out of an encounter as the other object.
 Extra objects, duplicates and colours that are not in the scene are the generic
 ``objects`` check's; teleports are the generic ``continuity`` check's.
 
-``encounters`` counts the times two objects meet, from positions alone (tracked or
-simulated): a pair meets when the gap between them (centre distance less both reaches;
-a block's reach is between its half side and its half diagonal) falls below ``ENTER`` of the frame size, and the
-meeting is over once the gap exceeds ``LEAVE``. The family's sampler keeps only scenes
-where this count agrees with the simulator's contacts at other frame rates and
-thresholds too, so the outcome of a true video is the simulator's.
+``identity_outcome`` counts encounters and reads the final order left to right the way
+the family does on the ground truth (``scene/identity.py``).
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
+from vidreason.scene.identity import encounters, final_order
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, frame_ranges, gt_positions, scene_size
+from vidreason.verifiers.checks import band, frame_ranges, gt_positions
 from vidreason.verifiers.tracking import Tracks
 
-ENTER, LEAVE = 0.05, 0.1  # gap (fraction of the frame) where a meeting starts and ends
 OFF_PATH = (0.06, 0.15)  # distance from the true position tolerated / failed (fraction)
 SIZE_BAND = (np.log(1.5), np.log(2.2))  # |log(area / expected)| tolerated / failed
 MAX_MISSING_RUN = 1  # frames an object may be lost for in a row
 SIZE_RUN = 3  # frames a size change must last
-
-
-def reach(body: Body) -> float:
-    """How far ``body`` reaches from its centre: a ball's radius; for a block, whose angle
-    the tracker does not see, the mean of its half side and its half diagonal."""
-    if body.shape == "box":
-        return float((np.hypot(*body.size) / 2 + min(body.size) / 2) / 2)
-    return float(body.radius)
-
-
-def meetings(gap: np.ndarray, enter: float, leave: float) -> list[int]:
-    """Frames where the gap between two objects starts a meeting (falls below ``enter``
-    after last exceeding ``leave``). Frames where the gap is unknown (NaN) change nothing."""
-    starts, inside = [], False
-    for i, g in enumerate(gap):
-        if np.isnan(g):
-            continue
-        if not inside and g < enter:
-            starts.append(i)
-            inside = True
-        elif inside and g > leave:
-            inside = False
-    return starts
-
-
-def encounters(
-    pos: dict[str, np.ndarray],
-    bodies: tuple[Body, ...],
-    size: float,
-    enter: float = ENTER,
-    leave: float = LEAVE,
-) -> list[tuple[int, str, str]]:
-    """Every meeting of two bodies as (frame, name, name), in frame order."""
-    out = []
-    for a, b in itertools.combinations(bodies, 2):
-        d = np.linalg.norm(pos[a.name] - pos[b.name], axis=1)
-        gap = (d - reach(a) - reach(b)) / size
-        out += [(f, a.name, b.name) for f in meetings(gap, enter, leave)]
-    return sorted(out)
-
-
-def final_order(pos: dict[str, np.ndarray], bodies: tuple[Body, ...]) -> list[str]:
-    """Labels of the bodies left to right by their last known position."""
-    xs = []
-    for b in bodies:
-        x = pos[b.name][:, 0]
-        seen = np.flatnonzero(np.isfinite(x))
-        if len(seen):
-            xs.append((float(x[seen[-1]]), b.label))
-    return [label for _, label in sorted(xs)]
 
 
 def identity_outcome(tracks: Tracks, instance: Instance) -> dict[str, object]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.collisions import analyse_collision
 from vidreason.verifiers.tracking import Tracks
 

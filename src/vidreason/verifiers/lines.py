@@ -13,8 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vidreason.scene.grid import layout_of
 from vidreason.types import Check, Instance
-from vidreason.verifiers.grid import Rules, agent_of, layout_of, walk_checks
+from vidreason.verifiers.grid import Rules, agent_of, walk_checks
 from vidreason.verifiers.tracking import Tracks
 
 LINE_LAB_DISTANCE = 30.0

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, first_run, scene_size
+from vidreason.verifiers.checks import band, first_run
 from vidreason.verifiers.commonsense import Series, fall_gravity, series, truth
 from vidreason.verifiers.tracking import Tracks
 
@@ -88,6 +89,12 @@ def landing_order(landings: dict[str, Landing | None]) -> list[str]:
     """Names of the balls that land, earliest first."""
     down = [(v.time, name) for name, v in landings.items() if v is not None]
     return [name for _, name in sorted(down)]
+
+
+def order_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
+    """The labels of the balls in the order they land in a video."""
+    landings = observed_landings(tracks, instance)
+    return {"order": [instance.spec.body(n).label for n in landing_order(landings)]}
 
 
 def count_check(tracks: Tracks, instance: Instance) -> Check:

@@ -14,8 +14,9 @@ import itertools
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.15  # of the release angle: |φ| below this does not count as a side

@@ -27,15 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size
+from vidreason.scene.occluders import covered
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import (
-    band,
-    covered,
-    gt_positions,
-    occluders,
-    scene_size,
-    visible_fraction,
-)
+from vidreason.verifiers.checks import band, gt_positions, occluders, visible_fraction
 from vidreason.verifiers.tracking import Tracks
 
 WINDOW = 2.0  # frames of timing slack either side

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from vidreason.render.camera import Camera
+from vidreason.scene.camera import Camera
+from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value, scene_size
+from vidreason.verifiers.checks import band, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from vidreason.engines.solvers import Board, board_moves
+from vidreason.render.puzzle import render
 from vidreason.types import Check, Instance, Trajectory
 from vidreason.verifiers import planning
 from vidreason.verifiers.tracking import Tracks
@@ -228,12 +229,9 @@ def truth_boards(instance: Instance) -> list[Board | None]:
 def first_frame(tracks: Tracks, instance: Instance) -> Check:
     """The board of the video's first frame is the conditioning image's (the family's own
     first frame), square by square, up to brightness and contrast."""
-    from vidreason.tasks import get_family
-
     spec = instance.spec
-    family = get_family(instance.family_id)
     one = Trajectory({k: v[:1] for k, v in instance.trajectory.states.items()})
-    image = family.render(spec, one)[0]
+    image = render(spec, one)[0]
     n = int(spec.extra["board"]["n"])
     start = [int(t) for t in spec.extra["start"]]
 

@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.scene.geometry import scene_size, slope_axes
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, scene_size
+from vidreason.verifiers.checks import band
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
-
-
-def slope_axes(theta: float, direction: float) -> tuple[np.ndarray, np.ndarray]:
-    """Unit vectors down the slope and out of its surface (scene px, y down)."""
-    u = np.array([direction * np.cos(theta), np.sin(theta)])
-    n = np.array([direction * np.sin(theta), -np.cos(theta)])
-    return u, n
 
 
 def _phases(

@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.scene.geometry import box_distance, scene_size
+from vidreason.scene.trigger import MOVED
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, gt_positions, scene_size
+from vidreason.verifiers.checks import band, gt_positions
 from vidreason.verifiers.commonsense import Series, fall_gravity, lands_check, series, truth
-from vidreason.verifiers.contact import box_distance
 from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.02  # gap (fraction of the frame) at which the striker counts as touching the switch
@@ -42,7 +43,6 @@ ONSET = 0.03  # distance (fraction of the frame) from rest at which an object co
 PATH = (0.03, 0.06)  # striker off its true path (fraction of the frame): still right / wrong
 TIMING = (1.5, 4.0)  # frames off the ground truth: still right / wrong
 LEAD = (1.0, 3.0)  # frames an effect may start before its cause: tolerated / wrong
-MOVED = 1.0  # px the ground truth must move an object for it to count as moved
 EFFECTS = ("hatch", "ball")
 
 

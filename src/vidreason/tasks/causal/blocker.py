@@ -22,10 +22,11 @@ blocks fall and when, and the ball's flight.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -39,14 +40,10 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import COLOURS, r4
-from vidreason.types import RGB, Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.blocker import (
-    blocker_checks,
-    blocker_outcome,
-    contact_frame,
-    fallen_frame,
-    targets,
-)
+from vidreason.types import RGB, Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 MARGIN = {1: (1.4, 2.4), 2: (0.8, 1.4), 3: (0.3, 0.8)}  # ball centre below the wall top / r
 TARGET_HEIGHT = {1: (0.22, 0.28), 2: (0.18, 0.22), 3: (0.18, 0.22)}  # / frame height
@@ -373,6 +370,21 @@ def questions(instance: Instance) -> list[Question]:
         )
     qs.append(Question("counterfactual", q, "yes" if falls else "no", ("yes", "no")))
     return qs
+
+
+# --- scoring hooks: verifiers/blocker.py, imported only when a video is scored
+
+
+def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import blocker
+
+    return blocker.blocker_checks(tracks, instance)
+
+
+def blocker_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
+    from vidreason.verifiers import blocker
+
+    return blocker.blocker_outcome(tracks, instance)
 
 
 FAMILY = register_family(

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate
+from vidreason.scene.events import Motion, topple
+from vidreason.scene.geometry import half_diagonal
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import (
     Body,
+    Check,
     Instance,
     Question,
     SceneSpec,
@@ -38,8 +42,9 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-from vidreason.verifiers.dominoes import chain_outcome, dominoes_checks, half_diagonal
-from vidreason.verifiers.events import Motion, topple
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 COUNT = {1: 3, 2: 4, 3: 5}  # blocks in the row
 HEIGHT = {1: 0.24, 2: 0.22, 3: 0.19}  # block height / frame height
@@ -393,6 +398,21 @@ def questions(instance: Instance) -> list[Question]:
             )
         )
     return out
+
+
+# --- scoring hooks: verifiers/dominoes.py, imported only when a video is scored
+
+
+def chain_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
+    from vidreason.verifiers import dominoes
+
+    return dominoes.chain_outcome(tracks, instance)
+
+
+def dominoes_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import dominoes
+
+    return dominoes.dominoes_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -18,10 +18,12 @@ outcome is ``{"switch_pressed": bool, "released": bool}``. The law checks live i
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate as run_engine
+from vidreason.scene.trigger import MOVED
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -39,6 +41,7 @@ from vidreason.tasks.commonsense.scene import (
 from vidreason.tasks.palette import FLOOR, r4
 from vidreason.types import (
     Body,
+    Check,
     Event,
     Instance,
     Question,
@@ -47,7 +50,9 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-from vidreason.verifiers.trigger import MOVED, trigger_checks, trigger_outcome
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 RADIUS = {1: 0.055, 2: 0.045, 3: 0.04}  # ball radius / frame height
 PRESS = {1: (0.2, 0.42), 2: (0.25, 0.46), 3: (0.3, 0.5)}  # press time / clip duration
@@ -337,6 +342,21 @@ def questions(instance: Instance) -> list[Question]:
         )
     )
     return out
+
+
+# --- scoring hooks: verifiers/trigger.py, imported only when a video is scored
+
+
+def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import trigger
+
+    return trigger.trigger_checks(tracks, instance)
+
+
+def trigger_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
+    from vidreason.verifiers import trigger
+
+    return trigger.trigger_outcome(tracks, instance)
 
 
 FAMILY = register_family(

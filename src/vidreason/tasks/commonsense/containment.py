@@ -10,6 +10,7 @@ and above its bottom in every frame, wherever the cup is.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,8 +27,10 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import r4
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.contact import containment_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SLACK = {1: (1.5, 1.9), 2: (1.35, 1.7), 3: (1.35, 1.7)}  # inner width / ball diameter
 
@@ -141,6 +144,15 @@ def prompt(spec: SceneSpec) -> str:
         f" it: the ball moves with the cup and never leaves it or passes through its walls."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/contact.py, imported only when a video is scored
+
+
+def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import contact
+
+    return contact.containment_checks(tracks, instance)
 
 
 FAMILY = register_family(

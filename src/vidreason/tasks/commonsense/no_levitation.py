@@ -10,6 +10,8 @@ ball falls with the scene's gravity and that the resting objects stay put.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -28,8 +30,10 @@ from vidreason.tasks.commonsense.scene import (
     pick_colours,
     scene,
 )
-from vidreason.types import Body, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.commonsense import no_levitation_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 RESTING = {1: 2, 2: 2, 3: 3}  # objects at rest besides the moving ball
 
@@ -150,6 +154,15 @@ def prompt(spec: SceneSpec) -> str:
         f" stay perfectly still: nothing floats or rises by itself."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
+
+
+def no_levitation_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import commonsense
+
+    return commonsense.no_levitation_checks(tracks, instance)
 
 
 FAMILY = register_family(

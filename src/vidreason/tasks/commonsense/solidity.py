@@ -10,6 +10,8 @@ that its flight before the hit has the scene's gravity.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -24,8 +26,10 @@ from vidreason.tasks.commonsense.scene import (
     pick_colours,
     scene,
 )
-from vidreason.types import SceneSpec, VideoFormat
-from vidreason.verifiers.contact import solidity_checks
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 BLOCK_HEIGHT = {1: (0.45, 0.6), 2: (0.4, 0.55), 3: (0.45, 0.6)}  # / frame height
 
@@ -119,6 +123,15 @@ def prompt(spec: SceneSpec) -> str:
         f" it without passing through, and falls to the floor on its own side."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/contact.py, imported only when a video is scored
+
+
+def solidity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import contact
+
+    return contact.solidity_checks(tracks, instance)
 
 
 FAMILY = register_family(

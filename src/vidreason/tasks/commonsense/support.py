@@ -11,6 +11,8 @@ floor when it should, and that nothing hangs in the air.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -30,8 +32,10 @@ from vidreason.tasks.commonsense.scene import (
     table,
 )
 from vidreason.tasks.palette import r4
-from vidreason.types import SceneSpec, VideoFormat
-from vidreason.verifiers.commonsense import support_checks
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 BLOCK = {1: (0.16, 0.12), 2: (0.12, 0.09), 3: (0.1, 0.08)}  # width, height / frame height
 
@@ -174,6 +178,15 @@ def prompt(spec: SceneSpec) -> str:
         f" floor; the block stays on its shelf."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
+
+
+def support_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import commonsense
+
+    return commonsense.support_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -7,13 +7,17 @@ the collision and the conservation of momentum.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.collisions import collision_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 MASS_RATIO = {1: (0.7, 1.4), 2: (0.35, 2.8), 3: (0.35, 2.8)}
 
@@ -72,6 +76,15 @@ def prompt(spec: SceneSpec) -> str:
         f" collides head-on with a {heavier} {b.colour_name} ball {motion}. The two balls"
         f" bounce apart along the same line, exchanging momentum. Static camera, top view."
     )
+
+
+# --- scoring hooks: verifiers/collisions.py, imported only when a video is scored
+
+
+def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import collisions
+
+    return collisions.collision_checks(tracks, instance)
 
 
 FAMILY = register_family(

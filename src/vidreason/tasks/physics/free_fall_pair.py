@@ -10,13 +10,17 @@ the clip, so a video that stops or freezes early cannot pass.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.free_fall import free_fall_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 MASS_RATIO = {1: (3.0, 8.0), 2: (5.0, 20.0), 3: (3.0, 8.0)}
 
@@ -108,6 +112,15 @@ def prompt(spec: SceneSpec) -> str:
         f" bottoms level. {how} They fall freely (no air resistance) and land on the floor"
         f" without bouncing. Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/free_fall.py, imported only when a video is scored
+
+
+def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import free_fall
+
+    return free_fall.free_fall_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -9,14 +9,18 @@ always moves on at a quarter of the closing speed or more, so a pair that stops 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
 from vidreason.tasks.physics.wording import article
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.inelastic import inelastic_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 MASS_RATIO = {1: (0.6, 1.6), 2: (0.3, 3.0), 3: (0.3, 3.0)}
 
@@ -88,6 +92,15 @@ def prompt(spec: SceneSpec) -> str:
         f" {to} and {hit}. The clay balls stick together on impact and move on as one, at"
         f" the speed that conserves their momentum. Static camera, top view."
     )
+
+
+# --- scoring hooks: verifiers/inelastic.py, imported only when a video is scored
+
+
+def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import inelastic
+
+    return inelastic.inelastic_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -10,13 +10,17 @@ timing of each pass under the pivot, the height of each swing and the rod's leng
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, RADIUS, pick_colours, r4
 from vidreason.tasks.physics.wording import article
-from vidreason.types import Body, Joint, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.pendulum import pendulum_checks
+from vidreason.types import Body, Check, Instance, Joint, SceneSpec, VideoFormat, Wall
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 AMPLITUDE_DEG = {1: (15.0, 30.0), 2: (25.0, 50.0), 3: (25.0, 45.0)}
 PERIODS = {1: (1.5,), 2: (1.5, 2.5), 3: (1.5, 2.5)}  # periods in the clip (± 0.08)
@@ -95,6 +99,15 @@ def prompt(spec: SceneSpec) -> str:
         f" {wide} arc under gravity, fastest at the bottom and pausing at each end.{air}"
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/pendulum.py, imported only when a video is scored
+
+
+def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import pendulum
+
+    return pendulum.pendulum_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -7,13 +7,17 @@ engine used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.kinematics import projectile_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 GRAVITY = 3.6  # frame heights per (clip duration)^2
 
@@ -71,6 +75,15 @@ def prompt(spec: SceneSpec) -> str:
         f" top and falling again, and is still in the air above the ground at the end."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/kinematics.py, imported only when a video is scored
+
+
+def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import kinematics
+
+    return kinematics.projectile_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -11,13 +11,18 @@ floor; the verifier measures the accelerations along the slope.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from vidreason.scene.geometry import slope_axes
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
-from vidreason.types import Body, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.ramp import ramp_checks, slope_axes
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 ANGLE_DEG = {1: (25.0, 35.0), 2: (20.0, 40.0), 3: (22.0, 35.0)}
 FRICTION_OF_TAN = {1: (0.35, 0.6), 2: (0.35, 0.65), 3: (0.3, 0.45)}  # μ / tan θ
@@ -124,6 +129,15 @@ def prompt(spec: SceneSpec) -> str:
         f" incline while friction holds it back. It stays on the ramp until the end."
         f" Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/ramp.py, imported only when a video is scored
+
+
+def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import ramp
+
+    return ramp.ramp_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -11,14 +11,19 @@ inside or clearly beyond its support, and the outcome is then confirmed by the e
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from vidreason.scene.stack import STAYS, outcomes
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
 from vidreason.tasks.physics.wording import article
-from vidreason.types import Body, SceneSpec, VideoFormat
-from vidreason.verifiers.stack import STAYS, outcomes, stack_checks
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 TOWER = {1: 1, 2: 2, 3: 3}  # blocks standing before the drop
 TOWER_OFFSET = {1: 0.0, 2: 0.25, 3: 0.3}  # largest offset between levels, in block widths
@@ -133,6 +138,15 @@ def prompt(spec: SceneSpec) -> str:
         f" stay put or topple over as gravity decides, and come to rest on the floor or the"
         f" tower. Side view, static camera, plain light background."
     )
+
+
+# --- scoring hooks: verifiers/stack.py, imported only when a video is scored
+
+
+def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import stack
+
+    return stack.stack_checks(tracks, instance)
 
 
 FAMILY = register_family(

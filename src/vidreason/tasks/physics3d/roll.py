@@ -9,6 +9,8 @@ gravity with the engine's, and checks where the ball lands.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -16,8 +18,10 @@ from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import SceneSpec, VideoFormat
-from vidreason.verifiers.projective import roll_checks
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 EDGE = 0.5  # x of the edge the ball rolls off (mirrored for leftward rolls)
 RADIUS = {1: 0.08, 2: 0.065, 3: 0.055}
@@ -87,6 +91,15 @@ def prompt(spec: SceneSpec) -> str:
         f" grey floor, where it bounces. Fixed camera in front of the table, a plain wall"
         f" behind."
     )
+
+
+# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
+
+
+def roll_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import projective
+
+    return projective.roll_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from vidreason.render.camera import Camera, framing
+from vidreason.scene.camera import Camera, framing
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import RGB, Body, SceneSpec, VideoFormat
 

@@ -10,6 +10,8 @@ it comes down.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -17,8 +19,10 @@ from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import SceneSpec, VideoFormat
-from vidreason.verifiers.projective import throw_checks
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 HALF_LENGTH = 0.8  # the table spans x in [-0.8, 0.8]
 RADIUS = {1: 0.075, 2: 0.065, 3: 0.055}
@@ -94,6 +98,15 @@ def prompt(spec: SceneSpec) -> str:
         f" wooden table. It flies in a smooth arc to the {to} over the table, lands on the"
         f" tabletop and bounces. Fixed camera in front of the table, a plain wall behind."
     )
+
+
+# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
+
+
+def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import projective
+
+    return projective.throw_checks(tracks, instance)
 
 
 FAMILY = register_family(

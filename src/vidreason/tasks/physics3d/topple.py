@@ -9,6 +9,8 @@ the camera (gravity, a ballistic path) and checks where it comes down.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.tasks import shared_checks as shared
@@ -16,8 +18,10 @@ from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import SceneSpec, VideoFormat
-from vidreason.verifiers.projective import topple_checks
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 EDGE = 0.5  # x of the edge the block goes over (mirrored for leftward shoves)
 HALF_SIZE = {1: (0.075, 0.075, 0.075), 2: (0.065, 0.065, 0.065), 3: (0.05, 0.06, 0.1)}
@@ -98,6 +102,15 @@ def prompt(spec: SceneSpec) -> str:
         f" over the edge and tumbles down to the grey floor. Fixed camera in front of the"
         f" table, a plain wall behind."
     )
+
+
+# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
+
+
+def topple_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import projective
+
+    return projective.topple_checks(tracks, instance)
 
 
 FAMILY = register_family(

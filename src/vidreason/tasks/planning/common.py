@@ -21,10 +21,10 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from vidreason.engines.solvers import Cell, GridGraph
+from vidreason.render.raster2d import fill_rect
+from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
 from vidreason.tasks.palette import BACKGROUND, FLOOR, pick_colours, r4
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import Layout, graph_of, layout_of
 
 LEAD = 0.08  # fraction of the clip before the first move
 FINISH = 0.88  # fraction of the clip by which the last move is done
@@ -177,11 +177,6 @@ def walk_states(
 
 def _pt(x: float, y: float) -> tuple[int, int]:
     return round(x * _ONE), round(y * _ONE)
-
-
-def fill_rect(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, colour) -> None:
-    pts = np.array([_pt(x0, y0), _pt(x1, y0), _pt(x1, y1), _pt(x0, y1)], dtype=np.int32)
-    cv2.fillConvexPoly(img, pts, tuple(int(v) for v in colour), cv2.LINE_AA, _SHIFT)
 
 
 def disc(img: np.ndarray, x: float, y: float, r: float, colour) -> None:

@@ -10,16 +10,19 @@ follows the pen from cell to cell and reads the finished line in the last frame.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from vidreason.engines.solvers import GridGraph
+from vidreason.scene.grid import GridGraph, graph_of, layout_of
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of
-from vidreason.verifiers.lines import connect_checks
+from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SIZE = {1: 5, 2: 6, 3: 7}
 WALLS = {1: 0.15, 2: 0.22, 3: 0.28}  # share of inner edges with a wall
@@ -125,6 +128,15 @@ def prompt(spec: SceneSpec) -> str:
         f" {common.seconds(common.finish_time(spec))} in and stays there; the line stays"
         f" drawn. The walls and the dots never change. Static camera."
     )
+
+
+# --- scoring hooks: verifiers/lines.py, imported only when a video is scored
+
+
+def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import lines
+
+    return lines.connect_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -8,15 +8,20 @@ steady pace. The verifier follows the agent from cell to cell (``verifiers/grid.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
+from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
-from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SIZE = {1: 5, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 MOVES = {1: (6, 9), 2: (9, 12), 3: (12, 15)}
@@ -80,6 +85,15 @@ def prompt(spec: SceneSpec) -> str:
         f" reaches the goal about {common.seconds(common.finish_time(spec))} in and stays"
         f" there. The walls and the goal never change. Static camera."
     )
+
+
+# --- scoring hooks: verifiers/grid.py, imported only when a video is scored
+
+
+def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import grid
+
+    return grid.walk_checks(tracks, instance)
 
 
 FAMILY = register_family(

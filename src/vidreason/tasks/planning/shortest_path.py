@@ -9,15 +9,19 @@ shortest length and one shortest path; any path of that length passes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from vidreason.engines.solvers import GridGraph
+from vidreason.scene.grid import GridGraph, graph_of, layout_of
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
-from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.grid import graph_of, layout_of, walk_checks
+from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SIZE = {1: 6, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 DENSITY = {1: 0.18, 2: 0.24, 3: 0.3}
@@ -85,6 +89,15 @@ def prompt(spec: SceneSpec) -> str:
         f" {common.seconds(common.finish_time(spec))} in and stays there. The grid, the"
         f" obstacles and the goal never change. Static camera."
     )
+
+
+# --- scoring hooks: verifiers/grid.py, imported only when a video is scored
+
+
+def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import grid
+
+    return grid.walk_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -12,26 +12,26 @@ the slides following one another at a steady pace with a short rest between.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from vidreason.engines.solvers import scramble, solve_puzzle, solved_board
+from vidreason.render.puzzle import DIGIT, TRAY, render
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.puzzle import puzzle_checks
+from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 SIZE = {1: 3, 2: 3, 3: 4}
 MOVES = {1: (3, 4), 2: (5, 6), 3: (6, 7)}
-TRAY = (118, 108, 96)
-DIGIT = (28, 28, 30)
 BOARD_FILL = 0.8  # the board spans this fraction of the frame's shorter side
 TILE = 0.9  # tile size as a fraction of the pitch
 MOTION = 0.6  # fraction of a move's time spent sliding (the rest is a pause)
-BAND = 0.3  # height of a tile's column band as a fraction of the tile
 
 
 def board_geometry(fmt: VideoFormat, n: int) -> dict[str, float]:
@@ -145,57 +145,6 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     return Trajectory(states={k: tuple(v) for k, v in states.items()}), tuple(events)
 
 
-def _sprite(body: Body, band: tuple[int, int, int], pitch: int) -> np.ndarray:
-    """One tile on a pitch-sized square of tray: a square in its row's colour with a
-    band in its column's colour along the bottom, and its number above the band."""
-    img = np.empty((pitch, pitch, 3), np.uint8)
-    img[:] = TRAY
-    half = body.size[0] / 2
-    c = pitch / 2
-    common.fill_rect(img, c - half, c - half, c + half, c + half, body.colour)
-    top = c + half - BAND * body.size[0]
-    common.fill_rect(img, c - half, top, c + half, c + half, band)
-    text = body.name[4:]
-    font, thick = cv2.FONT_HERSHEY_DUPLEX, max(2, round(pitch / 12))
-    (tw, th), _ = cv2.getTextSize(text, font, 1.0, thick)
-    room = top - (c - half)
-    scale = min(0.55 * room / th, 0.8 * body.size[0] / tw)
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    org = (round(c - tw / 2), round((c - half + top) / 2 + th / 2))
-    cv2.putText(img, text, org, font, scale, DIGIT, thick, cv2.LINE_AA)
-    return img
-
-
-def _paste(img: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
-    h, w = sprite.shape[:2]
-    x0, y0 = round(x - w / 2), round(y - h / 2)
-    H, W = img.shape[:2]
-    ax, ay, bx, by = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
-    if ax < bx and ay < by:
-        img[ay:by, ax:bx] = sprite[ay - y0 : by - y0, ax - x0 : bx - x0]
-
-
-def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
-    board = spec.extra["board"]
-    n, p = int(board["n"]), int(board["pitch"])
-    base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
-    base[:] = spec.background
-    m = 0.12 * p
-    x0, y0 = board["x0"], board["y0"]
-    common.fill_rect(base, x0 - m, y0 - m, x0 + n * p + m, y0 + n * p + m, TRAY)
-    bands = [tuple(c) for c in spec.extra["column_colours"]]
-    sprites = {b.name: _sprite(b, bands[(int(b.name[4:]) - 1) % n], p) for b in spec.bodies}
-    frames = []
-    for i in range(trajectory.n_frames):
-        img = base.copy()
-        for b in spec.bodies:
-            if b.name in trajectory.states:
-                x, y = trajectory.states[b.name][i][:2]
-                _paste(img, sprites[b.name], x, y)
-        frames.append(img)
-    return np.stack(frames)
-
-
 def prompt(spec: SceneSpec) -> str:
     n = int(spec.extra["board"]["n"])
     rows = spec.extra["rows"]
@@ -218,6 +167,15 @@ def prompt(spec: SceneSpec) -> str:
 
 
 ROW_WORDS = {3: ("top", "middle", "bottom"), 4: ("top", "second", "third", "bottom")}
+
+# --- scoring hooks: verifiers/puzzle.py, imported only when a video is scored
+
+
+def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import puzzle
+
+    return puzzle.puzzle_checks(tracks, instance)
+
 
 FAMILY = register_family(
     TaskFamily(

@@ -11,16 +11,20 @@ never overlap; the swaps follow one another at a steady pace with a short rest b
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.engines.solvers import bubble_swaps, inversions
+from vidreason.render.raster2d import fill_rect
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.sorting import sort_checks
+from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 BARS = {1: 4, 2: 5, 3: 6}
 SWAPS = {1: (2, 3), 2: (3, 4), 3: (4, 5)}
@@ -144,9 +148,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
     th = max(2.0, 0.012 * spec.fmt.height)
-    common.fill_rect(
-        base, xs[0] - pitch / 2, floor_y, xs[-1] + pitch / 2, floor_y + th, common.WALL
-    )
+    fill_rect(base, xs[0] - pitch / 2, floor_y, xs[-1] + pitch / 2, floor_y + th, common.WALL)
     frames = []
     for i in range(trajectory.n_frames):
         img = base.copy()
@@ -154,7 +156,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             if b.name in trajectory.states:
                 x, y = trajectory.states[b.name][i][:2]
                 w, h = b.size
-                common.fill_rect(img, x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.colour)
+                fill_rect(img, x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.colour)
         frames.append(img)
     return np.stack(frames)
 
@@ -174,6 +176,15 @@ def prompt(spec: SceneSpec) -> str:
         f" in and then stays still. The bars never change colour or size. Static camera,"
         f" plain light background."
     )
+
+
+# --- scoring hooks: verifiers/sorting.py, imported only when a video is scored
+
+
+def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import sorting
+
+    return sorting.sort_checks(tracks, instance)
 
 
 FAMILY = register_family(

@@ -19,21 +19,27 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
-from vidreason.types import RGB, Body, Event, Instance, Question, SceneSpec, VideoFormat, Wall
-from vidreason.verifiers.identity import (
-    ENTER,
-    LEAVE,
-    encounters,
-    final_order,
-    identity_checks,
-    identity_outcome,
-    reach,
+from vidreason.types import (
+    RGB,
+    Body,
+    Check,
+    Event,
+    Instance,
+    Question,
+    SceneSpec,
+    VideoFormat,
+    Wall,
 )
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 N_OBJECTS = {1: 3, 2: 4, 3: 5}
 MIN_MEETINGS = {1: 1, 2: 2, 3: 3}
@@ -340,6 +346,21 @@ def _counterfactual(
             str(len(after)),
         ),
     ]
+
+
+# --- scoring hooks: verifiers/identity.py, imported only when a video is scored
+
+
+def identity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import identity
+
+    return identity.identity_checks(tracks, instance)
+
+
+def identity_outcome(tracks: Tracks, instance: Instance) -> dict[str, object]:
+    from vidreason.verifiers import identity
+
+    return identity.identity_outcome(tracks, instance)
 
 
 FAMILY = register_family(

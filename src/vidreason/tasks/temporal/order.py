@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import FLOOR, r4
 from vidreason.types import (
+    Check,
     Event,
     Instance,
     Question,
@@ -45,8 +47,9 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-from vidreason.verifiers.order import landing_order, observed_landings, order_checks
-from vidreason.verifiers.tracking import Tracks
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 N_BALLS = {1: 3, 2: 4, 3: 5}
 MIN_GAP = {1: 0.12, 2: 0.1, 3: 0.085}  # between successive landings, / clip duration
@@ -264,11 +267,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-def outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
-    landings = observed_landings(tracks, instance)
-    return {"order": [_label(instance.spec, n) for n in landing_order(landings)]}
-
-
 def questions(instance: Instance) -> list[Question]:
     spec, events = instance.spec, instance.events
     order = true_order(events)
@@ -324,6 +322,21 @@ def _counterfactual(spec: SceneSpec, name: str, labels: tuple[str, ...]) -> Ques
         _label(spec, true_order(events)[0]),
         labels,
     )
+
+
+# --- scoring hooks: verifiers/order.py, imported only when a video is scored
+
+
+def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import order
+
+    return order.order_checks(tracks, instance)
+
+
+def outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
+    from vidreason.verifiers import order
+
+    return order.order_outcome(tracks, instance)
 
 
 FAMILY = register_family(

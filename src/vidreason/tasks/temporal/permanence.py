@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vidreason.scene.occluders import covered
 from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
@@ -39,9 +41,10 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import r4
-from vidreason.types import Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
-from vidreason.verifiers.checks import covered
-from vidreason.verifiers.permanence import observed_outcome, permanence_checks
+from vidreason.types import Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
 
 CASES = {1: ("pass",), 2: ("pass", "stop", "bounce"), 3: ("pair",)}
 HIDDEN, SHOWN, HALF = 0.02, 0.98, 0.5  # shares in view: fully hidden, fully shown, half
@@ -458,6 +461,21 @@ def true_outcome(spec: SceneSpec, traj: Trajectory) -> dict:
         ],
         "hidden_at_end": [b.label for b in bs if in_view(spec, traj, b.name)[-1] <= HIDDEN],
     }
+
+
+# --- scoring hooks: verifiers/permanence.py, imported only when a video is scored
+
+
+def observed_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
+    from vidreason.verifiers import permanence
+
+    return permanence.observed_outcome(tracks, instance)
+
+
+def permanence_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import permanence
+
+    return permanence.permanence_checks(tracks, instance)
 
 
 FAMILY = register_family(

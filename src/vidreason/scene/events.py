@@ -1,9 +1,9 @@
 """Events found in a track: when something starts to move, topples over or reaches another.
 
 Every detector works on a ``Motion``, a body's positions at given times (NaN where it was
-not found), built either from a video's tracks (``observed``) or from the simulator's
-trajectory (``expected``), so the same rule is applied to the video and to the ground
-truth:
+not found), built either from a video's tracks (``verifiers/dominoes.py:observed``) or from the
+simulator's trajectory (``expected``), so the same rule is applied to the video and to
+the ground truth:
 
 - ``onset``: the first time a body is more than a few px from where it rested, and stays
   so for a couple of samples (one noisy frame is not a start);
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.types import Instance
-from vidreason.verifiers.tracking import Tracks
 
 HOLD = 2  # samples a crossing must last to count
 TOPPLE = 0.35  # a block tips over once its centre moved this many half-diagonals
@@ -54,10 +53,6 @@ class Crossing:
 
     time: float
     frame: int
-
-
-def observed(tracks: Tracks, name: str) -> Motion:
-    return Motion(times=np.asarray(tracks.times, dtype=float), xy=tracks.pos[name])
 
 
 def expected(instance: Instance, name: str) -> Motion:

@@ -1,0 +1,71 @@
+"""Drawing of a `sliding-puzzle` board: tiles on a tray, each with its number.
+
+A tile is a square in its row's colour with a band in its column's colour along the
+bottom and its number above the band (``spec.extra["column_colours"]``); the board's
+geometry is ``spec.extra["board"]``. The family renders its frames with ``render`` and the
+verifier (``verifiers/puzzle.py``) draws the conditioning image with it to recognise the
+tiles in a video's first frame.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidreason.render.raster2d import fill_rect
+from vidreason.types import Body, SceneSpec, Trajectory
+
+TRAY = (118, 108, 96)
+DIGIT = (28, 28, 30)
+BAND = 0.3  # height of a tile's column band as a fraction of the tile
+
+
+def _sprite(body: Body, band: tuple[int, int, int], pitch: int) -> np.ndarray:
+    """One tile on a pitch-sized square of tray: a square in its row's colour with a
+    band in its column's colour along the bottom, and its number above the band."""
+    img = np.empty((pitch, pitch, 3), np.uint8)
+    img[:] = TRAY
+    half = body.size[0] / 2
+    c = pitch / 2
+    fill_rect(img, c - half, c - half, c + half, c + half, body.colour)
+    top = c + half - BAND * body.size[0]
+    fill_rect(img, c - half, top, c + half, c + half, band)
+    text = body.name[4:]
+    font, thick = cv2.FONT_HERSHEY_DUPLEX, max(2, round(pitch / 12))
+    (tw, th), _ = cv2.getTextSize(text, font, 1.0, thick)
+    room = top - (c - half)
+    scale = min(0.55 * room / th, 0.8 * body.size[0] / tw)
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
+    org = (round(c - tw / 2), round((c - half + top) / 2 + th / 2))
+    cv2.putText(img, text, org, font, scale, DIGIT, thick, cv2.LINE_AA)
+    return img
+
+
+def _paste(img: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
+    h, w = sprite.shape[:2]
+    x0, y0 = round(x - w / 2), round(y - h / 2)
+    H, W = img.shape[:2]
+    ax, ay, bx, by = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
+    if ax < bx and ay < by:
+        img[ay:by, ax:bx] = sprite[ay - y0 : by - y0, ax - x0 : bx - x0]
+
+
+def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    board = spec.extra["board"]
+    n, p = int(board["n"]), int(board["pitch"])
+    base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
+    base[:] = spec.background
+    m = 0.12 * p
+    x0, y0 = board["x0"], board["y0"]
+    fill_rect(base, x0 - m, y0 - m, x0 + n * p + m, y0 + n * p + m, TRAY)
+    bands = [tuple(c) for c in spec.extra["column_colours"]]
+    sprites = {b.name: _sprite(b, bands[(int(b.name[4:]) - 1) % n], p) for b in spec.bodies}
+    frames = []
+    for i in range(trajectory.n_frames):
+        img = base.copy()
+        for b in spec.bodies:
+            if b.name in trajectory.states:
+                x, y = trajectory.states[b.name][i][:2]
+                _paste(img, sprites[b.name], x, y)
+        frames.append(img)
+    return np.stack(frames)
