@@ -47,7 +47,10 @@ def perceive(
     if ref is None or ref.shape != frames.shape[1:]:
         ref = frames[0]
     static = static_mask(instance, w, h)
-    camera = register(frames, ref, static, times, resting(instance, w, h))
+    # a planning solution moves at the video's own pace: a standing body may move
+    # before the truth's does, so only several that agree are trusted
+    lone = instance.capability != "planning"
+    camera = register(frames, ref, static, times, resting(instance, w, h), lone)
     warped, view = warp_to_reference(frames, camera)
     gains = gain_fields(warped, ref, static & view.all(axis=0))
     fixed = correct(warped, gains)

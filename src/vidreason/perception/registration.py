@@ -186,31 +186,17 @@ def structure(ref: np.ndarray, mask: np.ndarray) -> float:
 AGREE = 1.5  # px at WORK: a standing body's own shift this far from the others' has moved
 
 
-LONE = 5.0  # px at WORK: how far one or two standing bodies alone may take the camera
-
-
-def _moved(
-    bodies: list[tuple[int, Template]], img: np.ndarray, prev: np.ndarray, anchor: np.ndarray
-) -> tuple[set[int], bool]:
-    """The standing bodies that moved by themselves, and whether the others agree well
-    enough to be trusted as scene.
-
-    Each body's own shift (against the camera so far, ``prev``) is measured on its
-    footprint alone. A camera moves every body alike; a body that a wrong video moves
-    early does not follow the others: with three or more, one far from their median has
-    moved. One or two cannot outvote each other, so they are trusted only within
-    ``LONE`` of ``anchor`` (the camera where more of the scene fixed it)."""
-    if not bodies:
-        return set(), False
-    shifts = np.array([solve(tpl, img, prev, free=(2, 3))[2:] for _, tpl in bodies])
-    if len(bodies) >= 3:
-        centre = np.median(shifts, axis=0)
-        off = np.abs(shifts - centre).max(axis=1) > AGREE
-        return {j for (j, _), o in zip(bodies, off, strict=True) if o}, True
-    far = np.abs(prev[2:] + shifts - anchor[2:]).max(axis=1) > LONE
-    if len(bodies) == 2 and float(np.abs(shifts[0] - shifts[1]).max()) > AGREE:
-        far[:] = True
-    return {j for (j, _), f in zip(bodies, far, strict=True) if f}, False
+def _moved(bodies: list[tuple[int, Template]], img: np.ndarray, prev: np.ndarray) -> set[int]:
+    """The standing bodies that moved by themselves: each body's own shift (against the
+    camera so far, ``prev``) is measured on its footprint alone. A camera moves every
+    body alike; a body that a wrong video moves early does not follow the others: one
+    far from the median of three or more has moved."""
+    if len(bodies) < 3:
+        return set()
+    pyr = pyramid(img)
+    shifts = np.array([solve(tpl, pyr, prev, free=(2, 3))[2:] for _, tpl in bodies])
+    off = np.abs(shifts - np.median(shifts, axis=0)).max(axis=1) > AGREE
+    return {j for (j, _), o in zip(bodies, off, strict=True) if o}
 
 
 def register(
@@ -219,6 +205,7 @@ def register(
     static: np.ndarray,
     times: np.ndarray | None = None,
     resting: Sequence[tuple[float, float, np.ndarray]] = (),
+    lone: bool = True,
 ) -> Camera:
     """Affine map per frame from ``reference`` pixels to each frame's pixels.
 
@@ -226,7 +213,8 @@ def register(
     is True where nothing of the task moves; ``resting`` adds, per body, (from, until,
     mask): where the body stands still between those seconds (at ``times``), used to
     measure the camera in a scene whose static parts do not fix it (a floor line and
-    standing blocks)."""
+    standing blocks). With ``lone`` False, fewer than three standing bodies are not used
+    (when the video sets its own pace, a body may move before the truth's does)."""
     n, hh, ww = frames.shape[:3]
     k = WORK / max(hh, ww)
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
@@ -267,10 +255,13 @@ def register(
         every |= m
     ref_all = _grey(reference, size, every)
     own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
-    prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
+
+    prev, last, last_mask = np.zeros(4), None, None
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     for i in range(1, n):
         which = tuple(j for j in masks[i] if j not in moved)
+        if len(which) < 3 and not lone:  # too few to outvote one that moves on its own
+            which = ()
         mask, tpl = fit_on(which)
         if tpl is None:
             mats[i] = compose(prev, m0, *size)
@@ -282,23 +273,16 @@ def register(
         # up, so the comparison is not with the previous frame)
         if float(np.abs(img - last)[mask].mean()) >= STILL:
             last = img
-            early, firm = _moved(
-                [(j, own[j]) for j in which], _grey(frames[i], size, every), prev, anchor
-            )
+            early = _moved([(j, own[j]) for j in which], _grey(frames[i], size, every), prev)
             if early:  # a body that should stand moved (a wrong video): not the camera
                 moved |= early
-                prev = anchor.copy()
                 which = tuple(j for j in which if j not in moved)
-                mask, tpl = fit_on(which)
-                if tpl is None:
-                    mats[i] = compose(prev, m0, *size)
-                    continue
+                mask, tpl = fit_on(which if len(which) >= 3 or lone else ())
                 img = _grey(frames[i], size, mask)
-            got = solve(tpl, img, prev)
-            if plausible(compose(got, m0, *size), *size):
-                prev = got
-                if firm:
-                    anchor = got
+            if tpl is not None:
+                got = solve(tpl, pyramid(img), prev)
+                if plausible(compose(got, m0, *size), *size):
+                    prev = got
         mats[i] = compose(prev, m0, *size)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
@@ -316,6 +300,8 @@ class Level:
     mask: np.ndarray  # the pixels fitted on
     jac: np.ndarray  # (pixels, 4): d(grey)/d(a, b, tx, ty)
     base: np.ndarray  # (2, 3): frame 0's map at this level
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1: grey and mask are cropped to it
+    size: tuple[int, int]  # (w, h) of the whole picture at this level
 
 
 @dataclass(frozen=True)
@@ -347,7 +333,10 @@ def template(ref: np.ndarray, mask: np.ndarray, base: np.ndarray) -> Template:
         vx = inv_t[0, 0] * gx + inv_t[0, 1] * gy
         vy = inv_t[1, 0] * gx + inv_t[1, 1] * gy
         jac = np.stack([vx * u + vy * v, -vx * v + vy * u, vx, vy], axis=1)
-        levels.append(Level(g, m, jac.astype(np.float64), b))
+        x0, y0 = max(0, int(xs.min(initial=0)) - 2), max(0, int(ys.min(initial=0)) - 2)
+        x1, y1 = min(w, int(xs.max(initial=w)) + 3), min(h, int(ys.max(initial=h)) + 3)
+        crop = (slice(y0, y1), slice(x0, x1))
+        levels.append(Level(g[crop], m[crop], jac.astype(np.float64), b, (x0, y0, x1, y1), (w, h)))
         g = cv2.pyrDown(g)
         small = (g.shape[1], g.shape[0])
         m = cv2.resize(m.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
@@ -366,28 +355,37 @@ def compose(p: np.ndarray, base: np.ndarray, w: float, h: float) -> np.ndarray:
     return (sim @ full)[:2]
 
 
+def pyramid(img: np.ndarray) -> list[np.ndarray]:
+    """``img`` (grey at WORK) blurred, and halved ``LEVELS - 1`` times: what ``solve``
+    fits, computed once per frame however many templates it is fitted to."""
+    pyr = [cv2.GaussianBlur(img, (0, 0), BLUR)]
+    for _ in range(1, LEVELS):
+        pyr.append(cv2.pyrDown(pyr[-1]))
+    return pyr
+
+
 def solve(
-    tpl: Template, img: np.ndarray, init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
+    tpl: Template, pyr: list[np.ndarray], init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
 ) -> np.ndarray:
-    """``p`` for ``img`` (grey at WORK): Gauss-Newton on the template's pixels, coarse
+    """``p`` for a frame (its ``pyramid``): Gauss-Newton on the template's pixels, coarse
     to fine from ``init``, with Huber weights so that something covering part of the
     scene does not pull the camera with it; only the parameters ``free`` move."""
     p = np.asarray(init, dtype=np.float64).copy()
     cols = list(free)
-    pyr = [cv2.GaussianBlur(img, (0, 0), BLUR)]
-    for _ in range(1, len(tpl.levels)):
-        pyr.append(cv2.pyrDown(pyr[-1]))
     for lvl in reversed(range(len(tpl.levels))):
         level = tpl.levels[lvl]
-        h, w = level.grey.shape
+        w, h = level.size
+        x0, y0, x1, y1 = level.box
         k = 2.0**lvl
         q = p.copy()
         q[2:] /= k
         for _ in range(ITERATIONS):
+            m = compose(q, level.base, w, h)
+            m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)  # only the box is warped
             warped = cv2.warpAffine(
                 pyr[lvl],
-                compose(q, level.base, w, h),
-                (w, h),
+                m,
+                (x1 - x0, y1 - y0),
                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                 borderMode=cv2.BORDER_REFLECT,
             )

@@ -9,16 +9,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidreason.types import Body, Instance
+from vidreason.scene.geometry import extent
+from vidreason.types import Instance
 
 MARGIN = 4.0  # px around every moving body
-
-
-def extent(body: Body) -> float:
-    """Radius of a disc that holds ``body`` at any angle."""
-    if body.shape in ("box", "cup"):
-        return 0.5 * float(np.hypot(*body.size))
-    return float(body.radius)
 
 
 def moving_mask(instance: Instance, width: int, height: int) -> np.ndarray:

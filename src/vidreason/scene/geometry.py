@@ -15,6 +15,13 @@ def scene_size(instance: Instance) -> float:
     return float(max(instance.spec.fmt.width, instance.spec.fmt.height))
 
 
+def extent(body: Body) -> float:
+    """Radius of a disc that holds ``body`` at any angle."""
+    if body.shape in ("box", "cup"):
+        return 0.5 * float(np.hypot(*body.size))
+    return float(body.radius)
+
+
 def half_diagonal(block: Body) -> float:
     return float(np.hypot(*block.size) / 2)
 

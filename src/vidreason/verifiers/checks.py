@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.scene.geometry import scene_size
+from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
@@ -127,7 +127,39 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
             return Check(
                 "objects", 0.0, f"the {b.label} is {grown:.1f} times its size at frame {start}"
             )
+        shrunk = shrinks(tracks, instance, b)
+        if shrunk is not None:
+            start, share = shrunk
+            return Check(
+                "objects",
+                0.0,
+                f"the {b.label} shrinks to {100 * share:.0f}% of its size at frame"
+                f" {tracks.source[start]} (part of it vanishes)",
+            )
     return Check("objects", 1.0)
+
+
+SHRINK = 0.55  # a body seen at less than this share of its usual area has partly vanished
+
+
+def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
+    """The first of 3 frames running where ``body``, in plain view in the truth (no
+    screen, no other body near it, inside the picture), is found at under ``SHRINK`` of
+    its median area in such frames, and that share; None if it keeps its size."""
+    area = tracks.area[body.name]
+    clear = (visible_fraction(instance, body.name, tracks.times) >= 0.95) & tracks.found(body.name)
+    clear &= in_view(tracks, instance, body.name)
+    mine = gt_positions(instance, body.name, tracks.times)
+    for other in instance.spec.bodies:
+        if other.name == body.name or other.name not in instance.trajectory.states:
+            continue
+        near = np.linalg.norm(gt_positions(instance, other.name, tracks.times) - mine, axis=1)
+        clear &= near > 1.2 * (extent(body) + extent(other))
+    if clear.sum() < 5:
+        return None
+    typical = float(np.median(area[clear]))
+    start = first_run(clear & (area < SHRINK * typical), 3)
+    return None if start is None else (start, float(area[start] / typical))
 
 
 GROWTH = 4.0  # a blob this many times a body's area is something else in its colour
@@ -250,6 +282,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     dt = float(np.median(np.diff(tracks.times))) if tracks.n > 1 else 1.0 / fps
     worst, note = 1.0, ""
     src = tracks.source  # frame numbers as the video counts them
+    own_pace = instance.capability == "planning"  # a move's speed is the video's own
     for b in instance.spec.bodies:
         gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
@@ -269,7 +302,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {steps[k]:.0f} px between frames {src[found[k]]}"
                 f" and {src[found[k + 1]]} (at most {allowed[k]:.0f} px is possible)"
             )
-        jump = teleport(p, tracks.times[found], tracks.area[b.name][found])
+        jump = teleport(p, tracks.times[found], tracks.area[b.name][found], own_pace)
         if jump is not None and band(jump[1] / size, *JUMP) < worst:
             k, px = jump
             worst = band(px / size, *JUMP)
@@ -294,14 +327,17 @@ WHOLE = 0.8  # a blob of this share of its median area is the whole body (not ha
 ROUGH = 3.0  # a jump counts beyond this many times the path's median roughness
 
 
-def teleport(p: np.ndarray, t: np.ndarray, area: np.ndarray) -> tuple[int, float] | None:
+def teleport(
+    p: np.ndarray, t: np.ndarray, area: np.ndarray, sideways_only: bool = False
+) -> tuple[int, float] | None:
     """The worst jump off a smooth path: a step ``k`` whose velocity stands out from the
     steps either side while those two agree with each other (the body carries on as
     before, only moved), as (step index, px off). A bounce or a collision changes the
     velocity once, so the steps either side disagree and it is no jump. Only steps
     between frames where the whole body is seen count (a half-hidden body's centroid
     moves with the edge that hides it). The px returned are beyond ``ROUGH`` times the
-    path's median roughness."""
+    path's median roughness. With ``sideways_only`` (a video that sets its own pace) only
+    the part across the path counts."""
     if len(p) < 4:
         return None
     whole = area >= WHOLE * float(np.median(area))
@@ -312,7 +348,14 @@ def teleport(p: np.ndarray, t: np.ndarray, area: np.ndarray) -> tuple[int, float
     for k in range(1, len(v) - 1):
         if not whole[k - 1 : k + 3].all():
             continue
-        offs[k] = float(np.linalg.norm(v[k] - 0.5 * (v[k - 1] + v[k + 1]))) * dt[k]
+        mean = 0.5 * (v[k - 1] + v[k + 1])
+        d = v[k] - mean
+        if sideways_only:  # a step along the path is a change of pace, not a jump
+            speed = float(np.linalg.norm(mean))
+            if speed > 1e-9:
+                u = mean / speed
+                d = d - (d @ u) * u
+        offs[k] = float(np.linalg.norm(d)) * dt[k]
         spread = float(np.linalg.norm(v[k + 1] - v[k - 1])) * dt[k]
         jumps[k] = spread < 0.5 * offs[k]
     if not jumps.any():

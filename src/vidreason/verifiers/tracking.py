@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from vidreason.perception import Percept, perceive
-from vidreason.perception.scene import extent
 from vidreason.perception.timeline import late_start
+from vidreason.scene.geometry import extent
 from vidreason.types import RGB, Body, Instance
 
 MAX_LAB_DISTANCE = 30.0
