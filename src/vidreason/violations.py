@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vidreason.render.raster2d import draw_frame, pose
-from vidreason.types import Instance, SceneSpec, Trajectory
+from vidreason.types import Body, Instance, SceneSpec, Trajectory
 
 
 def _positions(traj: Trajectory, i: int) -> dict[str, tuple[float, ...]]:
@@ -62,6 +62,13 @@ def draw(
     return np.stack(frames)
 
 
+def _with(body: Body, key: str, value: float) -> Body:
+    """``body`` with its ``friction`` or ``elasticity`` set to ``value``."""
+    if key == "friction":
+        return dataclasses.replace(body, friction=value)
+    return dataclasses.replace(body, elasticity=value)
+
+
 def resimulate(instance: Instance, **changes: float) -> np.ndarray:
     """Run the engine again with ``gravity_scale``, ``restitution`` (the first body's),
     ``mass_ratio`` (the second body's mass over the first's), ``friction`` or
@@ -77,8 +84,7 @@ def resimulate(instance: Instance, **changes: float) -> np.ndarray:
     for key in ("friction", "elasticity"):
         if key in changes:
             bodies = [
-                dataclasses.replace(b, **{key: changes[key]}) if b.body_type == "dynamic" else b
-                for b in bodies
+                _with(b, key, changes[key]) if b.body_type == "dynamic" else b for b in bodies
             ]
     changed = dataclasses.replace(
         spec, gravity=spec.gravity * changes.get("gravity_scale", 1.0), bodies=tuple(bodies)

@@ -73,10 +73,11 @@ def _scaled(m: np.ndarray, k: float) -> np.ndarray:
 def _ecc(
     ref: np.ndarray, img: np.ndarray, init: np.ndarray, mask: np.ndarray | None, iters: int = 60
 ) -> tuple[float, np.ndarray] | None:
-    warp = init.astype(np.float32).copy()
+    warp: np.ndarray = init.astype(np.float32).copy()
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iters, 1e-5)
     try:
-        cc, warp = cv2.findTransformECC(ref, img, warp, cv2.MOTION_AFFINE, crit, mask, 3)
+        # the stubs want a mask array; OpenCV takes None for "every pixel"
+        cc, warp = cv2.findTransformECC(ref, img, warp, cv2.MOTION_AFFINE, crit, mask, 3)  # type: ignore[arg-type]
     except cv2.error:
         return None
     return float(cc), warp
@@ -210,7 +211,7 @@ def register(
             base = _corr(ref, img, prev, here)
             got = _ecc(ref, img, prev, here, 30)
             better = got is not None and (1.0 - got[0]) < STEP_GAIN * (1.0 - base)
-            if better and plausible(got[1], *size):
+            if better and got is not None and plausible(got[1], *size):
                 prev = got[1]
             mats[i] = prev
     else:  # too little structure for an affine map: a shift where the structure allows

@@ -10,6 +10,8 @@ block comes to rest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from vidreason.types import Check, Instance, SceneSpec
@@ -29,7 +31,7 @@ def _rest(spec: SceneSpec, k: int) -> tuple[float, float]:
 
 
 def outcomes(
-    spec: SceneSpec, final: dict[str, tuple[float, float]], strict: bool = False
+    spec: SceneSpec, final: Mapping[str, tuple[float, ...]], strict: bool = False
 ) -> dict[str, str | None]:
     """``STAYS``, ``"falls to the left"``, ``"falls to the right"`` (or, for a block that
     sinks through others, ``"drops straight down"``) for each block of ``final`` from its
@@ -111,7 +113,7 @@ def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     note = gone
     if wrong:
         b = wrong[0]
-        should = truth[b.name].replace("falls", "fall").replace("stays", "stay")
+        should = str(truth[b.name]).replace("falls", "fall").replace("stays", "stay")
         note = f"the {b.label} {seen[b.name]}, but it should {should}"
     checks.append(Check("outcome", 0.0 if wrong or missing else 1.0, note))
 
