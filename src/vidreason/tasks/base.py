@@ -154,7 +154,7 @@ def _registered(spec: SceneSpec, family: TaskFamily) -> SceneSpec:
     return replace(spec, family=family.name, version=family.version)
 
 
-def _sample(
+def sample_scene(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     """The instance's scene; for a paired family, the factual or the intervened scene
@@ -185,7 +185,7 @@ def build_instance(
     """Sample, simulate and render one instance; returns it with its frames."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {DIFFICULTIES}, got {difficulty}")
-    spec = _sample(family, seed, index, difficulty, fmt)
+    spec = sample_scene(family, seed, index, difficulty, fmt)
     trajectory, events = family.simulate(spec)
     frames = family.render(spec, trajectory)
     inst = Instance(
