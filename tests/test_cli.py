@@ -223,11 +223,11 @@ def test_check_an_unknown_family():
     assert_user_error(result, "no-such-family", "unknown task family", one_line=False)
 
 
-def _demo(run_dir: Path, families: list[str]) -> None:
+def _demo(run_dir: Path, families: list[str], workers: int) -> None:
     """``vidreason demo`` on ``families``: every model scored on two instances of each, the
     oracle near 1 and every baseline near 0, the report written."""
     picked = [a for f in families for a in ("--family", f)] if families != FAMILIES else []
-    result = invoke("demo", "--out", run_dir, *picked, "--workers", 2, "-q")
+    result = invoke("demo", "--out", run_dir, *picked, "--workers", workers, "-q")
     assert result.exit_code == 0, result.output
     total = len(MODELS) * 2 * len(families)
     assert f"{total} videos: {total} scored" in result.stdout
@@ -248,12 +248,12 @@ def _demo(run_dir: Path, families: list[str]) -> None:
 
 
 def test_demo_of_one_family(tmp_path):
-    _demo(tmp_path / "R3", ["projectile-v1"])
+    _demo(tmp_path / "R3", ["projectile-v1"], workers=1)
 
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
-    _demo(tmp_path / "R3", FAMILIES)
+    _demo(tmp_path / "R3", FAMILIES, workers=2)
 
 
 LONG = "a-folder-with-a-long-name-" * 5
