@@ -52,9 +52,11 @@ def resolve_suite(
     n: int | None = None,
     workers: int | None = None,
     progress: bool = False,
+    families: list[str] | None = None,
 ) -> Path:
-    """A suite folder: ``suite`` itself if it is one, else the named suite generated
-    under ``run_dir/suites/<name>-seed<seed>[-n<n>]`` (reused when already there)."""
+    """A suite folder: ``suite`` itself if it is one, else the named suite (of only
+    ``families`` when given) generated under
+    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there)."""
     path = Path(suite)
     if path.is_dir():
         if not find_instances(path):
@@ -62,10 +64,17 @@ def resolve_suite(
         return path
     if suite not in SUITES:
         SUITES.get(suite)  # raises with "did you mean"
+    from vidreason.tasks import get_family
+
+    ids = sorted({get_family(f).id for f in families or ()})
     name = f"{suite}-seed{seed}" + (f"-n{n}" if n is not None else "")
+    if ids:
+        name += "-" + "+".join(ids)
     out = Path(run_dir) / "suites" / name
     if not (out / SUITE_FILE).is_file():
-        generate_suite(suite, out, n=n, seed=seed, workers=workers, progress=progress)
+        generate_suite(
+            suite, out, n=n, seed=seed, workers=workers, progress=progress, families=ids or None
+        )
     return out
 
 
@@ -77,13 +86,17 @@ def run_model(
     n: int | None = None,
     workers: int | None = None,
     progress: bool = False,
+    families: list[str] | None = None,
 ) -> RunSummary:
-    """Generate videos with built-in model(s) for every instance of a suite, then score them."""
+    """Generate videos with built-in model(s) for every instance of a suite (of only
+    ``families`` when given), then score them."""
     from vidreason.models import get_model
 
     names = list(dict.fromkeys([model] if isinstance(model, str) else model))
     models = [get_model(m) for m in names]
-    suite_dir = resolve_suite(suite, run_dir, seed=seed, n=n, workers=workers, progress=progress)
+    suite_dir = resolve_suite(
+        suite, run_dir, seed=seed, n=n, workers=workers, progress=progress, families=families
+    )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)
     units = [
@@ -92,12 +105,19 @@ def run_model(
     return run_units(units, Path(run_dir), workers=workers, progress=progress, source="built-in")
 
 
-def demo(run_dir: Path, workers: int | None = None, progress: bool = False) -> RunSummary:
-    """The smoke suite, the oracle and every trivial baseline, scored into ``run_dir``."""
+def demo(
+    run_dir: Path,
+    workers: int | None = None,
+    progress: bool = False,
+    families: list[str] | None = None,
+) -> RunSummary:
+    """The smoke suite (of only ``families`` when given), the oracle and every trivial
+    baseline, scored into ``run_dir``."""
     from vidreason.checks import BASELINE_NAMES
 
+    models = ["oracle", *BASELINE_NAMES]
     return run_model(
-        ["oracle", *BASELINE_NAMES], "smoke", run_dir, workers=workers, progress=progress
+        models, "smoke", run_dir, workers=workers, progress=progress, families=families
     )
 
 

@@ -501,6 +501,7 @@ def audit(
 
     from vidreason.audit import audit as run_audit
     from vidreason.audit import to_json_rows
+    from vidreason.corruptions import TARGETS
     from vidreason.outputs import output_file, output_folder
     from vidreason.tasks import FAMILIES
 
@@ -529,21 +530,24 @@ def audit(
         return
     table = Table("family", "kind", "corruption", "n", "rate", "target")
     for r in result.rows:
-        ok = r.rate >= 0.95 if r.kind == "violation" else r.rate <= 0.02
-        target = ">= 95% caught" if r.kind == "violation" else "<= 2% failed"
-        colour = "green" if ok else "red"
+        caught, failed = (
+            f">= {TARGETS.caught:.0%} caught",
+            f"<= {TARGETS.falsely_failed:.0%} failed",
+        )
+        target = caught if r.kind == "violation" else failed
+        colour = "green" if TARGETS.met(r.kind, r.rate) else "red"
         table.add_row(
             r.family, r.kind, r.name, str(r.n), f"[{colour}]{r.rate:.0%}[/{colour}]", target
         )
     for family, auc in result.auroc.items():
-        colour = "green" if auc >= 0.98 else "red"
+        colour = "green" if auc >= TARGETS.auroc else "red"
         table.add_row(
             family,
             "auroc",
             "clean+nuisance vs violation",
             "",
             f"[{colour}]{auc:.3f}[/{colour}]",
-            ">= 0.98",
+            f">= {TARGETS.auroc}",
         )
     out.print(table)
 
@@ -552,6 +556,7 @@ def audit(
 @friendly
 def demo(
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("demo"),
+    family: Annotated[list[str] | None, typer.Option(help="Only these families.")] = None,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
@@ -560,7 +565,7 @@ def demo(
 
     _check_workers(workers)
     output_folder(run_dir)
-    _summary(api.demo(run_dir, workers=workers, progress=not quiet))
+    _summary(api.demo(run_dir, workers=workers, progress=not quiet, families=family))
     print_leaderboard(api.leaderboard(run_dir))
     with working(f"report: writing {run_dir / 'report.html'}", not quiet):
         path = api.report(run_dir)

@@ -138,7 +138,11 @@ def import_suite(src_dir: Path, suite_dir: Path, layout: str = "vbvr") -> list[P
             out.append(dest)
     if not out:
         raise UserError(f"{src_dir}: no <task>/<index>/ folders with ground_truth.mp4")
-    meta = {"suite": Path(suite_dir).name, "imported_from": str(src_dir), "layout": layout}
-    meta["families"] = sorted(families)
+    meta = {
+        "suite": Path(suite_dir).name,
+        "imported_from": str(src_dir),
+        "layout": layout,
+        "families": sorted(families),
+    }
     (Path(suite_dir) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return out

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vidreason.tasks.base import GENERIC_CHECKS, TaskFamily, _sample, difficulty_of, get_family
+from vidreason.tasks.base import GENERIC_CHECKS, TaskFamily, difficulty_of, get_family, sample_scene
 from vidreason.types import Body, SceneSpec, VideoFormat
 
 SEED = 0
@@ -35,7 +35,7 @@ class Finding:
 @functools.lru_cache(maxsize=8)
 def _first(family: TaskFamily) -> SceneSpec:
     """Instance 0's scene, as ``build_instance`` labels it (drawn once per family)."""
-    return _sample(family, SEED, 0, difficulty_of(family, 0), VideoFormat())
+    return sample_scene(family, SEED, 0, difficulty_of(family, 0), VideoFormat())
 
 
 def check_identity(family: TaskFamily) -> Finding:
@@ -75,7 +75,7 @@ def check_determinism(family: TaskFamily) -> Finding:
     """The same seed draws the same scene (both halves of a pair, for a paired family)."""
     for index in (0, 1) if family.paired else (0,):
         fmt, d = VideoFormat(), difficulty_of(family, index)
-        a, b = (_spec_json(_sample(family, SEED, index, d, fmt)) for _ in range(2))
+        a, b = (_spec_json(sample_scene(family, SEED, index, d, fmt)) for _ in range(2))
         if a != b:
             return Finding(
                 "determinism",

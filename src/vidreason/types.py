@@ -163,9 +163,9 @@ class Event:
 @dataclass(frozen=True)
 class Trajectory:
     """Per-frame states: ``states[name][frame] = (x, y, vx, vy, angle)`` in scene pixels,
-    px/s and radians."""
+    px/s and radians (a 3D family appends the body's 3D pose)."""
 
-    states: dict[str, tuple[tuple[float, float, float, float], ...]]
+    states: dict[str, tuple[tuple[float, ...], ...]]
 
     def positions(self, name: str) -> list[tuple[float, float]]:
         return [(s[0], s[1]) for s in self.states[name]]

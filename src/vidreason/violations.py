@@ -3,10 +3,11 @@
 Two kinds: *re-simulated* (the same scene run by the engine with a changed parameter —
 gravity scaled, restitution changed, masses changed behind the verifier's back) and
 *edited* (the true trajectory changed before drawing — a teleport, a frozen object, an
-object that vanishes). Each returns frames in the instance's format. To add one, write a
-function ``(instance, ...) -> frames`` and add it to ``VIOLATIONS``. Those that fit only
-scenes with the right bodies (``pass_through``, ``levitate``, ``hold``) stay out of
-``VIOLATIONS`` and are called by name.
+object that vanishes). Each returns frames in the instance's format. These are building
+blocks: the registry of corruptions the audit and the tests run is
+``vidreason.corruptions`` (``corruptions.drawn(fn)`` makes one of a function here);
+those that fit only scenes with the right bodies (``pass_through``, ``levitate``,
+``hold``) are called by name in the family's tests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vidreason.render.raster2d import draw_frame, pose
-from vidreason.types import Instance, SceneSpec, Trajectory
+from vidreason.types import Body, Instance, SceneSpec, Trajectory
 
 
 def _positions(traj: Trajectory, i: int) -> dict[str, tuple[float, ...]]:
@@ -62,6 +63,13 @@ def draw(
     return np.stack(frames)
 
 
+def _with(body: Body, key: str, value: float) -> Body:
+    """``body`` with its ``friction`` or ``elasticity`` set to ``value``."""
+    if key == "friction":
+        return dataclasses.replace(body, friction=value)
+    return dataclasses.replace(body, elasticity=value)
+
+
 def resimulate(instance: Instance, **changes: float) -> np.ndarray:
     """Run the engine again with ``gravity_scale``, ``restitution`` (the first body's),
     ``mass_ratio`` (the second body's mass over the first's), ``friction`` or
@@ -77,8 +85,7 @@ def resimulate(instance: Instance, **changes: float) -> np.ndarray:
     for key in ("friction", "elasticity"):
         if key in changes:
             bodies = [
-                dataclasses.replace(b, **{key: changes[key]}) if b.body_type == "dynamic" else b
-                for b in bodies
+                _with(b, key, changes[key]) if b.body_type == "dynamic" else b for b in bodies
             ]
     changed = dataclasses.replace(
         spec, gravity=spec.gravity * changes.get("gravity_scale", 1.0), bodies=tuple(bodies)
@@ -222,14 +229,3 @@ def own_gravity(instance: Instance, scales: dict[str, float]) -> np.ndarray:
         traj, _ = get_family(instance.family_id).simulate(alone)
         states[b.name] = traj.states[b.name]
     return draw(spec, Trajectory(states=states))
-
-
-VIOLATIONS: dict[str, Callable[[Instance], np.ndarray]] = {
-    "gravity x0.5": lambda inst: resimulate(inst, gravity_scale=0.5),
-    "gravity x2": lambda inst: resimulate(inst, gravity_scale=2.0),
-    "teleport": teleport,
-    "freeze": freeze,
-    "vanish": vanish,
-    "speed x0.5": lambda inst: time_warp(inst, 0.5),
-    "speed x2": lambda inst: time_warp(inst, 2.0),
-}

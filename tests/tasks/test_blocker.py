@@ -10,13 +10,12 @@ import re
 import numpy as np
 import pytest
 
-from vidreason.render.video_io import read_video, write_mp4
+from tests.helpers import score_encoded
 from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import _sample, difficulty_of
+from vidreason.tasks.base import difficulty_of, sample_scene
 from vidreason.tasks.causal.blocker import has_wall
 from vidreason.types import Instance, Trajectory, VideoFormat
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, hold, pass_through
 
@@ -29,12 +28,6 @@ SEED = 7
 def built() -> dict[int, tuple[Instance, np.ndarray]]:
     """Both scenes of the first pair of each difficulty (indices 0-5)."""
     return {i: build_instance(FAMILY, SEED, i, difficulty_of(FAMILY, i), FMT) for i in range(6)}
-
-
-def _score(inst: Instance, frames: np.ndarray, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, tracks = score_frames(video.frames, inst, frames[0], video.times)
-    return score, tracks
 
 
 def _frame_named(text: str) -> int:
@@ -50,7 +43,7 @@ def _walled(built, want: bool) -> tuple[Instance, np.ndarray]:
 @pytest.mark.parametrize("index", range(6))
 def test_true_video_scores_one_and_shows_the_outcome(built, index, tmp_path):
     inst, frames = built[index]
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert score.value == 1.0, score.explanation
     assert score.outcome["observed"] == inst.outcome
     walled = has_wall(inst.spec)
@@ -64,7 +57,7 @@ def test_true_video_scores_one_and_shows_the_outcome(built, index, tmp_path):
 def test_the_wall_flips_the_outcome_in_every_pair():
     for k in range(10):
         d = difficulty_of(FAMILY, 2 * k)
-        pair = [_sample(FAMILY, 3, 2 * k + j, d, FMT) for j in (0, 1)]
+        pair = [sample_scene(FAMILY, 3, 2 * k + j, d, FMT) for j in (0, 1)]
         assert has_wall(pair[0]) is not has_wall(pair[1])
         assert pair[0].extra["pair"]["intervention"].startswith("the ")
         falls = []
@@ -78,7 +71,7 @@ def test_the_wall_flips_the_outcome_in_every_pair():
 
 def test_ball_through_the_wall_fails(built, tmp_path):
     inst, _ = _walled(built, True)
-    score, _ = _score(inst, pass_through(inst, [("ball", "blocker")]), tmp_path)
+    score, _ = score_encoded(inst, pass_through(inst, [("ball", "blocker")]), tmp_path)
     assert score.value < 0.5 and score.checks["solid"] == 0.0
     wall = inst.spec.body("blocker").label
     assert f"passes through the {wall} between frames" in score.explanation
@@ -95,7 +88,7 @@ def test_block_moving_before_the_ball_reaches_it_fails(built, tmp_path):
     states = dict(inst.trajectory.states)
     states[first.name] = tuple(states[first.name][min(i + shift, n - 1)] for i in range(n))
     frames = draw(inst.spec, Trajectory(states=states))
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert score.value < 0.5 and score.checks["cause"] == 0.0
     ball = inst.spec.body("ball").label
     match = re.search(
@@ -114,7 +107,7 @@ def test_second_block_moving_on_its_own_fails(built, tmp_path):
     states[second.name] = tuple(
         (s[0] + 1.5 * max(0, i - 12), *s[1:]) for i, s in enumerate(states[second.name])
     )
-    score, _ = _score(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
     assert score.value < 0.5 and score.checks["cause"] == 0.0
     match = re.search(
         rf"the {second.label} starts moving at frame (\d+), although the {first.label} never"
@@ -128,7 +121,7 @@ def test_second_block_moving_on_its_own_fails(built, tmp_path):
 def test_block_that_does_not_fall_fails(built, tmp_path):
     inst, _ = _walled(built, False)
     first = targets(inst.spec)[0]
-    score, _ = _score(inst, hold(inst, first.name, 0), tmp_path)
+    score, _ = score_encoded(inst, hold(inst, first.name, 0), tmp_path)
     assert score.value < 0.5 and score.checks["falls"] == 0.0
     assert f"the {first.label} should fall over" in score.explanation
     assert score.outcome["observed"]["fallen"] == []
@@ -145,7 +138,7 @@ def test_the_other_scene_of_the_pair_fails(built, walled, tmp_path):
         states["blocker"] = inst.trajectory.states["blocker"]
     else:
         states.pop("blocker")
-    score, _ = _score(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
     assert score.value < 0.5, score.explanation
     assert score.outcome["observed"] != inst.outcome
     _frame_named(score.explanation)

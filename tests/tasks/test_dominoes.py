@@ -11,14 +11,13 @@ import re
 import numpy as np
 import pytest
 
+from tests.helpers import score_encoded
 from vidreason.engines.pymunk_sim import simulate
-from vidreason.render.video_io import read_video, write_mp4
 from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import _sample, difficulty_of
+from vidreason.tasks.base import difficulty_of, sample_scene
 from vidreason.tasks.causal.dominoes import gap_before, row_blocks, trajectory_falls
 from vidreason.types import Trajectory, VideoFormat
 from vidreason.verifiers.dominoes import chain_outcome, expected_outcome
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw
 
@@ -32,12 +31,6 @@ def _instance(index: int):
     return build_instance(FAMILY, SEED, index, difficulty_of(FAMILY, index), FMT)
 
 
-def _score(inst, first, frames, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, _ = score_frames(video.frames, inst, first, video.times)
-    return score
-
-
 def _frame_named(text: str) -> int:
     found = re.search(r"frames? (\d+)", text)
     assert found, text
@@ -47,7 +40,7 @@ def _frame_named(text: str) -> int:
 @pytest.mark.parametrize("index", range(6))
 def test_true_video_scores_one_and_its_outcome_is_the_simulators(index, tmp_path):
     inst, frames = _instance(index)
-    score = _score(inst, frames[0], frames, tmp_path)
+    score = score_encoded(inst, frames, tmp_path, frames[0])[0]
     assert score.value == 1.0, score.explanation
     assert inst.outcome == expected_outcome(inst)
     assert score.outcome["observed"] == inst.outcome
@@ -62,7 +55,7 @@ def test_block_moving_before_it_is_hit_fails(tmp_path):
     states = dict(inst.trajectory.states)
     n, early = len(states[second]), 8
     states[second] = tuple(states[second][min(i + early, n - 1)] for i in range(n))
-    score = _score(inst, frames[0], draw(inst.spec, Trajectory(states=states)), tmp_path)
+    score = score_encoded(inst, draw(inst.spec, Trajectory(states=states)), tmp_path, frames[0])[0]
     assert score.value < 0.5 and score.checks["cause"] == 0.0
     label = inst.spec.body(second).label
     note = re.search(
@@ -78,7 +71,7 @@ def test_the_other_pair_members_chain_fails(index, tmp_path):
     gap, or stops where there is no gap."""
     inst, frames = _instance(index)
     other, _ = _instance(index + 1)
-    score = _score(inst, frames[0], draw(inst.spec, other.trajectory), tmp_path)
+    score = score_encoded(inst, draw(inst.spec, other.trajectory), tmp_path, frames[0])[0]
     assert score.value < 0.5 and score.checks["chain"] == 0.0
     if gap_before(inst.spec) is None:
         assert "but stays standing" in score.explanation
@@ -114,7 +107,7 @@ def test_questions_agree_with_the_true_video():
 
 def test_every_intervention_changes_the_outcome_and_standing_blocks_never_move():
     for k in range(10):
-        specs = [_sample(FAMILY, 11, 2 * k + r, 1 + k % 3, FMT) for r in (0, 1)]
+        specs = [sample_scene(FAMILY, 11, 2 * k + r, 1 + k % 3, FMT) for r in (0, 1)]
         outcomes = []
         for spec in specs:
             traj = simulate(spec).trajectory

@@ -11,14 +11,13 @@ import re
 import numpy as np
 import pytest
 
+from tests.helpers import score_encoded
 from vidreason import violations
-from vidreason.render.video_io import read_video, write_mp4
 from vidreason.scene.identity import encounters, meetings
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.identity import contacts
 from vidreason.types import Body, Instance, Trajectory, VideoFormat
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 
 FMT = VideoFormat()
@@ -28,12 +27,6 @@ FAMILY = get_family("identity")
 @functools.cache
 def _instance(difficulty: int, index: int = 0) -> tuple[Instance, np.ndarray]:
     return build_instance(FAMILY, 5, index, difficulty, FMT)
-
-
-def _score(inst: Instance, frames: np.ndarray, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, tracks = score_frames(video.frames, inst, frames[0], video.times)
-    return score, tracks
 
 
 def _frame_named(text: str) -> int:
@@ -69,7 +62,7 @@ def test_ground_truth_scores_one_and_gives_the_outcome(difficulty, index, tmp_pa
     inst, frames = _instance(difficulty, index)
     assert len(inst.spec.bodies) == {1: 3, 2: 4, 3: 5}[difficulty]
     assert {b.shape for b in inst.spec.bodies} == {"circle", "box"}
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert score.value == 1.0, score.explanation
     assert score.outcome["observed"] == inst.outcome
     assert inst.outcome["encounters"] == len(contacts(inst.events))
@@ -97,7 +90,7 @@ def test_swapped_identities_fail_naming_both_objects_and_the_frame(tmp_path):
         states[a][:k] + states[b][k:],
         states[b][:k] + states[a][k:],
     )
-    score, _ = _score(inst, _draw(inst, states), tmp_path)
+    score, _ = score_encoded(inst, _draw(inst, states), tmp_path)
     assert score.value < 0.5 and score.checks["identity"] == 0.0
     la, lb = inst.spec.body(a).label, inst.spec.body(b).label
     said = re.search(
@@ -110,7 +103,7 @@ def test_swapped_identities_fail_naming_both_objects_and_the_frame(tmp_path):
 
 def test_vanishing_object_fails(tmp_path):
     inst, _ = _instance(1)
-    score, _ = _score(inst, violations.vanish(inst, start=20, length=6), tmp_path)
+    score, _ = score_encoded(inst, violations.vanish(inst, start=20, length=6), tmp_path)
     label = inst.spec.bodies[0].label
     assert score.value < 0.5 and score.checks["count"] == 0.0
     assert f"the {label} is missing from frame 20" in score.explanation
@@ -126,7 +119,7 @@ def test_colour_change_fails(tmp_path):
         for b in inst.spec.bodies
     )
     after = _draw(inst, _states(inst), recoloured)
-    score, _ = _score(inst, np.concatenate([truth[:24], after[24:]]), tmp_path)
+    score, _ = score_encoded(inst, np.concatenate([truth[:24], after[24:]]), tmp_path)
     assert score.value < 0.5 and score.checks["count"] == 0.0
     assert f"the {body.label} is missing from frame 24" in score.explanation
     assert "not in the scene appears at frame" in score.explanation
@@ -143,7 +136,7 @@ def test_size_change_fails(scale, tmp_path):
     )
     bodies = tuple(bigger if b.name == body.name else b for b in inst.spec.bodies)
     after = _draw(inst, _states(inst), bodies)
-    score, _ = _score(inst, np.concatenate([truth[:30], after[30:]]), tmp_path)
+    score, _ = score_encoded(inst, np.concatenate([truth[:30], after[30:]]), tmp_path)
     assert score.value < 0.5 and score.checks["size"] == 0.0
     assert f"the {body.label} is" in score.explanation
     assert abs(_frame_named(score.explanation.split("size 0.00")[1]) - 30) <= 1
@@ -167,7 +160,7 @@ def test_object_that_splits_in_two_fails(tmp_path):
     states["ghost"] = [copy(i) for i in range(FMT.n_frames)]
     hidden = {i: {"ghost"} for i in range(k)}
     frames = _draw(inst, states, (*inst.spec.bodies, ghost), hidden)
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert score.value < 0.5 and score.checks["objects"] == 0.0
     assert f"a second {body.label} appears at frame" in score.explanation
     assert 0 <= _frame_named(score.explanation.split("second")[1]) - k <= 8
@@ -180,7 +173,7 @@ def test_objects_that_merge_fail(tmp_path):
     for i in range(k, FMT.n_frames):
         mid = tuple((np.asarray(states[a][i]) + np.asarray(states[b][i])) / 2)
         states[a][i] = states[b][i] = mid
-    score, _ = _score(inst, _draw(inst, states), tmp_path)
+    score, _ = score_encoded(inst, _draw(inst, states), tmp_path)
     assert score.value < 0.5
     named = {inst.spec.body(a).label, inst.spec.body(b).label}
     assert any(f"the {n}" in score.explanation for n in named), score.explanation
@@ -189,7 +182,7 @@ def test_objects_that_merge_fail(tmp_path):
 
 def test_teleport_fails(tmp_path):
     inst, _ = _instance(3)
-    score, _ = _score(inst, violations.teleport(inst, frame=25, dx=40.0), tmp_path)
+    score, _ = score_encoded(inst, violations.teleport(inst, frame=25, dx=40.0), tmp_path)
     assert score.value < 0.5 and score.checks["continuity"] < 0.5
     assert "between frames 24 and 25" in score.explanation
 

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 
-from vidreason.render.video_io import read_video, write_mp4
+from tests.helpers import score_encoded
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.order import (
@@ -28,7 +28,6 @@ from vidreason.tasks.temporal.order import (
 )
 from vidreason.types import Instance, Trajectory, VideoFormat
 from vidreason.verifiers.order import landing_order, observed_landings
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, teleport, vanish
 
@@ -39,12 +38,6 @@ FAMILY = get_family("order")
 @functools.cache
 def _build(difficulty: int, index: int = 0) -> tuple[Instance, np.ndarray]:
     return build_instance(FAMILY, 7, index, difficulty, FMT)
-
-
-def _score(inst: Instance, frames: np.ndarray, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, _ = score_frames(video.frames, inst, _build_first(inst), video.times)
-    return score
 
 
 def _build_first(inst: Instance) -> np.ndarray:
@@ -70,7 +63,7 @@ def _label(inst: Instance, name: str) -> str:
 @pytest.mark.parametrize("index", [0, 1])
 def test_ground_truth_scores_one(difficulty, index, tmp_path):
     inst, frames = _build(difficulty, index)
-    score = _score(inst, frames, tmp_path)
+    score = score_encoded(inst, frames, tmp_path, _build_first(inst))[0]
     assert score.value == 1.0, score.explanation
     assert score.outcome["observed"] == score.outcome["expected"]
 
@@ -142,7 +135,7 @@ def test_two_landings_swapped_fail(difficulty, tmp_path):
     inst, _ = _build(difficulty)
     spec = swapped_landings(inst.spec, inst.events)
     assert spec is not None
-    score = _score(inst, _rerun(inst, spec), tmp_path)
+    score = score_encoded(inst, _rerun(inst, spec), tmp_path, _build_first(inst))[0]
     assert score.value < 0.5 and score.checks["order"] == 0.0
     first, second = (
         a
@@ -161,9 +154,12 @@ def test_all_landing_at_once_fails(tmp_path):
         b.name: fall_time(spec.params["floor_y"] - b.radius - b.position[1], g) for b in spec.bodies
     }
     together = max(falls.values()) + 0.2
-    score = _score(
-        inst, _rerun(inst, released(spec, {n: together - f for n, f in falls.items()})), tmp_path
-    )
+    score = score_encoded(
+        inst,
+        _rerun(inst, released(spec, {n: together - f for n, f in falls.items()})),
+        tmp_path,
+        _build_first(inst),
+    )[0]
     assert score.value < 0.5 and score.checks["order"] == 0.0
     assert "land at nearly the same time (frames" in score.explanation, score.explanation
     _frame_after(score.explanation, "nearly the same time (frames")
@@ -173,7 +169,7 @@ def test_a_ball_that_never_lands_fails(tmp_path):
     inst, _ = _build(3)
     last = true_order(inst.events)[-1]
     never = released(inst.spec, {last: FMT.duration + 1.0})
-    score = _score(inst, _rerun(inst, never), tmp_path)
+    score = score_encoded(inst, _rerun(inst, never), tmp_path, _build_first(inst))[0]
     assert score.value == 0.0 and score.checks["landing"] == 0.0
     assert f"the {_label(inst, last)} never reaches the floor" in score.explanation
     assert f"the order cannot be seen: the {_label(inst, last)} never lands" in score.explanation
@@ -185,7 +181,7 @@ def test_ball_let_go_early_fails(difficulty, tmp_path):
     rel = inst.spec.extra["release"]
     name = max(rel, key=rel.get)
     early = released(inst.spec, {name: max(0.0, rel[name] - 0.6)})
-    score = _score(inst, _rerun(inst, early), tmp_path)
+    score = score_encoded(inst, _rerun(inst, early), tmp_path, _build_first(inst))[0]
     assert score.value < 0.5 and score.checks["rest"] == 0.0
     note = f"the {_label(inst, name)} starts to move at frame"
     frame = _frame_after(score.explanation, note)
@@ -195,7 +191,7 @@ def test_ball_let_go_early_fails(difficulty, tmp_path):
 
 def test_ball_vanishing_fails(tmp_path):
     inst, _ = _build(2)
-    score = _score(inst, vanish(inst, start=20, length=6), tmp_path)
+    score = score_encoded(inst, vanish(inst, start=20, length=6), tmp_path, _build_first(inst))[0]
     label = inst.spec.bodies[0].label
     assert score.value < 0.5 and score.checks["count"] == 0.0
     assert f"balls are in view at frame 20: the {label} is gone" in score.explanation
@@ -210,14 +206,14 @@ def test_ball_changing_colour_fails(tmp_path):
     )
     k = 24
     video = np.concatenate([frames[:k], draw(recoloured, inst.trajectory)[k:]])
-    score = _score(inst, video, tmp_path)
+    score = score_encoded(inst, video, tmp_path, _build_first(inst))[0]
     assert score.value < 0.5 and score.checks["count"] == 0.0
     assert f"at frame {k}: the {b.label} is gone" in score.explanation
 
 
 def test_teleport_fails(tmp_path):
     inst, _ = _build(1)
-    score = _score(inst, teleport(inst, frame=30, dx=40.0), tmp_path)
+    score = score_encoded(inst, teleport(inst, frame=30, dx=40.0), tmp_path, _build_first(inst))[0]
     assert score.value < 0.5
     assert "jumps" in score.explanation and "between frames 29 and 30" in score.explanation
 
@@ -230,7 +226,9 @@ def test_identity_swap_fails(difficulty, tmp_path):
     states = dict(inst.trajectory.states)
     states[a] = inst.trajectory.states[a][:k] + inst.trajectory.states[b][k:]
     states[b] = inst.trajectory.states[b][:k] + inst.trajectory.states[a][k:]
-    score = _score(inst, draw(inst.spec, Trajectory(states)), tmp_path)
+    score = score_encoded(inst, draw(inst.spec, Trajectory(states)), tmp_path, _build_first(inst))[
+        0
+    ]
     assert score.value < 0.5 and score.checks["continuity"] < 0.5
     assert f"between frames {k - 1} and {k}" in score.explanation, score.explanation
 
@@ -243,6 +241,6 @@ def test_ball_shrinking_fails(tmp_path):
     )
     k = 20
     video = np.concatenate([frames[:k], draw(small, inst.trajectory)[k:]])
-    score = _score(inst, video, tmp_path)
+    score = score_encoded(inst, video, tmp_path, _build_first(inst))[0]
     assert score.value < 0.5 and score.checks["size"] == 0.0
     assert f"the {b.label} is 0.3 times its size at frame {k}" in score.explanation

@@ -12,10 +12,16 @@ from functools import cache
 import numpy as np
 import pytest
 
-from vidreason.render.video_io import read_video, write_mp4
+from tests.helpers import score_encoded
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
-from vidreason.tasks.temporal.permanence import balls, hidings, questions, true_outcome
+from vidreason.tasks.temporal.permanence import (
+    balls,
+    faster,
+    hidings,
+    questions,
+    true_outcome,
+)
 from vidreason.types import Instance, Trajectory, VideoFormat
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
@@ -31,12 +37,6 @@ CASES = {"pass": (1, 0), "stop": (2, 3), "bounce": (2, 6), "pair": (3, 0), "pair
 def _instance(case: str) -> tuple[Instance, np.ndarray]:
     difficulty, index = CASES[case]
     return build_instance(get_family("permanence"), SEED, index, difficulty, FMT)
-
-
-def _score(inst: Instance, frames: np.ndarray, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, tracks = score_frames(video.frames, inst, frames[0], video.times)
-    return score, tracks
 
 
 def _frame_named(text: str) -> int:
@@ -75,7 +75,7 @@ def test_cases_are_what_the_tests_assume():
 @pytest.mark.parametrize("case", list(CASES))
 def test_true_video_scores_one(case, tmp_path):
     inst, frames = _instance(case)
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert score.value == 1.0, score.explanation
     assert inst.outcome == true_outcome(inst.spec, inst.trajectory)
     assert score.outcome["observed"] == inst.outcome
@@ -98,7 +98,7 @@ def test_ghost_seen_through_the_screen_fails(tmp_path):
         bodies=tuple(sorted(spec.bodies, key=lambda b: b.name not in screens)),
         extra={**spec.extra, "occluders": []},
     )
-    score, _ = _score(inst, draw(ghost, inst.trajectory), tmp_path)
+    score, _ = score_encoded(inst, draw(ghost, inst.trajectory), tmp_path)
     frame = _fails(score, "hidden", "can be seen at frame")
     h = hidings(spec, inst.trajectory, "ball")[0]
     assert h.start <= frame <= h.start + 3
@@ -109,7 +109,7 @@ def test_ball_that_never_comes_out_fails(tmp_path):
     inst, _ = _instance("pass")
     h = hidings(inst.spec, inst.trajectory, "ball")[0]
     frames = draw(inst.spec, inst.trajectory, {i: {"ball"} for i in range(h.end, FMT.n_frames)})
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     _fails(score, "emerges", "never comes out from behind the")
     assert score.outcome["observed"]["emerges"] == []
 
@@ -120,7 +120,7 @@ def test_ball_that_comes_out_early_or_late_fails(shift, tmp_path):
     h = hidings(inst.spec, inst.trajectory, "ball")[0]
     last = FMT.n_frames - 1
     traj = _edited(inst, "ball", lambda i: i if i < h.start else min(last, max(h.start, i + shift)))
-    score, _ = _score(inst, draw(inst.spec, traj), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, traj), tmp_path)
     word = "late" if shift < 0 else "early"  # frame i shows where the ball is at i + shift
     assert f"frames too {word}" in score.explanation
     frame = _fails(score, "emerges", "comes out from behind the")
@@ -132,7 +132,7 @@ def test_ball_that_jumps_across_the_screen_fails(tmp_path):
     h = hidings(inst.spec, inst.trajectory, "ball2")[0]
     span = h.end - h.start
     traj = _edited(inst, "ball2", lambda i: i if i < h.start else min(FMT.n_frames - 1, i + span))
-    score, _ = _score(inst, draw(inst.spec, traj), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, traj), tmp_path)
     frame = _fails(score, "hidden", "can be seen at frame")
     assert h.start <= frame <= h.end
     assert score.checks["emerges"] == 0.0 and "too early" in score.explanation
@@ -153,7 +153,7 @@ def test_ball_that_comes_out_changed_fails(change, tmp_path):
     )
     changed = dataclasses.replace(spec, bodies=(new, *spec.bodies[1:]))
     frames = np.concatenate([truth[: h.end], draw(changed, inst.trajectory)[h.end :]])
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     if change == "colour":
         frame = _fails(score, "in_view", "in plain view")
     else:
@@ -163,23 +163,21 @@ def test_ball_that_comes_out_changed_fails(change, tmp_path):
 
 def test_ball_that_vanishes_in_plain_view_fails(tmp_path):
     inst, _ = _instance("pass")
-    score, _ = _score(inst, vanish(inst, start=2, length=6), tmp_path)
+    score, _ = score_encoded(inst, vanish(inst, start=2, length=6), tmp_path)
     assert _fails(score, "in_view", "in plain view") in (2, 3)
     assert score.checks["visible"] < 1.0
 
 
 def test_stopping_ball_shown_coming_out_fails(tmp_path):
     inst, _ = _instance("stop")
-    from vidreason.tasks.temporal.permanence import _faster, _simulate
-
-    faster = _simulate(_faster(inst.spec, "ball", 1.6))
-    score, _ = _score(inst, draw(inst.spec, faster), tmp_path)
+    quicker, _ = get_family("permanence").simulate(faster(inst.spec, "ball", 1.6))
+    score, _ = score_encoded(inst, draw(inst.spec, quicker), tmp_path)
     _fails(score, "hidden", "can be seen at frame")
 
 
 def test_teleport_fails(tmp_path):
     inst, _ = _instance("bounce")
-    score, _ = _score(inst, teleport(inst, frame=3, dx=40.0), tmp_path)
+    score, _ = score_encoded(inst, teleport(inst, frame=3, dx=40.0), tmp_path)
     assert score.value < 0.5 and score.checks["continuity"] < 1.0, score.explanation
     assert score.checks["camera"] == 1.0, score.explanation  # the screen stays: no camera cut
     assert _frame_named(score.explanation.split("continuity")[1]) in (2, 3)
@@ -196,7 +194,7 @@ def test_colour_change_in_plain_view_fails(tmp_path):
     h = hidings(spec, inst.trajectory, "ball")[0]
     k = h.start - 10  # in plain view, well before the screen
     frames = np.concatenate([truth[:k], draw(recoloured, inst.trajectory)[k:]])
-    score, _ = _score(inst, frames, tmp_path)
+    score, _ = score_encoded(inst, frames, tmp_path)
     assert _fails(score, "in_view", "in plain view") in (k, k + 1)
 
 
@@ -206,7 +204,7 @@ def test_balls_that_swap_identity_fail(tmp_path):
     a, b = states["ball"], states["ball2"]
     k = 3
     states["ball"], states["ball2"] = a[:k] + b[k:], b[:k] + a[k:]
-    score, _ = _score(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, Trajectory(states=states)), tmp_path)
     assert score.value < 0.5, score.explanation
     assert score.checks["continuity"] < 0.5
     assert _frame_named(score.explanation.split("continuity")[1]) == k - 1

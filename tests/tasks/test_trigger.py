@@ -10,12 +10,11 @@ import re
 import numpy as np
 import pytest
 
-from vidreason.render.video_io import read_video, write_mp4
+from tests.helpers import score_encoded
 from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import _sample
+from vidreason.tasks.base import sample_scene
 from vidreason.tasks.causal.trigger import press_time
 from vidreason.types import Trajectory, VideoFormat
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, resimulate
 
@@ -26,12 +25,6 @@ FAMILY = get_family("trigger")
 def _instance(index: int, seed: int = 5):
     k = index // 2
     return build_instance(FAMILY, seed, index, 1 + k % 3, FMT)
-
-
-def _score(inst, first, frames, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, tracks = score_frames(video.frames, inst, first, video.times)
-    return score, tracks
 
 
 def _frames_named(text: str) -> list[int]:
@@ -58,7 +51,7 @@ def _held(inst, names: tuple[str, ...]) -> Trajectory:
 @pytest.mark.parametrize("index", range(6))
 def test_ground_truth_scores_one_and_outcome_matches(index, tmp_path):
     inst, frames = _instance(index)
-    score, tracks = _score(inst, frames[0], frames, tmp_path)
+    score, tracks = score_encoded(inst, frames, tmp_path, frames[0])
     assert score.value == 1.0, score.explanation
     assert FAMILY.outcome(tracks, inst) == inst.outcome
     assert inst.outcome == {"switch_pressed": index % 2 == 0, "released": index % 2 == 0}
@@ -66,8 +59,8 @@ def test_ground_truth_scores_one_and_outcome_matches(index, tmp_path):
 
 def test_effect_before_cause_fails_and_names_both_frames(tmp_path):
     inst, frames = _instance(0)
-    score, _ = _score(
-        inst, frames[0], draw(inst.spec, _shifted(inst, ("hatch", "ball"), 8)), tmp_path
+    score, _ = score_encoded(
+        inst, draw(inst.spec, _shifted(inst, ("hatch", "ball"), 8)), tmp_path, frames[0]
     )
     assert score.value < 0.5 and score.checks["cause_first"] < 0.5
     striker, switch = inst.spec.body("striker").label, inst.spec.body("switch").label
@@ -79,14 +72,16 @@ def test_effect_before_cause_fails_and_names_both_frames(tmp_path):
 
 def test_chain_stopping_at_the_switch_fails(tmp_path):
     inst, frames = _instance(2)
-    score, _ = _score(inst, frames[0], draw(inst.spec, _held(inst, ("hatch", "ball"))), tmp_path)
+    score, _ = score_encoded(
+        inst, draw(inst.spec, _held(inst, ("hatch", "ball"))), tmp_path, frames[0]
+    )
     assert score.value < 0.5 and score.checks["release"] == 0.0
     assert "never moves (it should start at frame" in score.explanation
 
 
 def test_ball_staying_on_the_open_hatch_fails(tmp_path):
     inst, frames = _instance(4)
-    score, _ = _score(inst, frames[0], draw(inst.spec, _held(inst, ("ball",))), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, _held(inst, ("ball",))), tmp_path, frames[0])
     ball = inst.spec.body("ball").label
     assert score.value < 0.5 and f"the {ball} never moves" in score.explanation
 
@@ -96,7 +91,7 @@ def test_chain_running_without_its_cause_fails(tmp_path):
     inst, frames = _instance(1)
     states = {**inst.trajectory.states}
     states.update({n: factual.trajectory.states[n] for n in ("hatch", "ball")})
-    score, _ = _score(inst, frames[0], draw(inst.spec, Trajectory(states=states)), tmp_path)
+    score, _ = score_encoded(inst, draw(inst.spec, Trajectory(states=states)), tmp_path, frames[0])
     assert score.value < 0.5 and score.checks["cause_first"] == 0.0
     striker = inst.spec.body("striker").label
     assert re.search(
@@ -110,26 +105,26 @@ def test_the_other_pair_members_video_fails(base, tmp_path):
     factual, f_frames = _instance(base)
     counter, c_frames = _instance(base + 1)
     swapped = draw(factual.spec, counter.trajectory)
-    score, tracks = _score(factual, f_frames[0], swapped, tmp_path)
+    score, tracks = score_encoded(factual, swapped, tmp_path, f_frames[0])
     assert score.value < 0.5 and _frames_named(score.explanation)
     assert FAMILY.outcome(tracks, factual) != factual.outcome
     swapped = draw(counter.spec, factual.trajectory)
-    score, tracks = _score(counter, c_frames[0], swapped, tmp_path)
+    score, tracks = score_encoded(counter, swapped, tmp_path, c_frames[0])
     assert score.value < 0.5 and _frames_named(score.explanation)
     assert FAMILY.outcome(tracks, counter) != counter.outcome
 
 
 def test_wrong_gravity_in_the_fall_fails(tmp_path):
     inst, frames = _instance(0)
-    score, _ = _score(inst, frames[0], resimulate(inst, gravity_scale=0.5), tmp_path)
+    score, _ = score_encoded(inst, resimulate(inst, gravity_scale=0.5), tmp_path, frames[0])
     assert score.value < 0.5 and score.checks["gravity"] < 0.5
 
 
 def test_every_intervention_changes_the_outcome():
     for base in range(0, 20, 2):
         k = base // 2
-        fact = _sample(FAMILY, 11, base, 1 + k % 3, FMT)
-        counter = _sample(FAMILY, 11, base + 1, 1 + k % 3, FMT)
+        fact = sample_scene(FAMILY, 11, base, 1 + k % 3, FMT)
+        counter = sample_scene(FAMILY, 11, base + 1, 1 + k % 3, FMT)
         t_fact, ev_fact = FAMILY.simulate(fact)
         t_counter, ev_counter = FAMILY.simulate(counter)
         assert press_time(ev_fact) is not None and press_time(ev_counter) is None
@@ -141,7 +136,7 @@ def test_every_intervention_changes_the_outcome():
 
 def test_nothing_moves_before_the_press_in_the_simulation():
     for base in range(0, 12, 2):
-        spec = _sample(FAMILY, 3, base, 1 + (base // 2) % 3, FMT)
+        spec = sample_scene(FAMILY, 3, base, 1 + (base // 2) % 3, FMT)
         traj, events = FAMILY.simulate(spec)
         pressed = round(press_time(events) * FMT.fps)
         for name in ("hatch", "ball"):

@@ -11,13 +11,12 @@ import re
 import numpy as np
 import pytest
 
+from tests.helpers import score_encoded
 from vidreason.engines.pymunk_sim import path_position, simulate
 from vidreason.render.raster2d import draw_frame
-from vidreason.render.video_io import read_video, write_mp4
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
 from vidreason.verifiers.commonsense import turning_points
-from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import hold, levitate, pass_through, resimulate
 
@@ -29,12 +28,6 @@ def _instance(family: str, difficulty: int, index: int = 0):
     return inst, frames[0]
 
 
-def _score(inst, first, frames, tmp_path):
-    video = read_video(write_mp4(frames, tmp_path / "v.mp4", fps=FMT.fps))
-    score, _ = score_frames(video.frames, inst, first, video.times)
-    return score
-
-
 def _frame_named(text: str) -> int:
     found = re.search(r"frames? (\d+)", text)
     assert found, text
@@ -44,7 +37,7 @@ def _frame_named(text: str) -> int:
 @pytest.mark.parametrize("difficulty", [1, 3])
 def test_support_ball_without_gravity_hangs_in_the_air(difficulty, tmp_path):
     inst, first = _instance("support-v1", difficulty)
-    score = _score(inst, first, resimulate(inst, gravity_scale=0.0), tmp_path)
+    score = score_encoded(inst, resimulate(inst, gravity_scale=0.0), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["gravity"] == 0.0
     assert "hangs in mid-air: it should fall from frame" in score.explanation
     if difficulty == 3:  # it stays on the board until the board is pulled away
@@ -53,7 +46,7 @@ def test_support_ball_without_gravity_hangs_in_the_air(difficulty, tmp_path):
 
 def test_support_block_falling_through_the_table_fails(tmp_path):
     inst, first = _instance("support-v1", 1)
-    score = _score(inst, first, pass_through(inst, [("block", "wall")]), tmp_path)
+    score = score_encoded(inst, pass_through(inst, [("block", "wall")]), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["stays"] == 0.0
     label = inst.spec.body("block").label
     assert f"the {label} starts to sink at frame" in score.explanation
@@ -62,7 +55,7 @@ def test_support_block_falling_through_the_table_fails(tmp_path):
 
 def test_solidity_ball_through_the_block_fails(tmp_path):
     inst, first = _instance("solidity-v1", 1)
-    score = _score(inst, first, pass_through(inst, [("ball", "block")]), tmp_path)
+    score = score_encoded(inst, pass_through(inst, [("ball", "block")]), tmp_path, first)[0]
     assert score.value <= 0.1
     assert score.checks["solid"] == 0.0 and score.checks["side"] == 0.0
     block = inst.spec.body("block").label
@@ -74,7 +67,7 @@ def test_solidity_ball_through_the_block_fails(tmp_path):
 
 def test_solidity_ball_through_the_floor_fails(tmp_path):
     inst, first = _instance("solidity-v1", 2)
-    score = _score(inst, first, pass_through(inst, [("ball", "wall")]), tmp_path)
+    score = score_encoded(inst, pass_through(inst, [("ball", "wall")]), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["solid"] == 0.0
     assert "px into the floor at frame" in score.explanation
 
@@ -82,7 +75,7 @@ def test_solidity_ball_through_the_floor_fails(tmp_path):
 def test_levitating_block_fails_and_names_the_frame(tmp_path):
     inst, first = _instance("no-levitation-v1", 2)
     name = next(b.name for b in inst.spec.bodies if b.name.startswith("rest"))
-    score = _score(inst, first, levitate(inst, name, frame=20, speed=40.0), tmp_path)
+    score = score_encoded(inst, levitate(inst, name, frame=20, speed=40.0), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["no_rising"] == 0.0
     label = inst.spec.body(name).label
     assert f"the {label} rises" in score.explanation
@@ -92,14 +85,14 @@ def test_levitating_block_fails_and_names_the_frame(tmp_path):
 
 def test_ball_bouncing_higher_than_it_fell_fails(tmp_path):
     inst, first = _instance("no-levitation-v1", 1)
-    score = _score(inst, first, resimulate(inst, restitution=1.25), tmp_path)
+    score = score_encoded(inst, resimulate(inst, restitution=1.25), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["no_rising"] == 0.0
     assert "higher than the" in score.explanation and "px it fell" in score.explanation
 
 
 def test_hovering_ball_fails(tmp_path):
     inst, first = _instance("no-levitation-v1", 3)
-    score = _score(inst, first, resimulate(inst, gravity_scale=0.0), tmp_path)
+    score = score_encoded(inst, resimulate(inst, gravity_scale=0.0), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["gravity"] == 0.0
     assert "hangs in mid-air: it should fall from frame" in score.explanation
 
@@ -107,7 +100,7 @@ def test_hovering_ball_fails(tmp_path):
 def test_ball_left_behind_by_the_cup_fails(tmp_path):
     inst, first = _instance("containment-v1", 1)
     start = round(inst.spec.extra["paths"]["cup"][0][0] * FMT.fps)
-    score = _score(inst, first, hold(inst, "ball", start), tmp_path)
+    score = score_encoded(inst, hold(inst, "ball", start), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["inside"] == 0.0
     assert "is left behind" in score.explanation
     assert f"the {inst.spec.body('cup').label} at frame" in score.explanation
@@ -116,7 +109,7 @@ def test_ball_left_behind_by_the_cup_fails(tmp_path):
 
 def test_ball_through_the_cup_bottom_fails(tmp_path):
     inst, first = _instance("containment-v1", 2)
-    score = _score(inst, first, pass_through(inst, [("ball", "cup")]), tmp_path)
+    score = score_encoded(inst, pass_through(inst, [("ball", "cup")]), tmp_path, first)[0]
     assert score.value <= 0.1 and score.checks["inside"] == 0.0
     cup = inst.spec.body("cup").label
     assert re.search(
@@ -144,7 +137,7 @@ def test_ball_and_cup_swapping_colours_fails(index, tmp_path):
     truth = draw(inst.spec, inst.trajectory)
     k = FMT.n_frames // 2
     frames = np.concatenate([truth[:k], draw(swapped, inst.trajectory)[k:]])
-    score = _score(inst, first, frames, tmp_path)
+    score = score_encoded(inst, frames, tmp_path, first)[0]
     assert score.value < 0.5 and score.checks["size"] < 0.5
     found = re.search(r"times its first size at frame (\d+)", score.explanation)
     assert found and int(found.group(1)) >= k, score.explanation

@@ -15,6 +15,7 @@ fraction of its velocity every body keeps per second (pymunk's ``Space.damping``
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pymunk
@@ -110,7 +111,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     )
 
 
-def path_position(keys: list[tuple[float, ...]], t: float) -> tuple[float, float]:
+def path_position(keys: Sequence[Sequence[float]], t: float) -> tuple[float, float]:
     """Where a body following keyframes ``(t, x, y)`` is at time ``t``: smoothstep-eased
     between consecutive keys, held before the first and after the last."""
     if t <= keys[0][0]:

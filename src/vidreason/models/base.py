@@ -35,8 +35,11 @@ class GenerationRequest:
 
 
 class Model(Protocol):
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Path]: ...
 

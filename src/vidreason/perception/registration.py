@@ -83,10 +83,11 @@ def _scaled(m: np.ndarray, k: float) -> np.ndarray:
 def _ecc(
     ref: np.ndarray, img: np.ndarray, init: np.ndarray, mask: np.ndarray | None, iters: int = 60
 ) -> tuple[float, np.ndarray] | None:
-    warp = init.astype(np.float32).copy()
+    warp: np.ndarray = init.astype(np.float32).copy()
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iters, 1e-5)
     try:
-        cc, warp = cv2.findTransformECC(ref, img, warp, cv2.MOTION_AFFINE, crit, mask, 3)
+        # the stubs want a mask array; OpenCV takes None for "every pixel"
+        cc, warp = cv2.findTransformECC(ref, img, warp, cv2.MOTION_AFFINE, crit, mask, 3)  # type: ignore[arg-type]
     except cv2.error:
         return None
     return float(cc), warp
@@ -220,8 +221,8 @@ def register(
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
     ref = _grey(reference, size)
     cc0, m0 = _first(ref, _grey(frames[0], size))
-    smask = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-    smask = cv2.erode(smask, np.ones((3, 3), np.uint8)) > 0
+    small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting

@@ -318,6 +318,8 @@ def pairs_view(all_rows: list[Row], models: Sequence[str]) -> dict[str, Any] | N
 def audit_view(run_dir: Path) -> dict[str, Any] | None:
     """The audit written to ``run_dir/audit.json`` by ``vidreason audit --run-dir``, as
     rows per family with a verdict against the targets; None when there is none."""
+    from vidreason.corruptions import TARGETS
+
     path = Path(run_dir) / AUDIT_FILE
     if not path.is_file():
         return None
@@ -327,10 +329,11 @@ def audit_view(run_dir: Path) -> dict[str, Any] | None:
     for family in sorted({r["family"] for r in data}):
         rows_ = [r for r in data if r["family"] == family and "kind" in r]
         for r in rows_:
-            r["ok"] = r["rate"] >= 0.95 if r["kind"] == "violation" else r["rate"] <= 0.02
+            r["ok"] = TARGETS.met(r["kind"], r["rate"])
         auc = aucs.get(family, float("nan"))
-        families.append({"family": family, "auroc": auc, "auroc_ok": auc >= 0.98, "rows": rows_})
-    return {"families": families}
+        ok = auc >= TARGETS.auroc
+        families.append({"family": family, "auroc": auc, "auroc_ok": ok, "rows": rows_})
+    return {"families": families, "targets": TARGETS}
 
 
 # --------------------------------------------------------------------------- tables, chart

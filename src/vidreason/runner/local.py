@@ -148,9 +148,9 @@ def parallel_map(
         if workers == 1:
             try:
                 for i, item in enumerate(items):
-                    results[i] = fn(item)
+                    result = results[i] = fn(item)
                     if on_result:
-                        on_result(item, results[i])
+                        on_result(item, result)
                     stage.advance()
             except KeyboardInterrupt:
                 raise Interrupted(stage.done, len(items)) from None
@@ -173,9 +173,9 @@ def parallel_map(
                 finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for fut in sorted(finished, key=futures.__getitem__):
                     i = futures[fut]
-                    results[i] = fut.result()
+                    result = results[i] = fut.result()
                     if on_result:
-                        on_result(items[i], results[i])
+                        on_result(items[i], result)
                     stage.advance()
         except KeyboardInterrupt:
             _stop(pool, futures)

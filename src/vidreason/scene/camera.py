@@ -12,6 +12,7 @@ World frame: metres, z up (MuJoCo's). To add a camera model (lens distortion), g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,12 +117,17 @@ class Camera:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Camera:
         return cls(
-            position=tuple(float(v) for v in d["position"]),
-            rotation=tuple(tuple(float(v) for v in row) for row in d["R"]),
+            position=_vec3(d["position"]),
+            rotation=tuple(_vec3(row) for row in d["R"]),
             fovy=float(d["fovy_deg"]),
             width=int(d["width"]),
             height=int(d["height"]),
         )
+
+
+def _vec3(values: Iterable[float]) -> tuple[float, float, float]:
+    x, y, z = (float(v) for v in values)
+    return x, y, z
 
 
 def look_at(
@@ -139,8 +145,8 @@ def look_at(
     down = np.cross(fwd, right)
     rot = np.stack([right, down, fwd])
     return Camera(
-        position=tuple(_r(v, 6) for v in e),
-        rotation=tuple(tuple(_r(v, 9) for v in row) for row in rot),
+        position=_vec3(_r(v, 6) for v in e),
+        rotation=tuple(_vec3(_r(v, 9) for v in row) for row in rot),
         fovy=_r(fovy, 6),
         width=width,
         height=height,

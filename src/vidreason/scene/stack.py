@@ -8,6 +8,8 @@ to keep only scenes whose outcome is clear (``strict``); the verifier
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from vidreason.types import SceneSpec
 
 STAYS = "stays on the tower"
@@ -22,7 +24,7 @@ def _rest(spec: SceneSpec, k: int) -> tuple[float, float]:
 
 
 def outcomes(
-    spec: SceneSpec, final: dict[str, tuple[float, float]], strict: bool = False
+    spec: SceneSpec, final: Mapping[str, tuple[float, ...]], strict: bool = False
 ) -> dict[str, str | None]:
     """``STAYS``, ``"falls to the left"``, ``"falls to the right"`` (or, for a block that
     sinks through others, ``"drops straight down"``) for each block of ``final`` from its

@@ -180,7 +180,7 @@ def _stamped(
     )
 
 
-def _sample(
+def sample_scene(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     """The instance's scene; for a paired family, the factual or the intervened scene
@@ -211,7 +211,7 @@ def build_instance(
     """Sample, simulate and render one instance; returns it with its frames."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {DIFFICULTIES}, got {difficulty}")
-    spec = _sample(family, seed, index, difficulty, fmt)
+    spec = sample_scene(family, seed, index, difficulty, fmt)
     trajectory, events = family.simulate(spec)
     frames = family.render(spec, trajectory)
     inst = Instance(

@@ -12,6 +12,8 @@ truth hides it (the ``permanence`` verifier checks that it really stays unseen t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from vidreason.scene.geometry import extent, scene_size
@@ -69,7 +71,7 @@ EXCUSED = 0.5  # a body showing less than this share of itself may be missed
 PLACED = 0.9  # a body showing less than this is not placed by its centroid
 
 
-def frame_ranges(frames: np.ndarray) -> str:
+def frame_ranges(frames: Iterable[int]) -> str:
     """'3-7, 12' for the frame numbers given."""
     frames = sorted(int(f) for f in frames)
     if not frames:

@@ -197,7 +197,7 @@ def walk_checks(
     layout, graph = layout_of(spec), graph_of(spec)
     body = agent_of(spec)
     rules = rules or Rules(who=f"the {body.label}")
-    goal: Cell = tuple(spec.extra["goal"])  # type: ignore[assignment]
+    goal: Cell = tuple(spec.extra["goal"])
     pos = tracks.pos[body.name]
     got = walk(pos, layout, graph, rules, tracks.times, float(spec.params["t_move"]))
     t_truth, p_truth = truth_positions(instance, body.name)

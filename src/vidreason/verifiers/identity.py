@@ -68,9 +68,9 @@ def count_check(tracks: Tracks, instance: Instance) -> Check:
             lost.append((long[0][0], b.label, frame_ranges(frames)))
     if not lost:
         return Check("count", 1.0)
-    start, label, frames = min(lost)
+    start, label, ranges = min(lost)
     return Check(
-        "count", 0.0, f"the {label} is missing from frame {start} (not found in frames {frames})"
+        "count", 0.0, f"the {label} is missing from frame {start} (not found in frames {ranges})"
     )
 
 

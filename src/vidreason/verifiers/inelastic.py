@@ -74,14 +74,14 @@ def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
     post = np.flatnonzero(after)
     halves = [post[: len(post) // 2], post[len(post) // 2 :]] if len(post) >= 8 else [post]
-    worst = (np.inf if len(post) < 2 else 0.0, a, np.nan, 0)
+    slowest = (np.inf if len(post) < 2 else 0.0, a, np.nan, 0)
     for part in halves if len(post) >= 2 else []:
         for body, x in ((a, xa), (b, xb)):
             v = float(np.polyfit(t[part], x[part], 1)[0]) if len(part) >= 2 else np.nan
             err = abs(v - v_common) / scale if np.isfinite(v) else np.inf
-            if err > worst[0]:
-                worst = (err, body, v, int(idx[part[0]]))
-    err, body, v, frame = worst
+            if err > slowest[0]:
+                slowest = (err, body, v, int(idx[part[0]]))
+    err, body, v, frame = slowest
     note = ""
     if len(post) < 2:
         note = f"{pair} are not seen moving on after they touch"

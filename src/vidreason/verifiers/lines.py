@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidreason.scene.grid import layout_of
+from vidreason.scene.grid import Cell, layout_of
 from vidreason.types import Check, Instance
 from vidreason.verifiers.grid import Rules, agent_of, walk_checks
 from vidreason.verifiers.tracking import Tracks
@@ -49,12 +49,17 @@ def line_check(tracks: Tracks, instance: Instance) -> Check:
     return Check("line", 0.0, f"in the last frame no {colour} line joins the two {colour} dots")
 
 
+def _cell(key: str) -> Cell:
+    """``"3,4"`` -> (3, 4)."""
+    col, row = key.split(",")
+    return int(col), int(row)
+
+
 def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     spec = instance.spec
     pen = agent_of(spec)
-    forbidden = {
-        tuple(int(v) for v in key.split(",")): what
-        for key, what in spec.extra.get("forbidden", {}).items()
+    forbidden: dict[Cell, str] = {
+        _cell(key): what for key, what in spec.extra.get("forbidden", {}).items()
     }
     rules = Rules(who=f"the {pen.label}", forbidden=forbidden, no_revisit=True)
     pos = tracks.pos[pen.name]

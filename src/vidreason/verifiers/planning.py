@@ -29,7 +29,9 @@ CHANGE_LEVEL = 60  # a pixel changed when a channel moved this far (of 255) afte
 _OPEN = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
 
 
-def settled_at(times: Sequence[float], states: Sequence[object], goal: object) -> float | None:
+def settled_at(
+    times: Sequence[float] | np.ndarray, states: Sequence[object], goal: object
+) -> float | None:
     """The time of the first sample from which every later state equals ``goal``
     (``None`` entries are unreadable samples and are skipped)."""
     at = None

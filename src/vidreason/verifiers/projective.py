@@ -248,7 +248,7 @@ def analyse_edge_fall(
     end = len(t)
     for i in after:
         if z[i] <= edge.fall_bottom or np.isnan(z[i]):
-            end = i
+            end = int(i)
             break
         # falling, it comes down ever faster: coming down slower than over the span
         # before means it hit something between frames j and i
@@ -273,8 +273,8 @@ def analyse_edge_fall(
     fitted = cross + np.polyval(cs, tf)[:, None] * heading
     fitted[:, 2] = np.polyval(cz, tf)
     res = np.linalg.norm(cam.project(fitted) - uv[fall], axis=1)
-    roots = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
-    real = sorted(r.real for r in roots if abs(r.imag) < 1e-9 and r.real > tf[0])
+    landings = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
+    real = sorted(r.real for r in landings if abs(r.imag) < 1e-9 and r.real > tf[0])
     land_t = real[0] if real and cz[0] < 0 else np.nan
     if np.isfinite(land_t):
         land = cross + np.polyval(cs, land_t) * heading

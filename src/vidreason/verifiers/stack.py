@@ -75,7 +75,7 @@ def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     note = gone
     if wrong:
         b = wrong[0]
-        should = truth[b.name].replace("falls", "fall").replace("stays", "stay")
+        should = str(truth[b.name]).replace("falls", "fall").replace("stays", "stay")
         note = f"the {b.label} {seen[b.name]}, but it should {should}"
     checks.append(Check("outcome", 0.0 if wrong or missing else 1.0, note))
 

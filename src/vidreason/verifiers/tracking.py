@@ -70,7 +70,9 @@ def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def normalise(frames: np.ndarray, width: int, height: int) -> tuple[np.ndarray, tuple[int, ...]]:
+def normalise(
+    frames: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Crop bars and resize every frame to ``width`` x ``height``."""
     x0, y0, x1, y1 = content_box(frames)
     cropped = frames[:, y0:y1, x0:x1]
@@ -176,8 +178,8 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
             mixed |= np.linalg.norm(q - pal[i] - a[:, None] * d[None, :], axis=1) < MIX_RESIDUAL
     c = np.arange(1 << 18)
     drop = 6 - BLEND_BITS
-    i = (((c >> 12) >> drop) << (2 * BLEND_BITS)) | ((((c >> 6) & 63) >> drop) << BLEND_BITS)
-    return mixed[i | ((c & 63) >> drop)]
+    at = (((c >> 12) >> drop) << (2 * BLEND_BITS)) | ((((c >> 6) & 63) >> drop) << BLEND_BITS)
+    return mixed[at | ((c & 63) >> drop)]
 
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
@@ -295,7 +297,7 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
         seen = np.median(patch, axis=0).round().astype(np.uint8)
         d = np.linalg.norm(keys - _lab(seen[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
-            out[k] = tuple(int(v) for v in seen)
+            out[k] = (int(seen[0]), int(seen[1]), int(seen[2]))
     return out
 
 
@@ -320,7 +322,7 @@ def calibrate_scene(
         got = np.median(img[at], axis=0).round().astype(np.uint8)
         d = np.linalg.norm(keys - _lab(got[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
-            out[k] = tuple(int(v) for v in got)
+            out[k] = (int(got[0]), int(got[1]), int(got[2]))
     return out
 
 
@@ -393,7 +395,7 @@ def track_frames(
         pos=pos,
         area=area,
         frames=norm,
-        crop=tuple(crop),
+        crop=crop,
         second=second,
         unknown=unknown,
         percept=percept,
@@ -427,8 +429,8 @@ def subset(tracks: Tracks, keep: np.ndarray, times: np.ndarray, delay: float = 0
     return dataclasses.replace(
         tracks,
         times=times,
-        pos=sub(tracks.pos),
-        area=sub(tracks.area),
+        pos={k: v[keep] for k, v in tracks.pos.items()},
+        area={k: v[keep] for k, v in tracks.area.items()},
         frames=tracks.frames[keep],
         second=sub(tracks.second),
         unknown=None if tracks.unknown is None else tracks.unknown[keep],

@@ -75,8 +75,8 @@ def onset_time(instance: Instance, name: str, s: Series) -> float | None:
     return _crossing(s.t, -away, -ONSET * scene_size(instance))
 
 
-def _frame(instance: Instance, t: float) -> str:
-    return f"{t * instance.spec.fmt.fps:.0f}"
+def _frame(instance: Instance, t: float | None) -> str:
+    return "?" if t is None else f"{t * instance.spec.fmt.fps:.0f}"
 
 
 def rolls_check(tracks: Tracks, instance: Instance) -> Check:

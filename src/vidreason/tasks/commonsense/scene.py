@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import overload
 
 import numpy as np
 
@@ -146,6 +147,10 @@ def table(fmt: VideoFormat, x0: float, x1: float, top: float, floor_y: float) ->
     return [board(fmt, x0, x1, top), *legs]
 
 
+@overload
+def mirror(thing: Body, width: float) -> Body: ...
+@overload
+def mirror(thing: Wall, width: float) -> Wall: ...
 def mirror(thing: Body | Wall, width: float) -> Body | Wall:
     """The body or wall reflected left to right in a frame ``width`` px wide."""
     if isinstance(thing, Wall):

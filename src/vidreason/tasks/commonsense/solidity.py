@@ -76,8 +76,9 @@ def sample(
         else:
             xb = rng.uniform(0.62, 0.76) * w
             xb = xb if sides[0] < 0 else w - xb
-        throws = [_throw(rng, fmt, r, xb + s * bw / 2, s, floor_y - bh) for s in sides]
-        if any(t is None for t in throws):
+        tried = [_throw(rng, fmt, r, xb + s * bw / 2, s, floor_y - bh) for s in sides]
+        throws = [t for t in tried if t is not None]
+        if len(throws) < len(tried):
             continue
         late = max(e * abs(v[0]) * fmt.duration / 3 for _, v, e in throws)
         if late > 0.16 * w:  # still sliding in the last third: a video that stops is caught

@@ -45,7 +45,7 @@ def sample(
     g = 2 * drop / t_land**2
     bottom0 = floor_y - drop
     heavy_left = bool(rng.random() < 0.5)
-    xs = (0.3 * w, 0.7 * w) if heavy_left else (0.7 * w, 0.3 * w)
+    xs = [0.3 * w, 0.7 * w] if heavy_left else [0.7 * w, 0.3 * w]
     vx = {"heavy": 0.0, "light": 0.0}
     if difficulty == 3:  # one is thrown from near one side towards the other ball
         thrown = "heavy" if rng.random() < 0.5 else "light"

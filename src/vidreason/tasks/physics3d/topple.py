@@ -37,7 +37,8 @@ def sample(
     half = HALF_SIZE[difficulty]
     reach = float(np.linalg.norm(half))  # centre to corner
     cam = scene.camera(fmt, (side * (EDGE + 0.08), 0.0, 0.42), (0.72, 0.5))
-    statics = scene.room(*sorted((side * (EDGE - 1.4), side * EDGE)), friction=FRICTION)
+    x0, x1 = sorted((side * (EDGE - 1.4), side * EDGE))
+    statics = scene.room(x0, x1, friction=FRICTION)
     real = fmt.duration / scene.SLOW_MOTION
     decel = FRICTION * scene.G
 

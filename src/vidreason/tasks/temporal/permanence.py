@@ -369,7 +369,7 @@ def _without(spec: SceneSpec, screen: str) -> SceneSpec:
     return dataclasses.replace(spec, bodies=bodies, extra=extra)
 
 
-def _faster(spec: SceneSpec, name: str, factor: float) -> SceneSpec:
+def faster(spec: SceneSpec, name: str, factor: float) -> SceneSpec:
     """The scene with ball ``name`` starting ``factor`` times as fast."""
     bodies = tuple(
         dataclasses.replace(b, velocity=(r4(b.velocity[0] * factor), r4(b.velocity[1] * factor)))
@@ -439,7 +439,7 @@ def questions(instance: Instance) -> list[Question]:
             )
         )
         factor, words = (2.0, "twice as fast") if runs[-1].end is None else (0.5, "half as fast")
-        changed = _faster(spec, b.name, factor)
+        changed = faster(spec, b.name, factor)
         seen = in_view(changed, _simulate(changed), b.name)[-1] >= HALF
         out.append(
             Question(

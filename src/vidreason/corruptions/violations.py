@@ -1,0 +1,214 @@
+"""Violations a verifier must catch (objects vanishing, freezing, teleporting, appearing,
+changing colour; gravity and speed changed; time reversed, shuffled or looped), and the
+planning paces, built on the planted violations of ``vidreason.violations``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from vidreason import violations as planted
+from vidreason.corruptions.sample import Fn, Sample, clip, same
+from vidreason.tasks.palette import COLOURS
+from vidreason.types import Instance
+
+# ---- violations -----------------------------------------------------------------------
+
+
+def moving_bodies(inst: Instance, min_px: float = 3.0) -> list[str]:
+    """The bodies the ground truth moves by more than ``min_px`` (screens excluded)."""
+    screens = set(inst.spec.extra.get("occluders", ()))
+    out = []
+    for b in inst.spec.bodies:
+        xy = np.asarray(inst.trajectory.states[b.name], dtype=float)[:, :2]
+        if b.name not in screens and float(np.ptp(xy, axis=0).max()) > min_px:
+            out.append(b.name)
+    return out
+
+
+def _mid_start(inst: Instance, length: int) -> int:
+    """Where a corruption of ``length`` frames starts: in the span where things move."""
+    n = inst.spec.fmt.n_frames
+    moving = moving_bodies(inst) or [inst.spec.bodies[0].name]
+    speed = np.zeros(n - 1)
+    for name in moving:
+        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        speed += np.linalg.norm(np.diff(xy, axis=0), axis=1)
+    active = np.flatnonzero(speed > 0.3)
+    lo, hi = (int(active[0]), int(active[-1])) if len(active) else (0, n - 1)
+    return int(np.clip((lo + hi - length) // 2, 1, max(1, n - length - 1)))
+
+
+def erase(length: int | None) -> Fn:
+    """Every moving body erased for ``length`` frames (None: a quarter of the clip) in
+    the middle of its motion, then back."""
+
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        names = set(moving_bodies(inst))
+        if not names:
+            return None
+        m = length or inst.spec.fmt.n_frames // 4
+        s = _mid_start(inst, m)
+        frames = planted.draw(inst.spec, inst.trajectory, {i: names for i in range(s, s + m)})
+        return same(inst, frames)
+
+    return run
+
+
+def freeze_jump(length: int) -> Fn:
+    """Everything stops for ``length`` frames, then jumps to where it should be."""
+
+    def run(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if not moving_bodies(inst):
+            return None
+        s = _mid_start(inst, length)
+        out = truth.copy()
+        out[s : s + length] = truth[s - 1]
+        return same(inst, out)
+
+    return run
+
+
+def _planning(inst: Instance) -> bool:
+    from vidreason.tasks import get_family
+
+    return get_family(inst.family_id).capability == "planning"
+
+
+def own_pace(factor: float, pause: float = 0.0) -> Fn:
+    """Planning only (where the pace is the video's own): the first frame held for
+    ``pause`` of the clip, then the solution played ``factor`` times as fast, the solved
+    state held to the end."""
+
+    def run(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if not _planning(inst):
+            return None
+        n = len(truth)
+        h = round(pause * n)
+        at = [0] * h + [min(n - 1, round(i * factor)) for i in range(n - h)]
+        return same(inst, truth[at])
+
+    return run
+
+
+def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+    """Planning only: the first move of the solution never shown under way; the piece
+    waits, then stands in its next place (a pause, then a jump of one move)."""
+    if not _planning(inst):
+        return None
+    n = inst.spec.fmt.n_frames
+    speed = np.zeros(n - 1)
+    for name in moving_bodies(inst):
+        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        speed = np.maximum(speed, np.linalg.norm(np.diff(xy, axis=0), axis=1))
+    active = np.flatnonzero(speed > 0.05)
+    if not len(active):
+        return None
+    s = int(active[0]) + 1  # first frame that shows the move under way
+    e = s
+    while e < n - 1 and speed[e] > 0.05 and e - s < 2 * inst.spec.fmt.fps:
+        e += 1
+    if "t_move" in inst.spec.params:  # a walk moves on without resting: one move's frames
+        e = min(e, s + round(inst.spec.params["t_move"] * inst.spec.fmt.fps))
+    out = truth.copy()
+    out[s:e] = truth[s - 1]
+    return same(inst, out)
+
+
+def gravity(scale: float) -> Fn:
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if inst.spec.gravity == 0:
+            return None
+        return same(inst, planted.resimulate(inst, gravity_scale=scale))
+
+    return run
+
+
+def speed(factor: float) -> Fn:
+    """The true motion played ``factor`` times as fast. Faster is no violation where the
+    pace is the video's own (planning: the solved state holds to the end)."""
+
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
+        if factor > 1 and _planning(inst):
+            return None
+        return same(inst, planted.time_warp(inst, factor))
+
+    return run
+
+
+def teleport(fraction: float) -> Fn:
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample:
+        return same(inst, planted.teleport(inst, dx=fraction * inst.spec.fmt.width))
+
+    return run
+
+
+def drawn(fn: Callable[[Instance], np.ndarray]) -> Fn:
+    """A planted violation of ``vidreason.violations`` drawn from the instance alone."""
+
+    def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample:
+        return same(inst, fn(inst))
+
+    return run
+
+
+def dissolve(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample:
+    """A cross-dissolve from the first frame into the last: pixels blend, nothing moves."""
+    u = np.linspace(0.0, 1.0, len(truth), dtype=np.float32)[:, None, None, None]
+    out = (1 - u) * truth[:1].astype(np.float32) + u * truth[-1:].astype(np.float32)
+    return same(inst, clip(np.rint(out)))
+
+
+def recolour(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sample:
+    """From the middle on, the first two bodies of different colours swap colours (or,
+    when every body has the same colour, the first takes a colour the scene does not use)."""
+    spec, k = inst.spec, inst.spec.fmt.n_frames // 2
+    bodies = list(spec.bodies)
+    pairs = [
+        (i, j)
+        for i in range(len(bodies))
+        for j in range(i + 1, len(bodies))
+        if bodies[i].colour != bodies[j].colour
+    ]
+    if pairs:
+        i, j = pairs[0]
+        a, b = bodies[i], bodies[j]
+        bodies[i] = dataclasses.replace(a, colour=b.colour)
+        bodies[j] = dataclasses.replace(b, colour=a.colour)
+    else:
+        unused = [c for c in COLOURS.values() if c not in {x.colour for x in bodies}]
+        bodies[0] = dataclasses.replace(bodies[0], colour=unused[int(rng.integers(len(unused)))])
+    after = planted.draw(dataclasses.replace(spec, bodies=tuple(bodies)), inst.trajectory)
+    return same(inst, np.concatenate([truth[:k], after[k:]]))
+
+
+def disc(copy_first: bool) -> Fn:
+    def run(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sample:
+        spec, k = inst.spec, inst.spec.fmt.n_frames // 3
+        if copy_first:
+            colour, r = spec.bodies[0].colour, spec.bodies[0].radius
+        else:
+            unused = [c for c in COLOURS.values() if c not in {x.colour for x in spec.bodies}]
+            colour = unused[int(rng.integers(len(unused)))]
+            r = max(b.radius for b in spec.bodies)
+        w, h = spec.fmt.width, spec.fmt.height
+        x, y = rng.uniform(0.2, 0.8) * w, rng.uniform(0.15, 0.5) * h
+        out = truth.copy()
+        for frame in out[k:]:
+            cv2.circle(frame, (round(x), round(y)), round(r), colour, -1, cv2.LINE_AA)
+        return same(inst, out)
+
+    return run
+
+
+def loop(truth: np.ndarray, _rng: np.random.Generator) -> np.ndarray:
+    half = len(truth) // 2
+    return np.concatenate([truth[:half], truth[: len(truth) - half]])
+
+
+def freeze_end(truth: np.ndarray, _rng: np.random.Generator) -> np.ndarray:
+    k = 2 * len(truth) // 3
+    return np.concatenate([truth[:k], np.repeat(truth[k : k + 1], len(truth) - k, 0)])
