@@ -185,19 +185,31 @@ def structure(ref: np.ndarray, mask: np.ndarray) -> float:
 
 
 AGREE = 1.5  # px at WORK: a standing body's own shift this far from the others' has moved
+LONE = 4.0  # px at WORK: how far one or two standing bodies alone may take the camera
 
 
-def _moved(bodies: list[tuple[int, Template]], img: np.ndarray, prev: np.ndarray) -> set[int]:
-    """The standing bodies that moved by themselves: each body's own shift (against the
-    camera so far, ``prev``) is measured on its footprint alone. A camera moves every
-    body alike; a body that a wrong video moves early does not follow the others: one
-    far from the median of three or more has moved."""
-    if len(bodies) < 3:
-        return set()
+def _moved(
+    bodies: list[tuple[int, Template]], img: np.ndarray, prev: np.ndarray, anchor: np.ndarray
+) -> tuple[set[int], bool]:
+    """The standing bodies that moved by themselves, and whether the others fix the
+    camera firmly (three or more that agree).
+
+    Each body's own shift (against the camera so far, ``prev``) is measured on its
+    footprint alone. A camera moves every body alike; a body that a wrong video moves
+    early does not follow the others: one far from the median of three or more has
+    moved. One or two cannot outvote each other: they are trusted only while they keep
+    the camera within ``LONE`` of ``anchor`` (where it was last fixed firmly, or the
+    median of where they put it since), more than a shaking camera moves but less than
+    a body knocked over."""
+    if not bodies:
+        return set(), False
     pyr = pyramid(img)
     shifts = np.array([solve(tpl, pyr, prev, free=(2, 3))[2:] for _, tpl in bodies])
-    off = np.abs(shifts - np.median(shifts, axis=0)).max(axis=1) > AGREE
-    return {j for (j, _), o in zip(bodies, off, strict=True) if o}
+    if len(bodies) >= 3:
+        off = np.abs(shifts - np.median(shifts, axis=0)).max(axis=1) > AGREE
+        return {j for (j, _), o in zip(bodies, off, strict=True) if o}, True
+    far = np.abs(prev[2:] + shifts - anchor[2:]).max(axis=1) > LONE
+    return {j for (j, _), f in zip(bodies, far, strict=True) if f}, False
 
 
 def register(
@@ -257,12 +269,25 @@ def register(
     ref_all = _grey(reference, size, every)
     own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
 
-    prev, last, last_mask = np.zeros(4), None, None
-    moved: set[int] = set()  # bodies seen moving before the truth moves them
-    for i in range(1, n):
+    def fit(i: int, which: tuple[int, ...], init: np.ndarray) -> np.ndarray:
+        """Frame ``i`` fitted on the static scene and the standing bodies ``which``."""
+        _, tpl = fit_on(which)
+        if tpl is None:
+            return init
+        got = solve(tpl, pyramid(_grey(frames[i], size, fit_on(which)[0])), init)
+        return got if plausible(compose(got, m0, *size), *size) else init
+
+    def usable(i: int) -> tuple[int, ...]:
         which = tuple(j for j in masks[i] if j not in moved)
-        if len(which) < 3 and not lone:  # too few to outvote one that moves on its own
-            which = ()
+        # too few to outvote one that moves on its own, where the pace is the video's
+        return which if len(which) >= 3 or lone else ()
+
+    prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
+    moved: set[int] = set()  # bodies seen moving before the truth moves them
+    loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
+    seen: list[np.ndarray] = [anchor]  # the camera at those frames
+    for i in range(1, n):
+        which = usable(i)
         mask, tpl = fit_on(which)
         if tpl is None:
             mats[i] = compose(prev, m0, *size)
@@ -274,16 +299,24 @@ def register(
         # up, so the comparison is not with the previous frame)
         if float(np.abs(img - last)[mask].mean()) >= STILL:
             last = img
-            early = _moved([(j, own[j]) for j in which], _grey(frames[i], size, every), prev)
+            bodies = [(j, own[j]) for j in which]
+            early, firm = _moved(bodies, _grey(frames[i], size, every), prev, anchor)
             if early:  # a body that should stand moved (a wrong video): not the camera
                 moved |= early
-                which = tuple(j for j in which if j not in moved)
-                mask, tpl = fit_on(which if len(which) >= 3 or lone else ())
-                img = _grey(frames[i], size, mask)
-            if tpl is not None:
-                got = solve(tpl, pyramid(img), prev)
-                if plausible(compose(got, m0, *size), *size):
-                    prev = got
+                if not firm:  # the frames it was trusted in alone are fitted again
+                    prev = anchor.copy()
+                    for j in loose:
+                        prev = fit(j, usable(j), prev)
+                        mats[j] = compose(prev, m0, *size)
+                which = usable(i)
+            prev = fit(i, which, prev)
+            if firm:
+                anchor, loose, seen = prev, [], [prev]
+            elif which:
+                loose.append(i)
+                seen.append(prev)
+                # a shaking camera stays around where it was; a body that moves goes away
+                anchor = np.median(np.array(seen), axis=0)
         mats[i] = compose(prev, m0, *size)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
