@@ -357,10 +357,16 @@ def template(ref: np.ndarray, mask: np.ndarray, base: np.ndarray) -> Template:
         h, w = g.shape
         b = np.asarray(base, dtype=np.float64).copy()
         b[:, 2] /= 2.0**lvl
-        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[m] / 8.0
-        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[m] / 8.0
         ys, xs = np.nonzero(m)
         y = b[:, :2] @ np.stack([xs, ys]).astype(np.float64) + b[:, 2:3]
+        # only what the video shows: a zoomed-in camera leaves the reference's rim out
+        out = (y[0] < 2) | (y[0] > w - 3) | (y[1] < 2) | (y[1] > h - 3)
+        if out.any():
+            m = m.copy()
+            m[ys[out], xs[out]] = False
+            ys, xs, y = ys[~out], xs[~out], y[:, ~out]
+        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[m] / 8.0
+        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[m] / 8.0
         u, v = y[0] - w / 2.0, y[1] - h / 2.0
         # the video's gradient from the reference's, through the base map
         inv_t = np.linalg.inv(b[:, :2]).T

@@ -346,27 +346,31 @@ def teleport(
     dt = np.diff(t)
     v = np.diff(p, axis=0) / dt[:, None]
     offs = np.zeros(len(v))
+    speed = np.zeros(len(v))
     jumps = np.zeros(len(v), bool)
     for k in range(1, len(v) - 1):
         if not whole[k - 1 : k + 3].all():
             continue
         mean = 0.5 * (v[k - 1] + v[k + 1])
         d = v[k] - mean
-        if sideways_only:  # a step along the path is a change of pace, not a jump
-            speed = float(np.linalg.norm(mean))
-            if speed > 1e-9:
-                u = mean / speed
-                d = d - (d @ u) * u
+        speed[k] = float(np.linalg.norm(mean)) * dt[k]
+        if sideways_only and speed[k] > 1e-9:  # a step along the path is a change of pace
+            u = mean / np.linalg.norm(mean)
+            d = d - (d @ u) * u
         offs[k] = float(np.linalg.norm(d)) * dt[k]
         spread = float(np.linalg.norm(v[k + 1] - v[k - 1])) * dt[k]
         jumps[k] = spread < 0.5 * offs[k]
     if not jumps.any():
         return None
-    # measured against the path's own roughness: a camera shaking over a blank scene
-    # makes every step rough, and one ball's jump there is no different from a shake
-    rough = ROUGH * float(np.median(offs[1:-1]))
-    k = int(np.argmax(np.where(jumps, offs, 0.0)))
-    return k, max(0.0, float(offs[k]) - rough)
+    # measured against the path's own roughness, in px and as a share of the step: a
+    # camera shaking over a blank scene makes every step rough, and frames shown at
+    # uneven times (another frame rate by repetition) make every fast step uneven
+    moving = speed > 1.0
+    rel = float(np.median(offs[moving] / speed[moving])) if moving.sum() >= 3 else 0.0
+    allowed = ROUGH * np.maximum(float(np.median(offs[1:-1])), rel * speed)
+    excess = np.where(jumps, offs - allowed, -np.inf)
+    k = int(np.argmax(excess))
+    return k, max(0.0, float(excess[k]))
 
 
 STALL = 3  # steps without motion (< 0.5 px) that make a stop

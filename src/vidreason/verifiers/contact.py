@@ -194,7 +194,7 @@ def inside_check(tracks: Tracks, instance: Instance) -> Check:
     return Check("inside", worst, note)
 
 
-SIZE_RATIO = (1.35, 1.6)  # a blob this many times (or this fraction of) its first size
+SIZE_RATIO = (1.5, 1.9)  # a blob this many times (or this fraction of) its first size
 
 
 def size_check(tracks: Tracks, instance: Instance, names: list[str]) -> Check:

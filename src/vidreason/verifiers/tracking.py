@@ -184,6 +184,7 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
 MIX_STAY = 6  # frames a mix of scene colours must stay in place to be an object
+RIM = 0.025  # share of the picture along its edges where no unknown object is looked for
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -250,6 +251,15 @@ def _unknown_area(unknown: np.ndarray) -> float:
     mask = cv2.morphologyEx(unknown.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
+
+
+def _fastest(instance: Instance, name: str) -> float:
+    """The largest step (px per frame) the truth moves ``name`` by."""
+    states = instance.trajectory.states.get(name)
+    if not states or len(states) < 2:
+        return 0.0
+    xy = np.asarray(states, dtype=float)[:, :2]
+    return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
 
 
 def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
@@ -362,6 +372,7 @@ def track_frames(
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     reach = {b.name: 2.5 * extent(b) for b in spec.bodies}
+    trail = {b.name: round(1.2 * extent(b) + 2.0 * _fastest(instance, b.name)) for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
@@ -369,27 +380,35 @@ def track_frames(
     blend = _cached_blend(key, tuple(labelled))
     mixes = _cached_mixes(key)
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
+    # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
+    rim = round(RIM * max(norm.shape[1:3]))
+    inner = np.zeros(norm.shape[1:3], bool)
+    inner[rim:-rim, rim:-rim] = True
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
         owner = np.where(labels == 255, blend[0][code], 255)
         share = blend[1][code]
-        # outside the camera's view the warped picture is only its edge repeated
-        # a colour of its own is an object at once; a mix of two scene colours only
-        # where it stays put (a blur trail or a halo moves on with what makes it)
-        odd = (labels == 255) & percept.view[i]
-        mixed = odd & mixes[code]
-        stay = np.where(mixed, stay + 1, 0)
-        unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
+        near = np.zeros(frame.shape[:2], np.uint8)
         for k in labelled:
             name = names[k]
             weight = (labels == k).astype(np.float32)
-            mixed = owner == k
-            weight[mixed] = share[mixed]
+            blended = owner == k
+            weight[blended] = share[blended]
             x, y, a, a2 = _blobs(weight, labels == k, reach[name])
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
+                cv2.circle(near, (round(x), round(y)), trail[name], 1, -1)
+        # outside the camera's view the warped picture is only its edge repeated. A
+        # colour of its own is an object at once; a mix of two scene colours only where
+        # it stays put (a blur trail or a halo moves on with what makes it); neither
+        # counts over a body found in this frame and the trail it may leave (three
+        # colours blurred together where a ball moves inside a cup)
+        odd = (labels == 255) & percept.view[i] & inner & (near == 0)
+        mixed = odd & mixes[code]
+        stay = np.where(mixed, stay + 1, 0)
+        unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
     tracks = Tracks(
         times=times,
         pos=pos,
