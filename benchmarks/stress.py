@@ -16,7 +16,6 @@ group (mean score per magnitude, and the families where it is not monotonic).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import tempfile
@@ -129,71 +128,57 @@ def table(outcomes: list[Outcome], old: dict[str, float] | None = None) -> str:
     return "\n".join(lines)
 
 
-def size(group: str, magnitude: float) -> float:
-    """How far from harmless a magnitude is: a scale factor (x0.8, x1.25) by its log."""
-    import math
+def rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
+    """Outcomes as the audit's rows (per family and corruption), for the tolerance cards."""
+    from vidreason.corruptions import BY_NAME
 
-    from vidreason.corruptions import CORRUPTIONS
-
-    unit = next((c.unit for c in CORRUPTIONS if c.group == group), "")
-    if unit == "x" and magnitude > 0:
-        return abs(math.log(magnitude))
-    return magnitude
+    by: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by[(o.family, o.name)].append(o)
+    return [
+        {
+            "family": f,
+            "kind": g[0].kind,
+            "name": name,
+            "n": len(g),
+            "rate": sum(not o.passed for o in g) / len(g),
+            "group": g[0].group,
+            "magnitude": g[0].magnitude,
+            "unit": BY_NAME[name].unit,
+            "mean": sum(o.value for o in g) / len(g),
+        }
+        for (f, name), g in sorted(by.items())
+    ]
 
 
 def cards(outcomes: list[Outcome]) -> str:
     """Per family: the largest magnitude of each nuisance group passed every time, and
-    the smallest of each violation group caught every time."""
-    by: dict[tuple[str, str, str, float], list[bool]] = defaultdict(list)
-    for o in outcomes:
-        by[(o.family, o.kind, o.group, o.magnitude)].append(o.passed)
+    the smallest of each violation group caught every time (``report.tolerance``)."""
+    from vidreason.report.tolerance import cards as tolerance_cards
+
     lines = []
-    for family in sorted({o.family for o in outcomes}):
-        tol, catch = [], []
-        groups = sorted({(k[1], k[2]) for k in by if k[0] == family})
-        for kind, group in groups:
-            mags = sorted(
-                (m for (f, k, g, m) in by if (f, k, g) == (family, kind, group)),
-                key=lambda m, g=group: size(g, m),
-            )
-            if kind == "nuisance":
-                ok = [m for m in mags if all(by[(family, kind, group, m)])]
-                best = max(ok) if ok and ok == mags[: len(ok)] else (None if not ok else ok[-1])
-                tol.append(f"{group} {best if best is not None else 'none'}")
-            else:
-                ok = [m for m in mags if not any(by[(family, kind, group, m)])]
-                catch.append(f"{group} {ok[0] if ok else 'never'}")
-        lines.append(f"{_short(family)}: tolerates {', '.join(tol)}")
-        lines.append(f"{' ' * len(_short(family))}  catches {', '.join(catch)}")
+    for c in tolerance_cards(rows(outcomes)):
+        lines.append(f"{_short(c.family)}: tolerates {', '.join(t.text for t in c.tolerates)}")
+        pad = " " * len(_short(c.family))
+        lines.append(f"{pad}  catches {', '.join(t.text for t in c.catches)}")
     return "\n".join(lines)
 
 
 def doses(outcomes: list[Outcome]) -> str:
     """Dose-response per violation group with several magnitudes: the mean score at each
     magnitude (from harmless to large), and the families where it rises as the error
-    grows."""
+    grows (``report.tolerance``)."""
+    from vidreason.report.tolerance import doses as tolerance_doses
+    from vidreason.report.tolerance import magnitude_text
+
     lines = []
-    groups = sorted({o.group for o in outcomes if o.kind == "violation"})
-    for group in groups:
-        mine = [o for o in outcomes if o.group == group]
-        mags = sorted({o.magnitude for o in mine}, key=lambda m: size(group, m))
-        if len(mags) < 2:
-            continue
-        means = []
-        for m in mags:
-            vals = [o.value for o in mine if o.magnitude == m]
-            means.append(f"{m:g}: {sum(vals) / len(vals):.2f}")
-        rising = []
-        for f in sorted({o.family for o in mine}):
-            vals = [
-                next((o.value for o in mine if o.family == f and o.magnitude == m), None)
-                for m in mags
-            ]
-            vals = [v for v in vals if v is not None]
-            if any(b > a + 0.05 for a, b in itertools.pairwise(vals)):
-                rising.append(_short(f))
-        tail = f"  (not monotonic: {' '.join(rising)})" if rising else ""
-        lines.append(f"{group}: {', '.join(means)}{tail}")
+    for d in tolerance_doses(rows(outcomes)):
+        means = ", ".join(
+            f"{magnitude_text(m, d.unit)}: {v:.2f}"
+            for m, v in zip(d.magnitudes, d.means, strict=True)
+        )
+        tail = f"  (not monotonic: {' '.join(_short(f) for f in d.rising)})" if d.rising else ""
+        lines.append(f"{d.group}: {means}{tail}")
     return "\n".join(lines)
 
 

@@ -57,7 +57,8 @@ def test_cli_json_rows():
     rows = json.loads(res.stdout)
     kinds = {r.get("kind") for r in rows if "kind" in r}
     assert kinds == {"violation", "nuisance"}
-    assert all(set(r) == {"family", "kind", "name", "n", "rate"} for r in rows if "kind" in r)
+    keys = {"family", "kind", "name", "n", "rate", "group", "magnitude", "unit", "mean", "target"}
+    assert all(set(r) == keys for r in rows if "kind" in r)
     assert [r for r in rows if "auroc" in r] == [{"family": "projectile-v1", "auroc": 1.0}]
 
 
@@ -86,6 +87,7 @@ def test_report_shows_the_audit(result, tmp_path):
         }
     )
     assert 'id="audit-table"' in html and "teleport 15% 100%" in html
+    assert 'id="tolerance-table"' in html and 'class="dose"' in html
     assert "target ≥ 95%" in html and "AUROC target ≥ 0.98" in html
 
 

@@ -110,6 +110,11 @@ class AuditRow:
     name: str
     n: int
     rate: float  # detection rate (violation) or false-failure rate (nuisance)
+    group: str = ""  # the corruption's group and magnitude (the tolerance cards' ladder)
+    magnitude: float = 0.0
+    unit: str = ""
+    mean: float = 0.0  # mean score of the videos
+    target: float | None = None  # None: measured for the cards, not judged
 
 
 @dataclass(frozen=True)
@@ -127,11 +132,19 @@ def summarise(outcomes: list[Outcome]) -> AuditResult:
     for (family, kind, name), group in sorted(groups.items()):
         # violation: the share caught; nuisance: the share wrongly failed. Both count fails.
         rate = float(np.mean([not o.passed for o in group]))
-        rows.append(AuditRow(family, kind, name, len(group), round(rate, 6)))
+        mean = round(float(np.mean([o.value for o in group])), 6)
+        row = AuditRow(family, kind, name, len(group), round(rate, 6), mean=mean)
+        c = BY_NAME.get(name)
+        if c is not None:
+            row = dataclasses.replace(
+                row, group=c.group, magnitude=c.magnitude, unit=c.unit, target=c.target
+            )
+        rows.append(row)
     aucs = {}
-    for family in sorted({o.family for o in outcomes}):
-        clean = [o.value for o in outcomes if o.family == family and o.kind == "nuisance"]
-        bad = [o.value for o in outcomes if o.family == family and o.kind == "violation"]
+    judged = [o for o in outcomes if getattr(BY_NAME.get(o.name), "target", 0.0) is not None]
+    for family in sorted({o.family for o in judged}):
+        clean = [o.value for o in judged if o.family == family and o.kind == "nuisance"]
+        bad = [o.value for o in judged if o.family == family and o.kind == "violation"]
         aucs[family] = round(auroc(clean, bad), 6)
     return AuditResult(tuple(rows), aucs, tuple(outcomes))
 
@@ -143,12 +156,14 @@ def audit(
     workers: int | None = None,
     quick: bool = False,
     progress: bool = False,
+    stress: bool = False,
 ) -> AuditResult:
     """Run every corruption with a target on ``n`` instances of each family (``quick``:
-    1 instance)."""
+    1 instance); ``stress``: every corruption of the registry, those without a target
+    measured for the tolerance cards but not judged."""
     from vidreason.runner.local import parallel_map
 
-    names = tuple(c.name for c in select(audited=True))
+    names = tuple(c.name for c in select(audited=not stress))
     count = 1 if quick else n
     jobs = [Job(get_family(f).id, i, seed, names) for f in families for i in range(count)]
     results = parallel_map(run_job, jobs, workers=workers, label="audit", progress=progress)
@@ -156,7 +171,8 @@ def audit(
 
 
 def to_json_rows(result: AuditResult) -> list[dict[str, object]]:
-    """``{family, kind, name, n, rate}`` rows, then one ``{family, auroc}`` row per family."""
+    """``{family, kind, name, n, rate, group, magnitude, unit, mean, target}`` rows, then
+    one ``{family, auroc}`` row per family."""
     rows: list[dict[str, object]] = [dataclasses.asdict(r) for r in result.rows]
     rows += [{"family": f, "auroc": a} for f, a in result.auroc.items()]
     return rows

@@ -495,6 +495,13 @@ def audit(
     ] = None,
     workers: Workers = None,
     quiet: Quiet = False,
+    stress: Annotated[
+        bool,
+        typer.Option(
+            help="Also every magnitude without a target (zoom 10%, shake 4 px, ...): measured"
+            " for the report's tolerance cards, not judged."
+        ),
+    ] = False,
 ) -> None:
     """How often each verifier is wrong: planted violations caught, nuisances passed."""
     import json
@@ -518,6 +525,7 @@ def audit(
         workers=workers,
         quick=quick,
         progress=not (quiet or as_json),
+        stress=stress,
     )
     rows = to_json_rows(result)
     if run_dir is not None:
@@ -536,6 +544,8 @@ def audit(
         )
         target = caught if r.kind == "violation" else failed
         colour = "green" if TARGETS.met(r.kind, r.rate) else "red"
+        if r.target is None:  # measured for the tolerance cards only
+            target, colour = "(not judged)", "dim"
         table.add_row(
             r.family, r.kind, r.name, str(r.n), f"[{colour}]{r.rate:.0%}[/{colour}]", target
         )

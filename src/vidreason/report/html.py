@@ -39,7 +39,7 @@ from urllib.request import url2pathname
 import numpy as np
 from markupsafe import Markup
 
-from vidreason.report import svg
+from vidreason.report import svg, tolerance
 from vidreason.report.aggregate import Entry, leaderboard, model_ranking, pair_leaderboard
 from vidreason.report.cards import Card, failure_cards, link, pick_failures, shown_path
 from vidreason.store import Row, rows
@@ -327,13 +327,24 @@ def audit_view(run_dir: Path) -> dict[str, Any] | None:
     aucs = {r["family"]: r["auroc"] for r in data if "auroc" in r}
     families = []
     for family in sorted({r["family"] for r in data}):
-        rows_ = [r for r in data if r["family"] == family and "kind" in r]
+        # rows measured for the tolerance cards only (no target) are not judged here
+        rows_ = [
+            r
+            for r in data
+            if r["family"] == family and "kind" in r and r.get("target", 0) is not None
+        ]
         for r in rows_:
             r["ok"] = TARGETS.met(r["kind"], r["rate"])
         auc = aucs.get(family, float("nan"))
         ok = auc >= TARGETS.auroc
         families.append({"family": family, "auroc": auc, "auroc_ok": ok, "rows": rows_})
-    return {"families": families, "targets": TARGETS}
+    curves = [(d, tolerance.dose_svg(d)) for d in tolerance.doses(data)]
+    return {
+        "families": families,
+        "targets": TARGETS,
+        "cards": tolerance.cards(data),
+        "doses": curves,
+    }
 
 
 # --------------------------------------------------------------------------- tables, chart
