@@ -105,3 +105,22 @@ def test_an_instance_is_labelled_by_its_registration(tmp_path):
     finally:
         FAMILIES.remove("projectile-v2")
     assert "projectile-v2" not in FAMILIES
+
+
+@pytest.mark.parametrize("family", ["projectile", "sort", "pendulum", "stack", "maze", "bounce"])
+def test_instances_of_a_family_are_distinct(family):
+    """No two of the first 20 scenes (of one difficulty) are near copies: every number
+    within 5% of the other's. Sort's few bars once drew the same order twice."""
+    import itertools
+
+    from vidreason.tasks.base import difficulty_of, near_copy, sample_scene, signature
+
+    fam = get_family(family)
+    specs = [sample_scene(fam, 0, i, difficulty_of(fam, i), VideoFormat()) for i in range(20)]
+    sigs = [signature(s) for s in specs]
+    copies = [
+        (i, j)
+        for i, j in itertools.combinations(range(20), 2)
+        if specs[i].difficulty == specs[j].difficulty and near_copy(sigs[i], sigs[j])
+    ]
+    assert not copies, copies

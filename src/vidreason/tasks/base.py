@@ -39,6 +39,7 @@ the module); ``vidreason check NAME --static`` checks it in seconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import metadata
@@ -180,17 +181,68 @@ def _stamped(
     )
 
 
+DISTINCT = 0.05  # two scenes whose every number is within 5% (and 0.5) of the other's are one
+ATTEMPTS = 8  # draws of a scene before a near copy of an earlier one is kept
+
+
+def signature(spec: SceneSpec) -> np.ndarray:
+    """The numbers that make a scene: every body's place, speed, size and angle, every
+    wall's ends and the numeric parameters (colours are left out: a scene in other
+    colours is the same test)."""
+    out: list[float] = []
+    for b in spec.bodies:
+        out += [*b.position, *b.velocity, float(b.radius), *b.size, float(b.angle)]
+    for w in spec.walls:
+        out += [*w.a, *w.b]
+    out += [float(v) for _, v in sorted(spec.params.items()) if isinstance(v, int | float)]
+    return np.asarray(out, dtype=float)
+
+
+def near_copy(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    return bool(np.all(np.abs(a - b) <= DISTINCT * np.maximum(np.abs(a), np.abs(b)) + 0.5))
+
+
+@functools.lru_cache(maxsize=1024)
+def _distinct(
+    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    """Scene ``index``, drawn again (up to ``ATTEMPTS`` times, each from its own stream)
+    while it is a near copy of an earlier instance of the same difficulty: the instances
+    of a suite are distinct tests. The first draw is the instance's own stream, so a
+    scene unlike every earlier one is what it always was."""
+    step = 2 if family.paired else 1
+    earlier = [
+        signature(_distinct(family, seed, j, difficulty, fmt))
+        for j in range(0, index, step)
+        if difficulty_of(family, j) == difficulty
+    ]
+    spec = None
+    for attempt in range(ATTEMPTS):
+        rng = (
+            instance_rng(seed, family.id, index)
+            if attempt == 0
+            else named_rng(seed, family.id, str(index), f"distinct {attempt}")
+        )
+        spec = _stamped(
+            family.sample(rng, seed, index, difficulty, fmt), family, seed, index, difficulty, fmt
+        )
+        if not any(near_copy(signature(spec), e) for e in earlier):
+            break
+    assert spec is not None
+    return spec
+
+
 def sample_scene(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     """The instance's scene; for a paired family, the factual or the intervened scene
     of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
     if family.intervene is None:
-        spec = family.sample(instance_rng(seed, family.id, index), seed, index, difficulty, fmt)
-        return _stamped(spec, family, seed, index, difficulty, fmt)
+        return _distinct(family, seed, index, difficulty, fmt)
     base = index - index % 2
-    spec = family.sample(instance_rng(seed, family.id, base), seed, base, difficulty, fmt)
-    spec = _stamped(spec, family, seed, base, difficulty, fmt)
+    spec = _distinct(family, seed, base, difficulty, fmt)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"
