@@ -263,6 +263,7 @@ def register(
         return cache[which]
 
     tracked = fit_on(masks[0])[1] is not None
+    structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
     every = smask.copy()
     for *_, m in rest:
         every |= m
@@ -274,7 +275,9 @@ def register(
         _, tpl = fit_on(which)
         if tpl is None:
             return init
-        got = solve(tpl, pyramid(_grey(frames[i], size, fit_on(which)[0])), init)
+        # one or two small bodies cannot fix a zoom or a roll: only the shift moves
+        free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
+        got = solve(tpl, pyramid(_grey(frames[i], size, fit_on(which)[0])), init, free)
         return got if plausible(compose(got, m0, *size), *size) else init
 
     def usable(i: int) -> tuple[int, ...]:
