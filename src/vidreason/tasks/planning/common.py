@@ -57,11 +57,6 @@ def seconds(t: float) -> str:
     return f"{t:.1f} seconds"
 
 
-def a(word: str) -> str:
-    """``word`` with its indefinite article: "a red", "an orange"."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
-
-
 def ease(u: np.ndarray | float) -> np.ndarray | float:
     """Smoothstep on [0, 1]: starts and stops at rest."""
     u = np.clip(u, 0.0, 1.0)

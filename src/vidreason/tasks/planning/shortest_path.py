@@ -18,6 +18,7 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
+from vidreason.tasks.wording import article
 from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def prompt(spec: SceneSpec) -> str:
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} grid of light squares; the dark squares are"
-        f" obstacles. {common.a(agent.colour_name).capitalize()} disc, the agent, must reach the"
+        f" obstacles. {article(agent.colour_name).capitalize()} disc, the agent, must reach the"
         f" {spec.extra['goal_colour']} square by a shortest path: the fewest possible moves,"
         f" each one square up, down, left or right, never diagonally and never onto or"
         f" across an obstacle. The agent glides from square to square, one square at a"
