@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, falls_with, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5
@@ -63,7 +63,6 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
     if len(fall.t) < MIN_FALL_POINTS:
         return Check("gravity", 0.0, f"cannot fit the {body.label}'s fall: {fall.why}")
     g_seen = float(2 * np.polyfit(fall.t, fall.y, 2)[0])
-    rel = abs(g_seen - g) / g
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
@@ -71,11 +70,7 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
     if abs(g_seen) < 0.1 * g:
         what = f"the {body.label} does not fall ({span})"
     else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = (
-            f"the {body.label} falls with gravity {g_seen:.0f} px/s² ({span}), {rel:.0%}"
-            f" {kind} than the expected {g:.0f}"
-        )
+        what = falls_with(f"the {body.label}", g_seen, g, span)
     return Check("gravity", value, what)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FIT_POINTS = 6
@@ -61,18 +61,10 @@ def gravity_check(
     the track); with too few frames for that, the curvature of the whole fit."""
     local = local_accelerations(t, y, frames)
     g_seen = float(np.median([a for _, a in local])) if len(local) >= 3 else fit.g
-    rel = abs(g_seen - g) / abs(g)
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
-    who = f"the {body.label}"
-    if g_seen < -0.1 * g:
-        what = f"{who} accelerates upward (fitted gravity {g_seen:.0f} px/s², expected {g:.0f})"
-    elif abs(g_seen) < 0.1 * g:
-        what = f"{who} does not fall (fitted gravity {g_seen:.0f} px/s², expected {g:.0f})"
-    else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = f"{who} falls with gravity {g_seen:.0f} px/s², {rel:.0%} {kind} than the expected {g:.0f}"
+    what = gravity_note(f"the {body.label}", g_seen, g)
     wrong = [(f, a) for f, a in local if abs(a - g) > 0.35 * abs(g)]
     if wrong:
         frame, a = wrong[0][0], float(np.median([a for _, a in wrong]))

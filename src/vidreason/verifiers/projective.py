@@ -27,7 +27,7 @@ from scipy.optimize import least_squares
 from vidreason.scene.camera import Camera
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
@@ -309,21 +309,10 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
 
 
 def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
-    rel = abs(g_seen - g) / g
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
-    who, where = f"the {body.label}", _where(frames)
-    if g_seen < -0.1 * g:
-        what = f"{who} accelerates upward ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
-    elif abs(g_seen) < 0.1 * g:
-        what = f"{who} does not fall ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
-    else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = (
-            f"{who} falls with gravity {g_seen:.1f} m/s² ({where}), {rel:.0%} {kind} than"
-            f" the expected {g:.2f} m/s²"
-        )
+    what = gravity_note(f"the {body.label}", g_seen, g, _where(frames), metres=True)
     return Check("gravity", value, what)
 
 
