@@ -477,3 +477,15 @@ def _gravity_figures(g_seen: float, g: float, metres: bool) -> tuple[str, str, s
     if metres:
         return "m/s²", f"{g_seen:.1f}", f"{g:.2f}"
     return "px/s²", f"{g_seen:.0f}", f"{g:.0f}"
+
+
+def fail_all(names: Iterable[str], why: str) -> list[Check]:
+    """Every check in ``names`` failed (value 0) for one reason: what a family's law checks
+    return when what they measure cannot be found in the video (a body not followed, a
+    collision that never happens), so that each declared check still reports."""
+    return [Check(name, 0.0, why) for name in names]
+
+
+def cannot_follow(body: Body, found: int, n: int) -> str:
+    """Why a body's law checks cannot run: it is found in too few of the ``n`` frames."""
+    return f"cannot follow the {body.label}: found in {found} of {n} frames"

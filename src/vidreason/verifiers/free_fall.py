@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, falls_with, gravity_value
+from vidreason.verifiers.checks import band, cannot_follow, fail_all, falls_with, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5
@@ -87,8 +87,7 @@ def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     for b in spec.bodies:
         found = np.flatnonzero(tracks.found(b.name))
         if len(found) < max(MIN_FALL_POINTS, tracks.n // 2):
-            why = f"cannot follow the {b.label}: found in {len(found)} of {tracks.n} frames"
-            return [Check(n, 0.0, why) for n in names]
+            return fail_all(names, cannot_follow(b, len(found), tracks.n))
         seen[b.name] = analyse_fall(
             tracks.times[found], tracks.pos[b.name][found], found, _contact(b, instance), size
         )

@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_note, gravity_value
+from vidreason.verifiers.checks import band, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FIT_POINTS = 6
@@ -84,17 +84,13 @@ def _series(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return tracks.times[found], p[:, 0], p[:, 1], found
 
 
-def _unfit(names: tuple[str, ...], why: str) -> list[Check]:
-    return [Check(n, 0.0, why) for n in names]
-
-
 def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     spec = instance.spec
     body = spec.bodies[0]
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit a path: the {body.label} is found in {len(t)} of {tracks.n} frames"
-        return _unfit(("gravity", "parabola"), why)
+        return fail_all(("gravity", "parabola"), why)
     fit = fit_parabola(t, x, y, frames)
     size = scene_size(instance)
     parabola = band(fit.rms / size, 0.006, 0.02)
@@ -199,7 +195,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit bounces: the {body.label} is found in {len(t)} of {tracks.n} frames"
-        return _unfit(names, why)
+        return fail_all(names, why)
 
     gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
     gt_t = np.arange(len(gt)) / fps

@@ -15,7 +15,7 @@ import numpy as np
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.stack import outcomes
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.free_fall import MIN_FALL_POINTS, analyse_fall, fall_gravity
 from vidreason.verifiers.tracking import Tracks
 
@@ -29,7 +29,7 @@ def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     found = np.flatnonzero(tracks.found(top.name))
     if len(found) < MIN_FALL_POINTS:
         why = f"cannot follow the dropped {top.label}: found in {len(found)} frames"
-        return [Check("gravity", 0.0, why), Check("landing", 0.0, why)]
+        return fail_all(("gravity", "landing"), why)
     fall = analyse_fall(
         tracks.times[found], tracks.pos[top.name][found], found, y_land, size, "the tower"
     )
