@@ -42,9 +42,7 @@ def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     n = SIZE[difficulty]
-    lo, hi = MOVES[difficulty]
-    hi = min(hi, common.max_moves(fmt))
-    lo = min(lo, hi)
+    lo, hi = common.moves_range(MOVES, difficulty, fmt)
     layout = common.grid_layout(fmt, n, n)
     pairs = OTHER_PAIRS[difficulty]
     inner = GridGraph(n, n).all_edges()
