@@ -59,6 +59,10 @@ def analyse_collision(
 
 
 def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The elastic collision's law checks, declared in ``tasks/physics/collision.py``: the two
+    balls touch within a frame of the truth (``contact_time``), leave with the true velocities
+    (``velocities``) and keep their total momentum (``momentum``). A pair not seen together in
+    half the frames, or that never touches, fails all three."""
     spec = instance.spec
     a, b = spec.bodies[0], spec.bodies[1]
     fps = spec.fmt.fps

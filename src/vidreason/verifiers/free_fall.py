@@ -79,6 +79,10 @@ def _contact(body: Body, instance: Instance) -> float:
 
 
 def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The free-fall pair's law checks, declared in ``tasks/physics/free_fall_pair.py``: both
+    balls fall with the scene's gravity whatever their mass (``gravity``, the weaker of the two
+    fits), land when the truth does (``landing``) and land together (``together``). A ball
+    followed in too few frames fails all three."""
     spec = instance.spec
     fps = spec.fmt.fps
     size = scene_size(instance)

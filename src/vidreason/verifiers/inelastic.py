@@ -19,6 +19,11 @@ from vidreason.verifiers.tracking import Tracks
 
 
 def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The inelastic collision's law checks, declared in ``tasks/physics/inelastic_collision.py``:
+    the clay balls touch within a frame of the truth (``contact_time``), move on stuck together
+    (``together``) at the common velocity (``common_velocity``) and keep their total momentum
+    (``momentum``). A pair not seen together in half the frames, or that never touches, fails
+    all four."""
     spec = instance.spec
     a, b = spec.bodies[0], spec.bodies[1]
     fps = spec.fmt.fps

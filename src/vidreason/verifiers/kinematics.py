@@ -85,6 +85,9 @@ def _series(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The projectile's law checks, declared in ``tasks/physics/projectile.py``: the ball falls
+    with the scene's gravity (``gravity``, median of local accelerations) on a parabola
+    (``parabola``, rms distance from the best fit). A ball found in too few frames fails both."""
     spec = instance.spec
     body = spec.bodies[0]
     t, x, y, frames = _series(tracks, body.name)
@@ -186,6 +189,10 @@ def analyse_bounces(
 
 
 def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The bounce family's law checks, declared in ``tasks/physics/bounce.py``: the first fall has
+    the scene's gravity (``gravity``), the ball reaches the floor within a frame of the truth
+    (``contact_time``), rebounds with the true restitution (``restitution``), bounces as often
+    as the truth (``bounces``) and never sinks into the floor (``floor``)."""
     spec = instance.spec
     body = spec.bodies[0]
     fps = spec.fmt.fps

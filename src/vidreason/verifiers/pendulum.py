@@ -64,6 +64,10 @@ def peaks(t: np.ndarray, phi: np.ndarray, passes: np.ndarray) -> list[tuple[floa
 
 
 def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The pendulum's law checks, declared in ``tasks/physics/pendulum.py``: the bob stays at the
+    rod's length from the pivot (``rod``), swings with the true period (``period``), as many
+    times as the truth (``swings``) and with the true amplitude (``amplitude``). A bob followed
+    in too few frames fails all four."""
     spec = instance.spec
     joint = spec.joints[0]
     body = spec.body(joint.body)

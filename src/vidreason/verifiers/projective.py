@@ -351,6 +351,10 @@ def landing_check(
 
 
 def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The 3D throw's law checks, declared in ``tasks/physics3d/throw.py``
+    (``shared_checks.GRAVITY_3D``, ``PATH_3D``): a ballistic fit through the stored camera
+    gives the scene's gravity (``gravity``), follows the track closely (``path``) and lands on
+    the table where the truth does (``landing``)."""
     spec = instance.spec
     body = spec.bodies[0]
     cam, slow = camera_of(instance), slow_motion(instance)

@@ -80,6 +80,10 @@ def _slide_check(
 
 
 def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The ramp's law checks, declared in ``tasks/physics/ramp.py``: the block slides up
+    (``slide_up``, only when launched up the slope) and down (``slide_down``) with the true
+    accelerations and stays on the slope's surface (``on_slope``). A block followed in too few
+    frames fails them all."""
     spec = instance.spec
     body = spec.bodies[0]
     launched = spec.params.get("v0", 0.0) < 0

@@ -21,6 +21,8 @@ from vidreason.verifiers.tracking import Tracks
 
 
 def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The dropped block's ``gravity`` (one parabola through its fall) and ``landing`` (within a
+    frame of the truth), as declared in ``tasks/physics/stack.py``."""
     spec = instance.spec
     fps = spec.fmt.fps
     size = scene_size(instance)
@@ -50,6 +52,10 @@ def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 
 def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The stack family's law checks, declared in ``tasks/physics/stack.py``: the dropped block
+    falls with the scene's gravity and lands when the truth does (``gravity``, ``landing``, see
+    ``_drop_checks``), each block stays or falls as in the truth (``outcome``) and comes to
+    rest where the truth's does (``arrangement``)."""
     spec = instance.spec
     size = scene_size(instance)
     checks = _drop_checks(tracks, instance)
