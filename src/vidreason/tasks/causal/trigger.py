@@ -244,7 +244,8 @@ def prompt(spec: SceneSpec) -> str:
     s, b, sw, hatch = (spec.body(n) for n in NAMES)
     side, away = spec.extra["side"], "left" if spec.extra["side"] == "right" else "right"
     setup = (
-        f"{article(b.label).capitalize()} rests on {article(hatch.label)} that sticks out from a dark"
+        f"{article(b.label).capitalize()} rests on {article(hatch.label)} that sticks out from a"
+        " dark"
         f" shelf high up on the {side}; {article(sw.label)} stands on the floor below and to the"
         f" {away} of it, wired to the hatch: pressing the switch slides the hatch back into"
         f" the shelf."

@@ -119,7 +119,8 @@ def prompt(spec: SceneSpec) -> str:
     left, right = sorted(balls, key=lambda b: b.position[0])
     return (
         f"A tall, solid {wall.colour_name} block stands in the middle of the floor."
-        f" {article(left.label).capitalize()} is thrown at it from the left and {article(right.label)}"
+        f" {article(left.label).capitalize()} is thrown at it from the left and"
+        f" {article(right.label)}"
         f" from the right. Each ball hits the side of the block in mid-air, bounces back off"
         f" it without passing through, and falls to the floor on its own side."
         f" Side view, static camera, plain light background."

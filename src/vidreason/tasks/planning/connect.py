@@ -120,7 +120,8 @@ def prompt(spec: SceneSpec) -> str:
     return (
         f"Top-down view of a {n} by {n} grid with dark walls between some squares and"
         f" coloured dots in some squares. A small {pen.colour_name} pen starts on one of the"
-        f" two {line} dots and draws {article(line)} line to the other {line} dot. The pen moves one"
+        f" two {line} dots and draws {article(line)} line to the other {line} dot. The pen moves"
+        " one"
         f" square at a time, only up, down, left or right, never diagonally, never through a"
         f" wall{rule}, and the line never crosses itself. The pen glides at a steady pace"
         f" without jumps, reaches the other {line} dot about"

@@ -62,7 +62,8 @@ def prompt(spec: SceneSpec) -> str:
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} maze with dark walls on a light floor."
-        f" {article(agent.colour_name).capitalize()} disc, the agent, stands in one square; the goal is the"
+        f" {article(agent.colour_name).capitalize()} disc, the agent, stands in one square; the"
+        " goal is the"
         f" {spec.extra['goal_colour']} square. The agent walks through the maze to the goal by"
         f" the shortest route, never entering a dead end. It moves one square at a time, only"
         f" up, down, left or right through open passages, never through a wall and never"

@@ -338,7 +338,8 @@ def prompt(spec: SceneSpec) -> str:
         )
     else:
         setup = (
-            f"{article(bs[0].label).capitalize()} and, behind it, {article(bs[1].label)} slide along the floor"
+            f"{article(bs[0].label).capitalize()} and, behind it, {article(bs[1].label)} slide"
+            " along the floor"
             f" to the {to}, slowing down, towards {where}."
         )
     fates = "; ".join(_fate(spec, traj, b) for b in bs)
