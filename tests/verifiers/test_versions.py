@@ -1,4 +1,5 @@
-"""A verifier's scores may change only with its version.
+"""A verifier's scores may change only with its version, a family's generated files only
+with the family's version.
 
 Every family's verifier scores a fixed mini-suite (instance 0 of the smoke suite: its
 ground truth and four graded wrong videos); ``fingerprints.json`` keeps those
@@ -10,12 +11,25 @@ refresh the file:
     VIDREASON_UPDATE_FINGERPRINTS=1 python -m pytest tests/verifiers/test_versions.py
 
 The cache key of every score holds the version (``runner.plan``), so a bump rescores.
+
+The same file keeps, under ``files``, the sha256 of every file of that instance 0 (what
+``write_instance`` and ``write_questions`` write; ``task.json`` without its version stamps,
+``verifier`` and ``versions``, which change with the verifier and the package, not with
+the data) and the versions of the libraries that made those bytes (``made_with``). When
+the same seed gives other bytes, bump the family's ``version`` (its id becomes
+``name-v<N+1>``, so a resumed ``generate`` writes the instances afresh instead of keeping
+the old ones), then refresh as above. Where the libraries differ from the recorded ones
+(another NumPy, PyAV, OpenCV or engine; ``MUJOCO_GL`` for the 3D families) the bytes
+are not compared and the test says so; the 3D families' pixels also depend on the
+OpenGL driver, which is not recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +37,7 @@ import pytest
 
 from vidreason.instance_io import load_instance, read_png
 from vidreason.render.video_io import read_video
-from vidreason.tasks import FAMILIES
+from vidreason.tasks import FAMILIES, get_family
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.version import verifier_version
 
@@ -92,6 +106,7 @@ def refreshed(recorded: dict):
     ends (only those whose change came with a version bump)."""
     out = dict(recorded)
     yield out
+    out = {k: v for k, v in out.items() if k in FAMILIES.names()}
     if UPDATE and out != recorded:
         FILE.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 
@@ -110,7 +125,7 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
         )
         return
     if UPDATE:
-        refreshed[family] = now
+        refreshed[family] = {**refreshed.get(family, {}), **now}
         return
     what = "no recorded fingerprint" if was is None else f"version {was['version']} -> now"
     pytest.fail(f"{family}: {what} {now['version']}; {refresh}")
@@ -118,4 +133,64 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
 
 def test_no_fingerprint_of_a_family_that_is_gone(recorded):
     gone = sorted(set(recorded) - set(FAMILIES.names()))
-    assert not gone, f"fingerprints.json holds unregistered families {gone}: remove them"
+    assert not gone, (
+        f"fingerprints.json holds unregistered families {gone}: remove them (a refresh with"
+        " VIDREASON_UPDATE_FINGERPRINTS=1 does)"
+    )
+
+
+STAMPS = ("verifier", "versions")  # task.json keys that name code versions, not data
+
+
+def file_hashes(instance_dir: Path) -> dict[str, str]:
+    """sha256 of every file of an instance; task.json without its version stamps."""
+    out = {}
+    for path in sorted(p for p in instance_dir.iterdir() if p.is_file()):
+        data = path.read_bytes()
+        if path.name == "task.json":
+            task = {k: v for k, v in json.loads(data).items() if k not in STAMPS}
+            data = json.dumps(task, sort_keys=True, indent=1).encode()
+        out[path.name] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def made_with(family: str) -> dict[str, str]:
+    """The versions of the libraries whose output is in a family's files."""
+    import cv2
+
+    engine = get_family(family).engine
+    names = ["numpy", "av", *([engine] if engine in ("pymunk", "mujoco") else [])]
+    out = {name: metadata.version(name) for name in names}
+    out["opencv"] = cv2.__version__
+    if engine == "mujoco":
+        out["MUJOCO_GL"] = os.environ.get("MUJOCO_GL", "")
+    return out
+
+
+@pytest.mark.parametrize("family", FAMILIES.names())
+def test_generated_files_change_only_with_the_family_version(
+    family, suite_dir, recorded, refreshed
+):
+    refresh = "refresh with VIDREASON_UPDATE_FINGERPRINTS=1 (see this file's docstring)"
+    now = {"made_with": made_with(family), "sha256": file_hashes(suite_dir / family / "00000")}
+    was = recorded.get(family, {}).get("files")
+    if was is not None and was["made_with"] == now["made_with"]:
+        changed = sorted(
+            name
+            for name in {*was["sha256"], *now["sha256"]}
+            if was["sha256"].get(name) != now["sha256"].get(name)
+        )
+        assert not changed, (
+            f"{family}: instance 0 of seed 0 now has other bytes ({', '.join(changed)}) but the"
+            f" family's version is the same: bump `version` in its module (a new id, so old"
+            f" instances are not reused), then {refresh}"
+        )
+        return
+    if UPDATE:
+        refreshed[family] = {**refreshed.get(family, {}), "files": now}
+        return
+    if was is None:
+        pytest.fail(f"{family}: no recorded file hashes; {refresh}")
+    other = {k: (was["made_with"].get(k), v) for k, v in now["made_with"].items()}
+    other = {k: v for k, v in other.items() if v[0] != v[1]}
+    pytest.skip(f"{family}: bytes not compared, made with other libraries here: {other}")

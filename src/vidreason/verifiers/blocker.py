@@ -201,6 +201,11 @@ def flight_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The blocker's law checks, declared in ``tasks/causal/blocker.py`` (``FAMILY.checks``): the
+    thrown ball never passes through the wall (``solid``), no block moves before its cause
+    reaches it (``cause``), each block falls or stands as in the truth (``falls``), the ball
+    reaches the wall or first block when it should (``contact``), flies with the scene's
+    gravity until then (``gravity``) and travels on at the end as the truth's does (``rolls``)."""
     return [
         solid_check(tracks, instance),
         cause_check(tracks, instance),

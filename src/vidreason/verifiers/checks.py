@@ -444,3 +444,52 @@ def camera(tracks: Tracks, instance: Instance) -> Check:
     if value < 1.0:
         note = "the picture does not show the task's scene: " + ", ".join(parts)
     return Check("camera", value, note)
+
+
+# --- wording shared by several verifiers -----------------------------------------------------
+
+
+def falls_with(who: str, g_seen: float, g: float, where: str = "", metres: bool = False) -> str:
+    """The one way a verifier says that a body falls with the wrong gravity: "the red ball
+    falls with gravity 520 px/s² (frames 3-20), 30% stronger than the expected 400".
+    ``where`` names the frames it was measured on; ``metres``: a 3D fit through the camera,
+    in m/s² (one and two decimals)."""
+    unit, seen, want = _gravity_figures(g_seen, g, metres)
+    kind = "stronger" if g_seen > g else "weaker"
+    span = f" ({where})" if where else ""
+    tail = f" {unit}" if metres else ""
+    return (
+        f"{who} falls with gravity {seen} {unit}{span}, {abs(g_seen - g) / abs(g):.0%} {kind}"
+        f" than the expected {want}{tail}"
+    )
+
+
+def gravity_note(who: str, g_seen: float, g: float, where: str = "", metres: bool = False) -> str:
+    """A gravity outside the tolerance (``gravity_value`` < 1) in words: a body that
+    accelerates upward or hardly falls (under 10% of ``g``) is said to, with the fitted
+    and the expected value; otherwise ``falls_with``."""
+    unit, seen, want = _gravity_figures(g_seen, g, metres)
+    at = f"{where}: " if where else ""
+    if g_seen < -0.1 * g:
+        return f"{who} accelerates upward ({at}fitted gravity {seen} {unit}, expected {want})"
+    if abs(g_seen) < 0.1 * g:
+        return f"{who} does not fall ({at}fitted gravity {seen} {unit}, expected {want})"
+    return falls_with(who, g_seen, g, where, metres)
+
+
+def _gravity_figures(g_seen: float, g: float, metres: bool) -> tuple[str, str, str]:
+    if metres:
+        return "m/s²", f"{g_seen:.1f}", f"{g:.2f}"
+    return "px/s²", f"{g_seen:.0f}", f"{g:.0f}"
+
+
+def fail_all(names: Iterable[str], why: str) -> list[Check]:
+    """Every check in ``names`` failed (value 0) for one reason: what a family's law checks
+    return when what they measure cannot be found in the video (a body not followed, a
+    collision that never happens), so that each declared check still reports."""
+    return [Check(name, 0.0, why) for name in names]
+
+
+def cannot_follow(body: Body, found: int, n: int) -> str:
+    """Why a body's law checks cannot run: it is found in too few of the ``n`` frames."""
+    return f"cannot follow the {body.label}: found in {found} of {n} frames"

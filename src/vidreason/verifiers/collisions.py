@@ -14,7 +14,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.03  # gap, as a fraction of the frame, counted as touching
@@ -59,6 +59,10 @@ def analyse_collision(
 
 
 def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The elastic collision's law checks, declared in ``tasks/physics/collision.py``: the two
+    balls touch within a frame of the truth (``contact_time``), leave with the true velocities
+    (``velocities``) and keep their total momentum (``momentum``). A pair not seen together in
+    half the frames, or that never touches, fails all three."""
     spec = instance.spec
     a, b = spec.bodies[0], spec.bodies[1]
     fps = spec.fmt.fps
@@ -67,14 +71,9 @@ def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     both = tracks.found(a.name) & tracks.found(b.name)
     idx = np.flatnonzero(both)
     if len(idx) < tracks.n // 2 or len(idx) < 8:
-        return [
-            Check(
-                n,
-                0.0,
-                f"cannot follow both balls: seen together in {len(idx)} of {tracks.n} frames",
-            )
-            for n in names
-        ]
+        return fail_all(
+            names, f"cannot follow both balls: seen together in {len(idx)} of {tracks.n} frames"
+        )
     t = tracks.times[idx]
     seen = analyse_collision(
         t, tracks.pos[a.name][idx, 0], tracks.pos[b.name][idx, 0], a.radius + b.radius, size
@@ -92,7 +91,7 @@ def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
     if np.isnan(seen.time):
         why = f"{pair} never collide ({seen.why})"
-        return [Check(n, 0.0, why) for n in names]
+        return fail_all(names, why)
     checks = []
     off = abs(seen.time - gt_time) * fps
     note = (

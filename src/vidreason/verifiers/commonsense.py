@@ -175,6 +175,10 @@ def lands_check(
 
 
 def support_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The support family's law checks, declared in ``tasks/commonsense/support.py``: what the
+    truth keeps still stays put (``stays``), the unsupported ball falls with the scene's
+    gravity (``gravity``) and lands when the truth's does without sinking (``lands``), and
+    nothing hangs in the air (``no_hovering``)."""
     spec = instance.spec
     y_land = spec.params["floor_y"] - spec.body("ball").radius
     names = [b.name for b in spec.bodies if b.body_type == "dynamic"]
@@ -349,6 +353,10 @@ def no_rising_check(tracks: Tracks, instance: Instance, names: list[str]) -> Che
 
 
 def no_levitation_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The no-levitation family's law checks, declared in ``tasks/commonsense/no_levitation.py``:
+    nothing rises without a bounce (``no_rising``), the ball let go falls with the scene's
+    gravity (``gravity``), the objects at rest stay put (``stays``) and nothing hangs in the
+    air (``no_hovering``)."""
     spec = instance.spec
     ball = spec.body("ball")
     dynamic = [b.name for b in spec.bodies if b.body_type == "dynamic"]

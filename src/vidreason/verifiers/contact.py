@@ -149,6 +149,10 @@ def flight_gravity(tracks: Tracks, instance: Instance) -> Check:
 
 
 def solidity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The solidity family's law checks, declared in ``tasks/commonsense/solidity.py``: no ball
+    overlaps or passes through the wall (``solid``), each ends on the side the truth leaves it
+    (``side``), flies with the scene's gravity (``gravity``) and nothing hangs in the air
+    (``no_hovering``)."""
     return [
         solid_check(tracks, instance),
         side_check(tracks, instance),
@@ -223,6 +227,10 @@ def size_check(tracks: Tracks, instance: Instance, names: list[str]) -> Check:
 
 
 def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The containment family's law checks, declared in ``tasks/commonsense/containment.py``: the
+    ball drops into the cup with the scene's gravity (``gravity``), stays between its walls and
+    above its bottom once in (``inside``), nothing hangs in the air (``no_hovering``) and ball
+    and cup keep their sizes (``size``)."""
     spec = instance.spec
     ball, cup = spec.body("ball"), spec.body("cup")
     _, _, bottom = cup_geometry(cup)

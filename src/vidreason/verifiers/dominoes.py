@@ -240,6 +240,10 @@ def extras_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def dominoes_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The dominoes family's law checks, declared in ``tasks/causal/dominoes.py``: the blocks that
+    fall are the truth's, in its order (``chain``), each topples when the truth's does
+    (``timing``), none moves before its cause reaches it (``cause``), each comes to rest at its
+    true place (``settle``) and nothing unknown appears (``extras``)."""
     return [
         chain_check(tracks, instance),
         timing_check(tracks, instance),

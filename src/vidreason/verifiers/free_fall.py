@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, cannot_follow, fail_all, falls_with, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5
@@ -63,7 +63,6 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
     if len(fall.t) < MIN_FALL_POINTS:
         return Check("gravity", 0.0, f"cannot fit the {body.label}'s fall: {fall.why}")
     g_seen = float(2 * np.polyfit(fall.t, fall.y, 2)[0])
-    rel = abs(g_seen - g) / g
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
@@ -71,11 +70,7 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
     if abs(g_seen) < 0.1 * g:
         what = f"the {body.label} does not fall ({span})"
     else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = (
-            f"the {body.label} falls with gravity {g_seen:.0f} px/s² ({span}), {rel:.0%}"
-            f" {kind} than the expected {g:.0f}"
-        )
+        what = falls_with(f"the {body.label}", g_seen, g, span)
     return Check("gravity", value, what)
 
 
@@ -84,6 +79,10 @@ def _contact(body: Body, instance: Instance) -> float:
 
 
 def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The free-fall pair's law checks, declared in ``tasks/physics/free_fall_pair.py``: both
+    balls fall with the scene's gravity whatever their mass (``gravity``, the weaker of the two
+    fits), land when the truth does (``landing``) and land together (``together``). A ball
+    followed in too few frames fails all three."""
     spec = instance.spec
     fps = spec.fmt.fps
     size = scene_size(instance)
@@ -92,8 +91,7 @@ def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     for b in spec.bodies:
         found = np.flatnonzero(tracks.found(b.name))
         if len(found) < max(MIN_FALL_POINTS, tracks.n // 2):
-            why = f"cannot follow the {b.label}: found in {len(found)} of {tracks.n} frames"
-            return [Check(n, 0.0, why) for n in names]
+            return fail_all(names, cannot_follow(b, len(found), tracks.n))
         seen[b.name] = analyse_fall(
             tracks.times[found], tracks.pos[b.name][found], found, _contact(b, instance), size
         )

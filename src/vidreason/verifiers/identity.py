@@ -160,6 +160,9 @@ def identity_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def identity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The identity family's law checks, declared in ``tasks/temporal/identity.py``: as many
+    objects as the scene holds (``count``), each keeping its size (``size``) and each staying
+    on its own path through the encounters (``identity``)."""
     return [
         count_check(tracks, instance),
         size_check(tracks, instance),

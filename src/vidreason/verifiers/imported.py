@@ -131,6 +131,10 @@ def _allowed(base: float, dt: np.ndarray, dt_truth: float, floor: float) -> np.n
 
 
 def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarray) -> list[Check]:
+    """The checks of ``imported-v1`` (tasks without a simulator spec): the first frame matches the
+    conditioning image (``first_frame``), the last frame the ground truth's final frame
+    (``final_frame``), no cut to another picture (``continuity``) and, where the scene changes,
+    no leap from the first state to the final one."""
     changed = _diff(first, final) > LEVEL
     changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     region = changed if changed.sum() >= MIN_REGION else None

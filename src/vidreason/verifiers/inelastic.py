@@ -13,12 +13,17 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.collisions import analyse_collision
 from vidreason.verifiers.tracking import Tracks
 
 
 def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The inelastic collision's law checks, declared in ``tasks/physics/inelastic_collision.py``:
+    the clay balls touch within a frame of the truth (``contact_time``), move on stuck together
+    (``together``) at the common velocity (``common_velocity``) and keep their total momentum
+    (``momentum``). A pair not seen together in half the frames, or that never touches, fails
+    all four."""
     spec = instance.spec
     a, b = spec.bodies[0], spec.bodies[1]
     fps = spec.fmt.fps
@@ -28,14 +33,14 @@ def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     idx = np.flatnonzero(tracks.found(a.name) & tracks.found(b.name))
     if len(idx) < tracks.n // 2 or len(idx) < 8:
         why = f"cannot follow both balls: seen together in {len(idx)} of {tracks.n} frames"
-        return [Check(n, 0.0, why) for n in names]
+        return fail_all(names, why)
     t = tracks.times[idx]
     xa, xb = tracks.pos[a.name][idx, 0], tracks.pos[b.name][idx, 0]
     seen = analyse_collision(t, xa, xb, reach, size)
     pair = f"the {a.colour_name} and {b.colour_name} balls"
     if np.isnan(seen.time):
         why = f"{pair} never collide ({seen.why})"
-        return [Check(n, 0.0, why) for n in names]
+        return fail_all(names, why)
 
     gt_a = np.asarray(instance.trajectory.states[a.name], dtype=float)
     gt_b = np.asarray(instance.trajectory.states[b.name], dtype=float)

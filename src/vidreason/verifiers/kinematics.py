@@ -15,7 +15,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_FIT_POINTS = 6
@@ -61,18 +61,10 @@ def gravity_check(
     the track); with too few frames for that, the curvature of the whole fit."""
     local = local_accelerations(t, y, frames)
     g_seen = float(np.median([a for _, a in local])) if len(local) >= 3 else fit.g
-    rel = abs(g_seen - g) / abs(g)
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
-    who = f"the {body.label}"
-    if g_seen < -0.1 * g:
-        what = f"{who} accelerates upward (fitted gravity {g_seen:.0f} px/s², expected {g:.0f})"
-    elif abs(g_seen) < 0.1 * g:
-        what = f"{who} does not fall (fitted gravity {g_seen:.0f} px/s², expected {g:.0f})"
-    else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = f"{who} falls with gravity {g_seen:.0f} px/s², {rel:.0%} {kind} than the expected {g:.0f}"
+    what = gravity_note(f"the {body.label}", g_seen, g)
     wrong = [(f, a) for f, a in local if abs(a - g) > 0.35 * abs(g)]
     if wrong:
         frame, a = wrong[0][0], float(np.median([a for _, a in wrong]))
@@ -92,17 +84,16 @@ def _series(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return tracks.times[found], p[:, 0], p[:, 1], found
 
 
-def _unfit(names: tuple[str, ...], why: str) -> list[Check]:
-    return [Check(n, 0.0, why) for n in names]
-
-
 def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The projectile's law checks, declared in ``tasks/physics/projectile.py``: the ball falls
+    with the scene's gravity (``gravity``, median of local accelerations) on a parabola
+    (``parabola``, rms distance from the best fit). A ball found in too few frames fails both."""
     spec = instance.spec
     body = spec.bodies[0]
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit a path: the {body.label} is found in {len(t)} of {tracks.n} frames"
-        return _unfit(("gravity", "parabola"), why)
+        return fail_all(("gravity", "parabola"), why)
     fit = fit_parabola(t, x, y, frames)
     size = scene_size(instance)
     parabola = band(fit.rms / size, 0.006, 0.02)
@@ -198,6 +189,10 @@ def analyse_bounces(
 
 
 def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The bounce family's law checks, declared in ``tasks/physics/bounce.py``: the first fall has
+    the scene's gravity (``gravity``), the ball reaches the floor within a frame of the truth
+    (``contact_time``), rebounds with the true restitution (``restitution``), bounces as often
+    as the truth (``bounces``) and never sinks into the floor (``floor``)."""
     spec = instance.spec
     body = spec.bodies[0]
     fps = spec.fmt.fps
@@ -207,7 +202,7 @@ def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit bounces: the {body.label} is found in {len(t)} of {tracks.n} frames"
-        return _unfit(names, why)
+        return fail_all(names, why)
 
     gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
     gt_t = np.arange(len(gt)) / fps

@@ -56,6 +56,10 @@ def _cell(key: str) -> Cell:
 
 
 def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The connect family's law checks, declared in ``tasks/planning/connect.py``: the pen's walk
+    judged as any grid walk (``legal_moves``, ``goal``, ``optimal``, ``timing``, ``scene``, see
+    ``verifiers/grid.py``) without crossing its own line or another colour's dots, and the
+    finished line joining the two dots (``line``)."""
     spec = instance.spec
     pen = agent_of(spec)
     forbidden: dict[Cell, str] = {

@@ -238,6 +238,10 @@ def gravity_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The order family's law checks, declared in ``tasks/temporal/order.py``: every ball found in
+    every frame (``count``) at its size (``size``), none leaving its start before it is let go
+    (``rest``), each landing when the truth's does (``landing``), in the true order (``order``)
+    and falling with the scene's gravity (``gravity``)."""
     return [
         count_check(tracks, instance),
         size_check(tracks, instance),

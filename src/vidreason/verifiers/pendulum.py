@@ -16,7 +16,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, cannot_follow, fail_all
 from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.15  # of the release angle: |φ| below this does not count as a side
@@ -64,6 +64,10 @@ def peaks(t: np.ndarray, phi: np.ndarray, passes: np.ndarray) -> list[tuple[floa
 
 
 def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The pendulum's law checks, declared in ``tasks/physics/pendulum.py``: the bob stays at the
+    rod's length from the pivot (``rod``), swings with the true period (``period``), as many
+    times as the truth (``swings``) and with the true amplitude (``amplitude``). A bob followed
+    in too few frames fails all four."""
     spec = instance.spec
     joint = spec.joints[0]
     body = spec.body(joint.body)
@@ -73,8 +77,7 @@ def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     names = ("rod", "period", "swings", "amplitude")
     found = np.flatnonzero(tracks.found(body.name))
     if len(found) < max(8, tracks.n // 2):
-        why = f"cannot follow the {body.label}: found in {len(found)} of {tracks.n} frames"
-        return [Check(name, 0.0, why) for name in names]
+        return fail_all(names, cannot_follow(body, len(found), tracks.n))
     t = tracks.times[found]
     phi, dist = angles(tracks.pos[body.name][found], pivot)
     gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
@@ -103,7 +106,7 @@ def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
             f"{who} does not swing back and forth: it passes under the pivot {len(seen)}"
             f" times, not {len(truth)}"
         )
-        return [*checks, *(Check(n, 0.0, why) for n in ("period", "swings", "amplitude"))]
+        return [*checks, *fail_all(("period", "swings", "amplitude"), why)]
     p_seen = 2 * float(np.mean(np.diff(seen)))
     rel = abs(p_seen - p_true) / p_true
     value = band(rel, 0.05, 0.15)

@@ -217,6 +217,10 @@ def size(tracks: Tracks, instance: Instance) -> Check:
 
 
 def permanence_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The permanence family's law checks, declared in ``tasks/temporal/permanence.py``: a body
+    the screen hides stays unseen there (``hidden``), comes out where and when the truth does
+    (``emerges``), is seen wherever the truth shows it (``in_view``) and keeps its size
+    (``size``)."""
     return [
         hidden(tracks, instance),
         emerges(tracks, instance),

@@ -27,7 +27,7 @@ from scipy.optimize import least_squares
 from vidreason.scene.camera import Camera
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
-from vidreason.verifiers.checks import band, gravity_value
+from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
@@ -309,21 +309,10 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
 
 
 def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
-    rel = abs(g_seen - g) / g
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
-    who, where = f"the {body.label}", _where(frames)
-    if g_seen < -0.1 * g:
-        what = f"{who} accelerates upward ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
-    elif abs(g_seen) < 0.1 * g:
-        what = f"{who} does not fall ({where}: fitted gravity {g_seen:.1f} m/s², expected {g:.2f})"
-    else:
-        kind = "stronger" if g_seen > g else "weaker"
-        what = (
-            f"{who} falls with gravity {g_seen:.1f} m/s² ({where}), {rel:.0%} {kind} than"
-            f" the expected {g:.2f} m/s²"
-        )
+    what = gravity_note(f"the {body.label}", g_seen, g, _where(frames), metres=True)
     return Check("gravity", value, what)
 
 
@@ -361,11 +350,11 @@ def landing_check(
     return Check("landing", value, note)
 
 
-def _unfit(names: tuple[str, ...], why: str) -> list[Check]:
-    return [Check(n, 0.0, why) for n in names]
-
-
 def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The 3D throw's law checks, declared in ``tasks/physics3d/throw.py``
+    (``shared_checks.GRAVITY_3D``, ``PATH_3D``): a ballistic fit through the stored camera
+    gives the scene's gravity (``gravity``), follows the track closely (``path``) and lands on
+    the table where the truth does (``landing``)."""
     spec = instance.spec
     body = spec.bodies[0]
     cam, slow = camera_of(instance), slow_motion(instance)
@@ -374,13 +363,13 @@ def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     names = ("gravity", "path", "landing")
     t, uv, frames = observed(tracks, body.name)
     if len(t) < max(MIN_POINTS, tracks.n // 2):
-        return _unfit(
+        return fail_all(
             names, f"cannot fit a path: the {body.label} is found in {len(t)} of {tracks.n} frames"
         )
     seen = analyse_throw(cam, x0, t, uv, frames, slow, land_z)
     want = analyse_throw(cam, x0, *truth(instance, body.name), slow, land_z)
     if seen.why:
-        return _unfit(names, f"cannot fit the {body.label}'s flight: {seen.why}")
+        return fail_all(names, f"cannot fit the {body.label}'s flight: {seen.why}")
     checks = [
         gravity_check(body, seen.g, spec.gravity, seen.frames),
         path_check(body, seen.rms, seen.worst_frame, instance, "flight"),
@@ -418,14 +407,12 @@ def edge_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     names = ("edge", "gravity", "path", "landing")
     t, uv, frames = observed(tracks, body.name)
     if len(t) < max(MIN_POINTS, tracks.n // 2):
-        return _unfit(
-            names, f"cannot follow the {body.label}: found in {len(t)} of {tracks.n} frames"
-        )
+        return fail_all(names, cannot_follow(body, len(t), tracks.n))
     seen = analyse_edge_fall(cam, edge, t, uv, frames, slow)
     want = analyse_edge_fall(cam, edge, *truth(instance, body.name), slow)
     who = f"the {body.label}"
     if np.isnan(seen.edge_time):
-        return _unfit(names, f"{who} does not leave the table: {seen.why}")
+        return fail_all(names, f"{who} does not leave the table: {seen.why}")
     off = abs(seen.edge_time - want.edge_time) * fps
     note = ""
     if off > 1.5:
@@ -435,7 +422,7 @@ def edge_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         )
     checks = [Check("edge", band(off, 1.5, 4.0), note)]
     if np.isnan(seen.g):
-        return [*checks, *_unfit(names[1:], f"cannot fit {who}'s fall: {seen.why}")]
+        return [*checks, *fail_all(names[1:], f"cannot fit {who}'s fall: {seen.why}")]
     checks.append(gravity_check(body, seen.g, spec.gravity, seen.fall_frames))
     checks.append(path_check(body, seen.rms, seen.worst_frame, instance, "fall"))
     if np.isnan(seen.land_time):

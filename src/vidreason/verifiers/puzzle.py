@@ -257,6 +257,10 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
 
 
 def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The sliding puzzle's checks, declared in ``tasks/planning/sliding_puzzle.py``: its tiles
+    share colour keys, so it checks the first frame itself (``first_frame``), reads every board
+    by template matching (``tiles``), then judges the moves like a grid walk (``legal_moves``,
+    ``goal``, ``optimal``, ``timing``) and that nothing else changes (``scene``)."""
     spec = instance.spec
     n, x0, y0, p = _geometry(instance)
     goal = tuple(int(t) for t in spec.extra["goal"])

@@ -14,7 +14,7 @@ import numpy as np
 
 from vidreason.scene.geometry import scene_size, slope_axes
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, cannot_follow, fail_all
 from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
@@ -80,14 +80,17 @@ def _slide_check(
 
 
 def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The ramp's law checks, declared in ``tasks/physics/ramp.py``: the block slides up
+    (``slide_up``, only when launched up the slope) and down (``slide_down``) with the true
+    accelerations and stays on the slope's surface (``on_slope``). A block followed in too few
+    frames fails them all."""
     spec = instance.spec
     body = spec.bodies[0]
     launched = spec.params.get("v0", 0.0) < 0
     names = ("slide_up", "slide_down", "on_slope") if launched else ("slide_down", "on_slope")
     found = np.flatnonzero(tracks.found(body.name))
     if len(found) < max(6, tracks.n // 2):
-        why = f"cannot follow the {body.label}: found in {len(found)} of {tracks.n} frames"
-        return [Check(name, 0.0, why) for name in names]
+        return fail_all(names, cannot_follow(body, len(found), tracks.n))
     t = tracks.times[found]
     s, q = _project(instance, tracks.pos[body.name][found])
     gt = np.asarray(instance.trajectory.states[body.name], dtype=float)

@@ -52,6 +52,9 @@ def failure(reason: str) -> Score:
 
 
 def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | None) -> list[Check]:
+    """Every check a video gets: the camera check, the shared checks its family runs
+    (``TaskFamily.generic_checks``) and the family's law checks (``TaskFamily.law_checks``,
+    declared in ``TaskFamily.checks``)."""
     from vidreason.tasks import get_family
 
     family = get_family(instance.family_id)

@@ -117,6 +117,10 @@ def _sequence(
 
 
 def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The sort family's law checks, declared in ``tasks/planning/sort.py``: only neighbouring
+    bars swap, one pair at a time (``legal_swaps``), the bars end shortest to tallest
+    (``goal``) in the fewest swaps (``optimal``), within the clip (``timing``), and nothing
+    else changes (``scene``)."""
     spec = instance.spec
     label = {b.name: b.label for b in spec.bodies}
     target = tuple(spec.extra["target"])

@@ -15,12 +15,14 @@ import numpy as np
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.stack import outcomes
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band
+from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.free_fall import MIN_FALL_POINTS, analyse_fall, fall_gravity
 from vidreason.verifiers.tracking import Tracks
 
 
 def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The dropped block's ``gravity`` (one parabola through its fall) and ``landing`` (within a
+    frame of the truth), as declared in ``tasks/physics/stack.py``."""
     spec = instance.spec
     fps = spec.fmt.fps
     size = scene_size(instance)
@@ -29,7 +31,7 @@ def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     found = np.flatnonzero(tracks.found(top.name))
     if len(found) < MIN_FALL_POINTS:
         why = f"cannot follow the dropped {top.label}: found in {len(found)} frames"
-        return [Check("gravity", 0.0, why), Check("landing", 0.0, why)]
+        return fail_all(("gravity", "landing"), why)
     fall = analyse_fall(
         tracks.times[found], tracks.pos[top.name][found], found, y_land, size, "the tower"
     )
@@ -50,6 +52,10 @@ def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 
 def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The stack family's law checks, declared in ``tasks/physics/stack.py``: the dropped block
+    falls with the scene's gravity and lands when the truth does (``gravity``, ``landing``, see
+    ``_drop_checks``), each block stays or falls as in the truth (``outcome``) and comes to
+    rest where the truth's does (``arrangement``)."""
     spec = instance.spec
     size = scene_size(instance)
     checks = _drop_checks(tracks, instance)

@@ -192,6 +192,11 @@ def released_in_truth(instance: Instance) -> bool:
 
 
 def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The trigger family's law checks, declared in ``tasks/causal/trigger.py``: the striker
+    follows its true path (``rolls``), the switch is pressed when the truth's is (``press``),
+    the hatch and the ball start when the truth's do (``release``) and nothing moves before the
+    press (``cause_first``); when the truth releases the ball, it also falls with the scene's
+    gravity (``gravity``) and lands when the truth's does (``lands``)."""
     checks = [
         rolls_check(tracks, instance),
         press_check(tracks, instance),

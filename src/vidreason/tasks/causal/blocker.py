@@ -31,7 +31,6 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     block,
     gravity,
@@ -40,6 +39,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import COLOURS, r4
+from vidreason.tasks.wording import article
 from vidreason.types import RGB, Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
 
 if TYPE_CHECKING:
@@ -286,12 +286,12 @@ def prompt(spec: SceneSpec) -> str:
     first = tall[0]
     to = "right" if thrown.velocity[0] > 0 else "left"
     text = (
-        f"{a(thrown.label).capitalize()} is thrown to the {to} towards a tall, thin"
+        f"{article(thrown.label).capitalize()} is thrown to the {to} towards a tall, thin"
         f" {first.colour_name} block standing on the floor."
     )
     if len(tall) > 1:
         text += (
-            f" A second tall, thin block, {a(tall[1].label)}, stands further on, more than a"
+            f" A second tall, thin block, {article(tall[1].label)}, stands further on, more than a"
             f" block's height behind it."
         )
     if has_wall(spec):

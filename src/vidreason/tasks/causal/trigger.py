@@ -27,7 +27,6 @@ from vidreason.scene.trigger import MOVED
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
-    a,
     ball,
     block,
     board,
@@ -39,6 +38,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import FLOOR, r4
+from vidreason.tasks.wording import article
 from vidreason.types import (
     Body,
     Check,
@@ -244,27 +244,28 @@ def prompt(spec: SceneSpec) -> str:
     s, b, sw, hatch = (spec.body(n) for n in NAMES)
     side, away = spec.extra["side"], "left" if spec.extra["side"] == "right" else "right"
     setup = (
-        f"{a(b.label).capitalize()} rests on {a(hatch.label)} that sticks out from a dark"
-        f" shelf high up on the {side}; {a(sw.label)} stands on the floor below and to the"
+        f"{article(b.label).capitalize()} rests on {article(hatch.label)} that sticks out from a"
+        " dark"
+        f" shelf high up on the {side}; {article(sw.label)} stands on the floor below and to the"
         f" {away} of it, wired to the hatch: pressing the switch slides the hatch back into"
         f" the shelf."
     )
     cause = spec.extra["cause"]
     if cause == "rolls":
         what = (
-            f" {a(s.label).capitalize()} rolls along the floor from the {away} and hits the"
+            f" {article(s.label).capitalize()} rolls along the floor from the {away} and hits the"
             f" switch. At that moment the hatch slides back into the shelf, and the"
             f" {b.label}, no longer supported, falls straight down to the floor."
         )
     elif cause == "post":
         what = (
-            f" A dark post stands on the floor between the switch and {a(s.label)} rolling"
+            f" A dark post stands on the floor between the switch and {article(s.label)} rolling"
             f" towards it from the {away}. The {s.label} hits the post and stops before it"
             f" reaches the switch, so the hatch never moves and the {b.label} stays on it."
         )
     else:
         what = (
-            f" {a(s.label).capitalize()} rolls slowly along the floor towards the switch from"
+            f" {article(s.label).capitalize()} rolls slowly along the floor towards the switch from"
             f" the {away}, too slowly to reach it before the clip ends, so the hatch never"
             f" moves and the {b.label} stays on it."
         )

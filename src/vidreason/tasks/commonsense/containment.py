@@ -18,7 +18,6 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     fall_time,
     gravity,
@@ -27,6 +26,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import r4
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def prompt(spec: SceneSpec) -> str:
         else f"the cup is slid along the floor to the {to}"
     )
     return (
-        f"{a(b.label).capitalize()} is dropped into an open {cup.colour_name} cup standing on"
+        f"{article(b.label).capitalize()} is dropped into an open {cup.colour_name} cup standing on"
         f" the floor and settles at its bottom. Then {carried}, carrying the ball inside"
         f" it: the ball moves with the cup and never leaves it or passes through its walls."
         f" Side view, static camera, plain light background."

@@ -18,7 +18,6 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     block,
     board,
@@ -30,6 +29,7 @@ from vidreason.tasks.commonsense.scene import (
     pick_colours,
     scene,
 )
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
 
 if TYPE_CHECKING:
@@ -141,12 +141,12 @@ def sample(
 
 def prompt(spec: SceneSpec) -> str:
     mover, rest = spec.bodies[0], spec.bodies[1:]
-    items = [a(r.label) for r in rest]
+    items = [article(r.label) for r in rest]
     names = ", ".join(items[:-1]) + f" and {items[-1]}"
     how = (
-        f"{a(mover.label).capitalize()} is let go in mid-air"
+        f"{article(mover.label).capitalize()} is let go in mid-air"
         if spec.extra["start"] == "air"
-        else f"{a(mover.label).capitalize()} is pushed gently off the edge of a dark shelf"
+        else f"{article(mover.label).capitalize()} is pushed gently off the edge of a dark shelf"
     )
     return (
         f"{how}: it falls to the floor and bounces back up, never as high as where it"

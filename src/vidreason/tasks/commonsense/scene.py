@@ -52,11 +52,6 @@ def pick_colour_set(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
     return [(c, COLOURS[c]) for c in rng.permutation(chosen).tolist()]
 
 
-def a(word: str) -> str:
-    """``word`` with its indefinite article: "a red ball", "an orange cup"."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
-
-
 def gravity(fmt: VideoFormat) -> float:
     return r4(GRAVITY * fmt.height / fmt.duration**2)
 

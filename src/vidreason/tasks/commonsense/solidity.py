@@ -18,7 +18,6 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     block,
     gravity,
@@ -26,6 +25,7 @@ from vidreason.tasks.commonsense.scene import (
     pick_colours,
     scene,
 )
+from vidreason.tasks.wording import article
 from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def prompt(spec: SceneSpec) -> str:
         b = balls[0]
         to = "right" if b.velocity[0] > 0 else "left"
         return (
-            f"{a(b.label).capitalize()} is thrown to the {to} at a tall, solid"
+            f"{article(b.label).capitalize()} is thrown to the {to} at a tall, solid"
             f" {wall.colour_name} block standing on the floor. The ball hits the side of the"
             f" block in mid-air, bounces back off it without passing through, and falls to"
             f" the floor on its own side of the block. Side view, static camera, plain light"
@@ -119,7 +119,8 @@ def prompt(spec: SceneSpec) -> str:
     left, right = sorted(balls, key=lambda b: b.position[0])
     return (
         f"A tall, solid {wall.colour_name} block stands in the middle of the floor."
-        f" {a(left.label).capitalize()} is thrown at it from the left and {a(right.label)}"
+        f" {article(left.label).capitalize()} is thrown at it from the left and"
+        f" {article(right.label)}"
         f" from the right. Each ball hits the side of the block in mid-air, bounces back off"
         f" it without passing through, and falls to the floor on its own side."
         f" Side view, static camera, plain light background."

@@ -19,7 +19,6 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     block,
     board,
@@ -32,6 +31,7 @@ from vidreason.tasks.commonsense.scene import (
     table,
 )
 from vidreason.tasks.palette import r4
+from vidreason.tasks.wording import article
 from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:
@@ -163,16 +163,16 @@ def prompt(spec: SceneSpec) -> str:
     if spec.extra["scene"] == "table":
         level = "at the height of the block" if spec.difficulty == 1 else "in mid-air"
         return (
-            f"{a(blk.label).capitalize()} rests on a dark table. Beside the table,"
-            f" {a(b.label)} is let go {level}, with nothing under it. The block stays"
+            f"{article(blk.label).capitalize()} rests on a dark table. Beside the table,"
+            f" {article(b.label)} is let go {level}, with nothing under it. The block stays"
             f" exactly where it is on the table, while the ball falls straight down under"
             f" gravity and bounces on the floor."
             f" Side view, static camera, plain light background."
         )
     plank, side = spec.body("board"), spec.extra["pull"]
     return (
-        f"{a(plank.label).capitalize()} bridges the gap between two dark shelves, with"
-        f" {a(b.label)} resting on it and {a(blk.label)} sitting on one"
+        f"{article(plank.label).capitalize()} bridges the gap between two dark shelves, with"
+        f" {article(b.label)} resting on it and {article(blk.label)} sitting on one"
         f" shelf. After a moment the board is pulled out quickly to the {side}. The ball,"
         f" no longer supported, falls straight down through the gap and bounces on the"
         f" floor; the block stays on its shelf."

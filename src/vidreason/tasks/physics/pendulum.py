@@ -16,7 +16,7 @@ import numpy as np
 
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, RADIUS, pick_colours, r4
-from vidreason.tasks.physics.wording import article
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, Joint, SceneSpec, VideoFormat, Wall
 
 if TYPE_CHECKING:

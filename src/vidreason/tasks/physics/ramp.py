@@ -18,7 +18,7 @@ import numpy as np
 from vidreason.scene.geometry import slope_axes
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
-from vidreason.tasks.physics.wording import article
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from vidreason.scene.stack import STAYS, outcomes
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
-from vidreason.tasks.physics.wording import article
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:

@@ -49,17 +49,49 @@ def schedule(fmt: VideoFormat, moves: int) -> dict[str, float]:
     return {"t_start": r4(LEAD * d), "t_move": r4((FINISH - LEAD) * d / max(1, moves))}
 
 
+def moves_range(
+    moves: dict[int, tuple[int, int]], difficulty: int, fmt: VideoFormat
+) -> tuple[int, int]:
+    """The least and most moves of a solution at ``difficulty`` (``moves``: the family's
+    table), the most capped by what the clip can show (``max_moves``)."""
+    lo, hi = moves[difficulty]
+    hi = min(hi, max_moves(fmt))
+    return min(lo, hi), hi
+
+
+def pick_goal(
+    rng: np.random.Generator,
+    dist: dict[Cell, int],
+    lo: int,
+    hi: int,
+    detour_from: Cell | None = None,
+) -> Cell | None:
+    """A random cell ``lo`` to ``hi`` moves away (``dist``: moves from the start) and, with
+    ``detour_from`` (the start), only one the obstacles force a detour to (more moves than
+    rows and columns apart); None when there is none (draw another grid)."""
+
+    def detour(c: Cell, d: int) -> bool:
+        return detour_from is None or d > abs(c[0] - detour_from[0]) + abs(c[1] - detour_from[1])
+
+    goals = sorted(c for c, d in dist.items() if lo <= d <= hi and detour(c, d))
+    return goals[int(rng.integers(len(goals)))] if goals else None
+
+
+def walk_solution(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
+    """The agent's route from ``extra["start"]`` to ``extra["goal"]``: one shortest path
+    (breadth-first search, fixed tie order), walked on the schedule."""
+    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
+    assert path is not None
+    states, events = walk_states(path, layout_of(spec), spec)
+    return Trajectory(states={spec.extra["agent"]: states}), events
+
+
 def finish_time(spec: SceneSpec) -> float:
     return spec.params["t_start"] + spec.params["t_move"] * spec.params["optimal_moves"]
 
 
 def seconds(t: float) -> str:
     return f"{t:.1f} seconds"
-
-
-def a(word: str) -> str:
-    """``word`` with its indefinite article: "a red", "an orange"."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def ease(u: np.ndarray | float) -> np.ndarray | float:

@@ -19,6 +19,7 @@ from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
+from vidreason.tasks.wording import article
 from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
 
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     n = SIZE[difficulty]
-    lo, hi = MOVES[difficulty]
-    hi = min(hi, common.max_moves(fmt))
-    lo = min(lo, hi)
+    lo, hi = common.moves_range(MOVES, difficulty, fmt)
     layout = common.grid_layout(fmt, n, n)
     pairs = OTHER_PAIRS[difficulty]
     inner = GridGraph(n, n).all_edges()
@@ -121,7 +120,8 @@ def prompt(spec: SceneSpec) -> str:
     return (
         f"Top-down view of a {n} by {n} grid with dark walls between some squares and"
         f" coloured dots in some squares. A small {pen.colour_name} pen starts on one of the"
-        f" two {line} dots and draws {common.a(line)} line to the other {line} dot. The pen moves one"
+        f" two {line} dots and draws {article(line)} line to the other {line} dot. The pen moves"
+        " one"
         f" square at a time, only up, down, left or right, never diagonally, never through a"
         f" wall{rule}, and the line never crosses itself. The pen glides at a steady pace"
         f" without jumps, reaches the other {line} dot about"

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
-from vidreason.scene.grid import graph_of, layout_of
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
-from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+from vidreason.tasks.wording import article
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
@@ -29,25 +29,18 @@ AGENT_RADIUS = 0.3  # cells
 GOAL_SIZE = 0.4  # cells; small enough that the agent standing on it hides it whole
 
 
-def moves_range(difficulty: int, fmt: VideoFormat) -> tuple[int, int]:
-    lo, hi = MOVES[difficulty]
-    hi = min(hi, common.max_moves(fmt))
-    return min(lo, hi), hi
-
-
 def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     n = SIZE[difficulty]
-    lo, hi = moves_range(difficulty, fmt)
+    lo, hi = common.moves_range(MOVES, difficulty, fmt)
     layout = common.grid_layout(fmt, n, n)
     for _ in range(1000):
         graph = perfect_maze(rng, n, n)
         (start,) = common.pick_cells(rng, layout, 1)
         dist = graph.distances(start)
-        goals = sorted(c for c, d in dist.items() if lo <= d <= hi)
-        if goals:
-            goal = goals[int(rng.integers(len(goals)))]
+        goal = common.pick_goal(rng, dist, lo, hi)
+        if goal is not None:
             break
     else:  # pragma: no cover - a maze this size always has such a pair
         raise RuntimeError("no start and goal found")
@@ -64,20 +57,13 @@ def sample(
     )
 
 
-def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
-    """The solver's route (breadth-first search), walked on the schedule."""
-    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
-    assert path is not None
-    states, events = common.walk_states(path, layout_of(spec), spec)
-    return Trajectory(states={"agent": states}), events
-
-
 def prompt(spec: SceneSpec) -> str:
     n = spec.extra["grid"]["rows"]
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} maze with dark walls on a light floor."
-        f" {common.a(agent.colour_name).capitalize()} disc, the agent, stands in one square; the goal is the"
+        f" {article(agent.colour_name).capitalize()} disc, the agent, stands in one square; the"
+        " goal is the"
         f" {spec.extra['goal_colour']} square. The agent walks through the maze to the goal by"
         f" the shortest route, never entering a dead end. It moves one square at a time, only"
         f" up, down, left or right through open passages, never through a wall and never"
@@ -112,7 +98,7 @@ FAMILY = register_family(
             shared.TIMING,
             shared.scene("6% of a cell (at least 12 px)"),
         ),
-        simulate=simulate,
+        simulate=common.walk_solution,
         render=common.render_grid,
         engine="solver",
     )

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vidreason.scene.grid import GridGraph, graph_of, layout_of
+from vidreason.scene.grid import GridGraph
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
-from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
+from vidreason.tasks.wording import article
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
@@ -34,9 +35,7 @@ def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     n = SIZE[difficulty]
-    lo, hi = MOVES[difficulty]
-    hi = min(hi, common.max_moves(fmt))
-    lo = min(lo, hi)
+    lo, hi = common.moves_range(MOVES, difficulty, fmt)
     layout = common.grid_layout(fmt, n, n)
     for attempt in range(2000):
         k = round(DENSITY[difficulty] * n * n)
@@ -45,13 +44,8 @@ def sample(
         (start,) = common.pick_cells(rng, layout, 1, exclude=set(blocked))
         dist = graph.distances(start)
         detour = difficulty >= 2 and attempt < 1500
-        goals = sorted(
-            c
-            for c, d in dist.items()
-            if lo <= d <= hi and (not detour or d > abs(c[0] - start[0]) + abs(c[1] - start[1]))
-        )
-        if goals:
-            goal = goals[int(rng.integers(len(goals)))]
+        goal = common.pick_goal(rng, dist, lo, hi, start if detour else None)
+        if goal is not None:
             break
     else:  # pragma: no cover
         raise RuntimeError("no start and goal found")
@@ -68,20 +62,12 @@ def sample(
     )
 
 
-def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
-    """One shortest path (breadth-first search, fixed tie order), walked on the schedule."""
-    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
-    assert path is not None
-    states, events = common.walk_states(path, layout_of(spec), spec)
-    return Trajectory(states={"agent": states}), events
-
-
 def prompt(spec: SceneSpec) -> str:
     n = spec.extra["grid"]["rows"]
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} grid of light squares; the dark squares are"
-        f" obstacles. {common.a(agent.colour_name).capitalize()} disc, the agent, must reach the"
+        f" obstacles. {article(agent.colour_name).capitalize()} disc, the agent, must reach the"
         f" {spec.extra['goal_colour']} square by a shortest path: the fewest possible moves,"
         f" each one square up, down, left or right, never diagonally and never onto or"
         f" across an obstacle. The agent glides from square to square, one square at a"
@@ -116,7 +102,7 @@ FAMILY = register_family(
             shared.TIMING,
             shared.scene("6% of a cell (at least 12 px)"),
         ),
-        simulate=simulate,
+        simulate=common.walk_solution,
         render=common.render_grid,
         engine="solver",
     )

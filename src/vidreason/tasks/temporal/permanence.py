@@ -32,7 +32,6 @@ from vidreason.scene.occluders import covered
 from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
-    a,
     ball,
     block,
     ground,
@@ -41,6 +40,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.palette import r4
+from vidreason.tasks.wording import article
 from vidreason.types import Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
 
 if TYPE_CHECKING:
@@ -323,22 +323,23 @@ def prompt(spec: SceneSpec) -> str:
         where = f"an opaque {ss[0].colour_name} screen standing on the floor"
     else:
         where = "two opaque screens standing on the floor, " + " and ".join(
-            a(s.label)
+            article(s.label)
             for s in sorted(ss, key=lambda s: s.position[0] * (1 if to == "right" else -1))
         )
     if spec.extra.get("case") == "bounce":
         setup = (
-            f"{a(bs[0].label).capitalize()} is thrown to the {to} towards {where}; it drops"
+            f"{article(bs[0].label).capitalize()} is thrown to the {to} towards {where}; it drops"
             f" behind the screen and bounces on the floor there."
         )
     elif len(bs) == 1:
         setup = (
-            f"{a(bs[0].label).capitalize()} slides along the floor to the {to}, slowing"
+            f"{article(bs[0].label).capitalize()} slides along the floor to the {to}, slowing"
             f" down, towards {where}."
         )
     else:
         setup = (
-            f"{a(bs[0].label).capitalize()} and, behind it, {a(bs[1].label)} slide along the floor"
+            f"{article(bs[0].label).capitalize()} and, behind it, {article(bs[1].label)} slide"
+            " along the floor"
             f" to the {to}, slowing down, towards {where}."
         )
     fates = "; ".join(_fate(spec, traj, b) for b in bs)
