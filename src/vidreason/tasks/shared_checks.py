@@ -63,3 +63,7 @@ def scene(smallest: str) -> CheckSpec:
         f"nothing outside the moving parts changes: a changed blob of {smallest} for 2 frames"
         " running fails",
     )
+
+
+# a walk across a grid (maze, shortest-path): verifiers/grid.py:walk_checks
+WALK = (LEGAL_MOVES, GOAL, OPTIMAL, TIMING, scene("6% of a cell (at least 12 px)"))
