@@ -36,7 +36,8 @@ HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ig
 MAX_SCALE = 0.35  # accepted |scale - 1|
 MAX_SHIFT = 0.2  # accepted shift, as a share of the picture
 SUBPIXEL = 0.1  # px: a shift this small is not worth resampling the frame for
-STILL = 0.002  # mean grey change (0..1) on static pixels below which the camera stood still
+STILL = 0.002  # mean grey change (0..1) at static edges below which the camera stood still
+EDGE = 0.01  # grey (0..1) per px at WORK: a static pixel this steep is an edge
 MIN_STRUCTURE = 2.0  # static gradient energy (per pixel, grey 0..1 x 1e3) in each direction
 REST_MARGIN = 0.2  # s: a resting body counts as scene until this long before it moves
 
@@ -168,8 +169,9 @@ def _first(ref: np.ndarray, img: np.ndarray) -> tuple[float, np.ndarray]:
     return best
 
 
-def structure(ref: np.ndarray, mask: np.ndarray) -> float:
-    """The weaker direction's gradient energy over the static pixels (x 1e3 per pixel)."""
+def structure(ref: np.ndarray, mask: np.ndarray, weaker: bool = True) -> float:
+    """The weaker (or the stronger) direction's gradient energy over the static pixels
+    (x 1e3 per pixel)."""
     gx = cv2.Sobel(ref, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(ref, cv2.CV_32F, 0, 1, ksize=3)
     keep = mask > 0
@@ -181,7 +183,8 @@ def structure(ref: np.ndarray, mask: np.ndarray) -> float:
             [(gx[keep] * gy[keep]).mean(), (gy[keep] ** 2).mean()],
         ]
     )
-    return float(np.linalg.eigvalsh(j).min() * 1e3)
+    eig = np.linalg.eigvalsh(j)
+    return float((eig.min() if weaker else eig.max()) * 1e3)
 
 
 AGREE = 1.5  # px at WORK: a standing body's own shift this far from the others' has moved
@@ -257,12 +260,13 @@ def register(
             mask = smask.copy()
             for j in which:
                 mask |= rest[j][2]
-            enough = structure(ref, mask) >= MIN_STRUCTURE
+            # a floor line alone fixes height: fitted, the prior holds what it does not fix
+            enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
             tpl = template(_grey(reference, size, mask), mask, m0) if enough else None
             cache[which] = (mask, tpl)
         return cache[which]
 
-    tracked = fit_on(masks[0])[1] is not None
+    tracked = structure(ref, fit_on(masks[0])[0]) >= MIN_STRUCTURE  # fixed both ways
     structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
     every = smask.copy()
     for *_, m in rest:
@@ -278,6 +282,8 @@ def register(
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
         got = solve(tpl, pyramid(_grey(frames[i], size, fit_on(which)[0])), init, free)
+        if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
+            return init  # a weak scene's jump is a misfit, not a camera
         return got if plausible(compose(got, m0, *size), *size) else init
 
     def usable(i: int) -> tuple[int, ...]:
@@ -285,6 +291,8 @@ def register(
         # too few to outvote one that moves on its own, where the pace is the video's
         return which if len(which) >= 3 or lone else ()
 
+    gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
+    sharp = np.hypot(gx, gy) >= EDGE  # where a move of the camera shows
     prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
@@ -299,8 +307,10 @@ def register(
         if last is None or last_mask is not mask:
             last, last_mask = _grey(frames[0], size, mask), mask
         # still since the last frame fitted: the camera did not move (a slow drift adds
-        # up, so the comparison is not with the previous frame)
-        if float(np.abs(img - last)[mask].mean()) >= STILL:
+        # up, so the comparison is not with the previous frame; it is made where the
+        # scene has edges, since a pan changes nothing on a plain background)
+        edges = mask & sharp
+        if float(np.abs(img - last)[edges if edges.any() else mask].mean()) >= STILL:
             last = img
             bodies = [(j, own[j]) for j in which]
             early, firm = _moved(bodies, _grey(frames[i], size, every), prev, anchor)
@@ -328,6 +338,9 @@ def register(
 BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins nothing
 LEVELS = 2  # pyramid levels (WORK, WORK / 2)
 ITERATIONS = 12
+WEAK = 0.02  # a direction fixed this much less than the best fixed one is left alone
+MIN_INFO = 0.5  # sum of squared grey slopes (per px of motion) a direction needs to move
+MAX_STEP = 6.0  # px at WORK: the most a camera fitted on a weak scene moves in one frame
 PRIOR = np.array([0.1, 0.01, 16.0, 16.0])  # prior spread of (zoom - 1, roll, shift px at WORK)
 
 
@@ -440,9 +453,20 @@ def solve(
             # a prior of no camera motion: a direction the static scene hardly fixes (a
             # bar at the top does not tell a roll from a pan) stays where it is
             prior = (1.0 / (PRIOR * np.array([1.0, 1.0, 1.0 / k, 1.0 / k])) ** 2)[cols]
-            hess = jac.T @ jw + np.diag(prior)
+            # in the directions the scene hardly fixes (along a floor line) the step is
+            # left out: the camera stays where it was rather than follow noise there
+            # parameters in px of motion at the picture's edge, so directions compare
+            scale = np.array([0.5 * w, 0.5 * w, 1.0, 1.0])[cols]
+            data = (jac.T @ jw) / np.outer(scale, scale)
+            info, vecs = np.linalg.eigh((jac.T @ jac) / np.outer(scale, scale))
+            kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
+            if kept.shape[1] == 0:
+                break
+            hess = data + np.diag(prior / scale**2)
+            grad = (jw.T @ r + prior * q[cols]) / scale
+            sub = kept.T @ hess @ kept
             step = np.zeros(4)
-            step[cols] = -np.linalg.solve(hess, jw.T @ r + prior * q[cols])
+            step[cols] = -(kept @ np.linalg.solve(sub, kept.T @ grad)) / scale
             q = q + step
             if np.abs(step[2:]).max() < 0.005 and np.abs(step[:2]).max() < 1e-5:
                 break
