@@ -155,6 +155,14 @@ def settings_version(version: str, settings: Mapping[str, Any], card: ModelCard)
     return f"{version}+{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
+def version_of(model: object) -> str:
+    """The version a model's scores are stored under: its own, with its settings and
+    card folded in when it has settings (a configured model)."""
+    version = str(getattr(model, "version", ""))
+    settings = settings_of(model)
+    return settings_version(version, settings, card_of(model)) if settings else version
+
+
 @dataclass(frozen=True)
 class FrameModel:
     """A model defined by a function from one request to its frames (n, h, w, 3)."""

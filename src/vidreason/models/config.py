@@ -43,7 +43,6 @@ from vidreason.models.base import (
     ModelCard,
     NativeFormat,
     card_of,
-    settings_version,
 )
 
 ADAPTERS = ("python", "http", "builtin")
@@ -218,8 +217,9 @@ def make_card(base: ModelCard, table: Mapping[str, Any]) -> ModelCard:
 
 @dataclass
 class Configured:
-    """A model as a config file made it: its own name, a version that folds in the
-    settings and card, and the inner model's ``load``/``generate``/``close``."""
+    """A model as a config file made it: its own name and card, its settings (which
+    ``version_of`` folds into its version), and the inner model's ``load``/``generate``/
+    ``close``."""
 
     inner: Any
     name: str
@@ -268,7 +268,7 @@ def build_model(config: ModelConfig) -> Configured:
     return Configured(
         inner=inner,
         name=config.name or str(inner.name),
-        version=settings_version(base, settings, card),
+        version=base,
         card=card,
         settings=settings,
         description=getattr(inner, "description", "") or f"{config.adapter} ({config.source})",
