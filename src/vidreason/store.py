@@ -247,6 +247,18 @@ def point(con: sqlite3.Connection, targets: Iterable[tuple], run: int = 0) -> No
     con.commit()
 
 
+def discard_errors(con: sqlite3.Connection, keys: list[str]) -> None:
+    """Remove the rows among ``keys`` whose model failed (status ``error``), so that a
+    rerun generates and scores them again."""
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        con.execute(
+            f"DELETE FROM scores WHERE status = 'error' AND key IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+    con.commit()
+
+
 def done_keys(con: sqlite3.Connection) -> set[str]:
     return {k for (k,) in con.execute("SELECT key FROM scores")}
 

@@ -255,6 +255,7 @@ def build_model(config: ModelConfig) -> Configured:
 
         settings = parse_table(HttpSettings, config.http, f"{config.source} [http]")
         inner = HttpModel(config.name, settings)
+        inner.check_auth(config.source)  # a missing key fails before any work
     card = make_card(card_of(inner), config.card)
     everything = {
         "adapter": config.adapter,

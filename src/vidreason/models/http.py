@@ -16,8 +16,9 @@ request shapes of real providers as examples).
   401 or 403 (the key is wrong: retrying cannot help) or another 4xx.
 - The job log (``<video stem>.job.json`` beside the video) is written right after the
   submit, *before* polling: a run killed while polling resumes polling the same job when
-  run again instead of submitting (and paying) again. A job the API reports failed is
-  submitted again on the next run; one past the deadline is polled again.
+  run again instead of submitting (and paying) again, as long as the payload and the
+  settings are the same (a changed setting is a new job). A job the API reports failed
+  is submitted again on the next run; one past the deadline is polled again.
 - Polling starts at ``poll_interval`` seconds and grows by ``poll_backoff`` up to
   ``poll_max_interval``; a job not done ``deadline`` seconds after polling began fails
   that instance alone, with one line saying so. ``concurrency`` jobs run at once
@@ -31,6 +32,7 @@ Only the standard library (urllib) talks HTTP.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
 import hashlib
 import json
@@ -197,16 +199,19 @@ class HttpModel:
         self.submits = 0  # jobs submitted by this process (what the run paid for)
 
     # -- lifecycle ----------------------------------------------------------------------
-    def load(self) -> None:
+    def check_auth(self, where: str = "") -> None:
+        """One line naming the variable when the key's environment variable is unset."""
         env = self.settings.auth_env
-        if env:
-            key = os.environ.get(env, "")
-            if not key:
-                raise UserError(
-                    f"{self.name}: the environment variable {env} is not set (the http "
-                    "adapter reads its key from there, never from the config file)"
-                )
-            self._key = key
+        if env and not os.environ.get(env):
+            raise UserError(
+                f"{where or self.name}: the environment variable {env} is not set (the http "
+                "adapter reads its key from there, never from the config file)"
+            )
+
+    def load(self) -> None:
+        self.check_auth()
+        if self.settings.auth_env:
+            self._key = os.environ[self.settings.auth_env]
 
     def close(self) -> None:
         self._key = ""
@@ -233,7 +238,9 @@ class HttpModel:
         values = template_values(r)
         payload = fill(s.payload, values)
         body = json.dumps(payload, sort_keys=True).encode()
-        request_hash = hashlib.sha256(body + s.submit_url.encode()).hexdigest()[:32]
+        # the request and every setting: a changed setting never reuses a job
+        every = json.dumps(dataclasses.asdict(s), sort_keys=True, default=str).encode()
+        request_hash = hashlib.sha256(body + every).hexdigest()[:32]
         log_path = job_log(r.out_path)
         job = self._resumable(log_path, request_hash)
         resumed = job is not None

@@ -298,8 +298,8 @@ def execute(unit: WorkUnit) -> store.Row:
     if unit.missing:
         score, status = failure(f"{unit.video}: missing (no video for this instance)"), "missing"
     elif unit.generation_error:
-        where = f"{unit.family} {unit.index:05d}" + (f" seed {unit.seed}" if unit.seed else "")
-        score, status = failure(f"{where}: {unit.generation_error}"), "error"
+        seed = f" (seed {unit.seed})" if unit.seed else ""
+        score, status = failure(f"{unit.instance_dir}{seed}: {unit.generation_error}"), "error"
     if score is None:
         score = score_video(unit.video, unit.instance_dir)
         status = "unreadable" if score.error else "scored"
@@ -376,6 +376,8 @@ def run_units(
     errors: list[str] = []
     found: dict[str, list[str]] = {"missing": [], "unreadable": []}
     with store.connect(run_dir) as con:
+        # a model's failure (an API down, a job past its deadline) is tried again
+        store.discard_errors(con, [u.key for u in units if u.generate])
         done = store.done_keys(con)
         run_of = {g: store.start_run(con, g[0], g[1], source) for g in groups}
         for g, members in groups.items():
