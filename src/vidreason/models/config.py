@@ -179,6 +179,10 @@ def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) 
         raise UserError(
             f"{where} [card]: modality {card['modality']!r} is not one of {', '.join(MODALITIES)}"
         )
+    try:
+        make_card(ModelCard(), card)
+    except ValueError as exc:
+        raise UserError(f"{where} [card]: {exc}") from None
     folder = None
     if "path" in data:
         folder = Path(data["path"])
@@ -247,7 +251,10 @@ def build_model(config: ModelConfig) -> Configured:
     if config.adapter == "python":
         from vidreason.models.python import load_factory
 
-        inner = load_factory(config.factory, config.settings, config.path)
+        try:
+            inner = load_factory(config.factory, config.settings, config.path)
+        except UserError as exc:
+            raise UserError(f"{config.source}: {exc}") from None
     elif config.adapter == "builtin":
         inner = MODELS.get(config.model)
     else:
@@ -256,7 +263,10 @@ def build_model(config: ModelConfig) -> Configured:
         settings = parse_table(HttpSettings, config.http, f"{config.source} [http]")
         inner = HttpModel(config.name, settings)
         inner.check_auth(config.source)  # a missing key fails before any work
-    card = make_card(card_of(inner), config.card)
+    try:
+        card = make_card(card_of(inner), config.card)
+    except ValueError as exc:
+        raise UserError(f"{config.source} [card]: {exc}") from None
     everything = {
         "adapter": config.adapter,
         "factory": config.factory,
