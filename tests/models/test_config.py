@@ -119,3 +119,16 @@ def test_two_models_with_one_name_are_refused(tmp_path):
         app, ["run", "--model", "oracle", "--model-config", str(path), "--suite", "smoke", "--out", str(tmp_path / "r")]
     )  # fmt: skip
     assert result.exit_code == 2 and "two models are named 'oracle'" in result.stderr
+
+
+def test_the_documented_presets_are_valid_configs(tmp_path, monkeypatch):
+    text = (Path(__file__).parents[2] / "docs" / "models.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```toml\n")[1:]]
+    presets = [b for b in blocks if 'adapter = "http"' in b and "api." in b]
+    assert len(presets) >= 2
+    for i, block in enumerate(presets):
+        path = write(tmp_path, block, f"preset{i}.toml")
+        config = read_config(path)
+        monkeypatch.setenv(config.http["auth_env"], "key")
+        model = build_model(config)
+        assert model.card.devices == ("api",) and model.card.batch_size >= 1

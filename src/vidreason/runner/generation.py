@@ -158,7 +158,7 @@ def start(
             continue
         devices = card_of(model).devices
         copies = (
-            [model.on_device(d) for d in devices]  # type: ignore[attr-defined]
+            [model.on_device(d) for d in devices]
             if len(devices) > 1 and hasattr(model, "on_device")
             else [model]
         )
