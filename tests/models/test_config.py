@@ -131,4 +131,5 @@ def test_the_documented_presets_are_valid_configs(tmp_path, monkeypatch):
         config = read_config(path)
         monkeypatch.setenv(config.http["auth_env"], "key")
         model = build_model(config)
-        assert model.card.devices == ("api",) and model.card.batch_size >= 1
+        slots = config.http.get("concurrency", 4)
+        assert model.card.devices == tuple(f"api:{i}" for i in range(slots))

@@ -30,7 +30,7 @@ import difflib
 import tomllib
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,6 +242,14 @@ class Configured:
 
     def generate(self, requests: Sequence[GenerationRequest]) -> Sequence[Path | Generated]:
         return self.inner.generate(requests)
+
+    @property
+    def on_device(self) -> Callable[[str], Configured]:
+        """A copy per device (or API slot), present only when the inner model makes
+        copies: a model without ``on_device`` runs on one worker."""
+        if not hasattr(self.inner, "on_device"):
+            raise AttributeError("on_device")
+        return lambda device: dataclasses.replace(self, inner=self.inner.on_device(device))
 
 
 def build_model(config: ModelConfig) -> Configured:

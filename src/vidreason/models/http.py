@@ -21,8 +21,9 @@ request shapes of real providers as examples).
   is submitted again on the next run; one past the deadline is polled again.
 - Polling starts at ``poll_interval`` seconds and grows by ``poll_backoff`` up to
   ``poll_max_interval``; a job not done ``deadline`` seconds after polling began fails
-  that instance alone, with one line saying so. ``concurrency`` jobs run at once
-  (the card's batch size).
+  that instance alone, with one line saying so. ``concurrency`` jobs run at once: the
+  card lists that many slots (``api:0``, ``api:1``, ...), each a generation worker that
+  takes the next job when its last one is done.
 - The downloaded file must decode as a video; a truncated or corrupt download fails
   that instance with the reason.
 
@@ -194,7 +195,9 @@ class HttpModel:
     def __init__(self, name: str, settings: HttpSettings) -> None:
         self.name = name
         self.settings = settings
-        self.card = ModelCard(devices=("api",), batch_size=max(1, settings.concurrency))
+        # one worker per slot: a slot takes the next job as soon as its last one is done
+        slots = tuple(f"api:{i}" for i in range(max(1, settings.concurrency)))
+        self.card = ModelCard(devices=slots, batch_size=1)
         self._key = ""
         self.submits = 0  # jobs submitted by this process (what the run paid for)
 
@@ -214,7 +217,11 @@ class HttpModel:
             self._key = os.environ[self.settings.auth_env]
 
     def close(self) -> None:
-        self._key = ""
+        pass  # the other slots share this object and may still be polling
+
+    def on_device(self, device: str) -> HttpModel:
+        """Every concurrency slot shares this adapter (it holds nothing but the key)."""
+        return self
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generated]:
         if self.settings.auth_env and not self._key:
