@@ -78,14 +78,18 @@ def resolve_suite(
     return out
 
 
-def load_models(names: list[str], configs: list[Path] | None = None) -> list:
-    """Models by name (registered, or ``package.module:factory``) and from config files;
-    two with one name are a mistake."""
+def load_models(
+    names: list[str], configs: list[Path] | None = None, overrides: list[str] | None = None
+) -> list:
+    """Models by name (registered, or ``package.module:factory``) and from config files
+    (each with ``overrides``, ``KEY=VALUE``); two with one name are a mistake."""
     from vidreason.models import get_model
     from vidreason.models.config import build_model, read_config
 
+    if overrides and not configs:
+        raise UserError("--model-set changes a config file's keys: give --model-config too")
     models = [get_model(m) for m in dict.fromkeys(names)]
-    models += [build_model(read_config(Path(c))) for c in configs or ()]
+    models += [build_model(read_config(Path(c), overrides or [])) for c in configs or ()]
     seen: dict[str, str] = {}
     for m, where in zip(models, [*dict.fromkeys(names), *map(str, configs or ())], strict=True):
         if m.name in seen:

@@ -254,6 +254,10 @@ def run(
         list[Path] | None,
         typer.Option(help="Model config file(s) (TOML: python or http adapter, card)."),
     ] = None,
+    model_set: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE over the config file(s), e.g. settings.steps=50."),
+    ] = None,
     seeds: Annotated[
         int, typer.Option(help="Generations per instance (mean ± sd over seeds).")
     ] = 1,
@@ -270,7 +274,7 @@ def run(
     at_least_one(seeds, "--seeds")
     _check_workers(workers)
     names, configs = model or [], model_config or []
-    models = api.load_models(names, configs)  # every mistake before any work
+    models = api.load_models(names, configs, model_set)  # every mistake before any work
     output_folder(run_dir)
     sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
     _summary(

@@ -133,3 +133,30 @@ def test_the_documented_presets_are_valid_configs(tmp_path, monkeypatch):
         model = build_model(config)
         slots = config.http.get("concurrency", 4)
         assert model.card.devices == tuple(f"api:{i}" for i in range(slots))
+
+
+def test_model_set_overrides_a_config_key(tmp_path, monkeypatch):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "my_video_model.py").write_text(MODEL)
+    path = write(
+        tmp_path,
+        'name = "m"\nadapter = "python"\nfactory = "my_video_model:make"\npath = "code"\n'
+        "[settings]\nsteps = 30\n",
+    )
+    base = build_model(read_config(path))
+    changed = build_model(read_config(path, ["settings.steps=50", "card.devices=['cuda:1']"]))
+    assert changed.description == "static, 50 steps" and changed.card.devices == ("cuda:1",)
+    assert version_of(changed) != version_of(base)
+    same = build_model(read_config(path, ["settings.steps=30"]))
+    assert version_of(same) == version_of(base)
+    with pytest.raises(UserError, match=r"--model-set card\.batch_sise=2.*did you mean"):
+        build_model(read_config(path, ["card.batch_sise=2"]))
+    with pytest.raises(UserError, match=r"--model-set settings\.stepz=5.*unexpected keyword"):
+        build_model(read_config(path, ["settings.stepz=5"]))
+    with pytest.raises(UserError, match="write KEY=VALUE"):
+        read_config(path, ["steps"])
+    result = CliRunner().invoke(
+        app, ["run", "--model", "oracle", "--model-set", "a=1", "--suite", "smoke", "--out", str(tmp_path / "r")]
+    )  # fmt: skip
+    assert result.exit_code == 2 and "give --model-config too" in result.stderr

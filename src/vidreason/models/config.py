@@ -141,8 +141,9 @@ def parse_table(cls: type, table: Mapping[str, Any], where: str) -> Any:
         raise UserError(f"{where}: {exc}") from None
 
 
-def read_config(path: Path) -> ModelConfig:
-    """A model configuration from a TOML file, validated."""
+def read_config(path: Path, overrides: Sequence[str] = ()) -> ModelConfig:
+    """A model configuration from a TOML file, validated, with ``overrides`` (``--model-set
+    KEY=VALUE``: a dotted key, a TOML value or else a string) applied first."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such model config file")
@@ -150,7 +151,29 @@ def read_config(path: Path) -> ModelConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML ({exc})") from None
-    return parse_config(data, str(path), base=path.parent)
+    for item in overrides:
+        apply_override(data, item)
+    where = str(path) + (f" (with --model-set {' '.join(overrides)})" if overrides else "")
+    return parse_config(data, where, base=path.parent)
+
+
+def apply_override(data: dict[str, Any], item: str) -> None:
+    """``a.b=value`` into ``data``: ``value`` read as TOML (``3``, ``true``, ``"x"``,
+    ``[1, 2]``), else taken as a string."""
+    key, eq, raw = item.partition("=")
+    parts = [p.strip() for p in key.split(".")]
+    if not eq or not all(parts):
+        raise UserError(f"--model-set {item!r}: write KEY=VALUE (e.g. settings.steps=50)")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    table = data
+    for part in parts[:-1]:
+        table = table.setdefault(part, {})
+        if not isinstance(table, dict):
+            raise UserError(f"--model-set {item!r}: {part} is not a table")
+    table[parts[-1]] = value
 
 
 def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) -> ModelConfig:
