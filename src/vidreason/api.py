@@ -148,6 +148,10 @@ def run_models(
 
     if seeds < 1:
         raise UserError(f"--seeds must be at least 1, got {seeds}")
+    names = [m.name for m in models]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise UserError(f"two models are named {twice[0]!r}")
     suite_dir = resolve_suite(
         suite, run_dir, seed=seed, n=n, workers=workers, progress=progress, families=families
     )

@@ -44,6 +44,8 @@ class VideoApi(ThreadingHTTPServer):
         self.attempts: Counter[str] = Counter()  # every request, per kind
         self.polls: Counter[str] = Counter()  # per job id
         self.auth: list[str] = []
+        self.downloaded: dict[int, float] = {}  # instance -> when its video was fetched
+        self.most_in_flight = 0  # jobs submitted and not yet fetched, at most
         self.released = threading.Event()
         self.lock = threading.Lock()
 
@@ -97,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         with self.server.lock:
             self.server.submits[index] += 1
+            flying = sum(self.server.submits.values()) - len(self.server.downloaded)
+            self.server.most_in_flight = max(self.server.most_in_flight, flying)
         assert body["image"].startswith("data:image/png;base64,")
         self._json(201, {"data": {"id": f"job-{index}-{self.server.submits[index]}"}})
 
@@ -106,6 +110,7 @@ class Handler(BaseHTTPRequestHandler):
             self.server.attempts["download"] += 1
             index = int(parts[1].split("-")[1])
             data = self.server.videos[index]
+            self.server.downloaded[index] = time.monotonic()
             if self.server.plan.get(index) == "truncated":
                 data = data[: len(data) // 2]
             self.send_response(200)
@@ -243,6 +248,24 @@ def test_each_failure_stays_with_its_instance_and_the_run_goes_on(
     assert again.exit_code == 0, again.output
     assert video_api.submits[3] == 1
     assert {r.idx: r.status for r in store.rows(run)}[3] == "scored"
+
+
+def test_concurrency_slots_take_the_next_job_while_one_is_stuck(
+    tiny_suite, tmp_path, video_api, monkeypatch
+):
+    monkeypatch.setenv("VIDEO_API_KEY", KEY)
+    video_api.plan = {0: "never", 1: "ok", 2: "ok", 3: "ok"}
+    run = tmp_path / "run"
+    path = config(tmp_path, video_api.url, concurrency=2, deadline=2.0)
+    start = time.monotonic()
+    result = invoke("run", "--model-config", path, "--suite", tiny_suite, "--out", run, "-q")
+    assert result.exit_code == 0, result.output
+    assert video_api.most_in_flight == 2  # the limit, and used
+    assert sorted(video_api.downloaded) == [1, 2, 3]
+    # the other slot got through the three others while job 0 was still polled
+    assert max(video_api.downloaded.values()) - start < 2.0
+    rows = {r.idx: r for r in store.rows(run)}
+    assert "deadline" in rows[0].error and all(rows[i].status == "scored" for i in (1, 2, 3))
 
 
 def test_a_wrong_key_is_not_retried(tiny_suite, tmp_path, video_api, monkeypatch):

@@ -2,10 +2,9 @@
 
 Per model the runner starts one worker thread per device of its card (a model with an
 ``on_device(device)`` method gets its own copy per device; any other model runs on one
-worker). A worker calls ``load()`` once, ``generate(batch)`` for every batch of at most
-``card.batch_size`` units, and ``close()`` when its model's units are done: a model
-never loads once per task. An API model's concurrency is its batch size (the adapter
-runs a batch's jobs at once). Each unit is handed on (``ready``) as soon as its video
+worker). A worker calls ``load()`` once, then takes the next batch of at most
+``card.batch_size`` units while there are any, and calls ``close()`` at the end: a
+model never loads once per task. An API model lists one device per concurrency slot. Each unit is handed on (``ready``) as soon as its video
 exists, so scoring runs while generation goes on. Beside every video goes its record
 (``models/records.py``). A unit the model failed on carries the one-line reason
 (``generation_error``) and is scored 0; the rest of the run goes on.
@@ -104,26 +103,50 @@ def _results(model: Model, batch: Sequence[WorkUnit], requests: list) -> list[Ge
     return out
 
 
-def _worker(
-    model: Model,
-    units: Sequence[WorkUnit],
-    ready: Callable[[WorkUnit], None],
-) -> None:
-    """Load once, generate every batch, close; each unit goes to ``ready`` exactly once."""
+class Todo:
+    """A model's units still to generate, shared by its workers: each takes the next
+    batch when it is free (a slow job holds back no other). The last worker to stop hands
+    on whatever is left, failed with the reason (every worker could not load, say)."""
+
+    def __init__(self, units: Sequence[WorkUnit], workers: int) -> None:
+        self.units = list(units)
+        self.workers = workers
+        self.reason = "no generation worker was left"
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> list[WorkUnit]:
+        with self.lock:
+            batch, self.units = self.units[:n], self.units[n:]
+            return batch
+
+    def leave(self, ready: Callable[[WorkUnit], None], reason: str = "") -> None:
+        with self.lock:
+            self.workers -= 1
+            self.reason = reason or self.reason
+            left = self.units if self.workers == 0 else []
+            if left:
+                self.units = []
+        for u in left:
+            ready(dataclasses.replace(u, generation_error=self.reason))
+
+
+def _worker(model: Model, todo: Todo, ready: Callable[[WorkUnit], None]) -> None:
+    """Load once, generate batches while there are any, close; each unit taken goes to
+    ``ready`` exactly once."""
     size = card_of(model).batch_size
-    handed = 0
+    batch: list[WorkUnit] = []
+    done = 0
+    reason = ""
     try:
         try:
             if hasattr(model, "load"):
                 model.load()
         except Exception as exc:
-            why = f"{units[0].model} could not load: {_one_line(exc)}"
-            for u in units:
-                ready(dataclasses.replace(u, generation_error=why))
-            handed = len(units)
+            reason = f"{todo.units[0].model if todo.units else 'the model'} could not load: "
+            reason += _one_line(exc)
             return
-        for i in range(0, len(units), size):
-            batch = units[i : i + size]
+        while batch := todo.take(size):
+            done = 0
             requests = [request_for(u.instance_dir, u.video, u.seed) for u in batch]
             for u in batch:
                 u.video.parent.mkdir(parents=True, exist_ok=True)
@@ -133,15 +156,18 @@ def _worker(
             for unit, request, g in zip(batch, requests, made, strict=True):
                 write_record(unit.video, record_for(unit, model, request, g, wall, len(batch)))
                 ready(dataclasses.replace(unit, generation_error=g.error))
-                handed += 1
+                done += 1
+        batch = []
     except Exception as exc:  # never leave the scorer waiting for a unit
-        why = f"{units[0].model}: generation stopped: {_one_line(exc)}"
-        for u in units[handed:]:
-            ready(dataclasses.replace(u, generation_error=why))
+        reason = f"{batch[0].model if batch else 'the model'}: generation stopped: "
+        reason += _one_line(exc)
+        for u in batch[done:]:
+            ready(dataclasses.replace(u, generation_error=reason))
     finally:
         if hasattr(model, "close"):
             with contextlib.suppress(Exception):  # closing must not lose the results
                 model.close()
+        todo.leave(ready, reason)
 
 
 def start(
@@ -162,13 +188,13 @@ def start(
             if len(devices) > 1 and hasattr(model, "on_device")
             else [model]
         )
+        copies = copies[: len(mine)]  # no worker without work
+        todo = Todo(mine, len(copies))
         for i, copy in enumerate(copies):
-            share = mine[i :: len(copies)]
-            if share:
-                t = threading.Thread(
-                    target=_worker, args=(copy, share, ready), name=f"generate-{name}-{i}"
-                )
-                t.daemon = True
-                t.start()
-                threads.append(t)
+            t = threading.Thread(
+                target=_worker, args=(copy, todo, ready), name=f"generate-{name}-{i}"
+            )
+            t.daemon = True
+            t.start()
+            threads.append(t)
     return threads
