@@ -285,3 +285,23 @@ def test_a_model_that_cannot_load_fails_its_units_and_the_run_goes_on(tiny_suite
     assert len(rows) == 4 and all(r.status == "error" for r in rows)
     assert all("dead could not load: RuntimeError: no GPU here" in r.error for r in rows)
     assert len(summary.errors) == 4
+
+
+def test_the_report_flags_goal_conditioned_models_and_shows_the_seed_spread(tmp_path, make_row):
+    from vidreason.report.html import write_report
+
+    rows = [
+        make_row(model=m, key=f"{m}-{s}-{i}", idx=i, seed=s, value=v, goal_conditioned=m == "sees")
+        for m, v in (("sees", 1.0), ("honest", 0.75))
+        for s in range(2)
+        for i in range(2)
+    ]
+    with store.connect(tmp_path) as con:
+        for r in rows:
+            store.insert(con, r)
+    html = write_report(tmp_path).read_text()
+    assert html.count('class="goal"') >= 2
+    assert "conditioned on the goal frame (sees)" in html
+    assert "± 0.000" in html and "standard deviation over seeds" in html
+    assert "honest</td>" in html or "honest<" in html
+    assert "honest <abbr" not in html and "honest</b> <abbr" not in html
