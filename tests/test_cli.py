@@ -33,6 +33,9 @@ ENTRY_KEYS = {
     "pass_rate",
     "kind",
     "suite",
+    "seeds",
+    "seed_sd",
+    "goal_conditioned",
 }
 
 

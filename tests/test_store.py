@@ -79,6 +79,8 @@ def test_export_csv(tmp_path, make_row):
             "verifier_version",
             "package_version",
             "scored_at",
+            "seed",
+            "goal_conditioned",
         ]
         got = list(reader)
     assert [g["model"] for g in got] == ["a", "b"]

@@ -78,6 +78,28 @@ def resolve_suite(
     return out
 
 
+def load_models(
+    names: list[str], configs: list[Path] | None = None, overrides: list[str] | None = None
+) -> list:
+    """Models by name (registered, or ``package.module:factory``) and from config files
+    (each with ``overrides``, ``KEY=VALUE``); two with one name are a mistake."""
+    from vidreason.models import get_model
+    from vidreason.models.config import build_model, read_config
+
+    if overrides and not configs:
+        raise UserError("--model-set changes a config file's keys: give --model-config too")
+    models = [get_model(m) for m in dict.fromkeys(names)]
+    models += [build_model(read_config(Path(c), overrides or [])) for c in configs or ()]
+    seen: dict[str, str] = {}
+    for m, where in zip(models, [*dict.fromkeys(names), *map(str, configs or ())], strict=True):
+        if m.name in seen:
+            raise UserError(f"two models are named {m.name!r} ({seen[m.name]} and {where})")
+        seen[m.name] = where
+    if not models:
+        raise UserError("no model: give --model NAME (or package.module:factory) or --model-config")
+    return models
+
+
 def run_model(
     model: str | list[str],
     suite: str,
@@ -87,22 +109,75 @@ def run_model(
     workers: int | None = None,
     progress: bool = False,
     families: list[str] | None = None,
+    seeds: int = 1,
+    configs: list[Path] | None = None,
 ) -> RunSummary:
-    """Generate videos with built-in model(s) for every instance of a suite (of only
-    ``families`` when given), then score them."""
-    from vidreason.models import get_model
+    """Generate videos with the model(s) for every instance of a suite (of only
+    ``families`` when given), ``seeds`` per instance, then score them. ``model``: names
+    of registered models or ``package.module:factory``; ``configs``: TOML model configs."""
+    names = [model] if isinstance(model, str) else list(model)
+    sources = [n if ":" in n else "built-in" for n in names] + [str(c) for c in configs or ()]
+    return run_models(
+        load_models(names, configs),
+        suite,
+        run_dir,
+        seed=seed,
+        n=n,
+        workers=workers,
+        progress=progress,
+        families=families,
+        seeds=seeds,
+        source=", ".join(dict.fromkeys(sources)),
+    )
 
-    names = list(dict.fromkeys([model] if isinstance(model, str) else model))
-    models = [get_model(m) for m in names]
+
+def run_models(
+    models: list,
+    suite: str,
+    run_dir: Path,
+    seed: int = 0,
+    n: int | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    families: list[str] | None = None,
+    seeds: int = 1,
+    source: str = "built-in",
+) -> RunSummary:
+    """``run_model`` for models already made (see ``load_models``)."""
+    from vidreason.models import card_of, version_of
+
+    if seeds < 1:
+        raise UserError(f"--seeds must be at least 1, got {seeds}")
+    names = [m.name for m in models]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise UserError(f"two models are named {twice[0]!r}")
     suite_dir = resolve_suite(
         suite, run_dir, seed=seed, n=n, workers=workers, progress=progress, families=families
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)
     units = [
-        u for m in models for u in plan_model(m.name, m.version, instances, Path(run_dir), sid)
+        u
+        for m in models
+        for u in plan_model(
+            m.name,
+            version_of(m),
+            instances,
+            Path(run_dir),
+            sid,
+            seeds=seeds,
+            goal_conditioned=card_of(m).goal_conditioned,
+        )
     ]
-    return run_units(units, Path(run_dir), workers=workers, progress=progress, source="built-in")
+    return run_units(
+        units,
+        Path(run_dir),
+        workers=workers,
+        progress=progress,
+        source=source,
+        models={m.name: m for m in models},
+    )
 
 
 def demo(
@@ -237,9 +312,11 @@ __all__ = [
     "forget",
     "generate",
     "leaderboard",
+    "load_models",
     "report",
     "resolve_suite",
     "run_model",
+    "run_models",
     "runs",
     "score_folder",
 ]

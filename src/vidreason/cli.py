@@ -180,13 +180,20 @@ def tasks(
 @friendly
 def models() -> None:
     """List the built-in models."""
-    from vidreason.models import MODELS, get_model
+    from vidreason.models import MODELS, card_of, get_model
 
-    table = Table("model", "version", "what it is")
+    table = Table("model", "version", "modality", "sees the goal", "what it is")
     for name in MODELS.names():
         m = get_model(name)
-        table.add_row(name, m.version, getattr(m, "description", ""))
+        card = card_of(m)
+        sees = "yes (flagged)" if card.goal_conditioned else "no"
+        table.add_row(name, m.version, card.modality, sees, getattr(m, "description", ""))
     out.print(table)
+    out.print(
+        "Your own: --model package.module:factory, or --model-config FILE.toml"
+        " (python or http adapter); see README.",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -233,24 +240,55 @@ def generate(
 @app.command()
 @friendly
 def run(
-    model: Annotated[list[str], typer.Option(help="Built-in model(s): see `vidreason models`.")],
     suite: Annotated[
         str, typer.Option(help=f"Suite name ({_suite_names()}) or a generated suite folder.")
     ],
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store, videos).")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Model(s): a built-in (see `vidreason models`) or package.module:factory."
+        ),
+    ] = None,
+    model_config: Annotated[
+        list[Path] | None,
+        typer.Option(help="Model config file(s) (TOML: python or http adapter, card)."),
+    ] = None,
+    model_set: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE over the config file(s), e.g. settings.steps=50."),
+    ] = None,
+    seeds: Annotated[
+        int, typer.Option(help="Generations per instance (mean ± sd over seeds).")
+    ] = 1,
     seed: Seed = 0,
     n: Annotated[int | None, typer.Option(help="Instances per family.")] = None,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
-    """Generate videos with built-in models, then score them."""
+    """Generate videos with models (each loaded once per worker), scoring each video as
+    soon as it exists."""
     from vidreason.outputs import output_folder
 
     at_least_one(n)
+    at_least_one(seeds, "--seeds")
     _check_workers(workers)
+    names, configs = model or [], model_config or []
+    models = api.load_models(names, configs, model_set)  # every mistake before any work
     output_folder(run_dir)
+    sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
     _summary(
-        api.run_model(model, suite, run_dir, seed=seed, n=n, workers=workers, progress=not quiet)
+        api.run_models(
+            models,
+            suite,
+            run_dir,
+            seed=seed,
+            n=n,
+            workers=workers,
+            progress=not quiet,
+            seeds=seeds,
+            source=", ".join(dict.fromkeys(sources)),
+        )
     )
 
 
@@ -276,6 +314,10 @@ def score(
     )
 
 
+GOAL_MARK = "†"
+GOAL_NOTE = "conditioned on the goal frame: it has seen the answer, its score tests no reasoning"
+
+
 def print_leaderboard(entries: list) -> None:
     _print_entries([e for e in entries if e.kind != "pairs"], None)
     pairs = [e for e in entries if e.kind == "pairs"]
@@ -286,21 +328,33 @@ def print_leaderboard(entries: list) -> None:
 def _print_entries(entries: list, title: str | None) -> None:
     """The leaderboard table; a suite column when the store holds more than one suite."""
     suites = len({e.suite for e in entries}) > 1
-    head = ["model", *(["suite"] if suites else []), "family", "capability", "n", "mean"]
-    table = Table(*head, "95% CI", "pass", title=title)
-    table.columns[-2].no_wrap = True
+    seeds = any(e.seeds > 1 for e in entries)
+    head = ["model", *(["suite"] if suites else []), "family", "capability", "n"]
+    mean = "mean ± sd" if seeds else "mean"
+    table = Table(*head, mean, "95% CI", "pass", title=title)
+    table.columns[-2].no_wrap = table.columns[-3].no_wrap = True
     for e in entries:
+        spread = f" ± {e.seed_sd:.3f}" if e.seeds > 1 else ""
         table.add_row(
-            escape(e.model),
+            escape(e.model) + (f" {GOAL_MARK}" if e.goal_conditioned else ""),
             *([escape(e.suite)] if suites else []),
             escape(e.family),
             e.capability,
             str(e.n),
-            f"{e.mean:.3f}",
+            f"{e.mean:.3f}{spread}",
             escape(f"[{e.ci_low:.3f}, {e.ci_high:.3f}]"),
             f"{e.pass_rate:.0%}",
         )
     out.print(table)
+    if seeds:
+        k = sorted({e.seeds for e in entries})
+        out.print(
+            f"± sd over {'/'.join(map(str, k))} seeds (of each seed's mean); the CI is over"
+            " instances, each counted by its mean over seeds",
+            highlight=False,
+        )
+    if any(e.goal_conditioned for e in entries):
+        out.print(f"{GOAL_MARK} {GOAL_NOTE}", highlight=False)
 
 
 @app.command()

@@ -34,6 +34,7 @@ class PairResult:
     passed: bool
     note: str
     suite: str = ""
+    seed: int = 0  # the generation both halves come from (--seeds K)
 
 
 def difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[Any]]:
@@ -76,6 +77,7 @@ def judge(factual: Row, counterfactual: Row) -> PairResult:
         passed=not failed,
         note="; ".join(failed) if failed else f"both right; {_words(expected)}",
         suite=factual.suite,
+        seed=factual.seed,
     )
 
 
@@ -89,19 +91,21 @@ def _half_missing(row: Row, missing: str) -> PairResult:
         value=0.0,
         passed=False,
         suite=row.suite,
+        seed=row.seed,
         note=f"the {missing} video has no score"
         + (f" (instance {int(pair[missing]):05d} was not scored)" if missing in pair else ""),
     )
 
 
 def score_pairs(rows: Iterable[Row]) -> list[PairResult]:
-    """Every pair among ``rows`` (per model and suite); a pair with one half not scored
+    """Every pair among ``rows`` (per model, suite and seed: the two halves of a pair come
+    from the same generation); a pair with one half not scored
     fails, saying which half is missing."""
-    halves: dict[tuple[str, str, str], dict[str, Row]] = defaultdict(dict)
+    halves: dict[tuple[str, str, int, str], dict[str, Row]] = defaultdict(dict)
     for r in rows:
         pair = r.outcome.get("pair") if isinstance(r.outcome, dict) else None
         if pair:
-            halves[(r.model, r.suite, str(pair["id"]))][str(pair["role"])] = r
+            halves[(r.model, r.suite, r.seed, str(pair["id"]))][str(pair["role"])] = r
     out = []
     for _, h in sorted(halves.items()):
         if {"factual", "counterfactual"} <= set(h):

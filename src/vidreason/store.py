@@ -7,7 +7,8 @@ Three tables:
   bytes; see ``runner.plan``). Rows are never changed: a rerun of the same inputs reuses
   its row, a changed input gets a new one. Each row records the package version that
   scored it and when.
-- ``current``: which row counts for each (model, suite, family, index). Every run points
+- ``current``: which row counts for each (model, suite, family, index, seed); ``seed`` is
+  which of a model's ``--seeds K`` generations of the instance it is (0 to K-1). Every run points
   each of its units at the key of the inputs it saw *now*, before any scoring, so the
   leaderboard always reflects the videos last scored: restoring the right videos after a
   wrong folder makes their (cached) rows current again. A unit still being scored has no
@@ -57,7 +58,8 @@ CREATE TABLE IF NOT EXISTS current (
     idx INTEGER NOT NULL,
     key TEXT NOT NULL,
     run INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (model, suite, family, idx)
+    seed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, suite, family, idx, seed)
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,7 +83,26 @@ ADDED_COLUMNS = {
     "verifier_version": "TEXT NOT NULL DEFAULT ''",
     "package_version": "TEXT NOT NULL DEFAULT ''",
     "scored_at": "TEXT NOT NULL DEFAULT ''",
+    "seed": "INTEGER NOT NULL DEFAULT 0",
+    "goal_conditioned": "INTEGER NOT NULL DEFAULT 0",
 }
+# A store written before --seeds: its `current` table gains `seed` in its primary key.
+CURRENT_WITH_SEED = """
+ALTER TABLE current RENAME TO current_before_seeds;
+CREATE TABLE current (
+    model TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    family TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    run INTEGER NOT NULL DEFAULT 0,
+    seed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, suite, family, idx, seed)
+);
+INSERT INTO current (model, suite, family, idx, key, run, seed)
+    SELECT model, suite, family, idx, key, run, 0 FROM current_before_seeds;
+DROP TABLE current_before_seeds;
+"""
 JSON_COLUMNS = ("checks", "outcome")
 STATUSES = ("scored", "missing", "unreadable", "error")
 
@@ -90,7 +111,9 @@ STATUSES = ("scored", "missing", "unreadable", "error")
 class Row:
     """One scoring of one video. ``status``: ``scored`` (the verifiers ran), ``missing``
     (no video file), ``unreadable`` (the file could not be decoded) or ``error`` (the
-    model or the task failed); every status but ``scored`` has value 0."""
+    model or the task failed); every status but ``scored`` has value 0. ``seed``: which
+    of the model's generations of the instance (``--seeds K``: 0 to K-1);
+    ``goal_conditioned``: the model saw the goal (its card says so), flagged in tables."""
 
     key: str
     model: str
@@ -112,6 +135,8 @@ class Row:
     verifier_version: str = ""
     package_version: str = ""
     scored_at: str = ""
+    seed: int = 0
+    goal_conditioned: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -180,6 +205,8 @@ def _migrate(con: sqlite3.Connection) -> None:
             "SELECT model, suite, family, idx, key FROM scores WHERE rowid IN "
             "(SELECT MAX(rowid) FROM scores GROUP BY model, family, idx)"
         )
+    if "seed" not in {r[1] for r in con.execute("PRAGMA table_info(current)")}:
+        con.executescript(CURRENT_WITH_SEED)
     if missing:
         con.commit()
 
@@ -188,8 +215,8 @@ def _values(row: Row) -> list[object]:
     return [
         json.dumps(getattr(row, c), sort_keys=True)
         if c in JSON_COLUMNS
-        else int(row.passed)
-        if c == "passed"
+        else int(getattr(row, c))
+        if c in ("passed", "goal_conditioned")
         else getattr(row, c)
         for c in _COLUMNS
     ]
@@ -197,25 +224,38 @@ def _values(row: Row) -> list[object]:
 
 def insert(con: sqlite3.Connection, row: Row, run: int = 0) -> None:
     """Store a row (a key already stored keeps its first row) and make it the current
-    score of its (model, suite, family, index)."""
+    score of its (model, suite, family, index, seed)."""
     placeholders = ", ".join("?" for _ in _COLUMNS)
     con.execute(
         f"INSERT OR IGNORE INTO scores ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
         _values(row),
     )
-    point(con, [(row.model, row.suite, row.family, row.idx, row.key)], run)
+    point(con, [(row.model, row.suite, row.family, row.idx, row.seed, row.key)], run)
 
 
-def point(
-    con: sqlite3.Connection, targets: Iterable[tuple[str, str, str, int, str]], run: int = 0
-) -> None:
-    """Make each ``(model, suite, family, index, key)`` the current one for its instance."""
+def point(con: sqlite3.Connection, targets: Iterable[tuple], run: int = 0) -> None:
+    """Make each ``(model, suite, family, index, [seed,] key)`` the current one for its
+    instance (and seed, 0 when not given)."""
+    full = [t if len(t) == 6 else (*t[:4], 0, t[4]) for t in targets]
     con.executemany(
-        "INSERT INTO current (model, suite, family, idx, key, run) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (model, suite, family, idx) DO UPDATE SET key = excluded.key, "
+        "INSERT INTO current (model, suite, family, idx, seed, key, run) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (model, suite, family, idx, seed) DO UPDATE SET key = excluded.key, "
         "run = excluded.run",
-        [(*t, run) for t in targets],
+        [(*t, run) for t in full],
     )
+    con.commit()
+
+
+def discard_errors(con: sqlite3.Connection, keys: list[str]) -> None:
+    """Remove the rows among ``keys`` whose model failed (status ``error``), so that a
+    rerun generates and scores them again."""
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        con.execute(
+            f"DELETE FROM scores WHERE status = 'error' AND key IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
     con.commit()
 
 
@@ -228,20 +268,22 @@ def _row(values: tuple) -> Row:
     for c in JSON_COLUMNS:
         d[c] = json.loads(d[c])
     d["passed"] = bool(d["passed"])
+    d["goal_conditioned"] = bool(d["goal_conditioned"])
     return Row(**d)
 
 
 def _select(con: sqlite3.Connection, where: str = "", args: tuple = ()) -> list[Row]:
     cols = ", ".join(f"s.{c}" for c in _COLUMNS)
     cur = con.execute(
-        f"SELECT {cols} FROM scores s {where} ORDER BY s.model, s.suite, s.family, s.idx, s.rowid",
+        f"SELECT {cols} FROM scores s {where} "
+        "ORDER BY s.model, s.suite, s.family, s.idx, s.seed, s.rowid",
         args,
     )
     return [_row(v) for v in cur]
 
 
 def rows(run_dir: Path, history: bool = False) -> list[Row]:
-    """The current score of every (model, suite, family, index), in a stable order; with
+    """The current score of every (model, suite, family, index, seed), in a stable order; with
     ``history``, every row ever stored (older videos, older verifier versions)."""
     with connect(run_dir, create=False) as con:
         if history:
@@ -249,7 +291,7 @@ def rows(run_dir: Path, history: bool = False) -> list[Row]:
         return _select(
             con,
             "JOIN current c ON c.key = s.key AND c.model = s.model AND c.suite = s.suite "
-            "AND c.family = s.family AND c.idx = s.idx",
+            "AND c.family = s.family AND c.idx = s.idx AND c.seed = s.seed",
         )
 
 

@@ -119,6 +119,9 @@ def test_entries_serialise_with_the_documented_keys(board_rows):
         "pass_rate",
         "kind",
         "suite",
+        "seeds",  # added with --seeds and model cards; the keys above are unchanged
+        "seed_sd",
+        "goal_conditioned",
     }
 
 

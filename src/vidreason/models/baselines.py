@@ -5,6 +5,9 @@
 - ``jump-cut``: the first frame, then a cut to the ground-truth final frame;
 - ``reversed``: the ground-truth video played backwards;
 - ``shuffled``: the ground-truth frames in a random (seeded) order.
+
+``jump-cut``, ``reversed`` and ``shuffled`` read the final frame or the ground truth:
+their cards say they are goal-conditioned.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.instance_io import read_png
-from vidreason.models.base import MODELS, FrameModel, GenerationRequest
+from vidreason.models.base import MODELS, FrameModel, GenerationRequest, ModelCard
 from vidreason.render.video_io import read_video
 from vidreason.seeding import named_rng
 
@@ -51,12 +54,15 @@ def shuffle(r: GenerationRequest) -> np.ndarray:
     return frames[order]
 
 
+SEES_THE_GOAL = ModelCard(goal_conditioned=True)  # reads the final frame or the ground truth
 BASELINES = (
     FrameModel("static", "1", static, "the first frame repeated"),
     FrameModel("blank", "1", blank, "an empty canvas"),
-    FrameModel("jump-cut", "1", jump_cut, "the first frame, then a cut to the final frame"),
-    FrameModel("reversed", "1", reverse, "the ground truth played backwards"),
-    FrameModel("shuffled", "1", shuffle, "the ground-truth frames in random order"),
+    FrameModel(
+        "jump-cut", "1", jump_cut, "the first frame, then a cut to the final frame", SEES_THE_GOAL
+    ),
+    FrameModel("reversed", "1", reverse, "the ground truth played backwards", SEES_THE_GOAL),
+    FrameModel("shuffled", "1", shuffle, "the ground-truth frames in random order", SEES_THE_GOAL),
 )
 for _m in BASELINES:
     MODELS.add(_m.name, _m)

@@ -1,8 +1,12 @@
 """Leaderboard rows: per model x family and per model x capability.
 
-Each row gives n, the mean score, a 95% percentile-bootstrap confidence interval of the
-mean (2,000 resamples from a fixed seed, so the same scores give the same interval) and
-the pass rate. Capability rows pool every instance of that capability (family ``"*"``).
+Each row gives n (instances), the mean score, a 95% percentile-bootstrap confidence
+interval of the mean over instances (2,000 resamples from a fixed seed, so the same
+scores give the same interval) and the pass rate. A model run with ``--seeds K`` has K
+scores per instance: an instance counts by its mean over seeds, and ``seed_sd`` is the
+standard deviation over seeds of the mean (each seed's mean over the instances), so a
+row reads "mean ± sd over seeds, CI over instances". ``goal_conditioned`` flags a model
+that has seen the answer. Capability rows pool every instance of that capability (family ``"*"``).
 Pair rows (``kind="pairs"``) score each counterfactual pair of a causal family jointly.
 """
 
@@ -32,6 +36,9 @@ class Entry:
     pass_rate: float
     kind: str = "instances"  # or "pairs": counterfactual pairs scored jointly
     suite: str = ""  # rows of one model on two suites are never pooled
+    seeds: int = 1  # generations per instance
+    seed_sd: float = 0.0  # sd over seeds of the mean (0 with one seed)
+    goal_conditioned: bool = False  # the model has seen the goal: no test of reasoning
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -48,19 +55,35 @@ def bootstrap_ci(values: np.ndarray, key: str, level: float = 0.95) -> tuple[flo
     return float(lo), float(hi)
 
 
+def seed_spread(group: Iterable[Row]) -> tuple[np.ndarray, int, float]:
+    """Per instance its mean over seeds; how many seeds; the sd over seeds of the mean."""
+    by_instance: dict[tuple[str, int], list[float]] = defaultdict(list)
+    by_seed: dict[int, list[float]] = defaultdict(list)
+    for r in group:
+        by_instance[(r.family, r.idx)].append(r.value)
+        by_seed[r.seed].append(r.value)
+    values = np.array([np.mean(v) for _, v in sorted(by_instance.items())], dtype=float)
+    seed_means = [float(np.mean(v)) for v in by_seed.values()]
+    sd = float(np.std(seed_means, ddof=1)) if len(seed_means) > 1 else 0.0
+    return values, len(seed_means), sd
+
+
 def _entry(model: str, family: str, capability: str, group: list[Row], suite: str = "") -> Entry:
-    values = np.array([r.value for r in group], dtype=float)
+    values, seeds, sd = seed_spread(group)
     lo, hi = bootstrap_ci(values, f"{model}|{family}|{capability}")
     return Entry(
         suite=suite,
         model=model,
         family=family,
         capability=capability,
-        n=len(group),
+        n=len(values),
         mean=round(float(values.mean()), 6),
         ci_low=round(lo, 6),
         ci_high=round(hi, 6),
         pass_rate=round(float(np.mean([r.passed for r in group])), 6),
+        seeds=seeds,
+        seed_sd=round(sd, 6),
+        goal_conditioned=any(r.goal_conditioned for r in group),
     )
 
 
@@ -82,6 +105,7 @@ def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
 
     rows = list(rows)
     capability = {r.family: r.capability for r in rows}
+    sees_goal = {r.model for r in rows if r.goal_conditioned}
     groups: dict[tuple[str, str, str], list] = defaultdict(list)
     for p in score_pairs(rows):
         groups[(p.model, p.suite, p.family)].append(p)
@@ -101,6 +125,8 @@ def pair_leaderboard(rows: Iterable[Row]) -> list[Entry]:
                 pass_rate=round(float(np.mean([p.passed for p in group])), 6),
                 kind="pairs",
                 suite=suite,
+                seeds=len({p.seed for p in group}),
+                goal_conditioned=model in sees_goal,
             )
         )
     return out

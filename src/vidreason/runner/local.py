@@ -1,12 +1,15 @@
 """Run work units on all local cores, with a progress bar, storing each score as it lands.
 
-``parallel_map`` is the one place that spreads work over processes (spawned, so a
-worker starts clean); with one worker or one item it runs in-process. Workers ignore
-Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its parent
-and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers are
-terminated at once and ``Interrupted`` says how many items were done. ``run_units``
-skips units already in the store, executes the rest and commits each row on arrival, so
-a killed run loses at most the units in flight.
+``parallel_map`` and ``stream_map`` are the places that spread work over processes
+(spawned, so a worker starts clean); with one worker they run in-process. Workers
+ignore Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its
+parent and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers
+are terminated at once and ``Interrupted`` says how many items were done.
+
+``run_units`` skips units already in the store, has the models generate the videos of
+the rest on their long-lived workers (``runner/generation.py``), scores each video on
+the CPU pool as soon as it exists (``stream_map``) and commits each row on arrival, so a
+killed run loses at most the units in flight.
 """
 
 from __future__ import annotations
@@ -14,14 +17,15 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -36,6 +40,9 @@ from rich.progress import (
 from vidreason import store
 from vidreason.errors import Interrupted
 from vidreason.runner.plan import WorkUnit
+
+if TYPE_CHECKING:
+    from vidreason.models.base import Model
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,6 +60,7 @@ class Stage:
 
     def __init__(self, label: str, total: int, enabled: bool) -> None:
         self.label, self.total, self.done = label or "work", total, 0
+        self.others: list[tuple[str, int, list[int]]] = []
         self.console = Console(stderr=True)
         self.live = enabled and self.console.is_terminal
         self.plain = enabled and not self.live
@@ -80,13 +88,28 @@ class Stage:
         self.done += 1
         self.bar.advance(self.task)
 
+    def also(self, label: str, total: int) -> Callable[[], None]:
+        """A second stage on the same bar (generation beside scoring); its advancer."""
+        task = self.bar.add_task(label, total=total)
+        done = [0]
+        self.others.append((label, total, done))
+        if self.plain:
+            self.console.print(f"{label}: {total} to do", highlight=False)
+
+        def advance() -> None:
+            done[0] += 1
+            self.bar.advance(task)
+
+        return advance
+
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.bar.stop()
         if self.plain and kind is None:
             took = time.perf_counter() - self.start
-            self.console.print(
-                f"{self.label}: {self.done} of {self.total} done in {took:.1f} s", highlight=False
-            )
+            for label, total, done in [*self.others, (self.label, self.total, [self.done])]:
+                self.console.print(
+                    f"{label}: {done[0]} of {total} done in {took:.1f} s", highlight=False
+                )
 
 
 def _watch_parent(parent: int) -> None:
@@ -187,6 +210,69 @@ def parallel_map(
     return results  # type: ignore[return-value]
 
 
+def stream_map(
+    fn: Callable[[T], R],
+    feed: queue.Queue[T],
+    total: int,
+    stage: Stage,
+    workers: int | None = None,
+    on_result: Callable[[T, R], None] | None = None,
+) -> None:
+    """``fn`` over ``total`` items that arrive on ``feed`` (from other threads), each
+    started as soon as it arrives; ``on_result`` for each as it finishes. Ctrl-C raises
+    ``Interrupted`` once the workers are gone."""
+    workers = min(workers or default_workers(), max(1, total))
+    if workers == 1:
+        try:
+            while stage.done < total:
+                try:
+                    item = feed.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                result = fn(item)
+                if on_result:
+                    on_result(item, result)
+                stage.advance()
+        except KeyboardInterrupt:
+            raise Interrupted(stage.done, total) from None
+        return
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_start, initargs=(os.getpid(),)
+    )
+    futures: dict[Future, T] = {}
+    try:
+        submitted = 0
+        pending: set[Future] = set()
+        while stage.done < total:
+            try:  # take what has arrived; wait a little for more only when idle
+                while submitted < total:
+                    item = feed.get(timeout=0 if pending else 0.2)
+                    with _spawning():
+                        fut = pool.submit(fn, item)
+                    futures[fut] = item
+                    pending.add(fut)
+                    submitted += 1
+            except queue.Empty:
+                pass
+            if not pending:
+                continue
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                item = futures[fut]
+                result = fut.result()
+                if on_result:
+                    on_result(item, result)
+                stage.advance()
+    except KeyboardInterrupt:
+        _stop(pool, dict.fromkeys(futures, 0))
+        raise Interrupted(stage.done, total) from None
+    except BaseException:
+        _stop(pool, dict.fromkeys(futures, 0))
+        raise
+    pool.shutdown(wait=True)
+
+
 def _pair_outcome(unit: WorkUnit) -> dict:
     """For a video that could not be scored: the expected outcome and the pair it belongs
     to, so that its counterfactual pair fails with a reason instead of vanishing."""
@@ -202,23 +288,18 @@ def _pair_outcome(unit: WorkUnit) -> dict:
 
 
 def execute(unit: WorkUnit) -> store.Row:
-    """Generate the unit's video if its model is built in, then score it. Never raises
-    for a bad video or a failing model: the row carries the error and its status."""
+    """Score the unit's video (written by the generation stage for a model's units).
+    Never raises for a bad video or a failing model: the row carries the error and its
+    status."""
     from vidreason import __version__
-    from vidreason.models import get_model, request_for
     from vidreason.verifiers.score import failure, score_video
 
     score, status = None, "scored"
     if unit.missing:
         score, status = failure(f"{unit.video}: missing (no video for this instance)"), "missing"
-    elif unit.generate:
-        try:
-            get_model(unit.model).generate([request_for(unit.instance_dir, unit.video)])
-        except Exception as exc:  # a model's failure is that unit's result, not the run's
-            score = failure(
-                f"{unit.model} failed on {unit.instance_dir}: {type(exc).__name__}: {exc}"
-            )
-            status = "error"
+    elif unit.generation_error:
+        seed = f" (seed {unit.seed})" if unit.seed else ""
+        score, status = failure(f"{unit.instance_dir}{seed}: {unit.generation_error}"), "error"
     if score is None:
         score = score_video(unit.video, unit.instance_dir)
         status = "unreadable" if score.error else "scored"
@@ -244,7 +325,17 @@ def execute(unit: WorkUnit) -> store.Row:
         verifier_version=unit.verifier_version,
         package_version=__version__,
         scored_at=store.now(),
+        seed=unit.seed,
+        goal_conditioned=unit.goal_conditioned,
     )
+
+
+def _models_for(units: Sequence[WorkUnit], given: Mapping[str, Model] | None) -> dict:
+    """The model of each unit by name: ``given`` ones first, else the registry's."""
+    from vidreason.models import get_model
+
+    names = dict.fromkeys(u.model for u in units)
+    return {n: (given or {}).get(n) or get_model(n) for n in names}
 
 
 @dataclass(frozen=True)
@@ -270,16 +361,23 @@ def run_units(
     progress: bool = False,
     source: str = "",
     unmatched: Sequence[str] = (),
+    models: Mapping[str, Model] | None = None,
 ) -> RunSummary:
-    """Score every unit not yet in ``run_dir``'s store. Before any work, every unit's
-    instance is pointed at the key of its inputs as they are now, so the store's current
-    rows are always those of the videos last scored (see ``store``)."""
+    """Score every unit not yet in ``run_dir``'s store, generating first the videos of
+    units whose model writes them (``models`` by name; built-in ones are looked up).
+    Before any work, every unit's instance is pointed at the key of its inputs as they
+    are now, so the store's current rows are always those of the videos last scored
+    (see ``store``)."""
+    from vidreason.runner import generation
+
     groups: dict[tuple[str, str], list[WorkUnit]] = {}
     for u in units:
         groups.setdefault((u.model, u.suite), []).append(u)
     errors: list[str] = []
     found: dict[str, list[str]] = {"missing": [], "unreadable": []}
     with store.connect(run_dir) as con:
+        # a model's failure (an API down, a job past its deadline) is tried again
+        store.discard_errors(con, [u.key for u in units if u.generate])
         done = store.done_keys(con)
         run_of = {g: store.start_run(con, g[0], g[1], source) for g in groups}
         for g, members in groups.items():
@@ -289,9 +387,21 @@ def run_units(
         def save(unit: WorkUnit, row: store.Row) -> None:
             store.insert(con, row, run_of[(unit.model, unit.suite)])
 
-        parallel_map(
-            execute, todo, workers=workers, label="score", progress=progress, on_result=save
-        )
+        to_make = [u for u in todo if generation.needs_generation(u)]
+        feed: queue.Queue[WorkUnit] = queue.Queue()
+        for u in todo:
+            if not generation.needs_generation(u):
+                feed.put(u)
+        with Stage("score", len(todo), progress) as stage:
+            if to_make:
+                made = stage.also("generate", len(to_make))
+
+                def ready(unit: WorkUnit) -> None:
+                    made()
+                    feed.put(unit)
+
+                generation.start(_models_for(to_make, models), to_make, ready)
+            stream_map(execute, feed, len(todo), stage, workers=workers, on_result=save)
         by_key = {r.key: r for r in store.rows_by_key(con, [u.key for u in units])}
         for g, members in groups.items():
             counts = {"total": len(members), "scored": 0, "reused": 0}

@@ -1,8 +1,11 @@
-"""Work units: one (model, instance) pair, keyed by a hash of everything that decides
-its score: the model's name and version, the suite, the instance's task.json, the
-verifier version declared in code (``verifiers.version``) and, for videos from a folder,
-the video's bytes. A unit whose key is in the store is done; a changed video, task or
-verifier gets a new key and is scored again.
+"""Work units: one (model, instance, seed) triple, keyed by a hash of everything that
+decides its score: the model's name and version (for a configured model, its adapter
+settings are part of the version), the suite, the instance's task.json, the verifier
+version declared in code (``verifiers.version``), which of the model's ``--seeds K``
+generations it is and, for videos from a folder, the video's bytes. A unit whose key is
+in the store is done; a changed video, task, verifier or setting gets a new key and is
+scored again. Generation ``s`` of an instance is ``<index:05d>.mp4`` for ``s = 0`` and
+``<index:05d>-s<s>.mp4`` otherwise.
 """
 
 from __future__ import annotations
@@ -33,11 +36,14 @@ class WorkUnit:
     generate: bool  # a built-in model writes the video before it is scored
     verifier_version: str = ""
     missing: bool = False  # a folder unit whose video file does not exist
+    seed: int = 0  # which generation of the instance (--seeds K: 0 to K-1)
+    goal_conditioned: bool = False  # the model has seen the goal (its card)
+    generation_error: str = ""  # set by the generation stage when the model failed
 
     @property
-    def identity(self) -> tuple[str, str, str, int]:
+    def identity(self) -> tuple[str, str, str, int, int]:
         """What a score is the score *of*: the store keeps one current row per identity."""
-        return (self.model, self.suite, self.family, self.index)
+        return (self.model, self.suite, self.family, self.index, self.seed)
 
 
 def file_hash(path: Path) -> str:
@@ -78,8 +84,9 @@ def unit_key(
     task_hash: str,
     verifier: str,
     video_hash: str | None,
+    seed: int = 0,
 ) -> str:
-    payload = {
+    payload: dict[str, object] = {
         "model": model,
         "model_version": model_version,
         "suite": suite,
@@ -87,13 +94,17 @@ def unit_key(
         "verifier": verifier,
         "video": video_hash,
     }
+    if seed:  # seed 0 keeps the keys stored before --seeds
+        payload["seed"] = seed
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def video_name(instance_dir: Path) -> Path:
-    """``<family>-v<N>/<index:05d>.mp4``, the folder layout every model's videos use."""
+def video_name(instance_dir: Path, seed: int = 0) -> Path:
+    """``<family>-v<N>/<index:05d>.mp4``, the folder layout every model's videos use;
+    ``<index:05d>-s<seed>.mp4`` for the other generations of ``--seeds K``."""
     instance_dir = Path(instance_dir)
-    return Path(instance_dir.parent.name) / f"{instance_dir.name}{VIDEO_SUFFIX}"
+    stem = instance_dir.name + (f"-s{seed}" if seed else "")
+    return Path(instance_dir.parent.name) / f"{stem}{VIDEO_SUFFIX}"
 
 
 def _unit(
@@ -104,6 +115,8 @@ def _unit(
     video: Path,
     generate: bool,
     video_hash: str | None,
+    seed: int = 0,
+    goal_conditioned: bool = False,
 ) -> WorkUnit:
     from vidreason.verifiers.version import verifier_version
 
@@ -111,7 +124,7 @@ def _unit(
     verifier = verifier_version(inst)
     task_hash = file_hash(Path(instance_dir) / TASK_FILE)
     return WorkUnit(
-        key=unit_key(model, version, suite, task_hash, verifier, video_hash),
+        key=unit_key(model, version, suite, task_hash, verifier, video_hash, seed),
         model=model,
         model_version=version,
         suite=suite,
@@ -124,16 +137,27 @@ def _unit(
         generate=generate,
         verifier_version=verifier,
         missing=video_hash == "missing",
+        seed=seed,
+        goal_conditioned=goal_conditioned,
     )
 
 
 def plan_model(
-    model: str, version: str, instance_dirs: list[Path], run_dir: Path, suite: str = ""
+    model: str,
+    version: str,
+    instance_dirs: list[Path],
+    run_dir: Path,
+    suite: str = "",
+    seeds: int = 1,
+    goal_conditioned: bool = False,
 ) -> list[WorkUnit]:
-    """Units for a built-in model that writes its videos under ``run_dir/videos/<model>``."""
+    """Units for a model that writes its videos under ``run_dir/videos/<model>``:
+    ``seeds`` generations of every instance."""
     root = Path(run_dir) / "videos" / model
     return [
-        _unit(model, version, suite, d, root / video_name(d), True, None) for d in instance_dirs
+        _unit(model, version, suite, d, root / video_name(d, s), True, None, s, goal_conditioned)
+        for d in instance_dirs
+        for s in range(seeds)
     ]
 
 
