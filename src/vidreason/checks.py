@@ -25,6 +25,7 @@ from vidreason.runner.local import run_units
 from vidreason.runner.plan import plan_model
 from vidreason.suites import InstanceJob, write_one
 from vidreason.tasks import get_family
+from vidreason.tasks.base import forget_scenes
 from vidreason.types import VideoFormat
 
 ORACLE_MIN = 0.95
@@ -85,7 +86,12 @@ def check(
             for fid in ids
             for i in range(n)
         ]
-        parallel_map(write_one, jobs, workers=workers, label="check: generate", progress=progress)
+        for take in ("a", "b"):  # the second take draws every scene anew, cache emptied
+            forget_scenes()
+            mine = [j for j in jobs if j.out_dir.parts[-3] == take]
+            parallel_map(
+                write_one, mine, workers=workers, label=f"check: generate {take}", progress=progress
+            )
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"
         units = []

@@ -75,7 +75,7 @@ def check_determinism(family: TaskFamily) -> Finding:
     """The same seed draws the same scene (both halves of a pair, for a paired family)."""
     for index in (0, 1) if family.paired else (0,):
         fmt, d = VideoFormat(), difficulty_of(family, index)
-        a, b = (_spec_json(sample_scene(family, SEED, index, d, fmt)) for _ in range(2))
+        a, b = (_spec_json(sample_scene(family, SEED, index, d, fmt, fresh=True)) for _ in range(2))
         if a != b:
             return Finding(
                 "determinism",

@@ -204,8 +204,7 @@ def near_copy(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.abs(a - b) <= DISTINCT * np.maximum(np.abs(a), np.abs(b)) + 0.5))
 
 
-@functools.lru_cache(maxsize=1024)
-def _distinct(
+def _draw_distinct(
     family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     """Scene ``index``, drawn again (up to ``ATTEMPTS`` times, each from its own stream)
@@ -234,15 +233,32 @@ def _distinct(
     return spec
 
 
+# earlier instances are drawn once per process, however many later ones compare with them
+_distinct = functools.lru_cache(maxsize=1024)(_draw_distinct)
+
+
+def forget_scenes() -> None:
+    """Empty this process's cache of drawn scenes (a determinism check draws anew)."""
+    _distinct.cache_clear()
+
+
 def sample_scene(
-    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+    family: TaskFamily,
+    seed: int,
+    index: int,
+    difficulty: int,
+    fmt: VideoFormat,
+    fresh: bool = False,
 ) -> SceneSpec:
     """The instance's scene; for a paired family, the factual or the intervened scene
-    of pair ``index // 2``, with the pair recorded in ``extra["pair"]``."""
+    of pair ``index // 2``, with the pair recorded in ``extra["pair"]``. ``fresh``: drawn
+    again rather than taken from this process's cache (to test that the sampler is
+    deterministic)."""
+    draw = _draw_distinct if fresh else _distinct
     if family.intervene is None:
-        return _distinct(family, seed, index, difficulty, fmt)
+        return draw(family, seed, index, difficulty, fmt)
     base = index - index % 2
-    spec = _distinct(family, seed, base, difficulty, fmt)
+    spec = draw(family, seed, base, difficulty, fmt)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"
