@@ -1,7 +1,9 @@
 """Shared fixtures: a small suite generated once per test session.
 
 Tests that need that suite (``suite_dir``, generated in about a minute) are marked
-``slow`` here, so ``pytest -m "not slow"`` runs the quick tier without generating it.
+``slow`` here, so ``pytest -m "not slow"`` runs the quick tier without generating it; a
+test of ``tests/tasks/`` run once per case runs its first case in the quick tier and
+every case in the complete run.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ SLOW_FIXTURES = {"suite_dir"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seen: set[tuple[str, str]] = set()
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        # a family test run once per case (difficulty, family, instance): the quick tier
+        # runs its first case, the complete run every one
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "tests/tasks/" in item.nodeid.replace("\\", "/"):
+            key = (item.nodeid.split("::")[0], getattr(item, "originalname", item.name))
+            if key in seen:
+                item.add_marker(pytest.mark.slow)
+            seen.add(key)
 
 
 @pytest.fixture(scope="session")
