@@ -274,14 +274,18 @@ def register(
     ref_all = _grey(reference, size, every)
     own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
 
-    def fit(i: int, which: tuple[int, ...], init: np.ndarray) -> np.ndarray:
-        """Frame ``i`` fitted on the static scene and the standing bodies ``which``."""
-        _, tpl = fit_on(which)
+    def fit(
+        i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Frame ``i`` (``img``: its grey on ``which``'s mask, when already made) fitted on
+        the static scene and the standing bodies ``which``."""
+        mask, tpl = fit_on(which)
         if tpl is None:
             return init
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
-        got = solve(tpl, pyramid(_grey(frames[i], size, fit_on(which)[0])), init, free)
+        grey = img if img is not None else _grey(frames[i], size, mask)
+        got = solve(tpl, pyramid(grey), init, free)
         if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
             return init  # a weak scene's jump is a misfit, not a camera
         return got if plausible(compose(got, m0, *size), *size) else init
@@ -313,7 +317,11 @@ def register(
         if float(np.abs(img - last)[edges if edges.any() else mask].mean()) >= STILL:
             last = img
             bodies = [(j, own[j]) for j in which]
-            early, firm = _moved(bodies, _grey(frames[i], size, every), prev, anchor)
+            early, firm = (
+                _moved(bodies, _grey(frames[i], size, every), prev, anchor)
+                if bodies
+                else (set(), False)
+            )
             if early:  # a body that should stand moved (a wrong video): not the camera
                 moved |= early
                 if not firm:  # the frames it was trusted in alone are fitted again
@@ -322,7 +330,7 @@ def register(
                         prev = fit(j, usable(j), prev)
                         mats[j] = compose(prev, m0, *size)
                 which = usable(i)
-            prev = fit(i, which, prev)
+            prev = fit(i, which, prev, None if early else img)
             if firm:
                 anchor, loose, seen = prev, [], [prev]
             elif which:
