@@ -120,15 +120,29 @@ BLEND_RESIDUAL = 16.0  # RGB: how far a pixel may lie from the line between two 
 MIN_SHARE = 0.3  # a blend counts for a body when at least this much of it is the body
 
 
-def blend_table(colours: np.ndarray, bodies: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """For every colour quantised to ``BLEND_BITS`` per channel: the body (index into
-    ``colours``) it is a blend of with another colour of the scene, and the body's share
-    (255 and 0 where it is no such blend)."""
+def _blend_cube() -> np.ndarray:
+    """The centre of every colour quantised to ``BLEND_BITS`` per channel, (n, 3) RGB."""
     levels = 1 << BLEND_BITS
     step = 256 // levels
     axis = np.arange(levels, dtype=np.float32) * step + step / 2
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
-    q = np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    return np.stack([r, g, b], axis=-1).reshape(-1, 3)
+
+
+@functools.lru_cache(maxsize=1)
+def _coarse_index() -> np.ndarray:
+    """For every 6-bit-per-channel colour index (``codes``), its ``BLEND_BITS`` index."""
+    c = np.arange(1 << 18)
+    drop = 6 - BLEND_BITS
+    r, g, b = (c >> 12) >> drop, ((c >> 6) & 63) >> drop, (c & 63) >> drop
+    return (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
+
+
+def blend_table(colours: np.ndarray, bodies: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For every colour quantised to ``BLEND_BITS`` per channel: the body (index into
+    ``colours``) it is a blend of with another colour of the scene, and the body's share
+    (255 and 0 where it is no such blend)."""
+    q = _blend_cube()
     pal = np.asarray(colours, dtype=np.float32)
     best = np.zeros(len(q), np.float32)
     owner = np.full(len(q), 255, np.uint8)
@@ -151,10 +165,7 @@ def _cached_blend(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The blend table indexed like ``label_table`` (6 bits per channel)."""
     owner, share = blend_table(np.array(colours), list(bodies))
-    c = np.arange(1 << 18)
-    drop = 6 - BLEND_BITS
-    r, g, b = (c >> 12) >> drop, ((c >> 6) & 63) >> drop, (c & 63) >> drop
-    i = (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
+    i = _coarse_index()
     return owner[i], share[i]
 
 
@@ -164,11 +175,7 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
     the scene, in any share. A motion-blurred edge, a rod smeared over the background or
     a codec's halo mixes two colours the scene has; an object that is not in the scene
     has a colour of its own."""
-    levels = 1 << BLEND_BITS
-    step = 256 // levels
-    axis = np.arange(levels, dtype=np.float32) * step + step / 2
-    r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
-    q = np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    q = _blend_cube()
     pal = np.unique(np.asarray(colours, dtype=np.float32), axis=0)
     mixed = np.zeros(len(q), bool)
     for i in range(len(pal)):
@@ -176,10 +183,7 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
             d = pal[j] - pal[i]
             a = np.clip((q - pal[i]) @ d / float(d @ d), 0.0, 1.0)
             mixed |= np.linalg.norm(q - pal[i] - a[:, None] * d[None, :], axis=1) < MIX_RESIDUAL
-    c = np.arange(1 << 18)
-    drop = 6 - BLEND_BITS
-    at = (((c >> 12) >> drop) << (2 * BLEND_BITS)) | ((((c >> 6) & 63) >> drop) << BLEND_BITS)
-    return mixed[at | ((c & 63) >> drop)]
+    return mixed[_coarse_index()]
 
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
