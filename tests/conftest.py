@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SMALL
 from vidreason.instance_io import load_instance, read_png
 from vidreason.suites import generate_suite
 from vidreason.tasks import FAMILIES
@@ -43,6 +44,19 @@ def suite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_suite(suite_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``suite_dir`` cut to the families in ``SMALL`` (two instances each), for tests of the
+    runner and the CLI that score a whole suite and hold for any family."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("small")
+    for family in SMALL:
+        shutil.copytree(suite_dir / family, out / family)
+    shutil.copyfile(suite_dir / "suite.json", out / "suite.json")
+    return out
+
+
+@pytest.fixture(scope="session")
 def family_ids() -> list[str]:
     return FAMILIES.names()
 
@@ -56,21 +70,31 @@ def load(suite_dir: Path, family: str, index: int = 0):
     return load_instance(d), read_png(d / "first_frame.png")
 
 
-@pytest.fixture
-def truth_videos(suite_dir: Path, tmp_path: Path) -> Path:
-    """A fresh videos folder laid out as ``<family>-v<N>/<index:05d>.mp4`` holding a copy of
+def copy_truth(suite: Path, out: Path) -> Path:
+    """A videos folder laid out as ``<family>-v<N>/<index:05d>.mp4`` holding a copy of
     every instance's ground truth: what a perfect external model would write."""
     import shutil
 
     from vidreason.instance_io import find_instances
     from vidreason.runner.plan import video_name
 
-    out = tmp_path / "videos"
-    for d in find_instances(suite_dir):
+    for d in find_instances(suite):
         dest = out / video_name(d)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(d / "ground_truth.mp4", dest)
     return out
+
+
+@pytest.fixture
+def truth_videos(suite_dir: Path, tmp_path: Path) -> Path:
+    """A fresh copy of every ground truth of ``suite_dir`` (see ``copy_truth``)."""
+    return copy_truth(suite_dir, tmp_path / "videos")
+
+
+@pytest.fixture
+def small_truth_videos(small_suite: Path, tmp_path: Path) -> Path:
+    """A fresh copy of every ground truth of ``small_suite`` (see ``copy_truth``)."""
+    return copy_truth(small_suite, tmp_path / "videos")
 
 
 @pytest.fixture

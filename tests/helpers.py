@@ -20,3 +20,8 @@ def score_encoded(
     path = write_mp4(frames, tmp_path / "v.mp4", fps=inst.spec.fmt.fps)
     video = read_video(path)
     return score_frames(video.frames, inst, frames[0] if first is None else first, video.times)
+
+
+#: the families of the ``small_suite`` fixture: 2D physics, a paired causal family, MuJoCo,
+#: planning
+SMALL = ("bounce-v1", "collision-v1", "projectile-v1", "dominoes-v1", "roll-3d-v1", "maze-v1")

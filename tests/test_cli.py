@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import SMALL
 from vidreason import store
 from vidreason.cli import app
 from vidreason.instance_io import find_instances
@@ -119,14 +120,15 @@ def test_generate_unknown_suite_is_a_one_line_error(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_run_then_leaderboard_json(suite_dir, tmp_path):
+def test_run_then_leaderboard_json(small_suite, tmp_path):
+    """Every family of the suite in the JSON leaderboard, pairs and capabilities included."""
     run_dir = tmp_path / "R"
-    args = ["--model", "oracle", "--model", "static", "--suite", suite_dir, "--out", run_dir]
+    args = ["--model", "oracle", "--model", "static", "--suite", small_suite, "--out", run_dir]
     result = invoke("run", *args, "--workers", 1, "-q")
     assert result.exit_code == 0, result.output
-    total = 2 * len(find_instances(suite_dir))
+    total = 2 * len(find_instances(small_suite))
     assert f"{total} videos: {total} scored, 0 already in the store" in result.stdout
-    for family in FAMILIES:
+    for family in SMALL:
         assert (run_dir / "videos" / "static" / family / "00001.mp4").is_file()
 
     entries = leaderboard_json(run_dir)
@@ -134,16 +136,16 @@ def test_run_then_leaderboard_json(suite_dir, tmp_path):
     assert all(isinstance(e, dict) and set(e) == ENTRY_KEYS for e in entries)
     pairs = [e for e in entries if e["kind"] == "pairs"]
     assert {(e["model"], e["family"]) for e in pairs} == {
-        (m, f) for m in ("oracle", "static") for f in FAMILIES if get_family(f).paired
+        (m, f) for m in ("oracle", "static") for f in SMALL if get_family(f).paired
     }
     assert all(e["n"] == 1 and e["pass_rate"] == float(e["model"] == "oracle") for e in pairs)
     entries = [e for e in entries if e["kind"] == "instances"]
     assert {(e["model"], e["family"]) for e in entries} == {
-        (m, f) for m in ("oracle", "static") for f in [*FAMILIES, "*"]
+        (m, f) for m in ("oracle", "static") for f in [*SMALL, "*"]
     }
     for e in entries:
         if e["family"] == "*":
-            assert e["n"] == 2 * sum(get_family(f).capability == e["capability"] for f in FAMILIES)
+            assert e["n"] == 2 * sum(get_family(f).capability == e["capability"] for f in SMALL)
         else:
             assert e["n"] == 2 and e["capability"] == get_family(e["family"]).capability
         assert e["ci_low"] <= e["mean"] <= e["ci_high"]
@@ -151,7 +153,7 @@ def test_run_then_leaderboard_json(suite_dir, tmp_path):
             assert e["mean"] >= 0.95 and e["pass_rate"] == 1.0
         else:
             assert e["mean"] <= 0.10 and e["pass_rate"] == 0.0
-    capabilities = {get_family(f).capability for f in FAMILIES}
+    capabilities = {get_family(f).capability for f in SMALL}
     assert {(e["model"], e["capability"]) for e in entries if e["family"] == "*"} == {
         (m, c) for m in ("oracle", "static") for c in capabilities
     }
@@ -163,14 +165,14 @@ def test_run_then_leaderboard_json(suite_dir, tmp_path):
     assert table.exit_code == 0 and "oracle" in table.stdout and "95% CI" in table.stdout
 
 
-def test_score_a_folder_with_a_corrupt_video(suite_dir, truth_videos, tmp_path):
-    corrupt = truth_videos / video_name(suite_dir / "collision-v1" / "00001")
+def test_score_a_folder_with_a_corrupt_video(small_suite, small_truth_videos, tmp_path):
+    corrupt = small_truth_videos / video_name(small_suite / "collision-v1" / "00001")
     corrupt.write_bytes(b"\xde\xad\xbe\xef not an mp4 " * 30)
     run_dir = tmp_path / "R2"
-    args = ["--suite-dir", suite_dir, "--videos", truth_videos, "--model-name", "mine"]
+    args = ["--suite-dir", small_suite, "--videos", small_truth_videos, "--model-name", "mine"]
     result = invoke("score", *args, "--out", run_dir, "--workers", 1, "-q")
     assert result.exit_code == 0, result.output
-    n = len(find_instances(suite_dir))
+    n = len(find_instances(small_suite))
     assert f"{n} videos: {n} scored" in result.stdout
     # rich wraps long lines; test_errors_stay_on_one_line checks that it should not
     assert str(corrupt.resolve()) in unwrapped(result.stderr)
@@ -255,8 +257,8 @@ def test_demo_of_one_family(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_end_to_end(tmp_path):
-    _demo(tmp_path / "R3", FAMILIES, workers=2)
+def test_demo_on_several_families_with_two_workers(tmp_path):
+    _demo(tmp_path / "R3", ["bounce-v1", "dominoes-v1", "maze-v1"], workers=2)
 
 
 LONG = "a-folder-with-a-long-name-" * 5

@@ -105,8 +105,8 @@ def test_a_rerun_scores_nothing_new(suite_dir, tmp_path, executed):
     assert len(store.rows(tmp_path)) == 3
 
 
-def test_a_killed_run_resumes_where_it_stopped(suite_dir, tmp_path, executed):
-    dirs = find_instances(suite_dir)[::2]  # instance 0 of every family
+def test_a_killed_run_resumes_where_it_stopped(small_suite, tmp_path, executed):
+    dirs = find_instances(small_suite)[::2]  # instance 0 of every family
     units = plan_model("oracle", "1", dirs, tmp_path) + plan_model("static", "1", dirs, tmp_path)
     done_first = units[::3]  # the units that landed before the "kill"
     run_units(done_first, tmp_path, workers=1)
@@ -121,13 +121,15 @@ def test_a_killed_run_resumes_where_it_stopped(suite_dir, tmp_path, executed):
     assert all(r.value <= 0.10 for r in rows if r.model == "static")
 
 
-def test_a_corrupt_or_missing_video_does_not_stop_the_folder(suite_dir, truth_videos, tmp_path):
-    dirs = find_instances(suite_dir)
-    corrupt = truth_videos / video_name(dirs[1])
+def test_a_corrupt_or_missing_video_does_not_stop_the_folder(
+    small_suite, small_truth_videos, tmp_path
+):
+    dirs = find_instances(small_suite)
+    corrupt = small_truth_videos / video_name(dirs[1])
     corrupt.write_bytes(b"\x00\x01garbage, not an mp4\xff" * 40)
-    missing = truth_videos / video_name(dirs[4])
+    missing = small_truth_videos / video_name(dirs[4])
     missing.unlink()
-    summary = api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
+    summary = api.score_folder(small_suite, small_truth_videos, "mine", tmp_path, workers=1)
     n = len(dirs)
     assert (summary.total, summary.scored, summary.skipped) == (n, n, 0)
     assert summary.missing == (str(missing.resolve()),)
@@ -149,12 +151,12 @@ def test_a_corrupt_or_missing_video_does_not_stop_the_folder(suite_dir, truth_vi
     assert (status.rows, status.missing, status.unreadable, status.pending) == (n, 1, 1, 0)
 
 
-def test_rescoring_a_changed_video_replaces_its_score(suite_dir, truth_videos, tmp_path):
-    dirs = find_instances(suite_dir)
-    api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
-    video = truth_videos / video_name(dirs[0])
+def test_rescoring_a_changed_video_replaces_its_score(small_suite, small_truth_videos, tmp_path):
+    dirs = find_instances(small_suite)
+    api.score_folder(small_suite, small_truth_videos, "mine", tmp_path, workers=1)
+    video = small_truth_videos / video_name(dirs[0])
     video.write_bytes(b"not a video any more")
-    api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
+    api.score_folder(small_suite, small_truth_videos, "mine", tmp_path, workers=1)
     rows = store.rows(tmp_path)
     assert len(rows) == len(dirs)
     assert min(r.value for r in rows) == 0  # the new, broken video's score is the one kept
@@ -194,8 +196,8 @@ def test_a_model_that_raises_gives_an_error_row(suite_dir, tmp_path, flaky_model
         assert Path(rows[fam].video).is_file()
 
 
-def test_two_workers_give_the_same_rows_as_one(suite_dir, tmp_path):
-    dirs = find_instances(suite_dir)[::2]  # instance 0 of every family
+def test_two_workers_give_the_same_rows_as_one(small_suite, tmp_path):
+    dirs = find_instances(small_suite)[::2]  # instance 0 of every family
 
     def run(workers: int) -> list[tuple]:
         run_dir = tmp_path / f"w{workers}"
@@ -218,18 +220,20 @@ def _mean(run_dir: Path, model: str = "mine") -> float:
     return sum(r.value for r in rows) / len(rows)
 
 
-def test_wrong_folder_then_the_right_one_restores_the_scores(suite_dir, truth_videos, tmp_path):
+def test_wrong_folder_then_the_right_one_restores_the_scores(
+    small_suite, small_truth_videos, tmp_path
+):
     """Scoring an empty folder by mistake, then the right folder again: the leaderboard
     shows the right videos' scores, reused from the store without scoring them again."""
     run_dir = tmp_path / "run"
-    first = api.score_folder(suite_dir, truth_videos, "mine", run_dir, workers=1)
+    first = api.score_folder(small_suite, small_truth_videos, "mine", run_dir, workers=1)
     good = _mean(run_dir)
     assert first.scored == first.total and good >= 0.95
     empty = tmp_path / "empty"
     empty.mkdir()
-    wrong = api.score_folder(suite_dir, empty, "mine", run_dir, workers=1)
+    wrong = api.score_folder(small_suite, empty, "mine", run_dir, workers=1)
     assert len(wrong.missing) == wrong.total and _mean(run_dir) == 0
-    again = api.score_folder(suite_dir, truth_videos, "mine", run_dir, workers=1)
+    again = api.score_folder(small_suite, small_truth_videos, "mine", run_dir, workers=1)
     assert again.skipped == again.total and again.scored == 0
     assert _mean(run_dir) == good
     assert len(store.rows(run_dir)) == first.total
@@ -237,33 +241,33 @@ def test_wrong_folder_then_the_right_one_restores_the_scores(suite_dir, truth_vi
     assert status.missing == 0 and status.rows == first.total
 
 
-def test_files_matching_no_instance_are_reported(suite_dir, truth_videos, tmp_path):
-    dirs = find_instances(suite_dir)
-    right = truth_videos / video_name(dirs[1])
+def test_files_matching_no_instance_are_reported(small_suite, small_truth_videos, tmp_path):
+    dirs = find_instances(small_suite)
+    right = small_truth_videos / video_name(dirs[1])
     misnamed = right.parent / "1.mp4"
     right.rename(misnamed)
-    (truth_videos / "notes.txt").write_text("hello")
-    (truth_videos / "my-video.mp4.json").write_text("{}")  # a record beside a video: fine
-    summary = api.score_folder(suite_dir, truth_videos, "mine", tmp_path, workers=1)
+    (small_truth_videos / "notes.txt").write_text("hello")
+    (small_truth_videos / "my-video.mp4.json").write_text("{}")  # a record beside a video: fine
+    summary = api.score_folder(small_suite, small_truth_videos, "mine", tmp_path, workers=1)
     assert summary.unmatched == (f"{right.parent.name}/1.mp4", "notes.txt")
     assert summary.missing == (str(right.resolve()),)
     (status,) = api.runs(tmp_path)
     assert status.unmatched == summary.unmatched
 
 
-def test_two_suites_in_one_run_folder_keep_their_own_rows(suite_dir, tmp_path):
+def test_two_suites_in_one_run_folder_keep_their_own_rows(small_suite, tmp_path):
     import json
 
     other = tmp_path / "other-suite"
-    shutil.copytree(suite_dir / "projectile-v1", other / "projectile-v1")
-    meta = json.loads((suite_dir / "suite.json").read_text())
+    shutil.copytree(small_suite / "projectile-v1", other / "projectile-v1")
+    meta = json.loads((small_suite / "suite.json").read_text())
     (other / "suite.json").write_text(json.dumps({**meta, "suite": "mine"}))
     run_dir = tmp_path / "run"
-    api.run_model("oracle", str(suite_dir), run_dir, workers=1)
+    api.run_model("oracle", str(small_suite), run_dir, workers=1)
     api.run_model("oracle", str(other), run_dir, workers=1)
     suites = {s.suite: s.rows for s in api.runs(run_dir)}
     assert suites == {
-        "smoke-s0-256x256-16fps-48f": len(find_instances(suite_dir)),
+        "smoke-s0-256x256-16fps-48f": len(find_instances(small_suite)),
         "mine-s0-256x256-16fps-48f": 2,
     }
     board = {(e.suite, e.n) for e in api.leaderboard(run_dir) if e.family == "projectile-v1"}
