@@ -1,7 +1,7 @@
 """vidreason: measure whether generated videos obey physics, causality and common sense.
 
 The public API (``generate``, ``run_model``, ``score_folder``, ``leaderboard``,
-``report``, ``demo``, ``score_video``) is loaded on first use, so ``import vidreason``
+``report``, ``demo``, ``score_video``, ``reward``) is loaded on first use, so ``import vidreason``
 stays fast and pulls in no engine.
 """
 
@@ -19,6 +19,7 @@ _API = {
     "report": "vidreason.api",
     "demo": "vidreason.api",
     "score_video": "vidreason.verifiers.score",
+    "reward": "vidreason.rewards",
 }
 __all__ = ["__version__", *_API]
 
