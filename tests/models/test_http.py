@@ -31,7 +31,9 @@ class VideoApi(ThreadingHTTPServer):
     """A submit-then-poll video API. ``plan[index]`` says what happens to the job of that
     instance: ``ok`` (done after one "running"), ``never``, ``truncated`` (done, the mp4
     cut short), ``failed``, ``hold`` (running until ``released``). ``hiccups`` holds
-    answers given before the real one, per (kind, index): "429", "500" or "stall"."""
+    answers given before the real one, per (kind, index): "429", "500", "stall" or "lost"
+    (the job is taken and paid for, but the answer is lost: a 502). A submit with an
+    ``Idempotency-Key`` seen before gets the job it made, unpaid."""
 
     daemon_threads = True
 
@@ -44,6 +46,7 @@ class VideoApi(ThreadingHTTPServer):
         self.attempts: Counter[str] = Counter()  # every request, per kind
         self.polls: Counter[str] = Counter()  # per job id
         self.auth: list[str] = []
+        self.keys: dict[str, str] = {}  # Idempotency-Key -> job id
         self.downloaded: dict[int, float] = {}  # instance -> when its video was fetched
         self.most_in_flight = 0  # jobs submitted and not yet fetched, at most
         self.released = threading.Event()
@@ -74,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             queue = self.server.hiccups.get((kind, index), [])
             what = queue.pop(0) if queue else ""
+        if what == "lost":
+            return False  # do_POST takes the job, then loses the answer
         if what == "429":
             self._json(429, {"error": "slow down"}, {"Retry-After": "1"})
         elif what == "500":
@@ -95,14 +100,28 @@ class Handler(BaseHTTPRequestHandler):
         self.server.attempts["submit"] += 1
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         index = int(body["case"])
+        with self.server.lock:
+            queue = self.server.hiccups.get(("submit", index), [])
+            lost = bool(queue) and queue[0] == "lost"
+            if lost:
+                queue.pop(0)
         if not self._authorised() or self._hiccup("submit", index):
             return
+        key = self.headers.get("Idempotency-Key", "")
         with self.server.lock:
-            self.server.submits[index] += 1
+            job = self.server.keys.get(key) if key else None
+            if job is None:
+                self.server.submits[index] += 1
+                job = f"job-{index}-{self.server.submits[index]}"
+                if key:
+                    self.server.keys[key] = job
             flying = sum(self.server.submits.values()) - len(self.server.downloaded)
             self.server.most_in_flight = max(self.server.most_in_flight, flying)
         assert body["image"].startswith("data:image/png;base64,")
-        self._json(201, {"data": {"id": f"job-{index}-{self.server.submits[index]}"}})
+        if lost:
+            self._json(502, {"error": "bad gateway"})
+            return
+        self._json(201, {"data": {"id": job}})
 
     def do_GET(self) -> None:
         parts = self.path.strip("/").split("/")
@@ -156,7 +175,7 @@ def video_api(tiny_suite):
     server.server_close()
 
 
-def config(tmp_path: Path, url: str, **http: object) -> Path:
+def config(tmp_path: Path, url: str, payload: str = "", **http: object) -> Path:
     settings = {
         "submit_url": f"{url}/v1/jobs",
         "status_url": f"{url}/v1/jobs/{{job_id}}",
@@ -186,6 +205,7 @@ def config(tmp_path: Path, url: str, **http: object) -> Path:
         'case = "{index}"',
         'seed = "{seed}"',
         'note = "{width}x{height}, {n_frames} frames"',
+        *([payload] if payload else []),
     ]
     path = tmp_path / "api.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -307,22 +327,74 @@ def test_a_job_the_api_failed_is_submitted_again_next_run(
     video_api.plan[0] = "ok"
     assert invoke("run", "--model-config", path, "--suite", tiny_suite, "--out", run).exit_code == 0
     assert video_api.submits[0] == 2 and video_api.submits[1] == 1
+    assert len(video_api.keys) == 5  # the new job of instance 0 under a new idempotency key
 
 
-@pytest.mark.slow  # two runs of four videos: about 8 s
-def test_a_changed_setting_is_a_new_version(tiny_suite, tmp_path, video_api, monkeypatch):
+@pytest.mark.slow  # three runs of four videos: about 10 s
+def test_a_changed_request_is_a_new_job_and_a_changed_wait_is_not(
+    tiny_suite, tmp_path, video_api, monkeypatch
+):
     monkeypatch.setenv("VIDEO_API_KEY", KEY)
     run = tmp_path / "run"
     first = config(tmp_path, video_api.url)
     assert (
         invoke("run", "--model-config", first, "--suite", tiny_suite, "--out", run).exit_code == 0
     )
+    # polling differently asks for the same videos: a new version, the same (paid) jobs
     slower = config(tmp_path, video_api.url, poll_interval=0.06)
     assert (
         invoke("run", "--model-config", slower, "--suite", tiny_suite, "--out", run).exit_code == 0
     )
-    assert set(video_api.submits.values()) == {2}  # every video generated again
+    assert set(video_api.submits.values()) == {1}
     assert len({r.model_version for r in store.rows(run, history=True)}) == 2
+    # another payload asks for other videos: every one generated (paid) again
+    other = config(tmp_path, video_api.url, payload='quality = "high"')
+    assert (
+        invoke("run", "--model-config", other, "--suite", tiny_suite, "--out", run).exit_code == 0
+    )
+    assert set(video_api.submits.values()) == {2}
+    assert len({r.model_version for r in store.rows(run, history=True)}) == 3
+
+
+def test_a_lost_submit_answer_is_retried_as_the_same_job(
+    tiny_suite, tmp_path, video_api, monkeypatch
+):
+    """The API took the job but its answer was lost: the retry carries the same
+    idempotency key, so the API hands back that job instead of charging again."""
+    monkeypatch.setenv("VIDEO_API_KEY", KEY)
+    video_api.hiccups = {("submit", 1): ["lost"]}
+    run = tmp_path / "run"
+    path = config(tmp_path, video_api.url)
+    result = invoke("run", "--model-config", path, "--suite", tiny_suite, "--out", run, "-q")
+    assert result.exit_code == 0, result.output
+    assert video_api.attempts["submit"] == 5  # the lost one was sent twice
+    assert dict(video_api.submits) == dict.fromkeys(range(4), 1)  # and paid once
+    assert len(set(video_api.keys)) == 4
+    assert all(r.status == "scored" for r in store.rows(run))
+
+
+@pytest.mark.slow  # three runs: about 6 s
+def test_the_deadline_counts_from_the_submission_across_runs(
+    tiny_suite, tmp_path, video_api, monkeypatch
+):
+    monkeypatch.setenv("VIDEO_API_KEY", KEY)
+    video_api.plan = {0: "never", 1: "ok", 2: "ok", 3: "ok"}
+    run = tmp_path / "run"
+    args = ["--suite", tiny_suite, "--out", run, "--workers", 1, "-q"]
+    short = config(tmp_path, video_api.url, deadline=1.0)
+    assert invoke("run", "--model-config", short, *args).exit_code == 0
+    polls = video_api.polls["job-0-1"]
+    start = time.monotonic()
+    again = invoke("run", "--model-config", short, *args)  # past its deadline: one poll
+    assert again.exit_code == 0 and time.monotonic() - start < 1.0 + 3.0
+    assert video_api.polls["job-0-1"] == polls + 1
+    row = {r.idx: r for r in store.rows(run)}[0]
+    assert "after its submission (deadline)" in row.error and "raise http.deadline" in row.error
+    video_api.plan[0] = "ok"
+    longer = config(tmp_path, video_api.url, deadline=60.0)  # the same job, waited for longer
+    assert invoke("run", "--model-config", longer, *args).exit_code == 0
+    assert dict(video_api.submits) == dict.fromkeys(range(4), 1)
+    assert {r.idx: r.status for r in store.rows(run)}[0] == "scored"
 
 
 @pytest.mark.slow  # a real process killed and a second run: about 8 s

@@ -16,12 +16,19 @@ request shapes of real providers as examples).
   401 or 403 (the key is wrong: retrying cannot help) or another 4xx.
 - The job log (``<video stem>.job.json`` beside the video) is written right after the
   submit, *before* polling: a run killed while polling resumes polling the same job when
-  run again instead of submitting (and paying) again, as long as the payload and the
-  settings are the same (a changed setting is a new job). A job the API reports failed
-  is submitted again on the next run; one past the deadline is polled again.
+  run again instead of submitting (and paying) again, as long as the request is the same
+  (payload, URLs, headers: a changed one is a new job; a changed polling setting, such as
+  a longer deadline, polls the logged job). A job the API reports failed is submitted
+  again on the next run.
+- Every submit carries an idempotency key (header ``idempotency_header``, by default
+  ``Idempotency-Key``; empty: none), a hash of the request: a submit retried after its
+  answer was lost, or sent again by a run killed before it logged the job, is the same job
+  to an API that honours the header (most commercial APIs do), not a second payment.
 - Polling starts at ``poll_interval`` seconds and grows by ``poll_backoff`` up to
-  ``poll_max_interval``; a job not done ``deadline`` seconds after polling began fails
-  that instance alone, with one line saying so. ``concurrency`` jobs run at once: the
+  ``poll_max_interval``. ``deadline`` counts from the job's submission, across runs: a job
+  not done by then fails that instance alone, with one line saying so; a later run polls
+  it once more and fails it again at once unless it is done (raise ``deadline`` to wait
+  longer for the same job). ``concurrency`` jobs run at once: the
   card lists that many slots (``api:0``, ``api:1``, ...), each a generation worker that
   takes the next job when its last one is done.
 - The downloaded file must decode as a video; a truncated or corrupt download fails
@@ -86,6 +93,21 @@ class HttpSettings:
     max_retry_wait: float = 120.0
     concurrency: int = 4
     headers: dict[str, str] = field(default_factory=dict)
+    idempotency_header: str = "Idempotency-Key"
+
+
+#: settings that change how a job is waited for, not what is asked: a change keeps the job
+WAITING = (
+    "poll_interval",
+    "poll_backoff",
+    "poll_max_interval",
+    "deadline",
+    "request_timeout",
+    "retries",
+    "retry_wait",
+    "max_retry_wait",
+    "concurrency",
+)
 
 
 class JobError(Exception):
@@ -245,14 +267,17 @@ class HttpModel:
         values = template_values(r)
         payload = fill(s.payload, values)
         body = json.dumps(payload, sort_keys=True).encode()
-        # the request and every setting: a changed setting never reuses a job
-        every = json.dumps(dataclasses.asdict(s), sort_keys=True, default=str).encode()
+        # what is asked, and where: a changed request never reuses a job
+        asked = {k: v for k, v in dataclasses.asdict(s).items() if k not in WAITING}
+        every = json.dumps(asked, sort_keys=True, default=str).encode()
         request_hash = hashlib.sha256(body + every).hexdigest()[:32]
         log_path = job_log(r.out_path)
-        job = self._resumable(log_path, request_hash)
+        job, attempt = self._resumable(log_path, request_hash)
         resumed = job is not None
         if job is None:
-            answer = self._call("POST", s.submit_url, body, "submit")
+            key = f"{request_hash}-{attempt}"  # a job the API failed is asked for anew
+            once = {s.idempotency_header: key} if s.idempotency_header else {}
+            answer = self._call("POST", s.submit_url, body, "submit", once)
             self.submits += 1
             job_id = dig(answer, s.job_id_field)
             if job_id is None or job_id == "":
@@ -261,6 +286,8 @@ class HttpModel:
                 "job_id": str(job_id),
                 "request_hash": request_hash,
                 "submitted_at": _now(),
+                "submitted_s": round(time.time(), 3),
+                "attempt": attempt,
                 "status_url": self._status_url(str(job_id)),
                 "state": "submitted",
             }
@@ -289,24 +316,28 @@ class HttpModel:
             "video_url": url,
         }
 
-    def _resumable(self, log_path: Path, request_hash: str) -> dict[str, Any] | None:
-        """The logged job for this very request, unless the API said it failed."""
+    def _resumable(self, log_path: Path, request_hash: str) -> tuple[dict[str, Any] | None, int]:
+        """The logged job for this very request, unless the API said it failed; and the
+        submission's attempt number (one more than a failed job's)."""
         try:
             job = json.loads(log_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
+            return None, 0
         if not isinstance(job, dict) or job.get("request_hash") != request_hash:
-            return None
+            return None, 0
         if job.get("state") == "failed" or not job.get("job_id"):
-            return None
-        return job
+            return None, int(job.get("attempt", 0)) + (job.get("state") == "failed")
+        return job, int(job.get("attempt", 0))
 
     def _status_url(self, job_id: str) -> str:
         return fill(self.settings.status_url, {"job_id": urllib.parse.quote(job_id, safe="")})
 
     def _poll(self, job: Mapping[str, Any]) -> Any:
+        """The finished status answer; JobError once the job is past its deadline (counted
+        from its submission, so across runs; a job is always polled once)."""
         s = self.settings
         start, wait = time.monotonic(), s.poll_interval
+        before = max(0.0, time.time() - float(job.get("submitted_s", time.time())))
         while True:
             answer = self._call("GET", job["status_url"], None, f"status of job {job['job_id']}")
             state = str(dig(answer, s.status_field) or "").lower()
@@ -315,27 +346,38 @@ class HttpModel:
             if state in {v.lower() for v in s.failed_values}:
                 why = dig(answer, s.error_field)
                 raise JobError(f"the job failed at the API (job {job['job_id']}: {why or state})")
-            left = s.deadline - (time.monotonic() - start)
+            left = s.deadline - before - (time.monotonic() - start)
             if left <= 0:
                 raise JobError(
-                    f"job {job['job_id']} not finished after {s.deadline:g} s (deadline); "
-                    f"last status {state or 'unknown'!r}; rerun to poll it again"
+                    f"job {job['job_id']} (submitted {job.get('submitted_at', '?')}) not"
+                    f" finished {s.deadline:g} s after its submission (deadline); last status"
+                    f" {state or 'unknown'!r}; raise http.deadline to wait longer for it"
                 )
             time.sleep(min(wait, left))
             wait = min(wait * s.poll_backoff, s.poll_max_interval)
 
-    def _headers(self, auth: bool = True) -> dict[str, str]:
+    def _headers(self, auth: bool = True, extra: Mapping[str, str] = {}) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         headers.update(self.settings.headers)
+        headers.update(extra)
         if auth and self._key:
             headers[self.settings.auth_header] = self.settings.auth_prefix + self._key
         return headers
 
-    def _send(self, method: str, url: str, body: bytes | None, auth: bool = True) -> bytes:
-        """One HTTP exchange with retries; the body of the answer."""
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        auth: bool = True,
+        extra: Mapping[str, str] = {},
+    ) -> bytes:
+        """One HTTP exchange with retries (each with the same ``extra`` headers); the body
+        of the answer."""
         s = self.settings
+        sent = self._headers(auth, extra)
         for attempt in range(s.retries + 1):
-            req = urllib.request.Request(url, data=body, method=method, headers=self._headers(auth))
+            req = urllib.request.Request(url, data=body, method=method, headers=sent)
             try:
                 with urllib.request.urlopen(req, timeout=s.request_timeout) as resp:
                     return resp.read()
@@ -360,8 +402,10 @@ class HttpModel:
             time.sleep(min(retry_after(headers, backoff), s.max_retry_wait))
         raise AssertionError("unreachable")
 
-    def _call(self, method: str, url: str, body: bytes | None, what: str) -> Any:
-        raw = self._send(method, url, body)
+    def _call(
+        self, method: str, url: str, body: bytes | None, what: str, extra: Mapping[str, str] = {}
+    ) -> Any:
+        raw = self._send(method, url, body, extra=extra)
         try:
             return json.loads(raw)
         except ValueError:
