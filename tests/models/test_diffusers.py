@@ -14,7 +14,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -421,10 +420,3 @@ def test_one_worker_per_device_each_loading_once(pipelines, tmp_path, monkeypatc
     same = json.loads(made[0].with_suffix(".json").read_text())["model_version"]
     assert read_record(videos(tmp_path / "one", "tiny-wan")[0])["model_version"] == same  # type: ignore[index]
 
-
-def test_importing_vidreason_imports_no_torch():
-    import subprocess
-
-    code = "import vidreason.cli, vidreason.models.config, sys; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.stdout.strip() == "False", out.stderr
