@@ -303,10 +303,11 @@ def build_model(config: ModelConfig) -> Configured:
     elif config.adapter == "builtin":
         inner = MODELS.get(config.model)
     elif config.adapter == "diffusers":
-        from vidreason.models.diffusers_adapter import make_model, require
+        from vidreason.models.diffusers_adapter import check_call, make_model, require
 
         require()  # before any work, not in a worker
         inner = make_model(config.name, config.diffusers, config.card, config.source)
+        check_call(inner.settings, f"{config.source} [diffusers]")
     else:
         from vidreason.models.http import HttpModel, HttpSettings
 

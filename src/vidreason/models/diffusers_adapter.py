@@ -39,6 +39,7 @@ neither (``pip install 'vidreason[diffusers]'`` brings them).
 from __future__ import annotations
 
 import math
+import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,9 @@ from vidreason.errors import UserError
 from vidreason.models.base import Generated, GenerationRequest, ModelCard, NativeFormat
 
 INSTALL = "pip install 'vidreason[diffusers]'"
+# from_pretrained builds models under a process-wide "empty weights" context: two workers
+# (threads) loading at once break each other's weights, so loading takes turns
+LOADING = threading.Lock()
 DTYPES = ("float32", "float16", "bfloat16")
 OFFLOAD = ("none", "model", "sequential")
 
@@ -247,6 +251,47 @@ def require() -> None:
             )
 
 
+def check_call(s: DiffusersSettings, where: str) -> None:
+    """The pipeline exists in the installed diffusers and takes every argument the adapter
+    and ``extra`` give it (imports diffusers: run once, before any work)."""
+    import difflib
+    import inspect
+
+    _, diffusers = _imports()
+    cls = getattr(diffusers, s.pipeline, None)
+    if cls is None:
+        raise UserError(
+            f"{where}: diffusers {diffusers.__version__} has no {s.pipeline}: upgrade it"
+        )
+    params = inspect.signature(cls.__call__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    for key in sorted(set(s.extra) | set(argument_names(PIPELINES[s.pipeline]))):
+        if key not in params:
+            close = difflib.get_close_matches(key, list(params), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UserError(f"{where}: {s.pipeline} takes no argument {key!r}{hint}")
+
+
+def argument_names(rule: Pipeline) -> list[str]:
+    """The arguments the adapter passes to a pipeline with these rules."""
+    names = ["image", "height", "width", "num_frames", "num_inference_steps", "generator"]
+    names += ["output_type", rule.guidance_arg]
+    names += ["prompt"] if rule.uses_prompt else []
+    names += ["negative_prompt"] if rule.negative_prompt else []
+    return names + ([rule.fps_arg] if rule.fps_arg else [])
+
+
+def quiet() -> None:
+    """No progress bars or warnings from diffusers and transformers: the run reports."""
+    import diffusers
+    import transformers
+
+    for lib in (diffusers.utils.logging, transformers.utils.logging):
+        lib.disable_progress_bar()
+        lib.set_verbosity_error()
+
+
 def _imports() -> tuple[Any, Any]:
     try:
         import diffusers
@@ -288,22 +333,21 @@ class DiffusersModel:
     def load(self) -> None:
         torch, diffusers = _imports()
         s = self.settings
-        diffusers.utils.logging.disable_progress_bar()
-        diffusers.utils.logging.set_verbosity_error()
+        quiet()
         cls = getattr(diffusers, s.pipeline, None)
         if cls is None:
             raise UserError(f"diffusers {diffusers.__version__} has no {s.pipeline}: upgrade it")
-        with warnings.catch_warnings():  # newer diffusers call torch_dtype dtype
+        with LOADING, warnings.catch_warnings():  # newer diffusers call torch_dtype dtype
             warnings.simplefilter("ignore", FutureWarning)
             pipe = cls.from_pretrained(
                 s.path, torch_dtype=getattr(torch, s.dtype), local_files_only=True
             )
-        if s.cpu_offload == "model":
-            pipe.enable_model_cpu_offload(device=self.device)
-        elif s.cpu_offload == "sequential":
-            pipe.enable_sequential_cpu_offload(device=self.device)
-        else:
-            pipe.to(self.device)
+            if s.cpu_offload == "model":
+                pipe.enable_model_cpu_offload(device=self.device)
+            elif s.cpu_offload == "sequential":
+                pipe.enable_sequential_cpu_offload(device=self.device)
+            else:
+                pipe.to(self.device)
         pipe.set_progress_bar_config(disable=True)
         self.pipe = pipe
 
