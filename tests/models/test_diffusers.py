@@ -301,6 +301,10 @@ def test_the_model_folder_must_exist_and_hold_a_pipeline(tmp_path):
     path.write_text('adapter = "diffusers"\n[diffusers]\npath = "."\n')
     with pytest.raises(UserError, match="missing key 'name'"):
         read_config(path)
+    (tmp_path / "model_index.json").write_text("{}")
+    path.write_text(head + 'path = "."\n[card]\nframes = 48\n')
+    with pytest.raises(UserError, match=r"\[card\]: frames 48 is not of the form 4k \+ 1"):
+        read_config(path)
 
 
 def test_missing_torch_is_one_line_before_any_work(tmp_path, monkeypatch):
@@ -389,6 +393,7 @@ def test_wan_end_to_end_deterministic_and_recorded(pipelines, one_instance, tmp_
     rec = read_record(first[0])
     assert rec is not None and not rec["error"]
     assert rec["info"]["pipeline"] == "WanImageToVideoPipeline"
+    assert set(rec["info"]["versions"]) == {"torch", "diffusers", "transformers"}
     assert rec["info"]["dtype"] == "float32" and rec["info"]["steps"] == 2
     assert rec["info"]["guidance"] == 5.0 and rec["info"]["negative_prompt"] == "blurry"
     assert rec["native_format"] == {"width": 16, "height": 16, "fps": 16, "n_frames": 9}

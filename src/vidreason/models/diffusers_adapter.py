@@ -147,22 +147,31 @@ def check_settings(s: DiffusersSettings, where: str) -> None:
     rule = PIPELINES[s.pipeline]
     if s.aspect == "task" and rule.aspect != "task":
         raise UserError(f"{where}: {s.pipeline} generates one size only: aspect must be native")
-    for key in ("width", "height"):
-        value = getattr(s, key)
-        if value % rule.multiple_of:
-            raise UserError(
-                f"{where}: {key} {value} is not a multiple of {rule.multiple_of} "
-                f"({s.pipeline} needs it)"
-            )
-    if s.frames and (s.frames - rule.frames_offset) % rule.frames_step:
-        raise UserError(
-            f"{where}: frames {s.frames} is not of the form {rule.frames_step}k + "
-            f"{rule.frames_offset} ({s.pipeline} needs it)"
-        )
+    check_native(native_of(s), s.pipeline, where)
     reserved = {"image", "prompt", "height", "width", "num_frames", "generator", "output_type"}
     clash = sorted(reserved & set(s.extra))
     if clash:
         raise UserError(f"{where}: extra must not set {', '.join(clash)} (the adapter sets them)")
+
+
+def check_native(native: NativeFormat, pipeline: str, where: str) -> None:
+    """The size and frame count obey the pipeline's rules (one line naming ``where``)."""
+    rule = PIPELINES[pipeline]
+    for key in ("width", "height"):
+        value = getattr(native, key)
+        if value < rule.multiple_of or value % rule.multiple_of:
+            raise UserError(
+                f"{where}: {key} {value} is not a multiple of {rule.multiple_of} "
+                f"({pipeline} needs it)"
+            )
+    frames = native.n_frames
+    if frames < 1 or (frames - rule.frames_offset) % rule.frames_step:
+        raise UserError(
+            f"{where}: frames {frames} is not of the form {rule.frames_step}k + "
+            f"{rule.frames_offset} ({pipeline} needs it)"
+        )
+    if native.fps < 1:
+        raise UserError(f"{where}: fps must be at least 1")
 
 
 def native_of(s: DiffusersSettings) -> NativeFormat:
@@ -292,6 +301,16 @@ def quiet() -> None:
         lib.set_verbosity_error()
 
 
+def versions() -> dict[str, str]:
+    """torch's, diffusers' and transformers' versions (the same seed gives the same video
+    on the same ones)."""
+    import diffusers
+    import torch
+    import transformers
+
+    return {m.__name__: str(m.__version__) for m in (torch, diffusers, transformers)}
+
+
 def _imports() -> tuple[Any, Any]:
     try:
         import diffusers
@@ -414,6 +433,7 @@ class DiffusersModel:
             r.out_path,
             {
                 "pipeline": self.settings.pipeline,
+                "versions": versions(),
                 "dtype": self.settings.dtype,
                 "device": self.device,
                 "steps": args["num_inference_steps"],
@@ -448,6 +468,7 @@ def make_model(name: str, table: Mapping[str, Any], card: Mapping[str, Any], whe
         model.card = make_card(model.card, card)  # [card] width/height/... reach the pipeline
     except ValueError as exc:
         raise UserError(f"{where} [card]: {exc}") from None
+    check_native(model.card.native, settings.pipeline, f"{where} [card]")
     if len(model.card.devices) == 1:
         model.device = model.card.devices[0]
     return model
