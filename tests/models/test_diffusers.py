@@ -378,6 +378,42 @@ def test_devices_are_gpu_numbers_or_names():
             parse_devices(bad)
 
 
+def test_devices_reach_models_that_copy_and_leave_their_version(tmp_path):
+    from vidreason.models import get_model
+    from vidreason.models.base import with_devices
+    from vidreason.models.diffusers_adapter import DiffusersModel, DiffusersSettings
+
+    model = DiffusersModel("m", DiffusersSettings(path=".", pipeline="WanImageToVideoPipeline"))
+    one = with_devices(model, ["cuda:1"])
+    assert one.device == "cuda:1" and one.card.devices == ("cuda:1",)
+    two = with_devices(model, ["cuda:0", "cuda:1"])
+    assert two.card.devices == ("cuda:0", "cuda:1") and model.card.devices == ("cuda",)
+    oracle = get_model("oracle")  # makes no copies: one worker, as it was
+    assert with_devices(oracle, ["cuda:0", "cuda:1"]) is oracle
+    http = tmp_path / "api.toml"
+    http.write_text(
+        'name = "api"\nadapter = "http"\n[http]\nsubmit_url = "http://x/"\n'
+        'status_url = "http://x/{job_id}"\npayload = {}\nconcurrency = 2\n'
+    )
+    api_model = build_model(read_config(http))
+    assert with_devices(api_model, ["cuda:0"]) is api_model  # API slots stay
+
+
+@pytest.mark.slow  # imports torch and diffusers
+def test_devices_are_no_part_of_a_configured_models_version(tmp_path):
+    from vidreason.models import version_of
+    from vidreason.models.base import with_devices
+
+    _need_diffusers()
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "model_index.json").write_text("{}")
+    configured = build_model(read_config(config(tmp_path, WAN, path="w")))
+    moved = with_devices(configured, ["cuda:0", "cuda:1"])
+    assert moved.card.devices == ("cuda:0", "cuda:1") and configured.card.devices == ("cpu",)
+    assert version_of(moved) == version_of(configured)
+    assert with_devices(configured, ["cuda:3"]).inner.device == "cuda:3"
+
+
 # -- with tiny pipelines ----------------------------------------------------------------
 
 
