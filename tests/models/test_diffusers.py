@@ -315,7 +315,9 @@ def test_missing_torch_is_one_line_before_any_work(tmp_path, monkeypatch):
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda n, *a: None if n == "diffusers" else real(n, *a)
     )
-    with pytest.raises(UserError, match=r"needs diffusers.*pip install 'vidreason\[diffusers\]'"):
+    with pytest.raises(
+        UserError, match=r"needs \w+, which is not installed: pip install 'vidreason\[diffusers\]'"
+    ):
         build_model(read_config(path))
 
 
