@@ -4,8 +4,10 @@ import sys
 
 def test_import_is_light():
     code = (
-        "import sys, vidreason, vidreason.tasks, vidreason.models;"
-        "heavy = [m for m in ('mujoco', 'torch', 'ray', 'matplotlib', 'jinja2') if m in sys.modules];"
+        "import sys, vidreason, vidreason.tasks, vidreason.models, vidreason.cli;"
+        "import vidreason.models.config, vidreason.models.diffusers_adapter;"
+        "heavy = ('mujoco', 'torch', 'diffusers', 'transformers', 'ray', 'matplotlib', 'jinja2');"
+        "heavy = [m for m in heavy if m in sys.modules];"
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -79,11 +79,17 @@ def resolve_suite(
 
 
 def load_models(
-    names: list[str], configs: list[Path] | None = None, overrides: list[str] | None = None
+    names: list[str],
+    configs: list[Path] | None = None,
+    overrides: list[str] | None = None,
+    devices: str | None = None,
 ) -> list:
     """Models by name (registered, or ``package.module:factory``) and from config files
-    (each with ``overrides``, ``KEY=VALUE``); two with one name are a mistake."""
+    (each with ``overrides``, ``KEY=VALUE``); two with one name are a mistake. ``devices``
+    (``0,1`` or ``cuda:0,cuda:1``): one worker per device for models that make a copy
+    per device (``on_device``)."""
     from vidreason.models import get_model
+    from vidreason.models.base import parse_devices, with_devices
     from vidreason.models.config import build_model, read_config
 
     if overrides and not configs:
@@ -97,6 +103,8 @@ def load_models(
         seen[m.name] = where
     if not models:
         raise UserError("no model: give --model NAME (or package.module:factory) or --model-config")
+    if devices is not None:
+        models = [with_devices(m, parse_devices(devices)) for m in models]
     return models
 
 

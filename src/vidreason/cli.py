@@ -191,7 +191,7 @@ def models() -> None:
     out.print(table)
     out.print(
         "Your own: --model package.module:factory, or --model-config FILE.toml"
-        " (python or http adapter); see README.",
+        " (python, http or diffusers adapter); see README.",
         highlight=False,
     )
 
@@ -252,7 +252,7 @@ def run(
     ] = None,
     model_config: Annotated[
         list[Path] | None,
-        typer.Option(help="Model config file(s) (TOML: python or http adapter, card)."),
+        typer.Option(help="Model config file(s) (TOML: python, http or diffusers adapter)."),
     ] = None,
     model_set: Annotated[
         list[str] | None,
@@ -264,6 +264,10 @@ def run(
     seed: Seed = 0,
     n: Annotated[int | None, typer.Option(help="Instances per family.")] = None,
     workers: Workers = None,
+    devices: Annotated[
+        str | None,
+        typer.Option(help="GPUs for local models, e.g. 0,1: one generation worker per GPU."),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Generate videos with models (each loaded once per worker), scoring each video as
@@ -274,7 +278,7 @@ def run(
     at_least_one(seeds, "--seeds")
     _check_workers(workers)
     names, configs = model or [], model_config or []
-    models = api.load_models(names, configs, model_set)  # every mistake before any work
+    models = api.load_models(names, configs, model_set, devices)  # every mistake before any work
     output_folder(run_dir)
     sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
     _summary(

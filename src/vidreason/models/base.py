@@ -21,8 +21,11 @@ a function from a request to frames.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,8 +153,10 @@ def settings_of(model: object) -> dict[str, Any]:
 
 def settings_version(version: str, settings: Mapping[str, Any], card: ModelCard) -> str:
     """``<version>+<hash>``: a model's version with its settings and card folded in, so a
-    changed setting (steps, resolution, an API's payload) never reuses a video or score."""
-    blob = json.dumps({"settings": settings, "card": card.to_dict()}, sort_keys=True, default=str)
+    changed setting (steps, resolution, an API's payload) never reuses a video or score.
+    The card's devices are left out: where a model runs (``--devices``) is not what it is."""
+    what = {k: v for k, v in card.to_dict().items() if k != "devices"}
+    blob = json.dumps({"settings": settings, "card": what}, sort_keys=True, default=str)
     return f"{version}+{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
@@ -178,6 +183,40 @@ class FrameModel:
 
 
 MODELS: Registry[Model] = Registry("model", entry_point_group="vidreason.models")
+
+
+DEVICE = re.compile(r"(cpu|cuda|mps|xpu|npu)(:\d+)?")
+
+
+def parse_devices(spec: str) -> tuple[str, ...]:
+    """``--devices``: ``0,1`` (GPU numbers: ``cuda:0``, ``cuda:1``), or device names
+    (``cpu``, ``cuda:2``, ``mps``)."""
+    from vidreason.errors import UserError
+
+    items = [d.strip() for d in spec.split(",")]
+    out = tuple(f"cuda:{d}" if d.isdigit() else d for d in items)
+    bad = [d for d in out if not DEVICE.fullmatch(d)]
+    if not spec.strip() or bad:
+        raise UserError(
+            f"--devices {spec!r}: give GPU numbers (0,1,...) or device names (cpu, cuda:0, mps)"
+        )
+    if len(set(out)) != len(out):
+        raise UserError(f"--devices {spec!r}: a device is named twice")
+    return out
+
+
+def with_devices(model: Any, devices: Sequence[str]) -> Any:
+    """``model`` running on ``devices``, one worker (and one copy, loaded once) per device;
+    unchanged when it makes no copies (no ``on_device``) or runs on API slots."""
+    card = card_of(model)
+    if not hasattr(model, "on_device") or any(d.startswith("api") for d in card.devices):
+        return model
+    out = copy.copy(model.on_device(devices[0]) if len(devices) == 1 else model)
+    try:
+        out.card = dataclasses.replace(card, devices=tuple(devices))
+    except (AttributeError, dataclasses.FrozenInstanceError):
+        return model
+    return out
 
 
 def get_model(name: str) -> Model:

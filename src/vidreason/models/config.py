@@ -2,7 +2,7 @@
 
 ```toml
 name = "my-model"            # the name its scores are stored under
-adapter = "python"           # python | http | builtin
+adapter = "python"           # python | http | diffusers | builtin
 factory = "mypkg.video:make" # python: package.module:function returning a model
 path = "src"                 # python: a folder put on sys.path (relative to this file)
 
@@ -14,6 +14,8 @@ goal_conditioned = false
 devices = ["cuda:0"]
 
 [http]                       # http: see vidreason.models.http.HttpSettings
+
+[diffusers]                  # diffusers: see vidreason.models.diffusers_adapter
 ```
 
 Every mistake is one line naming the file: an unknown key (with "did you mean"), a value
@@ -45,8 +47,11 @@ from vidreason.models.base import (
     card_of,
 )
 
-ADAPTERS = ("python", "http", "builtin")
-TOP_KEYS = ("name", "adapter", "version", "factory", "path", "model", "settings", "card", "http")
+ADAPTERS = ("python", "http", "diffusers", "builtin")
+TOP_KEYS = (
+    "name", "adapter", "version", "factory", "path", "model", "settings", "card", "http",
+    "diffusers",
+)  # fmt: skip
 CARD_KEYS = {
     "modality": str,
     "goal_conditioned": bool,
@@ -77,6 +82,7 @@ class ModelConfig:
     settings: Mapping[str, Any] = field(default_factory=dict)
     card: Mapping[str, Any] = field(default_factory=dict)
     http: Mapping[str, Any] = field(default_factory=dict)
+    diffusers: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
 
@@ -180,7 +186,7 @@ def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) 
     for key in data:
         if key not in TOP_KEYS:
             raise _unknown(key, TOP_KEYS, where)
-    kinds = {"settings": dict, "card": dict, "http": dict}
+    kinds = {"settings": dict, "card": dict, "http": dict, "diffusers": dict}
     for key, value in data.items():
         check_type(value, kinds.get(key, str), key, where)
     adapter = data.get("adapter")
@@ -188,10 +194,11 @@ def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) 
         raise UserError(f"{where}: missing key 'adapter' (one of {', '.join(ADAPTERS)})")
     if adapter not in ADAPTERS:
         raise UserError(f"{where}: adapter {adapter!r} is not one of {', '.join(ADAPTERS)}")
-    needs = {"python": "factory", "builtin": "model", "http": "http"}[adapter]
+    table = {"python": "factory", "builtin": "model", "http": "http", "diffusers": "diffusers"}
+    needs = table[adapter]
     if needs not in data:
         raise UserError(f"{where}: missing key {needs!r} (adapter {adapter} needs it)")
-    if adapter == "http" and "name" not in data:
+    if adapter in ("http", "diffusers") and "name" not in data:
         raise UserError(f"{where}: missing key 'name' (the name its scores are stored under)")
     card = dict(data.get("card", {}))
     for key, value in card.items():
@@ -217,6 +224,12 @@ def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) 
         from vidreason.models.http import HttpSettings
 
         parse_table(HttpSettings, data["http"], f"{where} [http]")
+    diffusers: dict[str, Any] = {}
+    if adapter == "diffusers":
+        from vidreason.models.diffusers_adapter import make_model, with_path
+
+        diffusers = with_path(data["diffusers"], base, where)
+        make_model(data["name"], diffusers, card, where)  # every mistake before any work
     return ModelConfig(
         adapter=adapter,
         name=data.get("name", ""),
@@ -227,6 +240,7 @@ def parse_config(data: Mapping[str, Any], where: str, base: Path | None = None) 
         settings=dict(data.get("settings", {})),
         card=card,
         http=dict(data.get("http", {})),
+        diffusers=diffusers,
         source=where,
     )
 
@@ -288,6 +302,12 @@ def build_model(config: ModelConfig) -> Configured:
             raise UserError(f"{config.source}: {exc}") from None
     elif config.adapter == "builtin":
         inner = MODELS.get(config.model)
+    elif config.adapter == "diffusers":
+        from vidreason.models.diffusers_adapter import check_call, make_model, require
+
+        require()  # before any work, not in a worker
+        inner = make_model(config.name, config.diffusers, config.card, config.source)
+        check_call(inner.settings, f"{config.source} [diffusers]")
     else:
         from vidreason.models.http import HttpModel, HttpSettings
 
@@ -304,6 +324,8 @@ def build_model(config: ModelConfig) -> Configured:
         "model": config.model,
         "settings": dict(config.settings),
         "http": dict(config.http),
+        # where it runs is no part of what it is (the card's devices say it)
+        "diffusers": {k: v for k, v in config.diffusers.items() if k != "device"},
     }
     settings = {k: v for k, v in everything.items() if v}
     base = config.version or str(inner.version)
