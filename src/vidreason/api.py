@@ -238,10 +238,40 @@ def leaderboard(run_dir: Path) -> list[Entry]:
 
 
 def leaderboard_json(run_dir: Path) -> str:
-    """``{"entries": [...], "runs": [...]}``: the leaderboard rows, and per (model, suite)
-    what its current rows are made of (see ``run_status``)."""
+    """``{"entries": [...], "runs": [...], "answers": {...}}``: the leaderboard rows, per
+    (model, suite) what its current rows are made of (see ``run_status``), and the
+    answers' accuracies with where each model's answers came from."""
     entries = [e.to_dict() for e in leaderboard(run_dir)]
-    return json.dumps({"entries": entries, "runs": [r.to_dict() for r in runs(run_dir)]}, indent=1)
+    answers = {
+        "entries": [e.to_dict() for e in answer_leaderboard(run_dir)],
+        "sets": [s.to_dict() for s in answer_sets(run_dir)],
+    }
+    return json.dumps(
+        {"entries": entries, "runs": [r.to_dict() for r in runs(run_dir)], "answers": answers},
+        indent=1,
+    )
+
+
+def answer_leaderboard(run_dir: Path) -> list:
+    """Accuracy on the suites' questions per model (and baseline): overall, per question
+    kind, family and capability (``report.answers.AnswerEntry``)."""
+    from vidreason import store
+    from vidreason.report.answers import answer_leaderboard as board
+
+    try:
+        return board(store.answer_rows(Path(run_dir)))
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+
+
+def answer_sets(run_dir: Path) -> list:
+    """Per (model, suite) with answers: the file they came from, when, and the counts."""
+    from vidreason import store
+
+    try:
+        return store.answer_sets(Path(run_dir))
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
 
 
 def runs(run_dir: Path) -> list[RunStatus]:
@@ -309,6 +339,8 @@ def report(run_dir: Path, out: Path | None = None) -> Path:
 __all__ = [
     "RunStatus",
     "RunSummary",
+    "answer_leaderboard",
+    "answer_sets",
     "forget",
     "generate",
     "leaderboard",
