@@ -425,8 +425,9 @@ def print_answers(entries: list, sets: list) -> None:
         highlight=False,
     )
     for s in sets:
-        missing = {k: v for k, v in s.counts.items() if k in ("unanswered", "unparsed", "error")}
-        problems = ", ".join(f"{v} {k}" for k, v in missing.items() if v)
+        problems = ", ".join(
+            f"{s.counts[k]} {k}" for k in ("unanswered", "unparsed", "error") if s.counts.get(k)
+        )
         if problems:
             err.print(
                 f"[yellow]{escape(s.model)} on {escape(s.suite)} (answers):[/yellow] {problems}",
