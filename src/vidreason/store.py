@@ -16,6 +16,9 @@ Three tables:
 - ``runs``: one line per run: model, suite, source folder, counts (scored, reused,
   missing, unreadable) and the files that matched no instance.
 
+Answers to a suite's questions (``vidreason.answers``) live in two tables of their own,
+``answers`` and ``answer_sets`` (see the end of this module).
+
 Rows are committed one by one as they arrive, so a killed run resumes where it stopped.
 ``forget`` removes a model's rows (optionally for one suite). Export to CSV or JSON Lines.
 """
