@@ -169,7 +169,7 @@ def read_answers(path: Path, questions: Sequence[SuiteQuestion]) -> dict[str, Gi
     if not path.is_file():
         raise UserError(f"{path}: no such answers file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no mistake
     except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     known = {q.qid for q in questions}

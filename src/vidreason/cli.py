@@ -460,7 +460,7 @@ def answer(
 ) -> None:
     """Score answers to a suite's questions (CLEVRER style): from a JSON Lines file, or
     asked of an OpenAI-compatible chat model with --model-config."""
-    from vidreason.answers import load_questions, score_answers
+    from vidreason.answers import BASELINES, load_questions, score_answers
     from vidreason.errors import UserError
     from vidreason.outputs import output_folder
 
@@ -477,6 +477,8 @@ def answer(
         config = read_chat_config(model_config, model_set or [])
         if model_name:
             config = config.named(model_name)
+        if config.name in BASELINES:
+            raise UserError(f"{model_config}: name {config.name!r} is a baseline's; pick another")
         output_folder(run_dir)
         answers = ask_suite(config, suite_dir, questions, run_dir, progress=not quiet)
         model_name = config.name

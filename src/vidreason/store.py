@@ -483,17 +483,16 @@ class AnswerSet:
 
 
 def _answer_values(r: AnswerRow) -> tuple:
-    d = r.to_dict()
     return (
-        *(d[c] for c in ("model", "suite", "qid", "family", "capability", "idx", "kind")),
-        d["question"],
-        d["truth"],
-        json.dumps(list(d["choices"])),
-        d["given"],
-        d["reply"],
-        d["status"],
-        int(bool(d["correct"])),
-        d["error"],
+        *(r.model, r.suite, r.qid, r.family, r.capability, r.idx, r.kind),
+        r.question,
+        r.truth,
+        json.dumps(list(r.choices)),
+        r.given,
+        r.reply,
+        r.status,
+        int(r.correct),
+        r.error,
     )
 
 
@@ -556,4 +555,7 @@ def answer_sets(run_dir: Path) -> list[AnswerSet]:
             "SELECT model, suite, source, sha256, package_version, answered_at, counts "
             "FROM answer_sets ORDER BY model, suite"
         )
-        return [AnswerSet(*v[:6], json.loads(v[6])) for v in cur]
+        return [
+            AnswerSet(m, s, src, sha, version, at, json.loads(c))
+            for m, s, src, sha, version, at, c in cur
+        ]
