@@ -18,6 +18,7 @@ from vidreason.answers import (
     grade,
     load_questions,
     match,
+    score_answers,
 )
 from vidreason.cli import app
 from vidreason.store import AnswerRow
@@ -249,3 +250,17 @@ def test_the_report_has_a_questions_section(question_suite, tmp_path) -> None:
     n = len(load_questions(question_suite))
     assert f"{4 / n:.3f}" in section  # the model's accuracy over all questions
     assert f"{n - 8} unanswered, 1 unreadable" in section
+
+
+def test_forget_removes_a_models_answers(question_suite, tmp_path) -> None:
+    qs, _ = hand_file(question_suite, tmp_path / "answers.jsonl")
+    run = tmp_path / "run"
+    for name in ("vlm", "other"):
+        score_answers(question_suite, tmp_path / "answers.jsonl", name, run)
+    gone = invoke("forget", run, "--model", "vlm")
+    assert gone.exit_code == 0, gone.output
+    assert f"removed 0 scores and {len(qs)} answers of vlm" in gone.stdout
+    assert {r.model for r in store.answer_rows(run)} == {"other"}
+    assert [s.model for s in store.answer_sets(run)] == ["other"]
+    again = invoke("forget", run, "--model", "vlm")
+    assert again.exit_code == 2 and "no rows of 'vlm'" in again.stderr and "other" in again.stderr

@@ -314,16 +314,19 @@ def runs(run_dir: Path) -> list[RunStatus]:
 
 
 def forget(run_dir: Path, model: str, suite: str | None = None) -> int:
-    """Remove a model's rows (on one suite, if given) from the store; returns how many."""
+    """Remove a model's rows (on one suite, if given) from the store, its answers to the
+    questions too; returns how many scores (``forget_answers`` says how many answers)."""
     from vidreason import store
 
     known = {(r.model, r.suite) for r in runs(run_dir)}
+    known |= {(s.model, s.suite) for s in answer_sets(run_dir)}
     if not any(m == model and (suite is None or s == suite) for m, s in known):
         have = ", ".join(sorted(f"{m} ({s})" if s else m for m, s in known)) or "nothing"
         where = f" on suite {suite!r}" if suite else ""
         raise UserError(
             f"{store.store_path(Path(run_dir))}: no rows of {model!r}{where} (has: {have})"
         )
+    store.forget_answers(Path(run_dir), model, suite)
     return store.forget(Path(run_dir), model, suite)
 
 

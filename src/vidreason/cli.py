@@ -547,10 +547,16 @@ def forget(
         str | None, typer.Option(help="Only its rows on this suite (see `vidreason runs`).")
     ] = None,
 ) -> None:
-    """Remove a model's scores from the store (all of them, or on one suite)."""
+    """Remove a model's scores and answers from the store (all of them, or on one suite)."""
+    answers = sum(
+        sum(s.counts.values())
+        for s in api.answer_sets(run_dir)
+        if s.model == model and suite in (None, s.suite)
+    )
     n = api.forget(run_dir, model, suite)
     where = f" on {suite}" if suite else ""
-    out.print(f"removed {n} scores of {model}{where} from {run_dir}")
+    also = f" and {answers} answers" if answers else ""
+    out.print(f"removed {n} scores{also} of {model}{where} from {run_dir}")
 
 
 @app.command()

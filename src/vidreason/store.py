@@ -559,3 +559,16 @@ def answer_sets(run_dir: Path) -> list[AnswerSet]:
             AnswerSet(m, s, src, sha, version, at, json.loads(c))
             for m, s, src, sha, version, at, c in cur
         ]
+
+
+def forget_answers(run_dir: Path, model: str, suite: str | None = None) -> int:
+    """Remove every answer of ``model`` (on ``suite`` only, if given); returns how many."""
+    where, args = (
+        ("model = ?", (model,)) if suite is None else ("model = ? AND suite = ?", (model, suite))
+    )
+    with connect(run_dir, create=False) as con:
+        con.executescript(ANSWERS_SCHEMA)
+        n = con.execute(f"DELETE FROM answers WHERE {where}", args).rowcount
+        con.execute(f"DELETE FROM answer_sets WHERE {where}", args)
+        con.commit()
+    return int(n)
