@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from vidreason.errors import UserError
-from vidreason.instance_io import QUESTIONS_FILE, find_instances
+from vidreason.instance_io import QUESTIONS_FILE
 from vidreason.store import AnswerRow
 
 STATUSES = ("correct", "wrong", "unanswered", "unparsed", "error")
@@ -81,10 +81,12 @@ def load_questions(suite_dir: Path) -> list[SuiteQuestion]:
     from vidreason.tasks import get_family
 
     suite_dir = Path(suite_dir)
+    if not suite_dir.is_dir():
+        raise UserError(f"{suite_dir}: no such suite folder")
     out: list[SuiteQuestion] = []
-    for d in find_instances(suite_dir):
-        path = d / QUESTIONS_FILE
-        if not path.is_file():
+    for path in sorted(suite_dir.glob(f"*/*/{QUESTIONS_FILE}")):
+        d = path.parent
+        if not d.name.isdigit():
             continue
         try:
             rows = json.loads(path.read_text(encoding="utf-8"))

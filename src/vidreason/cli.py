@@ -34,7 +34,7 @@ err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., object])
 
 
-RESUMABLE = {"generate", "run", "score", "demo"}  # verbs whose finished work is kept
+RESUMABLE = {"generate", "run", "score", "demo", "answer"}  # verbs whose finished work is kept
 
 
 def _hide_flag_types() -> None:
