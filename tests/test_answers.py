@@ -203,8 +203,28 @@ def test_matching_folds_case_and_space_and_reads_letters() -> None:
     assert match(" RED   Ball ", q) == "red ball"
     assert [match(x, q) for x in ("b", "B", "(B)", "b.", "B)")] == ["red ball"] * 5
     assert match("c", q) == "c"  # no third choice
+    assert match("2.0", question("f-v1/00000/1", "descriptive", "2")) == "2"
     open_q = question("f-v1/00000/1", "descriptive", "2")
     assert match("b", open_q) == "b"  # letters only for questions with choices
+
+
+def test_an_index_without_its_zeros_is_the_same_question(question_suite, tmp_path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"id": "trigger-v1/0/0", "answer": "x"}\n{"id": "trigger-v1/00000/0", "answer": "y"}\n'
+    )
+    r = invoke(
+        "answer",
+        "--suite-dir",
+        question_suite,
+        "--answers",
+        path,
+        "--model-name",
+        "m",
+        "--out",
+        tmp_path / "r",
+    )
+    assert r.exit_code == 2 and "'trigger-v1/00000/0' answered twice (first on line 1)" in r.stderr
 
 
 def test_baselines_are_computed_on_the_suites_questions() -> None:

@@ -6,7 +6,8 @@ folder and the question's ``id`` in that instance's file (``dominoes-v1/00000/3`
 
 An answers file is JSON Lines, one object per question: ``{"id": ..., "answer": ...}``.
 ``answer`` is a string or a number; it matches the true answer when equal after folding
-case and runs of white space (``" Orange  Block"`` is ``orange block``). A question with
+case and runs of white space (``" Orange  Block"`` is ``orange block``; a whole number in
+any form, ``2.0``, is its digits). An id's index may lack its leading zeros. A question with
 ``choices`` may also be answered by the choice's letter: ``A`` (or ``a``, ``(A)``, ``A.``)
 for the first choice, ``B`` for the second. ``"answer": null`` means the model's reply could
 not be read as an answer (``unparsed``); an optional ``"reply"`` (the model's words) and
@@ -128,9 +129,28 @@ def normalise(text: object) -> str:
     return " ".join(str(text).lower().split())
 
 
+def canonical_id(qid: str) -> str:
+    """A question id with its instance index padded (``trigger-v1/3/0`` is
+    ``trigger-v1/00003/0``) and spaces around it dropped."""
+    parts = qid.strip().split("/")
+    if len(parts) == 3 and parts[1].isdigit():
+        parts[1] = f"{int(parts[1]):05d}"
+    return "/".join(parts)
+
+
+def _number(text: str) -> str:
+    """A number written as a whole number in digits (``2.0``, ``+2`` -> ``2``); other
+    text as it is."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else text
+
+
 def match(given: str, q: SuiteQuestion) -> str:
     """The answer ``given`` means: the choice it names (by text or letter), else itself
-    with case and spaces folded."""
+    with case and spaces folded (a whole number in its digits)."""
     g = normalise(given)
     for c in q.choices:
         if normalise(c) == g:
@@ -140,7 +160,7 @@ def match(given: str, q: SuiteQuestion) -> str:
         i = ord(letter.group(1)) - ord("a")
         if i < len(q.choices):
             return q.choices[i]
-    return g
+    return _number(g)
 
 
 def is_correct(given: str, q: SuiteQuestion) -> bool:
@@ -191,6 +211,7 @@ def read_answers(path: Path, questions: Sequence[SuiteQuestion]) -> dict[str, Gi
         qid = doc["id"]
         if not isinstance(qid, str):
             raise UserError(f'{where}: "id" must be a string like "dominoes-v1/00000/0"')
+        qid = canonical_id(qid)
         if qid not in known:
             close = difflib.get_close_matches(qid, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
