@@ -266,3 +266,21 @@ def test_numbers_and_yes_no_are_read_off_the_reply() -> None:
     assert [parse_reply(r, will) for r in ("Yes.", "no, it will not", "yes and no", "?")] == [
         "yes", "no", None, None,
     ]  # fmt: skip
+
+
+def test_frames_are_spread_evenly_and_stop_before_a_predictive_cut() -> None:
+    from vidreason.models.chat import data_url, frame_indices, question_text
+
+    assert frame_indices(48, 4) == [0, 16, 31, 47]
+    assert frame_indices(12, 8) == [0, 2, 3, 5, 6, 8, 9, 11]  # all before until_frame = 12
+    assert frame_indices(3, 8) == [0, 1, 2]
+    predictive = SuiteQuestion("f-v1/00000/3", "f-v1/00000", "f-v1", "causal", 0, "predictive", "Will it fall?", "yes", (), 12)  # fmt: skip
+    text = question_text(predictive, 8, (0.0, 11 / 16))
+    assert "cut here" in text and "Answer yes or no." in text and "0.69 s" in text
+    frame = np.zeros((32, 48, 3), np.uint8)
+    frame[:, :24] = (250, 10, 10)
+    for fmt in ("png", "jpeg"):
+        head, data = data_url(frame, fmt, 90).split(",", 1)
+        assert head == f"data:image/{fmt};base64"
+        back = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), 1)
+        assert back.shape == (32, 48, 3) and back[16, 5, 2] > 200  # red stays red (BGR)
