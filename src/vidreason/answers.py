@@ -10,16 +10,18 @@ case and runs of white space (``" Orange  Block"`` is ``orange block``; a whole 
 any form, ``2.0``, is its digits). An id's index may lack its leading zeros. A question with
 ``choices`` may also be answered by the choice's letter: ``A`` (or ``a``, ``(A)``, ``A.``)
 for the first choice, ``B`` for the second. ``"answer": null`` means the model's reply could
-not be read as an answer (``unparsed``); an optional ``"reply"`` (the model's words) and
-``"error"`` (why no answer came) are kept with the row. A question without a line is
-``unanswered``. Every status but ``correct`` counts as wrong.
+not be read as an answer (``unparsed``; ``error`` when the line says in ``"error"`` why no
+answer came); an optional ``"reply"`` (the model's words) is kept with the row. A question
+without a line is ``unanswered``. Every status but ``correct`` counts as wrong.
 
 Every mistake in the file (not JSON, not an object, no id, an unknown or repeated id, an
 answer that is not a string or a number) is one ``UserError`` naming the file and line.
 
 Baselines come from the suite's own questions: ``random`` (the expected accuracy of a
 uniform pick among each question's candidates) and ``majority`` (the most common answer
-of the question's group on this very suite); see ``baseline_values``.
+of the question's group on this very suite); see ``baseline_values``. To add a baseline,
+give ``baseline_values`` one more entry named ``baseline:<name>`` (and ``BASELINES`` its
+name): the leaderboard and the report show it.
 """
 
 from __future__ import annotations
@@ -161,10 +163,6 @@ def match(given: str, q: SuiteQuestion) -> str:
         if i < len(q.choices):
             return q.choices[i]
     return _number(g)
-
-
-def is_correct(given: str, q: SuiteQuestion) -> bool:
-    return normalise(match(given, q)) == normalise(q.answer)
 
 
 # --------------------------------------------------------------------------- the file

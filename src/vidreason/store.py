@@ -456,7 +456,7 @@ class AnswerRow:
     choices: tuple[str, ...]
     given: str | None  # as matched: the choice it names, else the answer as written
     reply: str
-    status: str  # one of STATUSES
+    status: str  # correct, wrong, unanswered, unparsed or error
     correct: bool
     error: str = ""
 
