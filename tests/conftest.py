@@ -123,3 +123,13 @@ def make_row():
         return Row(**values)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def question_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny suite of families that ask questions (a causal and a temporal one, one
+    instance each), generated once per session in a few seconds."""
+    out = tmp_path_factory.mktemp("question-suite")
+    families = ["trigger-v1", "permanence-v1"]
+    generate_suite("smoke", out, n=1, seed=0, workers=1, families=families)
+    return out

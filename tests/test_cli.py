@@ -71,7 +71,8 @@ def leaderboard_json(run_dir: Path) -> list[dict]:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     payload = json.loads(result.stdout)
-    assert set(payload) == {"entries", "runs"}
+    assert set(payload) == {"entries", "runs", "answers"}
+    assert payload["answers"] == {"entries": [], "sets": []}  # no model answered questions
     for r in payload["runs"]:
         assert {"model", "suite", "rows", "missing", "unreadable", "unmatched"} <= set(r)
     return payload["entries"]

@@ -246,10 +246,40 @@ def leaderboard(run_dir: Path) -> list[Entry]:
 
 
 def leaderboard_json(run_dir: Path) -> str:
-    """``{"entries": [...], "runs": [...]}``: the leaderboard rows, and per (model, suite)
-    what its current rows are made of (see ``run_status``)."""
+    """``{"entries": [...], "runs": [...], "answers": {...}}``: the leaderboard rows, per
+    (model, suite) what its current rows are made of (see ``run_status``), and the
+    answers' accuracies with where each model's answers came from."""
     entries = [e.to_dict() for e in leaderboard(run_dir)]
-    return json.dumps({"entries": entries, "runs": [r.to_dict() for r in runs(run_dir)]}, indent=1)
+    answers = {
+        "entries": [e.to_dict() for e in answer_leaderboard(run_dir)],
+        "sets": [s.to_dict() for s in answer_sets(run_dir)],
+    }
+    return json.dumps(
+        {"entries": entries, "runs": [r.to_dict() for r in runs(run_dir)], "answers": answers},
+        indent=1,
+    )
+
+
+def answer_leaderboard(run_dir: Path) -> list:
+    """Accuracy on the suites' questions per model (and baseline): overall, per question
+    kind, family and capability (``report.answers.AnswerEntry``)."""
+    from vidreason import store
+    from vidreason.report.answers import answer_leaderboard as board
+
+    try:
+        return board(store.answer_rows(Path(run_dir)))
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+
+
+def answer_sets(run_dir: Path) -> list:
+    """Per (model, suite) with answers: the file they came from, when, and the counts."""
+    from vidreason import store
+
+    try:
+        return store.answer_sets(Path(run_dir))
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
 
 
 def runs(run_dir: Path) -> list[RunStatus]:
@@ -292,16 +322,19 @@ def runs(run_dir: Path) -> list[RunStatus]:
 
 
 def forget(run_dir: Path, model: str, suite: str | None = None) -> int:
-    """Remove a model's rows (on one suite, if given) from the store; returns how many."""
+    """Remove a model's rows (on one suite, if given) from the store, its answers to the
+    questions too; returns how many scores (``forget_answers`` says how many answers)."""
     from vidreason import store
 
     known = {(r.model, r.suite) for r in runs(run_dir)}
+    known |= {(s.model, s.suite) for s in answer_sets(run_dir)}
     if not any(m == model and (suite is None or s == suite) for m, s in known):
         have = ", ".join(sorted(f"{m} ({s})" if s else m for m, s in known)) or "nothing"
         where = f" on suite {suite!r}" if suite else ""
         raise UserError(
             f"{store.store_path(Path(run_dir))}: no rows of {model!r}{where} (has: {have})"
         )
+    store.forget_answers(Path(run_dir), model, suite)
     return store.forget(Path(run_dir), model, suite)
 
 
@@ -317,6 +350,8 @@ def report(run_dir: Path, out: Path | None = None) -> Path:
 __all__ = [
     "RunStatus",
     "RunSummary",
+    "answer_leaderboard",
+    "answer_sets",
     "forget",
     "generate",
     "leaderboard",

@@ -1,6 +1,6 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
-Verbs: tasks, models, generate, run, score, leaderboard, runs, forget, report, check,
+Verbs: tasks, models, generate, run, score, answer, leaderboard, runs, forget, report, check,
 audit, demo, import, export. A user mistake (bad path, unknown name, unreadable file, a
 place that cannot be written) prints one line naming it and exits 2, before any work; a
 failed conformance check exits 1; Ctrl-C stops at once, says what is kept and exits 130.
@@ -34,7 +34,7 @@ err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., object])
 
 
-RESUMABLE = {"generate", "run", "score", "demo"}  # verbs whose finished work is kept
+RESUMABLE = {"generate", "run", "score", "demo", "answer"}  # verbs whose finished work is kept
 
 
 def _hide_flag_types() -> None:
@@ -371,7 +371,11 @@ def leaderboard(
     if as_json:
         sys.stdout.write(api.leaderboard_json(run_dir) + "\n")
     else:
-        print_leaderboard(api.leaderboard(run_dir))
+        entries, answers = api.leaderboard(run_dir), api.answer_leaderboard(run_dir)
+        if entries or not answers:
+            print_leaderboard(entries)
+        if answers:
+            print_answers(answers, api.answer_sets(run_dir))
         _print_caveats(api.runs(run_dir))
 
 
@@ -397,6 +401,114 @@ def _print_caveats(statuses: list[api.RunStatus]) -> None:
             err.print(
                 f"[yellow]{escape(s.model)} on {escape(s.suite or 'its suite')}:[/yellow] "
                 + problems,
+                highlight=False,
+            )
+
+
+def print_answers(entries: list, sets: list) -> None:
+    """The answers table (accuracy per model, kind, family, capability; the baselines
+    last) and a line per model with unanswered or unreadable answers."""
+    suites = len({e.suite for e in entries}) > 1
+    head = ["model", *(["suite"] if suites else []), "questions", "n"]
+    table = Table(*head, "accuracy", "95% CI", "answered", title="Answers to the questions")
+    for e in entries:
+        table.add_row(
+            escape(e.model),
+            *([escape(e.suite)] if suites else []),
+            escape("all" if e.by == "all" else f"{e.by} {e.group}"),
+            str(e.n),
+            f"{e.accuracy:.3f}",
+            escape(f"[{e.ci_low:.3f}, {e.ci_high:.3f}]"),
+            "-" if e.baseline else str(e.answered),
+        )
+    out.print(table)
+    out.print(
+        "baseline:random is the expected accuracy of a uniform pick among each question's"
+        " candidates; baseline:majority answers the most common answer of the question's"
+        " family, kind and form on this suite. Unanswered questions count as wrong.",
+        highlight=False,
+    )
+    for s in sets:
+        problems = ", ".join(
+            f"{s.counts[k]} {k}" for k in ("unanswered", "unparsed", "error") if s.counts.get(k)
+        )
+        if problems:
+            err.print(
+                f"[yellow]{escape(s.model)} on {escape(s.suite)} (answers):[/yellow] {problems}",
+                highlight=False,
+            )
+
+
+@app.command()
+@friendly
+def answer(
+    suite_dir: Annotated[Path, typer.Option(help="A generated suite folder (with questions).")],
+    run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store).")],
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON Lines file: {"id": "<family>-v<N>/<index:05d>/<k>", "answer": ...}.'
+        ),
+    ] = None,
+    model_name: Annotated[
+        str | None, typer.Option(help="Name to store the answers under (with --answers).")
+    ] = None,
+    model_config: Annotated[
+        Path | None,
+        typer.Option(help='A chat model config (TOML, adapter = "chat") to ask instead.'),
+    ] = None,
+    model_set: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE over the config file, e.g. chat.frames=4.")
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Score answers to a suite's questions (CLEVRER style): from a JSON Lines file, or
+    asked of an OpenAI-compatible chat model with --model-config."""
+    from vidreason.answers import BASELINES, load_questions, score_answers
+    from vidreason.errors import UserError
+    from vidreason.outputs import output_folder
+
+    if (answers is None) == (model_config is None):
+        raise UserError("give --answers FILE (with --model-name) or --model-config FILE")
+    if model_set and model_config is None:
+        raise UserError("--model-set changes a config file's keys: give --model-config too")
+    if answers is not None and not model_name:
+        raise UserError("--answers needs --model-name (the name to store the answers under)")
+    questions = load_questions(suite_dir)
+    if model_config is not None:
+        from vidreason.models.chat import ask_suite, read_chat_config
+
+        config = read_chat_config(model_config, model_set or [])
+        if model_name:
+            config = config.named(model_name)
+        if config.name in BASELINES:
+            raise UserError(f"{model_config}: name {config.name!r} is a baseline's; pick another")
+        output_folder(run_dir)
+        answers = ask_suite(config, suite_dir, questions, run_dir, progress=not quiet)
+        model_name = config.name
+    else:
+        output_folder(run_dir)
+    assert answers is not None and model_name is not None
+    summary = score_answers(suite_dir, answers, model_name, run_dir, questions=questions)
+    c = summary.counts
+    out.print(
+        f"{summary.total} questions: {c['correct']} correct, {c['wrong']} wrong,"
+        f" {c['unanswered']} unanswered, {c['unparsed'] + c['error']} unreadable;"
+        f" accuracy {summary.accuracy:.3f} (suite {summary.suite};"
+        f" {'stored' if summary.changed else 'already in the store'})",
+        highlight=False,
+    )
+    if model_config is not None:
+        out.print(f"answers: {answers}", highlight=False)
+    for what, ids in (
+        ("unanswered (counted wrong)", summary.unanswered),
+        ("without a readable answer (counted wrong)", summary.unparsed),
+    ):
+        if ids:
+            n = len(ids)
+            err.print(
+                f"[yellow]{n} question{'s' if n > 1 else ''} {what}:[/yellow] "
+                f"{escape(_listed(ids))}",
                 highlight=False,
             )
 
@@ -439,10 +551,16 @@ def forget(
         str | None, typer.Option(help="Only its rows on this suite (see `vidreason runs`).")
     ] = None,
 ) -> None:
-    """Remove a model's scores from the store (all of them, or on one suite)."""
+    """Remove a model's scores and answers from the store (all of them, or on one suite)."""
+    answers = sum(
+        sum(s.counts.values())
+        for s in api.answer_sets(run_dir)
+        if s.model == model and suite in (None, s.suite)
+    )
     n = api.forget(run_dir, model, suite)
     where = f" on {suite}" if suite else ""
-    out.print(f"removed {n} scores of {model}{where} from {run_dir}")
+    also = f" and {answers} answers" if answers else ""
+    out.print(f"removed {n} scores{also} of {model}{where} from {run_dir}")
 
 
 @app.command()

@@ -16,6 +16,9 @@ Three tables:
 - ``runs``: one line per run: model, suite, source folder, counts (scored, reused,
   missing, unreadable) and the files that matched no instance.
 
+Answers to a suite's questions (``vidreason.answers``) live in two tables of their own,
+``answers`` and ``answer_sets`` (see the end of this module).
+
 Rows are committed one by one as they arrive, so a killed run resumes where it stopped.
 ``forget`` removes a model's rows (optionally for one suite). Export to CSV or JSON Lines.
 """
@@ -390,3 +393,182 @@ def export_jsonl(items: Iterable[Row], path: Path) -> Path:
         for r in items:
             fh.write(json.dumps(r.to_dict(), sort_keys=True) + "\n")
     return path
+
+
+# --------------------------------------------------------------------------- answers
+# Answers of video-understanding models to a suite's questions (``vidreason.answers``):
+# their own tables, so the scores and their readers are untouched. ``answers`` holds one
+# row per (model, suite, question); ``answer_sets`` one line per (model, suite) saying
+# where its answers came from. Storing a model's answers on a suite replaces all of its
+# rows there at once (no stale row survives); the same answers again change nothing.
+
+ANSWERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    model TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    qid TEXT NOT NULL,
+    family TEXT NOT NULL,
+    capability TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    question TEXT NOT NULL,
+    truth TEXT NOT NULL,
+    choices TEXT NOT NULL,
+    given TEXT,
+    reply TEXT NOT NULL,
+    status TEXT NOT NULL,
+    correct INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (model, suite, qid)
+);
+CREATE TABLE IF NOT EXISTS answer_sets (
+    model TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    package_version TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    PRIMARY KEY (model, suite)
+);
+"""
+_ANSWER_COLUMNS = (
+    "model, suite, qid, family, capability, idx, kind, question, truth, choices, given, "
+    "reply, status, correct, error"
+)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question of a suite graded for one model (``vidreason.answers``): ``given`` is
+    the answer as matched (the choice it names, else the answer as written), ``status``
+    one of correct, wrong, unanswered, unparsed, error."""
+
+    model: str
+    suite: str
+    qid: str
+    family: str
+    capability: str
+    idx: int
+    kind: str
+    question: str
+    truth: str
+    choices: tuple[str, ...]
+    given: str | None  # as matched: the choice it names, else the answer as written
+    reply: str
+    status: str  # correct, wrong, unanswered, unparsed or error
+    correct: bool
+    error: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["choices"] = list(self.choices)
+        return d
+
+
+@dataclass(frozen=True)
+class AnswerSet:
+    """Where one model's answers on one suite came from, and their counts by status."""
+
+    model: str
+    suite: str
+    source: str
+    sha256: str
+    package_version: str
+    answered_at: str
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _answer_values(r: AnswerRow) -> tuple:
+    return (
+        *(r.model, r.suite, r.qid, r.family, r.capability, r.idx, r.kind),
+        r.question,
+        r.truth,
+        json.dumps(list(r.choices)),
+        r.given,
+        r.reply,
+        r.status,
+        int(r.correct),
+        r.error,
+    )
+
+
+def store_answers(
+    run_dir: Path, model: str, suite: str, items: list[AnswerRow], source: str, sha256: str
+) -> bool:
+    """Make ``items`` the answers of ``model`` on ``suite``, in one
+    transaction; returns False when the store already held exactly these."""
+    from vidreason import __version__
+
+    new = sorted(_answer_values(r) for r in items)
+    with connect(run_dir) as con:
+        con.executescript(ANSWERS_SCHEMA)
+        old = sorted(
+            con.execute(
+                f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE model = ? AND suite = ?",
+                (model, suite),
+            )
+        )
+        if old == new:
+            return False
+        counts: dict[str, int] = {}
+        for r in items:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        with con:
+            con.execute("DELETE FROM answers WHERE model = ? AND suite = ?", (model, suite))
+            con.executemany(
+                f"INSERT INTO answers ({_ANSWER_COLUMNS}) VALUES "
+                f"({', '.join('?' for _ in range(15))})",
+                new,
+            )
+            con.execute(
+                "INSERT OR REPLACE INTO answer_sets (model, suite, source, sha256, "
+                "package_version, answered_at, counts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (model, suite, source, sha256, __version__, now(), json.dumps(counts)),
+            )
+    return True
+
+
+def answer_rows(run_dir: Path) -> list[AnswerRow]:
+    """Every stored answer, by model, suite and question."""
+    with connect(run_dir, create=False) as con:
+        con.executescript(ANSWERS_SCHEMA)
+        cur = con.execute(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers ORDER BY model, suite, family, idx, qid"
+        )
+        out = []
+        for v in cur:
+            d = dict(zip([c.strip() for c in _ANSWER_COLUMNS.split(",")], v, strict=True))
+            d["choices"] = tuple(json.loads(d["choices"]))
+            d["correct"] = bool(d["correct"])
+            out.append(AnswerRow(**d))
+        return out
+
+
+def answer_sets(run_dir: Path) -> list[AnswerSet]:
+    with connect(run_dir, create=False) as con:
+        con.executescript(ANSWERS_SCHEMA)
+        cur = con.execute(
+            "SELECT model, suite, source, sha256, package_version, answered_at, counts "
+            "FROM answer_sets ORDER BY model, suite"
+        )
+        return [
+            AnswerSet(m, s, src, sha, version, at, json.loads(c))
+            for m, s, src, sha, version, at, c in cur
+        ]
+
+
+def forget_answers(run_dir: Path, model: str, suite: str | None = None) -> int:
+    """Remove every answer of ``model`` (on ``suite`` only, if given); returns how many."""
+    where, args = (
+        ("model = ?", (model,)) if suite is None else ("model = ? AND suite = ?", (model, suite))
+    )
+    with connect(run_dir, create=False) as con:
+        con.executescript(ANSWERS_SCHEMA)
+        n = con.execute(f"DELETE FROM answers WHERE {where}", args).rowcount
+        con.execute(f"DELETE FROM answer_sets WHERE {where}", args)
+        con.commit()
+    return int(n)

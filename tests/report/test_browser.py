@@ -193,3 +193,33 @@ def test_a_failed_video_plays_next_to_its_ground_truth(page: Any, artefacts: Pat
     )
     card.screenshot(path=str(artefacts / "report-video-playing.png"))
     assert page.problems == []
+
+
+def test_the_questions_section_sorts_and_links(
+    context: Any, question_suite: Path, tmp_path: Path, artefacts: Path
+) -> None:
+    from tests.test_answers import hand_file
+    from vidreason.answers import score_answers
+    from vidreason.report.html import write_report
+
+    hand_file(question_suite, tmp_path / "answers.jsonl")
+    run = tmp_path / "run"
+    score_answers(question_suite, tmp_path / "answers.jsonl", "vlm", run)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(write_report(run).resolve().as_uri())
+    page.wait_for_selector("body[data-ready='ok']", timeout=15_000)
+    page.click("nav a[href='#answers']")
+    page.wait_for_function("() => location.hash === '#answers'")
+    assert page.locator("#answers-table").is_visible()
+    page.locator("#answers-table thead th", has_text="all").click()
+    order = _column(page, "answers-table", 2)
+    assert [float(v) for v in order] == sorted(float(v) for v in order)
+    assert set(_column(page, "answers-table", 0)) == {
+        "vlm", "baseline:random", "baseline:majority",
+    }  # fmt: skip
+    page.locator("#answers").screenshot(path=str(artefacts / "report-questions.png"))
+    page.close()
+    assert problems == []

@@ -252,6 +252,13 @@ class HttpModel:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(self._one, requests))
 
+    def request_json(self, method: str, url: str, body: bytes | None, what: str) -> Any:
+        """One JSON exchange with this adapter's key, headers and retries (429 and 5xx
+        honouring ``Retry-After``; none on 401/403): the chat adapter talks through it."""
+        if self.settings.auth_env and not self._key:
+            self.load()
+        return self._call(method, url, body, what)
+
     # -- one job ----------------------------------------------------------------------
     def _one(self, r: GenerationRequest) -> Generated:
         started = time.monotonic()

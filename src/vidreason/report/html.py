@@ -15,8 +15,10 @@ fast however many there are. The page holds, top to bottom:
 - the failure gallery (``cards.py``): each failed video playing next to its ground truth,
   the tracked paths drawn over it, an x(t) / y(t) plot, the explanation and the checks;
 - every scored video in one sortable table;
-- counterfactual pairs of the causal families (``vidreason.pairs``), the verifier audit
-  (``audit.json``) and the rows that could not be scored.
+- counterfactual pairs of the causal families (``vidreason.pairs``), answers of
+  video-understanding models to the suite's questions with the baselines
+  (``report.answers``), the verifier audit (``audit.json``) and the rows that could not
+  be scored.
 
 A navigation column links every section, capability and family; a filter bar (model,
 family, passed / failed) applies to every table and to the gallery. The script and the
@@ -153,6 +155,7 @@ def build_context(
         "runs": runs_view(run_dir, all_rows),
         "audit": audit_view(run_dir),
         "pairs": pairs_view(all_rows, models),
+        "answers": answers_view(run_dir),
         "report_dir": out.parent,
     }
 
@@ -206,6 +209,7 @@ def empty_context() -> dict[str, Any]:
         "runs": [],
         "audit": None,
         "pairs": None,
+        "answers": None,
     }
 
 
@@ -317,6 +321,34 @@ def pairs_view(all_rows: list[Row], models: Sequence[str]) -> dict[str, Any] | N
     board = sorted(pair_leaderboard(all_rows), key=lambda e: (order.get(e.model, 0), e.family))
     results = sorted(results, key=lambda p: (order.get(p.model, 0), p.pair))
     return {"board": board, "results": results}
+
+
+def answers_view(run_dir: Path) -> dict[str, Any] | None:
+    """Answers to the suites' questions: per model (the baselines last) its accuracy over
+    all questions and per kind, then every family and capability; None when no model
+    answered."""
+    from vidreason.report.answers import KIND_ORDER, answer_leaderboard
+    from vidreason.store import answer_rows, answer_sets
+
+    entries = answer_leaderboard(answer_rows(run_dir))
+    if not entries:
+        return None
+    lines: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in entries:
+        line = lines.setdefault((e.suite, e.model), {"model": e.model, "suite": e.suite})
+        line["baseline"] = e.baseline
+        if e.by == "all":
+            line["all"] = e
+        elif e.by == "kind":
+            line.setdefault("kinds", {})[e.group] = e
+    kinds = [k for k in KIND_ORDER if any(k in v.get("kinds", {}) for v in lines.values())]
+    return {
+        "lines": list(lines.values()),
+        "kinds": kinds,
+        "groups": [e for e in entries if e.by in ("family", "capability")],
+        "sets": answer_sets(run_dir),
+        "suites": len({e.suite for e in entries}) > 1,
+    }
 
 
 def audit_view(run_dir: Path) -> dict[str, Any] | None:
