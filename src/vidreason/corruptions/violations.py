@@ -23,7 +23,7 @@ def moving_bodies(inst: Instance, min_px: float = 3.0) -> list[str]:
     screens = set(inst.spec.extra.get("occluders", ()))
     out = []
     for b in inst.spec.bodies:
-        xy = np.asarray(inst.trajectory.states[b.name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(b.name)
         if b.name not in screens and float(np.ptp(xy, axis=0).max()) > min_px:
             out.append(b.name)
     return out
@@ -35,7 +35,7 @@ def _mid_start(inst: Instance, length: int) -> int:
     moving = moving_bodies(inst) or [inst.spec.bodies[0].name]
     speed = np.zeros(n - 1)
     for name in moving:
-        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(name)
         speed += np.linalg.norm(np.diff(xy, axis=0), axis=1)
     active = np.flatnonzero(speed > 0.3)
     lo, hi = (int(active[0]), int(active[-1])) if len(active) else (0, n - 1)
@@ -102,7 +102,7 @@ def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> 
     n = inst.spec.fmt.n_frames
     speed = np.zeros(n - 1)
     for name in moving_bodies(inst):
-        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(name)
         speed = np.maximum(speed, np.linalg.norm(np.diff(xy, axis=0), axis=1))
     active = np.flatnonzero(speed > 0.05)
     if not len(active):

@@ -46,7 +46,7 @@ def gravity_value(g_seen: float, g: float) -> float:
 
 def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:
     """Ground-truth position of ``name`` at arbitrary times (linear interpolation)."""
-    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    states = instance.trajectory.array(name)
     t = np.arange(len(states)) / instance.spec.fmt.fps
     return np.stack([np.interp(times, t, states[:, 0]), np.interp(times, t, states[:, 1])], axis=1)
 
@@ -286,7 +286,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     src = tracks.source  # frame numbers as the video counts them
     own_pace = instance.capability == "planning"  # a move's speed is the video's own
     for b in instance.spec.bodies:
-        gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
+        gt = instance.trajectory.xy(b.name)
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
         found = np.flatnonzero(tracks.found(b.name))
         if len(found) < 2:

@@ -58,7 +58,7 @@ def series(tracks: Tracks, name: str) -> Series:
 
 
 def truth(instance: Instance, name: str) -> Series:
-    s = np.asarray(instance.trajectory.states[name], dtype=float)
+    s = instance.trajectory.array(name)
     frames = np.arange(len(s))
     return Series(frames / instance.spec.fmt.fps, s[:, 0], s[:, 1], frames)
 

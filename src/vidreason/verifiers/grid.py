@@ -144,7 +144,7 @@ def walk(
 
 
 def truth_positions(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray]:
-    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    states = instance.trajectory.array(name)
     return np.arange(len(states)) / instance.spec.fmt.fps, states[:, :2]
 
 

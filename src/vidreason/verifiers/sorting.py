@@ -149,9 +149,7 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         else f"the bars are swapped {planning.count(swaps, 'time')}; the fewest swaps is {best}"
     )
     checks.append(Check("optimal", 1.0 if swaps == best else 0.0, note))
-    truth_pos = {
-        name: np.asarray(s, dtype=float)[:, :2] for name, s in instance.trajectory.states.items()
-    }
+    truth_pos = {name: instance.trajectory.xy(name) for name in instance.trajectory.states}
     truth_orders, _ = _orders(truth_pos, instance)
     t_truth = np.arange(len(truth_orders)) / spec.fmt.fps
     checks.append(

@@ -262,7 +262,7 @@ def _fastest(instance: Instance, name: str) -> float:
     states = instance.trajectory.states.get(name)
     if not states or len(states) < 2:
         return 0.0
-    xy = np.asarray(states, dtype=float)[:, :2]
+    xy = instance.trajectory.xy(name)
     return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
 
 

@@ -187,7 +187,7 @@ def cause_first_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def released_in_truth(instance: Instance) -> bool:
-    s = np.asarray(instance.trajectory.states["ball"], dtype=float)[:, :2]
+    s = instance.trajectory.xy("ball")
     return bool(np.hypot(*(s - s[0]).T).max() > MOVED)
 
 

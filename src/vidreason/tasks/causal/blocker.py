@@ -157,7 +157,7 @@ def _in_view(spec: SceneSpec, traj: Trajectory) -> bool:
     w, h = spec.fmt.width, spec.fmt.height
     m = EDGE * w
     for b in spec.bodies:
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         if b.shape == "circle":
             xs, ys = s[:, 0], s[:, 1]
             lo_x, hi_x, lo_y = xs - b.radius, xs + b.radius, ys - b.radius
@@ -172,7 +172,7 @@ def _in_view(spec: SceneSpec, traj: Trajectory) -> bool:
 
 
 def _late_motion(traj: Trajectory) -> float:
-    s = np.asarray(traj.states["ball"], dtype=float)
+    s = traj.array("ball")
     k = 2 * len(s) // 3
     return float(np.hypot(*(s[-1, :2] - s[k, :2])))
 
@@ -205,7 +205,7 @@ def _clean(shown: Instance) -> bool:
     if first is None or any(set(e.objects) == {"target", "target2"} for e in events):
         return False
     for i, t in enumerate(targets(spec)):
-        states = np.asarray(traj.states[t.name], dtype=float)
+        states = traj.array(t.name)
         drop = (states[-1, 1] - t.position[1]) / ((t.size[1] - t.size[0]) / 2)
         moved = float(np.hypot(*(states[:, :2] - states[0, :2]).T).max())
         if walled or i > 0:

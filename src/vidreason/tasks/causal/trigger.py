@@ -180,7 +180,7 @@ def _fits(spec: SceneSpec) -> bool:
     enough to come to rest on the floor; nothing else touches it; all stays in view."""
     traj, events = simulate(spec)
     n = spec.fmt.n_frames
-    b = np.asarray(traj.states["ball"])
+    b = traj.array("ball")
     floor_y, r = spec.params["floor_y"], spec.body("ball").radius
     landed = np.flatnonzero(b[:, 1] >= floor_y - r - 1.0)
     if press_time(events) is None or len(landed) == 0:
@@ -273,7 +273,7 @@ def prompt(spec: SceneSpec) -> str:
 
 
 def _moves(traj: Trajectory, name: str) -> bool:
-    s = np.asarray(traj.states[name], dtype=float)[:, :2]
+    s = traj.xy(name)
     return bool(np.hypot(*(s - s[0]).T).max() > MOVED)
 
 

@@ -3,7 +3,7 @@ the bridge from 3D bodies (metres) to the tracker's ``Body`` records (pixels).
 
 World: metres, z up, the floor at z = 0, the table top at ``TABLE_HEIGHT``. Static
 surfaces render as flat colours (see ``vidreason.render.mujoco_gl``), declared in
-``extra["palette"]`` so the tracker classifies them and never mistakes them for a body.
+``World3D.palette`` so the tracker classifies them and never mistakes them for a body.
 Time runs ``SLOW_MOTION`` times slower in the video than in the simulation, so a fall
 from a table lasts long enough at 16 fps to measure.
 
@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from vidreason.scene.camera import Camera, framing
+from vidreason.scene.params import Params
+from vidreason.scene.params.physics3d import World3D
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import RGB, Body, SceneSpec, VideoFormat
 
@@ -138,10 +140,17 @@ def make_spec(
     cam: Camera,
     statics: list[dict],
     bodies: dict[str, tuple[str, RGB, dict, str]],
-    params: dict[str, float],
-    extra: dict[str, Any] | None = None,
+    params: Params,
 ) -> SceneSpec:
-    """A SceneSpec for a 3D scene; ``bodies[name] = (colour name, colour, 3D body, noun)``."""
+    """A SceneSpec for a 3D scene; ``bodies[name] = (colour name, colour, 3D body, noun)``,
+    ``params`` the family's."""
+    world = World3D(
+        camera=cam.to_dict(),
+        statics=statics,
+        bodies3d={n: d3 for n, (_, _, d3, _) in bodies.items()},
+        palette=[list(FLOOR), list(TABLE_TOP), list(TABLE_LEGS)],
+        slow_motion=SLOW_MOTION,
+    )
     return SceneSpec(
         seed=seed,
         index=index,
@@ -152,14 +161,8 @@ def make_spec(
             tracker_body(n, cn, c, d3, cam, noun) for n, (cn, c, d3, noun) in bodies.items()
         ),
         background=WALL,
-        params={"slow_motion": SLOW_MOTION, **params},
-        extra={
-            "camera": cam.to_dict(),
-            "statics": statics,
-            "bodies3d": {n: d3 for n, (_, _, d3, _) in bodies.items()},
-            "palette": [list(FLOOR), list(TABLE_TOP), list(TABLE_LEGS)],
-            **(extra or {}),
-        },
+        params={**world.to_params(), **params.to_params()},
+        extra={**world.to_extra(), **params.to_extra()},
     )
 
 
