@@ -12,6 +12,8 @@ import numpy as np
 
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Fn, Sample, clip, same
+from vidreason.scene.params.planning import Schedule
+from vidreason.scene.params.world2d import World2D
 from vidreason.tasks.palette import COLOURS
 from vidreason.types import Instance
 
@@ -20,7 +22,7 @@ from vidreason.types import Instance
 
 def moving_bodies(inst: Instance, min_px: float = 3.0) -> list[str]:
     """The bodies the ground truth moves by more than ``min_px`` (screens excluded)."""
-    screens = set(inst.spec.extra.get("occluders", ()))
+    screens = set(World2D.of(inst.spec).occluders or ())
     out = []
     for b in inst.spec.bodies:
         xy = inst.trajectory.xy(b.name)
@@ -111,8 +113,9 @@ def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> 
     e = s
     while e < n - 1 and speed[e] > 0.05 and e - s < 2 * inst.spec.fmt.fps:
         e += 1
-    if "t_move" in inst.spec.params:  # a walk moves on without resting: one move's frames
-        e = min(e, s + round(inst.spec.params["t_move"] * inst.spec.fmt.fps))
+    schedule = Schedule.maybe(inst.spec)
+    if schedule is not None:  # a walk moves on without resting: one move's frames
+        e = min(e, s + round(schedule.t_move * inst.spec.fmt.fps))
     out = truth.copy()
     out[s:e] = truth[s - 1]
     return same(inst, out)

@@ -4,7 +4,7 @@ Each check returns a ``Check`` whose value is 1 inside its tolerance, 0 beyond t
 its tolerance (``band``), and whose note says what went wrong and at which frame. A check
 that cannot be computed (the object was never found) is a failure with value 0.
 
-A scene may stand opaque screens in front of moving bodies (``spec.extra["occluders"]``
+A scene may stand opaque screens in front of moving bodies (``World2D.occluders``
 names them): ``visible_fraction`` says how much of a body the ground truth leaves in
 view, and ``visible``, ``first_frame`` and ``final_state`` excuse a body where the ground
 truth hides it (the ``permanence`` verifier checks that it really stays unseen there).
@@ -18,6 +18,7 @@ import numpy as np
 
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
+from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
 
@@ -53,7 +54,7 @@ def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray
 
 def occluders(instance: Instance) -> list[Body]:
     """The opaque screens of the scene (upright boxes drawn in front of everything)."""
-    names = instance.spec.extra.get("occluders", ())
+    names = World2D.of(instance.spec).occluders or ()
     return [b for b in instance.spec.bodies if b.name in names]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.scene.geometry import box_distance, scene_size
+from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band
 from vidreason.verifiers.commonsense import (
@@ -49,7 +50,7 @@ def gaps(tracks: Tracks, instance: Instance, ball: Body) -> list[tuple[str, np.n
     them (they are static)."""
     p = tracks.pos[ball.name]
     x, y = p[:, 0], p[:, 1]
-    out = [("the floor", instance.spec.params["floor_y"] - (y + ball.radius))]
+    out = [("the floor", Floor.of(instance.spec).floor_y - (y + ball.radius))]
     for b in _blocks(instance):
         out.append((f"the {b.label}", box_distance(x, y, b, b.position) - ball.radius))
     for other in _balls(instance):

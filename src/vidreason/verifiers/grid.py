@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
+from vidreason.scene.params.planning import GridWalkParams
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers import planning
 from vidreason.verifiers.checks import band
@@ -156,7 +157,7 @@ def arrival(walk_: Walk, times: np.ndarray, goal: Cell) -> float | None:
 
 
 def agent_of(spec: SceneSpec) -> Body:
-    return spec.body(spec.extra.get("agent", spec.bodies[0].name))
+    return spec.body(GridWalkParams.of(spec).agent)
 
 
 def describe_place(layout: Layout, graph: GridGraph) -> Callable[[float, float, bool], str]:
@@ -197,9 +198,10 @@ def walk_checks(
     layout, graph = layout_of(spec), graph_of(spec)
     body = agent_of(spec)
     rules = rules or Rules(who=f"the {body.label}")
-    goal: Cell = tuple(spec.extra["goal"])
+    params = GridWalkParams.of(spec)
+    goal: Cell = (params.goal[0], params.goal[1])
     pos = tracks.pos[body.name]
-    got = walk(pos, layout, graph, rules, tracks.times, float(spec.params["t_move"]))
+    got = walk(pos, layout, graph, rules, tracks.times, float(params.t_move))
     t_truth, p_truth = truth_positions(instance, body.name)
     truth = walk(p_truth, layout, graph, rules)
     checks = []
@@ -219,7 +221,7 @@ def walk_checks(
         )
     else:
         checks.append(Check("goal", 1.0))
-    best = int(spec.params["optimal_moves"])
+    best = params.optimal_moves
     if strict:
         value = 1.0 if got.moves == best else 0.0
     else:

@@ -25,6 +25,7 @@ import numpy as np
 
 from vidreason.engines.solvers import Board, board_moves
 from vidreason.render.puzzle import render
+from vidreason.scene.params.planning import SlidingPuzzleParams
 from vidreason.types import Check, Instance, Trajectory
 from vidreason.verifiers import planning
 from vidreason.verifiers.tracking import Tracks
@@ -45,14 +46,14 @@ def blank(frame: np.ndarray) -> bool:
 
 
 def _geometry(instance: Instance) -> tuple[int, float, float, float]:
-    b = instance.spec.extra["board"]
-    return int(b["n"]), float(b["x0"]), float(b["y0"]), float(b["pitch"])
+    b = SlidingPuzzleParams.of(instance.spec).board
+    return b.n, float(b.x0), float(b.y0), float(b.pitch)
 
 
 def _patches(frame: np.ndarray, instance: Instance, shifts: bool) -> np.ndarray:
     """(squares, offsets, PATCH*PATCH*3) float32 patches of every square."""
     n, x0, y0, p = _geometry(instance)
-    half = INSET * float(instance.spec.extra["board"]["tile"]) / 2
+    half = INSET * float(SlidingPuzzleParams.of(instance.spec).board.tile) / 2
     d = max(1, round(SHIFT * p))
     offsets = list(itertools.product((-d, 0, d), repeat=2)) if shifts else [(0, 0)]
     h, w = frame.shape[:2]
@@ -100,11 +101,12 @@ def read_boards(
     """Per frame the board (None while unread) and, per frame, what is wrong with a fully
     read frame that is not a board (a tile missing or doubled, for longer than one slide
     takes; else "")."""
-    start = tuple(int(t) for t in instance.spec.extra["start"])
-    n = int(instance.spec.extra["board"]["n"])
+    params = SlidingPuzzleParams.of(instance.spec)
+    start = tuple(int(t) for t in params.start)
+    n = params.board.n
     if times is None:
         times = np.arange(len(frames)) / instance.spec.fmt.fps
-    slide = float(instance.spec.params["t_move"])
+    slide = float(params.t_move)
     templates = _patches(frames[0], instance, shifts=False)[:, 0]
     sep = _distances(templates[:, None, :], templates) + np.eye(len(templates)) * 1e9
     limit = READ * sep.min(axis=1)
@@ -232,8 +234,9 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
     spec = instance.spec
     one = Trajectory({k: v[:1] for k, v in instance.trajectory.states.items()})
     image = render(spec, one)[0]
-    n = int(spec.extra["board"]["n"])
-    start = [int(t) for t in spec.extra["start"]]
+    params = SlidingPuzzleParams.of(spec)
+    n = params.board.n
+    start = [int(t) for t in params.start]
 
     def normed(img: np.ndarray) -> np.ndarray:
         f = img.astype(np.float32)
@@ -263,7 +266,8 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     ``goal``, ``optimal``, ``timing``) and that nothing else changes (``scene``)."""
     spec = instance.spec
     n, x0, y0, p = _geometry(instance)
-    goal = tuple(int(t) for t in spec.extra["goal"])
+    params = SlidingPuzzleParams.of(spec)
+    goal = tuple(int(t) for t in params.goal)
     checks = [first_frame(tracks, instance)]
     boards, faults = read_boards(tracks.frames, instance, tracks.times)
     bad = [k for k in range(1, len(faults)) if faults[k] and faults[k - 1]]
@@ -271,7 +275,7 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         checks.append(Check("tiles", 0.0, f"{faults[bad[0]]} at frame {bad[0] - 1}"))
     else:
         checks.append(Check("tiles", 1.0))
-    moves, problems = sequence(boards, n, tracks.times, float(spec.params["t_move"]))
+    moves, problems = sequence(boards, n, tracks.times, float(params.t_move))
     if problems:
         checks.append(Check("legal_moves", 0.0, planning.first_problem(problems)))
     else:
@@ -284,7 +288,7 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         checks.append(Check("goal", 0.0, "the board cannot be read at the end: tiles out of place"))
     else:
         checks.append(Check("goal", 0.0, "the puzzle is not solved at the end"))
-    best = int(spec.params["optimal_moves"])
+    best = params.optimal_moves
     note = (
         ""
         if moves == best

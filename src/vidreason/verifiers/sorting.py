@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import inversions
+from vidreason.scene.params.planning import SortParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers import planning
 from vidreason.verifiers.tracking import Tracks
@@ -28,8 +29,9 @@ def _orders(
     """Per frame: the order of the bars when all are at rest (else None), and the bars
     not at rest."""
     spec = instance.spec
-    xs = np.asarray(spec.extra["slots"], dtype=float)
-    pitch, floor_y, h = spec.params["pitch"], spec.extra["floor_y"], spec.fmt.height
+    p = SortParams.of(spec)
+    xs = np.asarray(p.slots, dtype=float)
+    pitch, floor_y, h = p.pitch, p.floor_y, spec.fmt.height
     n = len(next(iter(pos.values())))
     orders: list[tuple[str, ...] | None] = []
     moving: list[list[str]] = []
@@ -123,9 +125,10 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     else changes (``scene``)."""
     spec = instance.spec
     label = {b.name: b.label for b in spec.bodies}
-    target = tuple(spec.extra["target"])
+    params = SortParams.of(spec)
+    target = tuple(params.target)
     orders, moving = _orders(tracks.pos, instance)
-    swaps, problems = _sequence(orders, moving, label, tracks.times, spec.params["t_move"])
+    swaps, problems = _sequence(orders, moving, label, tracks.times, params.t_move)
     checks = [
         Check("legal_swaps", 0.0, planning.first_problem(problems))
         if problems
@@ -142,7 +145,7 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         checks.append(
             Check("goal", 0.0, f"the bars end in the order {listing}, not shortest to tallest")
         )
-    best = int(spec.params["optimal_moves"])
+    best = params.optimal_moves
     note = (
         ""
         if swaps == best

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.scene.geometry import box_distance, scene_size
+from vidreason.scene.params.causal import TriggerParams
 from vidreason.scene.trigger import MOVED
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, gt_positions
@@ -204,7 +205,7 @@ def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         cause_first_check(tracks, instance),
     ]
     if released_in_truth(instance):
-        y_land = instance.spec.params["floor_y"] - instance.spec.body("ball").radius
+        y_land = TriggerParams.of(instance.spec).floor_y - instance.spec.body("ball").radius
         gravity, seen = fall_gravity(tracks, instance, "ball", y_land)
         checks += [gravity, lands_check(tracks, instance, "ball", y_land, seen)]
     return checks

@@ -7,11 +7,13 @@ declared ``field(metadata=IN_EXTRA)`` (any JSON-able value in ``spec.extra``).
 
 - ``P.of(spec)`` reads and checks them: a missing key or a value of the wrong type is one
   ``ParamsError`` naming the family and the key. A field with a default may be absent
-  (an optional one defaults to None).
+  (an optional one defaults to None). ``P.maybe(spec)`` is None where a key is missing.
 - ``p.to_params()`` and ``p.to_extra()`` are the dicts a sampler hands to ``SceneSpec``,
-  keys in field order (the order on disk); a field that is None is left out. An ``int``
-  field is stored in ``spec.params`` as a float (``params`` holds floats) and read back
-  as an int.
+  keys in field order; a field that is None is left out. An ``int`` field is stored in
+  ``spec.params`` as a float (``params`` holds floats) and read back as an int; a field
+  typed as a dataclass (a record such as ``causal.WallRecord``) is stored as a dict.
+- ``p.onto(spec)`` and ``P.update(spec, **changes)`` give a spec with parameters changed
+  (an intervention, a second simulation run), every other key kept.
 
 A class may read only some of a spec's keys: ``planning.Schedule`` reads the timing every
 planning family writes, ``Floor`` the floor line, so shared code reads only what it needs.
@@ -25,8 +27,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import MISSING, dataclass, fields
-from functools import cache
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Self
 
 from vidreason.types import SceneSpec
@@ -42,9 +43,14 @@ IN_EXTRA = {"in": EXTRA}
 """Field metadata of a field stored in ``spec.extra``: ``x: T = field(metadata=IN_EXTRA)``."""
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """The resolved field types of dataclass ``cls`` (worked out once per class)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _where(f: Any) -> str:
@@ -72,6 +78,8 @@ def _checked(value: Any, tp: Any) -> tuple[bool, Any]:
         return (True, int(value)) if ok and float(value).is_integer() else (False, value)
     if origin is typing.Literal:
         return value in typing.get_args(tp), value
+    if isinstance(tp, type) and is_dataclass(tp):
+        return _record(value, tp)
     if origin in (list, tuple):
         return isinstance(value, list | tuple), value
     if origin is dict:
@@ -79,7 +87,25 @@ def _checked(value: Any, tp: Any) -> tuple[bool, Any]:
     return isinstance(value, tp), value
 
 
+def _record(value: Any, tp: type) -> tuple[bool, Any]:
+    """A dict with a key for every field of dataclass ``tp``, as a ``tp``."""
+    if not isinstance(value, dict):
+        return False, value
+    hints, out = _hints(tp), {}
+    for f in fields(tp):
+        if f.name not in value:
+            if f.default is MISSING and f.default_factory is MISSING:
+                return False, value
+            continue
+        ok, out[f.name] = _checked(value[f.name], hints[f.name])
+        if not ok:
+            return False, value
+    return True, tp(**out)
+
+
 def _stored(value: Any, where: str) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _stored(getattr(value, f.name), EXTRA) for f in fields(value)}
     if where == PARAMS and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -110,6 +136,29 @@ class Params:
             values[f.name] = value
         return cls(**values)
 
+    @classmethod
+    def maybe(cls, spec: SceneSpec) -> Self | None:
+        """The parameters, or None when ``spec`` lacks one without a default (another
+        family's spec)."""
+        for f in fields(cls):
+            required = f.default is MISSING and f.default_factory is MISSING
+            if required and f.name not in getattr(spec, _where(f)):
+                return None
+        return cls.of(spec)
+
+    @classmethod
+    def update(cls, spec: SceneSpec, **changes: Any) -> SceneSpec:
+        """``spec`` with some of these parameters changed (``P.update(spec, cause="post")``)."""
+        return replace(cls.of(spec), **changes).onto(spec)
+
+    def onto(self, spec: SceneSpec) -> SceneSpec:
+        """``spec`` with these parameters written over its own (other keys kept, in place)."""
+        return replace(
+            spec,
+            params={**spec.params, **self.to_params()},
+            extra={**spec.extra, **self.to_extra()},
+        )
+
     def to_params(self) -> dict[str, float]:
         """The fields that go in ``spec.params``, in order (None left out)."""
         return self._bag(PARAMS)
@@ -133,3 +182,12 @@ class Floor(Params):
 
     floor_y: float
     """Scene y (px) of the floor's top surface."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Palette(Params):
+    """Colours of fixed scene parts (walls, a tray, a table) that the tracker classifies so
+    it never takes them for a body (``verifiers/tracking.py``)."""
+
+    palette: list[list[int]] | None = field(default=None, metadata=IN_EXTRA)
+    """Their RGB colours."""

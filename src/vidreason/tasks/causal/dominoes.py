@@ -29,6 +29,7 @@ import numpy as np
 from vidreason.engines.pymunk_sim import simulate
 from vidreason.scene.events import Motion, topple
 from vidreason.scene.geometry import half_diagonal
+from vidreason.scene.params.causal import DominoesParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
@@ -144,7 +145,7 @@ def _scene(
         bodies=tuple(bodies),
         walls=tuple(walls),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y)},
+        params=DominoesParams(floor_y=r4(floor_y)).to_params(),
     )
 
 

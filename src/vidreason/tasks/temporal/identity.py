@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
+from vidreason.scene.params.temporal import IdentityParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
 from vidreason.types import (
@@ -185,6 +186,7 @@ def _clear(spec: SceneSpec, states: dict[str, tuple], events: tuple[Event, ...])
 def _scene(
     seed: int, index: int, difficulty: int, fmt: VideoFormat, bodies: list[Body]
 ) -> SceneSpec:
+    params = IdentityParams(edge=r4(EDGE * fmt.height), damping=DAMPING)
     return SceneSpec(
         seed=seed,
         index=index,
@@ -194,8 +196,8 @@ def _scene(
         bodies=tuple(bodies),
         walls=tuple(edges(fmt)),
         background=BACKGROUND,
-        params={"edge": r4(EDGE * fmt.height)},
-        extra={"damping": DAMPING},
+        params=params.to_params(),
+        extra=params.to_extra(),
     )
 
 
