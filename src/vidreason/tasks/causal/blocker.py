@@ -392,6 +392,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=blocker_checks,
+        params=BlockerParams,
         checks=(
             CheckSpec(
                 "solid",

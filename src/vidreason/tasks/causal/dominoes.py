@@ -426,6 +426,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=dominoes_checks,
+        params=DominoesParams,
         checks=(
             CheckSpec("chain", "the blocks that fall are the truth's, in its order: pass/fail"),
             CheckSpec("timing", "each topple within 0.08 s of the truth; 0 beyond 0.2 s"),

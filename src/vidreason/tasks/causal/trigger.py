@@ -366,6 +366,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=trigger_checks,
+        params=TriggerParams,
         checks=(
             CheckSpec("rolls", "the striker within 3% of the frame of its true path; 0 beyond 6%"),
             CheckSpec("press", "the press within 1.5 frames of the truth (or never); 0 beyond 4"),

@@ -167,6 +167,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=containment_checks,
+        params=ContainmentParams,
         verifier_version=2,  # v2: size tolerates x1.5 (a blurred ball in a moving cup)
         checks=(
             shared.gravity("the drop into the cup, median local acceleration"),

@@ -174,6 +174,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=no_levitation_checks,
+        params=NoLevitationParams,
         checks=(
             CheckSpec(
                 "no_rising",

@@ -146,6 +146,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=solidity_checks,
+        params=SolidityParams,
         checks=(
             CheckSpec(
                 "solid",

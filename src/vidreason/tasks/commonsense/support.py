@@ -192,6 +192,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=support_checks,
+        params=SupportParams,
         checks=(
             shared.STAYS,
             shared.gravity("the unsupported ball's free fall, median local acceleration"),

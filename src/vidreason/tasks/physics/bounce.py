@@ -89,6 +89,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=bounce_checks,
+        params=BounceParams,
         checks=(
             shared.gravity("the fall before the first bounce, median local acceleration"),
             shared.CONTACT_TIME,

@@ -97,6 +97,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=collision_checks,
+        params=CollisionParams,
         checks=(
             shared.CONTACT_TIME,
             CheckSpec(

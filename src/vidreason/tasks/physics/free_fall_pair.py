@@ -135,6 +135,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=free_fall_checks,
+        params=FreeFallPairParams,
         checks=(
             shared.gravity("one parabola through each ball's fall"),
             CheckSpec("landing", "each ball lands within 1 frame of the truth; 0 beyond 3"),

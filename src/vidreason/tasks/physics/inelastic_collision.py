@@ -113,6 +113,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=inelastic_checks,
+        params=InelasticParams,
         checks=(
             shared.CONTACT_TIME,
             CheckSpec(

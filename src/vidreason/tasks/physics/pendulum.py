@@ -122,6 +122,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=pendulum_checks,
+        params=PendulumParams,
         checks=(
             CheckSpec(
                 "rod",

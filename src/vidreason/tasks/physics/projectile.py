@@ -96,6 +96,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=projectile_checks,
+        params=ProjectileParams,
         checks=(
             shared.gravity("median local vertical acceleration"),
             CheckSpec(

@@ -146,6 +146,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=ramp_checks,
+        params=RampParams,
         checks=(
             CheckSpec(
                 "slide_up",

@@ -159,6 +159,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=stack_checks,
+        params=StackParams,
         checks=(
             shared.gravity("one parabola through the dropped block's fall"),
             CheckSpec("landing", "the dropped block lands within 1 frame of the truth; 0 beyond 3"),

@@ -112,6 +112,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=roll_checks,
+        params=RollParams,
         checks=(
             shared.EDGE_3D,
             shared.GRAVITY_3D,

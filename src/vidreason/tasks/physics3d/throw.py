@@ -119,6 +119,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=throw_checks,
+        params=ThrowParams,
         checks=(
             shared.GRAVITY_3D,
             shared.PATH_3D,

@@ -124,6 +124,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=topple_checks,
+        params=ToppleParams,
         checks=(
             shared.EDGE_3D,
             shared.GRAVITY_3D,

@@ -143,6 +143,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=connect_checks,
+        params=ConnectParams,
         checks=(
             CheckSpec(
                 "legal_moves",

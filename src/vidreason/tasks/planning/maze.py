@@ -94,6 +94,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=walk_checks,
+        params=MazeParams,
         checks=shared.WALK,
         simulate=common.walk_solution,
         render=common.render_grid,

@@ -98,6 +98,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=walk_checks,
+        params=ShortestPathParams,
         checks=shared.WALK,
         simulate=common.walk_solution,
         render=common.render_grid,

@@ -192,6 +192,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=puzzle_checks,
+        params=SlidingPuzzleParams,
         checks=(
             CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),
             CheckSpec("tiles", "no tile missing or doubled 2 frames running: pass/fail"),

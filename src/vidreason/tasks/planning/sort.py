@@ -204,6 +204,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=sort_checks,
+        params=SortParams,
         checks=(
             CheckSpec(
                 "legal_swaps",

@@ -377,6 +377,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=identity_checks,
+        params=IdentityParams,
         checks=(
             CheckSpec("count", "every object found in every frame (lost 2 frames running fails)"),
             CheckSpec(

@@ -350,6 +350,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=order_checks,
+        params=OrderParams,
         verifier_version=2,  # v2: each ball's fall is checked for gravity
         checks=(
             CheckSpec("count", "every ball found in every frame (lost 2 frames running fails)"),

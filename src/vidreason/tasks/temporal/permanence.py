@@ -483,6 +483,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=permanence_checks,
+        params=PermanenceParams,
         checks=(
             CheckSpec(
                 "hidden",
