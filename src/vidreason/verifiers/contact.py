@@ -74,6 +74,7 @@ def crossing(tracks: Tracks, ball: Body, block: Body) -> tuple[int, int] | None:
 
 
 def solid_check(tracks: Tracks, instance: Instance) -> Check:
+    """No ball passes through a block or goes into the floor, a block or another ball."""
     size = scene_size(instance)
     worst, note = 1.0, ""
     for ball in _balls(instance):

@@ -270,12 +270,41 @@ def analyse_edge_fall(
     # blur of before and after): drop either while it is far off a parabola through the rest
     fall = _trim(t, z, fall, -1)
     fall = _trim(t, z, fall, 0)
-    tf = t[fall]
-    cz = np.polyfit(tf, z[fall], 2)
-    cs = np.polyfit(tf, s[fall], 1)
+    return fit_fall(
+        cam,
+        edge,
+        (heading, cross),
+        t[fall],
+        s[fall],
+        z[fall],
+        uv[fall],
+        frames[fall],
+        slow,
+        edge_time,
+    )
+
+
+def fit_fall(
+    cam: Camera,
+    edge: EdgeParams,
+    plane: tuple[np.ndarray, np.ndarray],
+    tf: np.ndarray,
+    s: np.ndarray,
+    z: np.ndarray,
+    uv: np.ndarray,
+    frames: np.ndarray,
+    slow: float,
+    edge_time: float,
+) -> EdgeFall:
+    """A parabola in z and a line in ``s`` (along the heading) through the free-fall
+    frames, in the vertical plane ``(heading, cross)``: gravity, the residual in the
+    image, and where and when the fitted fall comes down to ``edge.land_z``."""
+    heading, cross = plane
+    cz = np.polyfit(tf, z, 2)
+    cs = np.polyfit(tf, s, 1)
     fitted = cross + np.polyval(cs, tf)[:, None] * heading
     fitted[:, 2] = np.polyval(cz, tf)
-    res = np.linalg.norm(cam.project(fitted) - uv[fall], axis=1)
+    res = np.linalg.norm(cam.project(fitted) - uv, axis=1)
     landings = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
     real = sorted(r.real for r in landings if abs(r.imag) < 1e-9 and r.real > tf[0])
     land_t = real[0] if real and cz[0] < 0 else np.nan
@@ -283,13 +312,13 @@ def analyse_edge_fall(
         land = cross + np.polyval(cs, land_t) * heading
         land[2] = edge.land_z
     else:
-        land = nan3
+        land = np.full(3, np.nan)
     return EdgeFall(
         edge_time=edge_time,
         g=float(-2 * cz[0] * slow**2),
         rms=float(np.sqrt(np.mean(res**2))),
-        worst_frame=int(frames[fall][int(np.argmax(res))]),
-        fall_frames=frames[fall],
+        worst_frame=int(frames[int(np.argmax(res))]),
+        fall_frames=frames,
         land_point=land,
         land_time=float(land_t),
     )
@@ -312,6 +341,7 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
 
 
 def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
+    """The fitted gravity (m/s², simulated time) is the scene's."""
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
@@ -320,6 +350,7 @@ def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Ch
 
 
 def path_check(body: Body, rms: float, worst: int, instance: Instance, what: str) -> Check:
+    """The track stays close to the fitted 3D ballistic path, seen through the camera."""
     value = band(rms / scene_size(instance), 0.006, 0.02)
     note = ""
     if value < 1.0:

@@ -44,6 +44,8 @@ def _project(instance: Instance, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _slide_check(
     label: str, phase: str, seen: tuple[np.ndarray, ...], truth: tuple[np.ndarray, ...]
 ) -> Check:
+    """The block speeds up down the slope (``phase`` ``down``) or slows on its way up
+    (``up``) at the truth's acceleration: a parabola fitted to its way along the slope."""
     a_gt = _accel(truth[0], truth[1])
     t, s, frames = seen
     span = f"frames {frames[0]}-{frames[-1]}" if len(frames) else "no frames"

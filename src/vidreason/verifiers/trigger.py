@@ -99,6 +99,7 @@ def rolls_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def press_check(tracks: Tracks, instance: Instance) -> Check:
+    """The striker presses the switch when the truth's does (or, like it, never)."""
     spec = instance.spec
     who, sw = f"the {spec.body('striker').label}", f"the {spec.body('switch').label}"
     seen = series(tracks, "striker")

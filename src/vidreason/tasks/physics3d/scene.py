@@ -22,7 +22,7 @@ from vidreason.scene.camera import Camera, framing
 from vidreason.scene.params import Params
 from vidreason.scene.params.physics3d import World3D
 from vidreason.tasks.palette import BACKGROUND, r4
-from vidreason.types import RGB, Body, SceneSpec, VideoFormat
+from vidreason.types import RGB, Body, SceneSpec, Trajectory, VideoFormat
 
 G = 9.81  # m/s²
 SLOW_MOTION = 3.0  # video seconds per simulated second
@@ -166,11 +166,11 @@ def make_spec(
     )
 
 
-def in_view(spec: SceneSpec, states: dict[str, tuple], margin: float = 3.0) -> bool:
+def in_view(spec: SceneSpec, traj: Trajectory, margin: float = 3.0) -> bool:
     """Every body stays inside the frame (its apparent radius plus ``margin`` px)."""
     w, h = spec.fmt.width, spec.fmt.height
     for b in spec.bodies:
-        rows = np.asarray(states[b.name], dtype=float)
+        rows = traj.array(b.name)
         m = 1.45 * b.radius + margin
         x, y = rows[:, 0], rows[:, 1]
         if x.min() < m or x.max() > w - m or y.min() < m or y.max() > h - m:
@@ -189,6 +189,6 @@ def validated(
     for _ in range(tries):
         spec = draw()
         sim = simulate(spec)
-        if in_view(spec, sim.trajectory.states) and accept(spec, sim):
+        if in_view(spec, sim.trajectory) and accept(spec, sim):
             return spec
     raise RuntimeError(f"no valid {draw.__name__} scene in {tries} tries")  # pragma: no cover

@@ -35,6 +35,7 @@ from vidreason.types import (
     Instance,
     Question,
     SceneSpec,
+    Trajectory,
     VideoFormat,
     Wall,
 )
@@ -140,8 +141,8 @@ def _place(rng: np.random.Generator, bodies: list[Body], fmt: VideoFormat) -> li
     return placed
 
 
-def _positions(states: dict[str, tuple], names: list[str]) -> dict[str, np.ndarray]:
-    return {n: np.asarray(states[n], dtype=float)[:, :2] for n in names}
+def _positions(traj: Trajectory, names: list[str]) -> dict[str, np.ndarray]:
+    return {n: traj.xy(n) for n in names}
 
 
 def _resampled(pos: dict[str, np.ndarray], rate: float, phase: float) -> dict[str, np.ndarray]:
@@ -161,14 +162,14 @@ def contacts(events: tuple[Event, ...]) -> list[Event]:
     return [e for e in events if e.kind == "contact" and "wall" not in e.objects]
 
 
-def _clear(spec: SceneSpec, states: dict[str, tuple], events: tuple[Event, ...]) -> bool:
+def _clear(spec: SceneSpec, traj: Trajectory, events: tuple[Event, ...]) -> bool:
     """Objects meet often, and the meetings counted from positions are the simulated
     contacts at every frame rate of ``RATES`` (times the task's), sampled from every offset
     of ``PHASES``, with the thresholds moved a little either way: no near
     misses, no contact too brief to see. The final order has room between neighbours."""
     names = [b.name for b in spec.bodies]
     size = float(max(spec.fmt.width, spec.fmt.height))
-    pos = _positions(states, names)
+    pos = _positions(traj, names)
     touched = contacts(events)
     if len(touched) < MIN_MEETINGS[spec.difficulty] or touched[0].frame < 4:
         return False
@@ -220,7 +221,7 @@ def sample(
             continue
         spec = _scene(seed, index, difficulty, fmt, placed)
         sim = simulate(spec)
-        if _clear(spec, sim.trajectory.states, sim.events):
+        if _clear(spec, sim.trajectory, sim.events):
             return spec
     raise RuntimeError("no scene with clear encounters found")  # pragma: no cover
 
@@ -302,7 +303,7 @@ def questions(instance: Instance) -> list[Question]:
             tuple(x for x in labels if x != label[b]),
         )
     )
-    pos = _positions(instance.trajectory.states, list(label))
+    pos = _positions(instance.trajectory, list(label))
     order = final_order(pos, spec.bodies)
     out.append(
         Question(
