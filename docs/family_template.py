@@ -2,9 +2,10 @@
 
 A copyable family module (docs/adding-a-family.md says what to change). Copy it to
 ``src/vidreason/tasks/<capability>/<name>.py`` for a built-in family, or into a package of
-your own for a plugin; rename ``NAME``, write ``sample`` and ``prompt``, point the scoring
-hook at the verifier that tests your law and declare what that verifier returns in
-``checks``. ``tests/tasks/test_template.py`` registers this file under a test name and
+your own for a plugin; rename ``NAME``, declare the parameters the sampler writes into
+``spec.params`` / ``spec.extra`` (``TossParams``), write ``sample`` and ``prompt``, point
+the scoring hook at the verifier that tests your law and declare what that verifier
+returns in ``checks``. ``tests/tasks/test_template.py`` registers this file under a test name and
 runs ``vidreason check --static`` on it, so it stays a working family.
 
 The ball is tossed from the lower half of the frame with a little sideways drift; the
@@ -18,10 +19,12 @@ Versions (bump ``version`` when the generated files change for the same seed,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params import Floor
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
@@ -32,6 +35,19 @@ if TYPE_CHECKING:  # for annotations only: listing families loads no verifier
 
 NAME = "toss"  # lowercase words joined by '-': the family id is NAME-v<version>
 GRAVITY = 3.0  # frame heights per (clip duration)^2
+
+
+# --- the parameters: every key the sampler writes into spec.params / spec.extra, typed.
+# A built-in family puts this class in scene/params/<capability>.py, so that its verifier
+# reads it without importing the family (tasks -> scene <- verifiers).
+
+
+@dataclass(frozen=True)
+class TossParams(Floor):  # Floor: floor_y, the floor's top (px)
+    """``toss``: a ball tossed up from the lower half of the frame."""
+
+    rise: float
+    """Height (px) the ball rises from its start to the top of its arc."""
 
 
 # --- the scene: drawn from the rng given, nothing else random (same seed, same bytes)
@@ -72,15 +88,16 @@ def sample(
         bodies=(ball,),
         walls=(floor(fmt, floor_y),),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y)},
+        params=TossParams(floor_y=r4(floor_y), rise=r4(rise)).to_params(),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     """The setup in plain words, naming every body by its colour."""
-    ball = spec.bodies[0]
+    ball, p = spec.bodies[0], TossParams.of(spec)
+    high = "high" if p.rise > 0.35 * spec.fmt.height else "a little way"
     return (
-        f"A {ball.colour_name} ball is tossed straight up from the middle of the frame. It"
+        f"A {ball.colour_name} ball is tossed {high} up from the middle of the frame. It"
         f" rises, slows down, stops at the top and falls back down under gravity, and is"
         f" still in the air above the ground at the end. Side view, static camera, plain"
         f" light background."
@@ -105,6 +122,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=toss_checks,
+        params=TossParams,
         checks=(  # exactly the names toss_checks returns, with their tolerance in words
             shared.gravity("median local vertical acceleration"),
             CheckSpec(

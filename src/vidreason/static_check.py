@@ -3,7 +3,8 @@
 Each ``check_*`` function looks at one thing and returns a ``Finding`` (ok or not, and
 one line saying what it saw); none renders or scores a suite. Instance 0 is drawn twice
 from one seed and compared, its spec is sent through JSON and back, its bodies are looked
-at (distinct colour keys, inside the view, named by the prompt), and one ground truth at
+at (distinct colour keys, inside the view, named by the prompt), its typed parameters are
+read back from it, and one ground truth at
 the default format is simulated, rendered and tracked to compare the law checks it
 returns with those the family declares (``TaskFamily.checks``). To add a check, write
 ``check_x(family) -> Finding`` and list it in ``CHECKS``.
@@ -17,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vidreason.scene.params import ParamsError
 from vidreason.tasks.base import GENERIC_CHECKS, TaskFamily, difficulty_of, get_family, sample_scene
 from vidreason.types import Body, SceneSpec, VideoFormat
 
@@ -167,6 +169,21 @@ def check_declared(family: TaskFamily) -> Finding:
     return Finding("declared", True, f"returns the declared checks: {', '.join(returned)}")
 
 
+def check_params(family: TaskFamily) -> Finding:
+    """The spec holds the family's typed parameters (``TaskFamily.params``): each key
+    present with its type, and writing them back changes nothing."""
+    if family.params is None:
+        return Finding("params", False, "declares no typed parameters (TaskFamily.params)")
+    spec = _first(family)
+    try:
+        p = family.params.of(spec)
+    except ParamsError as exc:
+        return Finding("params", False, str(exc))
+    if p.onto(spec) != spec:
+        return Finding("params", False, f"{family.params.__name__} does not write back the spec")
+    return Finding("params", True, f"the spec holds its {family.params.__name__}")
+
+
 CHECKS: tuple[Callable[[TaskFamily], Finding], ...] = (
     check_identity,
     check_determinism,
@@ -175,6 +192,7 @@ CHECKS: tuple[Callable[[TaskFamily], Finding], ...] = (
     check_in_view,
     check_prompt,
     check_declared,
+    check_params,
 )
 
 

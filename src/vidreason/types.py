@@ -160,12 +160,26 @@ class Event:
     objects: tuple[str, ...]
 
 
+State = tuple[float, ...]
+"""One body's state at one frame. Every family: ``(x, y, vx, vy, angle)`` in scene pixels,
+px/s and radians (for a 3D family: the image position, the image velocity in px per
+video second and the tilt from upright); a 3D family appends the body's pose, ``(X, Y, Z, qw, qx, qy, qz)`` in metres
+and a unit quaternion (``engines/mujoco_sim.py``), 12 columns in all."""
+
+
 @dataclass(frozen=True)
 class Trajectory:
-    """Per-frame states: ``states[name][frame] = (x, y, vx, vy, angle)`` in scene pixels,
-    px/s and radians (a 3D family appends the body's 3D pose)."""
+    """Per-frame states: ``states[name][frame]`` is a ``State`` (5 columns in 2D, 12 in 3D)."""
 
-    states: dict[str, tuple[tuple[float, ...], ...]]
+    states: dict[str, tuple[State, ...]]
+
+    def array(self, name: str) -> np.ndarray:
+        """Body ``name``'s states as a float array (frames x columns)."""
+        return np.asarray(self.states[name], dtype=float)
+
+    def xy(self, name: str) -> np.ndarray:
+        """Body ``name``'s image positions as a float array (frames x 2)."""
+        return self.array(name)[:, :2]
 
     def positions(self, name: str) -> list[tuple[float, float]]:
         return [(s[0], s[1]) for s in self.states[name]]

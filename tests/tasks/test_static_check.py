@@ -42,7 +42,8 @@ def test_a_good_family_passes_every_static_check():
 def broken():
     """Projectile, broken: a sampler that writes another identity, draws from the global
     random state, adds a second ball of the same colour key outside the view (named by a
-    colour word the prompt does not use) and a tuple JSON turns into a list; and a wrong list of declared checks."""
+    colour word the prompt does not use), a tuple JSON turns into a list and no floor line
+    in its parameters; and a wrong list of declared checks."""
     good = get_family("projectile")
 
     def sample(rng, seed, index, difficulty, fmt):
@@ -51,7 +52,12 @@ def broken():
         where = (-50.0, random.uniform(0, fmt.height))
         twin = replace(ball, name="twin", colour_name="mauve", position=where)
         return replace(
-            spec, family="projectile", version=1, bodies=(ball, twin), extra={"path": (1, 2)}
+            spec,
+            family="projectile",
+            version=1,
+            bodies=(ball, twin),
+            params={},
+            extra={"path": (1, 2)},
         )
 
     family = register_family(
@@ -81,6 +87,7 @@ def test_a_broken_family_fails_each_static_check(broken):
     assert said["prompt"] == "the prompt does not name twin by its colour"
     assert said["json"] == "the spec changes through JSON: extra"
     assert said["declared"] == "undeclared parabola; declared but not returned wobble"
+    assert said["params"] == "broken-v1: spec.params has no 'floor_y'"
 
 
 def test_static_check_of_an_unknown_family_is_one_line():

@@ -14,6 +14,7 @@ import pytest
 from vidreason.render.puzzle import render as render_puzzle
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.scene.grid import graph_of, layout_of
+from vidreason.scene.params.planning import GridWalkParams
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.planning import common
 from vidreason.tasks.planning import sort as sort_family
@@ -49,16 +50,13 @@ def path_of(inst: Instance) -> list[tuple[int, int]]:
 def walked(inst: Instance, path: list[tuple[int, int]]) -> tuple[np.ndarray, float, float]:
     """Frames of the agent walking ``path`` on a schedule that ends when the task's does;
     with the schedule's start and seconds per move."""
-    spec = inst.spec
     moves = len(path) - 1
-    spec = dataclasses.replace(
-        spec,
-        params={**spec.params, "optimal_moves": float(moves), **common.schedule(spec.fmt, moves)},
-    )
+    schedule = common.schedule(inst.spec.fmt, moves)
+    spec = schedule.onto(inst.spec)
     states, _ = common.walk_states(path, layout_of(spec), spec)
-    name = spec.extra["agent"]
+    name = GridWalkParams.of(spec).agent
     frames = common.render_grid(inst.spec, Trajectory({name: states}))
-    return frames, spec.params["t_start"], spec.params["t_move"]
+    return frames, schedule.t_start, schedule.t_move
 
 
 def entry_frame(t0: float, tau: float, move: int, fps: int) -> int:

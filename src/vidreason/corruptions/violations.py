@@ -12,6 +12,8 @@ import numpy as np
 
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Fn, Sample, clip, same
+from vidreason.scene.params.planning import Schedule
+from vidreason.scene.params.world2d import World2D
 from vidreason.tasks.palette import COLOURS
 from vidreason.types import Instance
 
@@ -20,10 +22,10 @@ from vidreason.types import Instance
 
 def moving_bodies(inst: Instance, min_px: float = 3.0) -> list[str]:
     """The bodies the ground truth moves by more than ``min_px`` (screens excluded)."""
-    screens = set(inst.spec.extra.get("occluders", ()))
+    screens = set(World2D.of(inst.spec).occluders or ())
     out = []
     for b in inst.spec.bodies:
-        xy = np.asarray(inst.trajectory.states[b.name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(b.name)
         if b.name not in screens and float(np.ptp(xy, axis=0).max()) > min_px:
             out.append(b.name)
     return out
@@ -35,7 +37,7 @@ def _mid_start(inst: Instance, length: int) -> int:
     moving = moving_bodies(inst) or [inst.spec.bodies[0].name]
     speed = np.zeros(n - 1)
     for name in moving:
-        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(name)
         speed += np.linalg.norm(np.diff(xy, axis=0), axis=1)
     active = np.flatnonzero(speed > 0.3)
     lo, hi = (int(active[0]), int(active[-1])) if len(active) else (0, n - 1)
@@ -102,7 +104,7 @@ def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> 
     n = inst.spec.fmt.n_frames
     speed = np.zeros(n - 1)
     for name in moving_bodies(inst):
-        xy = np.asarray(inst.trajectory.states[name], dtype=float)[:, :2]
+        xy = inst.trajectory.xy(name)
         speed = np.maximum(speed, np.linalg.norm(np.diff(xy, axis=0), axis=1))
     active = np.flatnonzero(speed > 0.05)
     if not len(active):
@@ -111,8 +113,9 @@ def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> 
     e = s
     while e < n - 1 and speed[e] > 0.05 and e - s < 2 * inst.spec.fmt.fps:
         e += 1
-    if "t_move" in inst.spec.params:  # a walk moves on without resting: one move's frames
-        e = min(e, s + round(inst.spec.params["t_move"] * inst.spec.fmt.fps))
+    schedule = Schedule.maybe(inst.spec)
+    if schedule is not None:  # a walk moves on without resting: one move's frames
+        e = min(e, s + round(schedule.t_move * inst.spec.fmt.fps))
     out = truth.copy()
     out[s:e] = truth[s - 1]
     return same(inst, out)

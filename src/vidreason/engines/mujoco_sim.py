@@ -1,15 +1,16 @@
 """3D rigid-body simulation of a SceneSpec with MuJoCo.
 
-A 3D family describes its world in ``SceneSpec.extra`` (metres, z up):
+A 3D family describes its world in ``SceneSpec.extra`` (metres, z up), typed as
+``vidreason.scene.params.physics3d.World3D``:
 
-- ``extra["statics"]``: fixed geoms, each ``{"name", "type": "box" | "plane", "pos", "size"
+- ``statics``: fixed geoms, each ``{"name", "type": "box" | "plane", "pos", "size"
   (MuJoCo half-sizes), "colour": [r, g, b], "friction"}``;
-- ``extra["bodies3d"]``: ``{name: {"shape": "sphere" | "box", "size", "pos", "quat",
+- ``bodies3d``: ``{name: {"shape": "sphere" | "box", "size", "pos", "quat",
   "vel", "angvel", "mass", "friction", "damping"}}`` (``damping``: the contact's damping
   ratio; below 1 the body bounces);
-- ``extra["camera"]``: the pinhole camera (``vidreason.scene.camera.Camera``).
+- ``camera``: the pinhole camera (``vidreason.scene.camera.Camera``).
 
-``spec.gravity`` is g in m/s²; ``spec.params["slow_motion"]`` (default 1) is how many
+``spec.gravity`` is g in m/s²; ``slow_motion`` (in ``spec.params``, default 1) is how many
 seconds of video one second of simulated time lasts. The world is stepped at a fixed
 sub-step, each body's state is sampled at every video frame, and a contact between two
 named things (bodies, statics; a static named ``table:leg1`` counts as ``table``) becomes an ``Event`` at the frame it begins.
@@ -33,6 +34,7 @@ import numpy as np
 
 from vidreason.engines.contacts import debounce
 from vidreason.scene.camera import Camera
+from vidreason.scene.params.physics3d import World3D
 from vidreason.types import Event, SceneSpec, Trajectory
 
 SUBSTEP = 0.0005  # s of simulated time, at most
@@ -95,11 +97,11 @@ class Simulation:
 
 
 def slow_motion(spec: SceneSpec) -> float:
-    return float(spec.params.get("slow_motion", 1.0))
+    return float(World3D.of(spec).slow_motion)
 
 
 def camera_of(spec: SceneSpec) -> Camera:
-    return Camera.from_dict(spec.extra["camera"])
+    return World3D.of(spec).camera_model()
 
 
 def _f(v: Any) -> str:
@@ -116,12 +118,12 @@ def _material(name: str, colour: Any, emission: float, scale: float) -> str:
 
 def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
     """The MJCF model of a scene; ``names`` restricts the bodies (default: ``spec.bodies``)."""
-    extra = spec.extra
+    world = World3D.of(spec)
     keep = names if names is not None else tuple(b.name for b in spec.bodies)
     w, h = spec.fmt.width, spec.fmt.height
-    cam = camera_of(spec)
+    cam = world.camera_model()
     mats, statics, bodies = [], [], []
-    for s in extra["statics"]:
+    for s in world.statics:
         mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
@@ -130,7 +132,7 @@ def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
         )
     colours = {b.name: b.colour for b in spec.bodies}
     for name in keep:
-        b = extra["bodies3d"][name]
+        b = world.bodies3d[name]
         mats.append(_material(f"m_{name}", colours[name], BODY_EMISSION, 1.0))
         bodies.append(
             f'<body name="{name}" pos="{_f(b["pos"])}" quat="{_f(b["quat"])}"><freejoint/>'
@@ -166,8 +168,9 @@ def build_model(spec: SceneSpec, names: tuple[str, ...] | None = None) -> tuple[
 
 def _set_initial(model: Any, data: Any, spec: SceneSpec) -> None:
     mujoco = load_mujoco()
+    bodies3d = World3D.of(spec).bodies3d
     for b in spec.bodies:
-        d3 = spec.extra["bodies3d"][b.name]
+        d3 = bodies3d[b.name]
         jnt = model.body(b.name).jntadr[0]
         qa, va = model.jnt_qposadr[jnt], model.jnt_dofadr[jnt]
         data.qpos[qa : qa + 3] = d3["pos"]

@@ -5,7 +5,8 @@ Scene coordinates are pixels of the reference frame with y pointing down, so gra
 the state of every body is sampled at each frame; contacts become ``Event``s at the
 frame where they begin.
 
-Optional keys of ``spec.extra`` change the run (absent, nothing changes):
+Optional keys of ``spec.extra`` (``scene.params.world2d.World2D``) change the run (absent,
+nothing changes):
 ``paths`` moves a kinematic body through keyframes ``{name: [[t, x, y], ...]}`` (eased
 in and out between keys), and ``ignore_contacts`` lists pairs of body names (``"wall"``
 for every wall) that pass through each other, for planted violations. ``damping`` is the
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import pymunk
 
 from vidreason.engines.contacts import debounce
+from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Event, SceneSpec, Trajectory
 
 WALL = "wall"
@@ -37,8 +39,9 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     space = pymunk.Space()
     space.gravity = (0.0, spec.gravity)
     space.iterations = 30
-    if "damping" in spec.extra:
-        space.damping = float(spec.extra["damping"])
+    world = World2D.of(spec)
+    if world.damping is not None:
+        space.damping = float(world.damping)
     names: dict[int, str] = {}
     bodies: dict[str, pymunk.Body] = {}
     for i, b in enumerate(spec.bodies):
@@ -60,7 +63,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     clock = {"t": 0.0}
     contacts: list[tuple[float, tuple[str, ...]]] = []
 
-    ignored = {tuple(sorted(p)) for p in spec.extra.get("ignore_contacts", [])}
+    ignored = {tuple(sorted(p)) for p in world.ignore_contacts or []}
 
     def pair_of(arbiter: pymunk.Arbiter) -> tuple[str, ...]:
         return tuple(sorted(names.get(s.collision_type, WALL) for s in arbiter.shapes))
@@ -80,9 +83,7 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
         space.on_collision(None, None, begin=begin, pre_solve=pre_solve)
     else:
         space.on_collision(None, None, begin=begin)
-    paths = {
-        n: [tuple(map(float, k)) for k in keys] for n, keys in spec.extra.get("paths", {}).items()
-    }
+    paths = {n: [tuple(map(float, k)) for k in keys] for n, keys in (world.paths or {}).items()}
 
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)

@@ -52,7 +52,7 @@ def resting(instance: Instance, width: int, height: int) -> list[tuple[float, fl
         states = instance.trajectory.states.get(b.name)
         if b.body_type == "static" or not states:
             continue
-        arr = np.asarray(states, dtype=float)
+        arr = instance.trajectory.array(b.name)
         xy = arr[:, :2]
         moved = np.linalg.norm(xy - xy[0], axis=1) > 0.5
         if arr.shape[1] > 4:

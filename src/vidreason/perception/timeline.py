@@ -98,11 +98,7 @@ def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance
     0 otherwise."""
     seen = {k: v for k, v in pos.items() if len(v) and np.isfinite(v[0, 0])}
     fps = instance.spec.fmt.fps
-    truth = {
-        k: np.asarray(instance.trajectory.states[k], dtype=float)[:, :2]
-        for k in seen
-        if k in instance.trajectory.states
-    }
+    truth = {k: instance.trajectory.xy(k) for k in seen if k in instance.trajectory.states}
     n = min((len(v) for v in truth.values()), default=0)
     t_true = first_move(truth, np.arange(n) / fps)
     t_video = first_move(seen, times)

@@ -1,6 +1,6 @@
 """Offscreen MuJoCo rendering of a 3D scene and its trajectory (CPU: EGL on Mesa llvmpipe).
 
-One fixed camera (``spec.extra["camera"]``), no shadows, no reflections, no skybox, fog or
+One fixed camera (``World3D.camera``), no shadows, no reflections, no skybox, fog or
 haze. Static geoms take their colour from emission, so they render as the flat colours the
 family declares in its palette; bodies get a mild headlight shading that keeps every pixel
 close to their colour key. Frames are (n, h, w, 3) uint8 RGB at ``spec.fmt``'s size.

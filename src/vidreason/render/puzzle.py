@@ -1,19 +1,22 @@
 """Drawing of a `sliding-puzzle` board: tiles on a tray, each with its number.
 
 A tile is a square in its row's colour with a band in its column's colour along the
-bottom and its number above the band (``spec.extra["column_colours"]``); the board's
-geometry is ``spec.extra["board"]``. The family renders its frames with ``render`` and the
+bottom and its number above the band (``SlidingPuzzleParams.column_colours``); the board's
+geometry is ``SlidingPuzzleParams.board``. The family renders its frames with ``render`` and the
 verifier (``verifiers/puzzle.py``) draws the conditioning image with it to recognise the
 tiles in a video's first frame.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 
 from vidreason.render.raster2d import fill_rect
-from vidreason.types import Body, SceneSpec, Trajectory
+from vidreason.scene.params.planning import SlidingPuzzleParams
+from vidreason.types import RGB, Body, SceneSpec, Trajectory
 
 TRAY = (118, 108, 96)
 DIGIT = (28, 28, 30)
@@ -51,14 +54,15 @@ def _paste(img: np.ndarray, sprite: np.ndarray, x: float, y: float) -> None:
 
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
-    board = spec.extra["board"]
-    n, p = int(board["n"]), int(board["pitch"])
+    params = SlidingPuzzleParams.of(spec)
+    board = params.board
+    n, p = board.n, int(board.pitch)
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
     m = 0.12 * p
-    x0, y0 = board["x0"], board["y0"]
+    x0, y0 = board.x0, board.y0
     fill_rect(base, x0 - m, y0 - m, x0 + n * p + m, y0 + n * p + m, TRAY)
-    bands = [tuple(c) for c in spec.extra["column_colours"]]
+    bands = [cast(RGB, tuple(c)) for c in params.column_colours]
     sprites = {b.name: _sprite(b, bands[(int(b.name[4:]) - 1) % n], p) for b in spec.bodies}
     frames = []
     for i in range(trajectory.n_frames):

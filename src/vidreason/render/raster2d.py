@@ -3,7 +3,7 @@
 Discs, boxes and cups (a U outline) are drawn at sub-pixel precision (4 fractional bits)
 with anti-aliased edges, walls as thick anti-aliased lines, on a flat background. Colours
 are the colour keys the verifiers segment by, so nothing else in the scene may use them.
-Bodies named in ``spec.extra["occluders"]`` (opaque screens) are drawn after every other
+Bodies named in ``World2D.occluders`` (opaque screens) are drawn after every other
 body, so whatever passes behind them is hidden.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vidreason.scene.params.world2d import World2D
 from vidreason.types import SceneSpec, Trajectory
 
 _SHIFT = 4
@@ -57,7 +58,7 @@ def draw_frame(
                 cv2.LINE_AA,
                 _SHIFT,
             )
-    screens = set(spec.extra.get("occluders", ()))
+    screens = set(World2D.of(spec).occluders or ())
     ordered = [b for b in spec.bodies if b.name not in screens]
     ordered += [b for b in spec.bodies if b.name in screens]
     for body in ordered:

@@ -13,7 +13,9 @@ only ``vidreason.types``, ``vidreason.engines`` and other ``scene`` modules, nev
 - ``grid.py``: the grid layout and graph of the planning families;
 - ``events.py``: onsets, topples and contacts read off a ``Motion``;
 - ``blocker.py``, ``stack.py``, ``identity.py``, ``trigger.py``: per family, what a
-  trajectory (or a video's positions) shows, read the same way on both sides.
+  trajectory (or a video's positions) shows, read the same way on both sides;
+- ``params/``: each family's typed parameters, what its sampler writes into
+  ``spec.params`` / ``spec.extra`` and its prompt, engine and verifier read back.
 
 To add a piece: move it here when a family and a verifier both need it; it takes plain
 data (``Body``, ``SceneSpec``, ``Instance``, arrays) and returns plain data.

@@ -37,7 +37,7 @@ class Motion:
 
 def truth_motion(instance: Instance) -> Motion:
     fps = float(instance.spec.fmt.fps)
-    pos = {n: np.asarray(s, dtype=float)[:, :2] for n, s in instance.trajectory.states.items()}
+    pos = {n: instance.trajectory.xy(n) for n in instance.trajectory.states}
     return Motion(np.arange(instance.trajectory.n_frames) / fps, pos, fps)
 
 

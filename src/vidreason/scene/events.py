@@ -56,7 +56,7 @@ class Crossing:
 
 
 def expected(instance: Instance, name: str) -> Motion:
-    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    states = instance.trajectory.array(name)
     times = np.arange(len(states)) / instance.spec.fmt.fps
     return Motion(times=times, xy=states[:, :2])
 

@@ -1,7 +1,8 @@
 """A grid scene's layout: where a planning family drew its grid, and the graph it holds.
 
 A grid scene (``maze``, ``shortest-path``, ``connect``) keeps its grid in
-``spec.extra["grid"]`` (rows, cols, x0, y0, cell, walls between cells, blocked cells);
+``GridScene.grid`` (``GridRecord``: rows, cols, x0, y0, cell, walls between cells,
+blocked cells);
 ``layout_of`` reads the squares back (``Layout``: px of the frame) and ``graph_of`` the
 walls and blocked cells (``GridGraph``: side neighbours, breadth-first shortest paths), the
 same for the family that draws the grid, the solvers that plan on it and the verifier that
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.scene.params.planning import GridScene
 from vidreason.types import SceneSpec
 
 Cell = tuple[int, int]
@@ -128,12 +130,12 @@ class Layout:
 
 
 def layout_of(spec: SceneSpec) -> Layout:
-    g = spec.extra["grid"]
-    return Layout(int(g["rows"]), int(g["cols"]), float(g["x0"]), float(g["y0"]), float(g["cell"]))
+    g = GridScene.of(spec).grid
+    return Layout(g.rows, g.cols, float(g.x0), float(g.y0), float(g.cell))
 
 
 def graph_of(spec: SceneSpec) -> GridGraph:
-    g = spec.extra["grid"]
-    walls = frozenset(edge((a, b), (c, d)) for a, b, c, d in g.get("walls", []))
-    blocked = frozenset((r, c) for r, c in g.get("blocked", []))
-    return GridGraph(int(g["rows"]), int(g["cols"]), walls=walls, blocked=blocked)
+    g = GridScene.of(spec).grid
+    walls = frozenset(edge((a, b), (c, d)) for a, b, c, d in g.walls)
+    blocked = frozenset((r, c) for r, c in g.blocked)
+    return GridGraph(g.rows, g.cols, walls=walls, blocked=blocked)

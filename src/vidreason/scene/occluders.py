@@ -1,4 +1,4 @@
-"""How much of a body opaque screens hide (``spec.extra["occluders"]`` names the screens).
+"""How much of a body opaque screens hide (``World2D.occluders`` names the screens).
 
 ``covered`` samples a disc of the body's radius on a fixed grid of points and counts the
 share inside the screens' boxes; the ``permanence`` family draws its scenes with it and

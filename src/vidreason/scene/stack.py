@@ -1,7 +1,7 @@
 """Where the blocks of a `stack` scene end up: each stays on the tower or falls to a side.
 
 ``outcomes`` sorts every block by its final position against where it rests on the tower
-(the last body is the dropped block, resting at ``params["land_y"]``). The family uses it
+(the last body is the dropped block, resting at ``StackParams.land_y``). The family uses it
 to keep only scenes whose outcome is clear (``strict``); the verifier
 (``verifiers/stack.py``) compares a video's outcome with the ground truth's.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vidreason.scene.params.physics import StackParams
 from vidreason.types import SceneSpec
 
 STAYS = "stays on the tower"
@@ -19,7 +20,7 @@ def _rest(spec: SceneSpec, k: int) -> tuple[float, float]:
     """Where block ``k`` rests if nothing falls."""
     b = spec.bodies[k]
     if k == len(spec.bodies) - 1:
-        return b.position[0], spec.params["land_y"]
+        return b.position[0], StackParams.of(spec).land_y
     return b.position
 
 

@@ -28,7 +28,9 @@ Simulation (``simulate``) and drawing (``render``) default to the pymunk engine 
 (the sliding puzzle's tiles) keeps only those that still apply and checks the rest itself.
 ``checks`` declares the law checks by name with their tolerance in words
 (``CheckSpec``): what ``law_checks`` returns, so that a reader, ``vidreason tasks
---markdown`` and the README see what passes without running anything.
+--markdown`` and the README see what passes without running anything. ``params`` is the
+family's typed parameters (a ``scene.params.Params`` class): what its sampler writes into
+``spec.params`` and ``spec.extra`` and its prompt and verifier read back.
 
 To add a family, write a module under ``vidreason/tasks/`` that sets
 ``FAMILY = register_family(TaskFamily(...))`` and add its id and module to
@@ -48,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vidreason.registry import Registry
+from vidreason.scene.params import Params
 from vidreason.seeding import instance_rng, named_rng
 from vidreason.types import (
     CAPABILITIES,
@@ -116,6 +119,7 @@ class TaskFamily:
     intervene: Intervention | None = None
     questions: QuestionsFn | None = None
     checks: tuple[CheckSpec, ...] = ()
+    params: type[Params] | None = None
 
     @property
     def paired(self) -> bool:

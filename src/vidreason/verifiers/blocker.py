@@ -57,6 +57,7 @@ def _causes(instance: Instance) -> list[tuple[Body, Body]]:
 
 
 def solid_check(tracks: Tracks, instance: Instance) -> Check:
+    """The thrown ball never passes through the wall (when the scene has one)."""
     spec = instance.spec
     block = wall(spec)
     if block is None:

@@ -4,7 +4,7 @@ Each check returns a ``Check`` whose value is 1 inside its tolerance, 0 beyond t
 its tolerance (``band``), and whose note says what went wrong and at which frame. A check
 that cannot be computed (the object was never found) is a failure with value 0.
 
-A scene may stand opaque screens in front of moving bodies (``spec.extra["occluders"]``
+A scene may stand opaque screens in front of moving bodies (``World2D.occluders``
 names them): ``visible_fraction`` says how much of a body the ground truth leaves in
 view, and ``visible``, ``first_frame`` and ``final_state`` excuse a body where the ground
 truth hides it (the ``permanence`` verifier checks that it really stays unseen there).
@@ -18,6 +18,7 @@ import numpy as np
 
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
+from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
 
@@ -46,14 +47,14 @@ def gravity_value(g_seen: float, g: float) -> float:
 
 def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:
     """Ground-truth position of ``name`` at arbitrary times (linear interpolation)."""
-    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    states = instance.trajectory.array(name)
     t = np.arange(len(states)) / instance.spec.fmt.fps
     return np.stack([np.interp(times, t, states[:, 0]), np.interp(times, t, states[:, 1])], axis=1)
 
 
 def occluders(instance: Instance) -> list[Body]:
     """The opaque screens of the scene (upright boxes drawn in front of everything)."""
-    names = instance.spec.extra.get("occluders", ())
+    names = World2D.of(instance.spec).occluders or ()
     return [b for b in instance.spec.bodies if b.name in names]
 
 
@@ -286,7 +287,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     src = tracks.source  # frame numbers as the video counts them
     own_pace = instance.capability == "planning"  # a move's speed is the video's own
     for b in instance.spec.bodies:
-        gt = np.asarray(instance.trajectory.states[b.name], dtype=float)[:, :2]
+        gt = instance.trajectory.xy(b.name)
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
         found = np.flatnonzero(tracks.found(b.name))
         if len(found) < 2:

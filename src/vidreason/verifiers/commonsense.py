@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.scene.geometry import scene_size
+from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band
 from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity_check
@@ -58,7 +59,7 @@ def series(tracks: Tracks, name: str) -> Series:
 
 
 def truth(instance: Instance, name: str) -> Series:
-    s = np.asarray(instance.trajectory.states[name], dtype=float)
+    s = instance.trajectory.array(name)
     frames = np.arange(len(s))
     return Series(frames / instance.spec.fmt.fps, s[:, 0], s[:, 1], frames)
 
@@ -180,7 +181,7 @@ def support_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     gravity (``gravity``) and lands when the truth's does without sinking (``lands``), and
     nothing hangs in the air (``no_hovering``)."""
     spec = instance.spec
-    y_land = spec.params["floor_y"] - spec.body("ball").radius
+    y_land = Floor.of(spec).floor_y - spec.body("ball").radius
     names = [b.name for b in spec.bodies if b.body_type == "dynamic"]
     gravity, seen = fall_gravity(tracks, instance, "ball", y_land)
     return [
@@ -362,7 +363,7 @@ def no_levitation_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     dynamic = [b.name for b in spec.bodies if b.body_type == "dynamic"]
     return [
         no_rising_check(tracks, instance, dynamic),
-        fall_gravity(tracks, instance, "ball", spec.params["floor_y"] - ball.radius)[0],
+        fall_gravity(tracks, instance, "ball", Floor.of(spec).floor_y - ball.radius)[0],
         stays_check(tracks, instance, [n for n in dynamic if n != "ball"]),
         hover_check(tracks, instance, dynamic),
     ]

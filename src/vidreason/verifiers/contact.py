@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.scene.geometry import box_distance, scene_size
+from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band
 from vidreason.verifiers.commonsense import (
@@ -49,7 +50,7 @@ def gaps(tracks: Tracks, instance: Instance, ball: Body) -> list[tuple[str, np.n
     them (they are static)."""
     p = tracks.pos[ball.name]
     x, y = p[:, 0], p[:, 1]
-    out = [("the floor", instance.spec.params["floor_y"] - (y + ball.radius))]
+    out = [("the floor", Floor.of(instance.spec).floor_y - (y + ball.radius))]
     for b in _blocks(instance):
         out.append((f"the {b.label}", box_distance(x, y, b, b.position) - ball.radius))
     for other in _balls(instance):
@@ -73,6 +74,7 @@ def crossing(tracks: Tracks, ball: Body, block: Body) -> tuple[int, int] | None:
 
 
 def solid_check(tracks: Tracks, instance: Instance) -> Check:
+    """No ball passes through a block or goes into the floor, a block or another ball."""
     size = scene_size(instance)
     worst, note = 1.0, ""
     for ball in _balls(instance):

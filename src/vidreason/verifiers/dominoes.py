@@ -100,6 +100,7 @@ def expected_outcome(instance: Instance) -> dict[str, list[str]]:
 
 
 def chain_check(tracks: Tracks, instance: Instance) -> Check:
+    """The blocks that fall over are the truth's, in its order."""
     seen = topples(_observed_motions(tracks, instance), instance)
     truth = topples(_expected_motions(instance), instance)
     for b in blocks(instance):
@@ -130,6 +131,7 @@ def chain_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def timing_check(tracks: Tracks, instance: Instance) -> Check:
+    """Each block falls over when the truth's does."""
     seen = topples(_observed_motions(tracks, instance), instance)
     truth = topples(_expected_motions(instance), instance)
     worst, note = 1.0, ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.scene.geometry import scene_size
+from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, falls_with, gravity_value
 from vidreason.verifiers.tracking import Tracks
@@ -75,52 +76,32 @@ def fall_gravity(body: Body, fall: Fall, g: float) -> Check:
 
 
 def _contact(body: Body, instance: Instance) -> float:
-    return instance.spec.params["floor_y"] - body.radius
+    return Floor.of(instance.spec).floor_y - body.radius
 
 
-def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    """The free-fall pair's law checks, declared in ``tasks/physics/free_fall_pair.py``: both
-    balls fall with the scene's gravity whatever their mass (``gravity``, the weaker of the two
-    fits), land when the truth does (``landing``) and land together (``together``). A ball
-    followed in too few frames fails all three."""
-    spec = instance.spec
-    fps = spec.fmt.fps
-    size = scene_size(instance)
-    names = ("gravity", "landing", "together")
-    seen: dict[str, Fall] = {}
-    for b in spec.bodies:
-        found = np.flatnonzero(tracks.found(b.name))
-        if len(found) < max(MIN_FALL_POINTS, tracks.n // 2):
-            return fail_all(names, cannot_follow(b, len(found), tracks.n))
-        seen[b.name] = analyse_fall(
-            tracks.times[found], tracks.pos[b.name][found], found, _contact(b, instance), size
+def landing_check(b: Body, fall: Fall, instance: Instance) -> Check:
+    """Ball ``b`` lands within a frame of the truth."""
+    fps = instance.spec.fmt.fps
+    gt = instance.trajectory.array(b.name)
+    n = np.arange(len(gt))
+    truth = analyse_fall(n / fps, gt[:, :2], n, _contact(b, instance), scene_size(instance))
+    if np.isnan(fall.landing):
+        return Check("landing", 0.0, f"the {b.label} does not land: {fall.why}")
+    off = abs(fall.landing - truth.landing) * fps
+    note = ""
+    if off > 1.0:
+        note = (
+            f"the {b.label} lands at frame {fall.landing * fps:.1f},"
+            f" not at frame {truth.landing * fps:.1f}"
         )
+    return Check("landing", band(off, 1.0, 3.0), note)
 
-    gravity, landing = [], []
-    for b in spec.bodies:
-        fall = seen[b.name]
-        gravity.append(fall_gravity(b, fall, spec.gravity))
-        gt = np.asarray(instance.trajectory.states[b.name], dtype=float)
-        n = np.arange(len(gt))
-        truth = analyse_fall(n / fps, gt[:, :2], n, _contact(b, instance), size).landing
-        if np.isnan(fall.landing):
-            landing.append(Check("landing", 0.0, f"the {b.label} does not land: {fall.why}"))
-            continue
-        off = abs(fall.landing - truth) * fps
-        note = ""
-        if off > 1.0:
-            note = (
-                f"the {b.label} lands at frame {fall.landing * fps:.1f},"
-                f" not at frame {truth * fps:.1f}"
-            )
-        landing.append(Check("landing", band(off, 1.0, 3.0), note))
-    checks = [min(gravity, key=lambda c: c.value), min(landing, key=lambda c: c.value)]
 
-    heavy, light = spec.bodies
+def together_check(heavy: Body, light: Body, seen: dict[str, Fall], fps: int) -> Check:
+    """The heavy and the light ball land within a frame of each other."""
     ta, tb = seen[heavy.name].landing, seen[light.name].landing
     if np.isnan(ta) or np.isnan(tb):
-        checks.append(Check("together", 0.0, "the two balls do not both land"))
-        return checks
+        return Check("together", 0.0, "the two balls do not both land")
     gap = abs(ta - tb) * fps
     value = band(gap, 1.0, 2.5)
     note = ""
@@ -131,5 +112,34 @@ def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
             f" (frames {min(ta, tb) * fps:.1f} and {max(ta, tb) * fps:.1f}): released together"
             f" from the same height, they must land together"
         )
-    checks.append(Check("together", value, note))
-    return checks
+    return Check("together", value, note)
+
+
+def weakest(checks: list[Check]) -> Check:
+    """The check of lowest value (the first of equals)."""
+    return min(checks, key=lambda c: c.value)
+
+
+def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The free-fall pair's law checks, declared in ``tasks/physics/free_fall_pair.py``: both
+    balls fall with the scene's gravity whatever their mass (``gravity``, the weaker of the two
+    fits), land when the truth does (``landing``, the weaker of the two) and land together
+    (``together``). A ball followed in too few frames fails all three."""
+    spec = instance.spec
+    size = scene_size(instance)
+    seen: dict[str, Fall] = {}
+    for b in spec.bodies:
+        found = np.flatnonzero(tracks.found(b.name))
+        if len(found) < max(MIN_FALL_POINTS, tracks.n // 2):
+            return fail_all(
+                ("gravity", "landing", "together"), cannot_follow(b, len(found), tracks.n)
+            )
+        seen[b.name] = analyse_fall(
+            tracks.times[found], tracks.pos[b.name][found], found, _contact(b, instance), size
+        )
+    heavy, light = spec.bodies
+    return [
+        weakest([fall_gravity(b, seen[b.name], spec.gravity) for b in spec.bodies]),
+        weakest([landing_check(b, seen[b.name], instance) for b in spec.bodies]),
+        together_check(heavy, light, seen, spec.fmt.fps),
+    ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
+from vidreason.scene.params.planning import GridWalkParams
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers import planning
 from vidreason.verifiers.checks import band
@@ -144,7 +145,7 @@ def walk(
 
 
 def truth_positions(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray]:
-    states = np.asarray(instance.trajectory.states[name], dtype=float)
+    states = instance.trajectory.array(name)
     return np.arange(len(states)) / instance.spec.fmt.fps, states[:, :2]
 
 
@@ -156,7 +157,7 @@ def arrival(walk_: Walk, times: np.ndarray, goal: Cell) -> float | None:
 
 
 def agent_of(spec: SceneSpec) -> Body:
-    return spec.body(spec.extra.get("agent", spec.bodies[0].name))
+    return spec.body(GridWalkParams.of(spec).agent)
 
 
 def describe_place(layout: Layout, graph: GridGraph) -> Callable[[float, float, bool], str]:
@@ -184,42 +185,18 @@ def describe_place(layout: Layout, graph: GridGraph) -> Callable[[float, float, 
     return describe
 
 
-def walk_checks(
-    tracks: Tracks,
-    instance: Instance,
-    rules: Rules | None = None,
-    strict: bool = True,
-    exclude_extra: Callable[[int], np.ndarray] | None = None,
-) -> list[Check]:
-    """``legal_moves``, ``goal``, ``optimal`` (``strict``: exactly the fewest moves; else
-    up to half as many again), ``timing`` and ``scene`` for a grid walk."""
-    spec = instance.spec
-    layout, graph = layout_of(spec), graph_of(spec)
-    body = agent_of(spec)
-    rules = rules or Rules(who=f"the {body.label}")
-    goal: Cell = tuple(spec.extra["goal"])
-    pos = tracks.pos[body.name]
-    got = walk(pos, layout, graph, rules, tracks.times, float(spec.params["t_move"]))
-    t_truth, p_truth = truth_positions(instance, body.name)
-    truth = walk(p_truth, layout, graph, rules)
-    checks = []
-    if got.problems:
-        checks.append(Check("legal_moves", 0.0, planning.first_problem(got.problems)))
-    else:
-        checks.append(Check("legal_moves", 1.0))
+def goal_check(got: Walk, goal: Cell, who: str) -> Check:
+    """The walk ends in the goal cell."""
     if got.end is None:
-        checks.append(Check("goal", 0.0, f"{rules.who} is not visible in any frame"))
-    elif got.end != goal:
-        checks.append(
-            Check(
-                "goal",
-                0.0,
-                f"{rules.who} ends in cell {fmt_cell(got.end)}, not at the goal {fmt_cell(goal)}",
-            )
-        )
-    else:
-        checks.append(Check("goal", 1.0))
-    best = int(spec.params["optimal_moves"])
+        return Check("goal", 0.0, f"{who} is not visible in any frame")
+    if got.end != goal:
+        note = f"{who} ends in cell {fmt_cell(got.end)}, not at the goal {fmt_cell(goal)}"
+        return Check("goal", 0.0, note)
+    return Check("goal", 1.0)
+
+
+def optimal_check(got: Walk, best: int, who: str, strict: bool) -> Check:
+    """The walk takes the fewest moves (``strict``), or up to half as many again."""
     if strict:
         value = 1.0 if got.moves == best else 0.0
     else:
@@ -227,17 +204,20 @@ def walk_checks(
     note = (
         ""
         if value == 1.0
-        else f"{rules.who} makes {planning.count(got.moves, 'move')}; the shortest route takes {best}"
+        else f"{who} makes {planning.count(got.moves, 'move')}; the shortest route takes {best}"
     )
-    checks.append(Check("optimal", value, note))
-    checks.append(
-        planning.timing(
-            arrival(got, tracks.times, goal),
-            arrival(truth, t_truth, goal),
-            spec.fmt.duration,
-            "route",
-        )
-    )
+    return Check("optimal", value, note)
+
+
+def grid_scene_check(
+    tracks: Tracks,
+    body: Body,
+    layout: Layout,
+    graph: GridGraph,
+    exclude_extra: Callable[[int], np.ndarray] | None,
+) -> Check:
+    """Nothing but the walker (where it starts and where it is) changes the picture."""
+    pos = tracks.pos[body.name]
     start = np.asarray(tracks.pos[body.name][np.isfinite(pos[:, 0])][:1]).reshape(-1, 2)
     margin = body.radius + 0.2 * layout.cell + 2
 
@@ -246,12 +226,43 @@ def walk_checks(
         mask = planning.discs(shape, [*map(tuple, start), planning.last_found(pos, k)], margin)
         return mask | exclude_extra(k) if exclude_extra is not None else mask
 
-    checks.append(
-        planning.scene(
-            tracks,
-            exclude,
-            describe_place(layout, graph),
-            min_area=max(12.0, 0.06 * layout.cell**2),
-        )
+    return planning.scene(
+        tracks,
+        exclude,
+        describe_place(layout, graph),
+        min_area=max(12.0, 0.06 * layout.cell**2),
     )
-    return checks
+
+
+def walk_checks(
+    tracks: Tracks,
+    instance: Instance,
+    rules: Rules | None = None,
+    strict: bool = True,
+    exclude_extra: Callable[[int], np.ndarray] | None = None,
+) -> list[Check]:
+    """The law checks of a grid walk (``maze``, ``shortest-path``; ``connect`` with its
+    rules): every move legal (``legal_moves``), ending at the goal (``goal``) in the fewest
+    moves (``optimal``; not ``strict``: up to half as many again), when the truth does
+    (``timing``), and nothing else changing (``scene``)."""
+    spec = instance.spec
+    layout, graph = layout_of(spec), graph_of(spec)
+    body = agent_of(spec)
+    rules = rules or Rules(who=f"the {body.label}")
+    params = GridWalkParams.of(spec)
+    goal: Cell = (params.goal[0], params.goal[1])
+    got = walk(tracks.pos[body.name], layout, graph, rules, tracks.times, float(params.t_move))
+    t_truth, p_truth = truth_positions(instance, body.name)
+    truth = walk(p_truth, layout, graph, rules)
+    return [
+        planning.legal("legal_moves", got.problems),
+        goal_check(got, goal, rules.who),
+        optimal_check(got, params.optimal_moves, rules.who, strict),
+        planning.timing(
+            arrival(got, tracks.times, goal),
+            arrival(truth, t_truth, goal),
+            spec.fmt.duration,
+            "route",
+        ),
+        grid_scene_check(tracks, body, layout, graph, exclude_extra),
+    ]

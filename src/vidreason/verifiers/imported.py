@@ -130,71 +130,99 @@ def _allowed(base: float, dt: np.ndarray, dt_truth: float, floor: float) -> np.n
     return np.maximum(floor, base * np.maximum(1.0, dt / dt_truth))
 
 
+def first_frame_check(clip: Clip, first: np.ndarray, prog: np.ndarray, changes: bool) -> Check:
+    """The first frame matches the conditioning image and, where the scene changes
+    (``changes``), does not already show the final state."""
+    ncc0 = _ncc(clip.frames[0], first)
+    value = band(1.0 - ncc0, 0.15, 0.5)
+    note = f"the first frame does not match the conditioning image (correlation {ncc0:.2f})"
+    if changes and value > 0 and band(prog[0], 0.25, 0.5) < value:
+        value = band(prog[0], 0.25, 0.5)
+        note = "the first frame already shows the final state where the scene should change"
+    return Check("first_frame", value, note if value < 1 else "")
+
+
+def final_frame_check(clip: Clip, final: np.ndarray, prog: np.ndarray, changes: bool) -> Check:
+    """The last frame matches the ground truth's final frame and, where the scene changes,
+    has reached the final state."""
+    ncc1 = _ncc(clip.frames[-1], final)
+    value = band(1.0 - ncc1, 0.15, 0.5)
+    note = f"the last frame does not match the ground-truth final frame (correlation {ncc1:.2f})"
+    if changes and value > 0 and band(1.0 - prog[-1], 0.25, 0.5) < value:
+        value = band(1.0 - prog[-1], 0.25, 0.5)
+        note = (
+            f"the last frame does not reach the final state: where the scene should change it"
+            f" is {prog[-1]:.0%} of the way from the first frame to the final frame"
+        )
+    return Check("final_frame", value, note if value < 1 else "")
+
+
+def continuity_check(share: np.ndarray, t_share: np.ndarray, allowed: np.ndarray) -> Check:
+    """No step between frames changes much more of the picture than the truth's do."""
+    ratio = share / allowed
+    k = int(np.argmax(ratio))
+    value = band(float(ratio[k]), 1.0, 2.0)
+    note = (
+        f"the video cuts to a different picture between frames {k} and {k + 1}"
+        f" ({share[k]:.0%} of the picture changes at once; the ground truth changes at"
+        f" most {t_share.max(initial=0.0):.0%} between frames)"
+    )
+    return Check("continuity", value, note if value < 1 else "")
+
+
+def gradual_check(leap: np.ndarray, allowed: np.ndarray) -> Check:
+    """No step between frames leaps much further from the first to the final state than
+    the truth's do."""
+    ratio = leap / allowed
+    k = int(np.argmax(ratio))
+    value = band(float(ratio[k]), 1.0, 1.5)
+    note = (
+        f"between frames {k} and {k + 1} the scene leaps {leap[k]:.0%} of the way"
+        f" from the first to the final state at once (a jump cut, not a solution"
+        f" carried out)"
+    )
+    return Check("gradual", value, note if value < 1 else "")
+
+
+def no_dissolve_check(
+    clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarray, region: np.ndarray
+) -> Check:
+    """No more of the changing pixels part way between the two pictures than in the truth."""
+    seen = dissolve_share(clip, first, final, region)
+    normal = dissolve_share(truth, first, final, region)
+    value = band(seen - normal, *DISSOLVE)
+    note = (
+        f"the picture fades from the first frame into the final one (a cross-dissolve):"
+        f" {seen:.0%} of the changing pixels are part way between the two pictures,"
+        f" {normal:.0%} in the ground truth"
+    )
+    return Check("no_dissolve", value, note if value < 1 else "")
+
+
 def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarray) -> list[Check]:
     """The checks of ``imported-v1`` (tasks without a simulator spec): the first frame matches the
     conditioning image (``first_frame``), the last frame the ground truth's final frame
     (``final_frame``), no cut to another picture (``continuity``) and, where the scene changes,
-    no leap from the first state to the final one."""
+    no leap from the first state to the final one (``gradual``) and no cross-dissolve
+    (``no_dissolve``)."""
     changed = _diff(first, final) > LEVEL
     changed = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     region = changed if changed.sum() >= MIN_REGION else None
     share, leap, dt, prog = _steps(clip, first, final, region)
     t_share, t_leap, t_dt, _ = _steps(truth, first, final, region)
     dt_truth = float(np.median(t_dt)) if len(t_dt) else 1.0
-    checks = []
-
-    ncc0 = _ncc(clip.frames[0], first)
-    value = band(1.0 - ncc0, 0.15, 0.5)
-    note = f"the first frame does not match the conditioning image (correlation {ncc0:.2f})"
-    if region is not None and value > 0 and band(prog[0], 0.25, 0.5) < value:
-        value = band(prog[0], 0.25, 0.5)
-        note = "the first frame already shows the final state where the scene should change"
-    checks.append(Check("first_frame", value, note if value < 1 else ""))
-
-    ncc1 = _ncc(clip.frames[-1], final)
-    value = band(1.0 - ncc1, 0.15, 0.5)
-    note = f"the last frame does not match the ground-truth final frame (correlation {ncc1:.2f})"
-    if region is not None and value > 0 and band(1.0 - prog[-1], 0.25, 0.5) < value:
-        value = band(1.0 - prog[-1], 0.25, 0.5)
-        note = (
-            f"the last frame does not reach the final state: where the scene should change it"
-            f" is {prog[-1]:.0%} of the way from the first frame to the final frame"
-        )
-    checks.append(Check("final_frame", value, note if value < 1 else ""))
-
-    if len(share):
-        allowed = _allowed(2.0 * float(t_share.max(initial=0.0)), dt, dt_truth, 0.05)
-        ratio = share / allowed
-        k = int(np.argmax(ratio))
-        value = band(float(ratio[k]), 1.0, 2.0)
-        note = (
-            f"the video cuts to a different picture between frames {k} and {k + 1}"
-            f" ({share[k]:.0%} of the picture changes at once; the ground truth changes at"
-            f" most {t_share.max(initial=0.0):.0%} between frames)"
-        )
-        checks.append(Check("continuity", value, note if value < 1 else ""))
-        if region is not None:
-            allowed = _allowed(1.5 * float(t_leap.max(initial=0.0)), dt, dt_truth, 0.3)
-            ratio = leap / allowed
-            k = int(np.argmax(ratio))
-            value = band(float(ratio[k]), 1.0, 1.5)
-            note = (
-                f"between frames {k} and {k + 1} the scene leaps {leap[k]:.0%} of the way"
-                f" from the first to the final state at once (a jump cut, not a solution"
-                f" carried out)"
-            )
-            checks.append(Check("gradual", value, note if value < 1 else ""))
-            seen = dissolve_share(clip, first, final, region)
-            normal = dissolve_share(truth, first, final, region)
-            value = band(seen - normal, *DISSOLVE)
-            note = (
-                f"the picture fades from the first frame into the final one (a cross-dissolve):"
-                f" {seen:.0%} of the changing pixels are part way between the two pictures,"
-                f" {normal:.0%} in the ground truth"
-            )
-            checks.append(Check("no_dissolve", value, note if value < 1 else ""))
-    else:
-        checks.append(Check("continuity", 0.0, "the video has a single frame"))
+    checks = [
+        first_frame_check(clip, first, prog, region is not None),
+        final_frame_check(clip, final, prog, region is not None),
+    ]
+    if not len(share):
+        return [*checks, Check("continuity", 0.0, "the video has a single frame")]
+    allowed = _allowed(2.0 * float(t_share.max(initial=0.0)), dt, dt_truth, 0.05)
+    checks.append(continuity_check(share, t_share, allowed))
+    if region is not None:
+        allowed = _allowed(1.5 * float(t_leap.max(initial=0.0)), dt, dt_truth, 0.3)
+        checks.append(gradual_check(leap, allowed))
+        checks.append(no_dissolve_check(clip, truth, first, final, region))
     return checks
 
 

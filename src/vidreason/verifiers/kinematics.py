@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.scene.geometry import scene_size
+from vidreason.scene.params.physics import BounceParams
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
@@ -132,7 +133,7 @@ def bounce_count(
     """Every bounce the simulator made while the clip runs (of a visible height) is seen,
     within two and a half frames of its time."""
     fps = instance.spec.fmt.fps
-    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
+    gt = instance.trajectory.array(body.name)
     gt_lows = floor_lows(gt[:, 1], y_contact, drop)
     seen = t[floor_lows(y, y_contact, drop)]
     start = 0
@@ -188,63 +189,80 @@ def analyse_bounces(
     return Bounces(contact, e, first_arc)
 
 
+def fall_check(body: Body, seen: Bounces, g: float) -> Check:
+    """The first fall, up to the first bounce, has the scene's gravity (``gravity``)."""
+    ta, xa, ya, fa = seen.first_arc
+    if len(ta) < MIN_FIT_POINTS - 2:
+        return Check("gravity", 0.0, f"cannot fit the fall: {seen.why or 'too few frames'}")
+    return gravity_check(body, ta, ya, fa, g, fit_parabola(ta, xa, ya, fa))
+
+
+def contact_time_check(body: Body, seen: Bounces, gt_contact: float, fps: int) -> Check:
+    """The ball reaches the floor within a frame of the truth."""
+    who = f"the {body.label}"
+    if np.isnan(seen.contact_time):
+        return Check("contact_time", 0.0, f"{who} never bounces on the floor: {seen.why}")
+    off = abs(seen.contact_time - gt_contact) * fps
+    note = ""
+    if off > 1.0:
+        note = (
+            f"{who} reaches the floor at frame {seen.contact_time * fps:.1f},"
+            f" not at frame {gt_contact * fps:.1f}"
+        )
+    return Check("contact_time", band(off, 1.0, 3.0), note)
+
+
+def restitution_check(body: Body, seen: Bounces, truth: Bounces) -> Check:
+    """The first bounce rises as high, relative to the fall, as the truth's."""
+    if np.isnan(seen.e):
+        return Check("restitution", 0.0, f"cannot measure the bounce: {seen.why}")
+    err = abs(seen.e - truth.e)
+    note = ""
+    if err > 0.07:
+        note = (
+            f"the {body.label} bounces back with restitution {seen.e:.2f}, expected {truth.e:.2f}"
+        )
+    return Check("restitution", band(err, 0.07, 0.2), note)
+
+
+def floor_check(
+    body: Body, y: np.ndarray, frames: np.ndarray, y_contact: float, size: float
+) -> Check:
+    """The ball never sinks into the floor."""
+    sink = float(y.max() - y_contact)
+    note = ""
+    if sink > 0.02 * size:
+        note = (
+            f"the {body.label} sinks {sink:.0f} px into the floor at frame"
+            f" {frames[int(np.argmax(y))]}"
+        )
+    return Check("floor", band(sink / size, 0.02, 0.05), note)
+
+
 def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """The bounce family's law checks, declared in ``tasks/physics/bounce.py``: the first fall has
     the scene's gravity (``gravity``), the ball reaches the floor within a frame of the truth
     (``contact_time``), rebounds with the true restitution (``restitution``), bounces as often
-    as the truth (``bounces``) and never sinks into the floor (``floor``)."""
+    as the truth (``bounces``) and never sinks into the floor (``floor``). A ball found in
+    fewer than half the frames fails all five."""
     spec = instance.spec
     body = spec.bodies[0]
-    fps = spec.fmt.fps
-    y_contact = spec.params["floor_y"] - body.radius
+    y_contact = BounceParams.of(spec).floor_y - body.radius
     drop = y_contact - body.position[1]
-    names = ("gravity", "contact_time", "restitution", "bounces", "floor")
     t, x, y, frames = _series(tracks, body.name)
     if len(t) < max(MIN_FIT_POINTS, tracks.n // 2):
         why = f"cannot fit bounces: the {body.label} is found in {len(t)} of {tracks.n} frames"
-        return fail_all(names, why)
-
-    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
-    gt_t = np.arange(len(gt)) / fps
+        return fail_all(("gravity", "contact_time", "restitution", "bounces", "floor"), why)
+    gt = instance.trajectory.array(body.name)
+    gt_t = np.arange(len(gt)) / spec.fmt.fps
     truth = analyse_bounces(gt_t, gt[:, 0], gt[:, 1], np.arange(len(gt)), y_contact, drop)
     seen = analyse_bounces(t, x, y, frames, y_contact, drop)
     floor_hits = [e for e in instance.events if e.objects == tuple(sorted((body.name, "wall")))]
     gt_contact = floor_hits[0].time if floor_hits else truth.contact_time
-    who = f"the {body.label}"
-
-    checks = []
-    ta, xa, ya, fa = seen.first_arc
-    if len(ta) >= MIN_FIT_POINTS - 2:
-        checks.append(gravity_check(body, ta, ya, fa, spec.gravity, fit_parabola(ta, xa, ya, fa)))
-    else:
-        checks.append(Check("gravity", 0.0, f"cannot fit the fall: {seen.why or 'too few frames'}"))
-
-    if np.isnan(seen.contact_time):
-        checks.append(Check("contact_time", 0.0, f"{who} never bounces on the floor: {seen.why}"))
-    else:
-        off = abs(seen.contact_time - gt_contact) * fps
-        note = ""
-        if off > 1.0:
-            note = (
-                f"{who} reaches the floor at frame {seen.contact_time * fps:.1f},"
-                f" not at frame {gt_contact * fps:.1f}"
-            )
-        checks.append(Check("contact_time", band(off, 1.0, 3.0), note))
-
-    if np.isnan(seen.e):
-        checks.append(Check("restitution", 0.0, f"cannot measure the bounce: {seen.why}"))
-    else:
-        err = abs(seen.e - truth.e)
-        note = ""
-        if err > 0.07:
-            note = f"{who} bounces back with restitution {seen.e:.2f}, expected {truth.e:.2f}"
-        checks.append(Check("restitution", band(err, 0.07, 0.2), note))
-
-    checks.append(bounce_count(t, y, instance, body, y_contact, drop))
-    sink = float(y.max() - y_contact)
-    size = scene_size(instance)
-    note = ""
-    if sink > 0.02 * size:
-        note = f"{who} sinks {sink:.0f} px into the floor at frame {frames[int(np.argmax(y))]}"
-    checks.append(Check("floor", band(sink / size, 0.02, 0.05), note))
-    return checks
+    return [
+        fall_check(body, seen, spec.gravity),
+        contact_time_check(body, seen, gt_contact, spec.fmt.fps),
+        restitution_check(body, seen, truth),
+        bounce_count(t, y, instance, body, y_contact, drop),
+        floor_check(body, y, frames, y_contact, scene_size(instance)),
+    ]

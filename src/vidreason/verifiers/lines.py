@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from vidreason.scene.grid import Cell, layout_of
+from vidreason.scene.params.planning import ConnectParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.grid import Rules, agent_of, walk_checks
 from vidreason.verifiers.tracking import Tracks
@@ -29,8 +30,9 @@ def line_check(tracks: Tracks, instance: Instance) -> Check:
     """In the last frame a line of the dots' colour joins the two dots."""
     spec = instance.spec
     layout = layout_of(spec)
-    colour = spec.extra["line_colour"]
-    a, b = (layout.centre(tuple(spec.extra[k])) for k in ("start", "goal"))
+    p = ConnectParams.of(spec)
+    colour = p.line_colour
+    a, b = (layout.centre((c[0], c[1])) for c in (p.start, p.goal))
     r = max(2, round(0.65 * layout.cell))  # the dot, the line entering its cell (no other line)
     bx, by = round(b[0]), round(b[1])
     first = _lab(tracks.frames[0])
@@ -62,12 +64,11 @@ def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     finished line joining the two dots (``line``)."""
     spec = instance.spec
     pen = agent_of(spec)
-    forbidden: dict[Cell, str] = {
-        _cell(key): what for key, what in spec.extra.get("forbidden", {}).items()
-    }
+    params = ConnectParams.of(spec)
+    forbidden: dict[Cell, str] = {_cell(key): what for key, what in params.forbidden.items()}
     rules = Rules(who=f"the {pen.label}", forbidden=forbidden, no_revisit=True)
     pos = tracks.pos[pen.name]
-    width = float(spec.extra["trail"]["width"])
+    width = float(params.trail.width)
 
     def drawn(k: int) -> np.ndarray:
         """Where the pen has been up to frame ``k``: its line may cover the floor there."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidreason.scene.geometry import scene_size
+from vidreason.scene.params.temporal import OrderParams
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, first_run
 from vidreason.verifiers.commonsense import Series, fall_gravity, series, truth
@@ -55,7 +56,7 @@ def balls(instance: Instance) -> list[Body]:
 
 def _level(instance: Instance, ball: Body) -> float:
     """The height (px, y down) a ball's centre must reach to count as landed."""
-    rest = instance.spec.params["floor_y"] - ball.radius
+    rest = OrderParams.of(instance.spec).floor_y - ball.radius
     return rest - LAND * scene_size(instance)
 
 
@@ -163,7 +164,7 @@ def rest_check(tracks: Tracks, instance: Instance) -> Check:
         value = band(due_t - left[0], *EARLY)
         if value < worst:
             worst = value
-            release = float(instance.spec.extra["release"][b.name])
+            release = float(OrderParams.of(instance.spec).release[b.name])
             when = (
                 f"it is let go only at frame {round(release * fps)}"
                 if release <= instance.spec.fmt.duration
@@ -230,7 +231,7 @@ def gravity_check(tracks: Tracks, instance: Instance) -> Check:
     """Each ball falls freely with the scene's gravity once let go (the weakest ball's
     fit counts): a clip whose balls land in the right order under the wrong gravity
     still breaks the physics the order comes from."""
-    floor_y = instance.spec.params["floor_y"]
+    floor_y = OrderParams.of(instance.spec).floor_y
     checks = [
         fall_gravity(tracks, instance, b.name, floor_y - b.radius)[0] for b in balls(instance)
     ]

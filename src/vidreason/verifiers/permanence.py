@@ -1,6 +1,6 @@
 """Law checks for object permanence: a ball behind an opaque screen still exists.
 
-The screens are named in ``spec.extra["occluders"]``; ``checks.visible_fraction`` gives
+The screens are named in ``World2D.occluders``; ``checks.visible_fraction`` gives
 the share of each ball the ground truth leaves in view at any time. Timing is judged
 with a slack of ``WINDOW`` frames either side, so a frame counts as *hidden* only when
 the ball is fully behind a screen throughout that slack, and as *in view* only when it

@@ -144,3 +144,14 @@ def first_problem(problems: list[str]) -> str:
     """The first illegal move, and how many more there are."""
     more = len(problems) - 1
     return problems[0] + (f" (and {more} more illegal move{'s' * (more > 1)})" if more else "")
+
+
+def legal(name: str, problems: list[str]) -> Check:
+    """``name`` (``legal_moves``, ``legal_swaps``): every move legal, else the first that
+    is not."""
+    return Check(name, 0.0, first_problem(problems)) if problems else Check(name, 1.0)
+
+
+def optimal(moves: int, best: int, note: str) -> Check:
+    """Exactly the fewest moves (``note``: what was seen, when it is not)."""
+    return Check("optimal", 1.0 if moves == best else 0.0, "" if moves == best else note)

@@ -1,7 +1,7 @@
 """Law checks for the 3D families, in image space through the known camera.
 
 Tracks are 2D, the laws are 3D: every measurement goes through the scene's pinhole camera
-(``SceneSpec.extra["camera"]``). Two tools:
+(``World3D.camera``). Two tools:
 
 - ``fit_throw``: a ballistic path ``X(t) = X0 + V t - g t² z/2`` from a known start
   ``X0`` (the first frame shows it), fitted to the tracked pixels by least squares through
@@ -26,6 +26,7 @@ from scipy.optimize import least_squares
 
 from vidreason.scene.camera import Camera
 from vidreason.scene.geometry import scene_size
+from vidreason.scene.params.physics3d import EdgeParams, ThrowParams, World3D
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.tracking import Tracks
@@ -37,11 +38,11 @@ DOWN = np.array([0.0, 0.0, -1.0])
 
 
 def camera_of(instance: Instance) -> Camera:
-    return Camera.from_dict(instance.spec.extra["camera"])
+    return World3D.of(instance.spec).camera_model()
 
 
 def slow_motion(instance: Instance) -> float:
-    return float(instance.spec.params.get("slow_motion", 1.0))
+    return float(World3D.of(instance.spec).slow_motion)
 
 
 def observed(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,7 +53,7 @@ def observed(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def truth(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same, for the ground truth's projected centres."""
-    rows = np.asarray(instance.trajectory.states[name], dtype=float)
+    rows = instance.trajectory.array(name)
     frames = np.arange(len(rows))
     return frames / instance.spec.fmt.fps, rows[:, :2], frames
 
@@ -186,26 +187,60 @@ class EdgeFall:
     why: str = ""
 
 
-@dataclass(frozen=True)
-class Edge:
-    """A table edge at x = ``x`` that bodies leave moving towards ``side`` (+1 or -1)."""
+def edge_crossing(t: np.ndarray, flat: np.ndarray, k: int, edge: EdgeParams) -> float:
+    """When the centre crosses the edge: a quadratic in time through the last positions on
+    the table (it may slow down) between frames ``k - 1`` and ``k``, else frame ``k``'s time."""
+    tx, px = t[:k], flat[:k]
+    recent = tx >= t[k - 1] - 0.6
+    edge_time = float(t[k])
+    if recent.sum() >= 3 and np.ptp(px[recent, 0]) > 1e-3:
+        cx = np.polyfit(tx[recent], px[recent, 0] - edge.edge_x, 2)
+        roots = [r.real for r in np.roots(cx) if abs(r.imag) < 1e-9]
+        inside = [r for r in roots if t[k - 1] - 1e-9 <= r <= t[k] + 1e-9]
+        if inside:
+            edge_time = float(min(inside))
+    return edge_time
 
-    x: float
-    side: float
-    rest_z: float  # the body's centre height while on the table
-    fall_top: float  # below this height (m) the body is surely in free fall
-    fall_bottom: float  # above this height it has surely not reached the floor
-    land_z: float  # centre height at which it is said to land
+
+def fall_plane(px: np.ndarray, edge: EdgeParams) -> tuple[np.ndarray, np.ndarray]:
+    """The heading along the table (a line through the positions ``px`` on it) and the
+    point where that line crosses the edge: the fall lies in the vertical plane they span."""
+    if np.ptp(px[:, 0]) > 0.02:
+        line = np.polyfit(px[:, 0], px[:, 1], 1)
+    else:
+        line = np.array([0.0, px[-1, 1]])
+    heading = np.array([edge.side, edge.side * line[0], 0.0])
+    heading /= np.linalg.norm(heading)
+    cross = np.array([edge.edge_x, np.polyval(line, edge.edge_x), edge.rest_z])
+    return heading, cross
+
+
+def fall_end(t: np.ndarray, z: np.ndarray, k: int, edge: EdgeParams) -> int:
+    """The first frame from ``k`` on that no longer falls freely: down at the floor, lost,
+    or coming down slower than over the span before (it hit something between frames)."""
+    for i in range(k, len(t)):
+        if z[i] <= edge.fall_bottom or np.isnan(z[i]):
+            return int(i)
+        j = int(np.searchsorted(t, t[i] - RATE_SPAN, side="right")) - 1
+        m = int(np.searchsorted(t, t[j] - RATE_SPAN, side="right")) - 1 if j >= 0 else -1
+        if m >= k - 1 and z[m] < edge.fall_top + 0.05:
+            now = (z[j] - z[i]) / (t[i] - t[j])
+            before = (z[m] - z[j]) / (t[j] - t[m])
+            if now < before - BOUNCE_DROP:
+                return j + 1
+    return len(t)
 
 
 def analyse_edge_fall(
     cam: Camera,
-    edge: Edge,
+    edge: EdgeParams,
     t: np.ndarray,
     uv: np.ndarray,
     frames: np.ndarray,
     slow: float,
 ) -> EdgeFall:
+    """When a body tracked at pixels ``uv`` goes over the edge, and a parabola through its
+    free fall in the vertical plane it falls in: gravity, fit residual and landing."""
     nan3 = np.full(3, np.nan)
 
     def fail(why: str, edge_time: float = np.nan) -> EdgeFall:
@@ -214,65 +249,62 @@ def analyse_edge_fall(
     if len(t) < MIN_POINTS:
         return fail("too few frames")
     flat = cam.on_plane(uv, np.array([0.0, 0.0, 1.0]), edge.rest_z)
-    ahead = edge.side * (flat[:, 0] - edge.x)  # > 0: beyond the edge
+    ahead = edge.side * (flat[:, 0] - edge.edge_x)  # > 0: beyond the edge
     beyond = np.flatnonzero(~(ahead <= 0))  # NaN (ray misses the plane) counts as beyond
     k = int(beyond[0]) if len(beyond) else len(t)
     if k == len(t):
         return fail("it never goes over the edge")
     if k < 2:
         return fail("it is not on the table at the start")
-    # on the table: a line through the positions gives the heading; a quadratic in time
-    # through the last ones (it may slow down) gives when the centre crosses the edge
-    tx, px = t[:k], flat[:k]
-    recent = tx >= t[k - 1] - 0.6
-    edge_time = float(t[k])
-    if recent.sum() >= 3 and np.ptp(px[recent, 0]) > 1e-3:
-        cx = np.polyfit(tx[recent], px[recent, 0] - edge.x, 2)
-        roots = [r.real for r in np.roots(cx) if abs(r.imag) < 1e-9]
-        inside = [r for r in roots if t[k - 1] - 1e-9 <= r <= t[k] + 1e-9]
-        if inside:
-            edge_time = float(min(inside))
-    if np.ptp(px[:, 0]) > 0.02:  # the line it moves along on the table
-        line = np.polyfit(px[:, 0], px[:, 1], 1)
-    else:
-        line = np.array([0.0, px[-1, 1]])
-    heading = np.array([edge.side, edge.side * line[0], 0.0])
-    heading /= np.linalg.norm(heading)
-    cross = np.array([edge.x, np.polyval(line, edge.x), edge.rest_z])
+    edge_time = edge_crossing(t, flat, k, edge)
+    heading, cross = fall_plane(flat[:k], edge)
     normal = np.cross(heading, [0.0, 0.0, 1.0])
     pts = cam.on_plane(uv, normal, float(normal @ cross))
     s = (pts - cross) @ heading
     z = pts[:, 2]
-
-    after = np.arange(k, len(t))
-    end = len(t)
-    for i in after:
-        if z[i] <= edge.fall_bottom or np.isnan(z[i]):
-            end = int(i)
-            break
-        # falling, it comes down ever faster: coming down slower than over the span
-        # before means it hit something between frames j and i
-        j = int(np.searchsorted(t, t[i] - RATE_SPAN, side="right")) - 1
-        m = int(np.searchsorted(t, t[j] - RATE_SPAN, side="right")) - 1 if j >= 0 else -1
-        if m >= k - 1 and z[m] < edge.fall_top + 0.05:
-            now = (z[j] - z[i]) / (t[i] - t[j])
-            before = (z[m] - z[j]) / (t[j] - t[m])
-            if now < before - BOUNCE_DROP:
-                end = j + 1
-                break
-    fall = np.array([i for i in after if i < end and z[i] < edge.fall_top], dtype=int)
+    end = fall_end(t, z, k, edge)
+    fall = np.array([i for i in range(k, len(t)) if i < end and z[i] < edge.fall_top], dtype=int)
     if len(fall) < MIN_POINTS:
         return fail(f"too few frames of free fall ({len(fall)})", edge_time)
     # the first frame may still touch the edge, the last may already hold the landing (a
     # blur of before and after): drop either while it is far off a parabola through the rest
     fall = _trim(t, z, fall, -1)
     fall = _trim(t, z, fall, 0)
-    tf = t[fall]
-    cz = np.polyfit(tf, z[fall], 2)
-    cs = np.polyfit(tf, s[fall], 1)
+    return fit_fall(
+        cam,
+        edge,
+        (heading, cross),
+        t[fall],
+        s[fall],
+        z[fall],
+        uv[fall],
+        frames[fall],
+        slow,
+        edge_time,
+    )
+
+
+def fit_fall(
+    cam: Camera,
+    edge: EdgeParams,
+    plane: tuple[np.ndarray, np.ndarray],
+    tf: np.ndarray,
+    s: np.ndarray,
+    z: np.ndarray,
+    uv: np.ndarray,
+    frames: np.ndarray,
+    slow: float,
+    edge_time: float,
+) -> EdgeFall:
+    """A parabola in z and a line in ``s`` (along the heading) through the free-fall
+    frames, in the vertical plane ``(heading, cross)``: gravity, the residual in the
+    image, and where and when the fitted fall comes down to ``edge.land_z``."""
+    heading, cross = plane
+    cz = np.polyfit(tf, z, 2)
+    cs = np.polyfit(tf, s, 1)
     fitted = cross + np.polyval(cs, tf)[:, None] * heading
     fitted[:, 2] = np.polyval(cz, tf)
-    res = np.linalg.norm(cam.project(fitted) - uv[fall], axis=1)
+    res = np.linalg.norm(cam.project(fitted) - uv, axis=1)
     landings = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
     real = sorted(r.real for r in landings if abs(r.imag) < 1e-9 and r.real > tf[0])
     land_t = real[0] if real and cz[0] < 0 else np.nan
@@ -280,13 +312,13 @@ def analyse_edge_fall(
         land = cross + np.polyval(cs, land_t) * heading
         land[2] = edge.land_z
     else:
-        land = nan3
+        land = np.full(3, np.nan)
     return EdgeFall(
         edge_time=edge_time,
         g=float(-2 * cz[0] * slow**2),
         rms=float(np.sqrt(np.mean(res**2))),
-        worst_frame=int(frames[fall][int(np.argmax(res))]),
-        fall_frames=frames[fall],
+        worst_frame=int(frames[int(np.argmax(res))]),
+        fall_frames=frames,
         land_point=land,
         land_time=float(land_t),
     )
@@ -309,6 +341,7 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
 
 
 def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
+    """The fitted gravity (m/s², simulated time) is the scene's."""
     value = gravity_value(g_seen, g)
     if value == 1.0:
         return Check("gravity", 1.0)
@@ -317,6 +350,7 @@ def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Ch
 
 
 def path_check(body: Body, rms: float, worst: int, instance: Instance, what: str) -> Check:
+    """The track stays close to the fitted 3D ballistic path, seen through the camera."""
     value = band(rms / scene_size(instance), 0.006, 0.02)
     note = ""
     if value < 1.0:
@@ -358,8 +392,8 @@ def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     spec = instance.spec
     body = spec.bodies[0]
     cam, slow = camera_of(instance), slow_motion(instance)
-    x0 = np.asarray(spec.extra["bodies3d"][body.name]["pos"], dtype=float)
-    land_z = float(spec.params["land_z"])
+    x0 = np.asarray(World3D.of(spec).bodies3d[body.name]["pos"], dtype=float)
+    land_z = float(ThrowParams.of(spec).land_z)
     names = ("gravity", "path", "landing")
     t, uv, frames = observed(tracks, body.name)
     if len(t) < max(MIN_POINTS, tracks.n // 2):
@@ -385,25 +419,13 @@ def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     return checks
 
 
-def edge_of(instance: Instance) -> Edge:
-    p = instance.spec.params
-    return Edge(
-        x=float(p["edge_x"]),
-        side=1.0 if p["edge_x"] > 0 else -1.0,
-        rest_z=float(p["rest_z"]),
-        fall_top=float(p["fall_top"]),
-        fall_bottom=float(p["fall_bottom"]),
-        land_z=float(p["land_z"]),
-    )
-
-
 def edge_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """For a body that goes over a table edge: when (``edge``), how it falls (``gravity``,
     ``path``) and where it comes down (``landing``)."""
     spec = instance.spec
     body = spec.bodies[0]
     cam, slow, fps = camera_of(instance), slow_motion(instance), spec.fmt.fps
-    edge = edge_of(instance)
+    edge = EdgeParams.of(spec)
     names = ("edge", "gravity", "path", "landing")
     t, uv, frames = observed(tracks, body.name)
     if len(t) < max(MIN_POINTS, tracks.n // 2):

@@ -25,6 +25,7 @@ import numpy as np
 
 from vidreason.engines.solvers import Board, board_moves
 from vidreason.render.puzzle import render
+from vidreason.scene.params.planning import SlidingPuzzleParams
 from vidreason.types import Check, Instance, Trajectory
 from vidreason.verifiers import planning
 from vidreason.verifiers.tracking import Tracks
@@ -45,14 +46,14 @@ def blank(frame: np.ndarray) -> bool:
 
 
 def _geometry(instance: Instance) -> tuple[int, float, float, float]:
-    b = instance.spec.extra["board"]
-    return int(b["n"]), float(b["x0"]), float(b["y0"]), float(b["pitch"])
+    b = SlidingPuzzleParams.of(instance.spec).board
+    return b.n, float(b.x0), float(b.y0), float(b.pitch)
 
 
 def _patches(frame: np.ndarray, instance: Instance, shifts: bool) -> np.ndarray:
     """(squares, offsets, PATCH*PATCH*3) float32 patches of every square."""
     n, x0, y0, p = _geometry(instance)
-    half = INSET * float(instance.spec.extra["board"]["tile"]) / 2
+    half = INSET * float(SlidingPuzzleParams.of(instance.spec).board.tile) / 2
     d = max(1, round(SHIFT * p))
     offsets = list(itertools.product((-d, 0, d), repeat=2)) if shifts else [(0, 0)]
     h, w = frame.shape[:2]
@@ -100,11 +101,12 @@ def read_boards(
     """Per frame the board (None while unread) and, per frame, what is wrong with a fully
     read frame that is not a board (a tile missing or doubled, for longer than one slide
     takes; else "")."""
-    start = tuple(int(t) for t in instance.spec.extra["start"])
-    n = int(instance.spec.extra["board"]["n"])
+    params = SlidingPuzzleParams.of(instance.spec)
+    start = tuple(int(t) for t in params.start)
+    n = params.board.n
     if times is None:
         times = np.arange(len(frames)) / instance.spec.fmt.fps
-    slide = float(instance.spec.params["t_move"])
+    slide = float(params.t_move)
     templates = _patches(frames[0], instance, shifts=False)[:, 0]
     sep = _distances(templates[:, None, :], templates) + np.eye(len(templates)) * 1e9
     limit = READ * sep.min(axis=1)
@@ -232,8 +234,9 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
     spec = instance.spec
     one = Trajectory({k: v[:1] for k, v in instance.trajectory.states.items()})
     image = render(spec, one)[0]
-    n = int(spec.extra["board"]["n"])
-    start = [int(t) for t in spec.extra["start"]]
+    params = SlidingPuzzleParams.of(spec)
+    n = params.board.n
+    start = [int(t) for t in params.start]
 
     def normed(img: np.ndarray) -> np.ndarray:
         f = img.astype(np.float32)
@@ -256,52 +259,21 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
     return Check("first_frame", 1.0)
 
 
-def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    """The sliding puzzle's checks, declared in ``tasks/planning/sliding_puzzle.py``: its tiles
-    share colour keys, so it checks the first frame itself (``first_frame``), reads every board
-    by template matching (``tiles``), then judges the moves like a grid walk (``legal_moves``,
-    ``goal``, ``optimal``, ``timing``) and that nothing else changes (``scene``)."""
-    spec = instance.spec
-    n, x0, y0, p = _geometry(instance)
-    goal = tuple(int(t) for t in spec.extra["goal"])
-    checks = [first_frame(tracks, instance)]
-    boards, faults = read_boards(tracks.frames, instance, tracks.times)
-    bad = [k for k in range(1, len(faults)) if faults[k] and faults[k - 1]]
-    if bad:
-        checks.append(Check("tiles", 0.0, f"{faults[bad[0]]} at frame {bad[0] - 1}"))
-    else:
-        checks.append(Check("tiles", 1.0))
-    moves, problems = sequence(boards, n, tracks.times, float(spec.params["t_move"]))
-    if problems:
-        checks.append(Check("legal_moves", 0.0, planning.first_problem(problems)))
-    else:
-        checks.append(Check("legal_moves", 1.0))
+def goal_check(tracks: Tracks, boards: list[Board | None], goal: Board) -> Check:
+    """The board read at the end is the solved one."""
     if boards and boards[-1] == goal:
-        checks.append(Check("goal", 1.0))
-    elif len(tracks.frames) and blank(tracks.frames[-1]):
-        checks.append(Check("goal", 0.0, "the last frame is blank: it shows no board"))
-    elif boards and boards[-1] is None:
-        checks.append(Check("goal", 0.0, "the board cannot be read at the end: tiles out of place"))
-    else:
-        checks.append(Check("goal", 0.0, "the puzzle is not solved at the end"))
-    best = int(spec.params["optimal_moves"])
-    note = (
-        ""
-        if moves == best
-        else f"the puzzle takes {planning.count(moves, 'move')}; the fewest is {best}"
-    )
-    checks.append(Check("optimal", 1.0 if moves == best else 0.0, note))
-    truth = truth_boards(instance)
-    checks.append(
-        planning.timing(
-            planning.settled_at(tracks.times, boards, goal),
-            planning.settled_at(np.arange(len(truth)) / spec.fmt.fps, truth, goal),
-            spec.fmt.duration,
-            "puzzle",
-        )
-    )
-    shape = tracks.frames.shape[1:3]
-    inner = np.zeros(shape, bool)
+        return Check("goal", 1.0)
+    if len(tracks.frames) and blank(tracks.frames[-1]):
+        return Check("goal", 0.0, "the last frame is blank: it shows no board")
+    if boards and boards[-1] is None:
+        return Check("goal", 0.0, "the board cannot be read at the end: tiles out of place")
+    return Check("goal", 0.0, "the puzzle is not solved at the end")
+
+
+def tray_check(tracks: Tracks, instance: Instance) -> Check:
+    """Nothing outside the board changes (the tray's rim and the background)."""
+    n, x0, y0, p = _geometry(instance)
+    inner = np.zeros(tracks.frames.shape[1:3], bool)
     m = 3
     inner[max(0, int(y0) - m) : int(y0 + n * p) + m, max(0, int(x0) - m) : int(x0 + n * p) + m] = (
         True
@@ -310,5 +282,41 @@ def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     def describe(x: float, y: float, darker: bool) -> str:
         return f"the tray or the background changes near ({x:.0f}, {y:.0f})"
 
-    checks.append(planning.scene(tracks, lambda k: inner, describe, min_area=0.1 * p * p))
-    return checks
+    return planning.scene(tracks, lambda k: inner, describe, min_area=0.1 * p * p)
+
+
+def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The sliding puzzle's checks, declared in ``tasks/planning/sliding_puzzle.py``: its tiles
+    share colour keys, so it checks the first frame itself (``first_frame``), reads every board
+    by template matching (``tiles``: no tile missing or doubled for longer than a slide), then
+    judges the moves like a grid walk (``legal_moves``, ``goal``, ``optimal``, ``timing``) and
+    that nothing else changes (``scene``)."""
+    spec = instance.spec
+    params = SlidingPuzzleParams.of(spec)
+    goal = tuple(int(t) for t in params.goal)
+    boards, faults = read_boards(tracks.frames, instance, tracks.times)
+    bad = [k for k in range(1, len(faults)) if faults[k] and faults[k - 1]]
+    tiles = (
+        Check("tiles", 0.0, f"{faults[bad[0]]} at frame {bad[0] - 1}")
+        if bad
+        else Check("tiles", 1.0)
+    )
+    moves, problems = sequence(boards, params.board.n, tracks.times, float(params.t_move))
+    best = params.optimal_moves
+    truth = truth_boards(instance)
+    return [
+        first_frame(tracks, instance),
+        tiles,
+        planning.legal("legal_moves", problems),
+        goal_check(tracks, boards, goal),
+        planning.optimal(
+            moves, best, f"the puzzle takes {planning.count(moves, 'move')}; the fewest is {best}"
+        ),
+        planning.timing(
+            planning.settled_at(tracks.times, boards, goal),
+            planning.settled_at(np.arange(len(truth)) / spec.fmt.fps, truth, goal),
+            spec.fmt.duration,
+            "puzzle",
+        ),
+        tray_check(tracks, instance),
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.scene.geometry import scene_size, slope_axes
+from vidreason.scene.params.physics import RampParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all
 from vidreason.verifiers.tracking import Tracks
@@ -34,8 +35,8 @@ def _accel(t: np.ndarray, s: np.ndarray) -> float:
 
 
 def _project(instance: Instance, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p = instance.spec.params
-    u, n = slope_axes(p["theta"], p["direction"])
+    p = RampParams.of(instance.spec)
+    u, n = slope_axes(p.theta, p.direction)
     d = xy - np.asarray(instance.spec.bodies[0].position, dtype=float)
     return d @ u, d @ n
 
@@ -43,6 +44,8 @@ def _project(instance: Instance, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _slide_check(
     label: str, phase: str, seen: tuple[np.ndarray, ...], truth: tuple[np.ndarray, ...]
 ) -> Check:
+    """The block speeds up down the slope (``phase`` ``down``) or slows on its way up
+    (``up``) at the truth's acceleration: a parabola fitted to its way along the slope."""
     a_gt = _accel(truth[0], truth[1])
     t, s, frames = seen
     span = f"frames {frames[0]}-{frames[-1]}" if len(frames) else "no frames"
@@ -86,14 +89,14 @@ def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     frames fails them all."""
     spec = instance.spec
     body = spec.bodies[0]
-    launched = spec.params.get("v0", 0.0) < 0
+    launched = RampParams.of(spec).v0 < 0
     names = ("slide_up", "slide_down", "on_slope") if launched else ("slide_down", "on_slope")
     found = np.flatnonzero(tracks.found(body.name))
     if len(found) < max(6, tracks.n // 2):
         return fail_all(names, cannot_follow(body, len(found), tracks.n))
     t = tracks.times[found]
     s, q = _project(instance, tracks.pos[body.name][found])
-    gt = np.asarray(instance.trajectory.states[body.name], dtype=float)
+    gt = instance.trajectory.array(body.name)
     gt_t = np.arange(len(gt)) / spec.fmt.fps
     gt_s, gt_q = _project(instance, gt[:, :2])
     seen = _phases(t, s, found, launched)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import inversions
+from vidreason.scene.params.planning import SortParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers import planning
 from vidreason.verifiers.tracking import Tracks
@@ -28,8 +29,9 @@ def _orders(
     """Per frame: the order of the bars when all are at rest (else None), and the bars
     not at rest."""
     spec = instance.spec
-    xs = np.asarray(spec.extra["slots"], dtype=float)
-    pitch, floor_y, h = spec.params["pitch"], spec.extra["floor_y"], spec.fmt.height
+    p = SortParams.of(spec)
+    xs = np.asarray(p.slots, dtype=float)
+    pitch, floor_y, h = p.pitch, p.floor_y, spec.fmt.height
     n = len(next(iter(pos.values())))
     orders: list[tuple[str, ...] | None] = []
     moving: list[list[str]] = []
@@ -116,52 +118,23 @@ def _sequence(
     return swaps, problems
 
 
-def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    """The sort family's law checks, declared in ``tasks/planning/sort.py``: only neighbouring
-    bars swap, one pair at a time (``legal_swaps``), the bars end shortest to tallest
-    (``goal``) in the fewest swaps (``optimal``), within the clip (``timing``), and nothing
-    else changes (``scene``)."""
-    spec = instance.spec
-    label = {b.name: b.label for b in spec.bodies}
-    target = tuple(spec.extra["target"])
-    orders, moving = _orders(tracks.pos, instance)
-    swaps, problems = _sequence(orders, moving, label, tracks.times, spec.params["t_move"])
-    checks = [
-        Check("legal_swaps", 0.0, planning.first_problem(problems))
-        if problems
-        else Check("legal_swaps", 1.0)
-    ]
-    readable = [o for o in orders if o is not None]
+def goal_check(
+    orders: list[tuple[str, ...] | None], target: tuple[str, ...], label: dict[str, str]
+) -> Check:
+    """The bars stand shortest to tallest at the end."""
     if orders and orders[-1] == target:
-        checks.append(Check("goal", 1.0))
-    elif orders and orders[-1] is None:
-        checks.append(Check("goal", 0.0, "the bars are not all standing in place at the end"))
-    else:
-        final = readable[-1] if readable else ()
-        listing = ", ".join(label[n] for n in final)
-        checks.append(
-            Check("goal", 0.0, f"the bars end in the order {listing}, not shortest to tallest")
-        )
-    best = int(spec.params["optimal_moves"])
-    note = (
-        ""
-        if swaps == best
-        else f"the bars are swapped {planning.count(swaps, 'time')}; the fewest swaps is {best}"
-    )
-    checks.append(Check("optimal", 1.0 if swaps == best else 0.0, note))
-    truth_pos = {
-        name: np.asarray(s, dtype=float)[:, :2] for name, s in instance.trajectory.states.items()
-    }
-    truth_orders, _ = _orders(truth_pos, instance)
-    t_truth = np.arange(len(truth_orders)) / spec.fmt.fps
-    checks.append(
-        planning.timing(
-            planning.settled_at(tracks.times, orders, target),
-            planning.settled_at(t_truth, truth_orders, target),
-            spec.fmt.duration,
-            "sorting",
-        )
-    )
+        return Check("goal", 1.0)
+    if orders and orders[-1] is None:
+        return Check("goal", 0.0, "the bars are not all standing in place at the end")
+    readable = [o for o in orders if o is not None]
+    final = readable[-1] if readable else ()
+    listing = ", ".join(label[n] for n in final)
+    return Check("goal", 0.0, f"the bars end in the order {listing}, not shortest to tallest")
+
+
+def bars_scene_check(tracks: Tracks, instance: Instance) -> Check:
+    """Nothing but the bars (where they start and where they are) changes the picture."""
+    spec = instance.spec
     shape = tracks.frames.shape[1:3]
     first = {b.name: b.position for b in spec.bodies}
 
@@ -181,5 +154,37 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         return f"the scene changes near ({x:.0f}, {y:.0f})"
 
     smallest = min(b.size[0] * b.size[1] for b in spec.bodies)
-    checks.append(planning.scene(tracks, exclude, describe, min_area=0.3 * smallest))
-    return checks
+    return planning.scene(tracks, exclude, describe, min_area=0.3 * smallest)
+
+
+def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """The sort family's law checks, declared in ``tasks/planning/sort.py``: only neighbouring
+    bars swap, one pair at a time (``legal_swaps``), the bars end shortest to tallest
+    (``goal``) in the fewest swaps (``optimal``), within the clip (``timing``), and nothing
+    else changes (``scene``)."""
+    spec = instance.spec
+    label = {b.name: b.label for b in spec.bodies}
+    params = SortParams.of(spec)
+    target = tuple(params.target)
+    orders, moving = _orders(tracks.pos, instance)
+    swaps, problems = _sequence(orders, moving, label, tracks.times, params.t_move)
+    best = params.optimal_moves
+    truth_pos = {name: instance.trajectory.xy(name) for name in instance.trajectory.states}
+    truth_orders, _ = _orders(truth_pos, instance)
+    t_truth = np.arange(len(truth_orders)) / spec.fmt.fps
+    return [
+        planning.legal("legal_swaps", problems),
+        goal_check(orders, target, label),
+        planning.optimal(
+            swaps,
+            best,
+            f"the bars are swapped {planning.count(swaps, 'time')}; the fewest swaps is {best}",
+        ),
+        planning.timing(
+            planning.settled_at(tracks.times, orders, target),
+            planning.settled_at(t_truth, truth_orders, target),
+            spec.fmt.duration,
+            "sorting",
+        ),
+        bars_scene_check(tracks, instance),
+    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from vidreason.perception import Percept, perceive
 from vidreason.perception.timeline import late_start
 from vidreason.scene.geometry import extent
+from vidreason.scene.params import Palette
 from vidreason.types import RGB, Body, Instance
 
 MAX_LAB_DISTANCE = 30.0
@@ -262,7 +264,7 @@ def _fastest(instance: Instance, name: str) -> float:
     states = instance.trajectory.states.get(name)
     if not states or len(states) < 2:
         return 0.0
-    xy = np.asarray(states, dtype=float)[:, :2]
+    xy = instance.trajectory.xy(name)
     return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
 
 
@@ -272,7 +274,9 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
     names = [b.name for b in spec.bodies]
     colours = [b.colour for b in spec.bodies]
     others = [spec.background, *(w.colour for w in spec.walls)]
-    others += [tuple(c) for c in spec.extra.get("palette", ())]  # e.g. a 3D scene's table
+    others += [
+        cast(RGB, tuple(c)) for c in Palette.of(spec).palette or ()
+    ]  # e.g. a 3D scene's table
     return names, colours + others
 
 

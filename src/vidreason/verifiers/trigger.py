@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.scene.geometry import box_distance, scene_size
+from vidreason.scene.params.causal import TriggerParams
 from vidreason.scene.trigger import MOVED
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, gt_positions
@@ -98,6 +99,7 @@ def rolls_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def press_check(tracks: Tracks, instance: Instance) -> Check:
+    """The striker presses the switch when the truth's does (or, like it, never)."""
     spec = instance.spec
     who, sw = f"the {spec.body('striker').label}", f"the {spec.body('switch').label}"
     seen = series(tracks, "striker")
@@ -187,7 +189,7 @@ def cause_first_check(tracks: Tracks, instance: Instance) -> Check:
 
 
 def released_in_truth(instance: Instance) -> bool:
-    s = np.asarray(instance.trajectory.states["ball"], dtype=float)[:, :2]
+    s = instance.trajectory.xy("ball")
     return bool(np.hypot(*(s - s[0]).T).max() > MOVED)
 
 
@@ -204,7 +206,7 @@ def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         cause_first_check(tracks, instance),
     ]
     if released_in_truth(instance):
-        y_land = instance.spec.params["floor_y"] - instance.spec.body("ball").radius
+        y_land = TriggerParams.of(instance.spec).floor_y - instance.spec.body("ball").radius
         gravity, seen = fall_gravity(tracks, instance, "ball", y_land)
         checks += [gravity, lands_check(tracks, instance, "ball", y_land, seen)]
     return checks

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vidreason.scene.blocker import contact_frame, fallen_frame, targets
+from vidreason.scene.params.causal import BlockerParams, WallRecord
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -157,7 +158,7 @@ def _in_view(spec: SceneSpec, traj: Trajectory) -> bool:
     w, h = spec.fmt.width, spec.fmt.height
     m = EDGE * w
     for b in spec.bodies:
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         if b.shape == "circle":
             xs, ys = s[:, 0], s[:, 1]
             lo_x, hi_x, lo_y = xs - b.radius, xs + b.radius, ys - b.radius
@@ -172,7 +173,7 @@ def _in_view(spec: SceneSpec, traj: Trajectory) -> bool:
 
 
 def _late_motion(traj: Trajectory) -> float:
-    s = np.asarray(traj.states["ball"], dtype=float)
+    s = traj.array("ball")
     k = 2 * len(s) // 3
     return float(np.hypot(*(s[-1, :2] - s[k, :2])))
 
@@ -205,7 +206,7 @@ def _clean(shown: Instance) -> bool:
     if first is None or any(set(e.objects) == {"target", "target2"} for e in events):
         return False
     for i, t in enumerate(targets(spec)):
-        states = np.asarray(traj.states[t.name], dtype=float)
+        states = traj.array(t.name)
         drop = (states[-1, 1] - t.position[1]) / ((t.size[1] - t.size[0]) / 2)
         moved = float(np.hypot(*(states[:, :2] - states[0, :2]).T).max())
         if walled or i > 0:
@@ -242,26 +243,19 @@ def sample(
             bodies = _bodies(layout, colours, floor_y, r, with_wall)
             if flip:
                 bodies = [_mirror(b, fmt.width) for b in bodies]
-            extra = {"wall": _wall_record(layout, colours[1], flip, fmt.width)}
-            specs[with_wall] = scene(
-                seed, index, difficulty, fmt, bodies, [floor_wall], {"floor_y": floor_y}
-            )
-            specs[with_wall] = dataclasses.replace(specs[with_wall], extra=extra)
+            wall = _wall_record(layout, colours[1], flip, fmt.width)
+            params = BlockerParams(floor_y=floor_y, wall=wall)
+            specs[with_wall] = scene(seed, index, difficulty, fmt, bodies, [floor_wall], params)
         if all(_clean(simulated(s)) for s in specs.values()):
             return specs[walled]
     raise RuntimeError("no clean blocker scene found")  # pragma: no cover
 
 
-def _wall_record(
-    layout: Layout, colour: tuple[str, RGB], flip: bool, width: float
-) -> dict[str, Any]:
+def _wall_record(layout: Layout, colour: tuple[str, RGB], flip: bool, width: float) -> WallRecord:
     xb, wb, hb = layout.wall
-    return {
-        "colour": colour[0],
-        "x": r4(width - xb if flip else xb),
-        "width": r4(wb),
-        "height": r4(hb),
-    }
+    return WallRecord(
+        colour=colour[0], x=r4(width - xb if flip else xb), width=r4(wb), height=r4(hb)
+    )
 
 
 def has_wall(spec: SceneSpec) -> bool:
@@ -269,14 +263,15 @@ def has_wall(spec: SceneSpec) -> bool:
 
 
 def intervene(spec: SceneSpec, rng: np.random.Generator) -> tuple[SceneSpec, str]:
-    """The wall removed, or added where the record in ``extra["wall"]`` puts it."""
-    rec = spec.extra["wall"]
-    label = f"{rec['colour']} wall"
+    """The wall removed, or added where ``BlockerParams.wall`` puts it."""
+    p = BlockerParams.of(spec)
+    rec = p.wall
+    label = f"{rec.colour} wall"
     if has_wall(spec):
         bodies = tuple(b for b in spec.bodies if b.name != "blocker")
         return dataclasses.replace(spec, bodies=bodies), f"the {label} is removed"
-    colour = (rec["colour"], COLOURS[rec["colour"]])
-    wall = _wall(colour, rec["x"], rec["width"], rec["height"], spec.params["floor_y"])
+    colour = (rec.colour, COLOURS[rec.colour])
+    wall = _wall(colour, rec.x, rec.width, rec.height, p.floor_y)
     bodies = (spec.bodies[0], wall, *spec.bodies[1:])
     return dataclasses.replace(spec, bodies=bodies), f"the {label} is added"
 
@@ -363,9 +358,9 @@ def questions(instance: Instance) -> list[Question]:
     if has_wall(spec):
         q = f"If the {spec.body('blocker').label} were removed, would the {first.label} fall over?"
     else:
-        wall = spec.extra["wall"]["colour"]
+        colour = BlockerParams.of(spec).wall.colour
         q = (
-            f"If a solid {wall} wall stood between the {thrown.label} and the {first.label},"
+            f"If a solid {colour} wall stood between the {thrown.label} and the {first.label},"
             f" would the {first.label} fall over?"
         )
     qs.append(Question("counterfactual", q, "yes" if falls else "no", ("yes", "no")))
@@ -397,6 +392,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=blocker_checks,
+        params=BlockerParams,
         checks=(
             CheckSpec(
                 "solid",

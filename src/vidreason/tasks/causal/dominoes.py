@@ -29,6 +29,7 @@ import numpy as np
 from vidreason.engines.pymunk_sim import simulate
 from vidreason.scene.events import Motion, topple
 from vidreason.scene.geometry import half_diagonal
+from vidreason.scene.params.causal import DominoesParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
@@ -144,7 +145,7 @@ def _scene(
         bodies=tuple(bodies),
         walls=tuple(walls),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y)},
+        params=DominoesParams(floor_y=r4(floor_y)).to_params(),
     )
 
 
@@ -156,7 +157,7 @@ def trajectory_falls(spec: SceneSpec, traj: Trajectory) -> dict[str, int]:
     times = np.arange(traj.n_frames) / spec.fmt.fps
     out = {}
     for b in row_blocks(spec):
-        motion = Motion(times=times, xy=np.asarray(traj.states[b.name], dtype=float)[:, :2])
+        motion = Motion(times=times, xy=traj.xy(b.name))
         c = topple(motion, half_diagonal(b))
         if c is not None:
             out[b.name] = c.frame
@@ -171,7 +172,7 @@ def _still_or_moving(spec: SceneSpec, traj: Trajectory, falls: dict[str, int], a
     size = max(spec.fmt.width, spec.fmt.height)
     still, left = True, 0.0
     for b in spec.bodies:
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         reach = b.radius if b.shape == "circle" else half_diagonal(b)
         d = np.hypot(s[at:, 0] - s[at, 0], s[at:, 1] - s[at, 1]) + reach * np.abs(
             s[at:, 4] - s[at, 4]
@@ -195,16 +196,16 @@ def behaves(spec: SceneSpec) -> bool:
     if any(b - a < 2 for a, b in itertools.pairwise(frames)):
         return False
     for b in row[:stop]:  # each fallen block lies clearly lower by the end
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         if s[-1, 1] - s[0, 1] < SETTLED * half_diagonal(b):
             return False
     for b in row[stop:]:
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         if np.abs(s[:, :2] - s[0, :2]).max() > 0.3:
             return False
     w, h = spec.fmt.width, spec.fmt.height
     for b in spec.bodies:
-        s = np.asarray(traj.states[b.name], dtype=float)
+        s = traj.array(b.name)
         if not (b.radius <= s[:, 0].min() and s[:, 0].max() <= w - b.radius):
             return False
         if not (b.radius <= s[:, 1].min() and s[:, 1].max() <= h - b.radius):
@@ -425,6 +426,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=dominoes_checks,
+        params=DominoesParams,
         checks=(
             CheckSpec("chain", "the blocks that fall are the truth's, in its order: pass/fail"),
             CheckSpec("timing", "each topple within 0.08 s of the truth; 0 beyond 0.2 s"),

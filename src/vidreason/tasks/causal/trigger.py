@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vidreason.engines.pymunk_sim import simulate as run_engine
+from vidreason.scene.params.causal import TriggerParams
+from vidreason.scene.params.world2d import World2D
 from vidreason.scene.trigger import MOVED
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
@@ -76,11 +78,11 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     if t is None:
         return first.trajectory, first.events
     hatch = spec.body("hatch")
-    dx, duration = spec.extra["slide"]
+    dx, duration = TriggerParams.of(spec).slide
     x, y = hatch.position
     keys = [[t, x, y], [t + duration, x + dx, y]]
-    paths = {**spec.extra.get("paths", {}), "hatch": keys}
-    second = run_engine(dataclasses.replace(spec, extra={**spec.extra, "paths": paths}))
+    paths = {**(World2D.of(spec).paths or {}), "hatch": keys}
+    second = run_engine(World2D(paths=paths).onto(spec))
     return second.trajectory, second.events
 
 
@@ -153,21 +155,14 @@ def _build(
     shelf = board(fmt, fx(edge), fx(2 * w), top)
     shelf = dataclasses.replace(shelf, a=min(shelf.a, shelf.b), b=max(shelf.a, shelf.b))
     dx, duration = lay["slide"]
-    extra = {
-        "slide": [r4(sign * dx), r4(duration)],
-        "cause": "rolls",
-        "side": "left" if flip else "right",
-    }
-    return scene(
-        seed,
-        index,
-        difficulty,
-        fmt,
-        bodies,
-        [floor_wall, shelf],
-        {"floor_y": floor_y, "shelf_y": top},
-        extra,
+    params = TriggerParams(
+        floor_y=floor_y,
+        shelf_y=top,
+        slide=[r4(sign * dx), r4(duration)],
+        cause="rolls",
+        side="left" if flip else "right",
     )
+    return scene(seed, index, difficulty, fmt, bodies, [floor_wall, shelf], params)
 
 
 def half(body: Body) -> float:
@@ -180,8 +175,8 @@ def _fits(spec: SceneSpec) -> bool:
     enough to come to rest on the floor; nothing else touches it; all stays in view."""
     traj, events = simulate(spec)
     n = spec.fmt.n_frames
-    b = np.asarray(traj.states["ball"])
-    floor_y, r = spec.params["floor_y"], spec.body("ball").radius
+    b = traj.array("ball")
+    floor_y, r = TriggerParams.of(spec).floor_y, spec.body("ball").radius
     landed = np.flatnonzero(b[:, 1] >= floor_y - r - 1.0)
     if press_time(events) is None or len(landed) == 0:
         return False
@@ -220,12 +215,12 @@ def intervene(spec: SceneSpec, rng: np.random.Generator) -> tuple[SceneSpec, str
         speed = reach / (SLOW * spec.fmt.duration)
         slow = dataclasses.replace(striker, velocity=(r4(sign * speed), 0.0))
         bodies = tuple(slow if b.name == "striker" else b for b in spec.bodies)
-        changed = dataclasses.replace(spec, bodies=bodies, extra={**spec.extra, "cause": "slow"})
+        changed = TriggerParams.update(dataclasses.replace(spec, bodies=bodies), cause="slow")
         return changed, f"the {striker.label} rolls so slowly that it cannot reach the switch"
     w, h = spec.fmt.width, spec.fmt.height
     thick = 0.03 * w
     x = face + sign * (striker.radius + thick / 2 - rng.uniform(0.05, 0.08) * w)
-    floor_y = spec.params["floor_y"]
+    floor_y = TriggerParams.of(spec).floor_y
     post = Wall(
         a=(r4(x), r4(floor_y)),
         b=(r4(x), r4(floor_y - 0.1 * h)),
@@ -234,15 +229,16 @@ def intervene(spec: SceneSpec, rng: np.random.Generator) -> tuple[SceneSpec, str
         elasticity=0.0,
         friction=0.8,
     )
-    changed = dataclasses.replace(
-        spec, walls=(*spec.walls, post), extra={**spec.extra, "cause": "post"}
+    changed = TriggerParams.update(
+        dataclasses.replace(spec, walls=(*spec.walls, post)), cause="post"
     )
     return changed, f"a dark post is put on the floor between the {striker.label} and the switch"
 
 
 def prompt(spec: SceneSpec) -> str:
     s, b, sw, hatch = (spec.body(n) for n in NAMES)
-    side, away = spec.extra["side"], "left" if spec.extra["side"] == "right" else "right"
+    p = TriggerParams.of(spec)
+    side, away = p.side, "left" if p.side == "right" else "right"
     setup = (
         f"{article(b.label).capitalize()} rests on {article(hatch.label)} that sticks out from a"
         " dark"
@@ -250,7 +246,7 @@ def prompt(spec: SceneSpec) -> str:
         f" {away} of it, wired to the hatch: pressing the switch slides the hatch back into"
         f" the shelf."
     )
-    cause = spec.extra["cause"]
+    cause = p.cause
     if cause == "rolls":
         what = (
             f" {article(s.label).capitalize()} rolls along the floor from the {away} and hits the"
@@ -273,7 +269,7 @@ def prompt(spec: SceneSpec) -> str:
 
 
 def _moves(traj: Trajectory, name: str) -> bool:
-    s = np.asarray(traj.states[name], dtype=float)[:, :2]
+    s = traj.xy(name)
     return bool(np.hypot(*(s - s[0]).T).max() > MOVED)
 
 
@@ -281,9 +277,10 @@ def _cause_changed(spec: SceneSpec) -> tuple[SceneSpec, str]:
     """The scene with its cause changed, and how to say it: the striker removed, or what
     keeps it from the switch (the post, its slowness) taken away."""
     s = spec.body("striker")
-    if spec.extra["cause"] == "post":
+    cause = TriggerParams.of(spec).cause
+    if cause == "post":
         return dataclasses.replace(spec, walls=spec.walls[:-1]), "the dark post were removed"
-    if spec.extra["cause"] == "slow":
+    if cause == "slow":
         fast = dataclasses.replace(s, velocity=(r4(3 * s.velocity[0]), 0.0))
         bodies = tuple(fast if b.name == "striker" else b for b in spec.bodies)
         return dataclasses.replace(spec, bodies=bodies), f"the {s.label} rolled three times as fast"
@@ -325,7 +322,7 @@ def questions(instance: Instance) -> list[Question]:
             Question(
                 "explanatory",
                 f"Why does the {b.label} stay on the {hatch.label}?",
-                reasons[0] if spec.extra["cause"] == "post" else reasons[1],
+                reasons[0] if TriggerParams.of(spec).cause == "post" else reasons[1],
                 reasons,
             )
         )
@@ -369,6 +366,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=trigger_checks,
+        params=TriggerParams,
         checks=(
             CheckSpec("rolls", "the striker within 3% of the frame of its true path; 0 beyond 6%"),
             CheckSpec("press", "the press within 1.5 frames of the truth (or never); 0 beyond 4"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.commonsense import ContainmentParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -124,15 +125,17 @@ def sample(
         fmt,
         [dropped, cup],  # drawn in this order: where they overlap, the cup hides the ball
         [floor_wall],
-        {"floor_y": floor_y},
-        {"paths": {"cup": path}, "direction": "right" if side > 0 else "left"},
+        ContainmentParams(
+            floor_y=floor_y, paths={"cup": path}, direction="right" if side > 0 else "left"
+        ),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     cup, b = spec.body("cup"), spec.body("ball")
-    to = spec.extra["direction"]
-    back = len(spec.extra["paths"]["cup"]) > 2
+    p = ContainmentParams.of(spec)
+    to = p.direction
+    back = len(p.paths["cup"]) > 2
     carried = (
         f"the cup is slid to the {to} and then part of the way back"
         if back
@@ -164,6 +167,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=containment_checks,
+        params=ContainmentParams,
         verifier_version=2,  # v2: size tolerates x1.5 (a blurred ball in a moving cup)
         checks=(
             shared.gravity("the drop into the cup, median local acceleration"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.commonsense import NoLevitationParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -70,7 +71,7 @@ def _reach(fmt: VideoFormat, mover: Body, walls: list[Wall]) -> float:
     speeds it up, so this runs the engine on the ball alone)."""
     from vidreason.engines.pymunk_sim import simulate
 
-    alone = scene(0, 0, 1, fmt, [mover], walls, {})
+    alone = scene(0, 0, 1, fmt, [mover], walls)
     xs = [s[0] for s in simulate(alone).trajectory.states[mover.name]]
     return max(xs) + mover.radius
 
@@ -134,8 +135,7 @@ def sample(
         fmt,
         bodies,
         walls,
-        {"floor_y": floor_y},
-        {"start": "shelf" if shelf else "air"},
+        NoLevitationParams(floor_y=floor_y, start="shelf" if shelf else "air"),
     )
 
 
@@ -145,7 +145,7 @@ def prompt(spec: SceneSpec) -> str:
     names = ", ".join(items[:-1]) + f" and {items[-1]}"
     how = (
         f"{article(mover.label).capitalize()} is let go in mid-air"
-        if spec.extra["start"] == "air"
+        if NoLevitationParams.of(spec).start == "air"
         else f"{article(mover.label).capitalize()} is pushed gently off the edge of a dark shelf"
     )
     return (
@@ -174,6 +174,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=no_levitation_checks,
+        params=NoLevitationParams,
         checks=(
             CheckSpec(
                 "no_rising",

@@ -12,6 +12,7 @@ from typing import overload
 
 import numpy as np
 
+from vidreason.scene.params import Params
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, floor, r4
 from vidreason.types import RGB, Body, SceneSpec, VideoFormat, Wall
 
@@ -173,9 +174,9 @@ def scene(
     fmt: VideoFormat,
     bodies: list[Body],
     walls: list[Wall],
-    params: dict[str, float],
-    extra: dict | None = None,
+    params: Params | None = None,
 ) -> SceneSpec:
+    """A commonsense scene; ``params`` the family's (numbers rounded with ``r4``)."""
     return SceneSpec(
         seed=seed,
         index=index,
@@ -185,6 +186,6 @@ def scene(
         bodies=tuple(bodies),
         walls=tuple(walls),
         background=BACKGROUND,
-        params={k: r4(v) for k, v in params.items()},
-        extra=extra or {},
+        params={k: r4(v) for k, v in params.to_params().items()} if params else {},
+        extra=params.to_extra() if params else {},
     )

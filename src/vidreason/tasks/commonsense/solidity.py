@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.commonsense import SolidityParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -100,7 +101,7 @@ def sample(
         fmt,
         [*balls, wall],
         [floor_wall],
-        {"floor_y": floor_y},
+        SolidityParams(floor_y=floor_y),
     )
 
 
@@ -145,6 +146,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=solidity_checks,
+        params=SolidityParams,
         checks=(
             CheckSpec(
                 "solid",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.commonsense import SupportParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -32,7 +33,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
 
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
@@ -44,7 +45,9 @@ def _bounce(rng: np.random.Generator) -> float:
     return float(rng.uniform(0.55, 0.75))
 
 
-def _table_scene(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) -> dict:
+def _table_scene(
+    rng: np.random.Generator, difficulty: int, fmt: VideoFormat
+) -> tuple[list[Body], list[Wall], SupportParams]:
     w, h, T = fmt.width, fmt.height, fmt.duration
     g = gravity(fmt)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
@@ -74,10 +77,12 @@ def _table_scene(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) ->
     ]
     lo, hi = sorted((fx(x0), fx(x1)))
     walls = [floor_wall, *table(fmt, lo, hi, top, floor_y)]
-    return {"bodies": bodies, "walls": walls, "floor_y": floor_y, "extra": {"scene": "table"}}
+    return bodies, walls, SupportParams(floor_y=floor_y, scene="table")
 
 
-def _bridge_scene(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) -> dict:
+def _bridge_scene(
+    rng: np.random.Generator, difficulty: int, fmt: VideoFormat
+) -> tuple[list[Body], list[Wall], SupportParams]:
     w, h, T = fmt.width, fmt.height, fmt.duration
     g = gravity(fmt)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
@@ -129,38 +134,27 @@ def _bridge_scene(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) -
         shelves = [board(fmt, w - g0, 2 * w, top), board(fmt, -w, w - g1, top)]
     path = [[r4(t_pull), plank.position[0], plank.position[1]]]
     path.append([r4(t_pull + pull), r4(end), plank.position[1]])
-    return {
-        "bodies": bodies,
-        "walls": [floor_wall, *shelves],
-        "floor_y": floor_y,
-        "extra": {
-            "scene": "bridge",
-            "paths": {"board": path},
-            "pull": "left" if sign > 0 else "right",
-        },
-    }
+    params = SupportParams(
+        floor_y=floor_y,
+        scene="bridge",
+        paths={"board": path},
+        pull="left" if sign > 0 else "right",
+    )
+    return bodies, [floor_wall, *shelves], params
 
 
 def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     build = _bridge_scene if difficulty == 3 else _table_scene
-    s = build(rng, difficulty, fmt)
-    return scene(
-        seed,
-        index,
-        difficulty,
-        fmt,
-        s["bodies"],
-        s["walls"],
-        {"floor_y": s["floor_y"]},
-        s["extra"],
-    )
+    bodies, walls, params = build(rng, difficulty, fmt)
+    return scene(seed, index, difficulty, fmt, bodies, walls, params)
 
 
 def prompt(spec: SceneSpec) -> str:
     b, blk = spec.body("ball"), spec.body("block")
-    if spec.extra["scene"] == "table":
+    p = SupportParams.of(spec)
+    if p.scene == "table":
         level = "at the height of the block" if spec.difficulty == 1 else "in mid-air"
         return (
             f"{article(blk.label).capitalize()} rests on a dark table. Beside the table,"
@@ -169,7 +163,7 @@ def prompt(spec: SceneSpec) -> str:
             f" gravity and bounces on the floor."
             f" Side view, static camera, plain light background."
         )
-    plank, side = spec.body("board"), spec.extra["pull"]
+    plank, side = spec.body("board"), p.pull
     return (
         f"{article(plank.label).capitalize()} bridges the gap between two dark shelves, with"
         f" {article(b.label)} resting on it and {article(blk.label)} sitting on one"
@@ -198,6 +192,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=support_checks,
+        params=SupportParams,
         checks=(
             shared.STAYS,
             shared.gravity("the unsupported ball's free fall, median local acceleration"),

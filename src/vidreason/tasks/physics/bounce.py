@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import BounceParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
@@ -54,13 +55,13 @@ def sample(
         bodies=(ball,),
         walls=(floor(fmt, floor_y),),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y), "restitution": r4(e)},
+        params=BounceParams(floor_y=r4(floor_y), restitution=r4(e)).to_params(),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     ball = spec.bodies[0]
-    e = spec.params["restitution"]
+    e = BounceParams.of(spec).restitution
     bounciness = "very bouncy" if e > 0.75 else "bouncy" if e > 0.55 else "slightly bouncy"
     drift = "" if ball.velocity[0] == 0 else " drifting slowly sideways,"
     return (
@@ -88,6 +89,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=bounce_checks,
+        params=BounceParams,
         checks=(
             shared.gravity("the fall before the first bounce, median local acceleration"),
             shared.CONTACT_TIME,

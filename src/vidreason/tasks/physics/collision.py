@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import CollisionParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
@@ -63,7 +64,7 @@ def sample(
         gravity=0.0,
         bodies=(a, b),
         background=BACKGROUND,
-        params={"restitution": r4(e), "mass_ratio": r4(mb / ma)},
+        params=CollisionParams(restitution=r4(e), mass_ratio=r4(mb / ma)).to_params(),
     )
 
 
@@ -96,6 +97,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=collision_checks,
+        params=CollisionParams,
         checks=(
             shared.CONTACT_TIME,
             CheckSpec(

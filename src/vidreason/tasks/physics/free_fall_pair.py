@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import FreeFallPairParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
@@ -89,14 +90,16 @@ def sample(
         bodies=(heavy, light),
         walls=(floor(fmt, floor_y, elasticity=0.0, friction=0.6),),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y), "mass_ratio": r4(ratio), "drop": r4(drop)},
+        params=FreeFallPairParams(
+            floor_y=r4(floor_y), mass_ratio=r4(ratio), drop=r4(drop)
+        ).to_params(),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     heavy, light = spec.bodies
     big, small = ("big", "small") if heavy.radius > light.radius else ("small", "big")
-    ratio = spec.params["mass_ratio"]
+    ratio = FreeFallPairParams.of(spec).mass_ratio
     thrown = [b for b in (heavy, light) if b.velocity[0] != 0]
     if thrown:
         other = light if thrown[0] is heavy else heavy
@@ -132,6 +135,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=free_fall_checks,
+        params=FreeFallPairParams,
         checks=(
             shared.gravity("one parabola through each ball's fall"),
             CheckSpec("landing", "each ball lands within 1 frame of the truth; 0 beyond 3"),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import InelasticParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
@@ -70,7 +71,7 @@ def sample(
         gravity=0.0,
         bodies=(a, b),
         background=BACKGROUND,
-        params={"mass_ratio": r4(mb / ma), "common_velocity": r4(v)},
+        params=InelasticParams(mass_ratio=r4(mb / ma), common_velocity=r4(v)).to_params(),
     )
 
 
@@ -112,6 +113,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=inelastic_checks,
+        params=InelasticParams,
         checks=(
             shared.CONTACT_TIME,
             CheckSpec(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import PendulumParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, RADIUS, pick_colours, r4
 from vidreason.tasks.wording import article
@@ -65,9 +66,10 @@ def sample(
         thickness=r4(thick),
         colour=FLOOR,
     )
-    extra = {}
-    if difficulty == 3:
-        extra["damping"] = r4(rng.uniform(*DAMPING))
+    damping = r4(rng.uniform(*DAMPING)) if difficulty == 3 else None
+    params = PendulumParams(
+        length=r4(length), amplitude=r4(theta0), periods=r4(n_periods), damping=damping
+    )
     return SceneSpec(
         seed=seed,
         index=index,
@@ -77,20 +79,21 @@ def sample(
         bodies=(bob,),
         walls=(mount,),
         background=BACKGROUND,
-        params={"length": r4(length), "amplitude": r4(theta0), "periods": r4(n_periods)},
+        params=params.to_params(),
         joints=(Joint("bob", (r4(pivot[0]), r4(pivot[1])), FLOOR, r4(max(3.0, 0.016 * h))),),
-        extra=extra,
+        extra=params.to_extra(),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     bob = spec.bodies[0]
-    deg = np.degrees(spec.params["amplitude"])
+    p = PendulumParams.of(spec)
+    deg = np.degrees(p.amplitude)
     side = "right" if bob.position[0] > spec.joints[0].anchor[0] else "left"
     wide = "a small" if deg < 30 else "a wide"
     air = (
         " Air resistance slowly takes its energy: each swing is a little lower than the last."
-        if "damping" in spec.extra
+        if p.damping is not None
         else " It keeps swinging to the same height on each side."
     )
     return (
@@ -119,6 +122,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=pendulum_checks,
+        params=PendulumParams,
         checks=(
             CheckSpec(
                 "rod",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import ProjectileParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
@@ -62,7 +63,7 @@ def sample(
         bodies=(ball,),
         walls=(floor(fmt, floor_y),),
         background=BACKGROUND,
-        params={"floor_y": r4(floor_y)},
+        params=ProjectileParams(floor_y=r4(floor_y)).to_params(),
     )
 
 
@@ -95,6 +96,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=projectile_checks,
+        params=ProjectileParams,
         checks=(
             shared.gravity("median local vertical acceleration"),
             CheckSpec(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.scene.geometry import slope_axes
+from vidreason.scene.params.physics import RampParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
 from vidreason.tasks.wording import article
@@ -100,26 +101,22 @@ def sample(
         bodies=(block,),
         walls=(incline, floor(fmt, floor_y, elasticity=0.0, friction=1.0)),
         background=BACKGROUND,
-        params={
-            "theta": r4(theta),
-            "direction": direction,
-            "friction": r4(mu),
-            "v0": r4(v0),
-            "floor_y": r4(floor_y),
-        },
+        params=RampParams(
+            theta=r4(theta), direction=direction, friction=r4(mu), v0=r4(v0), floor_y=r4(floor_y)
+        ).to_params(),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
     block = spec.bodies[0]
-    p = spec.params
-    deg = np.degrees(p["theta"])
-    side, to = ("left", "right") if p["direction"] > 0 else ("right", "left")
+    p = RampParams.of(spec)
+    deg = np.degrees(p.theta)
+    side, to = ("left", "right") if p.direction > 0 else ("right", "left")
     steep = "steep" if deg > 32 else "gentle" if deg < 26 else "moderate"
-    grip = "rough" if p["friction"] / np.tan(p["theta"]) > 0.5 else "slightly rough"
-    if p["v0"] == 0:
+    grip = "rough" if p.friction / np.tan(p.theta) > 0.5 else "slightly rough"
+    if p.v0 == 0:
         start = "is released from rest near the top and slides down"
-    elif p["v0"] > 0:
+    elif p.v0 > 0:
         start = "is given a push down the slope and slides down"
     else:
         start = "is pushed up the slope, slows down, stops for an instant and slides back down"
@@ -149,6 +146,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=ramp_checks,
+        params=RampParams,
         checks=(
             CheckSpec(
                 "slide_up",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics import StackParams
 from vidreason.scene.stack import STAYS, outcomes
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
@@ -101,7 +102,7 @@ def sample(
             bodies=bodies,
             walls=(floor(fmt, floor_y, elasticity=0.0, friction=0.8),),
             background=BACKGROUND,
-            params={"floor_y": r4(floor_y), "land_y": r4(ys[-1]), "drop": r4(drop)},
+            params=StackParams(floor_y=r4(floor_y), land_y=r4(ys[-1]), drop=r4(drop)).to_params(),
         )
         traj = simulate(spec).trajectory
         final = {b.name: traj.states[b.name][-1][:2] for b in bodies}
@@ -158,6 +159,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=stack_checks,
+        params=StackParams,
         checks=(
             shared.gravity("one parabola through the dropped block's fall"),
             CheckSpec("landing", "the dropped block lands within 1 frame of the truth; 0 beyond 3"),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics3d import RollParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
@@ -65,14 +66,14 @@ def sample(
             cam,
             statics,
             {"ball": (colour_name, colour, ball, "ball")},
-            params={
-                "edge_x": r4(side * EDGE),
-                "rest_z": r4(scene.TABLE_HEIGHT + r),
-                "fall_top": r4(scene.TABLE_HEIGHT),
-                "fall_bottom": r4(r + 0.06),
-                "land_z": r,
-                "speed": r4(speed),
-            },
+            params=RollParams(
+                edge_x=r4(side * EDGE),
+                rest_z=r4(scene.TABLE_HEIGHT + r),
+                fall_top=r4(scene.TABLE_HEIGHT),
+                fall_bottom=r4(r + 0.06),
+                land_z=r,
+                speed=r4(speed),
+            ),
         )
 
     def lands(spec: SceneSpec, sim) -> bool:
@@ -84,7 +85,7 @@ def sample(
 
 def prompt(spec: SceneSpec) -> str:
     ball = spec.bodies[0]
-    side = "right" if spec.params["edge_x"] > 0 else "left"
+    side = "right" if RollParams.of(spec).side > 0 else "left"
     return (
         f"Slow-motion video, three times slower than real time: a {ball.colour_name} ball rolls"
         f" across a wooden table towards its {side} edge, rolls off the edge and falls to the"
@@ -111,6 +112,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=roll_checks,
+        params=RollParams,
         checks=(
             shared.EDGE_3D,
             shared.GRAVITY_3D,

@@ -3,7 +3,7 @@ the bridge from 3D bodies (metres) to the tracker's ``Body`` records (pixels).
 
 World: metres, z up, the floor at z = 0, the table top at ``TABLE_HEIGHT``. Static
 surfaces render as flat colours (see ``vidreason.render.mujoco_gl``), declared in
-``extra["palette"]`` so the tracker classifies them and never mistakes them for a body.
+``World3D.palette`` so the tracker classifies them and never mistakes them for a body.
 Time runs ``SLOW_MOTION`` times slower in the video than in the simulation, so a fall
 from a table lasts long enough at 16 fps to measure.
 
@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from vidreason.scene.camera import Camera, framing
+from vidreason.scene.params import Params
+from vidreason.scene.params.physics3d import World3D
 from vidreason.tasks.palette import BACKGROUND, r4
-from vidreason.types import RGB, Body, SceneSpec, VideoFormat
+from vidreason.types import RGB, Body, SceneSpec, Trajectory, VideoFormat
 
 G = 9.81  # m/s²
 SLOW_MOTION = 3.0  # video seconds per simulated second
@@ -138,10 +140,17 @@ def make_spec(
     cam: Camera,
     statics: list[dict],
     bodies: dict[str, tuple[str, RGB, dict, str]],
-    params: dict[str, float],
-    extra: dict[str, Any] | None = None,
+    params: Params,
 ) -> SceneSpec:
-    """A SceneSpec for a 3D scene; ``bodies[name] = (colour name, colour, 3D body, noun)``."""
+    """A SceneSpec for a 3D scene; ``bodies[name] = (colour name, colour, 3D body, noun)``,
+    ``params`` the family's."""
+    world = World3D(
+        camera=cam.to_dict(),
+        statics=statics,
+        bodies3d={n: d3 for n, (_, _, d3, _) in bodies.items()},
+        palette=[list(FLOOR), list(TABLE_TOP), list(TABLE_LEGS)],
+        slow_motion=SLOW_MOTION,
+    )
     return SceneSpec(
         seed=seed,
         index=index,
@@ -152,22 +161,16 @@ def make_spec(
             tracker_body(n, cn, c, d3, cam, noun) for n, (cn, c, d3, noun) in bodies.items()
         ),
         background=WALL,
-        params={"slow_motion": SLOW_MOTION, **params},
-        extra={
-            "camera": cam.to_dict(),
-            "statics": statics,
-            "bodies3d": {n: d3 for n, (_, _, d3, _) in bodies.items()},
-            "palette": [list(FLOOR), list(TABLE_TOP), list(TABLE_LEGS)],
-            **(extra or {}),
-        },
+        params={**world.to_params(), **params.to_params()},
+        extra={**world.to_extra(), **params.to_extra()},
     )
 
 
-def in_view(spec: SceneSpec, states: dict[str, tuple], margin: float = 3.0) -> bool:
+def in_view(spec: SceneSpec, traj: Trajectory, margin: float = 3.0) -> bool:
     """Every body stays inside the frame (its apparent radius plus ``margin`` px)."""
     w, h = spec.fmt.width, spec.fmt.height
     for b in spec.bodies:
-        rows = np.asarray(states[b.name], dtype=float)
+        rows = traj.array(b.name)
         m = 1.45 * b.radius + margin
         x, y = rows[:, 0], rows[:, 1]
         if x.min() < m or x.max() > w - m or y.min() < m or y.max() > h - m:
@@ -186,6 +189,6 @@ def validated(
     for _ in range(tries):
         spec = draw()
         sim = simulate(spec)
-        if in_view(spec, sim.trajectory.states) and accept(spec, sim):
+        if in_view(spec, sim.trajectory) and accept(spec, sim):
             return spec
     raise RuntimeError(f"no valid {draw.__name__} scene in {tries} tries")  # pragma: no cover

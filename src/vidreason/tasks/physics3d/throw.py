@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics3d import ThrowParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
@@ -71,12 +72,12 @@ def sample(
             cam,
             statics,
             {"ball": (colour_name, colour, ball, "ball")},
-            params={"land_z": r4(rest_z), "rise": r4(rise), "reach": r4(reach)},
+            params=ThrowParams(land_z=r4(rest_z), rise=r4(rise), reach=r4(reach)),
         )
 
     def lands_on_table(spec: SceneSpec, sim) -> bool:
         hits = [e.frame for e in sim.events if e.objects == ("ball", "table")]
-        rows = np.asarray(sim.trajectory.states["ball"], dtype=float)
+        rows = sim.trajectory.array("ball")
         x, y, z = rows[:, 5], rows[:, 6], rows[:, 7]
         on = (np.abs(x) < HALF_LENGTH - 0.05) & (np.abs(y) < 0.35)
         return (
@@ -118,6 +119,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=throw_checks,
+        params=ThrowParams,
         checks=(
             shared.GRAVITY_3D,
             shared.PATH_3D,

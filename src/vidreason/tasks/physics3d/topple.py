@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.physics3d import ToppleParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
@@ -75,19 +76,19 @@ def sample(
             cam,
             statics,
             {"block": (colour_name, colour, block, "block")},
-            params={
-                "edge_x": r4(side * EDGE),
-                "rest_z": r4(scene.TABLE_HEIGHT + half[2]),
-                "fall_top": r4(scene.TABLE_HEIGHT + 0.5 * half[2]),
-                "fall_bottom": r4(reach + 0.02),
-                "land_z": r4(reach),
-                "friction": FRICTION,
-            },
+            params=ToppleParams(
+                edge_x=r4(side * EDGE),
+                rest_z=r4(scene.TABLE_HEIGHT + half[2]),
+                fall_top=r4(scene.TABLE_HEIGHT + 0.5 * half[2]),
+                fall_bottom=r4(reach + 0.02),
+                land_z=r4(reach),
+                friction=FRICTION,
+            ),
         )
 
     def falls(spec: SceneSpec, sim) -> bool:
         hits = [e.frame for e in sim.events if e.objects == ("block", "floor")]
-        rows = np.asarray(sim.trajectory.states["block"], dtype=float)
+        rows = sim.trajectory.array("block")
         return bool(hits) and hits[0] < 0.75 * spec.fmt.n_frames and rows[-1, 7] < 0.3
 
     return scene.validated(shove, falls)
@@ -95,7 +96,7 @@ def sample(
 
 def prompt(spec: SceneSpec) -> str:
     block = spec.bodies[0]
-    side = "right" if spec.params["edge_x"] > 0 else "left"
+    side = "right" if ToppleParams.of(spec).side > 0 else "left"
     shape = "tall wooden block" if spec.difficulty == 3 else "wooden cube"
     return (
         f"Slow-motion video, three times slower than real time: a {block.colour_name} {shape}"
@@ -123,6 +124,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=topple_checks,
+        params=ToppleParams,
         checks=(
             shared.EDGE_3D,
             shared.GRAVITY_3D,

@@ -3,26 +3,34 @@
 Every planning video shows the solver's solution at a steady pace: nothing moves for the
 first ``LEAD`` of the clip, the moves follow one another evenly until ``FINISH`` of the
 clip, and the solved state holds to the end. The schedule is stored in seconds
-(``params["t_start"]``, ``params["t_move"]``), so a longer clip only holds the solved
-state longer.
+(``scene.params.planning.Schedule``: ``t_start``, ``t_move``), so a longer clip only holds
+the solved state longer.
 
 A grid scene (``maze``, ``shortest-path``, ``connect``) keeps its grid in
-``spec.extra["grid"]`` (rows, cols, x0, y0, cell, walls between cells, blocked cells),
-its markers (goal squares, dots) in ``spec.extra["markers"]`` and, for a pen, the line it
-draws in ``spec.extra["trail"]``; ``render_grid`` draws all of it with anti-aliased
-sub-pixel shapes.
+``GridWalkParams.grid`` (rows, cols, x0, y0, cell, walls between cells, blocked cells),
+its markers (goal squares, dots) in ``markers`` and, for a pen, the line it draws in
+``ConnectParams.trail``; ``render_grid`` draws all of it with anti-aliased sub-pixel
+shapes.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
 
 import cv2
 import numpy as np
 
 from vidreason.render.raster2d import fill_rect
 from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
+from vidreason.scene.params.planning import (
+    ConnectParams,
+    GridRecord,
+    GridWalkParams,
+    Schedule,
+)
 from vidreason.tasks.palette import BACKGROUND, FLOOR, pick_colours, r4
 from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
 
@@ -43,10 +51,11 @@ def max_moves(fmt: VideoFormat) -> int:
     return max(2, int((FINISH - LEAD) * (fmt.n_frames - 1) / 2.5))
 
 
-def schedule(fmt: VideoFormat, moves: int) -> dict[str, float]:
+def schedule(fmt: VideoFormat, moves: int) -> Schedule:
     """``t_start`` (s) and ``t_move`` (s per move) for ``moves`` moves."""
     d = fmt.duration
-    return {"t_start": r4(LEAD * d), "t_move": r4((FINISH - LEAD) * d / max(1, moves))}
+    t_move = r4((FINISH - LEAD) * d / max(1, moves))
+    return Schedule(optimal_moves=moves, t_start=r4(LEAD * d), t_move=t_move)
 
 
 def moves_range(
@@ -78,16 +87,17 @@ def pick_goal(
 
 
 def walk_solution(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
-    """The agent's route from ``extra["start"]`` to ``extra["goal"]``: one shortest path
-    (breadth-first search, fixed tie order), walked on the schedule."""
-    path = graph_of(spec).bfs_path(tuple(spec.extra["start"]), tuple(spec.extra["goal"]))
+    """The agent's route from ``start`` to ``goal``: one shortest path (breadth-first
+    search, fixed tie order), walked on the schedule."""
+    p = GridWalkParams.of(spec)
+    path = graph_of(spec).bfs_path(cell(p.start), cell(p.goal))
     assert path is not None
     states, events = walk_states(path, layout_of(spec), spec)
-    return Trajectory(states={spec.extra["agent"]: states}), events
+    return Trajectory(states={p.agent: states}), events
 
 
 def finish_time(spec: SceneSpec) -> float:
-    return spec.params["t_start"] + spec.params["t_move"] * spec.params["optimal_moves"]
+    return Schedule.of(spec).finish
 
 
 def seconds(t: float) -> str:
@@ -107,18 +117,18 @@ def grid_layout(fmt: VideoFormat, rows: int, cols: int) -> Layout:
     return Layout(rows, cols, r4(x0), r4(y0), r4(cell))
 
 
-def grid_extra(layout: Layout, graph: GridGraph) -> dict:
-    """``spec.extra["grid"]``: the layout and the graph as sorted, JSON-able lists."""
+def grid_record(layout: Layout, graph: GridGraph) -> GridRecord:
+    """``GridWalkParams.grid``: the layout and the graph as sorted, JSON-able lists."""
     walls = sorted(sorted(e) for e in graph.walls)
-    return {
-        "rows": layout.rows,
-        "cols": layout.cols,
-        "x0": layout.x0,
-        "y0": layout.y0,
-        "cell": layout.cell,
-        "walls": [[a[0], a[1], b[0], b[1]] for a, b in walls],
-        "blocked": sorted([list(c) for c in graph.blocked]),
-    }
+    return GridRecord(
+        rows=layout.rows,
+        cols=layout.cols,
+        x0=layout.x0,
+        y0=layout.y0,
+        cell=layout.cell,
+        walls=[[a[0], a[1], b[0], b[1]] for a, b in walls],
+        blocked=sorted([list(c) for c in graph.blocked]),
+    )
 
 
 def agent_scene(
@@ -129,13 +139,22 @@ def agent_scene(
     moves: int,
     colour: tuple[str, tuple[int, int, int]],
     radius: float,
-    extra: dict,
+    params: Callable[..., GridWalkParams],
     name: str = "agent",
+    **family: Any,
 ) -> SceneSpec:
     """The scene of a family whose one body (the agent, or a pen) walks the grid from
     ``start`` in ``moves`` steps: ``spec`` is (seed, index, difficulty, fmt),
-    ``radius`` a fraction of the cell, ``extra`` what the family adds to the grid."""
+    ``radius`` a fraction of the cell; ``params`` the family's parameters class, given the
+    grid, the schedule and ``family``, what the family adds (``goal_fields``)."""
     seed, index, difficulty, fmt = spec
+    p = params(
+        **asdict(schedule(fmt, moves)),
+        agent=name,
+        grid=grid_record(layout, graph),
+        start=list(start),
+        **family,
+    )
     x, y = layout.centre(start)
     body = Body(
         name=name,
@@ -154,23 +173,29 @@ def agent_scene(
         gravity=0.0,
         bodies=(body,),
         background=BACKGROUND,
-        params={"optimal_moves": float(moves), **schedule(fmt, moves)},
-        extra={"agent": name, "grid": grid_extra(layout, graph), "start": list(start), **extra},
+        params=p.to_params(),
+        extra=p.to_extra(),
     )
 
 
-def goal_extra(
+def goal_fields(
     goal: Cell, colour: tuple[str, tuple[int, int, int]], size: float, lines: bool
-) -> dict:
-    """A goal square of ``colour`` at ``goal`` (and, with ``lines``, grid lines drawn)."""
+) -> dict[str, Any]:
+    """The fields of a goal square of ``colour`` at ``goal`` (and, with ``lines``, grid
+    lines drawn) for ``MazeParams`` and ``ShortestPathParams``."""
     marker = {"cell": list(goal), "shape": "square", "size": size, "colour": list(colour[1])}
-    extra = {
+    return {
         "goal": list(goal),
         "goal_colour": colour[0],
         "markers": [marker],
         "palette": [*WALL_TONES, list(colour[1]), *([list(GRID_LINE)] if lines else [])],
+        "grid_lines": True if lines else None,
     }
-    return {"grid_lines": True, **extra} if lines else extra
+
+
+def cell(c: list[int]) -> Cell:
+    """A stored ``[row, col]`` as a ``Cell``."""
+    return int(c[0]), int(c[1])
 
 
 def wall_thickness(cell: float) -> float:
@@ -183,10 +208,11 @@ def walk_states(
 ) -> tuple[tuple[tuple[float, ...], ...], tuple[Event, ...]]:
     """An agent walking ``path`` at constant speed on the schedule, sampled per frame,
     and a ``move`` event for each cell it enters (objects: name, "row,col")."""
-    fmt, t0, tau = spec.fmt, spec.params["t_start"], spec.params["t_move"]
+    p = GridWalkParams.of(spec)
+    fmt, t0, tau = spec.fmt, p.t_start, p.t_move
     pts = np.array([layout.centre(c) for c in path], dtype=float)
     states, events = [], []
-    name = spec.extra["agent"]
+    name = p.agent
     for i in range(fmt.n_frames):
         t = i / fmt.fps
         s = (t - t0) / tau
@@ -272,19 +298,21 @@ def render_grid(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     layout, graph = layout_of(spec), graph_of(spec)
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
-    draw_walls(base, layout, graph, lines=bool(spec.extra.get("grid_lines")))
-    draw_markers(base, layout, spec.extra.get("markers", []))
-    trail = spec.extra.get("trail")
+    p = GridWalkParams.of(spec)
+    draw_walls(base, layout, graph, lines=bool(p.grid_lines))
+    draw_markers(base, layout, p.markers)
+    connect = ConnectParams.maybe(spec)
+    trail = connect.trail if connect is not None else None
     frames = []
     for i in range(trajectory.n_frames):
         img = base.copy()
-        if trail is not None and trail["body"] in trajectory.states:
+        if trail is not None and trail.body in trajectory.states:
             pts = np.array(
-                [_pt(s[0], s[1]) for s in trajectory.states[trail["body"]][: i + 1]], np.int32
+                [_pt(s[0], s[1]) for s in trajectory.states[trail.body][: i + 1]], np.int32
             )
             if len(pts) > 1:
-                colour = tuple(int(v) for v in trail["colour"])
-                width = max(1, round(trail["width"]))
+                colour = tuple(int(v) for v in trail.colour)
+                width = max(1, round(trail.width))
                 cv2.polylines(img, [pts], False, colour, width, cv2.LINE_AA, _SHIFT)
         for body in spec.bodies:
             if body.name in trajectory.states:

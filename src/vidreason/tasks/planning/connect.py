@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.scene.grid import GridGraph, graph_of, layout_of
+from vidreason.scene.params.planning import ConnectParams, TrailRecord
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
@@ -34,8 +35,8 @@ DOT_SIZE = 0.56
 LINE_WIDTH = 0.2
 
 
-def _other_dots(extra: dict) -> list[tuple[int, int]]:
-    return [tuple(m["cell"]) for m in extra["markers"][2:]]
+def _other_dots(p: ConnectParams) -> list[tuple[int, int]]:
+    return [common.cell(m["cell"]) for m in p.markers[2:]]
 
 
 def sample(
@@ -83,39 +84,33 @@ def sample(
         len(path) - 1,
         colours[0],
         PEN_RADIUS,
-        {
-            "grid_lines": True,
-            "goal": list(goal),
-            "line_colour": line_name,
-            "forbidden": names,
-            "markers": markers,
-            "trail": {
-                "body": "pen",
-                "colour": list(line_colour),
-                "width": r4(LINE_WIDTH * layout.cell),
-            },
-            "palette": [*common.WALL_TONES, list(common.GRID_LINE)]
-            + [list(c) for _, c in colours[1:]],
-        },
+        ConnectParams,
         name="pen",
+        grid_lines=True,
+        goal=list(goal),
+        line_colour=line_name,
+        forbidden=names,
+        markers=markers,
+        trail=TrailRecord(body="pen", colour=list(line_colour), width=r4(LINE_WIDTH * layout.cell)),
+        palette=[*common.WALL_TONES, list(common.GRID_LINE)] + [list(c) for _, c in colours[1:]],
     )
 
 
 def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     """The shortest line that passes no other dot (breadth-first search), drawn on the
     schedule."""
-    path = graph_of(spec).bfs_path(
-        tuple(spec.extra["start"]), tuple(spec.extra["goal"]), avoid=_other_dots(spec.extra)
-    )
+    p = ConnectParams.of(spec)
+    path = graph_of(spec).bfs_path(common.cell(p.start), common.cell(p.goal), avoid=_other_dots(p))
     assert path is not None
     states, events = common.walk_states(path, layout_of(spec), spec)
     return Trajectory(states={"pen": states}), events
 
 
 def prompt(spec: SceneSpec) -> str:
-    n = spec.extra["grid"]["rows"]
-    pen, line = spec.bodies[0], spec.extra["line_colour"]
-    others = len(spec.extra["markers"]) - 2
+    p = ConnectParams.of(spec)
+    n = p.grid.rows
+    pen, line = spec.bodies[0], p.line_colour
+    others = len(p.markers) - 2
     rule = " and never passing over a dot of another colour" if others else ""
     return (
         f"Top-down view of a {n} by {n} grid with dark walls between some squares and"
@@ -148,6 +143,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=connect_checks,
+        params=ConnectParams,
         checks=(
             CheckSpec(
                 "legal_moves",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
+from vidreason.scene.params.planning import MazeParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
@@ -53,18 +54,20 @@ def sample(
         dist[goal],
         agent_colour,
         AGENT_RADIUS,
-        common.goal_extra(goal, goal_colour, GOAL_SIZE, lines=False),
+        MazeParams,
+        **common.goal_fields(goal, goal_colour, GOAL_SIZE, lines=False),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
-    n = spec.extra["grid"]["rows"]
+    p = MazeParams.of(spec)
+    n = p.grid.rows
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} maze with dark walls on a light floor."
         f" {article(agent.colour_name).capitalize()} disc, the agent, stands in one square; the"
         " goal is the"
-        f" {spec.extra['goal_colour']} square. The agent walks through the maze to the goal by"
+        f" {p.goal_colour} square. The agent walks through the maze to the goal by"
         f" the shortest route, never entering a dead end. It moves one square at a time, only"
         f" up, down, left or right through open passages, never through a wall and never"
         f" diagonally, gliding at a steady pace without jumps. It starts almost at once,"
@@ -91,6 +94,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=walk_checks,
+        params=MazeParams,
         checks=shared.WALK,
         simulate=common.walk_solution,
         render=common.render_grid,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.scene.grid import GridGraph
+from vidreason.scene.params.planning import ShortestPathParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
@@ -58,17 +59,19 @@ def sample(
         dist[goal],
         agent_colour,
         AGENT_RADIUS,
-        common.goal_extra(goal, goal_colour, GOAL_SIZE, lines=True),
+        ShortestPathParams,
+        **common.goal_fields(goal, goal_colour, GOAL_SIZE, lines=True),
     )
 
 
 def prompt(spec: SceneSpec) -> str:
-    n = spec.extra["grid"]["rows"]
+    p = ShortestPathParams.of(spec)
+    n = p.grid.rows
     agent = spec.bodies[0]
     return (
         f"Top-down view of a {n} by {n} grid of light squares; the dark squares are"
         f" obstacles. {article(agent.colour_name).capitalize()} disc, the agent, must reach the"
-        f" {spec.extra['goal_colour']} square by a shortest path: the fewest possible moves,"
+        f" {p.goal_colour} square by a shortest path: the fewest possible moves,"
         f" each one square up, down, left or right, never diagonally and never onto or"
         f" across an obstacle. The agent glides from square to square, one square at a"
         f" time, at a steady pace without jumps, starts almost at once, reaches the goal about"
@@ -95,6 +98,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=walk_checks,
+        params=ShortestPathParams,
         checks=shared.WALK,
         simulate=common.walk_solution,
         render=common.render_grid,

@@ -12,12 +12,14 @@ the slides following one another at a steady pace with a short rest between.
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.engines.solvers import scramble, solve_puzzle, solved_board
 from vidreason.render.puzzle import DIGIT, TRAY, render
+from vidreason.scene.params.planning import BoardRecord, SlidingPuzzleParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
@@ -34,21 +36,21 @@ TILE = 0.9  # tile size as a fraction of the pitch
 MOTION = 0.6  # fraction of a move's time spent sliding (the rest is a pause)
 
 
-def board_geometry(fmt: VideoFormat, n: int) -> dict[str, float]:
+def board_geometry(fmt: VideoFormat, n: int) -> BoardRecord:
     pitch = int(BOARD_FILL * min(fmt.width, fmt.height) / n)
-    return {
-        "n": n,
-        "pitch": pitch,
-        "tile": r4(TILE * pitch),
-        "x0": (fmt.width - n * pitch) // 2,
-        "y0": (fmt.height - n * pitch) // 2,
-    }
+    return BoardRecord(
+        n=n,
+        pitch=pitch,
+        tile=r4(TILE * pitch),
+        x0=(fmt.width - n * pitch) // 2,
+        y0=(fmt.height - n * pitch) // 2,
+    )
 
 
-def slot_centre(board: dict, slot: int) -> tuple[float, float]:
-    r, c = divmod(slot, int(board["n"]))
-    p = board["pitch"]
-    return board["x0"] + (c + 0.5) * p, board["y0"] + (r + 0.5) * p
+def slot_centre(board: BoardRecord, slot: int) -> tuple[float, float]:
+    r, c = divmod(slot, board.n)
+    p = board.pitch
+    return board.x0 + (c + 0.5) * p, board.y0 + (r + 0.5) * p
 
 
 def sample(
@@ -76,15 +78,24 @@ def sample(
                 name=f"tile{t}",
                 colour_name=name,
                 colour=colour,
-                radius=r4(board["tile"] / 2),
+                radius=r4(board.tile / 2),
                 mass=1.0,
                 position=(r4(x), r4(y)),
                 shape="box",
-                size=(board["tile"], board["tile"]),
+                size=(board.tile, board.tile),
                 noun=f"tile {t}",
             )
         )
     moves = len(solution) - 1
+    params = SlidingPuzzleParams(
+        **asdict(common.schedule(fmt, moves)),
+        board=board,
+        start=list(start),
+        goal=list(solved_board(n)),
+        rows=[name for name, _ in colours],
+        column_colours=[list(c) for _, c in colours],
+        palette=[list(TRAY), list(DIGIT)],
+    )
     return SceneSpec(
         seed=seed,
         index=index,
@@ -93,25 +104,19 @@ def sample(
         gravity=0.0,
         bodies=tuple(tiles),
         background=BACKGROUND,
-        params={"optimal_moves": float(moves), **common.schedule(fmt, moves)},
-        extra={
-            "board": board,
-            "start": list(start),
-            "goal": list(solved_board(n)),
-            "rows": [name for name, _ in colours],
-            "column_colours": [list(c) for _, c in colours],
-            "palette": [list(TRAY), list(DIGIT)],
-        },
+        params=params.to_params(),
+        extra=params.to_extra(),
     )
 
 
 def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     """An optimal solution (A*), one eased slide per move on the schedule; a ``slide``
     event when each slide starts (objects: the tile, "row,col" of where it goes)."""
-    board, n, fmt = spec.extra["board"], int(spec.extra["board"]["n"]), spec.fmt
-    solution = solve_puzzle(tuple(spec.extra["start"]), n)
+    p = SlidingPuzzleParams.of(spec)
+    board, n, fmt = p.board, p.board.n, spec.fmt
+    solution = solve_puzzle(tuple(p.start), n)
     assert solution is not None
-    t0, tau = spec.params["t_start"], spec.params["t_move"]
+    t0, tau = p.t_start, p.t_move
     slides = []  # (tile, from slot, to slot, start time)
     for m, (a, b) in enumerate(itertools.pairwise(solution)):
         to, frm = a.index(0), b.index(0)
@@ -146,8 +151,9 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
 
 
 def prompt(spec: SceneSpec) -> str:
-    n = int(spec.extra["board"]["n"])
-    rows = spec.extra["rows"]
+    p = SlidingPuzzleParams.of(spec)
+    n = p.board.n
+    rows = p.rows
     order = ", ".join(f"the {w} row is {c}" for w, c in zip(ROW_WORDS[n], rows, strict=True))
     cols = ", ".join(rows)
     last = n * n - 1
@@ -161,7 +167,7 @@ def prompt(spec: SceneSpec) -> str:
         f" swap, and only one tile moves at a time. At the end the tiles read 1 to {last}"
         f" from left to right and top to bottom, with the empty square at the bottom right."
         f" The slides follow one another at a steady pace; the puzzle is solved about"
-        f" {common.seconds(common.finish_time(spec) - (1 - MOTION) * spec.params['t_move'])}"
+        f" {common.seconds(common.finish_time(spec) - (1 - MOTION) * p.t_move)}"
         f" in and then stays still. Static camera."
     )
 
@@ -186,6 +192,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=puzzle_checks,
+        params=SlidingPuzzleParams,
         checks=(
             CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),
             CheckSpec("tiles", "no tile missing or doubled 2 frames running: pass/fail"),

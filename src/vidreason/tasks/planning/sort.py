@@ -11,12 +11,14 @@ never overlap; the swaps follow one another at a steady pace with a short rest b
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.engines.solvers import bubble_swaps, inversions
 from vidreason.render.raster2d import fill_rect
+from vidreason.scene.params.planning import SortParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
@@ -70,6 +72,15 @@ def sample(
             noun="bar",
         )
     moves = inversions(order)
+    params = SortParams(
+        **asdict(common.schedule(fmt, moves)),
+        pitch=pitch,
+        slots=xs,
+        floor_y=floor_y,
+        order=[bars[order[s]].name for s in range(n)],
+        target=[bars[r].name for r in range(n)],
+        palette=[list(common.WALL)],
+    )
     return SceneSpec(
         seed=seed,
         index=index,
@@ -78,23 +89,18 @@ def sample(
         gravity=0.0,
         bodies=tuple(bars[order[s]] for s in range(n)),  # left to right
         background=BACKGROUND,
-        params={"optimal_moves": float(moves), "pitch": pitch, **common.schedule(fmt, moves)},
-        extra={
-            "slots": xs,
-            "floor_y": floor_y,
-            "order": [bars[order[s]].name for s in range(n)],
-            "target": [bars[r].name for r in range(n)],
-            "palette": [list(common.WALL)],
-        },
+        params=params.to_params(),
+        extra=params.to_extra(),
     )
 
 
 def _positions(spec: SceneSpec, t: float) -> dict[str, tuple[float, float]]:
     """Where every bar is at time ``t`` (s) on the schedule."""
-    xs, floor_y = spec.extra["slots"], spec.extra["floor_y"]
-    t0, tau = spec.params["t_start"], spec.params["t_move"]
+    p = SortParams.of(spec)
+    xs, floor_y = p.slots, p.floor_y
+    t0, tau = p.t_start, p.t_move
     bodies = {b.name: b for b in spec.bodies}
-    order = list(spec.extra["order"])
+    order = list(p.order)
     ranks = [int(b.name[3:]) for b in (bodies[n] for n in order)]
     pos = {n: (xs[k], floor_y - bodies[n].size[1] / 2) for k, n in enumerate(order)}
     for m, i in enumerate(bubble_swaps(ranks)):
@@ -129,10 +135,11 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
         for name, (x, y) in now.items():
             vx, vy = (soon[name][0] - x) / dt, (soon[name][1] - y) / dt
             states[name].append((r4(x), r4(y), r4(vx), r4(vy), 0.0))
-    order = list(spec.extra["order"])
+    p = SortParams.of(spec)
+    order = list(p.order)
     ranks = [int(n[3:]) for n in order]
     events = []
-    t0, tau = spec.params["t_start"], spec.params["t_move"]
+    t0, tau = p.t_start, p.t_move
     for m, i in enumerate(bubble_swaps(ranks)):
         t = t0 + m * tau
         frame = int(np.ceil(t * fmt.fps - 1e-9))
@@ -144,7 +151,8 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     """The bars as boxes standing on a dark line."""
-    xs, floor_y, pitch = spec.extra["slots"], spec.extra["floor_y"], spec.params["pitch"]
+    p = SortParams.of(spec)
+    xs, floor_y, pitch = p.slots, p.floor_y, p.pitch
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
     th = max(2.0, 0.012 * spec.fmt.height)
@@ -172,7 +180,7 @@ def prompt(spec: SceneSpec) -> str:
         f" taller bar of the pair is lifted over the shorter one while the shorter slides"
         f" underneath, then both stand on the line again before the next swap. The swaps"
         f" follow one another at a steady pace; the row is sorted about"
-        f" {common.seconds(common.finish_time(spec) - (1 - MOTION) * spec.params['t_move'])}"
+        f" {common.seconds(common.finish_time(spec) - (1 - MOTION) * SortParams.of(spec).t_move)}"
         f" in and then stays still. The bars never change colour or size. Static camera,"
         f" plain light background."
     )
@@ -196,6 +204,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=sort_checks,
+        params=SortParams,
         checks=(
             CheckSpec(
                 "legal_swaps",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
+from vidreason.scene.params.temporal import IdentityParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
 from vidreason.types import (
@@ -34,6 +35,7 @@ from vidreason.types import (
     Instance,
     Question,
     SceneSpec,
+    Trajectory,
     VideoFormat,
     Wall,
 )
@@ -139,8 +141,8 @@ def _place(rng: np.random.Generator, bodies: list[Body], fmt: VideoFormat) -> li
     return placed
 
 
-def _positions(states: dict[str, tuple], names: list[str]) -> dict[str, np.ndarray]:
-    return {n: np.asarray(states[n], dtype=float)[:, :2] for n in names}
+def _positions(traj: Trajectory, names: list[str]) -> dict[str, np.ndarray]:
+    return {n: traj.xy(n) for n in names}
 
 
 def _resampled(pos: dict[str, np.ndarray], rate: float, phase: float) -> dict[str, np.ndarray]:
@@ -160,14 +162,14 @@ def contacts(events: tuple[Event, ...]) -> list[Event]:
     return [e for e in events if e.kind == "contact" and "wall" not in e.objects]
 
 
-def _clear(spec: SceneSpec, states: dict[str, tuple], events: tuple[Event, ...]) -> bool:
+def _clear(spec: SceneSpec, traj: Trajectory, events: tuple[Event, ...]) -> bool:
     """Objects meet often, and the meetings counted from positions are the simulated
     contacts at every frame rate of ``RATES`` (times the task's), sampled from every offset
     of ``PHASES``, with the thresholds moved a little either way: no near
     misses, no contact too brief to see. The final order has room between neighbours."""
     names = [b.name for b in spec.bodies]
     size = float(max(spec.fmt.width, spec.fmt.height))
-    pos = _positions(states, names)
+    pos = _positions(traj, names)
     touched = contacts(events)
     if len(touched) < MIN_MEETINGS[spec.difficulty] or touched[0].frame < 4:
         return False
@@ -185,6 +187,7 @@ def _clear(spec: SceneSpec, states: dict[str, tuple], events: tuple[Event, ...])
 def _scene(
     seed: int, index: int, difficulty: int, fmt: VideoFormat, bodies: list[Body]
 ) -> SceneSpec:
+    params = IdentityParams(edge=r4(EDGE * fmt.height), damping=DAMPING)
     return SceneSpec(
         seed=seed,
         index=index,
@@ -194,8 +197,8 @@ def _scene(
         bodies=tuple(bodies),
         walls=tuple(edges(fmt)),
         background=BACKGROUND,
-        params={"edge": r4(EDGE * fmt.height)},
-        extra={"damping": DAMPING},
+        params=params.to_params(),
+        extra=params.to_extra(),
     )
 
 
@@ -218,7 +221,7 @@ def sample(
             continue
         spec = _scene(seed, index, difficulty, fmt, placed)
         sim = simulate(spec)
-        if _clear(spec, sim.trajectory.states, sim.events):
+        if _clear(spec, sim.trajectory, sim.events):
             return spec
     raise RuntimeError("no scene with clear encounters found")  # pragma: no cover
 
@@ -300,7 +303,7 @@ def questions(instance: Instance) -> list[Question]:
             tuple(x for x in labels if x != label[b]),
         )
     )
-    pos = _positions(instance.trajectory.states, list(label))
+    pos = _positions(instance.trajectory, list(label))
     order = final_order(pos, spec.bodies)
     out.append(
         Question(
@@ -375,6 +378,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=identity_checks,
+        params=IdentityParams,
         checks=(
             CheckSpec("count", "every object found in every frame (lost 2 frames running fails)"),
             CheckSpec(

@@ -9,7 +9,7 @@ or 0.085 of the clip apart by difficulty (4 frames or more at 16 fps), so the or
 measured, and no two balls ever touch.
 
 Each ball is simulated on its own with the engine (they never touch): it rests until it
-is let go (``spec.extra["release"]``, seconds, on a frame), then falls and bounces a
+is let go (``OrderParams.release``, seconds, on a frame), then falls and bounces a
 little. The ground truth records a ``release`` event per ball and the engine's contacts.
 The verifier (``verifiers/order.py``) reads each landing off the tracks and checks the
 order and the times, that no ball leaves early, and that every ball stays in view with
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vidreason.scene.params.temporal import OrderParams
 from vidreason.tasks import shared_checks as shared
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
@@ -154,14 +155,13 @@ def sample(
         fmt,
         bodies,
         [floor_wall, *magnets],
-        {"floor_y": floor_y},
-        {"release": release},
+        OrderParams(floor_y=floor_y, release=release),
     )
 
 
 def release_frame(spec: SceneSpec, name: str) -> int:
     """The frame a ball is let go at (past the end: never)."""
-    t = float(spec.extra["release"][name])
+    t = float(OrderParams.of(spec).release[name])
     return min(round(t * spec.fmt.fps), spec.fmt.n_frames)
 
 
@@ -193,8 +193,8 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
 
 def released(spec: SceneSpec, times: dict[str, float]) -> SceneSpec:
     """The scene with the balls named in ``times`` let go at those times (seconds)."""
-    release = {**spec.extra["release"], **{n: r4(t) for n, t in times.items()}}
-    return dataclasses.replace(spec, extra={**spec.extra, "release": release})
+    release = {**OrderParams.of(spec).release, **{n: r4(t) for n, t in times.items()}}
+    return OrderParams.update(spec, release=release)
 
 
 def _touchdowns(events: tuple[Event, ...]) -> dict[str, Event]:
@@ -225,7 +225,7 @@ def swapped_landings(spec: SceneSpec, events: tuple[Event, ...]) -> SceneSpec | 
     """Two balls that land one after the other re-timed so that each lands when the other
     should (the later one let go earlier, the earlier one later); None if no such pair
     can be let go within the clip."""
-    times, rel = _landing_times(events), spec.extra["release"]
+    times, rel = _landing_times(events), OrderParams.of(spec).release
     order = true_order(events)
     for a, b in itertools.pairwise(order):
         gap = round((times[b] - times[a]) * spec.fmt.fps) / spec.fmt.fps
@@ -244,11 +244,12 @@ def _list(words: list[str]) -> str:
 
 def prompt(spec: SceneSpec) -> str:
     left_to_right = sorted(spec.bodies, key=lambda b: b.position[0])
-    rel = spec.extra["release"]
+    p = OrderParams.of(spec)
+    rel = p.release
     by_release = sorted(spec.bodies, key=lambda b: rel[b.name])
     fps = spec.fmt.fps
     lets = [f"the {b.label} at {round(rel[b.name] * fps) / fps:.2f} s" for b in by_release]
-    g, floor_y = spec.gravity, spec.params["floor_y"]
+    g, floor_y = spec.gravity, p.floor_y
     land = {
         b.name: rel[b.name] + fall_time(floor_y - b.radius - b.position[1], g) for b in spec.bodies
     }
@@ -272,7 +273,7 @@ def questions(instance: Instance) -> list[Question]:
     order = true_order(events)
     frames = landing_frames(events)
     labels = tuple(sorted(_label(spec, n) for n in order))
-    rel = spec.extra["release"]
+    rel = OrderParams.of(spec).release
     out = [
         Question("descriptive", "Which ball lands first?", _label(spec, order[0]), labels),
         Question("descriptive", "Which ball lands last?", _label(spec, order[-1]), labels),
@@ -311,7 +312,7 @@ def _counterfactual(spec: SceneSpec, name: str, labels: tuple[str, ...]) -> Ques
     """If the first ball to land were let go ``DELAY`` s later: the engine says which
     ball would land first."""
     fps = spec.fmt.fps
-    later = released(spec, {name: spec.extra["release"][name] + DELAY})
+    later = released(spec, {name: OrderParams.of(spec).release[name] + DELAY})
     longer = dataclasses.replace(
         later, fmt=dataclasses.replace(spec.fmt, n_frames=spec.fmt.n_frames + 2 * fps)
     )
@@ -349,6 +350,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=order_checks,
+        params=OrderParams,
         verifier_version=2,  # v2: each ball's fall is checked for gravity
         checks=(
             CheckSpec("count", "every ball found in every frame (lost 2 frames running fails)"),

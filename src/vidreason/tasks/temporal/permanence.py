@@ -1,9 +1,9 @@
 """`permanence`: a ball that goes behind an opaque screen still exists and comes out.
 
 Opaque screens (upright boxes with their own colour keys) stand on the floor in front
-of the balls; they are drawn over everything (``extra["occluders"]``) and nothing
-collides with them (``extra["ignore_contacts"]``). The air slows every ball down
-(``extra["damping"]``); a ball sliding along the level, frictionless floor needs no
+of the balls; they are drawn over everything (``PermanenceParams.occluders``) and nothing
+collides with them (``ignore_contacts``). The air slows every ball down
+(``damping``); a ball sliding along the level, frictionless floor needs no
 gravity (the scene's is 0 unless a ball is thrown).
 
 - difficulty 1: one ball slides behind one screen and comes out on the far side;
@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vidreason.scene.occluders import covered
+from vidreason.scene.params.temporal import PermanenceParams
+from vidreason.scene.params.world2d import World2D
 from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
@@ -70,12 +72,12 @@ class Hiding:
 
 
 def balls(spec: SceneSpec) -> list[Body]:
-    names = set(spec.extra.get("occluders", ()))
+    names = set(World2D.of(spec).occluders or ())
     return [b for b in spec.bodies if b.name not in names]
 
 
 def screens(spec: SceneSpec) -> list[Body]:
-    names = set(spec.extra.get("occluders", ()))
+    names = set(World2D.of(spec).occluders or ())
     return [b for b in spec.bodies if b.name in names]
 
 
@@ -268,22 +270,14 @@ def _build(
     if rng.random() < 0.5:  # from the right instead
         bodies = [mirror(b, w) for b in bodies]
         shown = [mirror(s, w) for s in shown]
-    extra = {
-        "occluders": [s.name for s in shown],
-        "ignore_contacts": [[b.name, s.name] for b in bodies for s in shown],
-        "damping": r4(p["d"]),
-        "case": case,
-    }
-    spec = scene(
-        seed,
-        index,
-        difficulty,
-        fmt,
-        [*bodies, *shown],
-        [floor_wall],
-        {"floor_y": floor_y},
-        extra,
+    params = PermanenceParams(
+        floor_y=floor_y,
+        occluders=[s.name for s in shown],
+        ignore_contacts=[[b.name, s.name] for b in bodies for s in shown],
+        damping=r4(p["d"]),
+        case=case,
     )
+    spec = scene(seed, index, difficulty, fmt, [*bodies, *shown], [floor_wall], params)
     if case == "bounce":
         return spec
     # gravity plays no part in a slide along a level, frictionless floor: leave it out, so
@@ -326,7 +320,7 @@ def prompt(spec: SceneSpec) -> str:
             article(s.label)
             for s in sorted(ss, key=lambda s: s.position[0] * (1 if to == "right" else -1))
         )
-    if spec.extra.get("case") == "bounce":
+    if PermanenceParams.of(spec).case == "bounce":
         setup = (
             f"{article(bs[0].label).capitalize()} is thrown to the {to} towards {where}; it drops"
             f" behind the screen and bounces on the floor there."
@@ -361,13 +355,13 @@ def _clean_frame(spec: SceneSpec, traj: Trajectory, around: int) -> int:
 
 def _without(spec: SceneSpec, screen: str) -> SceneSpec:
     """The scene with ``screen`` taken away."""
-    extra = {
-        **spec.extra,
-        "occluders": [s for s in spec.extra["occluders"] if s != screen],
-        "ignore_contacts": [p for p in spec.extra["ignore_contacts"] if screen not in p],
-    }
+    p = PermanenceParams.of(spec)
     bodies = tuple(b for b in spec.bodies if b.name != screen)
-    return dataclasses.replace(spec, bodies=bodies, extra=extra)
+    return PermanenceParams.update(
+        dataclasses.replace(spec, bodies=bodies),
+        occluders=[s for s in p.occluders if s != screen],
+        ignore_contacts=[pair for pair in p.ignore_contacts if screen not in pair],
+    )
 
 
 def faster(spec: SceneSpec, name: str, factor: float) -> SceneSpec:
@@ -489,6 +483,7 @@ FAMILY = register_family(
         sample=sample,
         prompt=prompt,
         law_checks=permanence_checks,
+        params=PermanenceParams,
         checks=(
             CheckSpec(
                 "hidden",
