@@ -15,7 +15,14 @@ from vidreason.errors import UserError
 from vidreason.instance_io import find_instances
 from vidreason.report.aggregate import Entry
 from vidreason.runner.local import RunSummary, run_units
-from vidreason.runner.plan import plan_folder, plan_model, suite_id, unmatched_files
+from vidreason.runner.plan import (
+    WorkUnit,
+    plan_folder,
+    plan_model,
+    suite_id,
+    unmatched_files,
+)
+from vidreason.runner.shard import Shard, select
 from vidreason.suites import SUITE_FILE, SUITES, generate_suite
 from vidreason.suites import generate_suite as generate
 
@@ -111,6 +118,7 @@ def run_model(
     families: list[str] | None = None,
     seeds: int = 1,
     configs: list[Path] | None = None,
+    shard: Shard | None = None,
 ) -> RunSummary:
     """Generate videos with the model(s) for every instance of a suite (of only
     ``families`` when given), ``seeds`` per instance, then score them. ``model``: names
@@ -128,6 +136,7 @@ def run_model(
         families=families,
         seeds=seeds,
         source=", ".join(dict.fromkeys(sources)),
+        shard=shard,
     )
 
 
@@ -142,8 +151,10 @@ def run_models(
     families: list[str] | None = None,
     seeds: int = 1,
     source: str = "built-in",
+    shard: Shard | None = None,
 ) -> RunSummary:
-    """``run_model`` for models already made (see ``load_models``)."""
+    """``run_model`` for models already made (see ``load_models``); with ``shard``, only
+    the units of that shard's instances (``runner/shard.py``)."""
     from vidreason.models import card_of, version_of
 
     if seeds < 1:
@@ -171,7 +182,7 @@ def run_models(
         )
     ]
     return run_units(
-        units,
+        _of_shard(shard, units),
         Path(run_dir),
         workers=workers,
         progress=progress,
@@ -203,8 +214,10 @@ def score_folder(
     run_dir: Path,
     workers: int | None = None,
     progress: bool = False,
+    shard: Shard | None = None,
 ) -> RunSummary:
-    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``."""
+    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``
+    (with ``shard``, those of that shard's instances)."""
     videos = Path(videos)
     if not videos.is_dir():
         raise UserError(f"{videos}: no such videos folder")
@@ -214,14 +227,19 @@ def score_folder(
     if not instances:
         raise UserError(f"{suite_dir}: no task instances in this folder")
     units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)))
+    unmatched = unmatched_files(videos, units)  # against every instance, not the shard's
     return run_units(
-        units,
+        _of_shard(shard, units),
         Path(run_dir),
         workers=workers,
         progress=progress,
         source=str(videos.resolve()),
-        unmatched=unmatched_files(videos, units),
+        unmatched=unmatched,
     )
+
+
+def _of_shard(shard: Shard | None, units: list[WorkUnit]) -> list[WorkUnit]:
+    return select(shard, units, lambda u: (u.family, u.index))
 
 
 def leaderboard(run_dir: Path) -> list[Entry]:
