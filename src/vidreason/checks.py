@@ -60,6 +60,13 @@ def _differences(a: Path, b: Path) -> list[str]:
     return out
 
 
+def write_afresh(job: InstanceJob) -> Path:
+    """``write_one`` with no scene remembered from an earlier instance (in a worker that
+    wrote the first take)."""
+    forget_scenes()
+    return write_one(job)
+
+
 def check(
     families: list[str],
     n: int = 3,
@@ -97,8 +104,9 @@ def check(
         for take in ("a", "b"):  # the second take draws every scene anew, cache emptied
             forget_scenes()
             mine = [j for j in jobs if j.out_dir.parts[-3] == take]
+            write = write_one if take == "a" else write_afresh  # workers may be reused (Ray)
             parallel_map(
-                write_one, mine, workers=workers, label=f"check: generate {take}", progress=progress
+                write, mine, workers=workers, label=f"check: generate {take}", progress=progress
             )
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"

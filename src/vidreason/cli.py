@@ -124,6 +124,29 @@ ShardOption = Annotated[
 ]
 
 
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        metavar="local|ray",
+        help="Where the work runs: this machine's cores, or a Ray cluster"
+        " (pip install 'vidreason[ray]'; see docs/ray.md).",
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The Ray cluster to join (default: RAY_ADDRESS, else a local Ray started here)."
+    ),
+]
+
+
+def _executing(kind: str, address: str | None) -> contextlib.AbstractContextManager:
+    """Run the verb's work on the executor asked for (a mistake is one line, first)."""
+    from vidreason.runner.executor import Executor, use
+
+    return use(Executor(kind, address))
+
+
 def _shard(text: str | None):  # -> Shard | None
     from vidreason.runner.shard import parse_shard
 
@@ -230,6 +253,8 @@ def generate(
     workers: Workers = None,
     quiet: Quiet = False,
     shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Generate a suite of task instances (a killed run resumes where it stopped)."""
     from vidreason.errors import UserError
@@ -238,23 +263,25 @@ def generate(
     from vidreason.types import VideoFormat
 
     part = _shard(shard)
+    runner = _executing(executor, address)
     if width % 2 or height % 2 or min(width, height) < 32 or fps < 1 or frames < 16:
         raise UserError("need even --width/--height >= 32, --fps >= 1 and --frames >= 16")
     at_least_one(n)
     _check_workers(workers)
     output_folder(out_dir)
     fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
-    dirs = api.generate(
-        suite,
-        out_dir,
-        n=n,
-        seed=seed,
-        fmt=fmt,
-        families=family,
-        workers=workers,
-        progress=not quiet,
-        shard=part,
-    )
+    with runner:
+        dirs = api.generate(
+            suite,
+            out_dir,
+            n=n,
+            seed=seed,
+            fmt=fmt,
+            families=family,
+            workers=workers,
+            progress=not quiet,
+            shard=part,
+        )
     out.print(f"wrote {len(dirs)} instances to {out_dir}" + (f" (shard {part})" if part else ""))
     if part and not (out_dir / SUITE_FILE).is_file():
         out.print(f"{SUITE_FILE} is written once every shard's instances are there")
@@ -289,12 +316,15 @@ def run(
     workers: Workers = None,
     quiet: Quiet = False,
     shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Generate videos with models (each loaded once per worker), scoring each video as
     soon as it exists."""
     from vidreason.outputs import output_folder
 
     part = _shard(shard)
+    runner = _executing(executor, address)
     at_least_one(n)
     at_least_one(seeds, "--seeds")
     _check_workers(workers)
@@ -302,8 +332,8 @@ def run(
     models = api.load_models(names, configs, model_set)  # every mistake before any work
     output_folder(run_dir)
     sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
-    _summary(
-        api.run_models(
+    with runner:
+        summary = api.run_models(
             models,
             suite,
             run_dir,
@@ -315,7 +345,7 @@ def run(
             source=", ".join(dict.fromkeys(sources)),
             shard=part,
         )
-    )
+    _summary(summary)
 
 
 @app.command()
@@ -328,15 +358,18 @@ def score(
     workers: Workers = None,
     quiet: Quiet = False,
     shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Score a folder of videos written by any model."""
     from vidreason.outputs import output_folder
 
     part = _shard(shard)
+    runner = _executing(executor, address)
     _check_workers(workers)
     output_folder(run_dir)
-    _summary(
-        api.score_folder(
+    with runner:
+        summary = api.score_folder(
             suite_dir,
             videos,
             model_name,
@@ -345,7 +378,7 @@ def score(
             progress=not quiet,
             shard=part,
         )
-    )
+    _summary(summary)
 
 
 GOAL_MARK = "†"
@@ -515,6 +548,8 @@ def check(
         ),
     ] = False,
     shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
@@ -522,19 +557,21 @@ def check(
     from vidreason.tasks import FAMILIES
 
     part = _shard(shard)
+    _executing(executor, address)  # a mistake in either is one line, before any work
     if static:
         _static_check(families or FAMILIES.names())
         return
     at_least_one(n)
     _check_workers(workers)
-    results = run_check(
-        families or FAMILIES.names(),
-        n=n,
-        seed=seed,
-        workers=workers,
-        progress=not quiet,
-        shard=part,
-    )
+    with _executing(executor, address):
+        results = run_check(
+            families or FAMILIES.names(),
+            n=n,
+            seed=seed,
+            workers=workers,
+            progress=not quiet,
+            shard=part,
+        )
     if part:
         out.print(f"shard {part}: {sum(r.n for r in results)} instances", highlight=False)
     table = Table(
@@ -600,6 +637,8 @@ def audit(
         ),
     ] = False,
     shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """How often each verifier is wrong: planted violations caught, nuisances passed."""
     import json
@@ -611,22 +650,24 @@ def audit(
     from vidreason.tasks import FAMILIES
 
     part = _shard(shard)
+    runner = _executing(executor, address)
     at_least_one(n)
     _check_workers(workers)
     if out_file is not None:
         output_file(out_file)
     if run_dir is not None:
         output_folder(run_dir)
-    result = run_audit(
-        families or FAMILIES.names(),
-        n=n,
-        seed=seed,
-        workers=workers,
-        quick=quick,
-        progress=not (quiet or as_json),
-        stress=stress,
-        shard=part,
-    )
+    with runner:
+        result = run_audit(
+            families or FAMILIES.names(),
+            n=n,
+            seed=seed,
+            workers=workers,
+            quick=quick,
+            progress=not (quiet or as_json),
+            stress=stress,
+            shard=part,
+        )
     rows = to_json_rows(result)
     if run_dir is not None:
         write_run(run_dir, result, seed=seed, stress=stress)
