@@ -117,6 +117,37 @@ def test_merge_names_a_folder_without_a_store(tmp_path):
     ]
 
 
+def _store(run: Path, *rows) -> Path:
+    with store.connect(run) as con:
+        for row in rows:
+            store.insert(con, row)
+    return run
+
+
+def test_merge_refuses_two_scores_of_one_instance_and_other_versions(tmp_path, make_row):
+    suite = {"suite": "smoke-s0", "model_version": "1", "verifier_version": "v1"}
+    a = _store(tmp_path / "a", make_row(key="k0", idx=0, **suite))
+    b = _store(tmp_path / "b", make_row(key="k1", idx=1, **suite))
+    clash = _store(tmp_path / "c", make_row(key="other", idx=1, value=0.2, **suite))
+    newer = _store(tmp_path / "d", make_row(key="k2", idx=2, **{**suite, "model_version": "2"}))
+    cases = [
+        ([b, clash], "different scores of m on projectile-v1 1"),
+        ([a, newer], "model version of m on smoke-s0: '1' and '2'"),
+    ]
+    for runs, why in cases:
+        out = tmp_path / f"m-{runs[1].name}"
+        result = runner.invoke(app, ["merge", *map(str, runs), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert line == f"error: cannot merge {runs[0]} and {runs[1]}: {why}" + (
+            " (merge shards of one run, each once)" if "scores" in why else ""
+        )
+        assert not (out / "results.sqlite").exists()
+    result = runner.invoke(app, ["merge", str(a), str(b), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert [r.key for r in store.rows(tmp_path / "m")] == ["k0", "k1"]
+
+
 def _generate(out: Path, *extra: str) -> None:
     result = runner.invoke(
         app, ["generate", *SUITE_ARGS, "--out", str(out), "--workers", "1", "-q", *extra]

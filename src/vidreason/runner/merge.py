@@ -88,7 +88,7 @@ def _agree(sources: list[_Source]) -> None:
             if row is None:  # still pending in that run: nothing to compare
                 continue
             facts = {
-                ("model version", model, suite): row.model_version,
+                ("model version", f"{model} on {suite}"): row.model_version,
                 ("verifier version", family): row.verifier_version,
                 ("package version",): row.package_version,
                 ("row", model, suite, family, str(idx), str(seed)): key,
