@@ -129,7 +129,7 @@ ExecutorOption = Annotated[
     typer.Option(
         metavar="local|ray",
         help="Where the work runs: this machine's cores, or a Ray cluster"
-        " (pip install 'vidreason[ray]'; see docs/ray.md).",
+        " (the ray extra; see docs/ray.md).",
     ),
 ]
 AddressOption = Annotated[
@@ -705,7 +705,7 @@ def audit(
 @app.command()
 @friendly
 def merge(
-    runs: Annotated[list[Path], typer.Argument(metavar="RUN...", help="Run folders to merge.")],
+    runs: Annotated[list[Path], typer.Argument(metavar="RUN", help="Run folders to merge.")],
     out_dir: Annotated[
         Path, typer.Option("--out", help="Run folder to merge into (created, or added to).")
     ],
