@@ -60,10 +60,12 @@ def resolve_suite(
     workers: int | None = None,
     progress: bool = False,
     families: list[str] | None = None,
+    shard: Shard | None = None,
 ) -> Path:
     """A suite folder: ``suite`` itself if it is one, else the named suite (of only
     ``families`` when given) generated under
-    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there)."""
+    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there;
+    with ``shard``, only that shard's instances, which ``merge`` makes whole again)."""
     path = Path(suite)
     if path.is_dir():
         if not find_instances(path):
@@ -80,7 +82,14 @@ def resolve_suite(
     out = Path(run_dir) / "suites" / name
     if not (out / SUITE_FILE).is_file():
         generate_suite(
-            suite, out, n=n, seed=seed, workers=workers, progress=progress, families=ids or None
+            suite,
+            out,
+            n=n,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            families=ids or None,
+            shard=shard,
         )
     return out
 
@@ -164,7 +173,14 @@ def run_models(
         twice = sorted({n for n in names if names.count(n) > 1})
         raise UserError(f"two models are named {twice[0]!r}")
     suite_dir = resolve_suite(
-        suite, run_dir, seed=seed, n=n, workers=workers, progress=progress, families=families
+        suite,
+        run_dir,
+        seed=seed,
+        n=n,
+        workers=workers,
+        progress=progress,
+        families=families,
+        shard=shard,
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)

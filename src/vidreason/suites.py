@@ -38,6 +38,7 @@ from vidreason.tasks.base import build_instance, difficulty_of, versions_of
 from vidreason.types import VideoFormat
 
 SUITE_FILE = "suite.json"
+PENDING_FILE = ".suite.json"  # suite.json-to-be while shards write a suite (see generate_suite)
 
 
 @dataclass(frozen=True)
@@ -178,21 +179,31 @@ def generate_suite(
 
         raise UserError(f"suite {name!r} has no instances (no registered family or n=0)")
     mine = select(shard, jobs, lambda j: (j.family, j.index))
+    meta = _meta(name, suite.n_per_family if n is None else n, seed, jobs)
     todo = [j for j in mine if not is_done(j)]
     if todo:  # the suite is whole again only once suite.json is back
         (Path(out) / SUITE_FILE).unlink(missing_ok=True)
+    if shard is not None and not (Path(out) / SUITE_FILE).is_file():
+        Path(out).mkdir(parents=True, exist_ok=True)
+        _write_whole(Path(out) / PENDING_FILE, _suite_json(meta))  # the suite's id meanwhile
     label = f"generate {name}" + (f" (shard {shard})" if shard else "")
     parallel_map(write_one, todo, workers=workers, label=label, progress=progress)
     _clean_partial(Path(out), mine if shard else None)
     taken = {j.out_dir for j in mine}
     if shard is not None and not all(is_done(j) for j in jobs if j.out_dir not in taken):
         return [j.out_dir for j in mine]  # other shards still to come: no suite.json yet
-    dirs = [j.out_dir for j in jobs]
-    fmt = jobs[0].fmt if jobs else (fmt or VideoFormat())
-    meta = {
+    _finish(Path(out), [j.out_dir for j in jobs], meta)
+    return [j.out_dir for j in mine]
+
+
+def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob]) -> dict:
+    """What ``suite.json`` says: the suite, its seed, instances per family, families and
+    format (``runner.plan.suite_id`` makes the suite's id of it)."""
+    fmt = jobs[0].fmt
+    return {
         "suite": name,
         "seed": seed,
-        "n_per_family": n if n is not None else suite.n_per_family,
+        "n_per_family": n,
         "families": sorted({j.family for j in jobs}),
         "format": {
             "width": fmt.width,
@@ -201,10 +212,40 @@ def generate_suite(
             "n_frames": fmt.n_frames,
         },
     }
-    Path(out).mkdir(parents=True, exist_ok=True)
-    collect_questions(Path(out), dirs)
-    _write_whole(Path(out) / SUITE_FILE, json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    return [j.out_dir for j in mine]
+
+
+def _suite_json(meta: dict) -> str:
+    return json.dumps(meta, indent=1, sort_keys=True) + "\n"
+
+
+def _finish(out: Path, dirs: list[Path], meta: dict) -> None:
+    """The whole suite is there: gather its questions, write ``suite.json`` last."""
+    out.mkdir(parents=True, exist_ok=True)
+    collect_questions(out, dirs)
+    _write_whole(out / SUITE_FILE, _suite_json(meta))
+    (out / PENDING_FILE).unlink(missing_ok=True)
+
+
+def finish_sharded(out: Path) -> bool:
+    """Write ``suite.json`` for a suite its shards wrote (``PENDING_FILE`` says which)
+    once every instance of it is there, as ``merge`` does for the suites of the runs it
+    merges; whether the suite is whole. Nothing is generated."""
+    out = Path(out)
+    if (out / SUITE_FILE).is_file():
+        (out / PENDING_FILE).unlink(missing_ok=True)
+        return True
+    try:
+        meta = json.loads((out / PENDING_FILE).read_text(encoding="utf-8"))
+        fmt = VideoFormat(**meta["format"])
+        suite = SUITES.get(meta["suite"])
+        families = list(meta["families"])
+        jobs = plan_suite(suite, out, meta["n_per_family"], int(meta["seed"]), fmt, families)
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+    if not jobs or not all(is_done(j) for j in jobs):
+        return False
+    _finish(out, [j.out_dir for j in jobs], meta)
+    return True
 
 
 def _write_whole(path: Path, text: str) -> None:

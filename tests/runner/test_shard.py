@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vidreason import store
+from vidreason import api, store
 from vidreason.audit import OUTCOMES_FILE, Outcome, merge_outcomes, summarise, write_run
 from vidreason.cli import app
 from vidreason.errors import UserError
+from vidreason.runner.merge import merge
 from vidreason.runner.shard import Shard, parse_shard, shard_of
 from vidreason.suites import SUITE_FILE, generate_suite
 from vidreason.tasks import FAMILIES, get_family
@@ -258,3 +259,21 @@ def test_shards_merged_equal_one_run(suites, tmp_path):
     (line,) = result.stderr.strip().splitlines()
     assert "cannot merge" in line and "smoke-s1-" in line
     assert not (tmp_path / "m4" / "results.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_shards_of_a_named_suite_generate_only_their_instances(tmp_path):
+    def run(out: Path, shard: Shard | None = None) -> None:
+        api.run_model("oracle", "smoke", out, n=2, families=["projectile"], workers=1, shard=shard)
+
+    run(tmp_path / "full")
+    for k in (1, 2):
+        run(tmp_path / f"s{k}", Shard(k, 2))
+    (suite,) = (tmp_path / "full" / "suites").iterdir()
+    part = tmp_path / "s1" / "suites" / suite.name
+    assert len(list(part.glob("*/0*"))) == 1 and not (part / SUITE_FILE).exists()
+    assert _rows(tmp_path / "s1")[0]["suite"] == _rows(tmp_path / "full")[0]["suite"]
+    merged = tmp_path / "m"
+    merge(([tmp_path / "s1", tmp_path / "s2"]), merged)
+    assert _rows(merged) == _rows(tmp_path / "full")
+    assert _files(merged / "suites") == _files(tmp_path / "full" / "suites")  # suite.json too

@@ -140,6 +140,15 @@ def _copy_files(run: Path, out: Path) -> int:
     return n
 
 
+def _finish_suites(out: Path) -> None:
+    """The suites the shards generated in their run folders (each its own instances)
+    are whole again once merged: write their ``suite.json``."""
+    from vidreason.suites import PENDING_FILE, finish_sharded
+
+    for pending in sorted((out / "suites").glob(f"*/{PENDING_FILE}")):
+        finish_sharded(pending.parent)
+
+
 def _merge_audits(runs: list[Path], out: Path) -> bool:
     """Sum the shards' audits (their outcomes) into ``out``'s ``audit.json``."""
     from vidreason.audit import OUTCOMES_FILE, merge_outcomes, read_outcomes, write_run
@@ -184,6 +193,7 @@ def merge(runs: list[Path], out: Path) -> MergeSummary:
     if sources:
         _agree([*have, *[s for s in sources if s.current]])
     files = sum(_copy_files(s.path, target) for s in sources)
+    _finish_suites(target)
     added = 0
     if sources:
         with store.connect(target) as con:
