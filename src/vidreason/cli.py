@@ -1,11 +1,13 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
 Verbs: tasks, models, generate, run, score, leaderboard, runs, forget, report, check,
-audit, merge, demo, import, export. ``--shard i/n`` (generate, run, score, check, audit)
-does one shard of the instances; ``merge`` joins the shards' run folders. A user mistake (bad path, unknown name, unreadable file, a
-place that cannot be written) prints one line naming it and exits 2, before any work; a
-failed conformance check exits 1; Ctrl-C stops at once, says what is kept and exits 130.
-Progress goes to stderr: bars with an ETA on a terminal, a plain line per stage otherwise.
+audit, merge, demo, import, export. A user mistake (bad path, unknown name, unreadable
+file, a place that cannot be written) prints one line naming it and exits 2, before any
+work; a failed conformance check exits 1; Ctrl-C stops at once, says what is kept and
+exits 130. Progress goes to stderr: bars with an ETA on a terminal, a plain line per
+stage otherwise. ``--shard i/n`` (generate, run, score, check, audit) does one shard of
+the instances and ``merge`` joins the shards' run folders; ``--executor ray`` runs the
+work on a Ray cluster.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import typer.core
@@ -24,6 +26,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from vidreason import api
+
+if TYPE_CHECKING:
+    from vidreason.runner.shard import Shard
 
 HELP = (
     "Score the reasoning of video generation models against physics engines and solvers:"
@@ -147,7 +152,7 @@ def _executing(kind: str, address: str | None) -> contextlib.AbstractContextMana
     return use(Executor(kind, address))
 
 
-def _shard(text: str | None):  # -> Shard | None
+def _shard(text: str | None) -> Shard | None:
     from vidreason.runner.shard import parse_shard
 
     return parse_shard(text)
