@@ -15,7 +15,14 @@ from vidreason.errors import UserError
 from vidreason.instance_io import find_instances
 from vidreason.report.aggregate import Entry
 from vidreason.runner.local import RunSummary, run_units
-from vidreason.runner.plan import plan_folder, plan_model, suite_id, unmatched_files
+from vidreason.runner.plan import (
+    WorkUnit,
+    plan_folder,
+    plan_model,
+    suite_id,
+    unmatched_files,
+)
+from vidreason.runner.shard import Shard, select
 from vidreason.suites import SUITE_FILE, SUITES, generate_suite
 from vidreason.suites import generate_suite as generate
 
@@ -53,10 +60,12 @@ def resolve_suite(
     workers: int | None = None,
     progress: bool = False,
     families: list[str] | None = None,
+    shard: Shard | None = None,
 ) -> Path:
     """A suite folder: ``suite`` itself if it is one, else the named suite (of only
     ``families`` when given) generated under
-    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there)."""
+    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there;
+    with ``shard``, only that shard's instances, which ``merge`` makes whole again)."""
     path = Path(suite)
     if path.is_dir():
         if not find_instances(path):
@@ -73,7 +82,14 @@ def resolve_suite(
     out = Path(run_dir) / "suites" / name
     if not (out / SUITE_FILE).is_file():
         generate_suite(
-            suite, out, n=n, seed=seed, workers=workers, progress=progress, families=ids or None
+            suite,
+            out,
+            n=n,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            families=ids or None,
+            shard=shard,
         )
     return out
 
@@ -119,6 +135,7 @@ def run_model(
     families: list[str] | None = None,
     seeds: int = 1,
     configs: list[Path] | None = None,
+    shard: Shard | None = None,
 ) -> RunSummary:
     """Generate videos with the model(s) for every instance of a suite (of only
     ``families`` when given), ``seeds`` per instance, then score them. ``model``: names
@@ -136,6 +153,7 @@ def run_model(
         families=families,
         seeds=seeds,
         source=", ".join(dict.fromkeys(sources)),
+        shard=shard,
     )
 
 
@@ -150,8 +168,10 @@ def run_models(
     families: list[str] | None = None,
     seeds: int = 1,
     source: str = "built-in",
+    shard: Shard | None = None,
 ) -> RunSummary:
-    """``run_model`` for models already made (see ``load_models``)."""
+    """``run_model`` for models already made (see ``load_models``); with ``shard``, only
+    the units of that shard's instances (``runner/shard.py``)."""
     from vidreason.models import card_of, version_of
 
     if seeds < 1:
@@ -161,7 +181,14 @@ def run_models(
         twice = sorted({n for n in names if names.count(n) > 1})
         raise UserError(f"two models are named {twice[0]!r}")
     suite_dir = resolve_suite(
-        suite, run_dir, seed=seed, n=n, workers=workers, progress=progress, families=families
+        suite,
+        run_dir,
+        seed=seed,
+        n=n,
+        workers=workers,
+        progress=progress,
+        families=families,
+        shard=shard,
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)
@@ -179,7 +206,7 @@ def run_models(
         )
     ]
     return run_units(
-        units,
+        _of_shard(shard, units),
         Path(run_dir),
         workers=workers,
         progress=progress,
@@ -211,8 +238,10 @@ def score_folder(
     run_dir: Path,
     workers: int | None = None,
     progress: bool = False,
+    shard: Shard | None = None,
 ) -> RunSummary:
-    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``."""
+    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``
+    (with ``shard``, those of that shard's instances)."""
     videos = Path(videos)
     if not videos.is_dir():
         raise UserError(f"{videos}: no such videos folder")
@@ -222,14 +251,19 @@ def score_folder(
     if not instances:
         raise UserError(f"{suite_dir}: no task instances in this folder")
     units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)))
+    unmatched = unmatched_files(videos, units)  # against every instance, not the shard's
     return run_units(
-        units,
+        _of_shard(shard, units),
         Path(run_dir),
         workers=workers,
         progress=progress,
         source=str(videos.resolve()),
-        unmatched=unmatched_files(videos, units),
+        unmatched=unmatched,
     )
+
+
+def _of_shard(shard: Shard | None, units: list[WorkUnit]) -> list[WorkUnit]:
+    return select(shard, units, lambda u: (u.family, u.index))
 
 
 def leaderboard(run_dir: Path) -> list[Entry]:

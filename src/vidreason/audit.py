@@ -18,6 +18,7 @@ to ``vidreason.corruptions``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import numpy as np
 
 from vidreason.corruptions import BY_NAME, Sample, encode, select
 from vidreason.render.video_io import read_video
+from vidreason.runner.shard import Shard
 from vidreason.seeding import named_rng
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
@@ -157,17 +159,57 @@ def audit(
     quick: bool = False,
     progress: bool = False,
     stress: bool = False,
+    shard: Shard | None = None,
 ) -> AuditResult:
     """Run every corruption with a target on ``n`` instances of each family (``quick``:
     1 instance); ``stress``: every corruption of the registry, those without a target
-    measured for the tolerance cards but not judged."""
+    measured for the tolerance cards but not judged; ``shard``: only that shard's
+    instances (``merge`` sums the shards' outcomes into the whole audit)."""
+    from vidreason.runner import shard as shards
     from vidreason.runner.local import parallel_map
 
     names = tuple(c.name for c in select(audited=not stress))
     count = 1 if quick else n
     jobs = [Job(get_family(f).id, i, seed, names) for f in families for i in range(count)]
+    jobs = shards.select(shard, jobs, lambda j: (j.family, j.index))
     results = parallel_map(run_job, jobs, workers=workers, label="audit", progress=progress)
     return summarise([o for r in results for o in r])
+
+
+OUTCOMES_FILE = "audit-outcomes.json"  # beside audit.json in a run folder: every video's score
+
+
+def write_run(run_dir: Path, result: AuditResult, seed: int, stress: bool) -> None:
+    """``audit.json`` (the rows the report reads) and ``audit-outcomes.json`` (how the
+    audit was run and each corrupted video's score, from which ``merge`` sums the audits
+    of several shards)."""
+    from vidreason import __version__
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "audit.json").write_text(json.dumps(to_json_rows(result), indent=1) + "\n")
+    kept = {
+        "how": {"seed": seed, "stress": stress, "package_version": __version__},
+        "outcomes": [dataclasses.asdict(o) for o in result.outcomes],
+    }
+    (run_dir / OUTCOMES_FILE).write_text(json.dumps(kept, indent=1) + "\n")
+
+
+def read_outcomes(path: Path) -> tuple[dict, list[Outcome]]:
+    """How the audit was run and its outcomes, as ``write_run`` wrote them; a
+    ``UserError`` naming the file otherwise."""
+    from vidreason.errors import UserError
+
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        return dict(kept["how"]), [Outcome(**o) for o in kept["outcomes"]]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise UserError(f"{path}: not an audit's outcomes ({exc})") from None
+
+
+def merge_outcomes(outcomes: list[Outcome]) -> AuditResult:
+    """The audit of several shards: each video once, in the order one run scores them."""
+    unique = {(o.family, o.index, o.kind, o.name): o for o in outcomes}
+    return summarise(sorted(unique.values(), key=lambda o: (o.family, o.index)))
 
 
 def to_json_rows(result: AuditResult) -> list[dict[str, object]]:

@@ -23,6 +23,7 @@ from vidreason.models import get_model
 from vidreason.models.baselines import BASELINES
 from vidreason.runner.local import run_units
 from vidreason.runner.plan import plan_model
+from vidreason.runner.shard import Shard
 from vidreason.suites import InstanceJob, write_one
 from vidreason.tasks import get_family
 from vidreason.tasks.base import forget_scenes
@@ -59,6 +60,13 @@ def _differences(a: Path, b: Path) -> list[str]:
     return out
 
 
+def write_afresh(job: InstanceJob) -> Path:
+    """``write_one`` with no scene remembered from an earlier instance (in a worker that
+    wrote the first take)."""
+    forget_scenes()
+    return write_one(job)
+
+
 def check(
     families: list[str],
     n: int = 3,
@@ -67,10 +75,14 @@ def check(
     work_dir: Path | None = None,
     fmt: VideoFormat | None = None,
     progress: bool = False,
+    shard: Shard | None = None,
 ) -> list[Conformance]:
-    """Run the conformance check over ``families`` (ids or names)."""
+    """Run the conformance check over ``families`` (ids or names); with ``shard``, on that
+    shard's instances only (pairs stay whole), for the families that have any there. A
+    family whose every shard conforms conforms on all its instances."""
     from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
+    from vidreason.runner.shard import select
 
     if n < 1:
         raise UserError(f"n must be at least 1, got {n}")
@@ -86,11 +98,15 @@ def check(
             for fid in ids
             for i in range(n)
         ]
+        jobs = select(shard, jobs, lambda j: (j.family, j.index))
+        counts = {fid: sum(j.family == fid for j in jobs) // 2 for fid in ids}
+        ids = [fid for fid in ids if counts[fid]]
         for take in ("a", "b"):  # the second take draws every scene anew, cache emptied
             forget_scenes()
             mine = [j for j in jobs if j.out_dir.parts[-3] == take]
+            write = write_one if take == "a" else write_afresh  # workers may be reused (Ray)
             parallel_map(
-                write_one, mine, workers=workers, label=f"check: generate {take}", progress=progress
+                write, mine, workers=workers, label=f"check: generate {take}", progress=progress
             )
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"
@@ -120,7 +136,7 @@ def check(
             results.append(
                 Conformance(
                     family=fid,
-                    n=n,
+                    n=counts[fid],
                     deterministic=not diffs,
                     oracle=avg.get("oracle", 0.0),
                     baselines={b: avg.get(b, 1.0) for b in BASELINE_NAMES},

@@ -1,10 +1,13 @@
 """The `vidreason` command line: thin wrappers over ``vidreason.api``.
 
 Verbs: tasks, models, generate, run, score, answer, leaderboard, runs, forget, report, check,
-audit, demo, import, export. A user mistake (bad path, unknown name, unreadable file, a
-place that cannot be written) prints one line naming it and exits 2, before any work; a
-failed conformance check exits 1; Ctrl-C stops at once, says what is kept and exits 130.
-Progress goes to stderr: bars with an ETA on a terminal, a plain line per stage otherwise.
+audit, merge, demo, import, export. A user mistake (bad path, unknown name, unreadable
+file, a place that cannot be written) prints one line naming it and exits 2, before any
+work; a failed conformance check exits 1; Ctrl-C stops at once, says what is kept and
+exits 130. Progress goes to stderr: bars with an ETA on a terminal, a plain line per
+stage otherwise. ``--shard i/n`` (generate, run, score, check, audit) does one shard of
+the instances and ``merge`` joins the shards' run folders; ``--executor ray`` runs the
+work on a Ray cluster.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import typer.core
@@ -23,6 +26,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from vidreason import api
+
+if TYPE_CHECKING:
+    from vidreason.runner.shard import Shard
 
 HELP = (
     "Score the reasoning of video generation models against physics engines and solvers:"
@@ -111,6 +117,45 @@ FamilyArgs = Annotated[
     list[str] | None,
     typer.Argument(metavar="FAMILY", help="Families (default: all; see `vidreason tasks`)."),
 ]
+
+
+ShardOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="I/N",
+        help="Only shard I of N (1-based: 1/4 to 4/4) of the instances, split the same way"
+        " on every machine; `vidreason merge` joins the shards' run folders.",
+    ),
+]
+
+
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        metavar="local|ray",
+        help="Where the work runs: this machine's cores, or a Ray cluster"
+        " (the ray extra; see docs/ray.md).",
+    ),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The Ray cluster to join (default: RAY_ADDRESS, else a local Ray started here)."
+    ),
+]
+
+
+def _executing(kind: str, address: str | None) -> contextlib.AbstractContextManager:
+    """Run the verb's work on the executor asked for (a mistake is one line, first)."""
+    from vidreason.runner.executor import Executor, use
+
+    return use(Executor(kind, address))
+
+
+def _shard(text: str | None) -> Shard | None:
+    from vidreason.runner.shard import parse_shard
+
+    return parse_shard(text)
 
 
 def _suite_names() -> str:
@@ -212,29 +257,39 @@ def generate(
     frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
     workers: Workers = None,
     quiet: Quiet = False,
+    shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Generate a suite of task instances (a killed run resumes where it stopped)."""
     from vidreason.errors import UserError
     from vidreason.outputs import output_folder
+    from vidreason.suites import SUITE_FILE
     from vidreason.types import VideoFormat
 
+    part = _shard(shard)
+    runner = _executing(executor, address)
     if width % 2 or height % 2 or min(width, height) < 32 or fps < 1 or frames < 16:
         raise UserError("need even --width/--height >= 32, --fps >= 1 and --frames >= 16")
     at_least_one(n)
     _check_workers(workers)
     output_folder(out_dir)
     fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
-    dirs = api.generate(
-        suite,
-        out_dir,
-        n=n,
-        seed=seed,
-        fmt=fmt,
-        families=family,
-        workers=workers,
-        progress=not quiet,
-    )
-    out.print(f"wrote {len(dirs)} instances to {out_dir}")
+    with runner:
+        dirs = api.generate(
+            suite,
+            out_dir,
+            n=n,
+            seed=seed,
+            fmt=fmt,
+            families=family,
+            workers=workers,
+            progress=not quiet,
+            shard=part,
+        )
+    out.print(f"wrote {len(dirs)} instances to {out_dir}" + (f" (shard {part})" if part else ""))
+    if part and not (out_dir / SUITE_FILE).is_file():
+        out.print(f"{SUITE_FILE} is written once every shard's instances are there")
 
 
 @app.command()
@@ -269,11 +324,16 @@ def run(
         typer.Option(help="GPUs for local models, e.g. 0,1: one generation worker per GPU."),
     ] = None,
     quiet: Quiet = False,
+    shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Generate videos with models (each loaded once per worker), scoring each video as
     soon as it exists."""
     from vidreason.outputs import output_folder
 
+    part = _shard(shard)
+    runner = _executing(executor, address)
     at_least_one(n)
     at_least_one(seeds, "--seeds")
     _check_workers(workers)
@@ -281,8 +341,8 @@ def run(
     models = api.load_models(names, configs, model_set, devices)  # every mistake before any work
     output_folder(run_dir)
     sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
-    _summary(
-        api.run_models(
+    with runner:
+        summary = api.run_models(
             models,
             suite,
             run_dir,
@@ -292,8 +352,9 @@ def run(
             progress=not quiet,
             seeds=seeds,
             source=", ".join(dict.fromkeys(sources)),
+            shard=part,
         )
-    )
+    _summary(summary)
 
 
 @app.command()
@@ -305,17 +366,28 @@ def score(
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store).")],
     workers: Workers = None,
     quiet: Quiet = False,
+    shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Score a folder of videos written by any model."""
     from vidreason.outputs import output_folder
 
+    part = _shard(shard)
+    runner = _executing(executor, address)
     _check_workers(workers)
     output_folder(run_dir)
-    _summary(
-        api.score_folder(
-            suite_dir, videos, model_name, run_dir, workers=workers, progress=not quiet
+    with runner:
+        summary = api.score_folder(
+            suite_dir,
+            videos,
+            model_name,
+            run_dir,
+            workers=workers,
+            progress=not quiet,
+            shard=part,
         )
-    )
+    _summary(summary)
 
 
 GOAL_MARK = "†"
@@ -602,20 +674,33 @@ def check(
             " view, prompt, declared law checks.",
         ),
     ] = False,
+    shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
 
+    part = _shard(shard)
+    _executing(executor, address)  # a mistake in either is one line, before any work
     if static:
         _static_check(families or FAMILIES.names())
         return
     at_least_one(n)
     _check_workers(workers)
-    results = run_check(
-        families or FAMILIES.names(), n=n, seed=seed, workers=workers, progress=not quiet
-    )
+    with _executing(executor, address):
+        results = run_check(
+            families or FAMILIES.names(),
+            n=n,
+            seed=seed,
+            workers=workers,
+            progress=not quiet,
+            shard=part,
+        )
+    if part:
+        out.print(f"shard {part}: {sum(r.n for r in results)} instances", highlight=False)
     table = Table(
         "family",
         "deterministic",
@@ -678,35 +763,41 @@ def audit(
             " for the report's tolerance cards, not judged."
         ),
     ] = False,
+    shard: ShardOption = None,
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """How often each verifier is wrong: planted violations caught, nuisances passed."""
     import json
 
     from vidreason.audit import audit as run_audit
-    from vidreason.audit import to_json_rows
+    from vidreason.audit import to_json_rows, write_run
     from vidreason.corruptions import TARGETS
     from vidreason.outputs import output_file, output_folder
     from vidreason.tasks import FAMILIES
 
+    part = _shard(shard)
+    runner = _executing(executor, address)
     at_least_one(n)
     _check_workers(workers)
     if out_file is not None:
         output_file(out_file)
     if run_dir is not None:
         output_folder(run_dir)
-    result = run_audit(
-        families or FAMILIES.names(),
-        n=n,
-        seed=seed,
-        workers=workers,
-        quick=quick,
-        progress=not (quiet or as_json),
-        stress=stress,
-    )
+    with runner:
+        result = run_audit(
+            families or FAMILIES.names(),
+            n=n,
+            seed=seed,
+            workers=workers,
+            quick=quick,
+            progress=not (quiet or as_json),
+            stress=stress,
+            shard=part,
+        )
     rows = to_json_rows(result)
     if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "audit.json").write_text(json.dumps(rows, indent=1) + "\n")
+        write_run(run_dir, result, seed=seed, stress=stress)
     if out_file is not None:
         out_file.write_text(json.dumps(rows, indent=1) + "\n")
     if as_json:
@@ -736,6 +827,28 @@ def audit(
             f">= {TARGETS.auroc}",
         )
     out.print(table)
+
+
+@app.command()
+@friendly
+def merge(
+    runs: Annotated[list[Path], typer.Argument(metavar="RUN", help="Run folders to merge.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Run folder to merge into (created, or added to).")
+    ],
+) -> None:
+    """Merge the run folders of shards (--shard i/n) into one: scores, videos, suites, audit."""
+    from vidreason.outputs import output_folder
+    from vidreason.runner.merge import merge as merge_runs
+
+    output_folder(out_dir)
+    s = merge_runs(list(runs), out_dir)
+    what = f"{s.rows} current rows ({s.added} new), {s.files} files" + (
+        ", the audit" if s.audit else ""
+    )
+    out.print(f"merged {s.runs} runs into {out_dir}: {what}", highlight=False)
+    if s.rows:
+        out.print(f"report: vidreason report {out_dir}", highlight=False)
 
 
 @app.command()

@@ -376,6 +376,58 @@ def forget(run_dir: Path, model: str, suite: str | None = None) -> int:
     return int(n)
 
 
+def current_entries(run_dir: Path) -> list[tuple[str, str, str, int, int, str, int]]:
+    """The ``current`` table: ``(model, suite, family, idx, seed, key, run)`` per instance."""
+    with connect(run_dir, create=False) as con:
+        cur = con.execute(
+            "SELECT model, suite, family, idx, seed, key, run FROM current "
+            "ORDER BY model, suite, family, idx, seed"
+        )
+        return [tuple(r) for r in cur]
+
+
+def add_rows(con: sqlite3.Connection, items: Iterable[Row]) -> int:
+    """Store rows as they are (a key already stored keeps its row); how many were new."""
+    placeholders = ", ".join("?" for _ in _COLUMNS)
+    before = con.total_changes
+    con.executemany(
+        f"INSERT OR IGNORE INTO scores ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+        [_values(r) for r in items],
+    )
+    con.commit()
+    return con.total_changes - before
+
+
+def add_run(con: sqlite3.Connection, run: Run) -> int:
+    """Copy a run's line from another store (once: the same line twice is kept once);
+    its id here."""
+    values = (
+        run.started,
+        run.finished,
+        run.model,
+        run.suite,
+        run.source,
+        run.package_version,
+        json.dumps(run.counts, sort_keys=True),
+        json.dumps(sorted(run.unmatched)),
+    )
+    where = " AND ".join(
+        f"{c} = ?" for c in ("started", "finished", "model", "suite", "source", "package_version")
+    )
+    found = con.execute(
+        f"SELECT id FROM runs WHERE {where} AND counts = ? AND unmatched = ?", values
+    ).fetchone()
+    if found:
+        return int(found[0])
+    cur = con.execute(
+        "INSERT INTO runs (started, finished, model, suite, source, package_version, counts, "
+        "unmatched) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        values,
+    )
+    con.commit()
+    return int(cur.lastrowid or 0)
+
+
 def export_csv(items: Iterable[Row], path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=_COLUMNS)

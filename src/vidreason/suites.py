@@ -6,6 +6,9 @@ family has difficulty ``1 + i % 3``. ``generate_suite`` writes every instance un
 ask questions (causal, temporal) also get ``questions.json`` per instance, gathered into
 one ``<out>/questions.json``. To add a suite, add an entry to ``SUITES``.
 
+``--shard i/n`` writes only the shard's instances (``runner/shard.py``); shards writing to
+one shared folder make the whole suite, and the last one to finish writes ``suite.json``.
+
 Generation resumes: each instance is written into ``<out>/.partial/`` and moved into place
 when all its files are there, and ``suite.json`` comes last, so a killed run leaves only
 whole instances; a rerun keeps every instance already written for the same family,
@@ -14,6 +17,7 @@ seed, index, format and versions, and writes the rest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,11 +32,13 @@ from vidreason.instance_io import (
     write_questions,
 )
 from vidreason.registry import Registry
+from vidreason.runner.shard import Shard
 from vidreason.tasks import FAMILIES, get_family
 from vidreason.tasks.base import build_instance, difficulty_of, versions_of
 from vidreason.types import VideoFormat
 
 SUITE_FILE = "suite.json"
+PENDING_FILE = ".suite.json"  # suite.json-to-be while shards write a suite (see generate_suite)
 
 
 @dataclass(frozen=True)
@@ -155,9 +161,16 @@ def generate_suite(
     families: list[str] | None = None,
     workers: int | None = None,
     progress: bool = False,
+    shard: Shard | None = None,
 ) -> list[Path]:
-    """Write a suite's instances (in parallel) and its ``suite.json``; returns the folders."""
+    """Write a suite's instances (in parallel) and its ``suite.json``; returns the folders.
+
+    With ``shard``, only that shard's instances are written (and returned). ``suite.json``
+    always describes the whole suite and is written only once every instance of it is
+    there: by the shard that finds the others done (shards writing to one shared folder
+    make the whole suite), or by a later unsharded ``generate`` into the same folder."""
     from vidreason.runner.local import parallel_map
+    from vidreason.runner.shard import select
 
     suite = SUITES.get(name)
     jobs = plan_suite(suite, out, n=n, seed=seed, fmt=fmt, families=families)
@@ -165,17 +178,32 @@ def generate_suite(
         from vidreason.errors import UserError
 
         raise UserError(f"suite {name!r} has no instances (no registered family or n=0)")
-    todo = [j for j in jobs if not is_done(j)]
+    mine = select(shard, jobs, lambda j: (j.family, j.index))
+    meta = _meta(name, suite.n_per_family if n is None else n, seed, jobs)
+    todo = [j for j in mine if not is_done(j)]
     if todo:  # the suite is whole again only once suite.json is back
         (Path(out) / SUITE_FILE).unlink(missing_ok=True)
-    parallel_map(write_one, todo, workers=workers, label=f"generate {name}", progress=progress)
-    shutil.rmtree(Path(out) / PARTIAL, ignore_errors=True)
-    dirs = [j.out_dir for j in jobs]
-    fmt = jobs[0].fmt if jobs else (fmt or VideoFormat())
-    meta = {
+    if shard is not None and not (Path(out) / SUITE_FILE).is_file():
+        Path(out).mkdir(parents=True, exist_ok=True)
+        _write_whole(Path(out) / PENDING_FILE, _suite_json(meta))  # the suite's id meanwhile
+    label = f"generate {name}" + (f" (shard {shard})" if shard else "")
+    parallel_map(write_one, todo, workers=workers, label=label, progress=progress)
+    _clean_partial(Path(out), mine if shard else None)
+    taken = {j.out_dir for j in mine}
+    if shard is not None and not all(is_done(j) for j in jobs if j.out_dir not in taken):
+        return [j.out_dir for j in mine]  # other shards still to come: no suite.json yet
+    _finish(Path(out), [j.out_dir for j in jobs], meta)
+    return [j.out_dir for j in mine]
+
+
+def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob]) -> dict:
+    """What ``suite.json`` says: the suite, its seed, instances per family, families and
+    format (``runner.plan.suite_id`` makes the suite's id of it)."""
+    fmt = jobs[0].fmt
+    return {
         "suite": name,
         "seed": seed,
-        "n_per_family": n if n is not None else suite.n_per_family,
+        "n_per_family": n,
         "families": sorted({j.family for j in jobs}),
         "format": {
             "width": fmt.width,
@@ -184,10 +212,61 @@ def generate_suite(
             "n_frames": fmt.n_frames,
         },
     }
-    Path(out).mkdir(parents=True, exist_ok=True)
-    collect_questions(Path(out), dirs)
-    (Path(out) / SUITE_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    return dirs
+
+
+def _suite_json(meta: dict) -> str:
+    return json.dumps(meta, indent=1, sort_keys=True) + "\n"
+
+
+def _finish(out: Path, dirs: list[Path], meta: dict) -> None:
+    """The whole suite is there: gather its questions, write ``suite.json`` last."""
+    out.mkdir(parents=True, exist_ok=True)
+    collect_questions(out, dirs)
+    _write_whole(out / SUITE_FILE, _suite_json(meta))
+    (out / PENDING_FILE).unlink(missing_ok=True)
+
+
+def finish_sharded(out: Path) -> bool:
+    """Write ``suite.json`` for a suite its shards wrote (``PENDING_FILE`` says which)
+    once every instance of it is there, as ``merge`` does for the suites of the runs it
+    merges; whether the suite is whole. Nothing is generated."""
+    out = Path(out)
+    if (out / SUITE_FILE).is_file():
+        (out / PENDING_FILE).unlink(missing_ok=True)
+        return True
+    try:
+        meta = json.loads((out / PENDING_FILE).read_text(encoding="utf-8"))
+        fmt = VideoFormat(**meta["format"])
+        suite = SUITES.get(meta["suite"])
+        families = list(meta["families"])
+        jobs = plan_suite(suite, out, meta["n_per_family"], int(meta["seed"]), fmt, families)
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+    if not jobs or not all(is_done(j) for j in jobs):
+        return False
+    _finish(out, [j.out_dir for j in jobs], meta)
+    return True
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``path`` in one step (other shards may read or write it at the same time)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _clean_partial(out: Path, jobs: list[InstanceJob] | None) -> None:
+    """Remove what killed runs left in ``<out>/.partial``: all of it, or (for a shard,
+    while other shards may be writing theirs) only the leftovers of ``jobs``."""
+    if jobs is None:
+        shutil.rmtree(out / PARTIAL, ignore_errors=True)
+        return
+    for j in jobs:
+        for left in (out / PARTIAL / j.family).glob(f"{j.out_dir.name}-*"):
+            shutil.rmtree(left, ignore_errors=True)
+    for d in [*(out / PARTIAL).glob("*"), out / PARTIAL]:
+        with contextlib.suppress(OSError):
+            d.rmdir()  # only when empty
 
 
 def collect_questions(out: Path, dirs: list[Path]) -> Path | None:
@@ -205,5 +284,5 @@ def collect_questions(out: Path, dirs: list[Path]) -> Path | None:
     if not entries:
         return None
     target = out / QUESTIONS_FILE
-    target.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    _write_whole(target, json.dumps(entries, indent=1, sort_keys=True) + "\n")
     return target

@@ -4,7 +4,8 @@ Per model the runner starts one worker thread per device of its card (a model wi
 ``on_device(device)`` method gets its own copy per device; any other model runs on one
 worker). A worker calls ``load()`` once, then takes the next batch of at most
 ``card.batch_size`` units while there are any, and calls ``close()`` at the end: a
-model never loads once per task. An API model lists one device per concurrency slot. Each unit is handed on (``ready``) as soon as its video
+model never loads once per task. Under ``--executor ray`` each worker's model is a Ray
+actor holding the loaded model (``runner/ray_executor.py``). An API model lists one device per concurrency slot. Each unit is handed on (``ready``) as soon as its video
 exists, so scoring runs while generation goes on. Beside every video goes its record
 (``models/records.py``). A unit the model failed on carries the one-line reason
 (``generation_error``) and is scored 0; the rest of the run goes on.
@@ -170,6 +171,21 @@ def _worker(model: Model, todo: Todo, ready: Callable[[WorkUnit], None]) -> None
         todo.leave(ready, reason)
 
 
+def _copies(model: Model, limit: int) -> list[Model]:
+    """The model's workers: a copy per device of its card when it can make one (under
+    ``--executor ray``, an actor per device), never more than ``limit`` (units to do)."""
+    from vidreason.runner.executor import current
+
+    if current().kind == "ray":
+        from vidreason.runner.ray_executor import actors
+
+        return actors(model, limit)  # type: ignore[return-value]
+    devices = card_of(model).devices
+    if len(devices) > 1 and hasattr(model, "on_device"):
+        return [model.on_device(d) for d in devices[:limit]]
+    return [model]
+
+
 def start(
     models: Mapping[str, Model],
     units: Sequence[WorkUnit],
@@ -182,13 +198,7 @@ def start(
         mine = [u for u in units if u.model == name]
         if not mine:
             continue
-        devices = card_of(model).devices
-        copies = (
-            [model.on_device(d) for d in devices]
-            if len(devices) > 1 and hasattr(model, "on_device")
-            else [model]
-        )
-        copies = copies[: len(mine)]  # no worker without work
+        copies = _copies(model, len(mine))
         todo = Todo(mine, len(copies))
         for i, copy in enumerate(copies):
             t = threading.Thread(

@@ -1,7 +1,8 @@
 """Run work units on all local cores, with a progress bar, storing each score as it lands.
 
 ``parallel_map`` and ``stream_map`` are the places that spread work over processes
-(spawned, so a worker starts clean); with one worker they run in-process. Workers
+(spawned, so a worker starts clean); with one worker they run in-process; under
+``--executor ray`` they hand the work to ``runner/ray_executor.py``. Workers
 ignore Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its
 parent and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers
 are terminated at once and ``Interrupted`` says how many items were done.
@@ -39,6 +40,7 @@ from rich.progress import (
 
 from vidreason import store
 from vidreason.errors import Interrupted
+from vidreason.runner.executor import current
 from vidreason.runner.plan import WorkUnit
 
 if TYPE_CHECKING:
@@ -165,6 +167,10 @@ def parallel_map(
 ) -> list[R]:
     """``[fn(x) for x in items]`` over processes, results in input order. Ctrl-C raises
     ``Interrupted`` (with the number of items done) once the workers are gone."""
+    if current().kind == "ray":
+        from vidreason.runner import ray_executor
+
+        return ray_executor.parallel_map(fn, items, workers, label, progress, on_result)
     workers = min(workers or default_workers(), max(1, len(items)))
     results: list[R | None] = [None] * len(items)
     with Stage(label, len(items), progress) as stage:
@@ -221,6 +227,11 @@ def stream_map(
     """``fn`` over ``total`` items that arrive on ``feed`` (from other threads), each
     started as soon as it arrives; ``on_result`` for each as it finishes. Ctrl-C raises
     ``Interrupted`` once the workers are gone."""
+    if current().kind == "ray":
+        from vidreason.runner import ray_executor
+
+        ray_executor.stream_map(fn, feed, total, stage, workers, on_result)
+        return
     workers = min(workers or default_workers(), max(1, total))
     if workers == 1:
         try:

@@ -56,10 +56,13 @@ def file_hash(path: Path) -> str:
 
 def suite_id(suite_dir: Path) -> str:
     """A suite's identity from its ``suite.json``: name, seed and format, e.g.
-    ``core-s0-256x256-16fps-48f``; a folder without one is known by its name."""
+    ``core-s0-256x256-16fps-48f`` (from ``.suite.json`` while shards write the suite); a
+    folder without either is known by its name."""
     from vidreason.errors import UserError
 
     path = Path(suite_dir) / "suite.json"
+    if not path.is_file():  # a suite its shards are still writing (``suites.PENDING_FILE``)
+        path = Path(suite_dir) / ".suite.json"
     meta: dict = {}
     if path.is_file():
         try:
