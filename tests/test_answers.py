@@ -284,3 +284,28 @@ def test_forget_removes_a_models_answers(question_suite, tmp_path) -> None:
     assert [s.model for s in store.answer_sets(run)] == ["other"]
     again = invoke("forget", run, "--model", "vlm")
     assert again.exit_code == 2 and "no rows of 'vlm'" in again.stderr and "other" in again.stderr
+
+
+def test_merge_carries_answers_and_refuses_two_different_sets(question_suite, tmp_path) -> None:
+    """Two run folders, each with one model's answers, merge into one holding both; a run
+    whose answers of the same model differ is one line naming both runs."""
+    path = tmp_path / "answers.jsonl"
+    hand_file(question_suite, path)
+    base = ("answer", "--suite-dir", question_suite, "--answers", path)
+    assert invoke(*base, "--model-name", "a", "--out", tmp_path / "r1").exit_code == 0
+    assert invoke(*base, "--model-name", "b", "--out", tmp_path / "r2").exit_code == 0
+    merged = invoke("merge", tmp_path / "r1", tmp_path / "r2", "--out", tmp_path / "all")
+    assert merged.exit_code == 0, merged.output
+    assert "2 models' answers" in merged.stdout
+    rows = store.answer_rows(tmp_path / "all")
+    assert {r.model for r in rows} == {"a", "b"}
+    one = [(r.qid, r.status) for r in store.answer_rows(tmp_path / "r1")]
+    assert sorted((r.qid, r.status) for r in rows if r.model == "a") == sorted(one)
+    again = invoke("merge", tmp_path / "r1", "--out", tmp_path / "all")
+    assert again.exit_code == 0 and store.answer_rows(tmp_path / "all") == rows
+
+    path.write_text(path.read_text().splitlines()[0] + "\n")  # other answers of "a"
+    assert invoke(*base, "--model-name", "a", "--out", tmp_path / "r3").exit_code == 0
+    clash = invoke("merge", tmp_path / "r3", "--out", tmp_path / "all")
+    assert clash.exit_code == 2
+    assert "different answers of a" in clash.stderr and str(tmp_path / "r3") in clash.stderr

@@ -837,14 +837,17 @@ def merge(
         Path, typer.Option("--out", help="Run folder to merge into (created, or added to).")
     ],
 ) -> None:
-    """Merge the run folders of shards (--shard i/n) into one: scores, videos, suites, audit."""
+    """Merge the run folders of shards (--shard i/n) into one: scores, videos, suites,
+    answers, audit."""
     from vidreason.outputs import output_folder
     from vidreason.runner.merge import merge as merge_runs
 
     output_folder(out_dir)
     s = merge_runs(list(runs), out_dir)
-    what = f"{s.rows} current rows ({s.added} new), {s.files} files" + (
-        ", the audit" if s.audit else ""
+    what = (
+        f"{s.rows} current rows ({s.added} new), {s.files} files"
+        + (f", {s.answers} models' answers" if s.answers else "")
+        + (", the audit" if s.audit else "")
     )
     out.print(f"merged {s.runs} runs into {out_dir}: {what}", highlight=False)
     if s.rows:

@@ -3,8 +3,9 @@
 The merged folder holds what one unsharded run would: every score row (keyed by the
 same content hashes, so a row merged twice is stored once), the current row of every
 (model, suite, instance, seed), the runs' lines, the videos with their records and the
-suites the runs generated (``videos/``, ``suites/``), and the audit summed from every
-shard's outcomes (``audit.json``). Paths inside the run folders (a row's video and
+suites the runs generated (``videos/``, ``suites/``), the answers of video-understanding
+models (``vidreason answer``: their rows and the ``answers/`` files), and the audit summed
+from every shard's outcomes (``audit.json``). Paths inside the run folders (a row's video and
 instance, a record's instance) are rewritten to the merged folder; paths outside them (a
 suite or a videos folder on shared storage) are kept. The report is written afterwards
 by ``vidreason report``.
@@ -12,7 +13,8 @@ by ``vidreason report``.
 Before anything is written the runs are checked against each other (and against what
 the merged folder already holds): one suite set, one model version per model and suite,
 one verifier version per family, one package version, and no instance whose current
-row differs between two runs. Any mismatch is one line naming both runs.
+row differs between two runs, and no model whose answers on a suite differ between two
+runs. Any mismatch is one line naming both runs.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from vidreason import store
 from vidreason.errors import UserError
 
-COPIED = ("videos", "suites")  # the folders of a run folder that hold files to keep
+COPIED = ("videos", "suites", "answers")  # the folders of a run folder that hold files to keep
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class MergeSummary:
     added: int  # score rows new to it
     files: int  # files copied into it
     audit: bool  # an audit was merged
+    answers: int = 0  # (model, suite) answer sets stored anew
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,36 @@ def _merge_audits(runs: list[Path], out: Path) -> bool:
     return True
 
 
+def _answer_sets(
+    runs: list[Path], target: Path
+) -> dict[tuple[str, str], tuple[Path, store.AnswerSet]]:
+    """Each (model, suite)'s answers and the run that holds them; UserError when two runs
+    hold different answers of one model on one suite."""
+    found: dict[tuple[str, str], tuple[Path, store.AnswerSet]] = {}
+    for run in [target, *runs]:
+        if not store.store_path(run).is_file():
+            continue
+        for a in store.answer_sets(run):
+            seen = found.setdefault((a.model, a.suite), (run, a))
+            if seen[1].sha256 != a.sha256:
+                raise UserError(
+                    f"{seen[0]} and {run}: different answers of {a.model} on {a.suite};"
+                    " merge runs that answered each suite once"
+                )
+    return found
+
+
+def _store_answers(found: dict[tuple[str, str], tuple[Path, store.AnswerSet]], target: Path) -> int:
+    """Store each answer set not yet in ``target``; how many were stored."""
+    added = 0
+    for (model, suite), (run, a) in sorted(found.items()):
+        if run == target:
+            continue
+        items = [r for r in store.answer_rows(run) if (r.model, r.suite) == (model, suite)]
+        added += store.store_answers(target, model, suite, items, a.source, a.sha256)
+    return added
+
+
 def merge(runs: list[Path], out: Path) -> MergeSummary:
     """Merge the run folders ``runs`` into ``out`` (created, or added to)."""
     if not runs:
@@ -192,6 +225,7 @@ def merge(runs: list[Path], out: Path) -> MergeSummary:
     have = [_read(target, target)] if store.store_path(target).is_file() else []
     if sources:
         _agree([*have, *[s for s in sources if s.current]])
+    answers = _answer_sets(runs, target)  # checked before any file is copied
     files = sum(_copy_files(s.path, target) for s in sources)
     _finish_suites(target)
     added = 0
@@ -205,6 +239,7 @@ def merge(runs: list[Path], out: Path) -> MergeSummary:
                     by_run.setdefault(ids.get(run, 0), []).append(tuple(entry))
                 for run, entries in by_run.items():
                     store.point(con, entries, run)
+    stored = _store_answers(answers, target)
     audit = _merge_audits(runs, target)
     return MergeSummary(
         runs=len(runs),
@@ -212,4 +247,5 @@ def merge(runs: list[Path], out: Path) -> MergeSummary:
         added=added,
         files=files,
         audit=audit,
+        answers=stored,
     )
