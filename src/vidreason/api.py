@@ -157,6 +157,8 @@ def run_models(
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)
+    for m in models:
+        _fits_suite(m, suite_dir, instances)
     units = [
         u
         for m in models
@@ -168,6 +170,7 @@ def run_models(
             sid,
             seeds=seeds,
             goal_conditioned=card_of(m).goal_conditioned,
+            whole_clip=not card_of(m).continuation,
         )
     ]
     return run_units(
@@ -178,6 +181,25 @@ def run_models(
         source=source,
         models={m.name: m for m in models},
     )
+
+
+def _fits_suite(model: object, suite_dir: Path, instances: list[Path]) -> None:
+    """A continuation model needs a continuation suite (of the context it takes)."""
+    from vidreason.instance_io import load_instance
+    from vidreason.models import card_of
+
+    card = card_of(model)
+    if card.modality != "continuation" or not instances:
+        return
+    k = load_instance(instances[0]).context_frames
+    name = getattr(model, "name", "the model")
+    if not k:
+        raise UserError(
+            f"{suite_dir}: no context frames, and {name} is a continuation model"
+            " (generate the suite with --context-frames K)"
+        )
+    if card.context_frames and card.context_frames != k:
+        raise UserError(f"{suite_dir}: {k} context frames, and {name} takes {card.context_frames}")
 
 
 def demo(

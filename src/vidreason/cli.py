@@ -107,6 +107,13 @@ def working(text: str, enabled: bool) -> Iterator[None]:
 Workers = Annotated[int | None, typer.Option(help="Processes to use (default: all cores).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Seed = Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes and scores.")]
+ContextFrames = Annotated[
+    int,
+    typer.Option(
+        help="Continuation: the first K true frames are the model's context (context.mp4);"
+        " it generates the rest, and only that is scored. 0: image-to-video.",
+    ),
+]
 FamilyArgs = Annotated[
     list[str] | None,
     typer.Argument(metavar="FAMILY", help="Families (default: all; see `vidreason tasks`)."),
@@ -210,6 +217,7 @@ def generate(
     height: Annotated[int, typer.Option(help="Frame height, px (even, >= 32).")] = 256,
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 16,
     frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
+    context_frames: ContextFrames = 0,
     workers: Workers = None,
     quiet: Quiet = False,
 ) -> None:
@@ -233,6 +241,7 @@ def generate(
         families=family,
         workers=workers,
         progress=not quiet,
+        context_frames=context_frames,
     )
     out.print(f"wrote {len(dirs)} instances to {out_dir}")
 
