@@ -7,6 +7,14 @@ scored. A family conforms when generation is deterministic, the oracle's mean is
 ``ORACLE_MIN`` and every baseline's mean is at most ``BASELINE_MAX``. A family generated
 in counterfactual pairs also needs every intervention to change the ground-truth outcome
 (else a model that ignores it could not be caught) and the oracle to pass every pair.
+
+With ``context_frames`` K the same is proved under the continuation protocol: the
+instances are a continuation suite's, the oracle and the baselines continue the context
+(the baselines' natural continuations: the last context frame held, a blank canvas, a cut
+to the final frame, the rest reversed or shuffled), and a planted violation applied only
+after the context (every moving body jumps sideways half-way through the continuation)
+must fail like a baseline. Each family's result names the truth's events that happen
+inside the context (given to the model, not tested) and says when nothing moves after it.
 """
 
 from __future__ import annotations
@@ -16,10 +24,15 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from vidreason import store
 from vidreason.instance_io import FILES, QUESTIONS_FILE
 from vidreason.models import get_model
+from vidreason.models.base import FrameModel, GenerationRequest, ModelCard
 from vidreason.models.baselines import BASELINES
 from vidreason.runner.local import run_units
 from vidreason.runner.plan import plan_model
@@ -31,6 +44,7 @@ from vidreason.types import VideoFormat
 ORACLE_MIN = 0.95
 BASELINE_MAX = 0.10
 BASELINE_NAMES = tuple(m.name for m in BASELINES)
+PLANTED_NAME = "teleport-after-context"
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,9 @@ class Conformance:
     oracle: float
     baselines: dict[str, float]
     problems: tuple[str, ...]
+    context_frames: int = 0
+    planted: float | None = None  # continuation only: the mean of the planted violation
+    notes: tuple[str, ...] = ()  # continuation only: what the context gives away
 
     @property
     def ok(self) -> bool:
@@ -67,21 +84,27 @@ def check(
     work_dir: Path | None = None,
     fmt: VideoFormat | None = None,
     progress: bool = False,
+    context_frames: int = 0,
 ) -> list[Conformance]:
-    """Run the conformance check over ``families`` (ids or names)."""
+    """Run the conformance check over ``families`` (ids or names); with
+    ``context_frames`` K, under the continuation protocol."""
     from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
+    from vidreason.suites import context_problem
 
     if n < 1:
         raise UserError(f"n must be at least 1, got {n}")
     fmt = fmt or VideoFormat()
+    k = context_frames
+    if k and (why := context_problem(k, fmt)):
+        raise UserError(why)
     ids = [get_family(f).id for f in families]
     with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
         root = Path(work_dir) if work_dir else Path(tmp)
         for take in ("a", "b", "run"):  # generated afresh: nothing kept from an earlier check
             shutil.rmtree(root / take, ignore_errors=True)
         jobs = [
-            InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}")
+            InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}", k)
             for take in ("a", "b")
             for fid in ids
             for i in range(n)
@@ -95,10 +118,12 @@ def check(
         dirs = [j.out_dir for j in jobs if j.out_dir.parts[-3] == "a"]
         run_dir = root / "run"
         units = []
-        for name in ("oracle", *BASELINE_NAMES):
-            model = get_model(name)
+        models = {name: get_model(name) for name in ("oracle", *BASELINE_NAMES)}
+        if k:
+            models[PLANTED_NAME] = PLANTED
+        for model in models.values():
             units += plan_model(model.name, model.version, dirs, run_dir)
-        run_units(units, run_dir, workers=workers, progress=progress)
+        run_units(units, run_dir, workers=workers, progress=progress, models=models)
         means: dict[tuple[str, str], list[float]] = defaultdict(list)
         all_rows = store.rows(run_dir)
         for row in all_rows:
@@ -117,6 +142,9 @@ def check(
                 if avg.get(b, 1.0) > BASELINE_MAX:
                     problems.append(f"{b} mean {avg.get(b, 1.0):.3f} > {BASELINE_MAX}")
             problems += pair_problems.get(fid, [])
+            planted = avg.get(PLANTED_NAME, 1.0) if k else None
+            if planted is not None and planted > BASELINE_MAX:
+                problems.append(f"{PLANTED_NAME} mean {planted:.3f} > {BASELINE_MAX}")
             results.append(
                 Conformance(
                     family=fid,
@@ -125,9 +153,64 @@ def check(
                     oracle=avg.get("oracle", 0.0),
                     baselines={b: avg.get(b, 1.0) for b in BASELINE_NAMES},
                     problems=tuple(problems),
+                    context_frames=k,
+                    planted=planted,
+                    notes=tuple(context_notes([d for d in dirs if d.parent.name == fid])),
                 )
             )
     return results
+
+
+def _teleport_after_context(r: GenerationRequest) -> np.ndarray:
+    """Every moving body jumps 15% of the width sideways half-way through the frames
+    after the context and carries on from there; only those frames are returned."""
+    from vidreason import violations
+    from vidreason.instance_io import load_instance
+
+    inst = load_instance(r.instance_dir)
+    n = inst.spec.fmt.n_frames
+    at = (r.context_frames + n) // 2
+    frames = violations.teleport(inst, frame=at, dx=0.15 * inst.spec.fmt.width)
+    return frames[r.context_frames :]
+
+
+PLANTED = FrameModel(
+    PLANTED_NAME,
+    "1",
+    _teleport_after_context,
+    "a jump sideways half-way through the continuation",
+    ModelCard(continues=True),
+)
+
+
+def context_notes(instance_dirs: list[Path]) -> list[str]:
+    """What a continuation suite's context gives away, over a family's instances: the
+    truth's events inside the context, and instances where nothing moves after it."""
+    import numpy as np
+
+    from vidreason.corruptions import moving_bodies
+    from vidreason.instance_io import load_instance
+
+    given: dict[str, int] = defaultdict(int)
+    still, total = 0, 0
+    for d in instance_dirs:
+        inst = load_instance(d)
+        k = inst.context_frames
+        if not k:
+            continue
+        total += 1
+        for kind in sorted({e.kind for e in inst.events if e.frame < k}):
+            given[kind] += 1
+        after = [
+            np.asarray(inst.trajectory.states[b], dtype=float)[k - 1 :, :2]
+            for b in moving_bodies(inst)
+        ]
+        if not any(float(np.ptp(xy, axis=0).max()) > 3.0 for xy in after):
+            still += 1
+    notes = [f"{kind} inside the context in {c} of {total}" for kind, c in sorted(given.items())]
+    if still:
+        notes.append(f"nothing moves after the context in {still} of {total}")
+    return notes
 
 
 def _pair_problems(oracle_rows: list[store.Row]) -> dict[str, list[str]]:

@@ -194,7 +194,8 @@ def models() -> None:
         m = get_model(name)
         card = card_of(m)
         sees = "yes (flagged)" if card.goal_conditioned else "no"
-        table.add_row(name, m.version, card.modality, sees, getattr(m, "description", ""))
+        modality = card.modality + (" + continuation" if card.continues else "")
+        table.add_row(name, m.version, modality, sees, getattr(m, "description", ""))
     out.print(table)
     out.print(
         "Your own: --model package.module:factory, or --model-config FILE.toml"
@@ -489,8 +490,10 @@ def check(
             " view, prompt, declared law checks.",
         ),
     ] = False,
+    context_frames: ContextFrames = 0,
 ) -> None:
-    """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
+    """Conformance: deterministic generation, oracle passes, trivial baselines fail
+    (with --context-frames K: under the continuation protocol)."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
@@ -501,22 +504,30 @@ def check(
     at_least_one(n)
     _check_workers(workers)
     results = run_check(
-        families or FAMILIES.names(), n=n, seed=seed, workers=workers, progress=not quiet
+        families or FAMILIES.names(),
+        n=n,
+        seed=seed,
+        workers=workers,
+        progress=not quiet,
+        context_frames=context_frames,
     )
-    table = Table(
-        "family",
-        "deterministic",
-        f"oracle (>= {ORACLE_MIN})",
-        f"worst baseline (<= {BASELINE_MAX})",
-        "verdict",
-    )
+    columns = ["family", "deterministic", f"oracle (>= {ORACLE_MIN})"]
+    columns += [f"worst baseline (<= {BASELINE_MAX})"]
+    if context_frames:
+        columns += [
+            f"planted after K (<= {BASELINE_MAX})",
+            f"given by the K={context_frames} context",
+        ]
+    table = Table(*columns, "verdict")
     for r in results:
         worst = max(r.baselines, key=lambda b: r.baselines[b])
+        extra = [f"{r.planted:.3f}", "; ".join(r.notes) or "-"] if context_frames else []
         table.add_row(
             r.family,
             "yes" if r.deterministic else "[red]no[/red]",
             f"{r.oracle:.3f}",
             f"{worst} {r.baselines[worst]:.3f}",
+            *extra,
             "[green]ok[/green]" if r.ok else "[red]" + "; ".join(r.problems) + "[/red]",
         )
     out.print(table)
