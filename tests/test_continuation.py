@@ -211,3 +211,12 @@ def test_check_proves_families_under_continuation(tmp_path):
         assert r.ok, (r.family, r.problems)
         assert r.context_frames == K and r.planted is not None and r.planted <= 0.1
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_one_run_dir_for_both_protocols_never_reuses_the_other_video(suites, tmp_path):
+    ctx_suite, plain = suites
+    oracle = [MODELS.get("oracle")]
+    for suite in (plain, ctx_suite, plain):
+        api.run_models(oracle, str(suite), tmp_path / "run", workers=1)
+    rows = store.rows(tmp_path / "run")
+    assert len(rows) == 2 and all(r.value >= 0.95 for r in rows), [r.explanation for r in rows]

@@ -44,6 +44,7 @@ class WorkUnit:
     goal_conditioned: bool = False  # the model has seen the goal (its card)
     generation_error: str = ""  # set by the generation stage when the model failed
     whole_clip: bool = False  # a continuation suite's video that holds the whole clip
+    context_frames: int = 0  # the suite's context (0: image-to-video)
 
     @property
     def identity(self) -> tuple[str, str, str, int, int]:
@@ -153,6 +154,7 @@ def _unit(
         seed=seed,
         goal_conditioned=goal_conditioned,
         whole_clip=whole,
+        context_frames=inst.context_frames,
     )
 
 
