@@ -14,7 +14,8 @@ instances are a continuation suite's, the oracle and the baselines continue the 
 to the final frame, the rest reversed or shuffled), and a planted violation applied only
 after the context (every moving body jumps sideways half-way through the continuation)
 must fail like a baseline. Each family's result names the truth's events that happen
-inside the context (given to the model, not tested) and says when nothing moves after it.
+inside the context (given to the model, not tested) and the baselines that are no
+violation on an instance (nothing moves after the context: see ``context_check.py``).
 """
 
 from __future__ import annotations
@@ -24,15 +25,11 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 from vidreason import store
-from vidreason.instance_io import FILES, QUESTIONS_FILE
+from vidreason.context_check import PLANTED, PLANTED_NAME, context_notes, exempt_rows
+from vidreason.instance_io import FILES, QUESTIONS_FILE, load_instance
 from vidreason.models import get_model
-from vidreason.models.base import FrameModel, GenerationRequest, ModelCard
 from vidreason.models.baselines import BASELINES
 from vidreason.runner.local import run_units
 from vidreason.runner.plan import plan_model
@@ -44,7 +41,6 @@ from vidreason.types import VideoFormat
 ORACLE_MIN = 0.95
 BASELINE_MAX = 0.10
 BASELINE_NAMES = tuple(m.name for m in BASELINES)
-PLANTED_NAME = "teleport-after-context"
 
 
 @dataclass(frozen=True)
@@ -126,19 +122,23 @@ def check(
         run_units(units, run_dir, workers=workers, progress=progress, models=models)
         means: dict[tuple[str, str], list[float]] = defaultdict(list)
         all_rows = store.rows(run_dir)
+        skip = exempt_rows(dirs) if k else set()  # a baseline that is the truth there
         for row in all_rows:
-            means[(row.family, row.model)].append(row.value)
+            if (row.family, row.idx, row.model) not in skip:
+                means[(row.family, row.model)].append(row.value)
         pair_problems = _pair_problems([r for r in all_rows if r.model == "oracle"])
         results = []
         for fid in ids:
             diffs = _differences(root / "a" / fid, root / "b" / fid)
+            mine = [load_instance(d) for d in dirs if d.parent.name == fid]
             avg = {m: sum(v) / len(v) for (f, m), v in means.items() if f == fid}
             problems = []
             if diffs:
                 problems.append(f"not deterministic: {', '.join(diffs[:3])} differ")
             if avg.get("oracle", 0.0) < ORACLE_MIN:
                 problems.append(f"oracle mean {avg.get('oracle', 0.0):.3f} < {ORACLE_MIN}")
-            for b in BASELINE_NAMES:
+            counted = [b for b in BASELINE_NAMES if b in avg or not k]
+            for b in counted:
                 if avg.get(b, 1.0) > BASELINE_MAX:
                     problems.append(f"{b} mean {avg.get(b, 1.0):.3f} > {BASELINE_MAX}")
             problems += pair_problems.get(fid, [])
@@ -151,66 +151,14 @@ def check(
                     n=n,
                     deterministic=not diffs,
                     oracle=avg.get("oracle", 0.0),
-                    baselines={b: avg.get(b, 1.0) for b in BASELINE_NAMES},
+                    baselines={b: avg.get(b, 1.0) for b in counted},
                     problems=tuple(problems),
                     context_frames=k,
                     planted=planted,
-                    notes=tuple(context_notes([d for d in dirs if d.parent.name == fid])),
+                    notes=tuple(context_notes(mine)) if k else (),
                 )
             )
     return results
-
-
-def _teleport_after_context(r: GenerationRequest) -> np.ndarray:
-    """Every moving body jumps 15% of the width sideways half-way through the frames
-    after the context and carries on from there; only those frames are returned."""
-    from vidreason import violations
-    from vidreason.instance_io import load_instance
-
-    inst = load_instance(r.instance_dir)
-    n = inst.spec.fmt.n_frames
-    at = (r.context_frames + n) // 2
-    frames = violations.teleport(inst, frame=at, dx=0.15 * inst.spec.fmt.width)
-    return frames[r.context_frames :]
-
-
-PLANTED = FrameModel(
-    PLANTED_NAME,
-    "1",
-    _teleport_after_context,
-    "a jump sideways half-way through the continuation",
-    ModelCard(continues=True),
-)
-
-
-def context_notes(instance_dirs: list[Path]) -> list[str]:
-    """What a continuation suite's context gives away, over a family's instances: the
-    truth's events inside the context, and instances where nothing moves after it."""
-    import numpy as np
-
-    from vidreason.corruptions import moving_bodies
-    from vidreason.instance_io import load_instance
-
-    given: dict[str, int] = defaultdict(int)
-    still, total = 0, 0
-    for d in instance_dirs:
-        inst = load_instance(d)
-        k = inst.context_frames
-        if not k:
-            continue
-        total += 1
-        for kind in sorted({e.kind for e in inst.events if e.frame < k}):
-            given[kind] += 1
-        after = [
-            np.asarray(inst.trajectory.states[b], dtype=float)[k - 1 :, :2]
-            for b in moving_bodies(inst)
-        ]
-        if not any(float(np.ptp(xy, axis=0).max()) > 3.0 for xy in after):
-            still += 1
-    notes = [f"{kind} inside the context in {c} of {total}" for kind, c in sorted(given.items())]
-    if still:
-        notes.append(f"nothing moves after the context in {still} of {total}")
-    return notes
 
 
 def _pair_problems(oracle_rows: list[store.Row]) -> dict[str, list[str]]:

@@ -516,7 +516,7 @@ def check(
     if context_frames:
         columns += [
             f"planted after K (<= {BASELINE_MAX})",
-            f"given by the K={context_frames} context",
+            f"what the K={context_frames} context gives away",
         ]
     table = Table(*columns, "verdict")
     for r in results:

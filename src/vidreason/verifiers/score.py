@@ -64,8 +64,10 @@ def failure(reason: str) -> Score:
 def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | None) -> list[Check]:
     """Every check a video gets: the camera check, the shared checks its family runs
     (``TaskFamily.generic_checks``) and the family's law checks (``TaskFamily.law_checks``,
-    declared in ``TaskFamily.checks``)."""
+    declared in ``TaskFamily.checks``); on a continuation suite also ``seam``
+    (``verifiers/continuation.py``)."""
     from vidreason.tasks import get_family
+    from vidreason.verifiers import continuation
 
     family = get_family(instance.family_id)
     shared = {
@@ -76,9 +78,11 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
         "final_state": lambda: generic.final_state(tracks, instance),
         "continuity": lambda: generic.continuity(tracks, instance),
     }
+    seam = [continuation.seam(tracks, instance)] if instance.context_frames else []
     return [
         generic.camera(tracks, instance),
         *(shared[n]() for n in family.generic_checks),
+        *seam,
         *family.law_checks(tracks, instance),
     ]
 
