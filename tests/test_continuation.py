@@ -221,3 +221,14 @@ def test_one_run_dir_for_both_protocols_never_reuses_the_other_video(suites, tmp
         api.run_models(oracle, str(suite), tmp_path / "run", workers=1)
     rows = store.rows(tmp_path / "run")
     assert len(rows) == 2 and all(r.value >= 0.95 for r in rows), [r.explanation for r in rows]
+
+
+def test_a_continuation_that_turns_back_at_the_seam_fails_seam(suites, tmp_path):
+    """It starts where the context ends (no jump) but runs the context backwards."""
+    d = _inst(suites[0])
+    truth = read_video(d / "ground_truth.mp4").frames
+    rewind = truth[:K][::-1]
+    frames = np.concatenate([rewind, np.repeat(rewind[-1:], 48 - 2 * K, axis=0)])
+    score = score_video(write_mp4(frames, tmp_path / "rewind.mp4", fps=16), d)
+    assert score.checks["seam"] == 0.0 and score.value <= 0.1, score.explanation
+    assert "does not carry on from the context" in score.explanation
