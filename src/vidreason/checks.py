@@ -130,7 +130,7 @@ def check(
         results = []
         for fid in ids:
             diffs = _differences(root / "a" / fid, root / "b" / fid)
-            mine = [load_instance(d) for d in dirs if d.parent.name == fid]
+            insts = [load_instance(d) for d in dirs if d.parent.name == fid]
             avg = {m: sum(v) / len(v) for (f, m), v in means.items() if f == fid}
             problems = []
             if diffs:
@@ -155,7 +155,7 @@ def check(
                     problems=tuple(problems),
                     context_frames=k,
                     planted=planted,
-                    notes=tuple(context_notes(mine)) if k else (),
+                    notes=tuple(context_notes(insts)) if k else (),
                 )
             )
     return results
