@@ -80,16 +80,20 @@ def context_notes(instances: list[Instance]) -> list[str]:
     context; and per baseline, on how many instances it is no violation, and why."""
     inside: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
+    at_rest: dict[str, int] = defaultdict(int)  # from frame 0: a body resting on the floor
     why: dict[tuple[str, str], int] = defaultdict(int)
     for inst in instances:
         for e in inst.events:
             total[e.kind] += 1
             inside[e.kind] += e.frame < inst.context_frames
+            at_rest[e.kind] += e.frame == 0
         for model, reason in exempt(inst).items():
             why[(model, reason)] += 1
     n = len(instances)
-    notes = [f"{kind}: {inside[kind]} of {total[kind]} inside" for kind in sorted(inside)]
-    notes = [s for s, kind in zip(notes, sorted(inside), strict=True) if inside[kind]]
+    notes = []
+    for kind in sorted(k for k in inside if inside[k]):
+        rest = f" ({at_rest[kind]} from frame 0)" if at_rest[kind] else ""
+        notes.append(f"{kind}: {inside[kind]} of {total[kind]} inside{rest}")
     by_reason: dict[tuple[str, int], list[str]] = defaultdict(list)
     for (model, reason), count in why.items():
         by_reason[(reason, count)].append(model)
