@@ -232,3 +232,20 @@ def test_a_continuation_that_turns_back_at_the_seam_fails_seam(suites, tmp_path)
     score = score_video(write_mp4(frames, tmp_path / "rewind.mp4", fps=16), d)
     assert score.checks["seam"] == 0.0 and score.value <= 0.1, score.explanation
     assert "does not carry on from the context" in score.explanation
+
+
+def test_score_reads_a_folder_as_continuations_or_whole_clips(suites, tmp_path):
+    ctx_suite, _ = suites
+    d = _inst(ctx_suite)
+    truth = read_video(d / "ground_truth.mp4").frames
+    for name, frames in (("cont", truth[K:]), ("whole", truth)):
+        write_mp4(frames, tmp_path / name / "projectile-v1" / "00000.mp4", fps=16)
+    runner = CliRunner()
+    for name, flag in (("cont", []), ("whole", ["--whole-clips"])):
+        args = ["score", "--suite-dir", str(ctx_suite), "--videos", str(tmp_path / name)]
+        args += ["--model-name", name, "--out", str(tmp_path / "run"), "--workers", "1", *flag]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    rows = {r.model: r for r in store.rows(tmp_path / "run")}
+    assert rows["cont"].value >= 0.95 and rows["whole"].value >= 0.95
+    assert rows["whole"].outcome["continuation"]["video"] == "whole clip"

@@ -225,8 +225,10 @@ def score_folder(
     run_dir: Path,
     workers: int | None = None,
     progress: bool = False,
+    whole_clips: bool = False,
 ) -> RunSummary:
-    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``."""
+    """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``;
+    on a continuation suite they are continuations, or whole clips with ``whole_clips``."""
     videos = Path(videos)
     if not videos.is_dir():
         raise UserError(f"{videos}: no such videos folder")
@@ -235,7 +237,7 @@ def score_folder(
     instances = find_instances(Path(suite_dir))
     if not instances:
         raise UserError(f"{suite_dir}: no task instances in this folder")
-    units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)))
+    units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)), whole_clips)
     return run_units(
         units,
         Path(run_dir),

@@ -311,6 +311,13 @@ def score(
     run_dir: Annotated[Path, typer.Option("--out", help="Run directory (store).")],
     workers: Workers = None,
     quiet: Quiet = False,
+    whole_clips: Annotated[
+        bool,
+        typer.Option(
+            help="Continuation suite: the videos are whole clips (an image-to-video model's),"
+            " read from the context's end on, not continuations.",
+        ),
+    ] = False,
 ) -> None:
     """Score a folder of videos written by any model."""
     from vidreason.outputs import output_folder
@@ -319,7 +326,13 @@ def score(
     output_folder(run_dir)
     _summary(
         api.score_folder(
-            suite_dir, videos, model_name, run_dir, workers=workers, progress=not quiet
+            suite_dir,
+            videos,
+            model_name,
+            run_dir,
+            workers=workers,
+            progress=not quiet,
+            whole_clips=whole_clips,
         )
     )
 

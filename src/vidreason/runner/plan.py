@@ -191,15 +191,20 @@ def plan_model(
 
 
 def plan_folder(
-    model: str, instance_dirs: list[Path], videos_dir: Path, suite: str = ""
+    model: str,
+    instance_dirs: list[Path],
+    videos_dir: Path,
+    suite: str = "",
+    whole_clips: bool = False,
 ) -> list[WorkUnit]:
     """Units for videos an external model wrote to ``<videos>/<family>-v<N>/<index>.mp4``;
-    a missing file is a unit too (it scores 0, as a missing video)."""
+    a missing file is a unit too (it scores 0, as a missing video). ``whole_clips``: on a
+    continuation suite the videos hold the whole clip, not the frames after the context."""
     units = []
     for d in instance_dirs:
         video = Path(videos_dir) / video_name(d)
         digest = file_hash(video) if video.is_file() else "missing"
-        units.append(_unit(model, "folder", suite, d, video, False, digest))
+        units.append(_unit(model, "folder", suite, d, video, False, digest, whole_clip=whole_clips))
     return units
 
 
