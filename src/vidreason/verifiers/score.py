@@ -121,9 +121,10 @@ def read_scored_part(video: Path, instance: Instance) -> Video:
 
 
 def given_events(instance: Instance) -> list[str]:
-    """The truth's events inside a continuation suite's context: ``kind@frame``."""
+    """The truth's events inside a continuation suite's context, as ``kind objects@frame``
+    (``contact ball/wall@6``); contacts there from frame 0 (bodies at rest) are no event."""
     k = instance.context_frames
-    return [f"{e.kind}@{e.frame}" for e in instance.events if k and e.frame < k]
+    return [f"{e.kind} {'/'.join(e.objects)}@{e.frame}" for e in instance.events if 0 < e.frame < k]
 
 
 def read_continuation(video: Path, instance_dir: Path, instance: Instance, whole: bool) -> Video:
