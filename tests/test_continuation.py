@@ -249,3 +249,21 @@ def test_score_reads_a_folder_as_continuations_or_whole_clips(suites, tmp_path):
     rows = {r.model: r for r in store.rows(tmp_path / "run")}
     assert rows["cont"].value >= 0.95 and rows["whole"].value >= 0.95
     assert rows["whole"].outcome["continuation"]["video"] == "whole clip"
+
+
+def test_events_inside_the_context_are_named_as_given(suites):
+    from dataclasses import replace
+
+    from vidreason.context_check import context_notes
+    from vidreason.types import Event
+    from vidreason.verifiers.score import given_events
+
+    inst = load_instance(_inst(suites[0]))
+    events = (
+        Event("contact", 0, 0.0, ("block", "wall")),  # at rest from the start: no event
+        Event("contact", 6, 0.375, ("ball", "wall")),
+        Event("contact", 30, 1.875, ("ball", "block")),  # the model's to show
+    )
+    inst = replace(inst, events=events)
+    assert given_events(inst) == ["contact ball/wall@6"]
+    assert context_notes([inst]) == ["contact: 2 of 3 inside (1 from frame 0)"]
