@@ -267,3 +267,11 @@ def test_events_inside_the_context_are_named_as_given(suites):
     inst = replace(inst, events=events)
     assert given_events(inst) == ["contact ball/wall@6"]
     assert context_notes([inst]) == ["contact: 2 of 3 inside (1 from frame 0)"]
+
+
+def test_a_config_card_may_say_the_model_continues(tmp_path):
+    from vidreason.models.config import build_model, read_config
+
+    path = tmp_path / "m.toml"
+    path.write_text('name = "o2"\nadapter = "builtin"\nmodel = "static"\n[card]\ncontinues = true\n')
+    assert build_model(read_config(path, [])).card.continuation
