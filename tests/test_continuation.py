@@ -273,5 +273,7 @@ def test_a_config_card_may_say_the_model_continues(tmp_path):
     from vidreason.models.config import build_model, read_config
 
     path = tmp_path / "m.toml"
-    path.write_text('name = "o2"\nadapter = "builtin"\nmodel = "static"\n[card]\ncontinues = true\n')
+    path.write_text(
+        'name = "o2"\nadapter = "builtin"\nmodel = "static"\n[card]\ncontinues = true\n'
+    )
     assert build_model(read_config(path, [])).card.continuation
