@@ -192,6 +192,8 @@ def run_models(
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)
+    for m in models:
+        _fits_suite(m, suite_dir, instances)
     units = [
         u
         for m in models
@@ -203,6 +205,7 @@ def run_models(
             sid,
             seeds=seeds,
             goal_conditioned=card_of(m).goal_conditioned,
+            whole_clip=not card_of(m).continuation,
         )
     ]
     return run_units(
@@ -213,6 +216,25 @@ def run_models(
         source=source,
         models={m.name: m for m in models},
     )
+
+
+def _fits_suite(model: object, suite_dir: Path, instances: list[Path]) -> None:
+    """A continuation model needs a continuation suite (of the context it takes)."""
+    from vidreason.instance_io import load_instance
+    from vidreason.models import card_of
+
+    card = card_of(model)
+    if card.modality != "continuation" or not instances:
+        return
+    k = load_instance(instances[0]).context_frames
+    name = getattr(model, "name", "the model")
+    if not k:
+        raise UserError(
+            f"{suite_dir}: no context frames, and {name} is a continuation model"
+            " (generate the suite with --context-frames K)"
+        )
+    if card.context_frames and card.context_frames != k:
+        raise UserError(f"{suite_dir}: {k} context frames, and {name} takes {card.context_frames}")
 
 
 def demo(
@@ -239,9 +261,11 @@ def score_folder(
     workers: int | None = None,
     progress: bool = False,
     shard: Shard | None = None,
+    whole_clips: bool = False,
 ) -> RunSummary:
     """Score the videos an external model wrote to ``<videos>/<family>-v<N>/<index:05d>.mp4``
-    (with ``shard``, those of that shard's instances)."""
+    (with ``shard``, those of that shard's instances); on a continuation suite they are
+    continuations, or whole clips with ``whole_clips``."""
     videos = Path(videos)
     if not videos.is_dir():
         raise UserError(f"{videos}: no such videos folder")
@@ -250,7 +274,7 @@ def score_folder(
     instances = find_instances(Path(suite_dir))
     if not instances:
         raise UserError(f"{suite_dir}: no task instances in this folder")
-    units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)))
+    units = plan_folder(model_name, instances, videos, suite_id(Path(suite_dir)), whole_clips)
     unmatched = unmatched_files(videos, units)  # against every instance, not the shard's
     return run_units(
         _of_shard(shard, units),

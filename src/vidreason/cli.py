@@ -113,6 +113,13 @@ def working(text: str, enabled: bool) -> Iterator[None]:
 Workers = Annotated[int | None, typer.Option(help="Processes to use (default: all cores).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Seed = Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes and scores.")]
+ContextFrames = Annotated[
+    int,
+    typer.Option(
+        help="Continuation: the first K true frames are the model's context (context.mp4);"
+        " it generates the rest, and only that is scored. 0: image-to-video.",
+    ),
+]
 FamilyArgs = Annotated[
     list[str] | None,
     typer.Argument(metavar="FAMILY", help="Families (default: all; see `vidreason tasks`)."),
@@ -232,7 +239,8 @@ def models() -> None:
         m = get_model(name)
         card = card_of(m)
         sees = "yes (flagged)" if card.goal_conditioned else "no"
-        table.add_row(name, m.version, card.modality, sees, getattr(m, "description", ""))
+        modality = card.modality + (" + continuation" if card.continues else "")
+        table.add_row(name, m.version, modality, sees, getattr(m, "description", ""))
     out.print(table)
     out.print(
         "Your own: --model package.module:factory, or --model-config FILE.toml"
@@ -255,6 +263,7 @@ def generate(
     height: Annotated[int, typer.Option(help="Frame height, px (even, >= 32).")] = 256,
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 16,
     frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
+    context_frames: ContextFrames = 0,
     workers: Workers = None,
     quiet: Quiet = False,
     shard: ShardOption = None,
@@ -286,6 +295,7 @@ def generate(
             workers=workers,
             progress=not quiet,
             shard=part,
+            context_frames=context_frames,
         )
     out.print(f"wrote {len(dirs)} instances to {out_dir}" + (f" (shard {part})" if part else ""))
     if part and not (out_dir / SUITE_FILE).is_file():
@@ -369,6 +379,13 @@ def score(
     shard: ShardOption = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    whole_clips: Annotated[
+        bool,
+        typer.Option(
+            help="Continuation suite: the videos are whole clips (an image-to-video model's),"
+            " read from the context's end on, not continuations.",
+        ),
+    ] = False,
 ) -> None:
     """Score a folder of videos written by any model."""
     from vidreason.outputs import output_folder
@@ -386,6 +403,7 @@ def score(
             workers=workers,
             progress=not quiet,
             shard=part,
+            whole_clips=whole_clips,
         )
     _summary(summary)
 
@@ -677,8 +695,10 @@ def check(
     shard: ShardOption = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    context_frames: ContextFrames = 0,
 ) -> None:
-    """Conformance: deterministic generation, oracle passes, trivial baselines fail."""
+    """Conformance: deterministic generation, oracle passes, trivial baselines fail
+    (with --context-frames K: under the continuation protocol)."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
@@ -698,23 +718,27 @@ def check(
             workers=workers,
             progress=not quiet,
             shard=part,
+            context_frames=context_frames,
         )
     if part:
         out.print(f"shard {part}: {sum(r.n for r in results)} instances", highlight=False)
-    table = Table(
-        "family",
-        "deterministic",
-        f"oracle (>= {ORACLE_MIN})",
-        f"worst baseline (<= {BASELINE_MAX})",
-        "verdict",
-    )
+    columns = ["family", "deterministic", f"oracle (>= {ORACLE_MIN})"]
+    columns += [f"worst baseline (<= {BASELINE_MAX})"]
+    if context_frames:
+        columns += [
+            f"planted after K (<= {BASELINE_MAX})",
+            f"what the K={context_frames} context gives away",
+        ]
+    table = Table(*columns, "verdict")
     for r in results:
         worst = max(r.baselines, key=lambda b: r.baselines[b])
+        extra = [f"{r.planted:.3f}", "; ".join(r.notes) or "-"] if context_frames else []
         table.add_row(
             r.family,
             "yes" if r.deterministic else "[red]no[/red]",
             f"{r.oracle:.3f}",
             f"{worst} {r.baselines[worst]:.3f}",
+            *extra,
             "[green]ok[/green]" if r.ok else "[red]" + "; ".join(r.problems) + "[/red]",
         )
     out.print(table)

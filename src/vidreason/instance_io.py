@@ -3,6 +3,7 @@
 ```
 <suite>/<family>-v<N>/<index:05d>/
   first_frame.png  prompt.txt  final_frame.png  ground_truth.mp4  task.json
+  context.mp4      a continuation suite's only: the first K frames of the ground truth
 ```
 
 ``task.json`` is written with sorted keys and rounded floats so the same seed gives the
@@ -31,6 +32,7 @@ from vidreason.types import (
 )
 
 TASK_FILE = "task.json"
+CONTEXT_FILE = "context.mp4"  # continuation suites: the first K true frames
 FILES = ("first_frame.png", "prompt.txt", "final_frame.png", "ground_truth.mp4", TASK_FILE)
 
 
@@ -147,6 +149,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             for e in inst.events
         ],
         **({"outcome": inst.outcome} if inst.outcome else {}),
+        **({"context_frames": inst.context_frames} if inst.context_frames else {}),
     }
 
 
@@ -174,6 +177,7 @@ def instance_from_dict(d: dict[str, Any]) -> Instance:
         verifier_version=int(d["verifier"]["version"]),
         versions=dict(d["versions"]),
         outcome=dict(d.get("outcome", {})),
+        context_frames=int(d.get("context_frames", 0)),
     )
 
 
@@ -199,7 +203,8 @@ def read_png(path: Path) -> np.ndarray:
 
 
 def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
-    """Write the five files of one instance into ``out_dir`` (created if needed)."""
+    """Write the five files of one instance into ``out_dir`` (created if needed), and
+    ``context.mp4`` (its first ``context_frames`` frames) for a continuation suite."""
     from vidreason.render.video_io import write_mp4
 
     out_dir = Path(out_dir)
@@ -208,6 +213,8 @@ def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     write_png(out_dir / "final_frame.png", frames[-1])
     (out_dir / "prompt.txt").write_text(inst.prompt + "\n", encoding="utf-8")
     write_mp4(frames, out_dir / "ground_truth.mp4", fps=inst.spec.fmt.fps)
+    if inst.context_frames:
+        write_mp4(frames[: inst.context_frames], out_dir / CONTEXT_FILE, fps=inst.spec.fmt.fps)
     text = json.dumps(instance_to_dict(inst), sort_keys=True, indent=1)
     (out_dir / TASK_FILE).write_text(text + "\n", encoding="utf-8")
     return out_dir

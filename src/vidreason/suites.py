@@ -9,6 +9,10 @@ one ``<out>/questions.json``. To add a suite, add an entry to ``SUITES``.
 ``--shard i/n`` writes only the shard's instances (``runner/shard.py``); shards writing to
 one shared folder make the whole suite, and the last one to finish writes ``suite.json``.
 
+A continuation suite (``context_frames`` K > 0, Physics-IQ style) records K in
+``suite.json`` and in every ``task.json``, and gives every instance ``context.mp4``: the
+first K frames of its ground truth. Without K nothing of the files changes.
+
 Generation resumes: each instance is written into ``<out>/.partial/`` and moved into place
 when all its files are there, and ``suite.json`` comes last, so a killed run leaves only
 whole instances; a rerun keeps every instance already written for the same family,
@@ -21,10 +25,11 @@ import contextlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vidreason.instance_io import (
+    CONTEXT_FILE,
     FILES,
     QUESTIONS_FILE,
     TASK_FILE,
@@ -79,6 +84,24 @@ class InstanceJob:
     index: int
     fmt: VideoFormat
     out_dir: Path
+    context_frames: int = 0
+
+
+MIN_CONTINUATION = 8  # frames a continuation must at least be left to generate
+
+
+def context_problem(context_frames: int, fmt: VideoFormat) -> str:
+    """Why ``context_frames`` cannot be a suite's context in format ``fmt`` ('' if it can):
+    at least 2 frames (a context shows motion), leaving at least a quarter of the clip and
+    ``MIN_CONTINUATION`` frames to the model."""
+    n = fmt.n_frames
+    most = n - max(MIN_CONTINUATION, -(-n // 4))
+    if context_frames < 2 or context_frames > most:
+        return (
+            f"--context-frames {context_frames}: need 2 to {most} for {n}-frame videos"
+            f" (at least {n - most} frames left for the model to generate)"
+        )
+    return ""
 
 
 PARTIAL = ".partial"  # instances being written, under the suite folder
@@ -94,6 +117,7 @@ def is_done(job: InstanceJob) -> bool:
     index, difficulty, format and the versions of the code that made it)."""
     family = get_family(job.family)
     files = [*FILES, *([QUESTIONS_FILE] if family.questions is not None else [])]
+    files += [CONTEXT_FILE] if job.context_frames else []
     if not all((job.out_dir / f).is_file() for f in files):
         return False
     try:
@@ -112,7 +136,7 @@ def is_done(job: InstanceJob) -> bool:
         "versions": versions_of(family),
     }
     found = {k: task.get(k) for k in wanted} | {"fmt": task["spec"].get("fmt")}
-    return found == wanted
+    return found == wanted and task.get("context_frames", 0) == job.context_frames
 
 
 def write_one(job: InstanceJob) -> Path:
@@ -122,6 +146,8 @@ def write_one(job: InstanceJob) -> Path:
     family = get_family(job.family)
     difficulty = difficulty_of(family, job.index)
     inst, frames = build_instance(family, job.seed, job.index, difficulty, job.fmt)
+    if job.context_frames:
+        inst = replace(inst, context_frames=job.context_frames)
     tmp = _partial_dir(job)
     shutil.rmtree(tmp, ignore_errors=True)
     write_instance(inst, frames, tmp)
@@ -141,12 +167,13 @@ def plan_suite(
     seed: int = 0,
     fmt: VideoFormat | None = None,
     families: list[str] | None = None,
+    context_frames: int = 0,
 ) -> list[InstanceJob]:
     fmt = fmt or VideoFormat()
     count = suite.n_per_family if n is None else n
     chosen = [get_family(f) for f in (families or suite.family_ids())]
     return [
-        InstanceJob(f.id, seed, i, fmt, Path(out) / f.id / f"{i:05d}")
+        InstanceJob(f.id, seed, i, fmt, Path(out) / f.id / f"{i:05d}", context_frames)
         for f in chosen
         for i in range(count + count % 2 if f.paired else count)  # pairs come whole
     ]
@@ -162,24 +189,29 @@ def generate_suite(
     workers: int | None = None,
     progress: bool = False,
     shard: Shard | None = None,
+    context_frames: int = 0,
 ) -> list[Path]:
     """Write a suite's instances (in parallel) and its ``suite.json``; returns the folders.
 
     With ``shard``, only that shard's instances are written (and returned). ``suite.json``
     always describes the whole suite and is written only once every instance of it is
     there: by the shard that finds the others done (shards writing to one shared folder
-    make the whole suite), or by a later unsharded ``generate`` into the same folder."""
+    make the whole suite), or by a later unsharded ``generate`` into the same folder.
+    ``context_frames`` K > 0 makes it a continuation suite (see the module's docstring)."""
+    from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
     from vidreason.runner.shard import select
 
     suite = SUITES.get(name)
-    jobs = plan_suite(suite, out, n=n, seed=seed, fmt=fmt, families=families)
+    if context_frames and (why := context_problem(context_frames, fmt or VideoFormat())):
+        raise UserError(why)
+    jobs = plan_suite(
+        suite, out, n=n, seed=seed, fmt=fmt, families=families, context_frames=context_frames
+    )
     if not jobs:
-        from vidreason.errors import UserError
-
         raise UserError(f"suite {name!r} has no instances (no registered family or n=0)")
     mine = select(shard, jobs, lambda j: (j.family, j.index))
-    meta = _meta(name, suite.n_per_family if n is None else n, seed, jobs)
+    meta = _meta(name, suite.n_per_family if n is None else n, seed, jobs, context_frames)
     todo = [j for j in mine if not is_done(j)]
     if todo:  # the suite is whole again only once suite.json is back
         (Path(out) / SUITE_FILE).unlink(missing_ok=True)
@@ -196,7 +228,7 @@ def generate_suite(
     return [j.out_dir for j in mine]
 
 
-def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob]) -> dict:
+def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob], context_frames: int = 0) -> dict:
     """What ``suite.json`` says: the suite, its seed, instances per family, families and
     format (``runner.plan.suite_id`` makes the suite's id of it)."""
     fmt = jobs[0].fmt
@@ -211,6 +243,7 @@ def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob]) -> dict:
             "fps": fmt.fps,
             "n_frames": fmt.n_frames,
         },
+        **({"context_frames": context_frames} if context_frames else {}),
     }
 
 
@@ -239,7 +272,15 @@ def finish_sharded(out: Path) -> bool:
         fmt = VideoFormat(**meta["format"])
         suite = SUITES.get(meta["suite"])
         families = list(meta["families"])
-        jobs = plan_suite(suite, out, meta["n_per_family"], int(meta["seed"]), fmt, families)
+        jobs = plan_suite(
+            suite,
+            out,
+            meta["n_per_family"],
+            int(meta["seed"]),
+            fmt,
+            families,
+            context_frames=int(meta.get("context_frames", 0)),
+        )
     except (OSError, ValueError, TypeError, KeyError):
         return False
     if not jobs or not all(is_done(j) for j in jobs):

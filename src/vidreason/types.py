@@ -193,7 +193,9 @@ class Trajectory:
 class Instance:
     """One task instance as written to and read from disk. ``outcome`` is what happens in
     the ground-truth video, as a few discrete facts (the family's ``outcome`` function run
-    on it); counterfactual pairs are compared through it."""
+    on it); counterfactual pairs are compared through it. ``context_frames``: K > 0 for
+    an instance of a continuation suite (its first K true frames are given to the model,
+    as ``context.mp4``), 0 otherwise."""
 
     spec: SceneSpec
     trajectory: Trajectory
@@ -205,6 +207,7 @@ class Instance:
     verifier_version: int
     versions: dict[str, str]
     outcome: dict[str, Any] = field(default_factory=dict)
+    context_frames: int = 0
 
     @property
     def family_id(self) -> str:

@@ -64,7 +64,11 @@ class NativeFormat:
 class ModelCard:
     """What a model is. ``modality``: ``image-to-video`` (first frame and prompt),
     ``continuation`` (the first ``context_frames`` frames of the ground truth) or
-    ``text-to-video`` (the prompt only). ``goal_conditioned``: the model sees the goal
+    ``text-to-video`` (the prompt only). ``continues``: a model of another modality that
+    also continues a context when a suite gives one (the built-in models); on a
+    continuation suite such a model, like a ``continuation`` one, returns only the frames
+    after the context. ``context_frames``: the context a continuation model takes
+    (0: any). ``goal_conditioned``: the model sees the goal
     (the final frame or the ground truth), so its scores are no test of reasoning; every
     leaderboard flags it. ``devices``: what it needs (``cpu``, ``cuda:0``, ``api``);
     the runner starts one generation worker per device. ``batch_size``: requests per
@@ -77,6 +81,7 @@ class ModelCard:
     batch_size: int = 1
     context_frames: int = 0
     uses_prompt: bool = True
+    continues: bool = False
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
@@ -95,7 +100,13 @@ class ModelCard:
             "batch_size": self.batch_size,
             "context_frames": self.context_frames,
             "uses_prompt": self.uses_prompt,
+            **({"continues": True} if self.continues else {}),  # older cards hash as before
         }
+
+    @property
+    def continuation(self) -> bool:
+        """Given a context, it returns the frames after it (not the whole clip)."""
+        return self.modality == "continuation" or self.continues
 
 
 DEFAULT_CARD = ModelCard()
@@ -105,7 +116,10 @@ DEFAULT_CARD = ModelCard()
 class GenerationRequest:
     """One video to generate. ``seed`` is the seed a model should use: the suite's seed
     for the first generation of an instance (``sample`` 0), one derived from it and
-    ``sample`` for the others (``--seeds K``)."""
+    ``sample`` for the others (``--seeds K``). On a continuation suite ``context`` is
+    ``context.mp4`` (the first ``context_frames`` K true frames): a continuation model
+    writes the ``fmt.n_frames - K`` frames after them, its first frame being the moment
+    K / fps; any other model writes the whole clip as usual."""
 
     instance_dir: Path
     family: str
@@ -116,6 +130,13 @@ class GenerationRequest:
     seed: int
     out_path: Path
     sample: int = 0
+    context: Path | None = None
+    context_frames: int = 0
+
+    @property
+    def frames_wanted(self) -> int:
+        """Frames a continuation writes: those after the context (all without one)."""
+        return self.fmt.n_frames - self.context_frames
 
 
 @dataclass(frozen=True)
@@ -236,7 +257,10 @@ def sample_seed(seed: int, sample: int) -> int:
 
 
 def request_for(instance_dir: Path, out_path: Path, sample: int = 0) -> GenerationRequest:
+    from vidreason.instance_io import CONTEXT_FILE
+
     inst = load_instance(instance_dir)
+    k = inst.context_frames
     return GenerationRequest(
         instance_dir=Path(instance_dir),
         family=inst.family_id,
@@ -247,4 +271,6 @@ def request_for(instance_dir: Path, out_path: Path, sample: int = 0) -> Generati
         seed=sample_seed(inst.spec.seed, sample),
         out_path=Path(out_path),
         sample=sample,
+        context=Path(instance_dir) / CONTEXT_FILE if k else None,
+        context_frames=k,
     )

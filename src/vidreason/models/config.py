@@ -59,6 +59,7 @@ CARD_KEYS = {
     "batch_size": int,
     "context_frames": int,
     "uses_prompt": bool,
+    "continues": bool,
     "width": int,
     "height": int,
     "fps": int,

@@ -29,7 +29,9 @@ from vidreason.runner.plan import WorkUnit
 
 def needs_generation(unit: WorkUnit) -> bool:
     """A unit whose video is not there yet from this model version and seed."""
-    return unit.generate and not reusable(unit.video, unit.model, unit.model_version, unit.seed)
+    return unit.generate and not reusable(
+        unit.video, unit.model, unit.model_version, unit.seed, unit.context_frames
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -69,6 +71,7 @@ def record_for(
         "model_seed": request.seed,
         "prompt_sent": info.pop("prompt_sent", request.prompt if card.uses_prompt else None),
         "requested_format": _fmt(request.fmt),
+        "context_frames": request.context_frames,  # continuation: the frames after these
         "native_format": info.pop("native_format", card.native.to_dict()),
         "delivered_format": delivered,
         "resampled": info.pop("resampled", SCORED_AS_DELIVERED),

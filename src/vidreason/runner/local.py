@@ -312,7 +312,7 @@ def execute(unit: WorkUnit) -> store.Row:
         seed = f" (seed {unit.seed})" if unit.seed else ""
         score, status = failure(f"{unit.instance_dir}{seed}: {unit.generation_error}"), "error"
     if score is None:
-        score = score_video(unit.video, unit.instance_dir)
+        score = score_video(unit.video, unit.instance_dir, whole_clip=unit.whole_clip)
         status = "unreadable" if score.error else "scored"
     outcome = score.outcome if score.outcome or not score.error else _pair_outcome(unit)
     return store.Row(

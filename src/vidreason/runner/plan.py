@@ -6,6 +6,10 @@ generations it is and, for videos from a folder, the video's bytes. A unit whose
 in the store is done; a changed video, task, verifier or setting gets a new key and is
 scored again. Generation ``s`` of an instance is ``<index:05d>.mp4`` for ``s = 0`` and
 ``<index:05d>-s<s>.mp4`` otherwise.
+
+On a continuation suite a video holds the frames after the context (a continuation
+model's, and a folder's), or, for an image-to-video model, the whole clip
+(``whole_clip``: the scorer reads it from the context's end on); the key says which.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class WorkUnit:
     seed: int = 0  # which generation of the instance (--seeds K: 0 to K-1)
     goal_conditioned: bool = False  # the model has seen the goal (its card)
     generation_error: str = ""  # set by the generation stage when the model failed
+    whole_clip: bool = False  # a continuation suite's video that holds the whole clip
+    context_frames: int = 0  # the suite's context (0: image-to-video)
 
     @property
     def identity(self) -> tuple[str, str, str, int, int]:
@@ -56,8 +62,9 @@ def file_hash(path: Path) -> str:
 
 def suite_id(suite_dir: Path) -> str:
     """A suite's identity from its ``suite.json``: name, seed and format, e.g.
-    ``core-s0-256x256-16fps-48f`` (from ``.suite.json`` while shards write the suite); a
-    folder without either is known by its name."""
+    ``core-s0-256x256-16fps-48f`` (``...-48f-ctx12`` for a continuation suite of 12
+    context frames; from ``.suite.json`` while shards write the suite); a folder without
+    either is known by its name."""
     from vidreason.errors import UserError
 
     path = Path(suite_dir) / "suite.json"
@@ -77,6 +84,8 @@ def suite_id(suite_dir: Path) -> str:
     fmt = meta.get("format")
     if isinstance(fmt, dict) and {"width", "height", "fps", "n_frames"} <= set(fmt):
         parts.append(f"{fmt['width']}x{fmt['height']}-{fmt['fps']}fps-{fmt['n_frames']}f")
+    if meta.get("context_frames"):  # a continuation suite is another suite
+        parts.append(f"ctx{meta['context_frames']}")
     return "-".join(parts)
 
 
@@ -88,6 +97,7 @@ def unit_key(
     verifier: str,
     video_hash: str | None,
     seed: int = 0,
+    whole_clip: bool = False,
 ) -> str:
     payload: dict[str, object] = {
         "model": model,
@@ -99,6 +109,8 @@ def unit_key(
     }
     if seed:  # seed 0 keeps the keys stored before --seeds
         payload["seed"] = seed
+    if whole_clip:
+        payload["whole_clip"] = True
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -120,14 +132,16 @@ def _unit(
     video_hash: str | None,
     seed: int = 0,
     goal_conditioned: bool = False,
+    whole_clip: bool = False,
 ) -> WorkUnit:
     from vidreason.verifiers.version import verifier_version
 
     inst: Instance = load_instance(instance_dir)
     verifier = verifier_version(inst)
     task_hash = file_hash(Path(instance_dir) / TASK_FILE)
+    whole = whole_clip and inst.context_frames > 0
     return WorkUnit(
-        key=unit_key(model, version, suite, task_hash, verifier, video_hash, seed),
+        key=unit_key(model, version, suite, task_hash, verifier, video_hash, seed, whole),
         model=model,
         model_version=version,
         suite=suite,
@@ -142,6 +156,8 @@ def _unit(
         missing=video_hash == "missing",
         seed=seed,
         goal_conditioned=goal_conditioned,
+        whole_clip=whole,
+        context_frames=inst.context_frames,
     )
 
 
@@ -153,27 +169,45 @@ def plan_model(
     suite: str = "",
     seeds: int = 1,
     goal_conditioned: bool = False,
+    whole_clip: bool = False,
 ) -> list[WorkUnit]:
     """Units for a model that writes its videos under ``run_dir/videos/<model>``:
-    ``seeds`` generations of every instance."""
+    ``seeds`` generations of every instance; ``whole_clip``: the model is no continuation
+    model (on a continuation suite its videos hold the whole clip)."""
     root = Path(run_dir) / "videos" / model
     return [
-        _unit(model, version, suite, d, root / video_name(d, s), True, None, s, goal_conditioned)
+        _unit(
+            model,
+            version,
+            suite,
+            d,
+            root / video_name(d, s),
+            True,
+            None,
+            s,
+            goal_conditioned,
+            whole_clip,
+        )
         for d in instance_dirs
         for s in range(seeds)
     ]
 
 
 def plan_folder(
-    model: str, instance_dirs: list[Path], videos_dir: Path, suite: str = ""
+    model: str,
+    instance_dirs: list[Path],
+    videos_dir: Path,
+    suite: str = "",
+    whole_clips: bool = False,
 ) -> list[WorkUnit]:
     """Units for videos an external model wrote to ``<videos>/<family>-v<N>/<index>.mp4``;
-    a missing file is a unit too (it scores 0, as a missing video)."""
+    a missing file is a unit too (it scores 0, as a missing video). ``whole_clips``: on a
+    continuation suite the videos hold the whole clip, not the frames after the context."""
     units = []
     for d in instance_dirs:
         video = Path(videos_dir) / video_name(d)
         digest = file_hash(video) if video.is_file() else "missing"
-        units.append(_unit(model, "folder", suite, d, video, False, digest))
+        units.append(_unit(model, "folder", suite, d, video, False, digest, whole_clip=whole_clips))
     return units
 
 
