@@ -458,8 +458,8 @@ def generate_dataset(
         "samples": sum(r.samples for r in records.values()),
         "shard_size": shard_size,
         "video": asdict(fmt),
-        "families": {f: versions_of(get_family(f)) for f in chosen},
-        "order": "sample i is instance i // F of family i % F (F families, in this order)",
+        "families": list(chosen),  # sample i: instance i // F of family i % F (F of them)
+        "versions": {f: versions_of(get_family(f)) for f in chosen},
         "shards": [_entry(j, records[j.name]) for j in jobs],
         "failed": [list(f) for j in jobs for f in records[j.name].failed],
     }
