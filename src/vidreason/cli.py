@@ -199,7 +199,9 @@ def models() -> None:
 @app.command()
 @friendly
 def generate(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the suite to.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the suite (or shards) to.")
+    ],
     suite: Annotated[
         str | None,
         typer.Option(help=f"Suite name: {_suite_names()} (with --format: its families)."),
