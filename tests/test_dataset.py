@@ -222,3 +222,19 @@ def test_the_cli_writes_shards_and_names_mistakes_in_one_line(tmp_path):
         result = runner.invoke(app, [*args, *extra])
         assert result.exit_code == 2, extra
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_another_seed_rewrites_the_shards(tmp_path):
+    out = tmp_path / "d"
+    args = {"fmt": FMT, "families": ["bounce-v1"], "shard_size": 2, "workers": 1}
+    first = generate_dataset(out, 2, seed=0, **args)["shards"][0]["sha256"]
+    manifest = generate_dataset(out, 2, seed=1, **args)
+    assert manifest["seed"] == 1 and manifest["shards"][0]["sha256"] != first
+    assert sha256_of(out / "data-00000.tar") == manifest["shards"][0]["sha256"]
+
+
+def test_families_come_from_the_options_or_the_suite():
+    from vidreason.suites import SUITES
+
+    assert dataset.choose_families(["maze", "bounce-v1", "maze-v1"]) == ("maze-v1", "bounce-v1")
+    assert dataset.choose_families(None, "physics") == tuple(SUITES.get("physics").family_ids())
