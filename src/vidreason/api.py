@@ -1,4 +1,5 @@
-"""The public functions behind every CLI verb: generate, run, score, leaderboard, report.
+"""The public functions behind every CLI verb: generate (suites, or training-data shards
+with ``generate_dataset``), run, score, leaderboard, report.
 
 Each takes and returns plain values, so scripts and notebooks call the same code the
 CLI does. A suite argument is either a suite name (generated into the run directory,
@@ -11,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from vidreason.dataset import FORMATS as DATA_FORMATS
+from vidreason.dataset import generate_dataset
 from vidreason.errors import UserError
 from vidreason.instance_io import find_instances
 from vidreason.report.aggregate import Entry
@@ -406,12 +409,14 @@ def report(run_dir: Path, out: Path | None = None) -> Path:
 
 
 __all__ = [
+    "DATA_FORMATS",
     "RunStatus",
     "RunSummary",
     "answer_leaderboard",
     "answer_sets",
     "forget",
     "generate",
+    "generate_dataset",
     "leaderboard",
     "load_models",
     "report",

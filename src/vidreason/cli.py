@@ -252,10 +252,16 @@ def models() -> None:
 @app.command()
 @friendly
 def generate(
-    suite: Annotated[str, typer.Option(help=f"Suite name: {_suite_names()}.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the suite to.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the suite (or shards) to.")
+    ],
+    suite: Annotated[
+        str | None,
+        typer.Option(help=f"Suite name: {_suite_names()} (with --format: its families)."),
+    ] = None,
     n: Annotated[
-        int | None, typer.Option(help="Instances per family (default: the suite's).")
+        int | None,
+        typer.Option(help="Instances per family (default: the suite's); with --format: in all."),
     ] = None,
     seed: Seed = 0,
     family: Annotated[list[str] | None, typer.Option(help="Only these families.")] = None,
@@ -264,13 +270,22 @@ def generate(
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 16,
     frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
     context_frames: ContextFrames = 0,
+    data_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="folders (a suite), or training-data shards: webdataset (tar) or parquet.",
+        ),
+    ] = "folders",
+    shard_size: Annotated[int, typer.Option(help="With --format: instances per shard.")] = 1000,
     workers: Workers = None,
     quiet: Quiet = False,
     shard: ShardOption = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
 ) -> None:
-    """Generate a suite of task instances (a killed run resumes where it stopped)."""
+    """Generate a suite of task instances, or training-data shards with --format (a
+    killed run resumes where it stopped)."""
     from vidreason.errors import UserError
     from vidreason.outputs import output_folder
     from vidreason.suites import SUITE_FILE
@@ -281,9 +296,42 @@ def generate(
     if width % 2 or height % 2 or min(width, height) < 32 or fps < 1 or frames < 16:
         raise UserError("need even --width/--height >= 32, --fps >= 1 and --frames >= 16")
     at_least_one(n)
+    at_least_one(shard_size, "--shard-size")
     _check_workers(workers)
+    formats = ("folders", *api.DATA_FORMATS)
+    if data_format not in formats:
+        raise UserError(f"--format must be one of {', '.join(formats)}; got {data_format!r}")
+    if data_format == "folders" and suite is None:
+        raise UserError("--suite is needed (or --format webdataset|parquet with --n)")
+    if data_format != "folders" and n is None:
+        raise UserError(f"--format {data_format} needs --n (instances in all)")
     output_folder(out_dir)
     fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
+    if data_format != "folders":
+        assert n is not None
+        if part or context_frames or executor != "local":
+            raise UserError(
+                f"--format {data_format} writes its own shards (--shard-size) on this machine:"
+                " --shard, --context-frames and --executor are for suites"
+            )
+        manifest = api.generate_dataset(
+            out_dir,
+            n,
+            format=data_format,
+            seed=seed,
+            fmt=fmt,
+            families=family,
+            suite=suite,
+            shard_size=shard_size,
+            workers=workers,
+            progress=not quiet,
+        )
+        shards = len(manifest["shards"])
+        out.print(f"wrote {manifest['samples']} samples in {shards} shards to {out_dir}")
+        for key, reason in manifest["failed"]:
+            err.print(f"[yellow]failed:[/yellow] {escape(key)}: {escape(reason)}", highlight=False)
+        return
+    assert suite is not None
     with runner:
         dirs = api.generate(
             suite,

@@ -41,9 +41,9 @@ the module); ``vidreason check NAME --static`` checks it in seconds.
 from __future__ import annotations
 
 import contextlib
-import functools
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -208,42 +208,135 @@ def near_copy(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.abs(a - b) <= DISTINCT * np.maximum(np.abs(a), np.abs(b)) + 0.5))
 
 
+class _Stack:
+    """Signatures of one difficulty and length, in index order, in a buffer that doubles."""
+
+    def __init__(self, width: int) -> None:
+        self.index = np.empty(16, dtype=np.int64)
+        self.rows = np.empty((16, width))
+        self.n = 0
+
+    def add(self, index: int, sig: np.ndarray) -> None:
+        if self.n == len(self.index):
+            self.index = np.concatenate([self.index, np.empty_like(self.index)])
+            self.rows = np.concatenate([self.rows, np.empty_like(self.rows)])
+        self.index[self.n], self.rows[self.n] = index, sig
+        self.n += 1
+
+    def before(self, index: int) -> np.ndarray:
+        return self.rows[: int(np.searchsorted(self.index[: self.n], index))]
+
+
+def _near_any(rows: np.ndarray, sig: np.ndarray) -> bool:
+    """``near_copy(sig, row)`` for any row, computed for all rows at once."""
+    if not len(rows):
+        return False
+    close = np.abs(rows - sig) <= DISTINCT * np.maximum(np.abs(rows), np.abs(sig)) + 0.5
+    return bool(np.any(np.all(close, axis=1)))
+
+
+@dataclass
+class _Drawn:
+    """A family's scenes drawn so far in this process (for one seed and format): every
+    scene below ``upto`` (every second one for a paired family), each as the attempt that
+    was kept and its signature, filed by difficulty and length."""
+
+    upto: int = 0
+    attempt: dict[int, int] = field(default_factory=dict)
+    stacks: dict[tuple[int, int], _Stack] = field(default_factory=dict)
+    recent: OrderedDict[int, SceneSpec] = field(default_factory=OrderedDict)
+
+    def remember(self, index: int, spec: SceneSpec) -> SceneSpec:
+        """Keep the last ``RECENT`` scenes whole (a pair's second half asks again)."""
+        self.recent[index] = spec
+        self.recent.move_to_end(index)
+        if len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
+        return spec
+
+    def earlier(self, difficulty: int, index: int, width: int) -> np.ndarray:
+        stack = self.stacks.get((difficulty, width))
+        return stack.before(index) if stack is not None else np.empty((0, width))
+
+    def keep(self, difficulty: int, index: int, attempt: int, sig: np.ndarray) -> None:
+        self.attempt[index] = attempt
+        self.stacks.setdefault((difficulty, len(sig)), _Stack(len(sig))).add(index, sig)
+
+
+_DRAWN: dict[tuple[TaskFamily, int, VideoFormat], _Drawn] = {}
+RECENT = 64  # whole scenes kept per family, seed and format
+
+
+def _attempt(
+    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat, attempt: int
+) -> SceneSpec:
+    rng = (
+        instance_rng(seed, family.id, index)
+        if attempt == 0
+        else named_rng(seed, family.id, str(index), f"distinct {attempt}")
+    )
+    spec = family.sample(rng, seed, index, difficulty, fmt)
+    return _stamped(spec, family, seed, index, difficulty, fmt)
+
+
+def _first_distinct(
+    family: TaskFamily,
+    seed: int,
+    index: int,
+    difficulty: int,
+    fmt: VideoFormat,
+    drawn: _Drawn,
+) -> tuple[SceneSpec, int, np.ndarray]:
+    """The first draw of scene ``index`` (up to ``ATTEMPTS``) that is no near copy of an
+    earlier instance of the same difficulty; the attempt kept and its signature."""
+    for attempt in range(ATTEMPTS):
+        spec = _attempt(family, seed, index, difficulty, fmt, attempt)
+        sig = signature(spec)
+        if not _near_any(drawn.earlier(difficulty, index, len(sig)), sig):
+            break
+    return spec, attempt, sig
+
+
 def _draw_distinct(
-    family: TaskFamily, seed: int, index: int, difficulty: int, fmt: VideoFormat
+    family: TaskFamily,
+    seed: int,
+    index: int,
+    difficulty: int,
+    fmt: VideoFormat,
+    fresh: bool = False,
 ) -> SceneSpec:
     """Scene ``index``, drawn again (up to ``ATTEMPTS`` times, each from its own stream)
     while it is a near copy of an earlier instance of the same difficulty: the instances
     of a suite are distinct tests. The first draw is the instance's own stream, so a
-    scene unlike every earlier one is what it always was."""
+    scene unlike every earlier one is what it always was. Earlier scenes are drawn once
+    per process, in index order, and only their signatures kept, so scene ``i`` costs
+    ``i`` draws the first time and one draw (and one comparison with all earlier
+    signatures) after. ``fresh``: the scene's own draws are made again, not looked up."""
     step = 2 if family.paired else 1
-    earlier = [
-        signature(_distinct(family, seed, j, difficulty, fmt))
-        for j in range(0, index, step)
-        if difficulty_of(family, j) == difficulty
-    ]
-    spec = None
-    for attempt in range(ATTEMPTS):
-        rng = (
-            instance_rng(seed, family.id, index)
-            if attempt == 0
-            else named_rng(seed, family.id, str(index), f"distinct {attempt}")
-        )
-        spec = _stamped(
-            family.sample(rng, seed, index, difficulty, fmt), family, seed, index, difficulty, fmt
-        )
-        if not any(near_copy(signature(spec), e) for e in earlier):
-            break
-    assert spec is not None
+    drawn = _DRAWN.setdefault((family, seed, fmt), _Drawn())
+    for j in range(drawn.upto, index, step):  # every earlier scene, once
+        d = difficulty_of(family, j)
+        spec, attempt, sig = _first_distinct(family, seed, j, d, fmt, drawn)
+        drawn.keep(d, j, attempt, sig)
+        drawn.remember(j, spec)
+        drawn.upto = j + step
+    own = difficulty == difficulty_of(family, index)
+    if own and not fresh and index in drawn.attempt:
+        if index in drawn.recent:
+            return drawn.remember(index, drawn.recent[index])
+        spec = _attempt(family, seed, index, difficulty, fmt, drawn.attempt[index])
+        return drawn.remember(index, spec)
+    spec, attempt, sig = _first_distinct(family, seed, index, difficulty, fmt, drawn)
+    if own and index == drawn.upto:
+        drawn.keep(difficulty, index, attempt, sig)
+        drawn.remember(index, spec)
+        drawn.upto = index + step
     return spec
 
 
-# earlier instances are drawn once per process, however many later ones compare with them
-_distinct = functools.lru_cache(maxsize=1024)(_draw_distinct)
-
-
 def forget_scenes() -> None:
-    """Empty this process's cache of drawn scenes (a determinism check draws anew)."""
-    _distinct.cache_clear()
+    """Forget this process's drawn scenes (a determinism check draws anew)."""
+    _DRAWN.clear()
 
 
 def sample_scene(
@@ -258,11 +351,10 @@ def sample_scene(
     of pair ``index // 2``, with the pair recorded in ``extra["pair"]``. ``fresh``: drawn
     again rather than taken from this process's cache (to test that the sampler is
     deterministic)."""
-    draw = _draw_distinct if fresh else _distinct
     if family.intervene is None:
-        return draw(family, seed, index, difficulty, fmt)
+        return _draw_distinct(family, seed, index, difficulty, fmt, fresh)
     base = index - index % 2
-    spec = draw(family, seed, base, difficulty, fmt)
+    spec = _draw_distinct(family, seed, base, difficulty, fmt, fresh)
     rng = named_rng(seed, family.id, str(base), "intervention")
     changed, what = family.intervene(spec, rng)
     role = "counterfactual" if index % 2 else "factual"
