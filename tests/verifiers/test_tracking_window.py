@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vidreason.verifiers.tracking import _blobs, body_blobs
+from vidreason.verifiers.tracking import _OPEN, _blobs, _unknown_area, body_blobs
 
 
 def _whole_frame(classes, labels, share, k, reach):
@@ -67,3 +67,20 @@ def test_a_colour_not_in_the_frame_is_not_found():
     labels = np.full((64, 64), 7, np.uint8)
     x, y, a, a2 = body_blobs(labels, labels, np.zeros((64, 64), np.float32), 0, 10.0)
     assert np.isnan(x) and np.isnan(y) and a == 0.0 and a2 == 0.0
+
+
+def test_unknown_area_in_a_window_is_the_whole_frames():
+    rng = np.random.default_rng(1)
+    for trial in range(40):
+        h, w = (256, 256) if trial % 2 else (480, 832)
+        mask = np.zeros((h, w), bool)
+        for _ in range(rng.integers(0, 4)):  # blobs, some on the edge of the frame
+            x, y = int(rng.integers(-5, w + 5)), int(rng.integers(-5, h + 5))
+            m = np.zeros((h, w), np.uint8)
+            cv2.circle(m, (x, y), int(rng.integers(1, 12)), 1, -1)
+            mask |= m > 0
+        mask |= rng.random((h, w)) < (0.01 if trial % 3 == 0 else 0.0)  # seams and specks
+        opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        want = float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
+        assert _unknown_area(mask) == want, trial

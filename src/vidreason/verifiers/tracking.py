@@ -235,8 +235,9 @@ def _blobs(
     else:
         near = dist <= reach
         others = np.where(near, 0.0, mass)
-    group = np.flatnonzero(near) + 1
-    sel = np.isin(sub_lab, group)
+    chosen = np.zeros(n, bool)
+    chosen[1:] = near
+    sel = chosen[sub_lab]
     ys, xs = np.nonzero(sel)
     w = sub_w[ys, xs]
     tot = float(w.sum())
@@ -281,9 +282,21 @@ _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 def _unknown_area(unknown: np.ndarray) -> float:
     """Area of the largest blob of colours that belong to nothing in the scene, after an
-    opening that removes the thin anti-aliased seams between known colours."""
-    mask = cv2.morphologyEx(unknown.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    opening that removes the thin anti-aliased seams between known colours.
+
+    Done in the window around the unknown pixels, with a margin of zeros as wide as the
+    opening reaches (outside it the opening leaves nothing): the same areas as over the
+    whole frame."""
+    mask = unknown.view(np.uint8) if unknown.dtype == bool else unknown.astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(mask)
+    if bw == 0:
+        return 0.0
+    pad = _OPEN.shape[0]  # the erosion and the dilation each reach half of it
+    win = mask[max(0, by - pad) : by + bh + pad, max(0, bx - pad) : bx + bw + pad]
+    opened = cv2.morphologyEx(win, cv2.MORPH_OPEN, _OPEN)
+    if not opened.any():
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
