@@ -69,7 +69,8 @@ def whole_cli(suite: Path, dirs: list[Path], work: Path) -> float:
     cmd = [sys.executable, "-c", "import sys; from vidreason.cli import app; sys.exit(app())"]
     args = ["score", "--suite-dir", str(sub), "--videos", str(videos), "--model-name", "truth"]
     t0 = cpu()
-    subprocess.run([*cmd, *args, "--out", str(work / "run"), "--workers", "1", "-q"], check=True)
+    run = [*cmd, *args, "--out", str(work / "run"), "--workers", "1", "-q"]
+    subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
     return cpu() - t0
 
 
