@@ -104,3 +104,26 @@ def test_write_takes_a_generator(tmp_path):
     a = write_mp4(frames, tmp_path / "a.mp4", fps=16).read_bytes()
     b = write_mp4((f for f in frames), tmp_path / "b.mp4", fps=16).read_bytes()
     assert a == b
+
+
+@pytest.mark.parametrize("budget", [64 << 20, 0])  # leading frames kept, or decoded twice
+def test_read_with_size_gives_what_decoding_each_frame_by_itself_gives(
+    tmp_path, monkeypatch, budget
+):
+    import av
+
+    from vidreason.render import video_io
+
+    rng = np.random.default_rng(3)
+    frames = np.zeros((20, 96, 128, 3), np.uint8)
+    frames[:, 8:-8, 16:-16] = rng.integers(30, 255, (20, 80, 96, 3), dtype=np.uint8)
+    path = write_mp4(frames, tmp_path / "bars.mp4", fps=8)
+    with av.open(str(path)) as c:  # PyAV's own conversion, one frame at a time
+        plain = [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
+    x0, y0, x1, y1 = video_io.content_box(np.max([f.max(axis=2) for f in plain[:16]], axis=0))
+    want = np.stack([video_io.fit(f[y0:y1, x0:x1], (48, 40)) for f in plain])
+    monkeypatch.setattr(video_io, "BAR_BUFFER", budget)
+    got = read_video(path, size=(48, 40))
+    assert (x0, y0, x1, y1) == (16, 8, 112, 88)
+    np.testing.assert_array_equal(got.frames, want)
+    np.testing.assert_array_equal(read_video(path).frames, np.stack(plain))

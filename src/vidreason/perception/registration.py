@@ -60,18 +60,31 @@ class Camera:
         return self.matrices @ c - c[:2]
 
 
-def _grey(frame: np.ndarray, size: tuple[int, int], mask: np.ndarray | None = None) -> np.ndarray:
+def _grey(
+    frame: np.ndarray,
+    size: tuple[int, int],
+    mask: np.ndarray | None = None,
+    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+) -> np.ndarray:
     """Grey at ``size``, less its local mean (a smooth change of light is no structure);
     with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
-    moving next to the static scene does not leak into it."""
+    moving next to the static scene does not leak into it. ``weights`` keeps, per mask,
+    what depends on the mask alone (its weights and their local sum), for the next frame
+    fitted on the same mask."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     if mask is None:
         return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-    m = mask.astype(np.float32)
+    kept = None if weights is None else weights.get(id(mask))
+    if kept is None or kept[0] is not mask:
+        m = mask.astype(np.float32)
+        den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+        kept = (mask, m, np.maximum(den, 1e-3))
+        if weights is not None:
+            weights[id(mask)] = kept
+    _, m, den = kept
     num = cv2.GaussianBlur(g * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-    den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-    return g - num / np.maximum(den, 1e-3)
+    return g - num / den
 
 
 def _scaled(m: np.ndarray, k: float) -> np.ndarray:
@@ -254,6 +267,7 @@ def register(
         for i in range(n)
     ]
     cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None]] = {}
+    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # per mask: _grey
 
     def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None]:
         if which not in cache:
@@ -262,7 +276,7 @@ def register(
                 mask |= rest[j][2]
             # a floor line alone fixes height: fitted, the prior holds what it does not fix
             enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
-            tpl = template(_grey(reference, size, mask), mask, m0) if enough else None
+            tpl = template(_grey(reference, size, mask, weights), mask, m0) if enough else None
             cache[which] = (mask, tpl)
         return cache[which]
 
@@ -271,7 +285,7 @@ def register(
     every = smask.copy()
     for *_, m in rest:
         every |= m
-    ref_all = _grey(reference, size, every)
+    ref_all = _grey(reference, size, every, weights)
     own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
 
     def fit(
@@ -284,7 +298,7 @@ def register(
             return init
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
-        grey = img if img is not None else _grey(frames[i], size, mask)
+        grey = img if img is not None else _grey(frames[i], size, mask, weights)
         got = solve(tpl, pyramid(grey), init, free)
         if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
             return init  # a weak scene's jump is a misfit, not a camera
@@ -307,9 +321,9 @@ def register(
         if tpl is None:
             mats[i] = compose(prev, m0, *size)
             continue
-        img = _grey(frames[i], size, mask)
+        img = _grey(frames[i], size, mask, weights)
         if last is None or last_mask is not mask:
-            last, last_mask = _grey(frames[0], size, mask), mask
+            last, last_mask = _grey(frames[0], size, mask, weights), mask
         # still since the last frame fitted: the camera did not move (a slow drift adds
         # up, so the comparison is not with the previous frame; it is made where the
         # scene has edges, since a pan changes nothing on a plain background)
@@ -318,7 +332,7 @@ def register(
             last = img
             bodies = [(j, own[j]) for j in which]
             early, firm = (
-                _moved(bodies, _grey(frames[i], size, every), prev, anchor)
+                _moved(bodies, _grey(frames[i], size, every, weights), prev, anchor)
                 if bodies
                 else (set(), False)
             )

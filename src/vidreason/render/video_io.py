@@ -4,15 +4,16 @@
 thread, fixed options, no timestamps in the metadata). Reading streams: ``decode`` yields
 one full-size frame at a time, and ``read_video`` with a ``size`` crops black letterbox or
 pillarbox bars (found on the first ``BAR_SAMPLE`` frames) and resizes each frame as it is
-decoded, and with ``until`` stops after that many seconds, so a 4K clip or one of hours
-costs no more memory than the part that is scored. Errors are ``VideoError`` with a
+decoded (the first frames are kept while the bars are looked for, and decoded twice
+only when they are large), and with ``until`` stops after that many seconds, so a 4K
+clip or one of hours costs no more memory than the part that is scored. Errors are ``VideoError`` with a
 one-line message naming the file.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 
 class VideoError(ValueError):
@@ -143,7 +145,10 @@ def frame_rate(path: Path) -> float:
         raise VideoError(f"{path}: cannot decode the video ({_reason(exc)})") from None
 
 
-def decode(path: Path) -> Iterator[tuple[np.ndarray, float | None]]:
+Frames = Generator[tuple[np.ndarray, float | None], None, None]
+
+
+def decode(path: Path) -> Frames:
     """Each frame as (full-size RGB array, timestamp in seconds or None), one at a time:
     nothing but the frame in hand is kept, whatever the video's size and length."""
     path = Path(path)
@@ -152,9 +157,12 @@ def decode(path: Path) -> Iterator[tuple[np.ndarray, float | None]]:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise VideoError(f"{path}: the file has no video stream")
+            # one converter for the whole stream: the same pixels as ``to_ndarray(format=
+            # "rgb24")``, without setting up FFmpeg's scaler anew for every frame
+            rgb = VideoReformatter()
             for frame in container.decode(container.streams.video[0]):
                 stamp = None if frame.time is None else float(frame.time)
-                yield frame.to_ndarray(format="rgb24"), stamp
+                yield rgb.reformat(frame, format="rgb24").to_ndarray(), stamp
     except VideoError:
         raise
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -173,21 +181,48 @@ def content_box(peak: np.ndarray) -> tuple[int, int, int, int]:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def bars_box(path: Path, sample: int = BAR_SAMPLE) -> tuple[int, int, int, int]:
-    """The picture inside black bars, found on the first ``sample`` frames (one running
-    maximum over frames and channels in memory)."""
+def _peak(frames: Iterable[np.ndarray]) -> np.ndarray | None:
+    """The brightest value each pixel takes over ``frames`` and channels (frames of
+    another size than the first are passed over)."""
     peak: np.ndarray | None = None
-    for i, (frame, _) in enumerate(decode(path)):
-        level = frame.max(axis=2)
+    for frame in frames:
+        # the channels' maximum pairwise: numpy's reduction over a last axis of 3 is slow
+        level = np.maximum(np.maximum(frame[..., 0], frame[..., 1]), frame[..., 2])
         if peak is None:
             peak = level
         elif level.shape == peak.shape:
             np.maximum(peak, level, out=peak)
-        if i + 1 >= sample:
-            break
+    return peak
+
+
+def bars_box(path: Path, sample: int = BAR_SAMPLE) -> tuple[int, int, int, int]:
+    """The picture inside black bars, found on the first ``sample`` frames (one running
+    maximum over frames and channels in memory)."""
+    peak = _peak(frame for frame, _ in itertools.islice(decode(path), sample))
     if peak is None:
         raise VideoError(f"{path}: the video has no frames")
     return content_box(peak)
+
+
+BAR_BUFFER = 32 << 20  # bytes: leading frames up to this size are kept, not decoded twice
+
+
+def _boxed(
+    path: Path, stream: Frames
+) -> tuple[Iterator[tuple[np.ndarray, float | None]], tuple[int, int, int, int] | None]:
+    """The frames of ``stream`` and the box inside their black bars (``bars_box``). The
+    first ``BAR_SAMPLE`` frames are kept while they are looked at when they fit in
+    ``BAR_BUFFER``; larger ones are read twice, so memory stays bounded."""
+    first = next(stream, None)
+    if first is None:
+        return iter(()), None
+    if first[0].nbytes * BAR_SAMPLE > BAR_BUFFER:
+        stream.close()
+        return decode(path), bars_box(path)
+    head = [first, *itertools.islice(stream, BAR_SAMPLE - 1)]
+    peak = _peak(frame for frame, _ in head)
+    assert peak is not None
+    return itertools.chain(head, stream), content_box(peak)
 
 
 def fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -217,12 +252,12 @@ def read_video(
     """
     path = Path(path)
     fps = frame_rate(path)
-    box = bars_box(path) if size is not None else None
+    stream, box = _boxed(path, decode(path)) if size is not None else (decode(path), None)
     frames: list[np.ndarray] = []
     stamps: list[float | None] = []
     shape: tuple[int, ...] | None = None
     timed = True  # every timestamp so far is present and later than the one before
-    for i, (frame, stamp) in enumerate(decode(path)):
+    for i, (frame, stamp) in enumerate(stream):
         if shape is None:
             shape = frame.shape
         elif frame.shape != shape:

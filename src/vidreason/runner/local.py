@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import queue
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -42,14 +41,14 @@ from vidreason import store
 from vidreason.errors import Interrupted
 from vidreason.runner.executor import current
 from vidreason.runner.plan import WorkUnit
+from vidreason.runner.worker import execute, hide_cli_main
+from vidreason.runner.worker import start as _worker_start
 
 if TYPE_CHECKING:
     from vidreason.models.base import Model
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-WATCH_INTERVAL = 0.2  # s between a worker's checks that its parent is alive
 
 
 def default_workers() -> int:
@@ -114,34 +113,19 @@ class Stage:
                 )
 
 
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(WATCH_INTERVAL)
-    os._exit(1)  # the parent is gone (killed, even with SIGKILL): nobody wants our result
-
-
-def _worker_start(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the parent, and die when the parent dies."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while it was spawned: see _spawning
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    if os.getppid() != parent:
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
 @contextlib.contextmanager
 def _spawning() -> Iterator[None]:
     """Hold Ctrl-C back while workers are started: a worker inherits the blocked signal,
     so one still starting never prints a traceback, and the parent gets it right after."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    with hide_cli_main():  # a worker imports what it runs, not the command line
+        if not hasattr(signal, "pthread_sigmask"):
+            yield
+            return
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _stop(pool: ProcessPoolExecutor, futures: dict[Future, int]) -> None:
@@ -282,63 +266,6 @@ def stream_map(
         _stop(pool, dict.fromkeys(futures, 0))
         raise
     pool.shutdown(wait=True)
-
-
-def _pair_outcome(unit: WorkUnit) -> dict:
-    """For a video that could not be scored: the expected outcome and the pair it belongs
-    to, so that its counterfactual pair fails with a reason instead of vanishing."""
-    from vidreason.instance_io import InstanceError, load_instance
-
-    try:
-        inst = load_instance(unit.instance_dir)
-    except InstanceError:
-        return {}
-    if "pair" not in inst.spec.extra:
-        return {}
-    return {"expected": inst.outcome, "pair": inst.spec.extra["pair"]}
-
-
-def execute(unit: WorkUnit) -> store.Row:
-    """Score the unit's video (written by the generation stage for a model's units).
-    Never raises for a bad video or a failing model: the row carries the error and its
-    status."""
-    from vidreason import __version__
-    from vidreason.verifiers.score import failure, score_video
-
-    score, status = None, "scored"
-    if unit.missing:
-        score, status = failure(f"{unit.video}: missing (no video for this instance)"), "missing"
-    elif unit.generation_error:
-        seed = f" (seed {unit.seed})" if unit.seed else ""
-        score, status = failure(f"{unit.instance_dir}{seed}: {unit.generation_error}"), "error"
-    if score is None:
-        score = score_video(unit.video, unit.instance_dir, whole_clip=unit.whole_clip)
-        status = "unreadable" if score.error else "scored"
-    outcome = score.outcome if score.outcome or not score.error else _pair_outcome(unit)
-    return store.Row(
-        key=unit.key,
-        model=unit.model,
-        family=unit.family,
-        capability=unit.capability,
-        idx=unit.index,
-        difficulty=unit.difficulty,
-        instance_dir=str(unit.instance_dir),
-        video=str(unit.video),
-        value=score.value,
-        passed=score.passed,
-        checks=score.checks,
-        explanation=score.explanation,
-        error=score.error,
-        outcome=outcome,
-        suite=unit.suite,
-        model_version=unit.model_version,
-        status=status,
-        verifier_version=unit.verifier_version,
-        package_version=__version__,
-        scored_at=store.now(),
-        seed=unit.seed,
-        goal_conditioned=unit.goal_conditioned,
-    )
 
 
 def _models_for(units: Sequence[WorkUnit], given: Mapping[str, Model] | None) -> dict:

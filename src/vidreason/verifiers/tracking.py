@@ -199,7 +199,9 @@ def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
     return (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
 
 
-def _blobs(weight: np.ndarray, pure: np.ndarray, reach: float) -> tuple[float, float, float, float]:
+def _blobs(
+    weight: np.ndarray, pure: np.ndarray, reach: float, offset: tuple[int, int] = (0, 0)
+) -> tuple[float, float, float, float]:
     """Share-weighted centroid and area of the body in one frame, and the area of the
     heaviest blob of its colour elsewhere (a second copy).
 
@@ -208,11 +210,19 @@ def _blobs(weight: np.ndarray, pure: np.ndarray, reach: float) -> tuple[float, f
     occluder) and blend-only pieces within ``reach / 2.5`` (its blurred edge). A blob of
     blends alone (a mix of two other colours that happens to look like a blend of this
     one) counts only when no pure pixel of the body is seen at all (a body so blurred by
-    its motion that nowhere shows its colour undiluted)."""
+    its motion that nowhere shows its colour undiluted).
+
+    ``weight`` and ``pure`` may be a window of the frame holding every pixel of the
+    colour, at ``offset`` (x, y; even, so that the labelling's 2 x 2 blocks and hence the
+    order of its labels are the frame's): positions come back in frame pixels."""
     mask = (weight > 0).astype(np.uint8)
     n, lab, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return np.nan, np.nan, 0.0, 0.0
+    ox, oy = offset
+    if ox or oy:  # the centroids the whole frame gives, to the bit: integer sums / area
+        pix = stats[:, cv2.CC_STAT_AREA].astype(np.float64)[:, None]
+        cents = (np.rint(cents * pix) + pix * np.array([ox, oy], np.float64)) / pix
     x0, y0, x1, y1 = (int(v) for v in _bbox(stats[1:]))
     sub_lab = lab[y0:y1, x0:x1]
     sub_w = weight[y0:y1, x0:x1]
@@ -227,17 +237,38 @@ def _blobs(weight: np.ndarray, pure: np.ndarray, reach: float) -> tuple[float, f
     else:
         near = dist <= reach
         others = np.where(near, 0.0, mass)
-    group = np.flatnonzero(near) + 1
-    sel = np.isin(sub_lab, group)
+    chosen = np.zeros(n, bool)
+    chosen[1:] = near
+    sel = chosen[sub_lab]
     ys, xs = np.nonzero(sel)
     w = sub_w[ys, xs]
     tot = float(w.sum())
     return (
-        float((xs * w).sum() / tot) + x0,
-        float((ys * w).sum() / tot) + y0,
+        float((xs * w).sum() / tot) + (x0 + ox),
+        float((ys * w).sum() / tot) + (y0 + oy),
         tot,
         float(others.max()),
     )
+
+
+def body_blobs(
+    classes: np.ndarray, labels: np.ndarray, share: np.ndarray, k: int, reach: float
+) -> tuple[float, float, float, float]:
+    """``_blobs`` for palette entry ``k`` given each pixel's class (``classes``: its palette
+    index, or for a blend the body it is a blend of), its palette index (``labels``) and
+    its blend share: labelled only in the smallest even-aligned window holding every
+    pixel of the class, which gives what labelling the whole frame gives."""
+    where = classes == k
+    bx, by, bw, bh = cv2.boundingRect(where.view(np.uint8))
+    if bw == 0:
+        return np.nan, np.nan, 0.0, 0.0
+    x0, y0 = bx - bx % 2, by - by % 2
+    win = (slice(y0, by + bh), slice(x0, bx + bw))
+    pure = labels[win] == k
+    weight = pure.astype(np.float32)
+    blended = where[win] & ~pure
+    weight[blended] = share[win][blended]
+    return _blobs(weight, pure, reach, (x0, y0))
 
 
 def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
@@ -253,9 +284,21 @@ _OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 def _unknown_area(unknown: np.ndarray) -> float:
     """Area of the largest blob of colours that belong to nothing in the scene, after an
-    opening that removes the thin anti-aliased seams between known colours."""
-    mask = cv2.morphologyEx(unknown.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    opening that removes the thin anti-aliased seams between known colours.
+
+    Done in the window around the unknown pixels, with a margin of zeros as wide as the
+    opening reaches (outside it the opening leaves nothing): the same areas as over the
+    whole frame."""
+    mask = unknown.view(np.uint8) if unknown.dtype == bool else unknown.astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(mask)
+    if bw == 0:
+        return 0.0
+    pad = _OPEN.shape[0]  # the erosion and the dilation each reach half of it
+    win = mask[max(0, by - pad) : by + bh + pad, max(0, bx - pad) : bx + bw + pad]
+    opened = cv2.morphologyEx(win, cv2.MORPH_OPEN, _OPEN)
+    if not opened.any():
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
@@ -395,15 +438,12 @@ def track_frames(
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
-        owner = np.where(labels == 255, blend[0][code], 255)
+        classes = np.where(labels == 255, blend[0][code], labels)
         share = blend[1][code]
         near = np.zeros(frame.shape[:2], np.uint8)
         for k in labelled:
             name = names[k]
-            weight = (labels == k).astype(np.float32)
-            blended = owner == k
-            weight[blended] = share[blended]
-            x, y, a, a2 = _blobs(weight, labels == k, reach[name])
+            x, y, a, a2 = body_blobs(classes, labels, share, k, reach[name])
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
