@@ -145,9 +145,27 @@ def test_the_card_says_continuation_and_a_plain_suite_is_one_line(ltx, suites, t
 
 
 @pytest.mark.slow
-def test_ltx_continues_the_context_deterministically(ltx, suites, tmp_path):
+def test_ltx_continues_the_context_deterministically(ltx, suites, tmp_path, monkeypatch):
+    import diffusers
+    import numpy as np
+
+    given: list[dict] = []
+    real = diffusers.LTXConditionPipeline.__call__
+
+    def call(self, **kwargs):  # what the pipeline is given
+        given.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(diffusers.LTXConditionPipeline, "__call__", call)
     cfg = config(tmp_path, LTX, path=ltx)
     run(cfg, suites["ctx"], tmp_path / "a")
+    (args,) = given
+    assert args["frame_index"] == 0 and "image" not in args
+    assert (args["num_frames"], args["frame_rate"]) == (17, SMALL.fps)
+    context = read_video(suites["ctx"] / FAMILY / "00000" / "context.mp4").frames
+    shown = np.stack([np.asarray(f.resize((64, 64))) for f in args["video"]])
+    assert shown.shape == context.shape  # every context frame, in order
+    assert np.abs(shown.astype(int) - context).mean() < 8
     run(cfg, suites["ctx"], tmp_path / "b")
     (first,) = sorted((tmp_path / "a" / "videos" / "tiny-ltx" / FAMILY).glob("*.mp4"))
     (second,) = sorted((tmp_path / "b" / "videos" / "tiny-ltx" / FAMILY).glob("*.mp4"))
