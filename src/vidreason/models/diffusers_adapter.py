@@ -446,7 +446,7 @@ class DiffusersModel:
                     r.out_path, error=f"{self.name}: a continuation model needs a context"
                 )
             shown = self.context_shown(r.context_frames)
-            condition = [Image.fromarray(place(f, fit)) for f in read_context(r, shown)]
+            condition = [Image.fromarray(place(f, fit)) for f in read_context(r.context, shown)]
             clip = (frames_covering(r.fmt.n_frames, self.rule), r.fmt.fps)
             args = self.call_args(r, fit, condition, clip)
         else:
@@ -523,14 +523,13 @@ def frames_covering(n: int, rule: Pipeline) -> int:
     return rule.frames_step * k + rule.frames_offset
 
 
-def read_context(r: GenerationRequest, count: int) -> np.ndarray:
-    """The first ``count`` frames of the request's context, at the task's size."""
+def read_context(path: Path, count: int) -> np.ndarray:
+    """The first ``count`` frames of a context video, at the task's size."""
     from vidreason.render.video_io import read_video
 
-    assert r.context is not None
-    frames = read_video(r.context, max_frames=None).frames[:count]
+    frames = read_video(path, max_frames=None).frames[:count]
     if len(frames) < count:
-        raise ValueError(f"{r.context} holds {len(frames)} frames, fewer than {count}")
+        raise ValueError(f"{path} holds {len(frames)} frames, fewer than {count}")
     return frames
 
 
