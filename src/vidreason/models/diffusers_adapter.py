@@ -32,6 +32,15 @@ How a request becomes a video (the record says it in ``resampled``):
    task's width and height; the frames and their rate are kept as generated (scoring
    reads a video at its own timestamps).
 
+A continuation pipeline (``LTXConditionPipeline``; card modality ``continuation``) runs
+on a continuation suite only. It is given the context (``context.mp4``, K frames, each
+fitted like the first frame) as a video condition at frame 0: its first ``step * j + 1``
+frames (``step``: the VAE's temporal compression, 8 for LTX), as the pipeline takes no
+other count. It generates at the suite's frame rate (so the context keeps its timing),
+the fewest frames of the pipeline's form that cover the suite's N, and returns only
+frames K to N - 1: the N - K after the context. ``fps`` and ``frames`` settings do not
+apply to it; the record's ``resampled`` and ``info["continued"]`` say what was done.
+
 torch and diffusers are imported only inside functions: importing vidreason imports
 neither (``pip install 'vidreason[diffusers]'`` brings them).
 """
@@ -78,6 +87,7 @@ class Pipeline:
     guidance_arg: str = "guidance_scale"
     fps_arg: str = ""  # the argument the frame rate is passed as, if any
     negative_prompt: bool = True
+    continues: bool = False  # takes the context as a video condition (a continuation)
 
 
 PIPELINES: dict[str, Pipeline] = {
@@ -88,6 +98,11 @@ PIPELINES: dict[str, Pipeline] = {
     # 32x VAE; frames 8k+1; frame_rate is an argument
     "LTXImageToVideoPipeline": Pipeline(
         704, 480, 24, 121, 32, 8, 1, 50, 3.0, aspect="task", fps_arg="frame_rate"
+    ),
+    # LTX's condition pipeline: the context as a video condition at frame 0
+    "LTXConditionPipeline": Pipeline(
+        704, 480, 24, 121, 32, 8, 1, 50, 3.0, aspect="task", fps_arg="frame_rate",
+        continues=True,
     ),
     # 720p, frames 4k+1; guidance_scale is the embedded guidance
     "HunyuanVideoImageToVideoPipeline": Pipeline(
@@ -149,6 +164,7 @@ def check_settings(s: DiffusersSettings, where: str) -> None:
         raise UserError(f"{where}: {s.pipeline} generates one size only: aspect must be native")
     check_native(native_of(s), s.pipeline, where)
     reserved = {"image", "prompt", "height", "width", "num_frames", "generator", "output_type"}
+    reserved |= {"video", "frame_index", "conditions"} if rule.continues else set()
     clash = sorted(reserved & set(s.extra))
     if clash:
         raise UserError(f"{where}: extra must not set {', '.join(clash)} (the adapter sets them)")
@@ -284,7 +300,8 @@ def check_call(s: DiffusersSettings, where: str) -> None:
 
 def argument_names(rule: Pipeline) -> list[str]:
     """The arguments the adapter passes to a pipeline with these rules."""
-    names = ["image", "height", "width", "num_frames", "num_inference_steps", "generator"]
+    names = ["video", "frame_index"] if rule.continues else ["image"]
+    names += ["height", "width", "num_frames", "num_inference_steps", "generator"]
     names += ["output_type", rule.guidance_arg]
     names += ["prompt"] if rule.uses_prompt else []
     names += ["negative_prompt"] if rule.negative_prompt else []
@@ -341,6 +358,7 @@ class DiffusersModel:
             native=native_of(settings),
             devices=(self.device,),
             uses_prompt=self.rule.uses_prompt,
+            modality="continuation" if self.rule.continues else "image-to-video",
         )
         self.pipe: Any = None
 
@@ -384,17 +402,23 @@ class DiffusersModel:
             self.load()
         return [self._one(r) for r in requests]
 
-    def call_args(self, r: GenerationRequest, fit: Fit, image: Any) -> dict[str, Any]:
-        """The keyword arguments of the pipeline's call for one request."""
+    def call_args(
+        self, r: GenerationRequest, fit: Fit, image: Any, clip: tuple[int, int] | None = None
+    ) -> dict[str, Any]:
+        """The keyword arguments of the pipeline's call for one request: ``image`` is the
+        first frame, or (a continuation pipeline) the context's frames; ``clip`` the frame
+        count and rate to generate (the native ones when not given)."""
         torch, _ = _imports()
         s, rule, native = self.settings, self.rule, self.card.native
         # offloaded pipelines start their noise on the CPU; a generator must live there
         where = "cpu" if s.cpu_offload != "none" else self.device
+        n_frames, fps = clip or (native.n_frames, native.fps)
+        condition = {"video": image, "frame_index": 0} if rule.continues else {"image": image}
         args: dict[str, Any] = {
-            "image": image,
+            **condition,
             "height": fit.height,
             "width": fit.width,
-            "num_frames": native.n_frames,
+            "num_frames": n_frames,
             "num_inference_steps": s.steps or rule.steps,
             rule.guidance_arg: rule.guidance if s.guidance is None else s.guidance,
             "generator": torch.Generator(where).manual_seed(r.seed),
@@ -405,7 +429,7 @@ class DiffusersModel:
         if rule.negative_prompt and s.negative_prompt:
             args["negative_prompt"] = s.negative_prompt
         if rule.fps_arg:
-            args[rule.fps_arg] = native.fps
+            args[rule.fps_arg] = fps
         return {**args, **s.extra}
 
     def _one(self, r: GenerationRequest) -> Generated:
@@ -416,9 +440,19 @@ class DiffusersModel:
         started = time.monotonic()
         task = (r.fmt.width, r.fmt.height)
         fit = fit_for(size_for(self.card.native, self.aspect, task), task)
-        first = np.asarray(Image.open(r.first_frame).convert("RGB"))
-        image = Image.fromarray(place(first, fit))
-        args = self.call_args(r, fit, image)
+        if self.rule.continues:
+            if r.context is None or r.context_frames < 1:
+                return Generated(
+                    r.out_path, error=f"{self.name}: a continuation model needs a context"
+                )
+            shown = self.context_shown(r.context_frames)
+            condition = [Image.fromarray(place(f, fit)) for f in read_context(r.context, shown)]
+            clip = (frames_covering(r.fmt.n_frames, self.rule), r.fmt.fps)
+            args = self.call_args(r, fit, condition, clip)
+        else:
+            first = np.asarray(Image.open(r.first_frame).convert("RGB"))
+            image = Image.fromarray(place(first, fit))
+            args = self.call_args(r, fit, image)
         frames = np.asarray(self.pipe(**args).frames)[0]  # (n, H, W, 3) in 0..1
         if frames.shape[1:3] != (fit.height, fit.width):
             got = f"{frames.shape[2]}x{frames.shape[1]}"
@@ -427,7 +461,25 @@ class DiffusersModel:
                 error=f"{self.name}: asked {self.settings.pipeline} for {fit.width}x"
                 f"{fit.height}, got {got}",
             )
-        fps = self.card.native.fps
+        made = int(frames.shape[0])
+        fps = args[self.rule.fps_arg] if self.rule.fps_arg else self.card.native.fps
+        described = fit.describe(task, made, fps)
+        more: dict[str, Any] = {}
+        if self.rule.continues:
+            k, n = r.context_frames, r.fmt.n_frames
+            if made < n:
+                return Generated(
+                    r.out_path,
+                    error=f"{self.name}: asked {self.settings.pipeline} for {args['num_frames']}"
+                    f" frames, got {made} (fewer than the suite's {n})",
+                )
+            frames = frames[k:n]
+            described = (
+                f"context {k} frames, the first {shown} given as the video condition at "
+                f"frame 0; {described}; frames {k} to {n - 1} kept (the {n - k} after "
+                "the context)"
+            )
+            more = {"continued": {"context_frames": k, "conditioned_on": shown}}
         write_mp4(take_back(frames, fit, task), r.out_path, fps=fps)
         return Generated(
             r.out_path,
@@ -441,20 +493,44 @@ class DiffusersModel:
                 "prompt_sent": args.get("prompt"),
                 "negative_prompt": args.get("negative_prompt", ""),
                 "extra": dict(self.settings.extra),
+                **more,
                 "native_format": {
                     "width": fit.width,
                     "height": fit.height,
                     "fps": fps,
-                    "n_frames": int(frames.shape[0]),
+                    "n_frames": made,
                 },
-                "resampled": fit.describe(task, int(frames.shape[0]), fps),
+                "resampled": described,
                 "wall_s": round(time.monotonic() - started, 3),
             },
         )
 
+    def context_shown(self, k: int) -> int:
+        """The context frames the pipeline takes as its condition: the most of the form
+        ``step * j + 1`` (``step``: its VAE's temporal compression) within ``k``."""
+        step = int(getattr(self.pipe, "vae_temporal_compression_ratio", self.rule.frames_step))
+        return (k - 1) // step * step + 1
+
     @property
     def aspect(self) -> str:
         return self.settings.aspect or self.rule.aspect
+
+
+def frames_covering(n: int, rule: Pipeline) -> int:
+    """The fewest frames of the pipeline's form (``frames_step * k + frames_offset``) that
+    are at least ``n``."""
+    k = max(0, math.ceil((n - rule.frames_offset) / rule.frames_step))
+    return rule.frames_step * k + rule.frames_offset
+
+
+def read_context(path: Path, count: int) -> np.ndarray:
+    """The first ``count`` frames of a context video, at the task's size."""
+    from vidreason.render.video_io import read_video
+
+    frames = read_video(path, max_frames=None).frames[:count]
+    if len(frames) < count:
+        raise ValueError(f"{path} holds {len(frames)} frames, fewer than {count}")
+    return frames
 
 
 def make_model(name: str, table: Mapping[str, Any], card: Mapping[str, Any], where: str) -> Any:
