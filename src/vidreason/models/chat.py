@@ -36,7 +36,6 @@ import json
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ import numpy as np
 
 from vidreason.answers import LETTER, SuiteQuestion, normalise
 from vidreason.errors import UserError
-from vidreason.models.config import _unknown, apply_override, check_type, parse_table
+from vidreason.models.config import _unknown, check_type, parse_table, read_toml
 
 TOP_KEYS = ("name", "adapter", "version", "chat")
 IMAGE_FORMATS = ("png", "jpeg")
@@ -110,15 +109,7 @@ def read_chat_config(path: Path, overrides: Sequence[str] = ()) -> ChatConfig:
     """A chat model config from a TOML file (with ``--model-set`` overrides); every
     mistake is one line naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such model config file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid TOML ({exc})") from None
-    for item in overrides:
-        apply_override(data, item)
-    where = str(path) + (f" (with --model-set {' '.join(overrides)})" if overrides else "")
+    data, where = read_toml(path, overrides)
     for key, value in data.items():
         if key not in TOP_KEYS:
             raise _unknown(key, TOP_KEYS, where)

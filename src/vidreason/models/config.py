@@ -148,9 +148,10 @@ def parse_table(cls: type, table: Mapping[str, Any], where: str) -> Any:
         raise UserError(f"{where}: {exc}") from None
 
 
-def read_config(path: Path, overrides: Sequence[str] = ()) -> ModelConfig:
-    """A model configuration from a TOML file, validated, with ``overrides`` (``--model-set
-    KEY=VALUE``: a dotted key, a TOML value or else a string) applied first."""
+def read_toml(path: Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], str]:
+    """A config file's TOML with ``overrides`` (``--model-set KEY=VALUE``: a dotted key, a
+    TOML value or else a string) applied, and how to name it in a message; a missing or
+    malformed file is one line naming it."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such model config file")
@@ -160,8 +161,14 @@ def read_config(path: Path, overrides: Sequence[str] = ()) -> ModelConfig:
         raise UserError(f"{path}: not valid TOML ({exc})") from None
     for item in overrides:
         apply_override(data, item)
-    where = str(path) + (f" (with --model-set {' '.join(overrides)})" if overrides else "")
-    return parse_config(data, where, base=path.parent)
+    return data, str(path) + (f" (with --model-set {' '.join(overrides)})" if overrides else "")
+
+
+def read_config(path: Path, overrides: Sequence[str] = ()) -> ModelConfig:
+    """A model configuration from a TOML file, validated, with ``overrides`` applied first
+    (see ``read_toml``)."""
+    data, where = read_toml(path, overrides)
+    return parse_config(data, where, base=Path(path).parent)
 
 
 def apply_override(data: dict[str, Any], item: str) -> None:
