@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
 
+from vidreason import store
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.types import Instance, Score
 from vidreason.verifiers.score import score_frames
@@ -25,3 +28,44 @@ def score_encoded(
 #: the families of the ``small_suite`` fixture: 2D physics, a paired causal family, MuJoCo,
 #: planning
 SMALL = ("bounce-v1", "collision-v1", "projectile-v1", "dominoes-v1", "roll-3d-v1", "maze-v1")
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by its relative path: two folders equal byte for byte
+    compare equal."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def comparable_rows(run: Path) -> list[dict]:
+    """The current rows of a run, less the time each was scored, with the run folder's
+    path written as RUN: what two runs of the same work must agree on."""
+    root = str(run.resolve())
+    out = []
+    for r in store.rows(run):
+        d = r.to_dict()
+        d.pop("scored_at")
+        for k in ("video", "instance_dir", "explanation", "error"):
+            d[k] = d[k].replace(root, "RUN")
+        out.append(d)
+    return out
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler for the test servers on 127.0.0.1 that answers JSON."""
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+    def _json(self, code: int, doc: object, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)

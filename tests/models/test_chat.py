@@ -10,7 +10,7 @@ import base64
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import JsonHandler
 from vidreason import store
 from vidreason.answers import SuiteQuestion, load_questions
 from vidreason.cli import app
@@ -49,21 +50,8 @@ class ChatApi(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: ChatApi
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _json(self, code: int, doc: object, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(doc).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def _check(self, body: dict) -> tuple[str, str]:
         """The instance and the question asked; every problem with the request noted."""

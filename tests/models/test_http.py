@@ -13,12 +13,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import JsonHandler
 from vidreason import store
 from vidreason.cli import app
 from vidreason.models.http import dig, fill, retry_after
@@ -57,21 +58,8 @@ class VideoApi(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: VideoApi
-
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
-
-    def _json(self, code: int, doc: object, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(doc).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def _hiccup(self, kind: str, index: int) -> bool:
         with self.server.lock:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vidreason import api, store
+from tests.helpers import comparable_rows, folder_bytes
+from vidreason import api
 from vidreason.cli import app
 from vidreason.errors import UserError
 from vidreason.runner import ray_executor
@@ -65,26 +66,6 @@ def local_ray() -> Iterator[None]:
         ray.shutdown()
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _rows(run: Path) -> list[dict]:
-    root = str(run.resolve())
-    out = []
-    for r in store.rows(run):
-        d = r.to_dict()
-        d.pop("scored_at")
-        for k in ("video", "instance_dir", "explanation", "error"):
-            d[k] = d[k].replace(root, "RUN")
-        out.append(d)
-    return out
-
-
 @pytest.mark.ray
 @pytest.mark.slow
 def test_ray_writes_the_same_suite_and_rows_as_local(local_ray, tmp_path, monkeypatch):
@@ -108,11 +89,11 @@ def test_ray_writes_the_same_suite_and_rows_as_local(local_ray, tmp_path, monkey
     first = run(tmp_path / "local", tmp_path / "suite")
     with use(Executor("ray")):
         generate(tmp_path / "suite-ray")
-        assert _files(tmp_path / "suite-ray") == _files(tmp_path / "suite")
+        assert folder_bytes(tmp_path / "suite-ray") == folder_bytes(tmp_path / "suite")
         summary = run(tmp_path / "ray", tmp_path / "suite")
         assert (summary.total, summary.scored, summary.errors) == (first.total, first.scored, ())
         assert set(used) == {"parallel_map", "stream_map", "actors"}
-        assert _rows(tmp_path / "ray") == _rows(tmp_path / "local")
+        assert comparable_rows(tmp_path / "ray") == comparable_rows(tmp_path / "local")
         again = run(tmp_path / "ray", tmp_path / "suite")  # resumes: nothing left to do
         assert (again.scored, again.skipped) == (0, first.total)
         # a task's error is raised as the task raised it, not wrapped by Ray

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import comparable_rows, folder_bytes
 from vidreason import api, store
 from vidreason.audit import OUTCOMES_FILE, Outcome, merge_outcomes, summarise, write_run
 from vidreason.cli import app
@@ -167,18 +168,10 @@ def suites(tmp_path_factory) -> tuple[Path, Path]:
     return root / "whole", root / "shared"
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.mark.slow
 def test_generate_shards_in_a_shared_folder_make_the_whole_suite(suites, tmp_path):
     whole, shared = suites
-    assert _files(shared) == _files(whole)  # suite.json and questions.json included
+    assert folder_bytes(shared) == folder_bytes(whole)  # suite.json and questions.json included
     # alone, a shard writes only its instances and no suite.json; a later unsharded
     # generate into the same folder completes it
     generate_suite(
@@ -192,21 +185,7 @@ def test_generate_shards_in_a_shared_folder_make_the_whole_suite(suites, tmp_pat
     assert not (tmp_path / "s" / SUITE_FILE).exists()
     assert len(list((tmp_path / "s").glob("*/0*"))) < len(list(whole.glob("*/0*")))
     generate_suite("smoke", tmp_path / "s", n=2, families=["projectile", "dominoes"], workers=1)
-    assert _files(tmp_path / "s") == _files(whole)
-
-
-def _rows(run: Path) -> list[dict]:
-    """The current rows, less the time each was scored, with the run folder's path
-    written as RUN."""
-    root = str(run.resolve())
-    out = []
-    for r in store.rows(run):
-        d = r.to_dict()
-        d.pop("scored_at")
-        for k in ("video", "instance_dir", "explanation", "error"):
-            d[k] = d[k].replace(root, "RUN")
-        out.append(d)
-    return out
+    assert folder_bytes(tmp_path / "s") == folder_bytes(whole)
 
 
 @pytest.mark.slow
@@ -227,12 +206,12 @@ def test_shards_merged_equal_one_run(suites, tmp_path):
         out = tmp_path / ("full" if not args else f"s{args[1][0]}")
         result = runner.invoke(app, ["run", *common, "--out", str(out), *args])
         assert result.exit_code == 0, result.output
-    assert 0 < len(_rows(tmp_path / "s1")) < len(_rows(tmp_path / "full"))
+    assert 0 < len(comparable_rows(tmp_path / "s1")) < len(comparable_rows(tmp_path / "full"))
     result = runner.invoke(
         app, ["merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "m")]
     )
     assert result.exit_code == 0, result.output
-    assert _rows(tmp_path / "m") == _rows(tmp_path / "full")
+    assert comparable_rows(tmp_path / "m") == comparable_rows(tmp_path / "full")
     videos = [p.relative_to(tmp_path / "full") for p in (tmp_path / "full" / "videos").rglob("*.*")]
     assert all((tmp_path / "m" / v).is_file() for v in videos)  # videos and their records
     record = json.loads(
@@ -242,7 +221,7 @@ def test_shards_merged_equal_one_run(suites, tmp_path):
     # merging a shard again changes nothing
     result = runner.invoke(app, ["merge", str(tmp_path / "s1"), "--out", str(tmp_path / "m")])
     assert result.exit_code == 0, result.output
-    assert _rows(tmp_path / "m") == _rows(tmp_path / "full")
+    assert comparable_rows(tmp_path / "m") == comparable_rows(tmp_path / "full")
     # a shard of another suite (the same tasks under another suite seed) is one line
     suite = tmp_path / "suite-seed1"
     shutil.copytree(whole, suite)
@@ -272,8 +251,13 @@ def test_shards_of_a_named_suite_generate_only_their_instances(tmp_path):
     (suite,) = (tmp_path / "full" / "suites").iterdir()
     part = tmp_path / "s1" / "suites" / suite.name
     assert len(list(part.glob("*/0*"))) == 1 and not (part / SUITE_FILE).exists()
-    assert _rows(tmp_path / "s1")[0]["suite"] == _rows(tmp_path / "full")[0]["suite"]
+    assert (
+        comparable_rows(tmp_path / "s1")[0]["suite"]
+        == comparable_rows(tmp_path / "full")[0]["suite"]
+    )
     merged = tmp_path / "m"
     merge(([tmp_path / "s1", tmp_path / "s2"]), merged)
-    assert _rows(merged) == _rows(tmp_path / "full")
-    assert _files(merged / "suites") == _files(tmp_path / "full" / "suites")  # suite.json too
+    assert comparable_rows(merged) == comparable_rows(tmp_path / "full")
+    assert folder_bytes(merged / "suites") == folder_bytes(
+        tmp_path / "full" / "suites"
+    )  # suite.json too
