@@ -204,11 +204,12 @@ def pillarbox(px: int) -> Fn:
     return per_frame(fn)
 
 
-def blur(sigma: float) -> Fn:
-    """A 5 x 5 Gaussian blur of every frame (an out-of-focus lens)."""
+def blur(sigma: float, size: int = 5) -> Fn:
+    """A ``size`` x ``size`` Gaussian blur of every frame (an out-of-focus lens; 0: as
+    wide as ``sigma`` asks)."""
 
     def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
-        return cv2.GaussianBlur(f, (5, 5), sigma)
+        return cv2.GaussianBlur(f, (size, size), sigma)
 
     return per_frame(fn)
 
@@ -262,3 +263,77 @@ def longer(extra: int) -> Fn:
         return same(inst, planted.extended(inst, inst.spec.fmt.n_frames + extra))
 
     return run
+
+
+# ---- picture: what a generator's own rendering does ------------------------------------
+
+
+def rotate(degrees: float) -> Fn:
+    """The camera rolled by ``degrees`` about the picture's centre (edges repeated)."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        h, w = f.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        return cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    return per_frame(fn)
+
+
+def stretch(aspect: float) -> Fn:
+    """Every frame stretched to ``aspect`` times its width (another aspect ratio, not
+    cropped: a 1:1 task delivered as 4:3)."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        h, w = f.shape[:2]
+        return cv2.resize(f, (round(w * aspect / 2) * 2, h), interpolation=cv2.INTER_AREA)
+
+    return per_frame(fn)
+
+
+def gamma(power: float) -> Fn:
+    """Every level ``v`` (0..1) raised to ``power``: a different tone curve."""
+    lut = np.clip(np.rint(255.0 * (np.arange(256) / 255.0) ** power), 0, 255).astype(np.uint8)
+    return per_frame(lambda f, _i, _rng: lut[f])
+
+
+def saturation(scale: float) -> Fn:
+    """Colours moved towards (``scale`` < 1) or away from their grey by ``scale``."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        g = f.astype(np.float32).mean(axis=2, keepdims=True)
+        return clip(g + scale * (f.astype(np.float32) - g))
+
+    return per_frame(fn)
+
+
+def sharpen(amount: float) -> Fn:
+    """An unsharp mask: edges overshoot on both sides (halos)."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        soft = cv2.GaussianBlur(f, (0, 0), 1.5)
+        return cv2.addWeighted(f, 1.0 + amount, soft, -amount, 0)
+
+    return per_frame(fn)
+
+
+def jpeg(quality: int) -> Fn:
+    """Every frame through JPEG at ``quality`` (blocks and ringing frame by frame)."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        ok, buf = cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else f
+
+    return per_frame(fn)
+
+
+def watermark(text: str) -> Fn:
+    """``text`` in white in the bottom right corner of every frame (a generator's mark)."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        out, (h, w) = f.copy(), f.shape[:2]
+        at = (w - round(0.35 * w), h - round(0.04 * h))
+        cv2.putText(out, text, at, cv2.FONT_HERSHEY_SIMPLEX, w / 600, (255, 255, 255),
+                    max(1, w // 200), cv2.LINE_AA)  # fmt: skip
+        return out
+
+    return per_frame(fn)

@@ -75,7 +75,17 @@ Intervention = Callable[[SceneSpec, np.random.Generator], tuple[SceneSpec, str]]
 QuestionsFn = Callable[[Instance], list[Question]]
 
 DIFFICULTIES = (1, 2, 3)
-GENERIC_CHECKS = ("duration", "visible", "objects", "first_frame", "final_state", "continuity")
+GENERIC_CHECKS = (
+    "duration",
+    "visible",
+    "objects",
+    "first_frame",
+    "final_state",
+    "continuity",
+    "path",
+)
+# a family that sets its own pace (planning) is not held to the true path in time
+OWN_PACE_CHECKS = tuple(c for c in GENERIC_CHECKS if c != "path")
 
 
 def _pymunk_simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:

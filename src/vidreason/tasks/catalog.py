@@ -70,7 +70,7 @@ if __name__ == "__main__":  # pragma: no cover
 def family_table(family_ids: list[str]) -> str:
     """The README's table of families (``vidreason tasks --markdown``), by capability:
     the law and each declared law check with its tolerance, from the registrations."""
-    from vidreason.tasks.base import GENERIC_CHECKS, get_family
+    from vidreason.tasks.base import GENERIC_CHECKS, OWN_PACE_CHECKS, get_family
     from vidreason.types import CAPABILITIES
 
     def cell(text: str) -> str:
@@ -86,7 +86,9 @@ def family_table(family_ids: list[str]) -> str:
             f"`{c.name}`: {c.tolerance}" + (f" (only when {c.when})" if c.when else "")
             for c in f.checks
         ]
-        if tuple(f.generic_checks) != GENERIC_CHECKS:
+        if tuple(f.generic_checks) == OWN_PACE_CHECKS:
+            checks.append("shared checks: all but `path` (the pace is the video's own)")
+        elif tuple(f.generic_checks) != GENERIC_CHECKS:
             shared = ", ".join(f"`{n}`" for n in f.generic_checks)
             checks.append(f"shared checks: {shared} only")
         rows.append(f"| `{f.id}` | {f.capability} | {cell(f.law)} | {cell('<br>'.join(checks))} |")

@@ -136,19 +136,25 @@ def objects(tracks: Tracks, instance: Instance) -> Check:
             return Check(
                 "objects",
                 0.0,
-                f"the {b.label} shrinks to {100 * share:.0f}% of its size at frame"
-                f" {tracks.source[start]} (part of it vanishes)",
+                f"the {b.label} {'shrinks' if share < 1 else 'grows'} to {100 * share:.0f}% of"
+                f" its size at frame {tracks.source[start]}"
+                + (" (part of it vanishes)" if share < 1 else ""),
             )
     return Check("objects", 1.0)
 
 
 SHRINK = 0.55  # a body seen at less than this share of its usual area has partly vanished
+SWELL = 2.0  # and at more than this many times it, has grown
+SETTLED = 5  # clear frames at the start that give a flat body its usual area
 
 
 def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
     """The first of 3 frames running where ``body``, in plain view in the truth (no
-    screen, no other body near it, inside the picture), is found at under ``SHRINK`` of
-    its median area in such frames, and that share; None if it keeps its size."""
+    screen, no other body near it, inside the picture), is found at under ``SHRINK`` or
+    over ``SWELL`` times its usual area, and that share; None if it keeps its size. The
+    usual area is that of its first ``SETTLED`` such frames in a flat (2D) scene, where a
+    body keeps its size, so a body that shrinks or swells for most of the clip is caught;
+    the median over the clip in a 3D scene, where it looks smaller further away."""
     area = tracks.area[body.name]
     clear = (visible_fraction(instance, body.name, tracks.times) >= 0.95) & tracks.found(body.name)
     clear &= in_view(tracks, instance, body.name)
@@ -160,11 +166,15 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
         clear &= near > 1.2 * (extent(body) + extent(other))
     if clear.sum() < 5:
         return None
-    typical = float(np.median(area[clear]))
-    start = first_run(clear & (area < SHRINK * typical), 3)
+    flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
+    usual = area[np.flatnonzero(clear)[:SETTLED]] if flat else area[clear]
+    typical = float(np.median(usual))
+    odd = (area < SHRINK * typical) | (flat & (area > SWELL * typical))
+    start = first_run(clear & odd, 3)
     return None if start is None else (start, float(area[start] / typical))
 
 
+STATE_2D = 5  # columns of a 2D body's state (a 3D body's has its pose too)
 GROWTH = 4.0  # a blob this many times a body's area is something else in its colour
 
 

@@ -27,6 +27,7 @@ from vidreason.instance_io import InstanceError, load_instance, read_png
 from vidreason.render.video_io import Video, VideoError, read_video
 from vidreason.types import Check, Instance, Score
 from vidreason.verifiers import checks as generic
+from vidreason.verifiers.path import path as on_path
 from vidreason.verifiers.tracking import Tracks, track_frames
 
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(?:\.0+)?)(?!\d|\.\d)")
@@ -77,6 +78,7 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
         "first_frame": lambda: generic.first_frame(tracks, instance, first_image),
         "final_state": lambda: generic.final_state(tracks, instance),
         "continuity": lambda: generic.continuity(tracks, instance),
+        "path": lambda: on_path(tracks, instance),
     }
     seam = [continuation.seam(tracks, instance)] if instance.context_frames else []
     return [

@@ -1,0 +1,79 @@
+"""``path``: every body follows the path the simulator gave it, frame by frame.
+
+``final_state`` judges where a body ends and ``continuity`` how far it steps, but a
+body can wobble from side to side, stop while the rest of the scene goes on, or lag
+behind and catch up, and still end in the right place in steps no larger than its
+speed. ``path`` compares each tracked position with the ground truth's path near the
+same moment: the distance from the position to the nearest point of the true path
+within ``WINDOW`` seconds either side (so a small timing error, a motion-blur lag or a
+blended frame costs nothing, while a position off the path, or a body far behind or
+ahead of its true place, does). Frames where the ground truth hides part of the body
+(behind a screen, out of the picture) or where it is not found are skipped: ``visible``
+judges those. The ``ISOLATED`` worst frames are forgiven (a tracking glitch); beyond
+that, ``TOLERANCE`` of the picture passes and ``FAILS`` fails.
+
+Families that set their own pace (planning) do not run it: the time a move takes is
+the video's own there, and their move checks judge the path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidreason.scene.geometry import scene_size
+from vidreason.types import Check, Instance
+from vidreason.verifiers.checks import (
+    PLACED,
+    band,
+    frame_ranges,
+    gt_positions,
+    in_view,
+    occluders,
+    visible_fraction,
+)
+from vidreason.verifiers.tracking import Tracks
+
+WINDOW = 0.15  # s: the true path is searched this far either side of a frame's moment
+STEPS = 25  # points of the true path sampled in the window
+ISOLATED = 2  # the worst frames forgiven
+TOLERANCE = 0.02  # share of the picture: off the path by this much passes
+FAILS = 0.035  # and by this much fails
+
+
+def off_path(tracks: Tracks, instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(frame indices, px off the true path) for the frames where body ``name`` is found
+    and the ground truth shows all of it."""
+    t = tracks.times
+    clear = (visible_fraction(instance, name, t) >= PLACED) & in_view(tracks, instance, name)
+    idx = np.flatnonzero(clear & tracks.found(name))
+    if not len(idx):
+        return idx, np.zeros(0)
+    offsets = np.linspace(-WINDOW, WINDOW, STEPS)
+    moments = np.clip(t[idx, None] + offsets[None, :], 0.0, None)
+    true = gt_positions(instance, name, moments.ravel()).reshape(len(idx), STEPS, 2)
+    seen = tracks.pos[name][idx]
+    return idx, np.linalg.norm(true - seen[:, None, :], axis=2).min(axis=1)
+
+
+def path(tracks: Tracks, instance: Instance) -> Check:
+    """Every body stays on its true path (see the module's docstring)."""
+    size = scene_size(instance)
+    screens = {b.name for b in occluders(instance)}
+    worst, note = 1.0, ""
+    for b in instance.spec.bodies:
+        if b.name in screens or b.name not in instance.trajectory.states:
+            continue
+        idx, err = off_path(tracks, instance, b.name)
+        if len(err) <= ISOLATED:
+            continue  # hardly seen: visible judges it
+        typical = float(np.sort(err)[-1 - ISOLATED])
+        value = band(typical / size, TOLERANCE, FAILS)
+        if value < worst:
+            worst = value
+            bad = idx[err > TOLERANCE * size]
+            note = (
+                f"the {b.label} leaves its true path by up to {typical:.0f} px (at most"
+                f" {TOLERANCE * size:.0f} px is tolerated) in frames"
+                f" {frame_ranges(tracks.source[bad])}"
+            )
+    return Check("path", worst, note)
