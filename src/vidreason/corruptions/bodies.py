@@ -3,7 +3,8 @@ from side to side, stops while the scene goes on, shrinks, or lags behind and ca
 up. Each ends (or could end) where it should, in steps no larger than its speed: only a
 check of the whole path, or of its size, sees them. Drawn with the 2D rasteriser
 (``wobble``, ``shrink``: None in a 3D scene) or the family's own renderer (``stop``,
-``lag``)."""
+``lag``). Neither a wobble nor a lag applies where the pace and the line between two
+cells are the video's own (planning)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Fn, Sample, same
-from vidreason.corruptions.violations import moving_bodies
+from vidreason.corruptions.violations import moving_bodies, planning
 from vidreason.types import Instance, Trajectory
 
 STATE_2D = 5  # columns of a 2D body's state
@@ -36,7 +37,7 @@ def wobble(fraction: float, period: int = 8) -> Fn:
 
     def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
         moving = set(moving_bodies(inst))
-        if not moving or not _flat(inst):
+        if not moving or not _flat(inst) or planning(inst):
             return None
         a = fraction * inst.spec.fmt.width
         states = {
@@ -88,7 +89,7 @@ def lag(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample 
     it has caught up, and true from there: every moving body falls behind its true place
     and catches up (no step larger than twice the true one)."""
     moving = moving_bodies(inst)
-    if not moving:
+    if not moving or planning(inst):
         return None
     lo, hi = _motion(inst, moving[0])
     n, a = len(truth), lo + (hi - lo) // 3

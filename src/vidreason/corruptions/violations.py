@@ -74,7 +74,7 @@ def freeze_jump(length: int) -> Fn:
     return run
 
 
-def _planning(inst: Instance) -> bool:
+def planning(inst: Instance) -> bool:
     from vidreason.tasks import get_family
 
     return get_family(inst.family_id).capability == "planning"
@@ -86,7 +86,7 @@ def own_pace(factor: float, pause: float = 0.0) -> Fn:
     state held to the end."""
 
     def run(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
-        if not _planning(inst):
+        if not planning(inst):
             return None
         n = len(truth)
         h = round(pause * n)
@@ -99,7 +99,7 @@ def own_pace(factor: float, pause: float = 0.0) -> Fn:
 def pause_jump(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
     """Planning only: the first move of the solution never shown under way; the piece
     waits, then stands in its next place (a pause, then a jump of one move)."""
-    if not _planning(inst):
+    if not planning(inst):
         return None
     n = inst.spec.fmt.n_frames
     speed = np.zeros(n - 1)
@@ -135,7 +135,7 @@ def speed(factor: float) -> Fn:
     pace is the video's own (planning: the solved state holds to the end)."""
 
     def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
-        if factor > 1 and _planning(inst):
+        if factor > 1 and planning(inst):
             return None
         return same(inst, planted.time_warp(inst, factor))
 
