@@ -1,14 +1,18 @@
-"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance drift.
+"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance drift,
+contrast and black level.
 
 Each registered frame is compared with the reference (the conditioning image) on the
-static pixels: the ratio frame / reference per colour channel, its mean in each cell of
-a ``GRID`` x ``GRID`` grid (cells with too few static pixels left out), and a smooth
-surface fitted to the cells per channel (a polynomial in x and y of degree 2 plus the
-fourth power of the radius: exact for a constant exposure, a linear gradient and a
-lens vignette), with cells far off the surface rejected and the surface refitted (a new
-object on the background is not light). Dividing the frame by that gain field brings
-the scene's colours back to the reference's, while anything smaller than the surface can
-bend (an object, a colour swap) is left as it is.
+static pixels, per colour channel, in each cell of a ``GRID`` x ``GRID`` grid (cells with
+too few static pixels left out): the frame's mean is fitted as the reference's mean times
+a smooth gain surface (a polynomial in x and y of degree 2 plus the fourth power of the
+radius: exact for a constant exposure, a linear gradient and a lens vignette) plus one
+level per channel (a lowered contrast lifts the darks and dims the lights: no gain does
+both), with cells far off the fit rejected and the fit redone (a new object on the
+background is not light). The level is fitted only where the static scene holds both
+dark and light colours (``SPREAD``); a scene of one colour cannot tell it from a gain.
+Taking the level off and dividing by the gain brings the scene's colours back to the
+reference's, while anything smaller than the surface can bend (an object, a colour swap)
+is left as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ MIN_STATIC = 0.3  # a cell needs this share of static pixels to measure the ligh
 GAIN = (0.4, 2.5)  # accepted range of the gain
 SKIP = 0.02  # a frame whose gain lies this close to 1 everywhere is left as it is
 REJECT = 3.0  # cells further than this many robust deviations from the surface are dropped
+SPREAD = 40.0  # grey levels: the static cells' spread needed to fit a level as well as a gain
+MAX_LEVEL = 64.0  # grey levels: accepted range of the level
+TERMS = 7  # coefficients of the gain surface; the level follows them
 
 
 def _terms(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -35,7 +42,7 @@ def _centres() -> tuple[np.ndarray, np.ndarray]:
 
 
 def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -> np.ndarray:
-    """Per frame, the gain surface's coefficients (n, 7, 3)."""
+    """Per frame, the gain surface's coefficients and the level per channel (n, 8, 3)."""
     size = (WORK, WORK)
     ref = cv2.resize(reference, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
     mask = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
@@ -45,40 +52,64 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     enough = (cells >= MIN_STATIC * c * c).ravel()
     u, v = _centres()
     a_all = _terms(u.ravel(), v.ravel())
-    out = np.zeros((len(frames), 7, 3), np.float32)
+    out = np.zeros((len(frames), TERMS + 1, 3), np.float32)
     out[:, 0, :] = 1.0
     if enough.sum() < 12:
         return out  # too little static scene to measure light
     a = a_all[enough]
+    count = np.maximum(cells, 1)[..., None]
+
+    def means(img: np.ndarray) -> np.ndarray:
+        masked = np.where(mask[..., None], img, 0.0)
+        return (masked.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / count).reshape(-1, 3)
+
+    x = means(ref)[enough]  # (cells, 3): the reference's mean per cell
+    level = float(x.mean(axis=1).std()) >= SPREAD  # dark and light static scene: fit a level
     for i, f in enumerate(frames):
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
-        ratio = np.where(mask[..., None], img / ref, 0.0)
-        r = ratio.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / np.maximum(cells, 1)[..., None]
-        y = r.reshape(-1, 3)[enough]
-        keep = np.ones(len(y), dtype=bool)
-        for _ in range(2):
-            coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
-            res = np.abs(y - a @ coef).max(axis=1)
-            dev = 1.4826 * float(np.median(res[keep])) + 0.01
-            keep = res <= REJECT * dev
-            if keep.sum() < 12:
-                break
-        out[i] = coef
+        y = means(img)[enough]
+        for ch in range(3):
+            out[i, :, ch] = _fit(a, x[:, ch], y[:, ch], level)
     return out
 
 
+def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> np.ndarray:
+    """One channel: ``y = (a @ coef) * x + offset`` over the cells, robustly (cells far off
+    the fit dropped, twice); the offset only with ``level``, and kept within
+    ``MAX_LEVEL`` (else the gain alone is fitted)."""
+    design = a * x[:, None]
+    if level:
+        design = np.concatenate([design, np.ones((len(x), 1), np.float32)], axis=1)
+    keep = np.ones(len(y), dtype=bool)
+    coef = np.zeros(design.shape[1], np.float32)
+    coef[0] = 1.0
+    for _ in range(3):
+        coef, *_ = np.linalg.lstsq(design[keep], y[keep], rcond=None)
+        res = np.abs(y - design @ coef) / x  # as a share of the reference, as a gain is
+        dev = 1.4826 * float(np.median(res[keep])) + 0.01
+        keep = res <= REJECT * dev
+        if keep.sum() < 12:
+            break
+    if level and abs(float(coef[-1])) > MAX_LEVEL:
+        return _fit(a, x, y, False)
+    return np.append(coef, 0.0) if not level else coef
+
+
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """Frames divided by their smooth gain fields."""
+    """Frames less their levels, divided by their smooth gain fields."""
     n, h, w = frames.shape[:3]
     out = np.empty_like(frames)
     uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
     terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
-    ident = np.zeros((7, 3), np.float32)
+    ident = np.zeros((TERMS, 3), np.float32)
     ident[0] = 1.0
     for i in range(n):
-        if np.abs(gains[i] - ident).max() < SKIP:
+        surface, level = gains[i, :TERMS], gains[i, TERMS]
+        if np.abs(surface - ident).max() < SKIP and np.abs(level).max() < 255 * SKIP:
             out[i] = frames[i]
             continue
-        field = np.clip(terms @ gains[i], *GAIN)
-        out[i] = np.clip(frames[i].astype(np.float32) / field, 0, 255).astype(np.uint8)
+        field = np.clip(terms @ surface, *GAIN)
+        # the fit was made on the frame + 4 against the reference + 4
+        fixed = (frames[i].astype(np.float32) + 4.0 - level) / field - 4.0
+        out[i] = np.clip(fixed, 0, 255).astype(np.uint8)
     return out
