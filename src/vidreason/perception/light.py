@@ -8,7 +8,9 @@ a smooth gain surface (a polynomial in x and y of degree 2 plus the fourth power
 radius: exact for a constant exposure, a linear gradient and a lens vignette) plus one
 level per channel (a lowered contrast lifts the darks and dims the lights: no gain does
 both), with cells far off the fit rejected and the fit redone (a new object on the
-background is not light). The level is fitted only where the static scene holds both
+background is not light). Where the static cells leave much of the picture unmeasured
+(a strip along two edges), a simpler surface (a plane, a constant) is taken when the
+curved one would go further past the measured gains than ``BEYOND``. The level is fitted only where the static scene holds both
 dark and light colours (``SPREAD``); a scene of one colour cannot tell it from a gain.
 Taking the level off and dividing by the gain brings the scene's colours back to the
 reference's, while anything smaller than the surface can bend (an object, a colour swap)
@@ -29,6 +31,7 @@ REJECT = 3.0  # cells further than this many robust deviations from the surface 
 SPREAD = 40.0  # grey levels: the static cells' spread needed to fit a level as well as a gain
 MAX_LEVEL = 64.0  # grey levels: accepted range of the level
 TERMS = 7  # coefficients of the gain surface; the level follows them
+BEYOND = 0.1  # how far the gain may go, where it is not measured, past where it is
 
 
 def _terms(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -69,14 +72,29 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
         y = means(img)[enough]
         for ch in range(3):
-            out[i, :, ch] = _fit(a, x[:, ch], y[:, ch], level)
+            out[i, :, ch] = _bounded(a, a_all, x[:, ch], y[:, ch], level)
     return out
+
+
+def _bounded(a: np.ndarray, a_all: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool):
+    """The richest surface (all terms, a plane, a constant) that stays over the whole
+    picture within ``BEYOND`` of the gains it takes at the measured cells: where the static
+    scene is a strip along two edges, a curved surface is not extrapolated over the rest."""
+    for used in (TERMS, 3, 1):
+        coef = _fit(a[:, :used], x, y, level)
+        surface = np.zeros(TERMS + 1, np.float32)
+        surface[:used], surface[TERMS] = coef[:used], coef[-1] if level else 0.0
+        seen = a @ surface[:TERMS]
+        every = a_all @ surface[:TERMS]
+        if every.min() >= seen.min() - BEYOND and every.max() <= seen.max() + BEYOND:
+            break
+    return surface
 
 
 def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> np.ndarray:
     """One channel: ``y = (a @ coef) * x + offset`` over the cells, robustly (cells far off
-    the fit dropped, twice); the offset only with ``level``, and kept within
-    ``MAX_LEVEL`` (else the gain alone is fitted)."""
+    the fit dropped, twice); the offset (last) only with ``level``, and kept within
+    ``MAX_LEVEL`` (else the gain alone is fitted, with an offset of 0)."""
     design = a * x[:, None]
     if level:
         design = np.concatenate([design, np.ones((len(x), 1), np.float32)], axis=1)
@@ -91,8 +109,8 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> np.ndarray
         if keep.sum() < 12:
             break
     if level and abs(float(coef[-1])) > MAX_LEVEL:
-        return _fit(a, x, y, False)
-    return np.append(coef, 0.0) if not level else coef
+        return np.append(_fit(a, x, y, False), 0.0)
+    return coef
 
 
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:

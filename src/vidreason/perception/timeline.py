@@ -80,28 +80,37 @@ def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timel
         if j - i <= MAX_REPEAT and moving:
             keep[i:j] = False
         i = j
+    t, keep = regular(np.asarray(times, dtype=float), change, rep, keep)
     idx = np.flatnonzero(keep)
-    t = np.asarray(times, dtype=float)
-    return Timeline(idx, regular(t, rep, keep)[idx], int(n - len(idx)), 0.0)
+    return Timeline(idx, t[idx], int(n - len(idx)), 0.0)
 
 
-MIN_STRETCH = 4  # new frames a stretch of motion needs before its clock is fitted
+MIN_STRETCH = 8  # new frames a stretch of motion needs before its clock is fitted
+MIN_DROPS = 3  # dropped repeats a stretch needs (a pattern, not a moment at rest)
+SLOWER = 1.1  # the source's frame step, in output frames, at least this long
 
 
-def regular(times: np.ndarray, rep: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``times`` with the new frames of each stretch of motion that holds dropped repeats
+def regular(
+    times: np.ndarray, change: np.ndarray, rep: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``times`` and ``keep`` with the new frames of each stretch of motion that holds dropped repeats
     moved onto the steady clock they were resampled from.
 
     A stretch is a run of frames each new or a dropped repeat (the first frame counts as
     new). Its new frames' times are fitted by a line over their count; the line is lowered
     until no frame lies before it (a frame is shown at or after its moment, never
-    before). The fit is kept only where every frame lies within one output frame of the
-    line and the step is longer than an output frame (a slower source); otherwise the
-    times stay as given."""
-    out = times.copy()
+    before); a stretch from the first frame starts at that frame's time. The fit is kept
+    only for a resampled clock: every frame within one output frame of the line, a step
+    of at least ``SLOWER`` output frames, at least ``MIN_DROPS`` repeats, and the frames
+    after the repeats changing as much as the stretch's others (a real video repeats a
+    frame only where its motion all but stops, at the top of a bounce; a resampled one
+    repeats frames wherever its clock falls). Otherwise the times stay as given. Repeats
+    kept before a stretch so fitted (a still scene) that are stamped after the source
+    moment before the stretch's first are dropped: they show that earlier moment."""
+    out, keep = times.copy(), keep.copy()
     n = len(times)
     if n < MIN_STRETCH or keep.all():
-        return out
+        return out, keep
     step = float(np.median(np.diff(times)))
     new = ~rep
     new[0] = True
@@ -115,7 +124,8 @@ def regular(times: np.ndarray, rep: np.ndarray, keep: np.ndarray) -> np.ndarray:
         while j < n and part[j]:
             j += 1
         idx = np.flatnonzero(new[i:j]) + i
-        if len(idx) >= MIN_STRETCH and not keep[i:j].all():
+        after = idx[1:][np.diff(idx) > 1]  # the new frames that follow dropped repeats
+        if len(idx) >= MIN_STRETCH and len(after) >= MIN_DROPS:
             k = np.arange(len(idx), dtype=float)
             slope = float(np.polyfit(k, times[idx], 1)[0])
             # the first frame's moment is its own time; a later stretch starts at the line's
@@ -123,10 +133,15 @@ def regular(times: np.ndarray, rep: np.ndarray, keep: np.ndarray) -> np.ndarray:
             base = times[0] if i == 0 else float((times[idx] - slope * k).min())
             late = times[idx] - (base + slope * k)
             fits = late.min() >= -0.25 * step and late.max() <= step * (1 + 1e-6)
-            if slope > step * (1 + 1e-6) and fits:
+            moving = np.median(change[after]) >= 0.5 * np.median(change[idx[1:]])
+            if slope >= SLOWER * step and fits and moving:
                 out[idx] = base + slope * k
+                h = i - 1
+                while h > 0 and keep[h] and rep[h] and times[h] > out[i] - slope:
+                    keep[h] = False
+                    h -= 1
         i = j
-    return out
+    return out, keep
 
 
 def first_move(pos: dict[str, np.ndarray], times: np.ndarray, tol: float = MOVE) -> float | None:
