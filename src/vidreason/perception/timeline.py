@@ -93,11 +93,12 @@ SLOWER = 1.1  # the source's frame step, in output frames, at least this long
 def regular(
     times: np.ndarray, change: np.ndarray, rep: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``times`` and ``keep`` with the new frames of each stretch of motion that holds dropped repeats
-    moved onto the steady clock they were resampled from.
+    """``times`` and ``keep`` with the new frames of each stretch of motion that holds
+    dropped repeats moved onto the steady clock they were resampled from.
 
     A stretch is a run of frames each new or a dropped repeat (the first frame counts as
-    new). Its new frames' times are fitted by a line over their count; the line is lowered
+    new). Its new frames' times are fitted by a line over their count (``narrowest``); the
+    line is lowered
     until no frame lies before it (a frame is shown at or after its moment, never
     before); a stretch from the first frame starts at that frame's time. The fit is kept
     only for a resampled clock: every frame within one output frame of the line, a step
@@ -127,7 +128,7 @@ def regular(
         after = idx[1:][np.diff(idx) > 1]  # the new frames that follow dropped repeats
         if len(idx) >= MIN_STRETCH and len(after) >= MIN_DROPS:
             k = np.arange(len(idx), dtype=float)
-            slope = float(np.polyfit(k, times[idx], 1)[0])
+            slope = narrowest(k, times[idx])
             # the first frame's moment is its own time; a later stretch starts at the line's
             # lowest place that no frame lies before
             base = times[0] if i == 0 else float((times[idx] - slope * k).min())
@@ -142,6 +143,23 @@ def regular(
                     h -= 1
         i = j
     return out, keep
+
+
+def narrowest(k: np.ndarray, t: np.ndarray) -> float:
+    """The slope of the narrowest band holding every ``(k, t)``: a resampled clock's
+    frames lie in a band one output frame wide around its own steady line (a least-squares
+    line leans with the band's ends)."""
+    fit = float(np.polyfit(k, t, 1)[0])
+    lo, hi = 0.8 * fit, 1.25 * fit
+
+    def width(m: float) -> float:
+        r = t - m * k
+        return float(r.max() - r.min())
+
+    for _ in range(60):  # the width is convex in the slope
+        a, b = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+        lo, hi = (lo, b) if width(a) <= width(b) else (a, hi)
+    return 0.5 * (lo + hi)
 
 
 def first_move(pos: dict[str, np.ndarray], times: np.ndarray, tol: float = MOVE) -> float | None:
