@@ -18,6 +18,7 @@ from vidreason.tasks.base import difficulty_of
 from vidreason.types import VideoFormat
 from vidreason.verifiers.grid import agent_of
 from vidreason.verifiers.score import score_frames
+from vidreason.verifiers.tracking import _coarse_index, blend_table, codes
 
 
 def _build(family: str, index: int):
@@ -73,11 +74,25 @@ def test_repeated_and_redrawn_frame_rates_pass_and_a_faster_fall_fails(tmp_path)
 
 @pytest.mark.slow
 def test_a_lowered_contrast_keeps_every_object_and_a_colour_change_fails(tmp_path):
-    inst, frames = _build("identity", 1)
-    score, _ = _score("contrast 0.8", inst, frames, tmp_path)
-    assert score.passed, score.explanation
+    for family, index in [("identity", 1), ("dominoes", 1)]:
+        inst, frames = _build(family, index)
+        score, _ = _score("contrast 0.8", inst, frames, tmp_path)
+        assert score.passed, (family, score.explanation)
     score, _ = _score("colour change", inst, frames, tmp_path)
     assert not score.passed, score.explanation
+
+
+def test_a_grey_edge_of_the_scene_is_no_blend_of_two_bodies():
+    """Grey lies near the middle of a blue and an orange: on the edge between a light
+    background and a dark floor it is that edge, not a blurred body."""
+    colours = np.array([(54, 130, 184), (252, 148, 25), (235, 235, 231), (89, 88, 94)])
+    grey = codes(np.array([[(122, 122, 123)]], np.uint8))[0, 0]
+    owner, _ = blend_table(colours, [0, 1])
+    assert owner[_coarse_index()[grey]] == 0  # without the scene's own mixes: the blue body
+    owner, _ = blend_table(colours, [0, 1], [2, 3])
+    assert owner[_coarse_index()[grey]] == 255
+    half = codes(np.array([[(144, 182, 207)]], np.uint8))[0, 0]  # blue half on the background
+    assert owner[_coarse_index()[half]] == 0
 
 
 def test_a_crop_to_another_aspect_ratio_keeps_the_tiles_colours(tmp_path):
