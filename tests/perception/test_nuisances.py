@@ -16,6 +16,7 @@ from vidreason.scene.grid import layout_of
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import difficulty_of
 from vidreason.types import VideoFormat
+from vidreason.verifiers.checks import paced
 from vidreason.verifiers.grid import agent_of
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import _coarse_index, blend_table, codes
@@ -127,3 +128,22 @@ def test_connect_line_survives_mpeg4_but_a_cut_line_fails(tmp_path):
     cut = _cut(inst, frames)
     score, _ = score_frames(cut, inst, frames[0], np.arange(len(cut)) / 16.0)
     assert score.checks["line"] == 0.0, score.explanation
+
+
+@pytest.mark.slow
+def test_a_pause_then_double_speed_is_a_planning_videos_own_pace(tmp_path):
+    """Sorting bars at twice the speed after a pause: each move sampled half as often, a
+    bar resting a frame between two moves; a bar frozen, then caught up, still fails."""
+    inst, frames = _build("sort", 1)
+    score, tracks = _score("pause then x2", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    assert tracks.percept.timeline.repeats == 0  # a moment at rest is no frame-rate change
+    score, _ = _score("freeze-jump 8", inst, frames, tmp_path)
+    assert not score.passed and "continuity" in score.explanation, score.explanation
+
+
+def test_a_fast_step_along_the_true_path_is_paced_and_a_skip_is_not():
+    path = np.stack([np.arange(20.0) * 10, np.zeros(20)], axis=1)  # 10 px a frame along x
+    assert paced(path[4], path[6], path, 256.0, 1.0)  # twice as fast
+    assert not paced(path[4], path[12], path, 256.0, 1.0)  # eight frames skipped
+    assert not paced(path[4], path[6] + (0, 20), path, 256.0, 1.0)  # off the path
