@@ -132,12 +132,12 @@ def test_connect_line_survives_mpeg4_but_a_cut_line_fails(tmp_path):
 
 @pytest.mark.slow
 def test_a_pause_then_double_speed_is_a_planning_videos_own_pace(tmp_path):
-    """Sorting bars at twice the speed after a pause: each move sampled half as often, a
-    bar resting a frame between two moves; a bar frozen, then caught up, still fails."""
+    """Sorting bars at twice the speed after a pause: each move sampled half as often (a
+    still frame between two moves is dropped as a repeat, so a move seems to start with a
+    leap); a bar frozen, then caught up, still fails."""
     inst, frames = _build("sort", 1)
-    score, tracks = _score("pause then x2", inst, frames, tmp_path)
+    score, _ = _score("pause then x2", inst, frames, tmp_path)
     assert score.passed, score.explanation
-    assert tracks.percept.timeline.repeats == 0  # a moment at rest is no frame-rate change
     score, _ = _score("freeze-jump 8", inst, frames, tmp_path)
     assert not score.passed and "continuity" in score.explanation, score.explanation
 

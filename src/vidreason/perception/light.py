@@ -70,47 +70,61 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     level = float(x.mean(axis=1).std()) >= SPREAD  # dark and light static scene: fit a level
     for i, f in enumerate(frames):
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
-        y = means(img)[enough]
-        for ch in range(3):
-            out[i, :, ch] = _bounded(a, a_all, x[:, ch], y[:, ch], level)
+        if level:  # the frame's means against the reference's, with a level
+            out[i] = _bounded(a, a_all, x, means(img)[enough], True)
+        else:  # the mean ratio per cell, a gain alone
+            ratio = means(np.where(mask[..., None], img / ref, 0.0))[enough]
+            out[i] = _bounded(a, a_all, np.ones_like(x), ratio, False)
     return out
 
 
-def _bounded(a: np.ndarray, a_all: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool):
+def _bounded(
+    a: np.ndarray, a_all: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool
+) -> np.ndarray:
     """The richest surface (all terms, a plane, a constant) that stays over the whole
     picture within ``BEYOND`` of the gains it takes at the measured cells: where the static
-    scene is a strip along two edges, a curved surface is not extrapolated over the rest."""
+    scene is a strip along two edges, a curved surface is not extrapolated over the rest.
+    (TERMS + 1, 3): the surface's coefficients and the level per channel."""
+    surface = np.zeros((TERMS + 1, 3), np.float32)
     for used in (TERMS, 3, 1):
-        coef = _fit(a[:, :used], x, y, level)
-        surface = np.zeros(TERMS + 1, np.float32)
-        surface[:used], surface[TERMS] = coef[:used], coef[-1] if level else 0.0
+        coef, fitted = _fit(a[:, :used], x, y, level)
+        surface[:] = 0.0
+        surface[:used] = coef[:used]
+        if fitted:
+            surface[TERMS] = coef[used]
         seen = a @ surface[:TERMS]
         every = a_all @ surface[:TERMS]
-        if every.min() >= seen.min() - BEYOND and every.max() <= seen.max() + BEYOND:
+        if (every.min(axis=0) >= seen.min(axis=0) - BEYOND).all() and (
+            every.max(axis=0) <= seen.max(axis=0) + BEYOND
+        ).all():
             break
     return surface
 
 
-def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> np.ndarray:
-    """One channel: ``y = (a @ coef) * x + offset`` over the cells, robustly (cells far off
-    the fit dropped, twice); the offset (last) only with ``level``, and kept within
-    ``MAX_LEVEL`` (else the gain alone is fitted, with an offset of 0)."""
-    design = a * x[:, None]
-    if level:
-        design = np.concatenate([design, np.ones((len(x), 1), np.float32)], axis=1)
+def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.ndarray, bool]:
+    """Per channel ``y = (a @ coef) * x + level`` over the cells (x, y: (cells, 3)),
+    robustly: cells far off the fit in any channel dropped, twice. The level (last row)
+    only with ``level``, and kept within ``MAX_LEVEL`` (else the gain alone is fitted);
+    returns the coefficients and whether a level was fitted."""
+    cols = a.shape[1] + (1 if level else 0)
+    coef = np.zeros((cols, 3), np.float32)
     keep = np.ones(len(y), dtype=bool)
-    coef = np.zeros(design.shape[1], np.float32)
-    coef[0] = 1.0
-    for _ in range(3):
-        coef, *_ = np.linalg.lstsq(design[keep], y[keep], rcond=None)
-        res = np.abs(y - design @ coef) / x  # as a share of the reference, as a gain is
+    designs = []
+    for ch in range(3):
+        d = a * x[:, ch : ch + 1]
+        designs.append(np.concatenate([d, np.ones((len(d), 1))], axis=1) if level else d)
+    for _ in range(2):
+        for ch in range(3):
+            coef[:, ch] = np.linalg.lstsq(designs[ch][keep], y[keep, ch], rcond=None)[0]
+        pred = np.stack([designs[ch] @ coef[:, ch] for ch in range(3)], axis=1)
+        res = (np.abs(y - pred) / x).max(axis=1)  # as a share of the reference, as a gain is
         dev = 1.4826 * float(np.median(res[keep])) + 0.01
         keep = res <= REJECT * dev
         if keep.sum() < 12:
             break
-    if level and abs(float(coef[-1])) > MAX_LEVEL:
-        return np.append(_fit(a, x, y, False), 0.0)
-    return coef
+    if level and float(np.abs(coef[-1]).max()) > MAX_LEVEL:
+        return _fit(a, x, y, False)
+    return coef, level
 
 
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
@@ -127,7 +141,10 @@ def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
             out[i] = frames[i]
             continue
         field = np.clip(terms @ surface, *GAIN)
-        # the fit was made on the frame + 4 against the reference + 4
+        if not np.any(level):
+            out[i] = np.clip(frames[i].astype(np.float32) / field, 0, 255).astype(np.uint8)
+            continue
+        # the level was fitted on the frame + 4 against the reference + 4
         fixed = (frames[i].astype(np.float32) + 4.0 - level) / field - 4.0
         out[i] = np.clip(fixed, 0, 255).astype(np.uint8)
     return out

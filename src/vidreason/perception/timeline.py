@@ -4,8 +4,8 @@ A video resampled to another frame rate by repeating frames shows the same momen
 twice under two timestamps; measured on both, an object seems to stop and then leap.
 A frame is a *repeat* when almost no pixel changed since the frame before (after
 registration and light correction). Short runs of repeats (at most ``MAX_REPEAT``)
-inside a moving video are dropped when they form a pattern (``PATTERN``), keeping the
-first frame of each run; longer runs are a real pause and stay. A frame first shown at output time t holds a moment between the
+inside a moving video are dropped, keeping the first frame of each run; longer runs are
+a real pause and stay. A frame first shown at output time t holds a moment between the
 output frame before it and t, so its own timestamp is late by up to one output frame,
 by an amount that varies frame to frame (16 fps shown at 30 fps: by 0 to 29 ms), which
 bends a fitted acceleration by a fifth. Where a stretch of motion holds repeats and its
@@ -28,7 +28,6 @@ import numpy as np
 from vidreason.types import Instance
 
 MAX_REPEAT = 2  # repeats of one frame that are read as a frame-rate change
-PATTERN = 0.15  # share of the moving frames that must repeat to read a frame-rate change
 MAX_DELAY = 0.25  # s: the longest late start read as a time offset
 CHANGE = 12  # grey levels: a pixel that changes more than this has changed
 REPEAT = 16.0  # px: a frame with fewer changed pixels than this repeats the one before
@@ -62,11 +61,7 @@ def changed(frames: np.ndarray) -> np.ndarray:
 def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timeline:
     """Drop short runs of repeated frames inside motion (a frame before the run differs
     from the one before it, and the frame after the run differs from the run); a repeat
-    in a still scene changes nothing and stays, as do the first and the last frame. Only
-    a pattern is dropped: at least ``MIN_DROPS`` such repeats, and at least ``PATTERN`` of
-    the frames in motion (16 fps shown at 24 fps repeats a third of them); a video that
-    rests for a frame or two between two moves (one piece stops, the next starts) keeps
-    every frame."""
+    in a still scene changes nothing and stays, as do the first and the last frame."""
     n = len(frames)
     smallest = min((b.area for b in instance.spec.bodies), default=REPEAT * 5)
     change = changed(frames)
@@ -85,9 +80,6 @@ def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timel
         if j - i <= MAX_REPEAT and moving:
             keep[i:j] = False
         i = j
-    drops = int(n - keep.sum())
-    if drops < MIN_DROPS or drops < PATTERN * (drops + int((~rep[1:]).sum())):
-        keep[:] = True  # a moment at rest between two motions, not another frame rate
     t, keep = regular(np.asarray(times, dtype=float), change, rep, keep)
     idx = np.flatnonzero(keep)
     return Timeline(idx, t[idx], int(n - len(idx)), 0.0)
