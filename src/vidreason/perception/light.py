@@ -3,18 +3,19 @@ contrast and black level.
 
 Each registered frame is compared with the reference (the conditioning image) on the
 static pixels, per colour channel, in each cell of a ``GRID`` x ``GRID`` grid (cells with
-too few static pixels left out): the frame's mean is fitted as the reference's mean times
-a smooth gain surface (a polynomial in x and y of degree 2 plus the fourth power of the
-radius: exact for a constant exposure, a linear gradient and a lens vignette) plus one
-level per channel (a lowered contrast lifts the darks and dims the lights: no gain does
-both), with cells far off the fit rejected and the fit redone (a new object on the
-background is not light). Where the static cells leave much of the picture unmeasured
-(a strip along two edges), a simpler surface (a plane, a constant) is taken when the
-curved one would go further past the measured gains than ``BEYOND``. The level is fitted only where the static scene holds both
-dark and light colours (``SPREAD``); a scene of one colour cannot tell it from a gain.
-Taking the level off and dividing by the gain brings the scene's colours back to the
-reference's, while anything smaller than the surface can bend (an object, a colour swap)
-is left as it is.
+too few static pixels left out), and a smooth gain surface is fitted to the cells (a
+polynomial in x and y of degree 2 plus the fourth power of the radius: exact for a
+constant exposure, a linear gradient and a lens vignette): to the mean ratio frame /
+reference per cell, or, where the static scene holds both dark and light colours
+(``SPREAD``), to the frame's mean per cell as the reference's mean times the gain plus
+one level per channel (a lowered contrast lifts the darks and dims the lights: no gain
+does both; a scene of one colour cannot tell a level from a gain). Cells far off the fit
+in any channel are rejected and the fit redone (a new object on the background is not
+light). Where the static cells leave much of the picture unmeasured (a strip along two
+edges), a simpler surface (a plane, a constant) is taken when the curved one would go
+further past the measured gains than ``BEYOND``. Taking the level off and dividing by the
+gain brings the scene's colours back to the reference's, while anything smaller than the
+surface can bend (an object, a colour swap) is left as it is.
 """
 
 from __future__ import annotations
