@@ -33,7 +33,7 @@ class Percept:
     frames: np.ndarray  # (n, H, W, 3) uint8: registered, light corrected, unique moments
     view: np.ndarray  # (n, H, W) bool: the reference pixels each frame shows
     camera: Camera  # per input frame
-    gains: np.ndarray  # (n, GRID, GRID, 3): the light divided out of each kept frame
+    gains: np.ndarray  # (n, 8, 3): the light taken out of each kept frame (light.py)
     timeline: Timeline  # which input frames were kept, and their times
     reference: np.ndarray  # (H, W, 3): what the frames were registered to
 

@@ -1,14 +1,21 @@
-"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance drift.
+"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance drift,
+contrast and black level.
 
 Each registered frame is compared with the reference (the conditioning image) on the
-static pixels: the ratio frame / reference per colour channel, its mean in each cell of
-a ``GRID`` x ``GRID`` grid (cells with too few static pixels left out), and a smooth
-surface fitted to the cells per channel (a polynomial in x and y of degree 2 plus the
-fourth power of the radius: exact for a constant exposure, a linear gradient and a
-lens vignette), with cells far off the surface rejected and the surface refitted (a new
-object on the background is not light). Dividing the frame by that gain field brings
-the scene's colours back to the reference's, while anything smaller than the surface can
-bend (an object, a colour swap) is left as it is.
+static pixels, per colour channel, in each cell of a ``GRID`` x ``GRID`` grid (cells with
+too few static pixels left out), and a smooth gain surface is fitted to the cells (a
+polynomial in x and y of degree 2 plus the fourth power of the radius: exact for a
+constant exposure, a linear gradient and a lens vignette): to the mean ratio frame /
+reference per cell, or, where the static scene holds both dark and light colours
+(``SPREAD``), to the frame's mean per cell as the reference's mean times the gain plus
+one level per channel (a lowered contrast lifts the darks and dims the lights: no gain
+does both; a scene of one colour cannot tell a level from a gain). Cells far off the fit
+in any channel are rejected and the fit redone (a new object on the background is not
+light). Where the static cells leave much of the picture unmeasured (a strip along two
+edges), a simpler surface (a plane, a constant) is taken when the curved one would go
+further past the measured gains than ``BEYOND``. Taking the level off and dividing by the
+gain brings the scene's colours back to the reference's, while anything smaller than the
+surface can bend (an object, a colour swap) is left as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ MIN_STATIC = 0.3  # a cell needs this share of static pixels to measure the ligh
 GAIN = (0.4, 2.5)  # accepted range of the gain
 SKIP = 0.02  # a frame whose gain lies this close to 1 everywhere is left as it is
 REJECT = 3.0  # cells further than this many robust deviations from the surface are dropped
+SPREAD = 40.0  # grey levels: the static cells' spread needed to fit a level as well as a gain
+MAX_LEVEL = 64.0  # grey levels: accepted range of the level
+TERMS = 7  # coefficients of the gain surface; the level follows them
+BEYOND = 0.1  # how far the gain may go, where it is not measured, past where it is
 
 
 def _terms(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -35,7 +46,7 @@ def _centres() -> tuple[np.ndarray, np.ndarray]:
 
 
 def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -> np.ndarray:
-    """Per frame, the gain surface's coefficients (n, 7, 3)."""
+    """Per frame, the gain surface's coefficients and the level per channel (n, 8, 3)."""
     size = (WORK, WORK)
     ref = cv2.resize(reference, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
     mask = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
@@ -45,40 +56,96 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     enough = (cells >= MIN_STATIC * c * c).ravel()
     u, v = _centres()
     a_all = _terms(u.ravel(), v.ravel())
-    out = np.zeros((len(frames), 7, 3), np.float32)
+    out = np.zeros((len(frames), TERMS + 1, 3), np.float32)
     out[:, 0, :] = 1.0
     if enough.sum() < 12:
         return out  # too little static scene to measure light
     a = a_all[enough]
+    count = np.maximum(cells, 1)[..., None]
+
+    def means(img: np.ndarray) -> np.ndarray:
+        masked = np.where(mask[..., None], img, 0.0)
+        return (masked.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / count).reshape(-1, 3)
+
+    x = means(ref)[enough]  # (cells, 3): the reference's mean per cell
+    level = float(x.mean(axis=1).std()) >= SPREAD  # dark and light static scene: fit a level
     for i, f in enumerate(frames):
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
-        ratio = np.where(mask[..., None], img / ref, 0.0)
-        r = ratio.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / np.maximum(cells, 1)[..., None]
-        y = r.reshape(-1, 3)[enough]
-        keep = np.ones(len(y), dtype=bool)
-        for _ in range(2):
-            coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
-            res = np.abs(y - a @ coef).max(axis=1)
-            dev = 1.4826 * float(np.median(res[keep])) + 0.01
-            keep = res <= REJECT * dev
-            if keep.sum() < 12:
-                break
-        out[i] = coef
+        if level:  # the frame's means against the reference's, with a level
+            out[i] = _bounded(a, a_all, x, means(img)[enough], True)
+        else:  # the mean ratio per cell, a gain alone
+            ratio = means(np.where(mask[..., None], img / ref, 0.0))[enough]
+            out[i] = _bounded(a, a_all, np.ones_like(x), ratio, False)
     return out
 
 
+def _bounded(
+    a: np.ndarray, a_all: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool
+) -> np.ndarray:
+    """The richest surface (all terms, a plane, a constant) that stays over the whole
+    picture within ``BEYOND`` of the gains it takes at the measured cells: where the static
+    scene is a strip along two edges, a curved surface is not extrapolated over the rest.
+    (TERMS + 1, 3): the surface's coefficients and the level per channel."""
+    surface = np.zeros((TERMS + 1, 3), np.float32)
+    for used in (TERMS, 3, 1):
+        coef, fitted = _fit(a[:, :used], x, y, level)
+        surface[:] = 0.0
+        surface[:used] = coef[:used]
+        if fitted:
+            surface[TERMS] = coef[used]
+        seen = a @ surface[:TERMS]
+        every = a_all @ surface[:TERMS]
+        if (every.min(axis=0) >= seen.min(axis=0) - BEYOND).all() and (
+            every.max(axis=0) <= seen.max(axis=0) + BEYOND
+        ).all():
+            break
+    return surface
+
+
+def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.ndarray, bool]:
+    """Per channel ``y = (a @ coef) * x + level`` over the cells (x, y: (cells, 3)),
+    robustly: cells far off the fit in any channel dropped, twice. The level (last row)
+    only with ``level``, and kept within ``MAX_LEVEL`` (else the gain alone is fitted);
+    returns the coefficients and whether a level was fitted."""
+    cols = a.shape[1] + (1 if level else 0)
+    coef = np.zeros((cols, 3), np.float32)
+    keep = np.ones(len(y), dtype=bool)
+    designs = []
+    for ch in range(3):
+        d = a * x[:, ch : ch + 1]
+        designs.append(np.concatenate([d, np.ones((len(d), 1))], axis=1) if level else d)
+    for _ in range(2):
+        for ch in range(3):
+            coef[:, ch] = np.linalg.lstsq(designs[ch][keep], y[keep, ch], rcond=None)[0]
+        pred = np.stack([designs[ch] @ coef[:, ch] for ch in range(3)], axis=1)
+        res = (np.abs(y - pred) / x).max(axis=1)  # as a share of the reference, as a gain is
+        dev = 1.4826 * float(np.median(res[keep])) + 0.01
+        keep = res <= REJECT * dev
+        if keep.sum() < 12:
+            break
+    if level and float(np.abs(coef[-1]).max()) > MAX_LEVEL:
+        return _fit(a, x, y, False)
+    return coef, level
+
+
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """Frames divided by their smooth gain fields."""
+    """Frames less their levels, divided by their smooth gain fields."""
     n, h, w = frames.shape[:3]
     out = np.empty_like(frames)
     uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
     terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
-    ident = np.zeros((7, 3), np.float32)
+    ident = np.zeros((TERMS, 3), np.float32)
     ident[0] = 1.0
     for i in range(n):
-        if np.abs(gains[i] - ident).max() < SKIP:
+        surface, level = gains[i, :TERMS], gains[i, TERMS]
+        if np.abs(surface - ident).max() < SKIP and np.abs(level).max() < 255 * SKIP:
             out[i] = frames[i]
             continue
-        field = np.clip(terms @ gains[i], *GAIN)
-        out[i] = np.clip(frames[i].astype(np.float32) / field, 0, 255).astype(np.uint8)
+        field = np.clip(terms @ surface, *GAIN)
+        if not np.any(level):
+            out[i] = np.clip(frames[i].astype(np.float32) / field, 0, 255).astype(np.uint8)
+            continue
+        # the level was fitted on the frame + 4 against the reference + 4
+        fixed = (frames[i].astype(np.float32) + 4.0 - level) / field - 4.0
+        out[i] = np.clip(fixed, 0, 255).astype(np.uint8)
     return out

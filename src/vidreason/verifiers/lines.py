@@ -4,8 +4,11 @@ The pen is followed from cell to cell like an agent (``grid.walk``), with two mo
 it may not pass over a dot of another colour, and its line may not cross itself. The
 line may be longer than the shortest one (``optimal`` allows half as many moves again).
 ``line`` reads the last frame: pixels of the dots' colour (sampled from the video's own
-first frame, so colour shifts apply to both) must join the two dots. The scene check
-lets the floor change where the pen has been.
+first frame, so colour shifts apply to both) must join the two dots. A pixel is of that
+colour when it is within ``LINE_LAB_DISTANCE`` of it and nearer to it than to any other
+colour of the scene (a codec's bleeding moves a thin line's pixels far from its colour,
+but not nearer to the floor's), and gaps of a few pixels are closed (a codec's blocks).
+The scene check lets the floor change where the pen has been.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from vidreason.scene.grid import Cell, layout_of
 from vidreason.scene.params.planning import ConnectParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.grid import Rules, agent_of, walk_checks
-from vidreason.verifiers.tracking import Tracks
+from vidreason.verifiers.tracking import Tracks, scene_palette
 
-LINE_LAB_DISTANCE = 30.0
+LINE_LAB_DISTANCE = 45.0
+OTHER = 15.0  # Lab: scene colours this close to the line's are the line's own
+GAP = 5  # px: a gap in the line this wide (a codec's block edge) is closed
 
 
 def _lab(img: np.ndarray) -> np.ndarray:
@@ -38,7 +43,15 @@ def line_check(tracks: Tracks, instance: Instance) -> Check:
     first = _lab(tracks.frames[0])
     ref = first[max(0, by - 1) : by + 2, max(0, bx - 1) : bx + 2].reshape(-1, 3).mean(axis=0)
     last = _lab(tracks.frames[-1])
-    mask = (np.linalg.norm(last - ref, axis=2) < LINE_LAB_DISTANCE).astype(np.uint8)
+    dist = np.linalg.norm(last - ref, axis=2)
+    _, colours = scene_palette(instance)
+    others = [c for c in _lab(np.array([colours], np.uint8))[0] if np.linalg.norm(c - ref) > OTHER]
+    nearest = np.full(dist.shape, np.inf, np.float32)
+    for c in others:
+        nearest = np.minimum(nearest, np.linalg.norm(last - c, axis=2))
+    mask = ((dist < LINE_LAB_DISTANCE) & (dist < nearest)).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (GAP, GAP))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
     _, labels = cv2.connectedComponents(mask, connectivity=8)
 
     def touching(p: tuple[float, float]) -> set[int]:

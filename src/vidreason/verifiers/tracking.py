@@ -140,14 +140,27 @@ def _coarse_index() -> np.ndarray:
     return (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
 
 
-def blend_table(colours: np.ndarray, bodies: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _residual(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How far each colour of ``q`` lies from the segment between ``a`` and ``b`` (RGB)."""
+    d = b - a
+    t = np.clip((q - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
+    return np.linalg.norm(q - a - t[:, None] * d[None, :], axis=1)
+
+
+def blend_table(
+    colours: np.ndarray, bodies: list[int], scene: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """For every colour quantised to ``BLEND_BITS`` per channel: the body (index into
     ``colours``) it is a blend of with another colour of the scene, and the body's share
-    (255 and 0 where it is no such blend)."""
+    (255 and 0 where it is no such blend). A colour that lies nearer to a mix of two of
+    the ``scene``'s own colours (the edge between the floor and the background) than to
+    the body's blend is that mix, not the body (a grey edge can lie near a blend of a blue
+    and an orange body)."""
     q = _blend_cube()
     pal = np.asarray(colours, dtype=np.float32)
     best = np.zeros(len(q), np.float32)
     owner = np.full(len(q), 255, np.uint8)
+    fit = np.full(len(q), np.inf, np.float32)
     for k in bodies:
         for j in range(len(pal)):
             d = pal[k] - pal[j]
@@ -157,16 +170,23 @@ def blend_table(colours: np.ndarray, bodies: list[int]) -> tuple[np.ndarray, np.
             a = np.clip((q - pal[j]) @ d / dd, 0.0, 1.0)
             res = np.linalg.norm(q - pal[j] - a[:, None] * d[None, :], axis=1)
             ok = (res < BLEND_RESIDUAL) & (a >= MIN_SHARE) & (a > best)
-            best[ok], owner[ok] = a[ok], k
+            best[ok], owner[ok], fit[ok] = a[ok], k, res[ok]
+    own = sorted(set(scene or []) - set(bodies))
+    for x, i in enumerate(own):
+        for j in own[x + 1 :]:
+            if float(np.linalg.norm(pal[i] - pal[j])) < 40.0:
+                continue
+            edge = _residual(q, pal[i], pal[j]) < fit
+            owner[edge], best[edge] = 255, 0.0
     return owner, best
 
 
 @functools.lru_cache(maxsize=64)
 def _cached_blend(
-    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...]
+    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...], scene: tuple[int, ...] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
     """The blend table indexed like ``label_table`` (6 bits per channel)."""
-    owner, share = blend_table(np.array(colours), list(bodies))
+    owner, share = blend_table(np.array(colours), list(bodies), list(scene))
     i = _coarse_index()
     return owner[i], share[i]
 
@@ -428,7 +448,7 @@ def track_frames(
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
-    blend = _cached_blend(key, tuple(labelled))
+    blend = _cached_blend(key, tuple(labelled), tuple(range(len(names), len(colours))))
     mixes = _cached_mixes(key)
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene

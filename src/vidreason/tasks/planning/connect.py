@@ -155,10 +155,15 @@ FAMILY = register_family(
             CheckSpec("optimal", "at most 50% more moves than the fewest; 0 at twice the fewest"),
             shared.TIMING,
             shared.scene("6% of a cell (at least 12 px) away from the pen's line"),
-            CheckSpec("line", "in the last frame a line of the dots' colour joins them: pass/fail"),
+            CheckSpec(
+                "line",
+                "in the last frame a line of the dots' colour (within 45 Lab and nearer to it"
+                " than to any other scene colour; gaps of 5 px closed) joins them: pass/fail",
+            ),
         ),
         simulate=simulate,
         render=common.render_grid,
         engine="solver",
+        verifier_version=2,  # v2: the line read by the nearest scene colour, small gaps closed
     )
 )

@@ -1,0 +1,149 @@
+"""Harmless changes a real video brings, scored through the real verifiers: frames repeated
+to a higher frame rate, a lower frame rate, a lowered contrast, a crop to another aspect
+ratio and a codec that bleeds colour; and the violations next to them still fail."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from vidreason.corruptions import BY_NAME, encode
+from vidreason.perception import perceive
+from vidreason.perception.timeline import regular
+from vidreason.render.video_io import read_video
+from vidreason.scene.grid import layout_of
+from vidreason.tasks import build_instance, get_family
+from vidreason.tasks.base import difficulty_of
+from vidreason.types import VideoFormat
+from vidreason.verifiers.checks import paced
+from vidreason.verifiers.grid import agent_of
+from vidreason.verifiers.score import score_frames
+from vidreason.verifiers.tracking import _coarse_index, blend_table, codes
+
+
+def _build(family: str, index: int):
+    fam = get_family(family)
+    return build_instance(fam, 0, index, difficulty_of(fam, index), VideoFormat())
+
+
+def _score(name: str, inst, frames, tmp_path):
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    clip = read_video(encode(sample, tmp_path / "v"))
+    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
+    return score_frames(clip.frames, inst, frames[0], times)
+
+
+def test_frames_repeated_to_30_fps_keep_the_moments_they_show():
+    """16 fps shown at 30 fps: each new frame is first shown up to 29 ms after its moment;
+    the tracked frames get their moments back."""
+    inst, frames = _build("containment", 0)
+    sample = BY_NAME["30 fps repeat"].fn(inst, frames, np.random.default_rng(0))
+    times = np.arange(len(sample.frames)) / sample.fps
+    p = perceive(sample.frames, inst, frames[0], times)
+    shown = np.floor(p.timeline.keep * 16 / 30 + 1e-9) / 16  # the moment each frame shows
+    fall = (p.timeline.keep >= 4) & (p.timeline.keep <= 30)  # the ball falls
+    err = np.abs(p.timeline.times - shown)[fall]
+    assert err.max() < 0.002, err
+
+
+def test_a_real_frame_rate_with_a_moment_at_rest_keeps_its_clock():
+    """A 16 fps video whose motion all but stops for a frame (three such frames) is no
+    resampled clock: its times stay as they are."""
+    n = 40
+    times = np.arange(n) / 16.0
+    change = np.full(n, 500.0)
+    rep = np.zeros(n, bool)
+    keep = np.ones(n, bool)
+    for i in (10, 20, 30):
+        change[i], rep[i], keep[i] = 0.0, True, False
+        change[i + 1] = 40.0  # slow on either side of the pause, as at the top of a bounce
+    out, kept = regular(times, change, rep, keep)
+    assert np.array_equal(out, times) and np.array_equal(kept, keep)
+
+
+@pytest.mark.slow
+def test_repeated_and_redrawn_frame_rates_pass_and_a_faster_fall_fails(tmp_path):
+    inst, frames = _build("containment", 0)
+    for name in ["30 fps repeat", "24 fps repeat", "8 fps"]:
+        score, tracks = _score(name, inst, frames, tmp_path)
+        assert score.passed, (name, score.explanation)
+        assert tracks.percept.timeline.delay == 0.0  # 8 fps: its rounding is no late start
+    score, _ = _score("gravity x1.25", inst, frames, tmp_path)
+    assert not score.passed and "stronger" in score.explanation, score.explanation
+
+
+@pytest.mark.slow
+def test_a_lowered_contrast_keeps_every_object_and_a_colour_change_fails(tmp_path):
+    for family, index in [("identity", 1), ("dominoes", 1)]:
+        inst, frames = _build(family, index)
+        score, _ = _score("contrast 0.8", inst, frames, tmp_path)
+        assert score.passed, (family, score.explanation)
+    score, _ = _score("colour change", inst, frames, tmp_path)
+    assert not score.passed, score.explanation
+
+
+def test_a_grey_edge_of_the_scene_is_no_blend_of_two_bodies():
+    """Grey lies near the middle of a blue and an orange: on the edge between a light
+    background and a dark floor it is that edge, not a blurred body."""
+    colours = np.array([(54, 130, 184), (252, 148, 25), (235, 235, 231), (89, 88, 94)])
+    grey = codes(np.array([[(122, 122, 123)]], np.uint8))[0, 0]
+    owner, _ = blend_table(colours, [0, 1])
+    assert owner[_coarse_index()[grey]] == 0  # without the scene's own mixes: the blue body
+    owner, _ = blend_table(colours, [0, 1], [2, 3])
+    assert owner[_coarse_index()[grey]] == 255
+    half = codes(np.array([[(144, 182, 207)]], np.uint8))[0, 0]  # blue half on the background
+    assert owner[_coarse_index()[half]] == 0
+
+
+def test_a_crop_to_another_aspect_ratio_keeps_the_tiles_colours(tmp_path):
+    """The top and bottom cut off leave the static scene a strip at each side: the light is
+    not extrapolated from it over the board."""
+    inst, frames = _build("sliding-puzzle", 0)
+    score, tracks = _score("crop 10% height", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    ref, got = frames[0].astype(int), tracks.frames[0].astype(int)
+    h = ref.shape[0]
+    middle = slice(h // 4, 3 * h // 4)  # the board, away from the rows the crop cut
+    assert np.median(np.abs(got[middle] - ref[middle])) < 6
+
+
+def _cut(inst, frames: np.ndarray) -> np.ndarray:
+    """The last frames with a piece of the finished line painted over with the floor."""
+    lay = layout_of(inst.spec)
+    path = inst.trajectory.xy(agent_of(inst.spec).name)
+    x, y = path[len(path) // 2]
+    out = frames.copy()
+    floor = tuple(int(v) for v in inst.spec.background)
+    for f in out[-8:]:
+        cv2.circle(f, (round(x), round(y)), round(0.3 * lay.cell), floor, -1)
+    return out
+
+
+@pytest.mark.slow
+def test_connect_line_survives_mpeg4_but_a_cut_line_fails(tmp_path):
+    inst, frames = _build("connect", 0)
+    score, _ = _score("mpeg4", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    cut = _cut(inst, frames)
+    score, _ = score_frames(cut, inst, frames[0], np.arange(len(cut)) / 16.0)
+    assert score.checks["line"] == 0.0, score.explanation
+
+
+@pytest.mark.slow
+def test_a_pause_then_double_speed_is_a_planning_videos_own_pace(tmp_path):
+    """Sorting bars at twice the speed after a pause: each move sampled half as often (a
+    still frame between two moves is dropped as a repeat, so a move seems to start with a
+    leap); a bar frozen, then caught up, still fails."""
+    inst, frames = _build("sort", 1)
+    score, _ = _score("pause then x2", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    score, _ = _score("freeze-jump 8", inst, frames, tmp_path)
+    assert not score.passed and "continuity" in score.explanation, score.explanation
+
+
+def test_a_fast_step_along_the_true_path_is_paced_and_a_skip_is_not():
+    path = np.stack([np.arange(20.0) * 10, np.zeros(20)], axis=1)  # 10 px a frame along x
+    assert paced(path[4], path[6], path, 256.0, 1.0)  # twice as fast
+    assert not paced(path[4], path[12], path, 256.0, 1.0)  # eight frames skipped
+    assert not paced(path[4], path[6] + (0, 20), path, 256.0, 1.0)  # off the path
