@@ -1,4 +1,5 @@
-"""Soft bodies with MuJoCo's flex: a cloth (a grid of vertices, ``dim 2``) or a soft ball
+"""Soft bodies with MuJoCo's flex: a cloth (a grid of vertices, ``dim 2``; from its first contact on, each vertex is damped by
+``flex["settle"]`` N s/m, so that it comes to rest instead of trembling on the support) or a soft ball
 (an ellipsoid whose deformation follows 8 nodes, ``dof="trilinear"``), falling among the
 fixed geoms of a 3D scene.
 
@@ -59,7 +60,7 @@ def _flexcomp(flex: dict[str, Any], colour_material: str) -> str:
         f' material="{colour_material}"'
     )
     contact = (
-        f'<contact condim="3" friction="{flex.get("friction", 0.8):g}" solref="0.004 1"'
+        f'<contact condim="3" friction="{flex.get("friction", 0.8):g}" solref="{flex.get("solref", 0.004):g} 1"'
         f' selfcollide="none"/>'
     )
     if kind == "cloth":
@@ -159,6 +160,7 @@ def _simulate(spec: SceneSpec) -> Simulation:
     n_sub = int(np.ceil(interval / TIMESTEP[flex["kind"]] - 1e-9))
     model.opt.timestep = interval / n_sub
     tris = surface(model)
+    settle = float(flex.get("settle", 0.0))
     va, vn = int(model.flex_vertadr[0]), int(model.flex_vertnum[0])
     mujoco.mj_forward(model, data)
     rows: list[tuple[float, ...]] = []
@@ -175,6 +177,8 @@ def _simulate(spec: SceneSpec) -> Simulation:
                         now.add(model.geom(g[0]).name.split(":")[0])
                 contacts += [(data.time, (flex["name"], s)) for s in sorted(now - touching)]
                 touching = now
+                if now and settle and not model.dof_damping[0]:
+                    model.dof_damping[:] = settle
             mujoco.mj_fwdPosition(model, data)  # the vertices at the frame's state
         verts = np.array(data.flexvert_xpos[va : va + vn])
         sil = silhouette(cam, verts, tris, w, h)

@@ -4,7 +4,7 @@ The first frame shows the cloth held flat above the support (a grey box, or a gr
 at difficulty 3), its centre a little off the support's. It falls freely until it touches
 the support's top, folds over it and comes to rest hanging down its sides, never through
 it. Simulated with MuJoCo's flex (a 9 x 9 grid of vertices, ``engines/mujoco_flex.py``),
-two times slower than real time. Sampled by seed: the support's size and shape, the
+three times slower than real time. Sampled by seed: the support's size and shape, the
 cloth's size, colour, drop height and offset.
 
 The verifier (``verifiers/soft.py``) reads the cloth's silhouette: its free fall gives
@@ -31,7 +31,7 @@ from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
 
-SLOW_MOTION = 2.0
+SLOW_MOTION = 3.0
 GRID = 9  # vertices along each side of the cloth
 SUPPORTS = {1: ("box",), 2: ("box", "sphere"), 3: ("sphere",)}
 
@@ -54,7 +54,7 @@ def sample(
             top = 2 * s
             support = static("support", "sphere", (0, 0, s), (s,), soft.SUPPORT, 0.8)
             half = rng.uniform(s + 0.06, s + 0.12)
-        drop = rng.uniform(0.45, 0.7)
+        drop = rng.uniform(0.55, 0.75)
         x0, y0 = rng.uniform(-0.05, 0.05), rng.uniform(-0.04, 0.04)
         z0 = top + drop
         cam = soft.camera(fmt, (0.0, 0.0, 0.55), 0.72)
@@ -68,6 +68,8 @@ def sample(
             "radius": 0.006,
             "damping": 0.002,
             "friction": 0.8,
+            "solref": 0.01,
+            "settle": 0.01,
         }
         square = ((-1, -1), (1, -1), (1, 1), (-1, 1))
         corners = np.array([[sx * half, sy * half, 0.0] for sx, sy in square])
@@ -95,7 +97,7 @@ def sample(
         rows = sim.trajectory.array("cloth")
         top = DrapeParams.of(spec).contact_z
         still = np.abs(np.diff(rows[-5:, :2], axis=0)).max() < 0.6
-        return bool(hits) and 8 <= hits[0] < 0.45 * n and bool(still) and rows[-1, 7] > 0.45 * top
+        return bool(hits) and 14 <= hits[0] < 0.45 * n and bool(still) and rows[-1, 7] > 0.45 * top
 
     return soft.validated(drape, drapes)
 
@@ -105,7 +107,7 @@ def prompt(spec: SceneSpec) -> str:
     p = DrapeParams.of(spec)
     what = "grey box" if p.support == "box" else "grey ball"
     return (
-        f"Slow-motion video, two times slower than real time: a square {cloth.colour_name}"
+        f"Slow-motion video, three times slower than real time: a square {cloth.colour_name}"
         f" cloth is held flat and level above a {what} standing on the floor, then let go."
         f" It falls straight down, lands on top of the {what.split()[1]}, folds over it and"
         f" settles draped over it, its sides hanging down, without passing through it."

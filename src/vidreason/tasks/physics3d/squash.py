@@ -44,10 +44,10 @@ def sample(
 
     def squash() -> SceneSpec:
         r = rng.uniform(*RADIUS[difficulty])
-        drop = rng.uniform(0.35, 0.55)
+        drop = rng.uniform(0.5, 0.65)
         x0, y0 = rng.uniform(-0.12, 0.12), rng.uniform(-0.08, 0.08)
         z0 = r + drop
-        cam = soft.camera(fmt, (0.0, 0.0, 0.34), 0.46)
+        cam = soft.camera(fmt, (0.0, 0.0, 0.4), 0.5)
         flex = {
             "name": "ball",
             "kind": "ball",
@@ -58,7 +58,7 @@ def sample(
             "radius": 0.004,
             "young": r4(rng.uniform(*YOUNG[difficulty])),
             "poisson": 0.3,
-            "damping": r4(rng.uniform(0.006, 0.01)),
+            "damping": r4(rng.uniform(0.003, 0.005)),
             "friction": 0.8,
         }
         area = float(np.pi * cam.pixel_radius(np.array([x0, y0, z0]), r) ** 2)
@@ -81,8 +81,8 @@ def sample(
         n = spec.fmt.n_frames
         hits = [e.frame for e in sim.events if e.objects == ("ball", "floor")]
         rows = sim.trajectory.array("ball")
-        still = np.abs(np.diff(rows[-4:, :2], axis=0)).max() < 0.5
-        return bool(hits) and 8 <= hits[0] < 0.45 * n and bool(still)
+        late = np.abs(np.diff(rows[2 * n // 3 :, 1])).max() > 1.0  # it is still bouncing
+        return bool(hits) and 14 <= hits[0] < 0.45 * n and bool(late)
 
     return soft.validated(squash, squashes)
 
@@ -93,7 +93,7 @@ def prompt(spec: SceneSpec) -> str:
         f"Slow-motion video, three times slower than real time: a soft {ball.colour_name}"
         f" rubber ball is held still above the floor, then let go. It falls straight down,"
         f" squashes flat for a moment where it hits the floor, springs back into shape as"
-        f" it bounces up a little and comes to rest on the floor, round again. Fixed camera"
+        f" it bounces up, lower and lower each time, and is round again between bounces. Fixed camera"
         f" in front of and above the scene, a plain wall behind."
     )
 
