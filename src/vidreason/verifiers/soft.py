@@ -166,9 +166,9 @@ def _enough(body: Body, tracks: Tracks, names: tuple[str, ...]) -> list[Check] |
 
 
 def _after_contact(instance: Instance, name: str) -> float:
+    """Video time (s) of the body's first contact in the truth."""
     hits = [e.time for e in instance.events if name in e.objects]
-    slow = World3D.of(instance.spec).slow_motion
-    return float(hits[0] * slow) if hits else 0.0
+    return float(hits[0]) if hits else 0.0
 
 
 # --- drape-3d ----------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def _squash(body: Body, tracks: Tracks, instance: Instance, sil: np.ndarray) -> 
         return Check("squash", 0.0, f"the {body.label} is not found when it lands")
     flat = float(np.nanmin(a_seen))
     err = abs(flat - float(truth[k]))
-    value = band(err, 0.08, 0.2)
+    value = band(err, 0.05, 0.12)
     note = (
         f"when it lands the {body.label} is at most {flat:.2f} as tall as wide,"
         f" not {truth[k]:.2f} (frame {k})"

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 SLOW_MOTION = 3.0
 NODES = 6  # vertices along each axis of the ellipsoid
 RADIUS = {1: (0.11, 0.13), 2: (0.1, 0.12), 3: (0.09, 0.11)}
-YOUNG = {1: (2500.0, 4000.0), 2: (1800.0, 3000.0), 3: (1500.0, 2500.0)}  # Pa
+YOUNG = {1: (1200.0, 1800.0), 2: (900.0, 1400.0), 3: (700.0, 1100.0)}  # Pa
+FLAT = 0.82  # the truth squashes to at most this height/width in some frame
 
 
 def sample(
@@ -82,7 +83,11 @@ def sample(
         hits = [e.frame for e in sim.events if e.objects == ("ball", "floor")]
         rows = sim.trajectory.array("ball")
         late = np.abs(np.diff(rows[2 * n // 3 :, 1])).max() > 1.0  # it is still bouncing
-        return bool(hits) and 14 <= hits[0] < 0.45 * n and bool(late)
+        from vidreason.engines.mujoco_flex import SIL
+
+        ext = rows[:, SIL + 2 : SIL + 6]
+        flat = ((ext[:, 3] - ext[:, 1] + 1) / (ext[:, 2] - ext[:, 0] + 1)).min() <= FLAT
+        return bool(hits) and 14 <= hits[0] < 0.45 * n and bool(late) and bool(flat)
 
     return soft.validated(squash, squashes)
 
@@ -124,8 +129,8 @@ FAMILY = register_family(
             ),
             CheckSpec(
                 "squash",
-                "least height/width of the silhouette near the landing within 0.08 of the"
-                " simulator's; 0 beyond 0.2",
+                "least height/width of the silhouette near the landing within 0.05 of the"
+                " simulator's; 0 beyond 0.12",
             ),
             CheckSpec(
                 "recover", "height/width over the last frames within 0.06 of the simulator's;"
