@@ -250,7 +250,5 @@ def stiff(instance: Instance) -> np.ndarray:
     name = instance.spec.bodies[0].name
     rows = instance.trajectory.array(name)
     q0 = rows[0, QPOS:].reshape(-1, 3)
-    moved = [
-        (*r[:QPOS], *(q0 + (r[5:8] - rows[0, 5:8])).ravel()) for r in rows
-    ]
+    moved = [(*r[:QPOS], *(q0 + (r[5:8] - rows[0, 5:8])).ravel()) for r in rows]
     return draw(instance.spec, Trajectory({name: tuple(tuple(map(float, r)) for r in moved)}))

@@ -98,7 +98,7 @@ def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
         body = _flexcomp(flex, "m_flex")
     xy = np.concatenate([cam.R[0], -cam.R[1]])
     return f"""<mujoco model="{spec.family}">
-  <option timestep="{TIMESTEP[flex['kind']]}" gravity="0 0 {-spec.gravity:.6g}"/>
+  <option timestep="{TIMESTEP[flex["kind"]]}" gravity="0 0 {-spec.gravity:.6g}"/>
   <visual>
     <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
     <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>

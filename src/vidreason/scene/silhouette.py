@@ -25,9 +25,7 @@ def features(mask: np.ndarray) -> np.ndarray:
     lo, hi = QUANTILE, 100.0 - QUANTILE
     left, right = np.percentile(xs, [lo, hi])
     top, bottom = np.percentile(ys, [lo, hi])
-    return np.array(
-        [xs.mean(), ys.mean(), left, top, right, bottom, float(len(xs))], dtype=float
-    )
+    return np.array([xs.mean(), ys.mean(), left, top, right, bottom, float(len(xs))], dtype=float)
 
 
 def rasterise(pixels: np.ndarray, triangles: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -189,7 +189,7 @@ def drape_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     size = scene_size(instance)
     checks = drop_checks(body, tracks, instance)
     # the support: once the truth lands, the cloth's top stays where the truth's is
-    on = (tracks.times >= _after_contact(instance, body.name) + 1.0 / instance.spec.fmt.fps)
+    on = tracks.times >= _after_contact(instance, body.name) + 1.0 / instance.spec.fmt.fps
     on &= np.isfinite(sil[:, TOP])
     sink = sil[on, TOP] - want[on, TOP]
     if not len(sink):

@@ -73,7 +73,7 @@ def sample(
         }
         square = ((-1, -1), (1, -1), (1, 1), (-1, 1))
         corners = np.array([[sx * half, sy * half, 0.0] for sx, sy in square])
-        area = soft.projected_area(cam, corners + [x0, y0, z0])
+        area = soft.projected_area(cam, corners + np.array([x0, y0, z0]))
         return soft.make_spec(
             seed,
             index,

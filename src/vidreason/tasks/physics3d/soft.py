@@ -17,7 +17,7 @@ from vidreason.scene.camera import Camera, framing
 from vidreason.scene.params import Params
 from vidreason.scene.params.physics3d import Flex3D, World3D
 from vidreason.tasks.palette import r4
-from vidreason.tasks.physics3d.scene import FLOOR, G, WALL, WALL_Y, static
+from vidreason.tasks.physics3d.scene import FLOOR, WALL, WALL_Y, G, static
 from vidreason.types import RGB, Body, Event, SceneSpec, Trajectory, VideoFormat
 
 SUPPORT: RGB = (104, 100, 112)  # the slate grey of the table legs: no body colour near it

@@ -133,8 +133,8 @@ FAMILY = register_family(
                 " simulator's; 0 beyond 0.12",
             ),
             CheckSpec(
-                "recover", "height/width over the last frames within 0.06 of the simulator's;"
-                " 0 beyond 0.15",
+                "recover",
+                "height/width over the last frames within 0.06 of the simulator's; 0 beyond 0.15",
             ),
         ),
         simulate=soft.simulate_soft,
