@@ -213,9 +213,10 @@ def _rest_shape(
     last = np.arange(max(0, tracks.n - END), tracks.n)
     cols = [LEFT, TOP, RIGHT, BOTTOM]
     err = np.abs(sil[np.ix_(last, cols)] - want[np.ix_(last, cols)])
-    if not np.isfinite(err).any():
+    err = err[np.isfinite(err).all(axis=1)]
+    if not len(err):
         return Check("drape", 0.0, f"the {body.label} is not found at the end")
-    worst = float(np.nanmedian(np.nanmax(err, axis=1)))
+    worst = float(np.median(err.max(axis=1)))
     value = band(worst / size, 0.04, 0.10)
     note = (
         f"at the end the {body.label}'s outline is {worst:.0f} px off the simulator's"
@@ -249,21 +250,30 @@ def squash_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     checks = drop_checks(body, tracks, instance)
     rows = instance.trajectory.array(body.name)
     lowest = float(rows[:, SIL + BOTTOM].max())
-    below = float(np.nanmax(sil[:, BOTTOM])) - lowest
+    bottom = sil[np.isfinite(sil[:, BOTTOM]), BOTTOM]
+    below = float(bottom.max()) - lowest if len(bottom) else np.inf
     value = band(below / size, 0.02, 0.05)
     note = f"the {body.label}'s bottom goes {below:.0f} px below the floor it lands on"
     checks.append(Check("floor", value, note if value < 1 else ""))
     checks.append(_squash(body, tracks, instance, sil))
-    a_seen, a_want = aspect(sil), aspect(want)
+    checks.append(_recover(body, tracks, sil, want))
+    return checks
+
+
+def _recover(body: Body, tracks: Tracks, sil: np.ndarray, want: np.ndarray) -> Check:
+    """Over the last ``END`` frames the ball is as round as the truth's."""
     last = np.arange(max(0, tracks.n - END), tracks.n)
-    err = float(np.nanmedian(np.abs(a_seen[last] - a_want[last])))
+    a_seen, a_want = aspect(sil)[last], aspect(want)[last]
+    ok = np.isfinite(a_seen)
+    if not ok.any():
+        return Check("recover", 0.0, f"the {body.label} is not found at the end")
+    err = float(np.median(np.abs(a_seen[ok] - a_want[ok])))
     value = band(err, 0.06, 0.15)
     note = (
-        f"at the end the {body.label} is {np.nanmedian(a_seen[last]):.2f} as tall as wide,"
-        f" not {np.nanmedian(a_want[last]):.2f}"
+        f"at the end the {body.label} is {np.median(a_seen[ok]):.2f} as tall as wide,"
+        f" not {np.median(a_want[ok]):.2f}"
     )
-    checks.append(Check("recover", value, note if value < 1 else ""))
-    return checks
+    return Check("recover", value, note if value < 1 else "")
 
 
 def _squash(body: Body, tracks: Tracks, instance: Instance, sil: np.ndarray) -> Check:

@@ -3,7 +3,7 @@
 The first frame shows the cloth held flat above the support (a grey box, or a grey ball
 at difficulty 3), its centre a little off the support's. It falls freely until it touches
 the support's top, folds over it and comes to rest hanging down its sides, never through
-it. Simulated with MuJoCo's flex (a 9 x 9 grid of vertices, ``engines/mujoco_flex.py``),
+it. Simulated with MuJoCo's flex (a 13 x 13 grid of vertices, ``engines/mujoco_flex.py``),
 three times slower than real time. Sampled by seed: the support's size and shape, the
 cloth's size, colour, drop height and offset.
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
 
 SLOW_MOTION = 3.0
-GRID = 9  # vertices along each side of the cloth
+GRID = 13  # vertices along each side of the cloth
 SUPPORTS = {1: ("box",), 2: ("box", "sphere"), 3: ("sphere",)}
 
 
@@ -65,7 +65,7 @@ def sample(
             "spacing": [r4(2 * half / (GRID - 1))] * 2 + [0.05],
             "pos": [r4(x0), r4(y0), r4(z0)],
             "mass": r4(rng.uniform(0.1, 0.2)),
-            "radius": 0.006,
+            "radius": 0.012,
             "damping": 0.002,
             "friction": 0.8,
             "solref": 0.01,
