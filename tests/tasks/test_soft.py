@@ -78,3 +78,10 @@ def test_gravity_and_teleport_fail(family, request, tmp_path):
     assert weak.checks["gravity"] == 0.0, weak.explanation
     jump, _ = score_encoded(inst, violations.teleport(inst, dx=0.15 * 256), tmp_path)
     assert not jump.passed, jump.explanation
+
+
+@pytest.mark.slow
+def test_ball_through_the_floor_fails(squash, tmp_path):
+    inst, _ = squash
+    score, _ = score_encoded(inst, violations.soft_pass_through(inst, ("floor",)), tmp_path)
+    assert not score.passed, score.explanation

@@ -60,7 +60,7 @@ def _flexcomp(flex: dict[str, Any], colour_material: str) -> str:
         f' material="{colour_material}"'
     )
     contact = (
-        f'<contact condim="3" friction="{flex.get("friction", 0.8):g}" solref="{flex.get("solref", 0.004):g} 1"'
+        f'<contact condim="3" friction="{flex.get("friction", 0.8):g}" solref="{flex.get("solref", 0.004):g} {flex.get("contact_damping", 1.0):g}"'
         f' selfcollide="none"/>'
     )
     if kind == "cloth":

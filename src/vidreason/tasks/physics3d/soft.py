@@ -23,10 +23,12 @@ from vidreason.types import RGB, Body, Event, SceneSpec, Trajectory, VideoFormat
 SUPPORT: RGB = (104, 100, 112)  # the slate grey of the table legs: no body colour near it
 
 
-def room() -> list[dict]:
+def room(wall_y: float = WALL_Y) -> list[dict]:
+    """The floor and the wall behind (at ``wall_y``: near enough that the camera sees where
+    they meet, a line the registration to the first frame can hold on to)."""
     return [
         static("floor", "plane", (0, 0, 0), (30, 30, 0.1), FLOOR, 0.8),
-        static("wall", "box", (0, WALL_Y + 0.05, 3), (30, 0.05, 3), WALL),
+        static("wall", "box", (0, wall_y + 0.05, 3), (30, 0.05, 3), WALL),
     ]
 
 

@@ -59,8 +59,9 @@ def sample(
             "radius": 0.004,
             "young": r4(rng.uniform(*YOUNG[difficulty])),
             "poisson": 0.3,
-            "damping": r4(rng.uniform(0.003, 0.005)),
+            "damping": r4(rng.uniform(0.0015, 0.0025)),
             "friction": 0.8,
+            "contact_damping": 0.3,
         }
         area = float(np.pi * cam.pixel_radius(np.array([x0, y0, z0]), r) ** 2)
         return soft.make_spec(
@@ -69,7 +70,7 @@ def sample(
             difficulty,
             fmt,
             cam,
-            soft.room(),
+            soft.room(wall_y=1.0),
             flex,
             (colour_name, colour, "ball"),
             (x0, y0, z0),
