@@ -38,7 +38,9 @@ from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, 
 MIN_POINTS = 4
 ABOVE = 0.03  # m: a centroid this far above where it touches is surely still falling
 END = 4  # frames at the end that show where it comes to rest
-LEFT, TOP, RIGHT, BOTTOM = (SILHOUETTE.index(k) for k in ("left", "top", "right", "bottom"))
+LEFT, TOP, RIGHT, BOTTOM, AREA = (
+    SILHOUETTE.index(k) for k in ("left", "top", "right", "bottom", "area")
+)
 
 
 def _lab(colours: list) -> np.ndarray:
@@ -149,7 +151,7 @@ def path_check(body: Body, tracks: Tracks, instance: Instance) -> Check:
         return Check("path", 0.0, f"the {body.label} is never found")
     err = np.linalg.norm(uv - _gt_positions(instance, body.name, t), axis=1)
     rms = float(np.sqrt(np.mean(err**2)))
-    value = band(rms / scene_size(instance), 0.03, 0.08)
+    value = band(rms / scene_size(instance), 0.025, 0.06)
     worst = int(np.argmax(err))
     note = (
         f"the {body.label} strays {rms:.1f} px (rms) from its true path, most at"
@@ -212,17 +214,24 @@ def _rest_shape(
     """The silhouette's extent over the last ``END`` frames is the truth's."""
     last = np.arange(max(0, tracks.n - END), tracks.n)
     cols = [LEFT, TOP, RIGHT, BOTTOM]
-    err = np.abs(sil[np.ix_(last, cols)] - want[np.ix_(last, cols)])
-    err = err[np.isfinite(err).all(axis=1)]
-    if not len(err):
+    ok = np.isfinite(sil[last]).all(axis=1)
+    if not ok.any():
         return Check("drape", 0.0, f"the {body.label} is not found at the end")
+    last = last[ok]
+    err = np.abs(sil[np.ix_(last, cols)] - want[np.ix_(last, cols)])
     worst = float(np.median(err.max(axis=1)))
-    value = band(worst / size, 0.04, 0.10)
-    note = (
-        f"at the end the {body.label}'s outline is {worst:.0f} px off the simulator's"
-        f" (left, top, right, bottom)"
-    )
-    return Check("drape", value, note if value < 1 else "")
+    ratio = float(np.median(sil[last, AREA] / want[last, AREA]))
+    shape = band(worst / size, 0.025, 0.06)
+    cover = band(abs(float(np.log(ratio))), 0.15, 0.35)
+    note = ""
+    if shape < cover:
+        note = (
+            f"at the end the {body.label}'s outline is {worst:.0f} px off the simulator's"
+            f" (left, top, right, bottom)"
+        )
+    elif cover < 1:
+        note = f"at the end the {body.label} covers {ratio:.2f} times the simulator's area"
+    return Check("drape", min(shape, cover), note)
 
 
 # --- squash-3d ---------------------------------------------------------------------------

@@ -135,7 +135,9 @@ FAMILY = register_family(
         checks=(
             shared.gravity("fit to the cloth's fall through the camera, before it touches"),
             CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4"),
-            CheckSpec("path", "rms distance from the true centroid ≤ 3% of the frame; 0 beyond 8%"),
+            CheckSpec(
+                "path", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
+            ),
             CheckSpec(
                 "support",
                 "the cloth's top never sinks more than 3% of the frame below the truth's once"
@@ -143,8 +145,8 @@ FAMILY = register_family(
             ),
             CheckSpec(
                 "drape",
-                "the silhouette's extent over the last frames within 4% of the frame of the"
-                " simulator's; 0 beyond 10%",
+                "the silhouette's extent over the last frames within 2.5% of the frame of the"
+                " simulator's, 0 beyond 6%; its area within 15% of the simulator's, 0 beyond 40%",
             ),
         ),
         simulate=soft.simulate_soft,

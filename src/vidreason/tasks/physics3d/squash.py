@@ -124,7 +124,9 @@ FAMILY = register_family(
         checks=(
             shared.gravity("fit to the ball's fall through the camera, before it lands"),
             CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4"),
-            CheckSpec("path", "rms distance from the true centroid ≤ 3% of the frame; 0 beyond 8%"),
+            CheckSpec(
+                "path", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
+            ),
             CheckSpec(
                 "floor", "its bottom never ≥ 2% of the frame lower than the truth's; 0 beyond 5%"
             ),
