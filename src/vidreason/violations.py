@@ -229,3 +229,26 @@ def own_gravity(instance: Instance, scales: dict[str, float]) -> np.ndarray:
         traj, _ = get_family(instance.family_id).simulate(alone)
         states[b.name] = traj.states[b.name]
     return draw(spec, Trajectory(states=states))
+
+
+def soft_pass_through(instance: Instance, statics: tuple[str, ...]) -> np.ndarray:
+    """A soft-body scene (``engines/mujoco_flex.py``) re-simulated with the flexible body
+    passing through ``statics`` (a cloth falling through the box it should drape over)."""
+    from vidreason.scene.params.physics3d import Flex3D
+    from vidreason.tasks import get_family
+
+    spec = Flex3D.update(instance.spec, ignore=list(statics))
+    traj, _ = get_family(instance.family_id).simulate(spec)
+    return draw(instance.spec, traj)
+
+
+def stiff(instance: Instance) -> np.ndarray:
+    """A soft-body scene's flexible body drawn as rigid: its first shape carried along its
+    true path, so it never squashes (a ball that hits the floor without deforming)."""
+    from vidreason.engines.mujoco_flex import QPOS
+
+    name = instance.spec.bodies[0].name
+    rows = instance.trajectory.array(name)
+    q0 = rows[0, QPOS:].reshape(-1, 3)
+    moved = [(*r[:QPOS], *(q0 + (r[5:8] - rows[0, 5:8])).ravel()) for r in rows]
+    return draw(instance.spec, Trajectory({name: tuple(tuple(map(float, r)) for r in moved)}))

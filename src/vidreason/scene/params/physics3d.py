@@ -80,3 +80,47 @@ class ToppleParams(EdgeParams):
 
     friction: float
     """Friction coefficient of the block."""
+
+
+@dataclass(frozen=True)
+class Flex3D(Params):
+    """A MuJoCo flexible body in a 3D scene (``engines/mujoco_flex.py``): a cloth or a
+    soft ball, simulated and drawn as a mesh of vertices."""
+
+    flex: dict[str, Any] = field(metadata=IN_EXTRA)
+    """``{"name", "kind": "cloth" | "ball", "count": [nx, ny, nz], "spacing", "pos", "mass",
+    "radius", "young", "poisson", "damping", "friction"}`` (metres, kg, Pa)."""
+    ignore: list[str] | None = field(default=None, metadata=IN_EXTRA)
+    """Statics the body passes through instead of touching (a planted violation only)."""
+
+
+@dataclass(frozen=True)
+class DropParams(Params):
+    """A soft body dropped from rest (``drape-3d``, ``squash-3d``)."""
+
+    x0: float
+    """Start of the body's centre (m), x."""
+    y0: float
+    """Start of the body's centre (m), y (depth)."""
+    z0: float
+    """Start of the body's centre (m), height."""
+    contact_z: float
+    """Height (m) of the centre when the body first touches what it lands on."""
+
+
+@dataclass(frozen=True)
+class DrapeParams(DropParams):
+    """``drape-3d``: a square cloth dropped onto a box or a ball resting on the floor."""
+
+    support: str = field(metadata=IN_EXTRA)
+    """What it falls on: ``"box"`` or ``"sphere"``."""
+    half: float = 0.0
+    """Half the cloth's side (m)."""
+
+
+@dataclass(frozen=True)
+class SquashParams(DropParams):
+    """``squash-3d``: a soft ball dropped onto the floor squashes, bounces and settles."""
+
+    radius: float = 0.0
+    """The ball's radius at rest (m)."""

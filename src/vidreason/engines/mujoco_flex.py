@@ -1,0 +1,259 @@
+"""Soft bodies with MuJoCo's flex: a cloth (a grid of vertices, ``dim 2``; from its first contact on, each vertex is damped by
+``flex["settle"]`` N s/m, so that it comes to rest instead of trembling on the support) or a soft ball
+(an ellipsoid whose deformation follows 8 nodes, ``dof="trilinear"``), falling among the
+fixed geoms of a 3D scene.
+
+A soft-body scene is a 3D scene (``World3D``: camera, statics, palette, slow motion, no
+rigid bodies) plus one flexible body, ``Flex3D.flex`` (see
+``vidreason.scene.params.physics3d``), drawn in the colour of the one ``spec.bodies``
+record that carries its name. ``Flex3D.ignore`` lists statics it passes through (a planted
+violation).
+
+A trajectory row of the flexible body is::
+
+    u, v, du/dt, dv/dt, 0, X, Y, Z, 1, 0, 0, 0,     as a rigid body's row (see mujoco_sim)
+    u_sim, v_sim,                                   (u, v) as simulated
+    cx, cy, left, top, right, bottom, area,         its silhouette (scene/silhouette.py)
+    q_0 ... q_k                                     the flex's joint positions
+
+where (u, v) is the centroid of its silhouette (the projected mesh, drawn as the tracker
+sees it) and (X, Y, Z) the mean of its vertices (m). An edited row whose (u, v) is not
+(u_sim, v_sim) (a teleport) is drawn moved along the camera ray by the difference. MuJoCo
+is imported only through ``mujoco_sim.load_mujoco``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from vidreason.engines.contacts import debounce
+from vidreason.engines.mujoco_sim import (
+    BODY_EMISSION,
+    HEADLIGHT_DIFFUSE,
+    STATIC_EMISSION,
+    Simulation,
+    _f,
+    _material,
+    camera_of,
+    load_mujoco,
+    slow_motion,
+)
+from vidreason.scene.camera import Camera
+from vidreason.scene.params.physics3d import Flex3D, World3D
+from vidreason.scene.silhouette import SILHOUETTE, features, rasterise
+from vidreason.types import Event, SceneSpec, Trajectory
+
+TIMESTEP = {"cloth": 0.002, "ball": 0.001}  # s of simulated time, at most
+HEAD = 12  # columns of a rigid body's row
+REF = HEAD  # u_sim, v_sim
+SIL = HEAD + 2  # the silhouette's columns
+QPOS = SIL + len(SILHOUETTE)  # the joint positions
+
+
+def _flexcomp(flex: dict[str, Any], colour_material: str) -> str:
+    kind = flex["kind"]
+    common = (
+        f'name="{flex["name"]}" count="{_f(flex["count"])}" spacing="{_f(flex["spacing"])}"'
+        f' pos="{_f(flex["pos"])}" radius="{flex["radius"]:g}" mass="{flex["mass"]:g}"'
+        f' material="{colour_material}"'
+    )
+    contact = (
+        f'<contact condim="3" friction="{flex.get("friction", 0.8):g}" solref="{flex.get("solref", 0.004):g} {flex.get("contact_damping", 1.0):g}"'
+        f' selfcollide="none"/>'
+    )
+    if kind == "cloth":
+        return (
+            f'<flexcomp type="grid" dim="2" {common}>{contact}'
+            f'<edge equality="true" damping="{flex.get("damping", 0.002):g}"/></flexcomp>'
+        )
+    return (
+        f'<flexcomp type="ellipsoid" dim="3" dof="trilinear" {common}>{contact}'
+        f'<elasticity young="{flex["young"]:g}" poisson="{flex.get("poisson", 0.3):g}"'
+        f' damping="{flex.get("damping", 0.008):g}"/></flexcomp>'
+    )
+
+
+def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
+    """The MJCF model of a soft-body scene (without its flexible body unless ``with_flex``)."""
+    world, soft = World3D.of(spec), Flex3D.of(spec)
+    flex = soft.flex
+    cam = world.camera_model()
+    w, h = spec.fmt.width, spec.fmt.height
+    ignore = set(soft.ignore or ())
+    mats, statics = [], []
+    for s in world.statics:
+        mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
+        skip = ' contype="0" conaffinity="0"' if s["name"].split(":")[0] in ignore else ""
+        statics.append(
+            f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
+            f' size="{_f(s["size"])}" material="m_{s["name"]}"'
+            f' friction="{s.get("friction", 0.6):g} 0.005 0.0001"{skip}/>'
+        )
+    body = ""
+    colours = {b.name: b.colour for b in spec.bodies}
+    if with_flex and flex["name"] in colours:
+        mats.append(_material("m_flex", colours[flex["name"]], BODY_EMISSION, 1.0))
+        body = _flexcomp(flex, "m_flex")
+    xy = np.concatenate([cam.R[0], -cam.R[1]])
+    return f"""<mujoco model="{spec.family}">
+  <option timestep="{TIMESTEP[flex["kind"]]}" gravity="0 0 {-spec.gravity:.6g}"/>
+  <visual>
+    <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
+    <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>
+    <global offwidth="{w}" offheight="{h}"/>
+    <map haze="0"/>
+  </visual>
+  <asset>{"".join(mats)}</asset>
+  <worldbody>
+    {"".join(statics)}
+    {body}
+    <camera name="main" pos="{_f(cam.position)}" xyaxes="{_f(xy)}" fovy="{cam.fovy:.9g}"/>
+  </worldbody>
+</mujoco>"""
+
+
+def build(spec: SceneSpec, with_flex: bool = True) -> tuple[Any, Any]:
+    mujoco = load_mujoco()
+    model = mujoco.MjModel.from_xml_string(mjcf(spec, with_flex))
+    return model, mujoco.MjData(model)
+
+
+def surface(model: Any) -> np.ndarray:
+    """The triangles (local vertex indices) that make the flex's outside: a cloth's
+    elements, a solid's shell."""
+    if model.flex_dim[0] == 2:
+        n = int(model.flex_elemnum[0])
+        adr = int(model.flex_elemdataadr[0])
+        return np.asarray(model.flex_elem[adr : adr + 3 * n]).reshape(n, 3)
+    n = int(model.flex_shellnum[0])
+    adr = int(model.flex_shelldataadr[0])
+    return np.asarray(model.flex_shell[adr : adr + 3 * n]).reshape(n, 3)
+
+
+def silhouette(cam: Camera, verts: np.ndarray, tris: np.ndarray, w: int, h: int) -> np.ndarray:
+    """``SILHOUETTE`` of the mesh ``verts`` seen by ``cam``."""
+    return features(rasterise(cam.project(verts), tris, w, h))
+
+
+_LAST: dict[str, Simulation] = {}  # the last run: a sampler's check, then the instance's
+
+
+def simulate(spec: SceneSpec) -> Simulation:
+    """Run the scene for ``spec.fmt.n_frames`` video frames; a contact between the flex
+    and a static (``table:leg1`` counts as ``table``) is an ``Event`` at its first frame."""
+    key = repr((mjcf(spec), spec.fmt, slow_motion(spec)))
+    if key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = _simulate(spec)
+    return _LAST[key]
+
+
+def _simulate(spec: SceneSpec) -> Simulation:
+    mujoco = load_mujoco()
+    model, data = build(spec)
+    flex = Flex3D.of(spec).flex
+    cam, slow = camera_of(spec), slow_motion(spec)
+    fps, w, h = spec.fmt.fps, spec.fmt.width, spec.fmt.height
+    interval = 1.0 / (fps * slow)
+    n_sub = int(np.ceil(interval / TIMESTEP[flex["kind"]] - 1e-9))
+    model.opt.timestep = interval / n_sub
+    tris = surface(model)
+    settle = float(flex.get("settle", 0.0))
+    va, vn = int(model.flex_vertadr[0]), int(model.flex_vertnum[0])
+    mujoco.mj_forward(model, data)
+    rows: list[tuple[float, ...]] = []
+    contacts: list[tuple[float, tuple[str, ...]]] = []
+    touching: set[str] = set()
+    for frame in range(spec.fmt.n_frames):
+        if frame:
+            for _ in range(n_sub):
+                mujoco.mj_step(model, data)
+                now = set()
+                for c in data.contact[: data.ncon]:
+                    g = [int(x) for x in c.geom if x >= 0]
+                    if c.dist < 0 and len(g) == 1 and (c.flex >= 0).any():
+                        now.add(model.geom(g[0]).name.split(":")[0])
+                contacts += [(data.time, (flex["name"], s)) for s in sorted(now - touching)]
+                touching = now
+                if now and settle and not model.dof_damping[0]:
+                    model.dof_damping[:] = settle
+            mujoco.mj_fwdPosition(model, data)  # the vertices at the frame's state
+        verts = np.array(data.flexvert_xpos[va : va + vn])
+        sil = silhouette(cam, verts, tris, w, h)
+        mean = verts.mean(axis=0)
+        rows.append(
+            (
+                _r(sil[0]),
+                _r(sil[1]),
+                0.0,
+                0.0,
+                0.0,
+                *(_r(v, 5) for v in mean),
+                1.0,
+                0.0,
+                0.0,
+                0.0,
+                _r(sil[0]),
+                _r(sil[1]),
+                *(_r(v) for v in sil),
+                *(_r(v, 5) for v in data.qpos),
+            )
+        )
+    uv = np.array([r[:2] for r in rows])
+    vel = np.gradient(uv, axis=0) * fps if len(rows) > 1 else np.zeros_like(uv)
+    rows = [(r[0], r[1], _r(d[0]), _r(d[1]), *r[4:]) for r, d in zip(rows, vel, strict=True)]
+    events = tuple(
+        Event(kind="contact", frame=round(t * slow * fps), time=_r(t * slow), objects=pair)
+        for t, pair in debounce(contacts, min_gap=2.0 / (fps * slow))
+    )
+    return Simulation(Trajectory(states={flex["name"]: tuple(rows)}), events)
+
+
+def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    """Every frame of ``trajectory``; the flex is left out when ``spec.bodies`` lacks it."""
+    mujoco = load_mujoco()
+    name = Flex3D.of(spec).flex["name"]
+    shown = name in {b.name for b in spec.bodies} and name in trajectory.states
+    model, data = build(spec, with_flex=shown)
+    cam = camera_of(spec)
+    h, w = spec.fmt.height, spec.fmt.width
+    renderer = mujoco.Renderer(model, height=h, width=w)
+    try:
+        flags = renderer.scene.flags
+        for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):
+            flags[getattr(mujoco.mjtRndFlag, flag)] = 0
+        frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+        for i in range(trajectory.n_frames):
+            if shown:
+                data.qpos[:] = _moved(cam, np.asarray(trajectory.states[name][i], dtype=float))
+                mujoco.mj_kinematics(model, data)
+                mujoco.mj_flex(model, data)
+            else:
+                mujoco.mj_kinematics(model, data)
+            mujoco.mj_camlight(model, data)
+            renderer.update_scene(data, camera="main")
+            frames[i] = renderer.render()
+    finally:
+        renderer.close()
+    return frames
+
+
+def _moved(cam: Camera, row: np.ndarray) -> np.ndarray:
+    """The row's joint positions, every vertex moved by the edit its (u, v) says."""
+    q = row[QPOS:].copy()
+    shift = row[:2] - row[REF : REF + 2]
+    if np.linalg.norm(shift) > 0.05:
+        mean = row[5:8]
+        uv = cam.project(mean) + shift
+        delta = cam.unproject(uv, cam.depth(mean)) - mean
+        q = (q.reshape(-1, 3) + delta).ravel()  # slide joints along x, y, z per node
+    return q
+
+
+def _r(v: float, digits: int = 4) -> float:
+    return round(float(v), digits)
+
+
+__all__ = ["Event", "render", "simulate"]

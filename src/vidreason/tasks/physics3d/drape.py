@@ -1,0 +1,156 @@
+"""`drape-3d`: a square cloth dropped flat onto a box or a ball on the floor drapes over it.
+
+The first frame shows the cloth held flat above the support (a grey box, or a grey ball
+at difficulty 3), its centre a little off the support's. It falls freely until it touches
+the support's top, folds over it and comes to rest hanging down its sides, never through
+it. Simulated with MuJoCo's flex (a 13 x 13 grid of vertices, ``engines/mujoco_flex.py``),
+three times slower than real time. Sampled by seed: the support's size and shape, the
+cloth's size, colour, drop height and offset.
+
+The verifier (``verifiers/soft.py``) reads the cloth's silhouette: its free fall gives
+gravity through the camera, it lands when the simulator says, its top never sinks into
+the support, its path and its draped shape at the end are the simulator's.
+
+Versions: v1: first version.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vidreason.scene.params.physics3d import DrapeParams
+from vidreason.tasks import shared_checks as shared
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.palette import pick_colours, r4
+from vidreason.tasks.physics3d import soft
+from vidreason.tasks.physics3d.scene import static
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
+
+SLOW_MOTION = 3.0
+GRID = 13  # vertices along each side of the cloth
+SUPPORTS = {1: ("box",), 2: ("box", "sphere"), 3: ("sphere",)}
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    ((colour_name, colour),) = pick_colours(rng, 1)
+    kinds = SUPPORTS[difficulty]
+    kind = kinds[int(rng.integers(len(kinds)))]
+
+    def drape() -> SceneSpec:
+        if kind == "box":
+            s, hz = rng.uniform(0.12, 0.18), rng.uniform(0.12, 0.22)
+            top = 2 * hz
+            support = static("support", "box", (0, 0, hz), (s, s, hz), soft.SUPPORT, 0.8)
+            half = rng.uniform(s + 0.08, s + 0.15)
+        else:
+            s = rng.uniform(0.13, 0.2)
+            top = 2 * s
+            support = static("support", "sphere", (0, 0, s), (s,), soft.SUPPORT, 0.8)
+            half = rng.uniform(s + 0.06, s + 0.12)
+        drop = rng.uniform(0.55, 0.75)
+        x0, y0 = rng.uniform(-0.05, 0.05), rng.uniform(-0.04, 0.04)
+        z0 = top + drop
+        cam = soft.camera(fmt, (0.0, 0.0, 0.55), 0.72)
+        flex = {
+            "name": "cloth",
+            "kind": "cloth",
+            "count": [GRID, GRID, 1],
+            "spacing": [r4(2 * half / (GRID - 1))] * 2 + [0.05],
+            "pos": [r4(x0), r4(y0), r4(z0)],
+            "mass": r4(rng.uniform(0.1, 0.2)),
+            "radius": 0.012,
+            "damping": 0.002,
+            "friction": 0.8,
+            "solref": 0.01,
+            "settle": 0.01,
+        }
+        square = ((-1, -1), (1, -1), (1, 1), (-1, 1))
+        corners = np.array([[sx * half, sy * half, 0.0] for sx, sy in square])
+        area = soft.projected_area(cam, corners + np.array([x0, y0, z0]))
+        return soft.make_spec(
+            seed,
+            index,
+            difficulty,
+            fmt,
+            cam,
+            [*soft.room(), support],
+            flex,
+            (colour_name, colour, "cloth"),
+            (x0, y0, z0),
+            area,
+            SLOW_MOTION,
+            DrapeParams(
+                x0=r4(x0), y0=r4(y0), z0=r4(z0), contact_z=r4(top), support=kind, half=r4(half)
+            ),
+        )
+
+    def drapes(spec: SceneSpec, sim) -> bool:
+        n = spec.fmt.n_frames
+        hits = [e.frame for e in sim.events if e.objects == ("cloth", "support")]
+        rows = sim.trajectory.array("cloth")
+        top = DrapeParams.of(spec).contact_z
+        still = np.abs(np.diff(rows[-5:, :2], axis=0)).max() < 0.6
+        return bool(hits) and 14 <= hits[0] < 0.45 * n and bool(still) and rows[-1, 7] > 0.45 * top
+
+    return soft.validated(drape, drapes)
+
+
+def prompt(spec: SceneSpec) -> str:
+    cloth = spec.bodies[0]
+    p = DrapeParams.of(spec)
+    what = "grey box" if p.support == "box" else "grey ball"
+    return (
+        f"Slow-motion video, three times slower than real time: a square {cloth.colour_name}"
+        f" cloth is held flat and level above a {what} standing on the floor, then let go."
+        f" It falls straight down, lands on top of the {what.split()[1]}, folds over it and"
+        f" settles draped over it, its sides hanging down, without passing through it."
+        f" Fixed camera in front of and above the scene, a plain wall behind."
+    )
+
+
+def drape_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import soft as verifier
+
+    return verifier.drape_checks(tracks, instance)
+
+
+FAMILY = register_family(
+    TaskFamily(
+        name="drape-3d",
+        version=1,
+        capability="physics",
+        law="a dropped cloth falls with g = 9.81 m/s² until it touches the support, then drapes"
+        " over it without passing through it",
+        sample=sample,
+        prompt=prompt,
+        law_checks=drape_checks,
+        params=DrapeParams,
+        checks=(
+            shared.gravity("fit to the cloth's fall through the camera, before it touches"),
+            CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4"),
+            CheckSpec(
+                "path", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
+            ),
+            CheckSpec(
+                "support",
+                "the cloth's top never sinks more than 3% of the frame below the truth's once"
+                " it lands; 0 beyond 8%",
+            ),
+            CheckSpec(
+                "drape",
+                "the silhouette's extent over the last frames within 2.5% of the frame of the"
+                " simulator's, 0 beyond 6%; its area within 15% of the simulator's, 0 beyond 40%",
+            ),
+        ),
+        simulate=soft.simulate_soft,
+        render=soft.render_soft,
+        engine="mujoco",
+    )
+)

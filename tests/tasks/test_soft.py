@@ -1,0 +1,87 @@
+"""The soft-body families (`drape-3d`, `squash-3d`, MuJoCo flex): the truth's silhouette in
+the trajectory is what the video shows, the same seed gives the same bytes, and their
+verifiers pass the ground truth and fail planted violations scored as a model's video:
+a cloth falling through its support, a ball that never squashes, gravity changed, a
+teleport."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from tests.helpers import score_encoded
+from vidreason import violations
+from vidreason.tasks import build_instance, get_family
+from vidreason.types import VideoFormat
+
+os.environ.setdefault("MUJOCO_GL", "egl")  # before anything imports mujoco
+
+
+@pytest.fixture(scope="module")
+def drape():
+    pytest.importorskip("mujoco")
+    return build_instance(get_family("drape-3d-v1"), 0, 0, 1, VideoFormat())
+
+
+@pytest.fixture(scope="module")
+def squash():
+    pytest.importorskip("mujoco")
+    return build_instance(get_family("squash-3d-v1"), 0, 0, 2, VideoFormat())
+
+
+@pytest.mark.slow
+def test_same_seed_same_bytes(squash):
+    inst, frames = build_instance(get_family("squash-3d-v1"), 0, 0, 2, VideoFormat())
+    assert inst == squash[0]
+    assert np.array_equal(frames, squash[1])
+
+
+@pytest.mark.slow
+def test_truth_silhouette_is_what_the_video_shows(drape, tmp_path):
+    from vidreason.verifiers.soft import silhouettes, truth_silhouettes
+
+    inst, frames = drape
+    score, tracks = score_encoded(inst, frames, tmp_path)
+    seen, want = silhouettes(tracks, inst), truth_silhouettes(inst, tracks.times)
+    # centroid and extent within 3 px of the projected mesh in every frame
+    assert np.nanmax(np.abs(seen[:, :6] - want[:, :6])) < 3.5
+    assert score.passed and score.value >= 0.95, score.explanation
+
+
+@pytest.mark.slow
+def test_cloth_through_its_support_fails(drape, tmp_path):
+    inst, _ = drape
+    frames = violations.soft_pass_through(inst, ("support",))
+    score, _ = score_encoded(inst, frames, tmp_path)
+    assert not score.passed
+    assert score.checks["support"] == 0.0, score.explanation
+    assert "through the support" in score.explanation
+
+
+@pytest.mark.slow
+def test_ball_that_never_squashes_fails(squash, tmp_path):
+    inst, frames = squash
+    truth, _ = score_encoded(inst, frames, tmp_path)
+    assert truth.passed and truth.value >= 0.95, truth.explanation
+    score, _ = score_encoded(inst, violations.stiff(inst), tmp_path)
+    assert score.checks["squash"] < 0.5, score.explanation
+    assert not score.passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["drape", "squash"])
+def test_gravity_and_teleport_fail(family, request, tmp_path):
+    inst, _ = request.getfixturevalue(family)
+    weak, _ = score_encoded(inst, violations.resimulate(inst, gravity_scale=0.8), tmp_path)
+    assert weak.checks["gravity"] == 0.0, weak.explanation
+    jump, _ = score_encoded(inst, violations.teleport(inst, dx=0.15 * 256), tmp_path)
+    assert not jump.passed, jump.explanation
+
+
+@pytest.mark.slow
+def test_ball_through_the_floor_fails(squash, tmp_path):
+    inst, _ = squash
+    score, _ = score_encoded(inst, violations.soft_pass_through(inst, ("floor",)), tmp_path)
+    assert not score.passed, score.explanation
