@@ -11,7 +11,7 @@ from tests.helpers import score_encoded
 from vidreason.corruptions import BY_NAME
 from vidreason.seeding import named_rng
 from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import GENERIC_CHECKS, OWN_PACE_CHECKS, difficulty_of
+from vidreason.tasks.base import GENERIC_CHECKS, NO_PATH_CHECKS, difficulty_of
 from vidreason.types import VideoFormat
 
 
@@ -55,7 +55,7 @@ def test_a_body_that_shrinks_for_the_second_half_fails_objects(tmp_path, family_
 
 
 def test_planning_families_set_their_own_pace_and_run_no_path_check():
-    assert "path" in GENERIC_CHECKS and "path" not in OWN_PACE_CHECKS
+    assert "path" in GENERIC_CHECKS and "path" not in NO_PATH_CHECKS
     for family_id in ("maze-v1", "shortest-path-v1", "connect-v1", "sort-v1"):
-        assert get_family(family_id).generic_checks == OWN_PACE_CHECKS
+        assert get_family(family_id).generic_checks == NO_PATH_CHECKS
     assert get_family("bounce-v1").generic_checks == GENERIC_CHECKS

@@ -84,8 +84,9 @@ GENERIC_CHECKS = (
     "continuity",
     "path",
 )
-# a family that sets its own pace (planning) is not held to the true path in time
-OWN_PACE_CHECKS = tuple(c for c in GENERIC_CHECKS if c != "path")
+# a family that sets its own pace (planning) is not held to the true path in time, nor
+# is a body without one centre (a cloth: its family checks the outline's centroid)
+NO_PATH_CHECKS = tuple(c for c in GENERIC_CHECKS if c != "path")
 
 
 def _pymunk_simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:

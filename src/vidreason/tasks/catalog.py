@@ -72,7 +72,7 @@ if __name__ == "__main__":  # pragma: no cover
 def family_table(family_ids: list[str]) -> str:
     """The README's table of families (``vidreason tasks --markdown``), by capability:
     the law and each declared law check with its tolerance, from the registrations."""
-    from vidreason.tasks.base import GENERIC_CHECKS, OWN_PACE_CHECKS, get_family
+    from vidreason.tasks.base import GENERIC_CHECKS, NO_PATH_CHECKS, get_family
     from vidreason.types import CAPABILITIES
 
     def cell(text: str) -> str:
@@ -88,8 +88,8 @@ def family_table(family_ids: list[str]) -> str:
             f"`{c.name}`: {c.tolerance}" + (f" (only when {c.when})" if c.when else "")
             for c in f.checks
         ]
-        if tuple(f.generic_checks) == OWN_PACE_CHECKS:
-            checks.append("shared checks: all but `path` (the pace is the video's own)")
+        if tuple(f.generic_checks) == NO_PATH_CHECKS:
+            checks.append("shared checks: all but `path`")
         elif tuple(f.generic_checks) != GENERIC_CHECKS:
             shared = ", ".join(f"`{n}`" for n in f.generic_checks)
             checks.append(f"shared checks: {shared} only")

@@ -12,7 +12,7 @@ at which it touches. The truth goes through the same function, so a bias of the 
 (a flat cloth's seen at an angle) cancels out.
 
 The checks: ``gravity`` (the fall's g, relative to the truth's measured the same way),
-``contact`` (when it lands), ``path`` (the centroid against the truth's all along);
+``contact`` (when it lands), ``centroid`` (the centroid against the truth's all along);
 a cloth's ``support`` (its top never sinks below the truth's once it lands: it does not pass
 through what it lies on) and ``drape`` (its extent at the end); a ball's ``floor`` (its
 bottom never below the truth's lowest), ``squash`` (how flat it gets when it lands) and
@@ -119,7 +119,7 @@ def _truth(instance: Instance, name: str) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def drop_checks(body: Body, tracks: Tracks, instance: Instance) -> list[Check]:
-    """``gravity`` and ``contact`` from the fall, ``path`` from the whole track."""
+    """``gravity`` and ``contact`` from the fall, ``centroid`` from the whole track."""
     fps = instance.spec.fmt.fps
     seen = fit_drop(instance, *_seen(tracks, body.name))
     want = fit_drop(instance, *_truth(instance, body.name))
@@ -148,7 +148,7 @@ def path_check(body: Body, tracks: Tracks, instance: Instance) -> Check:
     """The centroid stays near the truth's all along (rms over the frames it is found)."""
     t, uv, _ = _seen(tracks, body.name)
     if len(t) == 0:
-        return Check("path", 0.0, f"the {body.label} is never found")
+        return Check("centroid", 0.0, f"the {body.label} is never found")
     err = np.linalg.norm(uv - _gt_positions(instance, body.name, t), axis=1)
     rms = float(np.sqrt(np.mean(err**2)))
     value = band(rms / scene_size(instance), 0.025, 0.06)
@@ -157,7 +157,7 @@ def path_check(body: Body, tracks: Tracks, instance: Instance) -> Check:
         f"the {body.label} strays {rms:.1f} px (rms) from its true path, most at"
         f" {t[worst]:.2f} s ({err[worst]:.0f} px)"
     )
-    return Check("path", value, note if value < 1 else "")
+    return Check("centroid", value, note if value < 1 else "")
 
 
 def _enough(body: Body, tracks: Tracks, names: tuple[str, ...]) -> list[Check] | None:
@@ -175,7 +175,7 @@ def _after_contact(instance: Instance, name: str) -> float:
 
 # --- drape-3d ----------------------------------------------------------------------------
 
-DRAPE_NAMES = ("gravity", "contact", "path", "support", "drape")
+DRAPE_NAMES = ("gravity", "contact", "centroid", "support", "drape")
 
 
 def drape_checks(tracks: Tracks, instance: Instance) -> list[Check]:
@@ -236,7 +236,7 @@ def _rest_shape(
 
 # --- squash-3d ---------------------------------------------------------------------------
 
-SQUASH_NAMES = ("gravity", "contact", "path", "floor", "squash", "recover")
+SQUASH_NAMES = ("gravity", "contact", "centroid", "floor", "squash", "recover")
 SQUASH_WINDOW = 3  # frames either side of the truth's flattest moment
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from vidreason.scene.grid import GridGraph, graph_of, layout_of
 from vidreason.scene.params.planning import ConnectParams, TrailRecord
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import OWN_PACE_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
 from vidreason.tasks.wording import article
@@ -136,7 +136,7 @@ def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 FAMILY = register_family(
     TaskFamily(
-        generic_checks=OWN_PACE_CHECKS,
+        generic_checks=NO_PATH_CHECKS,
         name="connect",
         version=1,
         capability="planning",

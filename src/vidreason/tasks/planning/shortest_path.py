@@ -16,7 +16,7 @@ import numpy as np
 from vidreason.scene.grid import GridGraph
 from vidreason.scene.params.planning import ShortestPathParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import OWN_PACE_CHECKS, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, TaskFamily, register_family
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
 from vidreason.tasks.wording import article
@@ -91,7 +91,7 @@ def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 FAMILY = register_family(
     TaskFamily(
-        generic_checks=OWN_PACE_CHECKS,
+        generic_checks=NO_PATH_CHECKS,
         name="shortest-path",
         version=1,
         capability="planning",

@@ -20,7 +20,7 @@ from vidreason.engines.solvers import bubble_swaps, inversions
 from vidreason.render.raster2d import fill_rect
 from vidreason.scene.params.planning import SortParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import OWN_PACE_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
 from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
@@ -197,7 +197,7 @@ def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 FAMILY = register_family(
     TaskFamily(
-        generic_checks=OWN_PACE_CHECKS,
+        generic_checks=NO_PATH_CHECKS,
         name="sort",
         version=1,
         capability="planning",
