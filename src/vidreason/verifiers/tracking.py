@@ -302,13 +302,34 @@ def _unknown_area(unknown: np.ndarray) -> float:
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
-def _fastest(instance: Instance, name: str) -> float:
-    """The largest step (px per frame) the truth moves ``name`` by."""
-    states = instance.trajectory.states.get(name)
+def _fastest(instance: Instance, body: Body) -> float:
+    """The largest step (px per frame) the truth moves any point of ``body`` by: its
+    centre's step, plus for a block or a cup its turn times its reach (the top of a
+    toppling block moves faster than its centre; a turning disc looks the same)."""
+    states = instance.trajectory.states.get(body.name)
     if not states or len(states) < 2:
         return 0.0
-    xy = instance.trajectory.xy(name)
-    return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
+    step = np.linalg.norm(np.diff(instance.trajectory.xy(body.name), axis=0), axis=1)
+    if body.shape in ("box", "cup"):
+        turn = np.diff(instance.trajectory.array(body.name)[:, 4])
+        step = step + np.abs((turn + np.pi) % (2 * np.pi) - np.pi) * extent(body)
+    return float(step.max())
+
+
+def _around(near: np.ndarray, mask: np.ndarray, reach: float) -> None:
+    """Mark in ``near`` every pixel within ``reach`` px of a pixel of ``mask`` (done in
+    the window around ``mask``'s pixels)."""
+    bx, by, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    if bw == 0:
+        return
+    pad = int(np.ceil(reach)) + 1
+    h, w = mask.shape
+    win = (
+        slice(max(0, by - pad), min(h, by + bh + pad)),
+        slice(max(0, bx - pad), min(w, bx + bw + pad)),
+    )
+    dist = cv2.distanceTransform((~mask[win]).view(np.uint8), cv2.DIST_L2, 3)
+    near[win][dist <= reach] = 1
 
 
 def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
@@ -423,7 +444,11 @@ def track_frames(
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     reach = {b.name: 2.5 * extent(b) for b in spec.bodies}
-    trail = {b.name: round(1.2 * extent(b) + 2.0 * _fastest(instance, b.name)) for b in spec.bodies}
+    # where a found body may leave a trail or a shade of its own: a disc around its
+    # centre, and a band around its pixels (the shape of a long block, at any angle)
+    fast = {b.name: _fastest(instance, b) for b in spec.bodies}
+    trail = {b.name: round(1.2 * b.radius + 2.0 * fast[b.name]) for b in spec.bodies}
+    edge = {b.name: 0.5 * b.radius + 2.0 * fast[b.name] + 2.0 for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
@@ -448,6 +473,7 @@ def track_frames(
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
                 cv2.circle(near, (round(x), round(y)), trail[name], 1, -1)
+                _around(near, classes == k, edge[name])
         # outside the camera's view the warped picture is only its edge repeated. A
         # colour of its own is an object at once; a mix of two scene colours only where
         # it stays put (a blur trail or a halo moves on with what makes it); neither
