@@ -198,8 +198,8 @@ FAMILY = register_family(
             CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),
             CheckSpec(
                 "tiles",
-                "no tile missing or doubled, no sliding tile missing from its two squares,"
-                " over 2 frames running or 5% of the frames: pass/fail",
+                "no tile missing or doubled 2 frames running, no sliding tile missing from"
+                " its two squares over 2 frames running or 5% of the frames: pass/fail",
             ),
             CheckSpec(
                 "legal_moves",
