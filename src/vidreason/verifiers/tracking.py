@@ -302,19 +302,13 @@ def _unknown_area(unknown: np.ndarray) -> float:
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
-def _fastest(instance: Instance, body: Body) -> tuple[float, float]:
-    """The largest step (px per frame) the truth moves ``body``'s centre by, and the
-    most a point of a block or a cup moves by its turn in a frame (the top of a toppling
-    block moves faster than its centre; a turning disc looks the same)."""
-    states = instance.trajectory.states.get(body.name)
+def _fastest(instance: Instance, name: str) -> float:
+    """The largest step (px per frame) the truth moves ``name`` by."""
+    states = instance.trajectory.states.get(name)
     if not states or len(states) < 2:
-        return 0.0, 0.0
-    step = np.linalg.norm(np.diff(instance.trajectory.xy(body.name), axis=0), axis=1)
-    if body.shape not in ("box", "cup"):
-        return float(step.max()), 0.0
-    turn = np.diff(instance.trajectory.array(body.name)[:, 4])
-    spin = np.abs((turn + np.pi) % (2 * np.pi) - np.pi) * extent(body)
-    return float(step.max()), float(spin.max())
+        return 0.0
+    xy = instance.trajectory.xy(name)
+    return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
 
 
 def _recent_step(p: np.ndarray, i: int) -> float | None:
@@ -329,24 +323,30 @@ def _recent_step(p: np.ndarray, i: int) -> float | None:
 
 
 def _around(
-    near: np.ndarray, mask: np.ndarray, centre: tuple[float, float], within: float, reach: float
+    near: np.ndarray,
+    mask: np.ndarray,
+    centre: tuple[float, float],
+    reach: float,
+    within: float,
+    limit: float,
 ) -> None:
     """Mark in ``near`` every pixel within ``reach`` px of a pixel of ``mask`` that lies
     within ``within`` px of ``centre`` (a body's own pixels, not a stray one of its
-    colour elsewhere)."""
+    colour elsewhere), and no further than ``limit`` px from ``centre``."""
     h, w = mask.shape
     x, y = centre
-    pad = within + reach + 1
+    pad = min(within + reach, limit) + 1
     x0, x1 = max(0, int(x - pad)), min(w, int(np.ceil(x + pad)) + 1)
     y0, y1 = max(0, int(y - pad)), min(h, int(np.ceil(y + pad)) + 1)
     if x0 >= x1 or y0 >= y1:
         return
     yy, xx = np.mgrid[y0:y1, x0:x1]
-    own = mask[y0:y1, x0:x1] & ((xx - x) ** 2 + (yy - y) ** 2 <= within * within)
+    d2 = (xx - x) ** 2 + (yy - y) ** 2
+    own = mask[y0:y1, x0:x1] & (d2 <= within * within)
     if not own.any():
         return
     dist = cv2.distanceTransform((~own).view(np.uint8), cv2.DIST_L2, 3)
-    near[y0:y1, x0:x1][dist <= reach] = 1
+    near[y0:y1, x0:x1][(dist <= reach) & (d2 <= limit * limit)] = 1
 
 
 def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
@@ -462,10 +462,10 @@ def track_frames(
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     reach = {b.name: 2.5 * extent(b) for b in spec.bodies}
     # where a found body may leave a trail or a shade of its own: a disc around its
-    # centre and a band around its pixels (the shape of a long block, at any angle),
-    # as wide as its last steps in the video (the truth's fastest where it was not
-    # found just before), and for a block its fastest turn
-    fast = {b.name: _fastest(instance, b) for b in spec.bodies}
+    # centre as wide as its last steps in the video (at most, and where it was not found
+    # just before, the truth's fastest: a jump of the track widens nothing), and for a
+    # block or a cup a band around its own pixels (a long block's shape, at any angle)
+    fast = {b.name: _fastest(instance, b.name) for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
@@ -489,14 +489,15 @@ def track_frames(
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
-                step = _recent_step(pos[name], i)
-                step = fast[name][0] if step is None else step
+                step = _recent_step(pos[name], i)  # never beyond the truth's fastest
+                step = fast[name] if step is None else min(step, fast[name])
                 b = spec.body(name)
                 trail = round(1.2 * b.radius + 2.0 * step + 2.0)
                 cv2.circle(near, (round(x), round(y)), trail, 1, -1)
                 if b.shape != "circle":  # a long block: its own shape, at any angle
-                    band = 0.5 * b.radius + 2.0 * (step + fast[name][1]) + 2.0
-                    _around(near, classes == k, (x, y), extent(b) + 2.0 * step + 2.0, band)
+                    own = extent(b) + 2.0 * step + 2.0  # turning keeps it within its extent
+                    most = 1.2 * extent(b) + 2.0 * fast[name]
+                    _around(near, classes == k, (x, y), 0.5 * b.radius + 2.0, own, most)
         # outside the camera's view the warped picture is only its edge repeated. A
         # colour of its own is an object at once; a mix of two scene colours only where
         # it stays put (a blur trail or a halo moves on with what makes it); neither
