@@ -240,7 +240,9 @@ def _unseen(
     out = []
     slow = float(times[k] - times[i]) >= planning.SEEN * t_move * (len(path) - 1)
     for a, b in itertools.pairwise(path):
-        seen = k - i > 1 if under_way is None else under_way(i, k, a, b)
+        seen = k - i > 1  # one slide: any frame between shows it on its way
+        if under_way is not None and len(path) > 2:  # two: each must be seen on its own
+            seen = under_way(i, k, a, b)
         if not seen and not slow:
             out.append((a, b, _slid(a, b)[0]))
     return out
@@ -322,7 +324,7 @@ def tray_check(tracks: Tracks, instance: Instance) -> Check:
     return planning.scene(tracks, lambda k: inner, describe, min_area=0.1 * p * p)
 
 
-STRADDLE = 0.15  # of a tile's colour mass: in both squares, the tile is seen sliding
+STRADDLE = 0.05  # of a tile's colour mass: in both squares, the tile is seen sliding
 PRESENT = 0.5  # of a tile's colour mass: found over its two squares, the tile is there
 BLEND = 0.3  # of the tray-to-tile colour distance: how far off that line a blend may lie
 
