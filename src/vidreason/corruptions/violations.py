@@ -12,6 +12,8 @@ import numpy as np
 
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Fn, Sample, clip, same
+from vidreason.scene.geometry import extent
+from vidreason.scene.occluders import covered
 from vidreason.scene.params.planning import Schedule
 from vidreason.scene.params.world2d import World2D
 from vidreason.tasks.palette import COLOURS
@@ -34,26 +36,65 @@ def moving_bodies(inst: Instance, min_px: float = 3.0) -> list[str]:
 def _mid_start(inst: Instance, length: int) -> int:
     """Where a corruption of ``length`` frames starts: in the span where things move."""
     n = inst.spec.fmt.n_frames
-    moving = moving_bodies(inst) or [inst.spec.bodies[0].name]
-    speed = np.zeros(n - 1)
-    for name in moving:
-        xy = inst.trajectory.xy(name)
-        speed += np.linalg.norm(np.diff(xy, axis=0), axis=1)
-    active = np.flatnonzero(speed > 0.3)
+    active = np.flatnonzero(_speeds(inst, moving_bodies(inst) or [inst.spec.bodies[0].name]))
     lo, hi = (int(active[0]), int(active[-1])) if len(active) else (0, n - 1)
     return int(np.clip((lo + hi - length) // 2, 1, max(1, n - length - 1)))
 
 
+def _speeds(inst: Instance, names: list[str]) -> np.ndarray:
+    """Per step (frame ``i`` to ``i + 1``), whether any of ``names`` moves (> 0.3 px)."""
+    speed = np.zeros(inst.spec.fmt.n_frames - 1)
+    for name in names:
+        speed += np.linalg.norm(np.diff(inst.trajectory.xy(name), axis=0), axis=1)
+    return speed > 0.3
+
+
+def shown(inst: Instance, name: str) -> np.ndarray:
+    """Per frame, whether the truth shows body ``name`` whole: no screen over any of it
+    and all of it inside the picture."""
+    body, fmt = inst.spec.body(name), inst.spec.fmt
+    xy = inst.trajectory.xy(name)
+    r = extent(body)
+    inside = (xy[:, 0] >= r) & (xy[:, 0] <= fmt.width - r)
+    inside &= (xy[:, 1] >= r) & (xy[:, 1] <= fmt.height - r)
+    screens = [b for b in inst.spec.bodies if b.name in set(World2D.of(inst.spec).occluders or ())]
+    if screens:
+        inside &= covered(xy, r, screens) == 0.0
+    return inside
+
+
+def _seen_start(inst: Instance, length: int, moving: bool) -> int:
+    """Where a corruption of ``length`` frames starts so that it shows: the window
+    holding the most frames in which the truth shows a moving body whole (with
+    ``moving``, one that also moves into that frame, the frame after the window
+    included), nearest the middle of the motion among equals. A corruption in a span
+    where everything is behind a screen or at rest would change nothing visible."""
+    n = inst.spec.fmt.n_frames
+    names = moving_bodies(inst) or [inst.spec.bodies[0].name]
+    seen = np.zeros(n, dtype=bool)
+    for name in names:
+        ok = shown(inst, name)
+        if moving:
+            ok[1:] &= _speeds(inst, [name])
+            ok[0] = False
+        seen |= ok
+    span = length + 1 if moving else length
+    mid = _mid_start(inst, length)
+    starts = range(1, max(2, n - length))
+    return max(starts, key=lambda s: (int(seen[s : s + span].sum()), -abs(s - mid)))
+
+
 def erase(length: int | None) -> Fn:
-    """Every moving body erased for ``length`` frames (None: a quarter of the clip) in
-    the middle of its motion, then back."""
+    """Every moving body erased for ``length`` frames (None: a quarter of the clip)
+    where the truth shows it (not behind a screen, inside the picture), in the middle of
+    its motion among such spans, then back."""
 
     def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
         names = set(moving_bodies(inst))
         if not names:
             return None
         m = length or inst.spec.fmt.n_frames // 4
-        s = _mid_start(inst, m)
+        s = _seen_start(inst, m, moving=False)
         frames = planted.draw(inst.spec, inst.trajectory, {i: names for i in range(s, s + m)})
         return same(inst, frames)
 
@@ -61,12 +102,13 @@ def erase(length: int | None) -> Fn:
 
 
 def freeze_jump(length: int) -> Fn:
-    """Everything stops for ``length`` frames, then jumps to where it should be."""
+    """Everything stops for ``length`` frames while the truth shows a body moving, then
+    jumps to where it should be."""
 
     def run(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
         if not moving_bodies(inst):
             return None
-        s = _mid_start(inst, length)
+        s = _seen_start(inst, length, moving=True)
         out = truth.copy()
         out[s : s + length] = truth[s - 1]
         return same(inst, out)

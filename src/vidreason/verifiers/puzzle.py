@@ -19,6 +19,7 @@ Consecutive boards must differ by one slide of a tile into the empty square next
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -28,6 +29,13 @@ from vidreason.render.puzzle import render
 from vidreason.scene.params.planning import SlidingPuzzleParams
 from vidreason.types import Check, Instance, Trajectory
 from vidreason.verifiers import planning
+from vidreason.verifiers.checks import (
+    MAX_MISSING,
+    MAX_MISSING_RUN,
+    band,
+    frame_ranges,
+    longest_run,
+)
 from vidreason.verifiers.tracking import Tracks
 
 PATCH = 12  # side of the shrunken square
@@ -179,9 +187,12 @@ def sequence(
     n: int,
     times: np.ndarray | None = None,
     t_move: float = 0.0,
+    under_way: Callable[[int, int, Board, Board], bool] | None = None,
 ) -> tuple[int, list[str]]:
     """Slides made and illegal changes over the read boards; with ``times``, a slide no
-    frame shows under way is a jump."""
+    frame shows under way is a jump. ``under_way(i, k, a, b)``: whether a frame between
+    readings ``i`` and ``k`` shows the one slide from board ``a`` to ``b`` in progress
+    (default: any frame between them)."""
     moves, problems = 0, []
     prev, prev_k = None, -1
     for k, board in enumerate(boards):
@@ -189,16 +200,14 @@ def sequence(
             continue
         if prev is not None and board != prev:
             d = moves_between(prev, board, n, depth=2 if k - prev_k > 1 else 1)
-            if (
-                d == 1
-                and times is not None
-                and planning.unseen_move(times[prev_k], times[k], k - prev_k > 1, t_move)
-            ):
-                t = next(t for t in prev if t and prev.index(t) != board.index(t))
-                problems.append(
-                    f"tile {t} jumps from {_cell(prev.index(t), n)} to {_cell(board.index(t), n)}"
+            path = slide_path(prev, board, n) if d is not None else []
+            if times is not None and d is not None:
+                unseen = _unseen(path, prev_k, k, times, t_move, under_way)
+                problems += [
+                    f"tile {t} jumps from {_cell(a.index(t), n)} to {_cell(b.index(t), n)}"
                     f" between frames {prev_k} and {k} without being seen sliding"
-                )
+                    for a, b, t in unseen
+                ]
                 moves += d
             elif d is None:
                 problems.append(describe_change(prev, board, k, n))
@@ -207,6 +216,36 @@ def sequence(
                 moves += d
         prev, prev_k = board, k
     return moves, problems
+
+
+def slide_path(a: Board, b: Board, n: int) -> list[Board]:
+    """The boards from ``a`` to ``b`` by single slides (one or two), both ends included."""
+    if b in board_moves(a, n):
+        return [a, b]
+    mid = next((m for m in board_moves(a, n) if b in board_moves(m, n)), None)
+    return [a, b] if mid is None else [a, mid, b]
+
+
+def _unseen(
+    path: list[Board],
+    i: int,
+    k: int,
+    times: np.ndarray,
+    t_move: float,
+    under_way: Callable[[int, int, Board, Board], bool] | None,
+) -> list[tuple[Board, Board, int]]:
+    """The slides of ``path`` (between readings ``i`` and ``k``) that no frame shows
+    under way, as (board before, board after, tile); frames too far apart to show a
+    slide (``planning.SEEN`` of the time per slide, for each slide) excuse it."""
+    out = []
+    slow = float(times[k] - times[i]) >= planning.SEEN * t_move * (len(path) - 1)
+    for a, b in itertools.pairwise(path):
+        seen = k - i > 1  # one slide: any frame between shows it on its way
+        if under_way is not None and len(path) > 2:  # two: each must be seen on its own
+            seen = under_way(i, k, a, b)
+        if not seen and not slow:
+            out.append((a, b, _slid(a, b)[0]))
+    return out
 
 
 def truth_boards(instance: Instance) -> list[Board | None]:
@@ -285,28 +324,160 @@ def tray_check(tracks: Tracks, instance: Instance) -> Check:
     return planning.scene(tracks, lambda k: inner, describe, min_area=0.1 * p * p)
 
 
+STRADDLE = 0.05  # of a tile's colour mass: in both squares, the tile is seen sliding
+PRESENT = 0.5  # of a tile's colour mass: found over its two squares, the tile is there
+BLEND = 0.3  # of the tray-to-tile colour distance: how far off that line a blend may lie
+
+
+def _cell_box(slot: int, instance: Instance) -> tuple[int, int, int, int]:
+    n, x0, y0, p = _geometry(instance)
+    r, c = divmod(slot, n)
+    return round(x0 + c * p), round(y0 + r * p), round(x0 + (c + 1) * p), round(y0 + (r + 1) * p)
+
+
+class Masses:
+    """How much of each tile's colour a square of a frame holds, against the video's own
+    first frame: a pixel on the line between the tray's colour and the tile's counts by
+    how far along it lies (a blend by its share; another tile's colour not at all), so a tile blurred by its motion keeps its mass, and a
+    tile sliding between two squares has its mass split between them."""
+
+    def __init__(self, tracks: Tracks, instance: Instance) -> None:
+        params = SlidingPuzzleParams.of(instance.spec)
+        start = [int(t) for t in params.start]
+        self.frames, self.instance = tracks.frames, instance
+        first = tracks.frames[0].astype(np.float32)
+        empty = self._pixels(first, start.index(0))
+        self.tray = np.median(empty, axis=0)
+        self.colour: dict[int, np.ndarray] = {}
+        self.whole: dict[int, float] = {}
+        for slot, t in enumerate(start):
+            if t:
+                self.colour[t] = np.asarray(instance.spec.body(f"tile{t}").colour, np.float32)
+                self.colour[t] = self._read(first, slot, self.colour[t])
+                self.whole[t] = self.mass(0, t, (slot,))
+
+    def _pixels(self, frame: np.ndarray, slot: int) -> np.ndarray:
+        ax, ay, bx, by = _cell_box(slot, self.instance)
+        return frame[max(0, ay) : by, max(0, ax) : bx].reshape(-1, 3)
+
+    def _read(self, frame: np.ndarray, slot: int, key: np.ndarray) -> np.ndarray:
+        """The tile's colour as the video shows it: the median of the square's pixels
+        nearest its key."""
+        px = self._pixels(frame, slot)
+        d = np.linalg.norm(px - key, axis=1)
+        near = px[d <= np.quantile(d, 0.3)]
+        return np.median(near, axis=0) if len(near) else key
+
+    def mass(self, k: int, tile: int, slots: tuple[int, ...]) -> float:
+        frame = self.frames[k].astype(np.float32)
+        axis = self.colour[tile] - self.tray
+        norm = float(axis @ axis)
+        if norm < 1.0:
+            return 0.0
+        px = np.concatenate([self._pixels(frame, s) for s in slots]) - self.tray
+        share = np.clip(px @ axis / norm, 0.0, 1.0)
+        off = np.linalg.norm(px - share[:, None] * axis[None, :], axis=1)
+        return float(share[off <= BLEND * np.sqrt(norm)].sum())
+
+    def sliding(self, k: int, tile: int, a: int, b: int) -> bool:
+        """Frame ``k`` shows ``tile`` between squares ``a`` and ``b``."""
+        w = self.whole[tile]
+        return min(self.mass(k, tile, (a,)), self.mass(k, tile, (b,))) >= STRADDLE * w
+
+    def present(self, k: int, tile: int, a: int, b: int) -> bool:
+        """Frame ``k`` shows ``tile`` somewhere over squares ``a`` and ``b``."""
+        return self.mass(k, tile, (a, b)) >= PRESENT * self.whole[tile]
+
+
+def _slid(a: Board, b: Board) -> tuple[int, int, int]:
+    """The tile of a one-slide change and its squares before and after."""
+    t = next(t for t in a if t and a.index(t) != b.index(t))
+    return t, a.index(t), b.index(t)
+
+
+def slides_seen(
+    boards: list[Board | None], n: int, masses: Masses
+) -> tuple[Callable[[int, int, Board, Board], bool], np.ndarray]:
+    """``under_way`` for ``sequence`` (a frame between two readings shows the slide in
+    progress) and, per frame, whether a tile that slides between two readings is
+    missing from its two squares in a frame between them."""
+    gone = np.zeros(len(boards), bool)
+    read = [k for k, b in enumerate(boards) if b is not None]
+    for i, k in itertools.pairwise(read):
+        a, b = boards[i], boards[k]
+        if a is None or b is None or a == b or k - i < 2:
+            continue
+        if moves_between(a, b, n, depth=2) is None:
+            continue
+        for x, y in itertools.pairwise(slide_path(a, b, n)):
+            t, sa, sb = _slid(x, y)
+            for j in range(i + 1, k):
+                gone[j] |= not masses.present(j, t, sa, sb)
+
+    def under_way(i: int, k: int, a: Board, b: Board) -> bool:
+        t, sa, sb = _slid(a, b)
+        return any(masses.sliding(j, t, sa, sb) for j in range(i + 1, k))
+
+    return under_way, gone
+
+
+def _frames_short(flags: np.ndarray, tracks: Tracks) -> tuple[float, np.ndarray]:
+    """The value of a fault seen in the frames ``flags`` (each kept frame counting for
+    the repeats dropped after it) against the shared allowance (``MAX_MISSING_RUN``
+    frames running, ``MAX_MISSING`` of the frames), and the video's frame numbers."""
+    source = tracks.source
+    span = np.diff(np.append(source, source[-1] + 1)) if tracks.n else np.zeros(0, int)
+    every = np.repeat(flags, span)
+    where = np.flatnonzero(every) + (int(source[0]) if tracks.n else 0)
+    value = min(
+        band(longest_run(every), MAX_MISSING_RUN, MAX_MISSING_RUN + 1),
+        band(len(where) / max(1, len(every)), MAX_MISSING, 2 * MAX_MISSING),
+    )
+    return value, where
+
+
+def tiles_check(tracks: Tracks, faults: list[str], gone: np.ndarray) -> Check:
+    """No tile missing or doubled in two read frames running (or beyond the shared
+    allowance, counting the repeats dropped after a frame), and no sliding tile missing
+    from its two squares beyond that allowance."""
+    faulty = np.array([bool(f) for f in faults])
+    value, where = _frames_short(faulty, tracks)
+    if any(faulty[1:] & faulty[:-1]):  # two read frames running, whatever the frame rate
+        value = 0.0
+    if value < 1.0:
+        first = faults[int(np.flatnonzero(faulty)[0])]
+        return Check("tiles", value, f"{first} in frames {frame_ranges(where)}")
+    value, where = _frames_short(gone, tracks)
+    if value < 1.0:
+        return Check(
+            "tiles",
+            value,
+            f"a sliding tile is not visible in frames {frame_ranges(where)}: it vanishes"
+            " on its way",
+        )
+    return Check("tiles", 1.0)
+
+
 def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """The sliding puzzle's checks, declared in ``tasks/planning/sliding_puzzle.py``: its tiles
     share colour keys, so it checks the first frame itself (``first_frame``), reads every board
-    by template matching (``tiles``: no tile missing or doubled for longer than a slide), then
-    judges the moves like a grid walk (``legal_moves``, ``goal``, ``optimal``, ``timing``) and
-    that nothing else changes (``scene``)."""
+    by template matching (``tiles``: no tile missing or doubled, and no sliding tile missing
+    from its two squares, beyond isolated frames), then judges the moves like a grid walk
+    (``legal_moves``: every slide seen under way, ``goal``, ``optimal``, ``timing``) and that
+    nothing else changes (``scene``)."""
     spec = instance.spec
     params = SlidingPuzzleParams.of(spec)
     goal = tuple(int(t) for t in params.goal)
     boards, faults = read_boards(tracks.frames, instance, tracks.times)
-    bad = [k for k in range(1, len(faults)) if faults[k] and faults[k - 1]]
-    tiles = (
-        Check("tiles", 0.0, f"{faults[bad[0]]} at frame {bad[0] - 1}")
-        if bad
-        else Check("tiles", 1.0)
+    under_way, gone = slides_seen(boards, params.board.n, Masses(tracks, instance))
+    moves, problems = sequence(
+        boards, params.board.n, tracks.times, float(params.t_move), under_way
     )
-    moves, problems = sequence(boards, params.board.n, tracks.times, float(params.t_move))
     best = params.optimal_moves
     truth = truth_boards(instance)
     return [
         first_frame(tracks, instance),
-        tiles,
+        tiles_check(tracks, faults, gone),
         planning.legal("legal_moves", problems),
         goal_check(tracks, boards, goal),
         planning.optimal(

@@ -331,6 +331,44 @@ def _fastest(instance: Instance, name: str) -> float:
     return float(np.linalg.norm(np.diff(xy, axis=0), axis=1).max())
 
 
+def _recent_step(p: np.ndarray, i: int) -> float | None:
+    """The largest of the last two steps to frame ``i`` of a track found in frame ``i``
+    (how far a blur trail may reach behind it); None when frame ``i - 1`` is not found."""
+    if i < 1 or np.isnan(p[i - 1, 0]):
+        return None
+    step = float(np.linalg.norm(p[i] - p[i - 1]))
+    if i >= 2 and not np.isnan(p[i - 2, 0]):
+        step = max(step, float(np.linalg.norm(p[i - 1] - p[i - 2])))
+    return step
+
+
+def _around(
+    near: np.ndarray,
+    mask: np.ndarray,
+    centre: tuple[float, float],
+    reach: float,
+    within: float,
+    limit: float,
+) -> None:
+    """Mark in ``near`` every pixel within ``reach`` px of a pixel of ``mask`` that lies
+    within ``within`` px of ``centre`` (a body's own pixels, not a stray one of its
+    colour elsewhere), and no further than ``limit`` px from ``centre``."""
+    h, w = mask.shape
+    x, y = centre
+    pad = min(within + reach, limit) + 1
+    x0, x1 = max(0, int(x - pad)), min(w, int(np.ceil(x + pad)) + 1)
+    y0, y1 = max(0, int(y - pad)), min(h, int(np.ceil(y + pad)) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    d2 = (xx - x) ** 2 + (yy - y) ** 2
+    own = mask[y0:y1, x0:x1] & (d2 <= within * within)
+    if not own.any():
+        return
+    dist = cv2.distanceTransform((~own).view(np.uint8), cv2.DIST_L2, 3)
+    near[y0:y1, x0:x1][(dist <= reach) & (d2 <= limit * limit)] = 1
+
+
 def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
     """Object names and the colours to classify pixels against (objects first)."""
     spec = instance.spec
@@ -443,7 +481,11 @@ def track_frames(
     area = {name: np.zeros(n) for name in names}
     min_area = {b.name: MIN_AREA_FRACTION * b.area for b in spec.bodies}
     reach = {b.name: 2.5 * extent(b) for b in spec.bodies}
-    trail = {b.name: round(1.2 * extent(b) + 2.0 * _fastest(instance, b.name)) for b in spec.bodies}
+    # where a found body may leave a trail or a shade of its own: a disc around its
+    # centre as wide as its last steps in the video (at most, and where it was not found
+    # just before, the truth's fastest: a jump of the track widens nothing), and for a
+    # block or a cup a band around its own pixels (a long block's shape, at any angle)
+    fast = {b.name: _fastest(instance, b.name) for b in spec.bodies}
     second = {name: np.zeros(n) for name in names}
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
@@ -467,7 +509,15 @@ def track_frames(
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
-                cv2.circle(near, (round(x), round(y)), trail[name], 1, -1)
+                step = _recent_step(pos[name], i)  # never beyond the truth's fastest
+                step = fast[name] if step is None else min(step, fast[name])
+                b = spec.body(name)
+                trail = round(1.2 * b.radius + 2.0 * step + 2.0)
+                cv2.circle(near, (round(x), round(y)), trail, 1, -1)
+                if b.shape != "circle":  # a long block: its own shape, at any angle
+                    own = extent(b) + 2.0 * step + 2.0  # turning keeps it within its extent
+                    most = 1.2 * extent(b) + 2.0 * fast[name]
+                    _around(near, classes == k, (x, y), 0.5 * b.radius + 2.0, own, most)
         # outside the camera's view the warped picture is only its edge repeated. A
         # colour of its own is an object at once; a mix of two scene colours only where
         # it stays put (a blur trail or a halo moves on with what makes it); neither

@@ -187,6 +187,7 @@ FAMILY = register_family(
     TaskFamily(
         name="sliding-puzzle",
         version=1,
+        verifier_version=2,  # v2: a sliding tile found in every frame, every slide seen under way
         capability="planning",
         law="a sliding puzzle is solved by sliding one tile at a time into the empty square next to it, in the fewest moves",
         sample=sample,
@@ -195,7 +196,11 @@ FAMILY = register_family(
         params=SlidingPuzzleParams,
         checks=(
             CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),
-            CheckSpec("tiles", "no tile missing or doubled 2 frames running: pass/fail"),
+            CheckSpec(
+                "tiles",
+                "no tile missing or doubled 2 frames running, no sliding tile missing from"
+                " its two squares over 2 frames running or 5% of the frames: pass/fail",
+            ),
             CheckSpec(
                 "legal_moves",
                 "each change of board is one slide into the empty square, seen under way: pass/fail",
