@@ -7,10 +7,14 @@ registration and light correction). Short runs of repeats (at most ``MAX_REPEAT`
 inside a moving video are dropped, keeping the first frame of each run with its own
 timestamp; longer runs are a real pause and stay.
 
-A video that starts moving later than the ground truth (a first frame held a little
-longer) starts late: measured on the tracks (``late_start``), up to ``MAX_DELAY``
-seconds are read as a time offset (the tracker drops the held frames and moves later
-frames earlier by the excess); a longer hold is left alone, for the law checks to judge.
+A video that runs behind the ground truth by a constant time (a first frame held a
+little longer; motion blur, whose centroids trail the truth by half the frames blended)
+is read with that *time offset*: ``time_offset`` matches the tracked paths against the
+truth's shifted in time, over the first ``FIT_SPAN`` seconds from when the truth starts
+to move (so a later event that comes late, a change of the physics, is not absorbed),
+to a twentieth of a frame. Up to ``MAX_DELAY`` seconds are taken out (the tracker drops
+the held frames and moves later frames earlier); a longer delay is left alone, for the
+law checks to judge, and reported (``Timeline.late``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ MAX_DELAY = 0.25  # s: the longest late start read as a time offset
 CHANGE = 12  # grey levels: a pixel that changes more than this has changed
 REPEAT = 16.0  # px: a frame with fewer changed pixels than this repeats the one before
 MOVE = 1.0  # px: a body this far from where it starts has started to move
+FIT_SPAN = 1.0  # s of truth from its first motion on which the offset is fitted
+SEARCH = 2.0  # the offset is searched up to this many times MAX_DELAY (to report a longer one)
+STEP = 0.05  # frames: the offset's resolution
+MIN_OFFSET = 0.3  # frames: a smaller offset is noise and not taken out
+CAP = 0.05  # share of the picture: a frame's error counts at most this much (a mistrack)
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,8 @@ class Timeline:
     keep: np.ndarray  # indices of the frames kept
     times: np.ndarray  # their times, s (the first is 0)
     repeats: int  # frames dropped as repeats
-    delay: float  # s: late start taken out
+    delay: float  # s: time offset taken out (a late start, a blur's lag)
+    late: float = 0.0  # s: a longer delay measured but not taken out (beyond MAX_DELAY)
 
 
 def changed(frames: np.ndarray) -> np.ndarray:
@@ -95,7 +105,8 @@ def first_move(pos: dict[str, np.ndarray], times: np.ndarray, tol: float = MOVE)
 def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance) -> float:
     """How late (s) the video starts moving against the ground truth, measured the same
     way on both (the first body seen ``MOVE`` px from its start), if up to ``MAX_DELAY``;
-    0 otherwise."""
+    0 otherwise. For videos that set their own pace (planning), where only the start
+    can be compared."""
     seen = {k: v for k, v in pos.items() if len(v) and np.isfinite(v[0, 0])}
     fps = instance.spec.fmt.fps
     truth = {k: instance.trajectory.xy(k) for k in seen if k in instance.trajectory.states}
@@ -106,3 +117,49 @@ def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance
         return 0.0
     excess = t_video - t_true
     return excess if 1.5 / fps < excess <= MAX_DELAY + 1e-9 else 0.0
+
+
+@dataclass(frozen=True)
+class Offset:
+    seconds: float  # the offset to take out (0 when none or beyond the allowance)
+    fitted: float  # the best offset found, s (up to SEARCH * MAX_DELAY)
+
+
+def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance) -> Offset:
+    """The constant time (s) by which the tracked paths ``pos`` (at ``times``) trail the
+    ground truth's: the shift of the truth that fits them best, frames seen up to
+    ``FIT_SPAN`` after the truth's first motion counting, each frame's error capped at
+    ``CAP`` of the picture (a mistracked frame does not pull the fit). Taken out
+    (``seconds``) when at least ``MIN_OFFSET`` frames and at most ``MAX_DELAY``."""
+    fps = float(instance.spec.fmt.fps)
+    states = instance.trajectory.states
+    truth = {k: instance.trajectory.xy(k) for k in pos if k in states and len(states[k])}
+    moving = {k: v for k, v in truth.items() if np.ptp(v, axis=0).max() > MOVE}
+    if not moving or len(times) < 3:
+        return Offset(0.0, 0.0)
+    n = min(len(v) for v in moving.values())
+    t_true = np.arange(n) / fps
+    start = first_move({k: v[:n] for k, v in moving.items()}, t_true)
+    if start is None:
+        return Offset(0.0, 0.0)
+    cap = CAP * float(max(instance.spec.fmt.width, instance.spec.fmt.height))
+    use = np.asarray(times) <= start + FIT_SPAN
+    taus = np.arange(0.0, SEARCH * MAX_DELAY + 1e-9, STEP / fps)
+    cost = np.zeros(len(taus))
+    count = 0
+    for name, gt in moving.items():
+        p = pos[name]
+        ok = use & np.isfinite(p[:, 0])
+        if not ok.any():
+            continue
+        at = np.asarray(times)[ok][None, :] - taus[:, None]  # (offsets, frames)
+        gx = np.interp(at, t_true, gt[:n, 0])
+        gy = np.interp(at, t_true, gt[:n, 1])
+        err = np.hypot(gx - p[ok, 0][None, :], gy - p[ok, 1][None, :])
+        cost += (np.minimum(err, cap) ** 2).sum(axis=1)
+        count += int(ok.sum())
+    if count < 3:
+        return Offset(0.0, 0.0)
+    best = float(taus[int(np.argmin(cost))])  # the first of equal minima: the smallest
+    take = MIN_OFFSET / fps <= best <= MAX_DELAY + 1e-9
+    return Offset(best if take else 0.0, best)
