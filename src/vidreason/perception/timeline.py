@@ -1,4 +1,4 @@
-"""Unique moments: repeated frames dropped, a held first frame read as a late start.
+"""Unique moments: repeated frames dropped; a constant lag behind the truth read as a time offset.
 
 A video resampled to another frame rate by repeating frames shows the same moment
 twice under two timestamps; measured on both, an object seems to stop and then leap.

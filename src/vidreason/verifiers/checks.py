@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from vidreason.perception.timeline import MAX_DELAY, Timeline
+from vidreason.perception.timeline import MAX_DELAY, SEARCH, Timeline
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
@@ -456,8 +456,9 @@ def timing_note(line: Timeline) -> str:
             " taken as a time offset)"
         )
     if line.late > 0:
+        least = "at least " if line.late >= SEARCH * MAX_DELAY - 1e-9 else ""
         parts.append(
-            f"runs {line.late:.2f} s behind the truth from the start, more than the"
+            f"runs {least}{line.late:.2f} s behind the truth from the start, more than the"
             f" {MAX_DELAY:.2f} s taken as a time offset (left to the law checks)"
         )
     return "time: " + ", ".join(parts) if parts else ""
