@@ -90,3 +90,19 @@ def test_a_start_later_than_the_allowance_fails_and_says_so(tmp_path):
     assert tracks.percept.timeline.delay == 0.0
     assert tracks.percept.timeline.late == pytest.approx(6 / 16, abs=0.01)
     assert re.search(r"runs 0\.3\d s behind the truth from the start", score.explanation)
+
+
+@pytest.mark.slow
+def test_a_late_video_is_read_to_its_end_by_score_video(tmp_path):
+    """``score_video`` decodes past the task's duration by the longest offset it takes
+    out, so a late video's last frames (where the truth's last moment is) are scored."""
+    from vidreason.instance_io import write_instance
+    from vidreason.verifiers.score import read_scored_part, score_video
+
+    inst, frames = _build("bounce")
+    folder = write_instance(inst, frames, tmp_path / "task")
+    sample = BY_NAME["start +3"].fn(inst, frames, np.random.default_rng(0))
+    video = encode(sample, tmp_path / "v")
+    assert read_scored_part(video, inst).n_frames == len(frames) + 3
+    score = score_video(video, folder)
+    assert score.passed and "taken as a time offset" in score.explanation, score.explanation
