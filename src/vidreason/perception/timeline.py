@@ -36,6 +36,8 @@ SEARCH = 2.0  # the offset is searched up to this many times MAX_DELAY (to repor
 STEP = 0.05  # frames: the offset's resolution
 MIN_OFFSET = 0.3  # frames: a smaller offset is noise and not taken out
 CAP = 0.05  # share of the picture: a frame's error counts at most this much (a mistrack)
+KEEP = 0.8  # the share of frames, those the offset fits best, that the fit is judged on
+EXPLAINS = 0.5  # an offset is a lag only when it brings the paths' rms error under this share
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,18 @@ def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance
 @dataclass(frozen=True)
 class Offset:
     seconds: float  # the offset to take out (0 when none or beyond the allowance)
-    fitted: float  # the best offset found, s (up to SEARCH * MAX_DELAY)
+    fitted: float  # the best offset found, s (up to SEARCH * MAX_DELAY); 0 if none fits
 
 
 def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance) -> Offset:
     """The constant time (s) by which the tracked paths ``pos`` (at ``times``) trail the
     ground truth's: the shift of the truth that fits them best, frames seen up to
     ``FIT_SPAN`` after the truth's first motion counting, each frame's error capped at
-    ``CAP`` of the picture (a mistracked frame does not pull the fit). Taken out
-    (``seconds``) when at least ``MIN_OFFSET`` frames and at most ``MAX_DELAY``."""
+    ``CAP`` of the picture and only the best ``KEEP`` of them counted (a mistracked
+    frame does not pull the fit nor hide a lag). It is a lag only
+    when the shifted truth explains the paths (their rms error falls under ``EXPLAINS``
+    of the unshifted one's); taken out (``seconds``) when at least ``MIN_OFFSET`` frames
+    and at most ``MAX_DELAY``."""
     fps = float(instance.spec.fmt.fps)
     states = instance.trajectory.states
     truth = {k: instance.trajectory.xy(k) for k in pos if k in states and len(states[k])}
@@ -145,8 +150,7 @@ def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instanc
     cap = CAP * float(max(instance.spec.fmt.width, instance.spec.fmt.height))
     use = np.asarray(times) <= start + FIT_SPAN
     taus = np.arange(0.0, SEARCH * MAX_DELAY + 1e-9, STEP / fps)
-    cost = np.zeros(len(taus))
-    count = 0
+    errs = []
     for name, gt in moving.items():
         p = pos[name]
         ok = use & np.isfinite(p[:, 0])
@@ -155,11 +159,17 @@ def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instanc
         at = np.asarray(times)[ok][None, :] - taus[:, None]  # (offsets, frames)
         gx = np.interp(at, t_true, gt[:n, 0])
         gy = np.interp(at, t_true, gt[:n, 1])
-        err = np.hypot(gx - p[ok, 0][None, :], gy - p[ok, 1][None, :])
-        cost += (np.minimum(err, cap) ** 2).sum(axis=1)
-        count += int(ok.sum())
-    if count < 3:
+        errs.append(np.minimum(np.hypot(gx - p[ok, 0][None, :], gy - p[ok, 1][None, :]), cap))
+    if not errs or sum(e.shape[1] for e in errs) < 3:
         return Offset(0.0, 0.0)
-    best = float(taus[int(np.argmin(cost))])  # the first of equal minima: the smallest
+    err = np.sort(np.concatenate(errs, axis=1), axis=1)
+    err = err[:, : max(3, int(np.ceil(KEEP * err.shape[1])))]  # the worst frames left out
+    cost = (err**2).sum(axis=1)
+    k = int(np.argmin(cost))  # the first of equal minima: the smallest
+    best = float(taus[k])
+    # a lag leaves the shifted paths on the truth's; a change of the physics (a weaker
+    # gravity, another speed) is only a little less wrong shifted, and is not a lag
+    if cost[k] > EXPLAINS**2 * cost[0]:
+        return Offset(0.0, 0.0)
     take = MIN_OFFSET / fps <= best <= MAX_DELAY + 1e-9
     return Offset(best if take else 0.0, best)
