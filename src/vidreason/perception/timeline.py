@@ -36,8 +36,7 @@ SEARCH = 2.0  # the offset is searched up to this many times MAX_DELAY (to repor
 STEP = 0.05  # frames: the offset's resolution
 MIN_OFFSET = 0.3  # frames: a smaller offset is noise and not taken out
 CAP = 0.05  # share of the picture: a frame's error counts at most this much (a mistrack)
-KEEP = 0.8  # the share of frames, those the offset fits best, that the fit is judged on
-EXPLAINS = 0.5  # an offset is a lag only when it brings the paths' rms error under this share
+EXPLAINS = 0.8  # an offset is a lag only when it brings the paths' rms error under this share
 
 
 @dataclass(frozen=True)
@@ -131,8 +130,7 @@ def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instanc
     """The constant time (s) by which the tracked paths ``pos`` (at ``times``) trail the
     ground truth's: the shift of the truth that fits them best, frames seen up to
     ``FIT_SPAN`` after the truth's first motion counting, each frame's error capped at
-    ``CAP`` of the picture and only the best ``KEEP`` of them counted (a mistracked
-    frame does not pull the fit nor hide a lag). It is a lag only
+    ``CAP`` of the picture (a mistracked frame does not pull the fit). It is a lag only
     when the shifted truth explains the paths (their rms error falls under ``EXPLAINS``
     of the unshifted one's); taken out (``seconds``) when at least ``MIN_OFFSET`` frames
     and at most ``MAX_DELAY``."""
@@ -162,9 +160,7 @@ def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instanc
         errs.append(np.minimum(np.hypot(gx - p[ok, 0][None, :], gy - p[ok, 1][None, :]), cap))
     if not errs or sum(e.shape[1] for e in errs) < 3:
         return Offset(0.0, 0.0)
-    err = np.sort(np.concatenate(errs, axis=1), axis=1)
-    err = err[:, : max(3, int(np.ceil(KEEP * err.shape[1])))]  # the worst frames left out
-    cost = (err**2).sum(axis=1)
+    cost = (np.concatenate(errs, axis=1) ** 2).sum(axis=1)
     k = int(np.argmin(cost))  # the first of equal minima: the smallest
     best = float(taus[k])
     # a lag leaves the shifted paths on the truth's; a change of the physics (a weaker
