@@ -65,7 +65,7 @@ def test_repeated_frames_are_dropped_and_a_late_start_is_an_offset():
     score, tracks = score_frames(held, inst, frames[0], times)
     assert score.passed, score.explanation
     assert tracks.percept.timeline.delay == pytest.approx(2 / 16)
-    assert "starts 0.12 s late" in score.explanation
+    assert "runs 0.12 s behind the truth" in score.explanation
 
 
 @pytest.mark.parametrize("length, passes", [(2, True), (3, False)])

@@ -9,8 +9,8 @@ the task's resolution, in three steps:
 2. ``light``: a smooth gain field per frame and colour channel, measured on the static
    parts against the conditioning image, divided out (vignette, gradients, exposure and
    white-balance drift);
-3. ``timeline``: repeated frames dropped and a held first frame read as a late start,
-   so motion is measured between unique moments.
+3. ``timeline``: repeated frames dropped, so motion is measured between unique moments
+   (the tracker then takes out a constant time offset, ``timeline.time_offset``).
 
 The verifiers then classify colours and track objects on the frames this returns.
 """

@@ -1,4 +1,4 @@
-"""Unique moments: repeated frames dropped, a held first frame read as a late start.
+"""Unique moments: repeated frames dropped; a constant lag behind the truth read as a time offset.
 
 A video resampled to another frame rate by repeating frames shows the same moment
 twice under two timestamps; measured on both, an object seems to stop and then leap.
@@ -12,10 +12,14 @@ bends a fitted acceleration by a fifth. Where a stretch of motion holds repeats 
 new frames keep to one steady step (``regular``: each no more than one output frame
 late on a line), they are given the times of that line: the source's own even clock.
 
-A video that starts moving later than the ground truth (a first frame held a little
-longer) starts late: measured on the tracks (``late_start``), up to ``MAX_DELAY``
-seconds are read as a time offset (the tracker drops the held frames and moves later
-frames earlier by the excess); a longer hold is left alone, for the law checks to judge.
+A video that runs behind the ground truth by a constant time (a first frame held a
+little longer; motion blur, whose centroids trail the truth by half the frames blended)
+is read with that *time offset*: ``time_offset`` matches the tracked paths against the
+truth's shifted in time, over the first ``FIT_SPAN`` seconds from when the truth starts
+to move (so a later event that comes late, a change of the physics, is not absorbed),
+to a twentieth of a frame. Up to ``MAX_DELAY`` seconds are taken out (the tracker drops
+the held frames and moves later frames earlier); a longer delay is left alone, for the
+law checks to judge, and reported (``Timeline.late``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ MAX_DELAY = 0.25  # s: the longest late start read as a time offset
 CHANGE = 12  # grey levels: a pixel that changes more than this has changed
 REPEAT = 16.0  # px: a frame with fewer changed pixels than this repeats the one before
 MOVE = 1.0  # px: a body this far from where it starts has started to move
+FIT_SPAN = 1.0  # s of truth from its first motion on which the offset is fitted
+SEARCH = 2.0  # the offset is searched up to this many times MAX_DELAY (to report a longer one)
+STEP = 0.05  # frames: the offset's resolution
+MIN_OFFSET = 0.3  # frames: a smaller offset is noise and not taken out
+CAP = 0.05  # share of the picture: a frame's error counts at most this much (a mistrack)
+EXPLAINS = 0.8  # an offset is a lag only when it brings the paths' rms error under this share
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,8 @@ class Timeline:
     keep: np.ndarray  # indices of the frames kept
     times: np.ndarray  # their times, s (the first is 0)
     repeats: int  # frames dropped as repeats
-    delay: float  # s: late start taken out
+    delay: float  # s: time offset taken out (a late start, a blur's lag)
+    late: float = 0.0  # s: a longer delay measured but not taken out (beyond MAX_DELAY)
 
 
 def changed(frames: np.ndarray) -> np.ndarray:
@@ -179,7 +190,8 @@ def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance
     """How late (s) the video starts moving against the ground truth, measured the same
     way on both (the first body seen ``MOVE`` px from its start), if more than one and a
     half frames (of the truth's or the video's frame rate, the coarser) and up to
-    ``MAX_DELAY``; 0 otherwise."""
+    ``MAX_DELAY``; 0 otherwise. For videos that set their own pace (planning), where only
+    the start can be compared."""
     seen = {k: v for k, v in pos.items() if len(v) and np.isfinite(v[0, 0])}
     fps = instance.spec.fmt.fps
     truth = {k: instance.trajectory.xy(k) for k in seen if k in instance.trajectory.states}
@@ -193,3 +205,54 @@ def late_start(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance
     # half frames of the coarser clock is that rounding (a video at 8 fps), not a delay
     frame = max(1.0 / fps, float(np.median(np.diff(times))) if len(times) > 1 else 0.0)
     return excess if 1.5 * frame < excess <= MAX_DELAY + 1e-9 else 0.0
+
+
+@dataclass(frozen=True)
+class Offset:
+    seconds: float  # the offset to take out (0 when none or beyond the allowance)
+    fitted: float  # the best offset found, s (up to SEARCH * MAX_DELAY); 0 if none fits
+
+
+def time_offset(pos: dict[str, np.ndarray], times: np.ndarray, instance: Instance) -> Offset:
+    """The constant time (s) by which the tracked paths ``pos`` (at ``times``) trail the
+    ground truth's: the shift of the truth that fits them best, frames seen up to
+    ``FIT_SPAN`` after the truth's first motion counting, each frame's error capped at
+    ``CAP`` of the picture (a mistracked frame does not pull the fit). It is a lag only
+    when the shifted truth explains the paths (their rms error falls under ``EXPLAINS``
+    of the unshifted one's); taken out (``seconds``) when at least ``MIN_OFFSET`` frames
+    and at most ``MAX_DELAY``."""
+    fps = float(instance.spec.fmt.fps)
+    states = instance.trajectory.states
+    truth = {k: instance.trajectory.xy(k) for k in pos if k in states and len(states[k])}
+    moving = {k: v for k, v in truth.items() if np.ptp(v, axis=0).max() > MOVE}
+    if not moving or len(times) < 3:
+        return Offset(0.0, 0.0)
+    n = min(len(v) for v in moving.values())
+    t_true = np.arange(n) / fps
+    start = first_move({k: v[:n] for k, v in moving.items()}, t_true)
+    if start is None:
+        return Offset(0.0, 0.0)
+    cap = CAP * float(max(instance.spec.fmt.width, instance.spec.fmt.height))
+    use = np.asarray(times) <= start + FIT_SPAN
+    taus = np.arange(0.0, SEARCH * MAX_DELAY + 1e-9, STEP / fps)
+    errs = []
+    for name, gt in moving.items():
+        p = pos[name]
+        ok = use & np.isfinite(p[:, 0])
+        if not ok.any():
+            continue
+        at = np.asarray(times)[ok][None, :] - taus[:, None]  # (offsets, frames)
+        gx = np.interp(at, t_true, gt[:n, 0])
+        gy = np.interp(at, t_true, gt[:n, 1])
+        errs.append(np.minimum(np.hypot(gx - p[ok, 0][None, :], gy - p[ok, 1][None, :]), cap))
+    if not errs or sum(e.shape[1] for e in errs) < 3:
+        return Offset(0.0, 0.0)
+    cost = (np.concatenate(errs, axis=1) ** 2).sum(axis=1)
+    k = int(np.argmin(cost))  # the first of equal minima: the smallest
+    best = float(taus[k])
+    # a lag leaves the shifted paths on the truth's; a change of the physics (a weaker
+    # gravity, another speed) is only a little less wrong shifted, and is not a lag
+    if cost[k] > EXPLAINS**2 * cost[0]:
+        return Offset(0.0, 0.0)
+    take = MIN_OFFSET / fps <= best <= MAX_DELAY + 1e-9
+    return Offset(best if take else 0.0, best)

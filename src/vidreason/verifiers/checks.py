@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from vidreason.perception.timeline import MAX_DELAY, SEARCH, Timeline
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
@@ -497,15 +498,31 @@ def camera(tracks: Tracks, instance: Instance) -> Check:
         parts.append(f"shake up to {jitter:.1f} px between frames (most at {k} to {k + 1})")
     if not cam.tracked and parts:
         parts.append("measured on the first frame only (too little static scene)")
-    line = tracks.percept.timeline
-    if line.delay > 0:
-        parts.append(f"starts {line.delay:.2f} s late (taken as a time offset)")
-    if line.repeats:
-        parts.append(f"{line.repeats} repeated frames dropped")
     note = "camera compensated: " + ", ".join(parts) if parts else ""
     if value < 1.0:
         note = "the picture does not show the task's scene: " + ", ".join(parts)
-    return Check("camera", value, note)
+    time = timing_note(tracks.percept.timeline)
+    return Check("camera", value, "; ".join(s for s in (note, time) if s))
+
+
+def timing_note(line: Timeline) -> str:
+    """What the timeline took out (repeated frames, a time offset) or measured and left
+    (a delay beyond ``MAX_DELAY``, for the law checks to judge), in words."""
+    parts = []
+    if line.repeats:
+        parts.append(f"{line.repeats} repeated frames dropped")
+    if line.delay > 0:
+        parts.append(
+            f"runs {line.delay:.2f} s behind the truth (a late start or a motion blur's lag,"
+            " taken as a time offset)"
+        )
+    if line.late > 0:
+        least = "at least " if line.late >= SEARCH * MAX_DELAY - 1e-9 else ""
+        parts.append(
+            f"runs {least}{line.late:.2f} s behind the truth from the start, more than the"
+            f" {MAX_DELAY:.2f} s taken as a time offset (left to the law checks)"
+        )
+    return "time: " + ", ".join(parts) if parts else ""
 
 
 # --- wording shared by several verifiers -----------------------------------------------------

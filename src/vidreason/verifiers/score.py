@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from vidreason.instance_io import InstanceError, load_instance, read_png
+from vidreason.perception.timeline import MAX_DELAY
 from vidreason.render.video_io import Video, VideoError, read_video
 from vidreason.types import Check, Instance, Score
 from vidreason.verifiers import checks as generic
@@ -117,9 +118,11 @@ def with_outcome(score: Score, tracks: Tracks, instance: Instance) -> Score:
 def read_scored_part(video: Path, instance: Instance) -> Video:
     """The frames a score looks at, decoded as a stream: bars cropped and each frame
     resized to the task's resolution as it comes, and nothing after the task's duration
-    (one frame of margin), so memory does not grow with the clip's size or length."""
+    (with the longest late start taken as a time offset and one frame of margin), so
+    memory does not grow with the clip's size or length."""
     fmt = instance.spec.fmt
-    return read_video(video, size=(fmt.width, fmt.height), until=fmt.duration + 1.0 / fmt.fps)
+    until = fmt.duration + MAX_DELAY + 1.0 / fmt.fps
+    return read_video(video, size=(fmt.width, fmt.height), until=until)
 
 
 def given_events(instance: Instance) -> list[str]:

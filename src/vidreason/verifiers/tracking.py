@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from vidreason.perception import Percept, perceive
-from vidreason.perception.timeline import late_start
+from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
 from vidreason.scene.params import Palette
 from vidreason.types import RGB, Body, Instance
@@ -31,6 +31,7 @@ from vidreason.types import RGB, Body, Instance
 MAX_LAB_DISTANCE = 30.0
 MIN_AREA_FRACTION = 0.25
 BAR_LEVEL = 24.0
+NEAR_START = 0.4  # frames: after a time offset, a frame this close to the first is dropped
 
 
 @dataclass(frozen=True)
@@ -537,10 +538,22 @@ def track_frames(
         unknown=unknown,
         percept=percept,
     )
-    delay = late_start(pos, times, instance)
+    if instance.capability == "planning":  # a video of its own pace: only its start
+        delay, late = late_start(pos, times, instance), 0.0
+    else:
+        offset = time_offset(pos, times, instance)
+        delay, late = offset.seconds, 0.0 if offset.seconds else offset.fitted
     if delay > 0:  # the held first frame, but for the first, dropped; the rest moved earlier
-        idx = np.concatenate([[0], np.flatnonzero(times - delay > 1e-9)])
+        # (a frame that lands within a fraction of a frame of the first is dropped with them:
+        # what it shows is the blur of the first moments, measured to a few pixels)
+        fps = spec.fmt.fps
+        idx = np.concatenate([[0], np.flatnonzero(times - delay > NEAR_START / fps)])
         tracks = subset(tracks, idx, np.concatenate([[0.0], times[idx[1:]] - delay]), delay)
+    if late > MAX_DELAY + 1e-9 and tracks.percept is not None:
+        line = dataclasses.replace(tracks.percept.timeline, late=late)
+        tracks = dataclasses.replace(
+            tracks, percept=dataclasses.replace(tracks.percept, timeline=line)
+        )
     inside = tracks.times <= end
     if not inside.all():  # what comes after the task's duration is not scored
         tracks = subset(tracks, np.flatnonzero(inside), tracks.times[inside])
