@@ -94,7 +94,8 @@ def check(
     """Run the conformance check over ``families`` (ids or names); with ``shard``, on that
     shard's instances only (pairs stay whole), for the families that have any there (a
     family whose every shard conforms conforms on all its instances); with
-    ``context_frames`` K, under the continuation protocol."""
+    ``context_frames`` K, under the continuation protocol. A family generated in
+    counterfactual pairs gets ``n`` rounded up to whole pairs."""
     from vidreason.errors import UserError
     from vidreason.runner.local import parallel_map
     from vidreason.runner.shard import select
@@ -107,6 +108,8 @@ def check(
     if k and (why := context_problem(k, fmt)):
         raise UserError(why)
     ids = [get_family(f).id for f in families]
+    # a paired family is checked on whole pairs: its n rounded up to an even number
+    sizes = {fid: n + n % 2 if get_family(fid).paired else n for fid in ids}
     with tempfile.TemporaryDirectory(prefix="vidreason-check-") as tmp:
         root = Path(work_dir) if work_dir else Path(tmp)
         for take in ("a", "b", "run"):  # generated afresh: nothing kept from an earlier check
@@ -115,7 +118,7 @@ def check(
             InstanceJob(fid, seed, i, fmt, root / take / fid / f"{i:05d}", k)
             for take in ("a", "b")
             for fid in ids
-            for i in range(n)
+            for i in range(sizes[fid])
         ]
         jobs = select(shard, jobs, lambda j: (j.family, j.index))
         counts = {fid: sum(j.family == fid for j in jobs) // 2 for fid in ids}

@@ -26,6 +26,15 @@ def test_conformance(family, tmp_path):
     assert result.ok
 
 
+@pytest.mark.slow
+def test_a_paired_family_is_checked_on_whole_pairs(tmp_path):
+    """An odd n (the CLI's default 3) would leave the last pair without its partner:
+    the check rounds it up instead of failing the oracle on an unscored half."""
+    (result,) = check(["trigger"], n=1, seed=0, workers=1, work_dir=tmp_path)
+    assert result.ok, result.problems
+    assert sorted(p.name for p in (tmp_path / "a" / "trigger-v1").iterdir()) == ["00000", "00001"]
+
+
 @pytest.mark.parametrize("family", ALL)
 def test_instance_files_and_task_json(family, suite_dir):
     d = suite_dir / family / "00000"
