@@ -728,7 +728,9 @@ def report(
 @friendly
 def check(
     families: FamilyArgs = None,
-    n: Annotated[int, typer.Option(help="Instances per family (a paired family: rounded up to whole pairs).")] = 3,
+    n: Annotated[
+        int, typer.Option(help="Instances per family (a paired family: rounded up to whole pairs).")
+    ] = 3,
     seed: Seed = 0,
     workers: Workers = None,
     quiet: Quiet = False,
