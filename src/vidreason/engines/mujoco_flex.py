@@ -253,7 +253,10 @@ def _moved(cam: Camera, row: np.ndarray) -> np.ndarray:
 
 
 def _r(v: float, digits: int = 4) -> float:
-    return round(float(v), digits)
+    """``v`` rounded, a zero always written ``0.0``: the flex solver's last bits differ
+    with what the process ran before, and a value within rounding of zero would keep
+    only its sign (``-0.0``), changing the bytes of ``task.json``."""
+    return round(float(v), digits) + 0.0
 
 
 __all__ = ["Event", "render", "simulate"]

@@ -175,6 +175,22 @@ def _after_contact(instance: Instance, name: str) -> float:
 
 # --- drape-3d ----------------------------------------------------------------------------
 
+
+def _start(
+    tracks: Tracks, instance: Instance, names: tuple[str, ...]
+) -> list[Check] | tuple[Body, np.ndarray, np.ndarray, float, list[Check]]:
+    """What both families' checks start from: the body, its silhouettes in the video and
+    in the truth at the video's times, the picture's size and the fall's checks; or every
+    check of ``names`` failed when the body is too seldom found."""
+    body = instance.spec.bodies[0]
+    failed = _enough(body, tracks, names)
+    if failed is not None:
+        return failed
+    sil = silhouettes(tracks, instance)
+    want = truth_silhouettes(instance, tracks.times)
+    return body, sil, want, scene_size(instance), drop_checks(body, tracks, instance)
+
+
 DRAPE_NAMES = ("gravity", "contact", "centroid", "support", "drape")
 
 
@@ -182,14 +198,10 @@ def drape_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """The cloth falls with g, lands when it should, follows its path, never sinks through
     its support and ends draped as the simulator says (declared in
     ``tasks/physics3d/drape.py``)."""
-    body = instance.spec.bodies[0]
-    failed = _enough(body, tracks, DRAPE_NAMES)
-    if failed is not None:
-        return failed
-    sil = silhouettes(tracks, instance)
-    want = truth_silhouettes(instance, tracks.times)
-    size = scene_size(instance)
-    checks = drop_checks(body, tracks, instance)
+    seen = _start(tracks, instance, DRAPE_NAMES)
+    if isinstance(seen, list):
+        return seen
+    body, sil, want, size, checks = seen
     # the support: once the truth lands, the cloth's top stays where the truth's is
     on = tracks.times >= _after_contact(instance, body.name) + 1.0 / instance.spec.fmt.fps
     on &= np.isfinite(sil[:, TOP])
@@ -249,14 +261,10 @@ def squash_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """The ball falls with g, lands when it should, follows its path, never sinks below the
     floor, squashes as flat as the simulator's as it lands and is as round at the end
     (declared in ``tasks/physics3d/squash.py``)."""
-    body = instance.spec.bodies[0]
-    failed = _enough(body, tracks, SQUASH_NAMES)
-    if failed is not None:
-        return failed
-    sil = silhouettes(tracks, instance)
-    want = truth_silhouettes(instance, tracks.times)
-    size = scene_size(instance)
-    checks = drop_checks(body, tracks, instance)
+    seen = _start(tracks, instance, SQUASH_NAMES)
+    if isinstance(seen, list):
+        return seen
+    body, sil, want, size, checks = seen
     rows = instance.trajectory.array(body.name)
     lowest = float(rows[:, SIL + BOTTOM].max())
     bottom = sil[np.isfinite(sil[:, BOTTOM]), BOTTOM]

@@ -135,10 +135,8 @@ FAMILY = register_family(
         params=DrapeParams,
         checks=(
             shared.gravity("fit to the cloth's fall through the camera, before it touches"),
-            CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4"),
-            CheckSpec(
-                "centroid", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
-            ),
+            shared.SOFT_LANDING,
+            shared.SOFT_CENTROID,
             CheckSpec(
                 "support",
                 "the cloth's top never sinks more than 3% of the frame below the truth's once"

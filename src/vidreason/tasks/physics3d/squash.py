@@ -112,7 +112,7 @@ def squash_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 FAMILY = register_family(
     TaskFamily(
-        generic_checks=NO_PATH_CHECKS,  # a cloth's outline: the law's own centroid check
+        generic_checks=NO_PATH_CHECKS,  # a soft outline: the law's own centroid check
         name="squash-3d",
         version=1,
         capability="physics",
@@ -124,10 +124,8 @@ FAMILY = register_family(
         params=SquashParams,
         checks=(
             shared.gravity("fit to the ball's fall through the camera, before it lands"),
-            CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4"),
-            CheckSpec(
-                "centroid", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
-            ),
+            shared.SOFT_LANDING,
+            shared.SOFT_CENTROID,
             CheckSpec(
                 "floor", "its bottom never ≥ 2% of the frame lower than the truth's; 0 beyond 5%"
             ),
