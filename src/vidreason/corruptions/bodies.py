@@ -32,20 +32,30 @@ def _motion(inst: Instance, name: str) -> tuple[int, int]:
 
 
 def wobble(fraction: float, period: int = 8) -> Fn:
-    """Every moving body swings sideways by ``fraction`` of the width, back and forth
-    every ``period`` frames, on top of its true motion (a jittering object)."""
+    """Every moving body swings by ``fraction`` of the width across its direction of
+    motion (sideways; along x while it stands still), back and forth every ``period``
+    frames, on top of its true motion (a jittering object)."""
 
     def run(inst: Instance, _truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
         moving = set(moving_bodies(inst))
         if not moving or not _flat(inst) or planning(inst):
             return None
         a = fraction * inst.spec.fmt.width
-        states = {
-            name: v
-            if name not in moving
-            else tuple((s[0] + a * np.sin(2 * np.pi * i / period), *s[1:]) for i, s in enumerate(v))
-            for name, v in inst.trajectory.states.items()
-        }
+        states = dict(inst.trajectory.states)
+        for name in moving:
+            xy = inst.trajectory.xy(name)
+            v = np.gradient(xy, axis=0)
+            speed = np.linalg.norm(v, axis=1)
+            across = np.where(
+                (speed > 0.3)[:, None],
+                np.stack([-v[:, 1], v[:, 0]], 1) / np.maximum(speed, 1e-9)[:, None],
+                [1.0, 0.0],
+            )
+            swing = a * np.sin(2 * np.pi * np.arange(len(xy)) / period)
+            states[name] = tuple(
+                (s[0] + swing[i] * across[i, 0], s[1] + swing[i] * across[i, 1], *s[2:])
+                for i, s in enumerate(states[name])
+            )
         return same(inst, planted.draw(inst.spec, Trajectory(states=states)))
 
     return run
