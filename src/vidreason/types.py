@@ -166,6 +166,8 @@ px/s and radians (for a 3D family: the image position, the image velocity in px 
 video second and the tilt from upright); a 3D family appends the body's pose, ``(X, Y, Z, qw, qx, qy, qz)`` in metres
 and a unit quaternion (``engines/mujoco_sim.py``), 12 columns in all."""
 
+STATE_2D = 5  # columns of a 2D body's state: more, and the body has a 3D pose
+
 
 @dataclass(frozen=True)
 class Trajectory:

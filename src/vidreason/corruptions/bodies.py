@@ -15,9 +15,7 @@ import numpy as np
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Fn, Sample, same
 from vidreason.corruptions.violations import moving_bodies, planning
-from vidreason.types import Instance, Trajectory
-
-STATE_2D = 5  # columns of a 2D body's state
+from vidreason.types import STATE_2D, Instance, Trajectory
 
 
 def _flat(inst: Instance) -> bool:

@@ -20,7 +20,7 @@ from vidreason.perception.timeline import MAX_DELAY, SEARCH, Timeline
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
-from vidreason.types import Body, Check, Instance
+from vidreason.types import STATE_2D, Body, Check, Instance
 from vidreason.verifiers.tracking import Tracks
 
 
@@ -175,7 +175,6 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
     return None if start is None else (start, float(area[start] / typical))
 
 
-STATE_2D = 5  # columns of a 2D body's state (a 3D body's has its pose too)
 GROWTH = 4.0  # a blob this many times a body's area is something else in its colour
 
 
