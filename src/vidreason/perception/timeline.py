@@ -79,18 +79,10 @@ def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timel
     rep = change < min(REPEAT, 0.2 * smallest)
     rep[0] = False
     keep = np.ones(n, dtype=bool)
-    i = 1
-    while i < n:
-        if not rep[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and rep[j]:
-            j += 1
+    for i, j in runs(rep):
         moving = i >= 2 and not rep[i - 1] and j < n  # motion before and after the run
         if j - i <= MAX_REPEAT and moving:
             keep[i:j] = False
-        i = j
     t, keep = regular(np.asarray(times, dtype=float), change, rep, keep)
     idx = np.flatnonzero(keep)
     return Timeline(idx, t[idx], int(n - len(idx)), 0.0)
@@ -127,14 +119,7 @@ def regular(
     new = ~rep
     new[0] = True
     part = new | ~keep  # in a stretch of motion: a new frame or a dropped repeat
-    i = 0
-    while i < n:
-        if not part[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and part[j]:
-            j += 1
+    for i, j in runs(part):
         idx = np.flatnonzero(new[i:j]) + i
         after = idx[1:][np.diff(idx) > 1]  # the new frames that follow dropped repeats
         if len(idx) >= MIN_STRETCH and len(after) >= MIN_DROPS:
@@ -152,8 +137,13 @@ def regular(
                 while h > 0 and keep[h] and rep[h] and times[h] > out[i] - slope:
                     keep[h] = False
                     h -= 1
-        i = j
     return out, keep
+
+
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """Each run of True in ``flags`` as (first, one past the last)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def narrowest(k: np.ndarray, t: np.ndarray) -> float:
