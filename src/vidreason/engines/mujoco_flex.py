@@ -38,6 +38,7 @@ from vidreason.engines.mujoco_sim import (
     _material,
     camera_of,
     load_mujoco,
+    open_renderer,
     slow_motion,
 )
 from vidreason.scene.camera import Camera
@@ -219,11 +220,8 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     model, data = build(spec, with_flex=shown)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = mujoco.Renderer(model, height=h, width=w)
+    renderer = open_renderer(model, h, w)
     try:
-        flags = renderer.scene.flags
-        for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):
-            flags[getattr(mujoco.mjtRndFlag, flag)] = 0
         frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
         for i in range(trajectory.n_frames):
             if shown:

@@ -13,11 +13,9 @@ moved along its camera ray to the image position, keeping its depth.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco
+from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco, open_renderer
 from vidreason.scene.camera import Camera
 from vidreason.types import SceneSpec, Trajectory
 
@@ -47,21 +45,8 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     model, data = build_model(spec, names)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
+    renderer = open_renderer(model, h, w)
     try:
-        renderer = mujoco.Renderer(model, height=h, width=w)
-    except mujoco.FatalError as exc:  # pragma: no cover - depends on the machine
-        from vidreason.engines.mujoco_sim import GL_HINT
-        from vidreason.errors import UserError
-
-        reason = (str(exc).splitlines() or ["FatalError"])[0]
-        raise UserError(
-            f"MuJoCo cannot render offscreen with MUJOCO_GL={os.environ.get('MUJOCO_GL')}"
-            f" ({reason}); {GL_HINT}, set before anything imports mujoco"
-        ) from None
-    try:
-        flags = renderer.scene.flags
-        for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):
-            flags[getattr(mujoco.mjtRndFlag, flag)] = 0
         addr = {n: model.jnt_qposadr[model.body(n).jntadr[0]] for n in names}
         frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
         for i in range(trajectory.n_frames):
