@@ -321,7 +321,8 @@ def jpeg(quality: int) -> Fn:
 
     def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
         ok, buf = cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        return cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else f
+        out = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if ok else None
+        return f if out is None else np.asarray(out, dtype=np.uint8)
 
     return per_frame(fn)
 
