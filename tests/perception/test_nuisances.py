@@ -147,3 +147,43 @@ def test_a_fast_step_along_the_true_path_is_paced_and_a_skip_is_not():
     assert paced(path[4], path[6], path, 256.0, 1.0)  # twice as fast
     assert not paced(path[4], path[12], path, 256.0, 1.0)  # eight frames skipped
     assert not paced(path[4], path[6] + (0, 20), path, 256.0, 1.0)  # off the path
+
+
+@pytest.mark.slow
+def test_a_soft_focus_keeps_the_floor_edge_and_a_new_object_still_fails(tmp_path):
+    """Blur with sigma 2 spreads the floor's edge into a band of greys that stays put: the
+    edge, not an object; an object that appears mid-clip still fails."""
+    inst, frames = _build("permanence", 1)
+    score, _ = _score("blur sigma 2", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    score, _ = _score("appear", inst, frames, tmp_path)
+    assert not score.passed and "not in the scene" in score.explanation, score.explanation
+
+
+@pytest.mark.slow
+def test_a_shaking_camera_over_a_finished_puzzle_keeps_its_registration(tmp_path):
+    """Tiles that never move again stay part of the static scene to the clip's end: the
+    last frames of a shaking camera register as well as the others."""
+    inst, frames = _build("sliding-puzzle", 0)
+    score, _ = _score("shake 2px", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+
+
+@pytest.mark.slow
+def test_a_body_drawn_smaller_fails_next_to_bodies_of_other_colours(tmp_path):
+    """Dominoes stand closer than their size: a block that shrinks is still measured
+    against its first frames, since flat bodies of other colours never merge with it."""
+    inst, frames = _build("dominoes", 0)
+    score, _ = _score("shrink", inst, frames, tmp_path)
+    assert not score.passed and "shrinks" in score.explanation, score.explanation
+    score, _ = _score("blur sigma 2", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+
+
+@pytest.mark.slow
+def test_a_fast_throw_under_motion_blur_keeps_its_size(tmp_path):
+    """A 3D ball thrown at most of its radius per frame, blurred over 3 frames, is a streak:
+    its size is not read there."""
+    inst, frames = _build("throw-3d", 3)
+    score, _ = _score("blur 3 frames", inst, frames, tmp_path)
+    assert score.passed, score.explanation

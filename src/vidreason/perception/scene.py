@@ -58,7 +58,7 @@ def resting(instance: Instance, width: int, height: int) -> list[tuple[float, fl
         if arr.shape[1] > 4:
             moved |= np.abs(arr[:, 4] - arr[0, 4]) > 0.02
         first = np.flatnonzero(moved)
-        until = (first[0] if len(first) else len(arr)) / fps
+        until = first[0] / fps if len(first) else np.inf  # one that never moves: to the end
         if until <= 0:
             continue
         mask = np.zeros((height, width), np.uint8)

@@ -21,7 +21,7 @@ from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import STATE_2D, Body, Check, Instance
-from vidreason.verifiers.tracking import Tracks
+from vidreason.verifiers.tracking import MAX_LAB_DISTANCE, Tracks, lab_of
 
 
 def band(err: float, good: float, bad: float) -> float:
@@ -159,20 +159,41 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
     area = tracks.area[body.name]
     clear = (visible_fraction(instance, body.name, tracks.times) >= 0.95) & tracks.found(body.name)
     clear &= in_view(tracks, instance, body.name)
+    flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
     mine = gt_positions(instance, body.name, tracks.times)
+    # a body that moves a good part of its size per frame is smeared by a motion blur into
+    # a streak that no longer shows its colour undiluted: its size is not read there. In
+    # a shaded (3D) picture its blends with the background are not read as the body at
+    # all, so half its size per frame is already too fast
+    dt = 1.0 / instance.spec.fmt.fps
+    fast = extent(body) * (1.0 if flat else 0.5)
+    for shift in (-dt, dt):
+        step = np.linalg.norm(gt_positions(instance, body.name, tracks.times + shift) - mine, axis=1)
+        clear &= step < fast
     for other in instance.spec.bodies:
         if other.name == body.name or other.name not in instance.trajectory.states:
             continue
+        if flat and not alike(body, other):
+            continue  # flat bodies never cover each other; only a look-alike's blob can merge
         near = np.linalg.norm(gt_positions(instance, other.name, tracks.times) - mine, axis=1)
         clear &= near > 1.2 * (extent(body) + extent(other))
     if clear.sum() < 5:
         return None
-    flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
     usual = area[np.flatnonzero(clear)[:SETTLED]] if flat else area[clear]
     typical = float(np.median(usual))
     odd = (area < SHRINK * typical) | (flat & (area > SWELL * typical))
     start = first_run(clear & odd, 3)
     return None if start is None else (start, float(area[start] / typical))
+
+
+ALIKE = 2 * MAX_LAB_DISTANCE  # Lab: bodies closer in colour than this may share a blob
+
+
+def alike(a: Body, b: Body) -> bool:
+    """Whether ``a`` and ``b`` are close enough in colour for a blurred or compressed picture
+    to label one's pixels as the other's."""
+    lab = lab_of(np.array([a.colour, b.colour]))
+    return bool(np.linalg.norm(lab[0] - lab[1]) < ALIKE)
 
 
 GROWTH = 4.0  # a blob this many times a body's area is something else in its colour

@@ -87,7 +87,8 @@ def normalise(
     return out, (x0, y0, x1, y1)
 
 
-def _lab(colours: np.ndarray) -> np.ndarray:
+def lab_of(colours: np.ndarray) -> np.ndarray:
+    """RGB colours (any shape ending in 3) as CIE Lab rows, as OpenCV computes them."""
     arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
@@ -109,7 +110,7 @@ def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _cached_table(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
-    return label_table(_lab(np.array(colours)))
+    return label_table(lab_of(np.array(colours)))
 
 
 def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -323,6 +324,20 @@ def _unknown_area(unknown: np.ndarray) -> float:
     return float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
 
 
+EDGE_BLUR = 4  # px: how far a blur or a soft focus may spread an edge of the scene
+
+
+def edge_zone(labels: np.ndarray) -> np.ndarray:
+    """Where the reference picture (its palette ``labels``) changes from one colour to
+    another, widened by ``EDGE_BLUR``: there a blurred or softened video shows a mix of the
+    two colours that stays put, which is the edge, not an object."""
+    lab = labels.astype(np.uint8)
+    square = np.ones((3, 3), np.uint8)
+    boundary = (cv2.dilate(lab, square) != cv2.erode(lab, square)).view(np.uint8)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * EDGE_BLUR + 1,) * 2)
+    return cv2.dilate(boundary, disc).astype(bool)
+
+
 def _fastest(instance: Instance, name: str) -> float:
     """The largest step (px per frame) the truth moves ``name`` by."""
     states = instance.trajectory.states.get(name)
@@ -402,7 +417,7 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
     it and nearer to it than to any other colour of the scene, so a body covered by
     another, or a first frame that is wrong, keeps its key."""
     h, w = frame.shape[:2]
-    keys = _lab(np.array(colours))
+    keys = lab_of(np.array(colours))
     out = list(colours)
     states = instance.trajectory.states
     for k, body in enumerate(instance.spec.bodies):
@@ -415,7 +430,7 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
             continue
         patch = frame[yi - r : yi + r + 1, xi - r : xi + r + 1].reshape(-1, 3)
         seen = np.median(patch, axis=0).round().astype(np.uint8)
-        d = np.linalg.norm(keys - _lab(seen[None, :])[0], axis=1)
+        d = np.linalg.norm(keys - lab_of(seen[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
             out[k] = (int(seen[0]), int(seen[1]), int(seen[2]))
     return out
@@ -428,19 +443,19 @@ def calibrate_scene(
     shows them: each read where the conditioning image has it (a change of contrast or
     black level moves dark and light colours differently, which the light model's gain
     does not undo). Kept only within ``CALIBRATE`` of the key and nearest to it."""
-    keys = _lab(np.array(colours))
+    keys = lab_of(np.array(colours))
     out = list(colours)
     small = (64, 64)
     ref = cv2.resize(reference, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
     img = cv2.resize(frame, small, interpolation=cv2.INTER_NEAREST).reshape(-1, 3)
     seen = cv2.resize(view.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST).ravel() > 0
-    ref_lab = _lab(ref)
+    ref_lab = lab_of(ref)
     for k in range(first, len(colours)):
         at = (np.linalg.norm(ref_lab - keys[k], axis=1) < 3.0) & seen
         if at.sum() < 8:
             continue
         got = np.median(img[at], axis=0).round().astype(np.uint8)
-        d = np.linalg.norm(keys - _lab(got[None, :])[0], axis=1)
+        d = np.linalg.norm(keys - lab_of(got[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
             out[k] = (int(got[0]), int(got[1]), int(got[2]))
     return out
@@ -498,6 +513,7 @@ def track_frames(
     rim = round(RIM * max(norm.shape[1:3]))
     inner = np.zeros(norm.shape[1:3], bool)
     inner[rim:-rim, rim:-rim] = True
+    seams = edge_zone(table[codes(percept.reference)])
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
@@ -526,7 +542,7 @@ def track_frames(
         # colours blurred together where a ball moves inside a cup)
         odd = (labels == 255) & percept.view[i] & inner & (near == 0)
         mixed = odd & mixes[code]
-        stay = np.where(mixed, stay + 1, 0)
+        stay = np.where(mixed & ~seams, stay + 1, 0)
         unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
     tracks = Tracks(
         times=times,
