@@ -15,9 +15,9 @@ from vidreason.types import Instance
 
 CODECS = {  # codec name -> (container, PyAV encoder, pixel format, options)
     "h264": ("mp4", "libx264", "yuv420p", {}),
-    "mpeg4": ("mp4", "mpeg4", "yuv420p", {"qscale": "6"}),
+    "mpeg4": ("mp4", "mpeg4", "yuv420p", {}),  # the encoder's defaults, as `ffmpeg -c:v mpeg4`
     "vp9": ("webm", "libvpx-vp9", "yuv420p", {"crf": "40", "b": "0", "deadline": "realtime"}),
-    "mjpeg": ("avi", "mjpeg", "yuvj420p", {"qscale": "8"}),
+    "mjpeg": ("avi", "mjpeg", "yuvj420p", {}),  # the encoder's defaults
     "hevc": ("mp4", "libx265", "yuv420p", {"crf": "30", "x265-params": "log-level=error"}),
 }
 
