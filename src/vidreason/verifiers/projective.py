@@ -19,6 +19,7 @@ functions as the video (its projected centres), so both are measured the same wa
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,7 +218,9 @@ def fall_plane(px: np.ndarray, edge: EdgeParams) -> tuple[np.ndarray, np.ndarray
 
 def fall_end(t: np.ndarray, z: np.ndarray, k: int, edge: EdgeParams) -> int:
     """The first frame from ``k`` on that no longer falls freely: down at the floor, lost,
-    or coming down slower than over the span before (it hit something between frames)."""
+    or coming down slower than over the span before (it hit something between frames)
+    and still slower over the span after (one misplaced frame, a codec's smear, comes
+    down as fast as before once it is past)."""
     for i in range(k, len(t)):
         if z[i] <= edge.fall_bottom or np.isnan(z[i]):
             return int(i)
@@ -226,9 +229,18 @@ def fall_end(t: np.ndarray, z: np.ndarray, k: int, edge: EdgeParams) -> int:
         if m >= k - 1 and z[m] < edge.fall_top + 0.05:
             now = (z[j] - z[i]) / (t[i] - t[j])
             before = (z[m] - z[j]) / (t[j] - t[m])
-            if now < before - BOUNCE_DROP:
+            if now < before - BOUNCE_DROP and not _resumes(t, z, j, before):
                 return j + 1
     return len(t)
+
+
+def _resumes(t: np.ndarray, z: np.ndarray, j: int, before: float) -> bool:
+    """Whether the fall from frame ``j`` over the next two spans comes down at least as
+    fast as ``before`` (m/s): the slowing seen just after ``j`` was no impact."""
+    a = int(np.searchsorted(t, t[j] + 2 * RATE_SPAN, side="left"))
+    if a >= len(t) or np.isnan(z[a]):
+        return False
+    return bool((z[j] - z[a]) / (t[a] - t[j]) >= before - BOUNCE_DROP)
 
 
 def analyse_edge_fall(
@@ -270,6 +282,7 @@ def analyse_edge_fall(
     # blur of before and after): drop either while it is far off a parabola through the rest
     fall = _trim(t, z, fall, -1)
     fall = _trim(t, z, fall, 0)
+    fall = _forgive(t, z, fall)
     return fit_fall(
         cam,
         edge,
@@ -334,6 +347,34 @@ def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray
         if abs(z[idx[end]] - np.polyval(c, t[idx[end]])) <= max(4 * spread, 0.004):
             break
         idx = rest
+    return idx
+
+
+FORGIVEN = 2  # frames of a fall a codec's smear may misplace, anywhere in it
+
+
+def _forgive(t: np.ndarray, z: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``idx`` without the one or two frames, anywhere in the fall, that lie far off a
+    parabola through the others (a compressed frame whose body is smeared into the
+    blocks around it), keeping at least ``2 * MIN_POINTS`` frames. The frames whose
+    removal leaves the closest parabola are dropped only when each is an outlier to it, as
+    ``_trim`` judges one; a wrong gravity bends every frame, which dropping two hides not."""
+    for k in range(FORGIVEN, 0, -1):
+        if len(idx) - k < 2 * MIN_POINTS:
+            continue
+        best, keep = np.inf, (idx, ())
+        for drop in itertools.combinations(range(len(idx)), k):
+            rest = np.delete(idx, drop)
+            c = np.polyfit(t[rest], z[rest], 2)
+            sse = float(np.sum((z[rest] - np.polyval(c, t[rest])) ** 2))
+            if sse < best:
+                best, keep = sse, (rest, drop)
+        rest, drop = keep
+        c = np.polyfit(t[rest], z[rest], 2)
+        spread = np.std(z[rest] - np.polyval(c, t[rest]))
+        out = idx[list(drop)]
+        if (np.abs(z[out] - np.polyval(c, t[out])) > max(4 * spread, 0.004)).all():
+            return rest
     return idx
 
 
