@@ -362,7 +362,8 @@ def _forgive(t: np.ndarray, z: np.ndarray, idx: np.ndarray) -> np.ndarray:
     for k in range(FORGIVEN, 0, -1):
         if len(idx) - k < 2 * MIN_POINTS:
             continue
-        best, keep = np.inf, (idx, ())
+        best = np.inf
+        keep: tuple[np.ndarray, tuple[int, ...]] = (idx, ())
         for drop in itertools.combinations(range(len(idx)), k):
             rest = np.delete(idx, drop)
             c = np.polyfit(t[rest], z[rest], 2)
