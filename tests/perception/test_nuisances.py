@@ -198,3 +198,15 @@ def test_a_codec_smear_mid_fall_is_no_landing_and_a_weaker_gravity_still_fails(t
     assert score.passed, score.explanation
     score, _ = _score("gravity x0.8", inst, frames, tmp_path)
     assert not score.passed and "weaker" in score.explanation, score.explanation
+
+
+@pytest.mark.slow
+def test_a_thin_body_mottled_by_a_codec_keeps_its_size_and_a_smaller_one_fails(tmp_path):
+    """MPEG-4 at its defaults averages a thin block lying on a dark floor with the floor's
+    colour: at a second look (its colour within a wider distance, its holes filled) it
+    keeps its size; the block drawn at 60% still shrinks."""
+    inst, frames = build_instance(get_family("blocker"), 5, 0, 1, VideoFormat())
+    score, _ = _score("mpeg4", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    score, _ = _score("shrink", inst, frames, tmp_path)
+    assert not score.passed and "shrinks" in score.explanation, score.explanation

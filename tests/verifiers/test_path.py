@@ -37,8 +37,9 @@ def test_a_wobbling_ball_leaves_its_path_and_the_truth_does_not(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family_id", ["free-fall-pair-v1", "projectile-v1"])
+@pytest.mark.parametrize("family_id", ["free-fall-pair-v1", "projectile-v1", "collision-v1"])
 def test_a_body_that_stops_or_lags_fails_path(tmp_path, family_id):
+    """collision: slow balls; the lag is 0.25 s or more, beyond the path's time window."""
     inst, frames = _instance(family_id)
     for name in ("stop", "lag"):
         score, _ = score_encoded(inst, _corrupted(inst, frames, name), tmp_path)

@@ -92,16 +92,22 @@ def shrink(scale: float) -> Fn:
     return run
 
 
+LAG = 0.25  # s: the least time the lagging video falls behind by
+
+
 def lag(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
-    """A third into the motion the video plays at half speed, then at double speed until
-    it has caught up, and true from there: every moving body falls behind its true place
-    and catches up (no step larger than twice the true one)."""
+    """A third into the scene's motion the video plays at half speed, then at double speed
+    until it has caught up, and true from there: every moving body falls behind its true
+    place, by ``LAG`` or more at the most, and catches up (no step larger than twice the
+    true one)."""
     moving = moving_bodies(inst)
     if not moving or planning(inst):
         return None
-    lo, hi = _motion(inst, moving[0])
+    spans = [_motion(inst, name) for name in moving]
+    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
     n, a = len(truth), lo + (hi - lo) // 3
-    s = max(2, (hi - a) // 3)  # true frames shown at half speed, then caught up
+    # true frames shown at half speed (falling behind by half of them), then caught up
+    s = max(2, (hi - a) // 3, round(2 * LAG * inst.spec.fmt.fps))
     idx = [
         i if i < a else a + (i - a) // 2 if i < a + 2 * s else a + s + 2 * (i - a - 2 * s)
         for i in range(n)

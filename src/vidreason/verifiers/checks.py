@@ -21,7 +21,7 @@ from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import STATE_2D, Body, Check, Instance
-from vidreason.verifiers.tracking import MAX_LAB_DISTANCE, Tracks, lab_of
+from vidreason.verifiers.tracking import MAX_LAB_DISTANCE, Tracks, lab_of, outline_area
 
 
 def band(err: float, good: float, bad: float) -> float:
@@ -161,15 +161,7 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
     clear &= in_view(tracks, instance, body.name)
     flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
     mine = gt_positions(instance, body.name, tracks.times)
-    # a body that moves a good part of its size per frame is smeared by a motion blur into
-    # a streak that no longer shows its colour undiluted: its size is not read there. In
-    # a shaded (3D) picture its blends with the background are not read as the body at
-    # all, so half its size per frame is already too fast
-    dt = 1.0 / instance.spec.fmt.fps
-    fast = extent(body) * (1.0 if flat else 0.5)
-    for shift in (-dt, dt):
-        step = np.linalg.norm(gt_positions(instance, body.name, tracks.times + shift) - mine, axis=1)
-        clear &= step < fast
+    clear &= ~moves_fast(instance, body, tracks.times, 1.0 if flat else 0.5)
     for other in instance.spec.bodies:
         if other.name == body.name or other.name not in instance.trajectory.states:
             continue
@@ -179,11 +171,42 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
         clear &= near > 1.2 * (extent(body) + extent(other))
     if clear.sum() < 5:
         return None
-    usual = area[np.flatnonzero(clear)[:SETTLED]] if flat else area[clear]
-    typical = float(np.median(usual))
+    settled = np.flatnonzero(clear)[:SETTLED] if flat else np.flatnonzero(clear)
+    typical = float(np.median(area[settled]))
     odd = (area < SHRINK * typical) | (flat & (area > SWELL * typical))
+    if first_run(clear & odd, 3) is None:
+        return None
+    # a second look where it changed size: a lossy codec mottles a thin body with the
+    # colours around it; with the holes filled it keeps its outline, unless it truly shrank
+    first = settled[:SETTLED]
+    outline = np.zeros(tracks.n)
+    for i in {*first.tolist(), *np.flatnonzero(clear & odd).tolist()}:
+        outline[i] = outline_area(tracks, instance, body.name, i)
+    usual = float(np.median(outline[first]))
+    if usual > 0:
+        odd &= (outline < SHRINK * usual) | (flat & (outline > SWELL * usual))
     start = first_run(clear & odd, 3)
     return None if start is None else (start, float(area[start] / typical))
+
+
+def moves_fast(instance: Instance, body: Body, times: np.ndarray, share: float) -> np.ndarray:
+    """Per frame, whether ``body``'s edge moves by ``share`` of its size (its extent) or
+    more in a frame before or after, by its centre's motion or by turning: a motion blur
+    smears it into a streak that no longer shows its colour undiluted, so its size is not
+    read there. In a shaded (3D) picture its blends with the background are not read as
+    the body at all, so half its size is already fast there."""
+    mine = gt_positions(instance, body.name, times)
+    rows = instance.trajectory.array(body.name)
+    t = np.arange(len(rows)) / instance.spec.fmt.fps
+    angle = np.interp(times, t, rows[:, 4]) if rows.shape[1] > 4 else None
+    fast = np.zeros(len(times), bool)
+    dt = 1.0 / instance.spec.fmt.fps
+    for shift in (-dt, dt):
+        step = np.linalg.norm(gt_positions(instance, body.name, times + shift) - mine, axis=1)
+        if angle is not None and body.shape != "circle":
+            step = step + extent(body) * np.abs(np.interp(times + shift, t, rows[:, 4]) - angle)
+        fast |= step >= share * extent(body)
+    return fast
 
 
 ALIKE = 2 * MAX_LAB_DISTANCE  # Lab: bodies closer in colour than this may share a blob
