@@ -39,9 +39,14 @@ class Percept:
 
 
 def perceive(
-    frames: np.ndarray, instance: Instance, first_image: np.ndarray | None, times: np.ndarray
+    frames: np.ndarray,
+    instance: Instance,
+    first_image: np.ndarray | None,
+    times: np.ndarray,
+    aspect: float | None = None,
 ) -> Percept:
-    """Register, light-correct and de-duplicate ``frames`` (n, H, W, 3) at task size."""
+    """Register, light-correct and de-duplicate ``frames`` (n, H, W, 3) at task size;
+    ``aspect``: the video's own width over height before it was resized to task size."""
     h, w = frames.shape[1:3]
     ref = first_image
     if ref is None or ref.shape != frames.shape[1:]:
@@ -50,7 +55,7 @@ def perceive(
     # a planning solution moves at the video's own pace: a standing body may move
     # before the truth's does, so only several that agree are trusted
     lone = instance.capability != "planning"
-    camera = register(frames, ref, static, times, resting(instance, w, h), lone)
+    camera = register(frames, ref, static, times, resting(instance, w, h), lone, aspect)
     warped, view = warp_to_reference(frames, camera)
     gains = gain_fields(warped, ref, static & view.all(axis=0))
     fixed = correct(warped, gains)

@@ -142,12 +142,26 @@ def _about_centre(scale: float, dx: float, dy: float, w: int, h: int) -> np.ndar
 ZOOMS = np.round(np.arange(0.8, 1.34, 0.025), 3)  # starting zooms searched for frame 0
 
 
-def _first(ref: np.ndarray, img: np.ndarray) -> tuple[float, np.ndarray]:
+def _first(
+    ref: np.ndarray, img: np.ndarray, aspect: float | None = None
+) -> tuple[float, np.ndarray]:
     """Frame 0 against the reference, every pixel: each zoom in ``ZOOMS`` with the shift
-    phase correlation gives, the best refined by ECC."""
+    phase correlation gives, and a crop of the reference's middle to the video's
+    ``aspect`` (resized back to the reference's size: a stretch on one axis), the best
+    refined by ECC."""
     h, w = ref.shape
     ident = np.eye(2, 3, dtype=np.float32)
     best = (_corr(ref, img, ident, None), ident)
+    if aspect is not None and abs(aspect / (w / h) - 1.0) > 0.01:
+        crop = _middle(aspect / (w / h), w, h)
+        start = _corr(ref, img, crop, None)
+        fine = _ecc(ref, img, crop, None, 60)
+        for cand in (
+            (start, crop),
+            *([fine] if fine is not None and plausible(fine[1], w, h) else []),
+        ):
+            if cand[0] > best[0] + 1e-4:
+                best = cand
     small = (w // 2, h // 2)
     rs = cv2.GaussianBlur(cv2.resize(ref, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
     im = cv2.GaussianBlur(cv2.resize(img, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
@@ -180,6 +194,14 @@ def _first(ref: np.ndarray, img: np.ndarray) -> tuple[float, np.ndarray]:
     if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
         return ident_cc, ident  # not clearly better than no camera motion at all
     return best
+
+
+def _middle(stretch: float, w: int, h: int) -> np.ndarray:
+    """The map from reference pixels to a picture that shows the reference's middle,
+    cut to ``stretch`` times its aspect ratio (wider: > 1) and resized back to its size."""
+    sx, sy = (1.0, stretch) if stretch > 1 else (1.0 / stretch, 1.0)
+    cx, cy = w / 2, h / 2
+    return np.array([[sx, 0.0, (1 - sx) * cx], [0.0, sy, (1 - sy) * cy]], dtype=np.float32)
 
 
 def structure(ref: np.ndarray, mask: np.ndarray, weaker: bool = True) -> float:
@@ -235,6 +257,7 @@ def register(
     times: np.ndarray | None = None,
     resting: Sequence[tuple[float, float, np.ndarray]] = (),
     lone: bool = True,
+    aspect: float | None = None,
 ) -> Camera:
     """Affine map per frame from ``reference`` pixels to each frame's pixels.
 
@@ -243,12 +266,14 @@ def register(
     mask): where the body stands still between those seconds (at ``times``), used to
     measure the camera in a scene whose static parts do not fix it (a floor line and
     standing blocks). With ``lone`` False, fewer than three standing bodies are not used
-    (when the video sets its own pace, a body may move before the truth's does)."""
+    (when the video sets its own pace, a body may move before the truth's does).
+    ``aspect``: the video's width over height before it was resized to the reference's
+    size; another than the reference's is tried as a crop of its middle too."""
     n, hh, ww = frames.shape[:3]
     k = WORK / max(hh, ww)
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
     ref = _grey(reference, size)
-    cc0, m0 = _first(ref, _grey(frames[0], size))
+    cc0, m0 = _first(ref, _grey(frames[0], size), aspect)
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     rest = [

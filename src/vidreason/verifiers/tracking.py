@@ -486,7 +486,8 @@ def track_frames(
     keep = times <= end + MAX_DELAY  # a late start is taken out below
     frames, times = frames[keep], times[keep]
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
-    percept = perceive(norm, instance, first_image, times)
+    x0, y0, x1, y1 = crop
+    percept = perceive(norm, instance, first_image, times, (x1 - x0) / max(1, y1 - y0))
     norm, times = percept.frames, percept.timeline.times
     names, colours = scene_palette(instance)
     colours = calibrate(norm[0], instance, colours)
