@@ -41,6 +41,7 @@ the module); ``vidreason check NAME --static`` checks it in seconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -169,9 +170,17 @@ def versions_of(family: TaskFamily) -> dict[str, str]:
     from vidreason import __version__
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        out[family.engine] = metadata.version(family.engine)
+    if (engine := _package_version(family.engine)) is not None:
+        out[family.engine] = engine
     return out
+
+
+@functools.cache
+def _package_version(name: str) -> str | None:
+    """An installed package's version (None if it is not one), read once per process."""
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return metadata.version(name)
+    return None
 
 
 def difficulty_of(family: TaskFamily, index: int) -> int:
