@@ -36,7 +36,7 @@ def sample(
     side = 1.0 if rng.random() < 0.5 else -1.0  # +1: thrown to the right
     ((colour_name, colour),) = pick_colours(rng, 1)
     r = RADIUS[difficulty]
-    cam = scene.camera(fmt, (0.0, 0.0, scene.TABLE_HEIGHT + 0.4), (0.9, 0.5))
+    cam = scene.camera(fmt, (0.0, 0.0, scene.TABLE_HEIGHT + 0.4), (0.9, 0.9))
     statics = scene.room(-HALF_LENGTH, HALF_LENGTH)
     g = scene.G
     rest_z = scene.TABLE_HEIGHT + r
