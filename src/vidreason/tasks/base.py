@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vidreason.errors import NoScene
 from vidreason.registry import Registry
 from vidreason.scene.params import Params
 from vidreason.seeding import instance_rng, named_rng
@@ -295,7 +296,13 @@ def _attempt(
         if attempt == 0
         else named_rng(seed, family.id, str(index), f"distinct {attempt}")
     )
-    spec = family.sample(rng, seed, index, difficulty, fmt)
+    try:
+        spec = family.sample(rng, seed, index, difficulty, fmt)
+    except RuntimeError as exc:  # a sampler that gave up: one line, not a traceback
+        raise NoScene(
+            f"{family.id} instance {index} (seed {seed}, {fmt.width}x{fmt.height},"
+            f" {fmt.n_frames} frames at {fmt.fps} fps): {exc}"
+        ) from None
     return _stamped(spec, family, seed, index, difficulty, fmt)
 
 
