@@ -69,7 +69,9 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="print the top K of a profile")
     args = parser.parse_args()
     fmt = VideoFormat(args.width, args.height, args.fps, args.frames)
-    print(f"{'family':24} {'n':>4} {'inst/CPU-s':>11}  ({fmt.width}x{fmt.height}, {fmt.n_frames} frames)")
+    print(
+        f"{'family':24} {'n':>4} {'inst/CPU-s':>11}  ({fmt.width}x{fmt.height}, {fmt.n_frames} frames)"
+    )
     for family in args.family or FAMILIES.names():
         per_s, count = rate(family, args.n, fmt, args.profile)
         print(f"{family:24} {count:4d} {per_s:11.2f}", flush=True)

@@ -7,13 +7,12 @@ import dataclasses
 
 import pytest
 
+from tests.test_cli import assert_user_error, invoke
 from vidreason import suites
 from vidreason.errors import NoScene
 from vidreason.tasks import FAMILIES, get_family
 from vidreason.tasks.base import build_instance, difficulty_of, sample_scene
 from vidreason.types import VideoFormat
-
-from tests.test_cli import assert_user_error, invoke
 
 WIDE, SMALL = VideoFormat(832, 480), VideoFormat(128, 128)
 # the scenes of the other extremes, drawn and checked by the samplers (bodies in view)

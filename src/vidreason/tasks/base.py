@@ -298,7 +298,7 @@ def _attempt(
     )
     try:
         spec = family.sample(rng, seed, index, difficulty, fmt)
-    except RuntimeError as exc:  # a sampler that gave up: one line, not a traceback
+    except (RuntimeError, ValueError) as exc:  # gave up, or no room in this format
         raise NoScene(
             f"{family.id} instance {index} (seed {seed}, {fmt.width}x{fmt.height},"
             f" {fmt.n_frames} frames at {fmt.fps} fps): {exc}"
