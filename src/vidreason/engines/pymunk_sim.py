@@ -111,10 +111,12 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
                 clock["t"] += dt
                 if not fast:
                     step, fast = _fast_step(space), True
-        for name, body in bodies.items():
+        for name, body in bodies.items():  # round(v, 4) of pymunk's floats, as _r does
             x, y = body.position
             vx, vy = body.velocity
-            states[name].append((_r(x), _r(y), _r(vx), _r(vy), _r(body.angle)))
+            states[name].append(
+                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(body.angle, 4))
+            )
 
     events = tuple(
         Event(kind="contact", frame=round(t * fps), time=_r(t), objects=pair)
