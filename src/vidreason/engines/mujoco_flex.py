@@ -37,6 +37,7 @@ from vidreason.engines.mujoco_sim import (
     _f,
     _material,
     camera_of,
+    geom_size,
     load_mujoco,
     open_renderer,
     slow_motion,
@@ -89,7 +90,7 @@ def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
         skip = ' contype="0" conaffinity="0"' if s["name"].split(":")[0] in ignore else ""
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
-            f' size="{_f(s["size"])}" material="m_{s["name"]}"'
+            f' size="{geom_size(s)}" material="m_{s["name"]}"'
             f' friction="{s.get("friction", 0.6):g} 0.005 0.0001"{skip}/>'
         )
     body = ""
