@@ -99,7 +99,8 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
     states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
-    step, fast = space.step, False
+    step: Callable[[float], None] = space.step
+    fast = False
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
