@@ -37,3 +37,13 @@ def test_same_scene_same_run_changed_scene_new_run():
     assert slower is not first and slower.trajectory != first.trajectory
     fresh = pymunk_sim._simulate(spec, 40)  # the engine itself, not the memo
     assert fresh.trajectory == first.trajectory and fresh.events == first.events
+
+
+def test_forget_scenes_forgets_the_runs_too():
+    from vidreason.tasks.base import forget_scenes
+
+    spec = sample_scene(get_family("bounce-v1"), 0, 0, 1, VideoFormat())
+    first = pymunk_sim.simulate(spec)
+    forget_scenes()  # a determinism check simulates anew
+    again = pymunk_sim.simulate(spec)
+    assert again is not first and again.trajectory == first.trajectory

@@ -5,7 +5,9 @@ and the instance built from the scene then simulates it again; an engine that ke
 last runs here does the work once. The key is the whole scene but its identity (family,
 version, seed, index and difficulty, which ``build_instance`` stamps after sampling and
 no engine reads), so a hit is the very same run. Callers must not change what they get.
-To use it in another engine: ``recall(_RUNS, scene_key(spec, extra), lambda: run(spec))``.
+To use it in another engine: ``_RUNS = runs()`` once, then ``recall(_RUNS, scene_key(spec,
+extra), lambda: run(spec))``; ``forget`` (called by ``tasks.base.forget_scenes``) empties
+every engine's runs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,22 @@ from vidreason.types import SceneSpec
 
 T = TypeVar("T")
 KEEP = 4  # runs kept per engine
+
+
+_ALL: list[OrderedDict] = []  # every engine's runs, for ``forget``
+
+
+def runs() -> OrderedDict:
+    """A new, empty store of an engine's runs (``forget`` empties it too)."""
+    store: OrderedDict = OrderedDict()
+    _ALL.append(store)
+    return store
+
+
+def forget() -> None:
+    """Forget every engine's runs (a determinism check simulates anew)."""
+    for store in _ALL:
+        store.clear()
 
 
 def scene_key(spec: SceneSpec, *more: object) -> str:

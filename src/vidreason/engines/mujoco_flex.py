@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.engines.contacts import debounce
-from vidreason.engines.memo import recall, scene_key
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.engines.mujoco_sim import (
     BODY_EMISSION,
     HEADLIGHT_DIFFUSE,
@@ -141,7 +141,7 @@ def silhouette(cam: Camera, verts: np.ndarray, tris: np.ndarray, w: int, h: int)
     return features(rasterise(cam.project(verts), tris, w, h))
 
 
-_RUNS: OrderedDict[str, Simulation] = OrderedDict()  # a sampler's check, then the instance's
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
 def simulate(spec: SceneSpec) -> Simulation:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.engines.contacts import debounce
-from vidreason.engines.memo import recall, scene_key
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.scene.camera import Camera
 from vidreason.scene.params.physics3d import World3D
 from vidreason.types import Event, SceneSpec, Trajectory
@@ -213,7 +213,7 @@ def body_row(
     return (*image, *(_r(v, 5) for v in pos), *(_r(v) for v in quat / np.linalg.norm(quat)))
 
 
-_RUNS: OrderedDict[str, Simulation] = OrderedDict()  # a sampler's check, then the instance's
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
 def simulate(spec: SceneSpec) -> Simulation:

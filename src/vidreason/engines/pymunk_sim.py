@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pymunk
 
 from vidreason.engines.contacts import debounce
-from vidreason.engines.memo import recall, scene_key
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Event, SceneSpec, Trajectory
 
@@ -37,7 +37,7 @@ class Simulation:
     events: tuple[Event, ...]
 
 
-_RUNS: OrderedDict[str, Simulation] = OrderedDict()  # a sampler's check, then the instance's
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
 def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:

@@ -362,8 +362,12 @@ def _draw_distinct(
 
 
 def forget_scenes() -> None:
-    """Forget this process's drawn scenes (a determinism check draws anew)."""
+    """Forget this process's drawn scenes and simulations (a determinism check draws and
+    simulates anew)."""
+    from vidreason.engines.memo import forget
+
     _DRAWN.clear()
+    forget()
 
 
 def sample_scene(
