@@ -20,12 +20,12 @@ from vidreason.types import VideoFormat
 FAMILIES = ["bounce-v1", "collision-v1", "projectile-v1", "maze-v1", "dominoes-v1"]
 
 
-def rate(make: Callable[..., object], n: int, *args: object, **kw: object) -> float:
-    """``n`` over the CPU seconds ``make(*args, **kw)`` takes in this process."""
+def rate(make: Callable[..., object], count: int, *args: object, **kw: object) -> float:
+    """``count`` over the CPU seconds ``make(*args, **kw)`` takes in this process."""
     forget_scenes()
     t0 = time.process_time()
     make(*args, **kw)
-    return n / (time.process_time() - t0)
+    return count / (time.process_time() - t0)
 
 
 def main() -> None:

@@ -160,6 +160,16 @@ def write_one(job: InstanceJob) -> Path:
     return job.out_dir
 
 
+def _write_or_why(job: InstanceJob) -> Path | str:
+    """``write_one``, or why the family could not make the instance (the others go on)."""
+    from vidreason.errors import NoScene
+
+    try:
+        return write_one(job)
+    except NoScene as exc:
+        return str(exc)
+
+
 def plan_suite(
     suite: Suite,
     out: Path,
@@ -219,8 +229,14 @@ def generate_suite(
         Path(out).mkdir(parents=True, exist_ok=True)
         _write_whole(Path(out) / PENDING_FILE, _suite_json(meta))  # the suite's id meanwhile
     label = f"generate {name}" + (f" (shard {shard})" if shard else "")
-    parallel_map(write_one, todo, workers=workers, label=label, progress=progress)
+    made = parallel_map(_write_or_why, todo, workers=workers, label=label, progress=progress)
     _clean_partial(Path(out), mine if shard else None)
+    if failed := [why for why in made if isinstance(why, str)]:
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise UserError(
+            f"{len(failed)} of {len(todo)} instances could not be made, the others are written"
+            f" to {out} (no {SUITE_FILE}): {failed[0]}{more}"
+        )
     taken = {j.out_dir for j in mine}
     if shard is not None and not all(is_done(j) for j in jobs if j.out_dir not in taken):
         return [j.out_dir for j in mine]  # other shards still to come: no suite.json yet

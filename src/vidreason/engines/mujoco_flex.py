@@ -24,11 +24,13 @@ is imported only through ``mujoco_sim.load_mujoco``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from vidreason.engines.contacts import debounce
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.engines.mujoco_sim import (
     BODY_EMISSION,
     HEADLIGHT_DIFFUSE,
@@ -37,6 +39,7 @@ from vidreason.engines.mujoco_sim import (
     _f,
     _material,
     camera_of,
+    geom_size,
     load_mujoco,
     open_renderer,
     slow_motion,
@@ -89,7 +92,7 @@ def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
         skip = ' contype="0" conaffinity="0"' if s["name"].split(":")[0] in ignore else ""
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
-            f' size="{_f(s["size"])}" material="m_{s["name"]}"'
+            f' size="{geom_size(s)}" material="m_{s["name"]}"'
             f' friction="{s.get("friction", 0.6):g} 0.005 0.0001"{skip}/>'
         )
     body = ""
@@ -138,17 +141,27 @@ def silhouette(cam: Camera, verts: np.ndarray, tris: np.ndarray, w: int, h: int)
     return features(rasterise(cam.project(verts), tris, w, h))
 
 
-_LAST: dict[str, Simulation] = {}  # the last run: a sampler's check, then the instance's
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
 def simulate(spec: SceneSpec) -> Simulation:
     """Run the scene for ``spec.fmt.n_frames`` video frames; a contact between the flex
-    and a static (``table:leg1`` counts as ``table``) is an ``Event`` at its first frame."""
-    key = repr((mjcf(spec), spec.fmt, slow_motion(spec)))
-    if key not in _LAST:
-        _LAST.clear()
-        _LAST[key] = _simulate(spec)
-    return _LAST[key]
+    and a static (``table:leg1`` counts as ``table``) is an ``Event`` at its first frame.
+    A recent run of the same scene is not run again (``engines.memo``: the instance's
+    stamped spec finds the run its sampler made)."""
+    return recall(_RUNS, scene_key(spec), lambda: _simulate(spec))
+
+
+def _flex_touching(data: Any, owner: list[str]) -> set[str]:
+    """The statics the flex touches (penetrates) after a step: contacts with exactly one
+    geom and a flex side, read off the contact arrays at once."""
+    if not data.ncon:
+        return set()
+    contact = data.contact  # as long as this step's contacts
+    geom, flex = contact.geom, contact.flex
+    one = (geom >= 0).sum(axis=1) == 1
+    hits = ((contact.dist < 0) & one & (flex >= 0).any(axis=1)).nonzero()[0]
+    return {owner[int(geom[k][geom[k] >= 0][0])] for k in hits}
 
 
 def _simulate(spec: SceneSpec) -> Simulation:
@@ -164,6 +177,7 @@ def _simulate(spec: SceneSpec) -> Simulation:
     settle = float(flex.get("settle", 0.0))
     va, vn = int(model.flex_vertadr[0]), int(model.flex_vertnum[0])
     mujoco.mj_forward(model, data)
+    owner = [model.geom(g).name.split(":")[0] for g in range(model.ngeom)]
     rows: list[tuple[float, ...]] = []
     contacts: list[tuple[float, tuple[str, ...]]] = []
     touching: set[str] = set()
@@ -171,11 +185,7 @@ def _simulate(spec: SceneSpec) -> Simulation:
         if frame:
             for _ in range(n_sub):
                 mujoco.mj_step(model, data)
-                now = set()
-                for c in data.contact[: data.ncon]:
-                    g = [int(x) for x in c.geom if x >= 0]
-                    if c.dist < 0 and len(g) == 1 and (c.flex >= 0).any():
-                        now.add(model.geom(g[0]).name.split(":")[0])
+                now = _flex_touching(data, owner)
                 contacts += [(data.time, (flex["name"], s)) for s in sorted(now - touching)]
                 touching = now
                 if now and settle and not model.dof_damping[0]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ctypes.util
 import os
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from vidreason.engines.contacts import debounce
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.scene.camera import Camera
 from vidreason.scene.params.physics3d import World3D
 from vidreason.types import Event, SceneSpec, Trajectory
@@ -108,6 +110,21 @@ def _f(v: Any) -> str:
     return " ".join(f"{float(x):.6g}" for x in np.ravel(v))
 
 
+# metres between the lines of the grid MuJoCo draws a plane as (the plane's third size;
+# collisions ignore it). The floor's 30 x 30 m at a spacing of 0.1 m drew 200 x 200 quads a
+# frame, most of the CPU time of a frame; at 5 m every pixel of every family's instances is
+# the same (the floor is one flat, evenly lit colour), at a third of the time.
+PLANE_GRID = 5.0
+
+
+def geom_size(static: dict) -> str:
+    """A static geom's MJCF size: its own, but a plane drawn with ``PLANE_GRID``."""
+    size = [float(v) for v in static["size"]]
+    if static["type"] == "plane":
+        size[2] = PLANE_GRID
+    return _f(size)
+
+
 def _material(name: str, colour: Any, emission: float, scale: float) -> str:
     rgb = np.asarray(colour, dtype=float) / 255.0 / scale
     return (
@@ -127,7 +144,7 @@ def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
         mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
-            f' size="{_f(s["size"])}" material="m_{s["name"]}"'
+            f' size="{geom_size(s)}" material="m_{s["name"]}"'
             f' friction="{s.get("friction", 0.6):g} 0.005 0.0001"/>'
         )
     colours = {b.name: b.colour for b in spec.bodies}
@@ -196,8 +213,16 @@ def body_row(
     return (*image, *(_r(v, 5) for v in pos), *(_r(v) for v in quat / np.linalg.norm(quat)))
 
 
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
+
+
 def simulate(spec: SceneSpec) -> Simulation:
-    """Run the scene for ``spec.fmt.n_frames`` video frames."""
+    """Run the scene for ``spec.fmt.n_frames`` video frames (a recent run of the same scene
+    is not run again: ``engines.memo``)."""
+    return recall(_RUNS, scene_key(spec), lambda: _simulate(spec))
+
+
+def _simulate(spec: SceneSpec) -> Simulation:
     mujoco = load_mujoco()
     model, data = build_model(spec)
     _set_initial(model, data, spec)
@@ -214,14 +239,12 @@ def simulate(spec: SceneSpec) -> Simulation:
     states: dict[str, list[tuple[float, ...]]] = {b.name: [] for b in spec.bodies}
     contacts: list[tuple[float, tuple[str, ...]]] = []
     touching: set[tuple[str, ...]] = set()
+    step = mujoco.mj_step
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(n_sub):
-                mujoco.mj_step(model, data)
-                now = set()
-                for c in data.contact[: data.ncon]:
-                    if c.dist < 0:
-                        now.add(tuple(sorted((geom_owner[c.geom1], geom_owner[c.geom2]))))
+                step(model, data)
+                now = _touching(data, geom_owner)
                 for pair in sorted(now - touching):
                     contacts.append((data.time, pair))
                 touching = now
@@ -239,6 +262,19 @@ def simulate(spec: SceneSpec) -> Simulation:
         for t, pair in debounce(contacts, min_gap=2.0 / (fps * slow))
     )
     return Simulation(Trajectory(states={n: tuple(s) for n, s in states.items()}), events)
+
+
+def _touching(data: Any, owner: list[str]) -> set[tuple[str, ...]]:
+    """The pairs of named things in contact (penetrating) after a step, read off the
+    contact arrays at once (a Python object per contact costs more than the step)."""
+    if not data.ncon:
+        return set()
+    contact = data.contact  # as long as this step's contacts
+    hits = (contact.dist < 0).nonzero()[0]
+    if not len(hits):
+        return set()
+    g1, g2 = contact.geom1[hits].tolist(), contact.geom2[hits].tolist()
+    return {tuple(sorted((owner[a], owner[b]))) for a, b in zip(g1, g2, strict=True)}
 
 
 def _r(v: float, digits: int = 4) -> float:

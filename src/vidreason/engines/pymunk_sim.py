@@ -15,13 +15,16 @@ fraction of its velocity every body keeps per second (pymunk's ``Space.damping``
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pymunk
 
 from vidreason.engines.contacts import debounce
+from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Event, SceneSpec, Trajectory
 
@@ -34,8 +37,16 @@ class Simulation:
     events: tuple[Event, ...]
 
 
+_RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
+
+
 def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
-    """Run the scene for ``spec.fmt.n_frames`` frames and sample every body at each frame."""
+    """Run the scene for ``spec.fmt.n_frames`` frames and sample every body at each frame
+    (a recent run of the same scene is not run again: ``engines.memo``)."""
+    return recall(_RUNS, scene_key(spec, substeps), lambda: _simulate(spec, substeps))
+
+
+def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     space = pymunk.Space()
     space.gravity = (0.0, spec.gravity)
     space.iterations = 30
@@ -88,6 +99,8 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
     states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
+    step: Callable[[float], None] = space.step
+    fast = False
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
@@ -95,12 +108,16 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
                     x, y = path_position(keys, clock["t"] + dt)
                     px, py = bodies[name].position
                     bodies[name].velocity = ((x - px) / dt, (y - py) / dt)
-                space.step(dt)
+                step(dt)
                 clock["t"] += dt
-        for name, body in bodies.items():
+                if not fast:
+                    step, fast = _fast_step(space), True
+        for name, body in bodies.items():  # round(v, 4) of pymunk's floats, as _r does
             x, y = body.position
             vx, vy = body.velocity
-            states[name].append((_r(x), _r(y), _r(vx), _r(vy), _r(body.angle)))
+            states[name].append(
+                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(body.angle, 4))
+            )
 
     events = tuple(
         Event(kind="contact", frame=round(t * fps), time=_r(t), objects=pair)
@@ -110,6 +127,26 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
         trajectory=Trajectory(states={n: tuple(s) for n, s in states.items()}),
         events=events,
     )
+
+
+def _fast_step(space: pymunk.Space) -> Callable[[float], None]:
+    """``space.step``, or once a first step has checked the bodies, Chipmunk's own step
+    called directly: the same computation without pymunk's bookkeeping for objects added
+    or removed inside callbacks (ours add and remove none), which costs more than the
+    step of a small scene. Where pymunk's internals differ, ``space.step`` itself."""
+    raw = getattr(getattr(pymunk, "_chipmunk", None), "lib", None)
+    handle = getattr(space, "_space", None)
+    if (
+        raw is None
+        or handle is None
+        or getattr(space, "threaded", False)
+        or getattr(space, "_add_later", None)
+        or getattr(space, "_remove_later", None)
+        or getattr(space, "_post_step_callbacks", None)
+        or getattr(space, "_bodies_to_check", None)
+    ):
+        return space.step
+    return functools.partial(raw.cpSpaceStep, handle)
 
 
 def path_position(keys: Sequence[Sequence[float]], t: float) -> tuple[float, float]:

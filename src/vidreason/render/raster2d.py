@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from vidreason.scene.params.world2d import World2D
-from vidreason.types import SceneSpec, Trajectory
+from vidreason.types import Body, SceneSpec, Trajectory
 
 _SHIFT = 4
 _ONE = 1 << _SHIFT
@@ -33,6 +33,13 @@ def draw_frame(
     positions: dict[str, tuple[float, ...]],
 ) -> np.ndarray:
     """One RGB frame with each body at ``positions[name] = (x, y[, angle])``."""
+    img = backdrop(spec)
+    draw_moving(img, spec, positions, _order(spec))
+    return img
+
+
+def backdrop(spec: SceneSpec) -> np.ndarray:
+    """The background and the walls: what every frame of a scene starts from."""
     h, w = spec.fmt.height, spec.fmt.width
     img = np.empty((h, w, 3), dtype=np.uint8)
     img[:] = spec.background
@@ -46,6 +53,23 @@ def draw_frame(
             cv2.LINE_AA,
             _SHIFT,
         )
+    return img
+
+
+def _order(spec: SceneSpec) -> list[Body]:
+    """The bodies in drawing order: the screens (``World2D.occluders``) last."""
+    screens = set(World2D.of(spec).occluders or ())
+    ordered = [b for b in spec.bodies if b.name not in screens]
+    return ordered + [b for b in spec.bodies if b.name in screens]
+
+
+def draw_moving(
+    img: np.ndarray,
+    spec: SceneSpec,
+    positions: dict[str, tuple[float, ...]],
+    ordered: list[Body],
+) -> None:
+    """The joints and then the bodies (in ``ordered``'s order) onto ``img``, a backdrop."""
     for joint in spec.joints:
         if joint.body in positions:
             x, y = positions[joint.body][:2]
@@ -58,9 +82,6 @@ def draw_frame(
                 cv2.LINE_AA,
                 _SHIFT,
             )
-    screens = set(World2D.of(spec).occluders or ())
-    ordered = [b for b in spec.bodies if b.name not in screens]
-    ordered += [b for b in spec.bodies if b.name in screens]
     for body in ordered:
         if body.name not in positions:
             continue
@@ -75,7 +96,6 @@ def draw_frame(
             cv2.circle(
                 img, _pt(x, y), round(body.radius * _ONE), body.colour, -1, cv2.LINE_AA, _SHIFT
             )
-    return img
 
 
 def draw_box(
@@ -134,10 +154,11 @@ def pose(state: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
-    """All frames, shaped (n, h, w, 3) uint8 RGB."""
-    n = trajectory.n_frames
-    frames = [
-        draw_frame(spec, {name: pose(trajectory.states[name][i]) for name in trajectory.states})
-        for i in range(n)
-    ]
-    return np.stack(frames)
+    """All frames, shaped (n, h, w, 3) uint8 RGB (as ``draw_frame`` draws each)."""
+    base, ordered = backdrop(spec), _order(spec)
+    frames = np.empty((trajectory.n_frames, *base.shape), dtype=np.uint8)
+    for i, frame in enumerate(frames):  # the backdrop drawn once, copied into each frame
+        frame[:] = base
+        positions = {name: pose(states[i]) for name, states in trajectory.states.items()}
+        draw_moving(frame, spec, positions, ordered)
+    return frames

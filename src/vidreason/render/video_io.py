@@ -23,6 +23,8 @@ import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from vidreason.render.yuv import yuv420p_frames
+
 
 class VideoError(ValueError):
     """A video that cannot be used; the message names the file and what is wrong."""
@@ -37,27 +39,6 @@ class Video:
     @property
     def n_frames(self) -> int:
         return int(self.frames.shape[0])
-
-
-def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 limited-range YUV 4:2:0, planes stacked as (h * 3 / 2, w), in NumPy: the same
-    pixels give the same bytes whatever FFmpeg's own converter would do on this CPU."""
-    h, w = rgb.shape[:2]
-    f = rgb.astype(np.float32)
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0
-    cb = 128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0
-    cr = 128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0
-
-    def plane(c: np.ndarray) -> np.ndarray:
-        return np.clip(np.rint(c), 0, 255).astype(np.uint8)
-
-    def half(c: np.ndarray) -> np.ndarray:
-        return (c[0::2, 0::2] + c[1::2, 0::2] + c[0::2, 1::2] + c[1::2, 1::2]) * 0.25
-
-    return np.concatenate(
-        [plane(y).reshape(-1), plane(half(cb)).reshape(-1), plane(half(cr)).reshape(-1)]
-    ).reshape(h * 3 // 2, w)
 
 
 def write_mp4(
@@ -94,13 +75,10 @@ def write_mp4(
         stream.thread_count = 1
         stream.options = {"crf": str(crf), "preset": preset, "threads": "1"}
         stream.codec_context.time_base = 1 / rate
-        for frame in itertools.chain([first], stream_in):
-            frame = np.asarray(frame, dtype=np.uint8)
-            if frame.shape != first.shape:
-                raise ValueError(f"frame {count} is {frame.shape}, the first {first.shape}")
+        for yuv in yuv420p_frames(_same_shape(itertools.chain([first], stream_in), first)):
             if pts is not None and count >= len(pts):
                 raise ValueError("pts must be increasing, one per frame")
-            vf = av.VideoFrame.from_ndarray(rgb_to_yuv420p(frame), format="yuv420p")
+            vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
             vf.pts, vf.time_base = (count if pts is None else int(pts[count])), 1 / rate
             for packet in stream.encode(vf):
                 out.mux(packet)
@@ -110,6 +88,14 @@ def write_mp4(
     if pts is not None and count != len(pts):
         raise ValueError("pts must be increasing, one per frame")
     return path
+
+
+def _same_shape(frames: Iterator[np.ndarray], first: np.ndarray) -> Iterator[np.ndarray]:
+    for count, frame in enumerate(frames):
+        frame = np.asarray(frame, dtype=np.uint8)
+        if frame.shape != first.shape:
+            raise ValueError(f"frame {count} is {frame.shape}, the first {first.shape}")
+        yield frame
 
 
 MAX_FRAMES = 2000  # frames ``read_video`` keeps at most

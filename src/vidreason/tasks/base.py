@@ -41,6 +41,7 @@ the module); ``vidreason check NAME --static`` checks it in seconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vidreason.errors import NoScene
 from vidreason.registry import Registry
 from vidreason.scene.params import Params
 from vidreason.seeding import instance_rng, named_rng
@@ -169,9 +171,17 @@ def versions_of(family: TaskFamily) -> dict[str, str]:
     from vidreason import __version__
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        out[family.engine] = metadata.version(family.engine)
+    if (engine := _package_version(family.engine)) is not None:
+        out[family.engine] = engine
     return out
+
+
+@functools.cache
+def _package_version(name: str) -> str | None:
+    """An installed package's version (None if it is not one), read once per process."""
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return metadata.version(name)
+    return None
 
 
 def difficulty_of(family: TaskFamily, index: int) -> int:
@@ -286,7 +296,13 @@ def _attempt(
         if attempt == 0
         else named_rng(seed, family.id, str(index), f"distinct {attempt}")
     )
-    spec = family.sample(rng, seed, index, difficulty, fmt)
+    try:
+        spec = family.sample(rng, seed, index, difficulty, fmt)
+    except (RuntimeError, ValueError) as exc:  # gave up, or no room in this format
+        raise NoScene(
+            f"{family.id} instance {index} (seed {seed}, {fmt.width}x{fmt.height},"
+            f" {fmt.n_frames} frames at {fmt.fps} fps): {exc}"
+        ) from None
     return _stamped(spec, family, seed, index, difficulty, fmt)
 
 
@@ -346,8 +362,12 @@ def _draw_distinct(
 
 
 def forget_scenes() -> None:
-    """Forget this process's drawn scenes (a determinism check draws anew)."""
+    """Forget this process's drawn scenes and simulations (a determinism check draws and
+    simulates anew)."""
+    from vidreason.engines.memo import forget
+
     _DRAWN.clear()
+    forget()
 
 
 def sample_scene(

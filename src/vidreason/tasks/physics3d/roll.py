@@ -35,7 +35,7 @@ def sample(
     side = 1.0 if rng.random() < 0.5 else -1.0
     ((colour_name, colour),) = pick_colours(rng, 1)
     r = RADIUS[difficulty]
-    cam = scene.camera(fmt, (side * (EDGE + 0.08), 0.0, 0.42), (0.72, 0.5))
+    cam = scene.camera(fmt, (side * (EDGE + 0.08), 0.0, 0.42), (0.72, 0.72))
     statics = scene.room(*sorted((side * (EDGE - 1.4), side * EDGE)))
     real = fmt.duration / scene.SLOW_MOTION
 

@@ -37,7 +37,7 @@ def sample(
     ((colour_name, colour),) = pick_colours(rng, 1)
     half = HALF_SIZE[difficulty]
     reach = float(np.linalg.norm(half))  # centre to corner
-    cam = scene.camera(fmt, (side * (EDGE + 0.08), 0.0, 0.42), (0.72, 0.5))
+    cam = scene.camera(fmt, (side * (EDGE + 0.08), 0.0, 0.42), (0.72, 0.72))
     x0, x1 = sorted((side * (EDGE - 1.4), side * EDGE))
     statics = scene.room(x0, x1, friction=FRICTION)
     real = fmt.duration / scene.SLOW_MOTION

@@ -1,0 +1,49 @@
+"""An engine runs a scene once however often it is asked, and any change is a new run."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+
+from vidreason.engines import pymunk_sim
+from vidreason.engines.memo import KEEP, recall, scene_key
+from vidreason.tasks import get_family
+from vidreason.tasks.base import sample_scene
+from vidreason.types import VideoFormat
+
+
+def test_recall_runs_each_key_once_and_keeps_the_last_few():
+    runs: OrderedDict[str, int] = OrderedDict()
+    calls: list[str] = []
+
+    def run(key: str) -> int:
+        calls.append(key)
+        return len(calls)
+
+    assert recall(runs, "a", lambda: run("a")) == recall(runs, "a", lambda: run("a")) == 1
+    for k in range(KEEP):
+        recall(runs, str(k), lambda k=k: run(str(k)))
+    recall(runs, "a", lambda: run("a"))  # pushed out by KEEP newer keys: run again
+    assert calls.count("a") == 2 and len(runs) == KEEP
+
+
+def test_same_scene_same_run_changed_scene_new_run():
+    spec = sample_scene(get_family("bounce-v1"), 0, 0, 1, VideoFormat())
+    first = pymunk_sim.simulate(spec)
+    assert pymunk_sim.simulate(replace(spec, index=7, seed=3)) is first  # identity only
+    assert scene_key(spec) != scene_key(spec, 20)
+    other = replace(spec, gravity=spec.gravity * 0.5)
+    slower = pymunk_sim.simulate(other)
+    assert slower is not first and slower.trajectory != first.trajectory
+    fresh = pymunk_sim._simulate(spec, 40)  # the engine itself, not the memo
+    assert fresh.trajectory == first.trajectory and fresh.events == first.events
+
+
+def test_forget_scenes_forgets_the_runs_too():
+    from vidreason.tasks.base import forget_scenes
+
+    spec = sample_scene(get_family("bounce-v1"), 0, 0, 1, VideoFormat())
+    first = pymunk_sim.simulate(spec)
+    forget_scenes()  # a determinism check simulates anew
+    again = pymunk_sim.simulate(spec)
+    assert again is not first and again.trajectory == first.trajectory
