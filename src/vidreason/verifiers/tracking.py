@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 from typing import cast
 
@@ -92,16 +93,45 @@ def _lab(colours: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
-def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
-    """For every colour quantised to ``bits`` per channel: the index of the nearest palette
-    entry, or 255 when none is within ``MAX_LAB_DISTANCE``."""
+@functools.lru_cache(maxsize=4)
+def _cube_lab(bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-bit Lab (L, a, b as int32 arrays) of the centre of every colour quantised to
+    ``bits`` per channel, in ``codes`` order."""
     levels = 1 << bits
     step = 256 // levels
     axis = np.arange(levels, dtype=np.uint8) * step + step // 2
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
     cube = np.stack([r, g, b], axis=-1).reshape(-1, 1, 3)
-    lab = cv2.cvtColor(cube, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
-    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :], axis=2)
+    lab = cv2.cvtColor(cube, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.int32)
+    return lab[:, 0].copy(), lab[:, 1].copy(), lab[:, 2].copy()
+
+
+def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
+    """For every colour quantised to ``bits`` per channel: the index of the nearest palette
+    entry, or 255 when none is within ``MAX_LAB_DISTANCE``.
+
+    Both sides are 8-bit Lab, whole numbers, so squared distances are exact integers and
+    compare as the distances do (the first of equal ones wins)."""
+    cube = _cube_lab(bits)
+    pal = np.asarray(palette_lab)
+    if not np.array_equal(pal, np.round(pal)):  # not 8-bit Lab: distances in float32
+        return _label_table_float(pal, bits)
+    best = np.full(len(cube[0]), np.iinfo(np.int32).max, np.int32)
+    idx = np.zeros(len(cube[0]), np.uint8)
+    for k, entry in enumerate(pal.astype(np.int32)):
+        d2 = np.square(cube[0] - entry[0])
+        d2 += np.square(cube[1] - entry[1])
+        d2 += np.square(cube[2] - entry[2])
+        nearer = d2 < best
+        best[nearer] = d2[nearer]
+        idx[nearer] = k
+    idx[best >= math.ceil(MAX_LAB_DISTANCE**2)] = 255
+    return idx
+
+
+def _label_table_float(palette_lab: np.ndarray, bits: int) -> np.ndarray:
+    lab = np.stack(_cube_lab(bits), axis=1).astype(np.float32)
+    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :].astype(np.float32), axis=2)
     idx = d.argmin(axis=1).astype(np.uint8)
     idx[d.min(axis=1) >= MAX_LAB_DISTANCE] = 255
     return idx
@@ -123,13 +153,15 @@ BLEND_RESIDUAL = 16.0  # RGB: how far a pixel may lie from the line between two 
 MIN_SHARE = 0.3  # a blend counts for a body when at least this much of it is the body
 
 
-def _blend_cube() -> np.ndarray:
-    """The centre of every colour quantised to ``BLEND_BITS`` per channel, (n, 3) RGB."""
+@functools.lru_cache(maxsize=1)
+def _blend_cube() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The centre of every colour quantised to ``BLEND_BITS`` per channel: its R, G and B
+    (float32 arrays)."""
     levels = 1 << BLEND_BITS
     step = 256 // levels
     axis = np.arange(levels, dtype=np.float32) * step + step / 2
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
-    return np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    return r.ravel(), g.ravel(), b.ravel()
 
 
 @functools.lru_cache(maxsize=1)
@@ -141,11 +173,22 @@ def _coarse_index() -> np.ndarray:
     return (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
 
 
-def _residual(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How far each colour of ``q`` lies from the segment between ``a`` and ``b`` (RGB)."""
+def _segment(a: np.ndarray, b: np.ndarray, dd: float) -> tuple[np.ndarray, np.ndarray]:
+    """For every colour of the blend cube: its share ``t`` of ``b`` in the nearest mix
+    ``a + t (b - a)`` (``t`` in 0..1, ``dd``: the squared length of ``b - a``) and its
+    distance from that mix (RGB), in float32, channel by channel."""
     d = b - a
-    t = np.clip((q - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
-    return np.linalg.norm(q - a - t[:, None] * d[None, :], axis=1)
+    rel = [c - a[ch] for ch, c in enumerate(_blend_cube())]
+    t = np.clip((rel[0] * d[0] + rel[1] * d[1] + rel[2] * d[2]) / dd, 0.0, 1.0)
+    off = [rel[ch] - t * d[ch] for ch in range(3)]
+    return t, np.sqrt(off[0] * off[0] + off[1] * off[1] + off[2] * off[2])
+
+
+def _residual(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How far each colour of the blend cube lies from the segment between ``a`` and
+    ``b`` (RGB)."""
+    d = b - a
+    return _segment(a, b, max(float(d @ d), 1e-9))[1]
 
 
 def blend_table(
@@ -157,19 +200,18 @@ def blend_table(
     the ``scene``'s own colours (the edge between the floor and the background) than to
     the body's blend is that mix, not the body (a grey edge can lie near a blend of a blue
     and an orange body)."""
-    q = _blend_cube()
+    n = len(_blend_cube()[0])
     pal = np.asarray(colours, dtype=np.float32)
-    best = np.zeros(len(q), np.float32)
-    owner = np.full(len(q), 255, np.uint8)
-    fit = np.full(len(q), np.inf, np.float32)
+    best = np.zeros(n, np.float32)
+    owner = np.full(n, 255, np.uint8)
+    fit = np.full(n, np.inf, np.float32)
     for k in bodies:
         for j in range(len(pal)):
             d = pal[k] - pal[j]
             dd = float(d @ d)
             if dd < 40.0**2:
                 continue  # too alike to tell a blend from either
-            a = np.clip((q - pal[j]) @ d / dd, 0.0, 1.0)
-            res = np.linalg.norm(q - pal[j] - a[:, None] * d[None, :], axis=1)
+            a, res = _segment(pal[j], pal[k], dd)
             ok = (res < BLEND_RESIDUAL) & (a >= MIN_SHARE) & (a > best)
             best[ok], owner[ok], fit[ok] = a[ok], k, res[ok]
     own = sorted(set(scene or []) - set(bodies))
@@ -177,7 +219,7 @@ def blend_table(
         for j in own[x + 1 :]:
             if float(np.linalg.norm(pal[i] - pal[j])) < 40.0:
                 continue
-            edge = _residual(q, pal[i], pal[j]) < fit
+            edge = _residual(pal[i], pal[j]) < fit
             owner[edge], best[edge] = 255, 0.0
     return owner, best
 
@@ -198,14 +240,12 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
     the scene, in any share. A motion-blurred edge, a rod smeared over the background or
     a codec's halo mixes two colours the scene has; an object that is not in the scene
     has a colour of its own."""
-    q = _blend_cube()
     pal = np.unique(np.asarray(colours, dtype=np.float32), axis=0)
-    mixed = np.zeros(len(q), bool)
+    mixed = np.zeros(len(_blend_cube()[0]), bool)
     for i in range(len(pal)):
         for j in range(i + 1, len(pal)):
             d = pal[j] - pal[i]
-            a = np.clip((q - pal[i]) @ d / float(d @ d), 0.0, 1.0)
-            mixed |= np.linalg.norm(q - pal[i] - a[:, None] * d[None, :], axis=1) < MIX_RESIDUAL
+            mixed |= _segment(pal[i], pal[j], float(d @ d))[1] < MIX_RESIDUAL
     return mixed[_coarse_index()]
 
 
