@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -144,8 +145,7 @@ def _cached_table(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
     """Palette index per pixel (255: no palette colour is close)."""
-    q = (frame >> (8 - bits)).astype(np.int32)
-    return table[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
+    return table[codes(frame, bits)]
 
 
 BLEND_BITS = 5  # per channel, for the blend table
@@ -255,9 +255,18 @@ RIM = 0.025  # share of the picture along its edges where no unknown object is l
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
-    """Each pixel's colour quantised to ``bits`` per channel, as one table index."""
-    q = (frame >> (8 - bits)).astype(np.int32)
-    return (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
+    """Each pixel's colour quantised to ``bits`` (3 to 8) per channel, as one table index
+    (``intp``, which indexes without a conversion). The three bytes of a pixel are read as
+    one little-endian word (R lowest) and shifted into place together."""
+    if frame.size == 0:
+        return np.zeros(frame.shape[:-1], np.intp)
+    x = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2RGBA).view("<u4")[..., 0]
+    drop = 8 - bits
+    top = ((1 << bits) - 1) << drop  # the bits kept of one channel
+    r = (x & top) << (2 * bits - drop)
+    r |= (x & (top << 8)) >> (8 + drop - bits)
+    r |= (x & (top << 16)) >> (16 + drop)
+    return r.astype(np.intp)
 
 
 def _blobs(
@@ -319,17 +328,61 @@ def body_blobs(
     index, or for a blend the body it is a blend of), its palette index (``labels``) and
     its blend share: labelled only in the smallest even-aligned window holding every
     pixel of the class, which gives what labelling the whole frame gives."""
-    where = classes == k
-    bx, by, bw, bh = cv2.boundingRect(where.view(np.uint8))
+    bx, by, bw, bh = cv2.boundingRect((classes == k).view(np.uint8))
     if bw == 0:
         return np.nan, np.nan, 0.0, 0.0
+    return _window_blobs(classes, labels, lambda win: share[win], k, reach, (bx, by, bw, bh))
+
+
+def _window_blobs(
+    classes: np.ndarray,
+    labels: np.ndarray,
+    share: Callable[[tuple[slice, slice]], np.ndarray],
+    k: int,
+    reach: float,
+    box: tuple[int, int, int, int],
+) -> tuple[float, float, float, float]:
+    """``body_blobs`` given the box (x, y, width, height) holding every pixel of class
+    ``k`` and the blend shares of a window (``share``)."""
+    bx, by, bw, bh = box
     x0, y0 = bx - bx % 2, by - by % 2
     win = (slice(y0, by + bh), slice(x0, bx + bw))
     pure = labels[win] == k
     weight = pure.astype(np.float32)
-    blended = where[win] & ~pure
-    weight[blended] = share[win][blended]
+    blended = (classes[win] == k) & ~pure
+    weight[blended] = share(win)[blended]
     return _blobs(weight, pure, reach, (x0, y0))
+
+
+def class_boxes(
+    classes: np.ndarray, wanted: list[int], n: int
+) -> dict[int, tuple[int, int, int, int]]:
+    """For each class of ``wanted`` (all below ``n``) present in ``classes``: the box (x, y,
+    width, height) holding its pixels, as ``cv2.boundingRect`` gives it, each looked for
+    only inside the box holding every class below ``n``."""
+    ux, uy, uw, uh = cv2.boundingRect((classes < n).view(np.uint8))
+    if uw == 0:
+        return {}
+    union = classes[uy : uy + uh, ux : ux + uw]
+    out = {}
+    for k in wanted:
+        x, y, w, h = cv2.boundingRect((union == k).view(np.uint8))
+        if w:
+            out[k] = (x + ux, y + uy, w, h)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_tables(
+    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...], scene: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indexed by ``codes``: each colour's palette index (``label_table``), its class (the
+    palette index, or for a colour of none the body it is a blend of: 255 if none), the
+    body's share of the blend, and whether it is a mix of two scene colours."""
+    labels = _cached_table(colours)
+    owner, share = _cached_blend(colours, bodies, scene)
+    classes = np.where(labels == 255, owner, labels)
+    return labels, classes, share, _cached_mixes(colours)
 
 
 def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
@@ -516,7 +569,6 @@ def track_frames(
     colours = calibrate(norm[0], instance, colours)
     colours = calibrate_scene(norm[0], percept.reference, percept.view[0], colours, len(names))
     key = tuple(tuple(int(v) for v in c) for c in colours)
-    table = _cached_table(key)
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
@@ -531,8 +583,8 @@ def track_frames(
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
-    blend = _cached_blend(key, tuple(labelled), tuple(range(len(names), len(colours))))
-    mixes = _cached_mixes(key)
+    tables = _frame_tables(key, tuple(labelled), tuple(range(len(names), len(colours))))
+    table, class_table, share_table, mixes = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
     rim = round(RIM * max(norm.shape[1:3]))
@@ -541,12 +593,21 @@ def track_frames(
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
-        classes = np.where(labels == 255, blend[0][code], labels)
-        share = blend[1][code]
+        classes = class_table[code]
+        boxes = class_boxes(classes, labelled, len(names))
+
+        def share(win: tuple[slice, slice], code: np.ndarray = code) -> np.ndarray:
+            return share_table[code[win]]
+
         near = np.zeros(frame.shape[:2], np.uint8)
         for k in labelled:
             name = names[k]
-            x, y, a, a2 = body_blobs(classes, labels, share, k, reach[name])
+            box = boxes.get(k)
+            x, y, a, a2 = (
+                (np.nan, np.nan, 0.0, 0.0)
+                if box is None
+                else _window_blobs(classes, labels, share, k, reach[name], box)
+            )
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
@@ -566,7 +627,8 @@ def track_frames(
         # colours blurred together where a ball moves inside a cup)
         odd = (labels == 255) & percept.view[i] & inner & (near == 0)
         mixed = odd & mixes[code]
-        stay = np.where(mixed, stay + 1, 0)
+        stay += 1
+        stay *= mixed  # frames in a row, 0 where it is no mix
         unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
     tracks = Tracks(
         times=times,
