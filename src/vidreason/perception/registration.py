@@ -60,17 +60,21 @@ class Camera:
         return self.matrices @ c - c[:2]
 
 
+Kept = dict[int, tuple[np.ndarray, ...]]  # per mask (by id): what ``_grey`` reuses
+
+
 def _grey(
     frame: np.ndarray,
     size: tuple[int, int],
     mask: np.ndarray | None = None,
-    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    weights: Kept | None = None,
 ) -> np.ndarray:
     """Grey at ``size``, less its local mean (a smooth change of light is no structure);
     with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
     moving next to the static scene does not leak into it. ``weights`` keeps, per mask,
     what depends on the mask alone (its weights and their local sum), for the next frame
-    fitted on the same mask."""
+    fitted on the same mask, and the last masked grey with its local sum: a frame whose
+    masked pixels are those of the last, bit for bit, has the same sum."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     if mask is None:
@@ -80,10 +84,14 @@ def _grey(
         m = mask.astype(np.float32)
         den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
         kept = (mask, m, np.maximum(den, 1e-3))
-        if weights is not None:
-            weights[id(mask)] = kept
-    _, m, den = kept
-    num = cv2.GaussianBlur(g * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    m, den = kept[1], kept[2]
+    masked = g * m
+    if len(kept) > 3 and np.array_equal(kept[3], masked):
+        num = kept[4]
+    else:
+        num = cv2.GaussianBlur(masked, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    if weights is not None:
+        weights[id(mask)] = (mask, m, den, masked, num)
     return g - num / den
 
 
@@ -267,7 +275,7 @@ def register(
         for i in range(n)
     ]
     cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None]] = {}
-    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # per mask: _grey
+    weights: Kept = {}  # per mask: what _grey reuses
 
     def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None]:
         if which not in cache:
