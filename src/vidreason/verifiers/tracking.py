@@ -293,14 +293,17 @@ def _blobs(
     if ox or oy:  # the centroids the whole frame gives, to the bit: integer sums / area
         pix = stats[:, cv2.CC_STAT_AREA].astype(np.float64)[:, None]
         cents = (np.rint(cents * pix) + pix * np.array([ox, oy], np.float64)) / pix
-    x0, y0, x1, y1 = (int(v) for v in _bbox(stats[1:]))
-    sub_lab = lab[y0:y1, x0:x1]
-    sub_w = weight[y0:y1, x0:x1]
-    mass = np.bincount(sub_lab.ravel(), weights=sub_w.ravel(), minlength=n)[1:]
-    has_pure = np.bincount(sub_lab.ravel(), weights=pure[y0:y1, x0:x1].ravel(), minlength=n)[1:] > 0
+    x0, y0, _, _ = (int(v) for v in _bbox(stats[1:]))  # positions are summed from here
+    # per blob: its mass (weights summed in the frame's order) and whether it holds a pure
+    # pixel (a pure pixel weighs 1, so it lies in a blob)
+    mass = np.bincount(lab.ravel(), weights=weight.ravel(), minlength=n)[1:]
+    pure_in = np.zeros(n, bool)
+    pure_in[lab[pure]] = True
+    has_pure = pure_in[1:]
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
-    dist = np.linalg.norm(cents[1:] - cents[1 + k], axis=1)
+    step = cents[1:] - cents[1 + k]
+    dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
     if has_pure.any():
         near = (has_pure & (dist <= reach)) | (~has_pure & (dist <= reach / 2.5))
         others = np.where(has_pure & ~near, mass, 0.0)
@@ -309,9 +312,12 @@ def _blobs(
         others = np.where(near, 0.0, mass)
     chosen = np.zeros(n, bool)
     chosen[1:] = near
-    sel = chosen[sub_lab]
-    ys, xs = np.nonzero(sel)
-    w = sub_w[ys, xs]
+    # the chosen blobs' pixels, in the frame's order, from the box that holds them
+    cx0, cy0, cx1, cy1 = (int(v) for v in _bbox(stats[chosen]))
+    ys, xs = np.nonzero(chosen[lab[cy0:cy1, cx0:cx1]])
+    w = weight[cy0:cy1, cx0:cx1][ys, xs]
+    xs += cx0 - x0
+    ys += cy0 - y0
     tot = float(w.sum())
     return (
         float((xs * w).sum() / tot) + (x0 + ox),
