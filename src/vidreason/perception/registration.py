@@ -510,15 +510,22 @@ _EDGE = np.ones((5, 5), np.uint8)  # pixels next to the edge of the picture are 
 
 def warp_to_reference(frames: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
     """Frames resampled into reference pixels, and per frame a mask of the reference
-    pixels the video shows (False where the camera looks elsewhere)."""
+    pixels the video shows (False where the camera looks elsewhere). When no frame needs
+    resampling the frames come back as they are, not copied."""
     n, h, w = frames.shape[:3]
-    out = np.empty_like(frames)
     view = np.ones((n, h, w), dtype=bool)
     ones = np.ones(frames.shape[1:3], np.uint8)
     ident = np.eye(2, 3)
+    mats = camera.matrices
+    still = (np.abs(mats[:, :, :2] - ident[:, :2]).max(axis=(1, 2)) < 1e-3) & (
+        np.abs(mats[:, :, 2]).max(axis=1) < SUBPIXEL
+    )
+    if still.all():
+        return frames, view
+    out = np.empty_like(frames)
     for i in range(n):
-        m = camera.matrices[i]
-        if np.abs(m[:, :2] - ident[:, :2]).max() < 1e-3 and np.abs(m[:, 2]).max() < SUBPIXEL:
+        m = mats[i]
+        if still[i]:
             out[i] = frames[i]
             continue
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP

@@ -567,7 +567,8 @@ def track_frames(
     times = np.asarray(times, dtype=float) - float(times[0])
     end = spec.fmt.duration + 0.5 / spec.fmt.fps
     keep = times <= end + MAX_DELAY  # a late start is taken out below
-    frames, times = frames[keep], times[keep]
+    if not keep.all():  # (else no copy of every frame)
+        frames, times = frames[keep], times[keep]
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     percept = perceive(norm, instance, first_image, times)
     norm, times = percept.frames, percept.timeline.times
