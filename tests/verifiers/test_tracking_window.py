@@ -7,7 +7,14 @@ import cv2
 import numpy as np
 import pytest
 
-from vidreason.verifiers.tracking import _OPEN, _blobs, _unknown_area, body_blobs
+from vidreason.verifiers.tracking import (
+    _OPEN,
+    _blobs,
+    _unknown_area,
+    body_blobs,
+    class_boxes,
+    codes,
+)
 
 
 def _whole_frame(classes, labels, share, k, reach):
@@ -84,3 +91,25 @@ def test_unknown_area_in_a_window_is_the_whole_frames():
         n, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
         want = float(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0.0
         assert _unknown_area(mask) == want, trial
+
+
+def test_class_boxes_are_each_class_bounding_rect():
+    rng = np.random.default_rng(2)
+    for trial in range(16):
+        h, w = (256, 256) if trial % 2 else (480, 832)
+        classes, _, _ = _scene(rng, h, w)
+        got = class_boxes(classes, [0, 1, 2], 3)
+        for k in range(3):
+            want = cv2.boundingRect((classes == k).view(np.uint8))
+            assert got.get(k, (0, 0, 0, 0)) == want, (trial, k)
+
+
+def test_codes_quantise_each_channel():
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    for bits in (5, 6, 8):
+        q = (frame >> (8 - bits)).astype(np.int64)
+        want = (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
+        np.testing.assert_array_equal(codes(frame, bits), want)
+    np.testing.assert_array_equal(codes(frame[5:9, 7:30]), codes(frame)[5:9, 7:30])
+    assert codes(frame[:0]).shape == (0, 53)

@@ -61,6 +61,8 @@ def perceive(
     fixed = correct(warped, gains)
     line = timeline(fixed, times, instance)
     k = line.keep
+    if len(k) == len(fixed):  # every frame kept, in order: no copy
+        return Percept(fixed, view, camera, gains, line, ref)
     return Percept(
         frames=fixed[k], view=view[k], camera=camera, gains=gains[k], timeline=line, reference=ref
     )

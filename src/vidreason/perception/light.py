@@ -69,8 +69,13 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
 
     x = means(ref)[enough]  # (cells, 3): the reference's mean per cell
     level = float(x.mean(axis=1).std()) >= SPREAD  # dark and light static scene: fit a level
+    last = None
     for i, f in enumerate(frames):
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
+        if last is not None and np.array_equal(img, last):
+            out[i] = out[i - 1]  # a repeated frame: the same light
+            continue
+        last = img
         if level:  # the frame's means against the reference's, with a level
             out[i] = _bounded(a, a_all, x, means(img)[enough], True)
         else:  # the mean ratio per cell, a gain alone
@@ -120,9 +125,9 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.n
         pred = np.stack([designs[ch] @ coef[:, ch] for ch in range(3)], axis=1)
         res = (np.abs(y - pred) / x).max(axis=1)  # as a share of the reference, as a gain is
         dev = 1.4826 * float(np.median(res[keep])) + 0.01
-        keep = res <= REJECT * dev
-        if keep.sum() < 12:
-            break
+        kept, keep = keep, res <= REJECT * dev
+        if keep.sum() < 12 or np.array_equal(keep, kept):
+            break  # (the same cells would give the same fit again)
     if level and float(np.abs(coef[-1]).max()) > MAX_LEVEL:
         return _fit(a, x, y, False)
     return coef, level

@@ -60,17 +60,21 @@ class Camera:
         return self.matrices @ c - c[:2]
 
 
+Kept = dict[int, tuple[np.ndarray, ...]]  # per mask (by id): what ``_grey`` reuses
+
+
 def _grey(
     frame: np.ndarray,
     size: tuple[int, int],
     mask: np.ndarray | None = None,
-    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    weights: Kept | None = None,
 ) -> np.ndarray:
     """Grey at ``size``, less its local mean (a smooth change of light is no structure);
     with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
     moving next to the static scene does not leak into it. ``weights`` keeps, per mask,
     what depends on the mask alone (its weights and their local sum), for the next frame
-    fitted on the same mask."""
+    fitted on the same mask, and the last masked grey with its local sum: a frame whose
+    masked pixels are those of the last, bit for bit, has the same sum."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     if mask is None:
@@ -80,10 +84,14 @@ def _grey(
         m = mask.astype(np.float32)
         den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
         kept = (mask, m, np.maximum(den, 1e-3))
-        if weights is not None:
-            weights[id(mask)] = kept
-    _, m, den = kept
-    num = cv2.GaussianBlur(g * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    m, den = kept[1], kept[2]
+    masked = g * m
+    if len(kept) > 3 and np.array_equal(kept[3], masked):
+        num = kept[4]
+    else:
+        num = cv2.GaussianBlur(masked, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    if weights is not None:
+        weights[id(mask)] = (mask, m, den, masked, num)
     return g - num / den
 
 
@@ -292,7 +300,7 @@ def register(
         for i in range(n)
     ]
     cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None]] = {}
-    weights: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # per mask: _grey
+    weights: Kept = {}  # per mask: what _grey reuses
 
     def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None]:
         if which not in cache:
@@ -527,15 +535,22 @@ _EDGE = np.ones((5, 5), np.uint8)  # pixels next to the edge of the picture are 
 
 def warp_to_reference(frames: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
     """Frames resampled into reference pixels, and per frame a mask of the reference
-    pixels the video shows (False where the camera looks elsewhere)."""
+    pixels the video shows (False where the camera looks elsewhere). When no frame needs
+    resampling the frames come back as they are, not copied."""
     n, h, w = frames.shape[:3]
-    out = np.empty_like(frames)
     view = np.ones((n, h, w), dtype=bool)
     ones = np.ones(frames.shape[1:3], np.uint8)
     ident = np.eye(2, 3)
+    mats = camera.matrices
+    still = (np.abs(mats[:, :, :2] - ident[:, :2]).max(axis=(1, 2)) < 1e-3) & (
+        np.abs(mats[:, :, 2]).max(axis=1) < SUBPIXEL
+    )
+    if still.all():
+        return frames, view
+    out = np.empty_like(frames)
     for i in range(n):
-        m = camera.matrices[i]
-        if np.abs(m[:, :2] - ident[:, :2]).max() < 1e-3 and np.abs(m[:, 2]).max() < SUBPIXEL:
+        m = mats[i]
+        if still[i]:
             out[i] = frames[i]
             continue
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP

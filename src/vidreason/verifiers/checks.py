@@ -236,11 +236,16 @@ def in_view(tracks: Tracks, instance: Instance, name: str) -> np.ndarray:
     h, w = view.shape[1:3]
     r = 0.5 * instance.spec.body(name).radius
     out = np.zeros(tracks.n, dtype=bool)
-    for i, (x, y) in enumerate(centres):
-        xs = np.clip(np.round([x - r, x, x + r, x, x]).astype(int), 0, w - 1)
-        ys = np.clip(np.round([y, y - r, y, y + r, y]).astype(int), 0, h - 1)
-        inside = 0 <= x < w and 0 <= y < h
-        out[i] = inside and bool(view[i, ys, xs].all())
+    m = len(centres)
+    if m == 0:
+        return out
+    x, y = centres[:, 0:1], centres[:, 1:2]  # the centre and four points around it
+    inside = ((x >= 0) & (x < w) & (y >= 0) & (y < h))[:, 0]
+    px = np.where(inside[:, None], np.concatenate([x - r, x, x + r, x, x], axis=1), 0.0)
+    py = np.where(inside[:, None], np.concatenate([y, y - r, y, y + r, y], axis=1), 0.0)
+    xs = np.clip(np.round(px).astype(int), 0, w - 1)
+    ys = np.clip(np.round(py).astype(int), 0, h - 1)
+    out[:m] = inside & view[np.arange(m)[:, None], ys, xs].all(axis=1)
     return out
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -94,16 +96,45 @@ def lab_of(colours: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
-def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
-    """For every colour quantised to ``bits`` per channel: the index of the nearest palette
-    entry, or 255 when none is within ``MAX_LAB_DISTANCE``."""
+@functools.lru_cache(maxsize=4)
+def _cube_lab(bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-bit Lab (L, a, b as int32 arrays) of the centre of every colour quantised to
+    ``bits`` per channel, in ``codes`` order."""
     levels = 1 << bits
     step = 256 // levels
     axis = np.arange(levels, dtype=np.uint8) * step + step // 2
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
     cube = np.stack([r, g, b], axis=-1).reshape(-1, 1, 3)
-    lab = cv2.cvtColor(cube, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
-    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :], axis=2)
+    lab = cv2.cvtColor(cube, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.int32)
+    return lab[:, 0].copy(), lab[:, 1].copy(), lab[:, 2].copy()
+
+
+def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
+    """For every colour quantised to ``bits`` per channel: the index of the nearest palette
+    entry, or 255 when none is within ``MAX_LAB_DISTANCE``.
+
+    Both sides are 8-bit Lab, whole numbers, so squared distances are exact integers and
+    compare as the distances do (the first of equal ones wins)."""
+    cube = _cube_lab(bits)
+    pal = np.asarray(palette_lab)
+    if not np.array_equal(pal, np.round(pal)):  # not 8-bit Lab: distances in float32
+        return _label_table_float(pal, bits)
+    best = np.full(len(cube[0]), np.iinfo(np.int32).max, np.int32)
+    idx = np.zeros(len(cube[0]), np.uint8)
+    for k, entry in enumerate(pal.astype(np.int32)):
+        d2 = np.square(cube[0] - entry[0])
+        d2 += np.square(cube[1] - entry[1])
+        d2 += np.square(cube[2] - entry[2])
+        nearer = d2 < best
+        best[nearer] = d2[nearer]
+        idx[nearer] = k
+    idx[best >= math.ceil(MAX_LAB_DISTANCE**2)] = 255
+    return idx
+
+
+def _label_table_float(palette_lab: np.ndarray, bits: int) -> np.ndarray:
+    lab = np.stack(_cube_lab(bits), axis=1).astype(np.float32)
+    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :].astype(np.float32), axis=2)
     idx = d.argmin(axis=1).astype(np.uint8)
     idx[d.min(axis=1) >= MAX_LAB_DISTANCE] = 255
     return idx
@@ -116,8 +147,7 @@ def _cached_table(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
     """Palette index per pixel (255: no palette colour is close)."""
-    q = (frame >> (8 - bits)).astype(np.int32)
-    return table[(q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]]
+    return table[codes(frame, bits)]
 
 
 BLEND_BITS = 5  # per channel, for the blend table
@@ -125,13 +155,15 @@ BLEND_RESIDUAL = 16.0  # RGB: how far a pixel may lie from the line between two 
 MIN_SHARE = 0.3  # a blend counts for a body when at least this much of it is the body
 
 
-def _blend_cube() -> np.ndarray:
-    """The centre of every colour quantised to ``BLEND_BITS`` per channel, (n, 3) RGB."""
+@functools.lru_cache(maxsize=1)
+def _blend_cube() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The centre of every colour quantised to ``BLEND_BITS`` per channel: its R, G and B
+    (float32 arrays)."""
     levels = 1 << BLEND_BITS
     step = 256 // levels
     axis = np.arange(levels, dtype=np.float32) * step + step / 2
     r, g, b = np.meshgrid(axis, axis, axis, indexing="ij")
-    return np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    return r.ravel(), g.ravel(), b.ravel()
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,11 +175,22 @@ def _coarse_index() -> np.ndarray:
     return (r << (2 * BLEND_BITS)) | (g << BLEND_BITS) | b
 
 
-def _residual(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How far each colour of ``q`` lies from the segment between ``a`` and ``b`` (RGB)."""
+def _segment(a: np.ndarray, b: np.ndarray, dd: float) -> tuple[np.ndarray, np.ndarray]:
+    """For every colour of the blend cube: its share ``t`` of ``b`` in the nearest mix
+    ``a + t (b - a)`` (``t`` in 0..1, ``dd``: the squared length of ``b - a``) and its
+    distance from that mix (RGB), in float32, channel by channel."""
     d = b - a
-    t = np.clip((q - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
-    return np.linalg.norm(q - a - t[:, None] * d[None, :], axis=1)
+    rel = [c - a[ch] for ch, c in enumerate(_blend_cube())]
+    t = np.clip((rel[0] * d[0] + rel[1] * d[1] + rel[2] * d[2]) / dd, 0.0, 1.0)
+    off = [rel[ch] - t * d[ch] for ch in range(3)]
+    return t, np.sqrt(off[0] * off[0] + off[1] * off[1] + off[2] * off[2])
+
+
+def _residual(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How far each colour of the blend cube lies from the segment between ``a`` and
+    ``b`` (RGB)."""
+    d = b - a
+    return _segment(a, b, max(float(d @ d), 1e-9))[1]
 
 
 def blend_table(
@@ -159,19 +202,18 @@ def blend_table(
     the ``scene``'s own colours (the edge between the floor and the background) than to
     the body's blend is that mix, not the body (a grey edge can lie near a blend of a blue
     and an orange body)."""
-    q = _blend_cube()
+    n = len(_blend_cube()[0])
     pal = np.asarray(colours, dtype=np.float32)
-    best = np.zeros(len(q), np.float32)
-    owner = np.full(len(q), 255, np.uint8)
-    fit = np.full(len(q), np.inf, np.float32)
+    best = np.zeros(n, np.float32)
+    owner = np.full(n, 255, np.uint8)
+    fit = np.full(n, np.inf, np.float32)
     for k in bodies:
         for j in range(len(pal)):
             d = pal[k] - pal[j]
             dd = float(d @ d)
             if dd < 40.0**2:
                 continue  # too alike to tell a blend from either
-            a = np.clip((q - pal[j]) @ d / dd, 0.0, 1.0)
-            res = np.linalg.norm(q - pal[j] - a[:, None] * d[None, :], axis=1)
+            a, res = _segment(pal[j], pal[k], dd)
             ok = (res < BLEND_RESIDUAL) & (a >= MIN_SHARE) & (a > best)
             best[ok], owner[ok], fit[ok] = a[ok], k, res[ok]
     own = sorted(set(scene or []) - set(bodies))
@@ -179,7 +221,7 @@ def blend_table(
         for j in own[x + 1 :]:
             if float(np.linalg.norm(pal[i] - pal[j])) < 40.0:
                 continue
-            edge = _residual(q, pal[i], pal[j]) < fit
+            edge = _residual(pal[i], pal[j]) < fit
             owner[edge], best[edge] = 255, 0.0
     return owner, best
 
@@ -200,14 +242,12 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
     the scene, in any share. A motion-blurred edge, a rod smeared over the background or
     a codec's halo mixes two colours the scene has; an object that is not in the scene
     has a colour of its own."""
-    q = _blend_cube()
     pal = np.unique(np.asarray(colours, dtype=np.float32), axis=0)
-    mixed = np.zeros(len(q), bool)
+    mixed = np.zeros(len(_blend_cube()[0]), bool)
     for i in range(len(pal)):
         for j in range(i + 1, len(pal)):
             d = pal[j] - pal[i]
-            a = np.clip((q - pal[i]) @ d / float(d @ d), 0.0, 1.0)
-            mixed |= np.linalg.norm(q - pal[i] - a[:, None] * d[None, :], axis=1) < MIX_RESIDUAL
+            mixed |= _segment(pal[i], pal[j], float(d @ d))[1] < MIX_RESIDUAL
     return mixed[_coarse_index()]
 
 
@@ -217,9 +257,18 @@ RIM = 0.025  # share of the picture along its edges where no unknown object is l
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
-    """Each pixel's colour quantised to ``bits`` per channel, as one table index."""
-    q = (frame >> (8 - bits)).astype(np.int32)
-    return (q[..., 0] << (2 * bits)) | (q[..., 1] << bits) | q[..., 2]
+    """Each pixel's colour quantised to ``bits`` (3 to 8) per channel, as one table index
+    (``intp``, which indexes without a conversion). The three bytes of a pixel are read as
+    one little-endian word (R lowest) and shifted into place together."""
+    if frame.size == 0:
+        return np.zeros(frame.shape[:-1], np.intp)
+    x = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2RGBA).view("<u4")[..., 0]
+    drop = 8 - bits
+    top = ((1 << bits) - 1) << drop  # the bits kept of one channel
+    r = (x & top) << (2 * bits - drop)
+    r |= (x & (top << 8)) >> (8 + drop - bits)
+    r |= (x & (top << 16)) >> (16 + drop)
+    return r.astype(np.intp)
 
 
 def _blobs(
@@ -246,14 +295,17 @@ def _blobs(
     if ox or oy:  # the centroids the whole frame gives, to the bit: integer sums / area
         pix = stats[:, cv2.CC_STAT_AREA].astype(np.float64)[:, None]
         cents = (np.rint(cents * pix) + pix * np.array([ox, oy], np.float64)) / pix
-    x0, y0, x1, y1 = (int(v) for v in _bbox(stats[1:]))
-    sub_lab = lab[y0:y1, x0:x1]
-    sub_w = weight[y0:y1, x0:x1]
-    mass = np.bincount(sub_lab.ravel(), weights=sub_w.ravel(), minlength=n)[1:]
-    has_pure = np.bincount(sub_lab.ravel(), weights=pure[y0:y1, x0:x1].ravel(), minlength=n)[1:] > 0
+    x0, y0, _, _ = (int(v) for v in _bbox(stats[1:]))  # positions are summed from here
+    # per blob: its mass (weights summed in the frame's order) and whether it holds a pure
+    # pixel (a pure pixel weighs 1, so it lies in a blob)
+    mass = np.bincount(lab.ravel(), weights=weight.ravel(), minlength=n)[1:]
+    pure_in = np.zeros(n, bool)
+    pure_in[lab[pure]] = True
+    has_pure = pure_in[1:]
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
-    dist = np.linalg.norm(cents[1:] - cents[1 + k], axis=1)
+    step = cents[1:] - cents[1 + k]
+    dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
     if has_pure.any():
         near = (has_pure & (dist <= reach)) | (~has_pure & (dist <= reach / 2.5))
         others = np.where(has_pure & ~near, mass, 0.0)
@@ -262,9 +314,12 @@ def _blobs(
         others = np.where(near, 0.0, mass)
     chosen = np.zeros(n, bool)
     chosen[1:] = near
-    sel = chosen[sub_lab]
-    ys, xs = np.nonzero(sel)
-    w = sub_w[ys, xs]
+    # the chosen blobs' pixels, in the frame's order, from the box that holds them
+    cx0, cy0, cx1, cy1 = (int(v) for v in _bbox(stats[chosen]))
+    ys, xs = np.nonzero(chosen[lab[cy0:cy1, cx0:cx1]])
+    w = weight[cy0:cy1, cx0:cx1][ys, xs]
+    xs += cx0 - x0
+    ys += cy0 - y0
     tot = float(w.sum())
     return (
         float((xs * w).sum() / tot) + (x0 + ox),
@@ -281,17 +336,61 @@ def body_blobs(
     index, or for a blend the body it is a blend of), its palette index (``labels``) and
     its blend share: labelled only in the smallest even-aligned window holding every
     pixel of the class, which gives what labelling the whole frame gives."""
-    where = classes == k
-    bx, by, bw, bh = cv2.boundingRect(where.view(np.uint8))
+    bx, by, bw, bh = cv2.boundingRect((classes == k).view(np.uint8))
     if bw == 0:
         return np.nan, np.nan, 0.0, 0.0
+    return _window_blobs(classes, labels, lambda win: share[win], k, reach, (bx, by, bw, bh))
+
+
+def _window_blobs(
+    classes: np.ndarray,
+    labels: np.ndarray,
+    share: Callable[[tuple[slice, slice]], np.ndarray],
+    k: int,
+    reach: float,
+    box: tuple[int, int, int, int],
+) -> tuple[float, float, float, float]:
+    """``body_blobs`` given the box (x, y, width, height) holding every pixel of class
+    ``k`` and the blend shares of a window (``share``)."""
+    bx, by, bw, bh = box
     x0, y0 = bx - bx % 2, by - by % 2
     win = (slice(y0, by + bh), slice(x0, bx + bw))
     pure = labels[win] == k
     weight = pure.astype(np.float32)
-    blended = where[win] & ~pure
-    weight[blended] = share[win][blended]
+    blended = (classes[win] == k) & ~pure
+    weight[blended] = share(win)[blended]
     return _blobs(weight, pure, reach, (x0, y0))
+
+
+def class_boxes(
+    classes: np.ndarray, wanted: list[int], n: int
+) -> dict[int, tuple[int, int, int, int]]:
+    """For each class of ``wanted`` (all below ``n``) present in ``classes``: the box (x, y,
+    width, height) holding its pixels, as ``cv2.boundingRect`` gives it, each looked for
+    only inside the box holding every class below ``n``."""
+    ux, uy, uw, uh = cv2.boundingRect((classes < n).view(np.uint8))
+    if uw == 0:
+        return {}
+    union = classes[uy : uy + uh, ux : ux + uw]
+    out = {}
+    for k in wanted:
+        x, y, w, h = cv2.boundingRect((union == k).view(np.uint8))
+        if w:
+            out[k] = (x + ux, y + uy, w, h)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_tables(
+    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...], scene: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indexed by ``codes``: each colour's palette index (``label_table``), its class (the
+    palette index, or for a colour of none the body it is a blend of: 255 if none), the
+    body's share of the blend, and whether it is a mix of two scene colours."""
+    labels = _cached_table(colours)
+    owner, share = _cached_blend(colours, bodies, scene)
+    classes = np.where(labels == 255, owner, labels)
+    return labels, classes, share, _cached_mixes(colours)
 
 
 def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
@@ -484,7 +583,8 @@ def track_frames(
     times = np.asarray(times, dtype=float) - float(times[0])
     end = spec.fmt.duration + 0.5 / spec.fmt.fps
     keep = times <= end + MAX_DELAY  # a late start is taken out below
-    frames, times = frames[keep], times[keep]
+    if not keep.all():  # (else no copy of every frame)
+        frames, times = frames[keep], times[keep]
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     x0, y0, x1, y1 = crop
     percept = perceive(norm, instance, first_image, times, (x1 - x0) / max(1, y1 - y0))
@@ -493,7 +593,6 @@ def track_frames(
     colours = calibrate(norm[0], instance, colours)
     colours = calibrate_scene(norm[0], percept.reference, percept.view[0], colours, len(names))
     key = tuple(tuple(int(v) for v in c) for c in colours)
-    table = _cached_table(key)
     n = norm.shape[0]
     pos = {name: np.full((n, 2), np.nan) for name in names}
     area = {name: np.zeros(n) for name in names}
@@ -508,8 +607,8 @@ def track_frames(
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
-    blend = _cached_blend(key, tuple(labelled), tuple(range(len(names), len(colours))))
-    mixes = _cached_mixes(key)
+    tables = _frame_tables(key, tuple(labelled), tuple(range(len(names), len(colours))))
+    table, class_table, share_table, mixes = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
     rim = round(RIM * max(norm.shape[1:3]))
@@ -519,12 +618,21 @@ def track_frames(
     for i, frame in enumerate(norm):
         code = codes(frame)
         labels = table[code]
-        classes = np.where(labels == 255, blend[0][code], labels)
-        share = blend[1][code]
+        classes = class_table[code]
+        boxes = class_boxes(classes, labelled, len(names))
+
+        def share(win: tuple[slice, slice], code: np.ndarray = code) -> np.ndarray:
+            return share_table[code[win]]
+
         near = np.zeros(frame.shape[:2], np.uint8)
         for k in labelled:
             name = names[k]
-            x, y, a, a2 = body_blobs(classes, labels, share, k, reach[name])
+            box = boxes.get(k)
+            x, y, a, a2 = (
+                (np.nan, np.nan, 0.0, 0.0)
+                if box is None
+                else _window_blobs(classes, labels, share, k, reach[name], box)
+            )
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
                 pos[name][i] = (x, y)
@@ -544,7 +652,8 @@ def track_frames(
         # colours blurred together where a ball moves inside a cup)
         odd = (labels == 255) & percept.view[i] & inner & (near == 0)
         mixed = odd & mixes[code]
-        stay = np.where(mixed & ~seams, stay + 1, 0)
+        stay += 1
+        stay *= mixed & ~seams  # frames in a row, 0 where it is no mix (or an edge's blur)
         unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))
     tracks = Tracks(
         times=times,
