@@ -222,3 +222,24 @@ def test_a_crop_to_another_aspect_ratio_of_a_blank_scene_registers_as_a_crop(tmp
     assert score.passed, score.explanation
     m = tracks.percept.camera.matrices[0]
     assert abs(m[1, 1] - 256 / 230) < 0.03 and abs(m[0, 0] - 1.0) < 0.01, m
+
+
+@pytest.mark.slow
+def test_a_zoom_over_a_blank_table_is_read_off_the_ball_and_forgiven_its_doubt(tmp_path):
+    """One ball on a blank table, the picture zoomed 5%: only the ball's outline gives the
+    zoom (about 2% off here); the path forgives that doubt, a wobble still fails it."""
+    inst, frames = build_instance(get_family("projectile"), 5, 0, 1, VideoFormat())
+    score, tracks = _score("zoom 5%", inst, frames, tmp_path)
+    assert not tracks.percept.camera.tracked
+    assert score.passed and score.checks["path"] == 1.0, score.explanation
+    score, _ = _score("wobble", inst, frames, tmp_path)
+    assert score.checks["path"] == 0.0, score.explanation
+
+
+def test_a_freeze_at_the_end_of_a_scene_at_rest_is_no_violation():
+    """A scene whose bodies are all at rest by the last third: freezing it there changes
+    nothing, so the violation does not apply; a moving scene's freeze does."""
+    still, frames = _build("drape-3d", 0)
+    assert BY_NAME["freeze at end"].fn(still, frames, np.random.default_rng(0)) is None
+    moving, frames = _build("bounce", 0)
+    assert BY_NAME["freeze at end"].fn(moving, frames, np.random.default_rng(0)) is not None

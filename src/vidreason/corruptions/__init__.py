@@ -194,7 +194,7 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("reversed", V, "reversed", 1, "", on_frames(lambda t, _r: t[::-1].copy())),
     _c("shuffled", V, "shuffled", 1, "", on_frames(lambda t, r: t[r.permutation(len(t))])),
     _c("loop", V, "loop", 1, "", on_frames(loop)),
-    _c("freeze at end", V, "freeze at end", 1, "", on_frames(freeze_end)),
+    _c("freeze at end", V, "freeze at end", 1, "", freeze_end),
     _c("dissolve", V, "dissolve", 1, "", dissolve),
 )
 
