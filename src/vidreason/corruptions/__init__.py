@@ -197,6 +197,7 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("pattern kind", V, "pattern", 1, "", patterns.other_kind),
     _c("pattern colour", V, "pattern", 1, "", patterns.other_ink),
     _c("pattern swap", V, "pattern", 1, "", patterns.swap),
+    _c("pattern still", V, "pattern", 1, "", patterns.still),
     _c("reversed", V, "reversed", 1, "", on_frames(lambda t, _r: t[::-1].copy())),
     _c("shuffled", V, "shuffled", 1, "", on_frames(lambda t, r: t[r.permutation(len(t))])),
     _c("loop", V, "loop", 1, "", on_frames(loop)),

@@ -27,6 +27,7 @@ from vidreason.scene.params.temporal import PatternsParams
 from vidreason.types import RGB, Body, SceneSpec, Trajectory
 
 KINDS = ("stripes", "dots", "checker")
+PERIOD = {"stripes": np.pi, "dots": np.pi / 2, "checker": np.pi}  # turns that look the same
 CLEAR = 0.5  # no ink nearer the centre than this (units of R): the body's colour shows there
 BLACK: RGB = (28, 28, 32)  # an ink no body is keyed by
 INNER = 0.85  # the pattern's reach, as a share of the radius (disc) or half side (block)
@@ -78,7 +79,8 @@ def _draw_template(kind: str) -> np.ndarray:
         ink = (np.abs(u) > CLEAR) & (np.abs(u) < 0.85) & (rho < 1)
     elif kind == "dots":  # four, on the diagonals
         ink = np.any(
-            [(u - a) ** 2 + (v - b) ** 2 < 0.2**2 for a in (-0.5, 0.5) for b in (-0.5, 0.5)], axis=0
+            [(u - a) ** 2 + (v - b) ** 2 < 0.24**2 for a in (-0.52, 0.52) for b in (-0.52, 0.52)],
+            axis=0,
         )
     elif kind == "checker":  # a ring of two rows of four cells, alternating
         cell = np.floor(theta / (np.pi / 2)) + (rho > 0.72)
@@ -116,14 +118,11 @@ def to_body(
     return (c * dx + s * dy) / r, (-s * dx + c * dy) / r
 
 
-def paint(
-    img: np.ndarray, body: Body, pose: tuple[float, ...], pattern: Pattern, turns: bool = True
-) -> None:
-    """Print ``pattern`` on ``body`` drawn at ``pose`` (x, y[, angle]) in ``img``;
-    ``turns=False`` prints it upright whatever the body's angle."""
+def paint(img: np.ndarray, body: Body, pose: tuple[float, ...], pattern: Pattern) -> None:
+    """Print ``pattern`` on ``body`` drawn at ``pose`` (x, y[, angle]) in ``img``."""
     r = inner_radius(body)
     x, y = pose[0], pose[1]
-    angle = (pose[2] if len(pose) > 2 else body.angle) if turns else 0.0
+    angle = pose[2] if len(pose) > 2 else body.angle
     h, w = img.shape[:2]
     x0, x1 = max(0, int(np.floor(x - r)) - 1), min(w, int(np.ceil(x + r)) + 2)
     y0, y1 = max(0, int(np.floor(y - r)) - 1), min(h, int(np.ceil(y + r)) + 2)
@@ -147,10 +146,11 @@ def render(
     spec: SceneSpec,
     trajectory: Trajectory,
     patterns: dict[str, Pattern] | None = None,
-    turns: bool = True,
+    still: frozenset[str] = frozenset(),
 ) -> np.ndarray:
     """All frames of a patterned scene, (n, h, w, 3) uint8 RGB: the 2D rasteriser's, with
-    each body's pattern (``patterns``, default the scene's own) printed on it."""
+    each body's pattern (``patterns``, default the scene's own) printed on it; the
+    patterns of the bodies in ``still`` keep their first angle while the bodies turn."""
     from vidreason.render.raster2d import draw_frame, pose
 
     own = patterns_of(spec) if patterns is None else patterns
@@ -160,6 +160,9 @@ def render(
         img = draw_frame(spec, at)
         for b in spec.bodies:
             if b.name in at and b.name in own:
-                paint(img, b, at[b.name], own[b.name], turns)
+                where = at[b.name]
+                if b.name in still:
+                    where = (*where[:2], pose(trajectory.states[b.name][0])[2])
+                paint(img, b, where, own[b.name])
         frames.append(img)
     return np.stack(frames)

@@ -10,6 +10,8 @@ with the pattern's ink template is the body's turn in that frame. A plain body, 
 pattern or the pattern of another body correlates poorly at every angle.
 
 - ``pattern``: the best correlation, held over ``RUN`` frames, stays above ``MATCH``.
+- ``turns``: the best angle turns as the truth's angle does (up to the turns that leave
+  the pattern looking the same).
 - ``colours``: the colour read where the template has ink, and where it has none, stays
   the colour the first frames show (Lab, lightness counted half: light changes move it).
 
@@ -25,20 +27,22 @@ import cv2
 import numpy as np
 
 from vidreason.scene.geometry import extent
-from vidreason.scene.patterns import Pattern, ink_at, inner_radius, patterns_of, template
+from vidreason.scene.patterns import PERIOD, Pattern, ink_at, inner_radius, patterns_of, template
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all
 from vidreason.verifiers.tracking import Tracks, lab_of
 
-NAMES = ("pattern", "colours")
+NAMES = ("pattern", "turns", "colours")
 ANGLES = np.radians(np.arange(0.0, 360.0, 7.5))
 GRID = np.linspace(-0.95, 0.95, 21)  # sample points across the pattern, units of its reach
 HOLE = 0.42  # no points nearer the centre than this: no pattern has ink there
 CORE = 0.08  # colours are read this far (units of R) inside the ink or the bare part
 RUN = 3  # frames a lost pattern or a changed colour must last
 MATCH = (0.55, 0.35)  # best correlation with the template: passes above / fails below
-COLOUR = (20.0, 36.0)  # Lab distance from the first frames' colours: passes / fails
+TURN = (15.0, 30.0)  # degrees the pattern's turn may be off the truth's: passes / fails
+COLOUR = (24.0, 40.0)  # Lab distance from the first frames' colours: passes / fails
 LIGHTNESS = 0.5  # weight of lightness in the colour distance
+INK_SHARE = 10.0  # percentile of the ink samples' distances that counts
 FIRST = 3  # frames whose colours are the body's own
 MIN_FOUND = 0.5  # share of the frames a body must be found in to be read
 
@@ -52,8 +56,9 @@ class Reading:
     idx: np.ndarray  # tracked frames read
     match: np.ndarray  # best correlation with the template, per frame
     angle: np.ndarray  # the angle of the best correlation (rad), per frame
-    ink: np.ndarray  # Lab of the pattern's colour, per frame (k, 3)
-    base: np.ndarray  # Lab of the body's colour, per frame (k, 3)
+    truth: np.ndarray  # the truth's angle (rad) at those frames' moments
+    ink: np.ndarray  # how far the pattern's colour is from the first frames', per frame
+    base: np.ndarray  # how far the body's colour is from the first frames', per frame
 
 
 def _points() -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +91,7 @@ def _in_view(tracks: Tracks, i: int, x: np.ndarray, y: np.ndarray) -> bool:
     return tracks.percept is None or bool(tracks.percept.view[i][yi, xi].all())
 
 
-def read_body(tracks: Tracks, body: Body, pattern: Pattern) -> Reading:
+def read_body(tracks: Tracks, instance: Instance, body: Body, pattern: Pattern) -> Reading:
     """The body's pattern, turn and colours in every frame where it is found, whole."""
     u, v = _points()
     ink = ink_at(template(pattern.kind), u, v)
@@ -115,21 +120,25 @@ def read_body(tracks: Tracks, body: Body, pattern: Pattern) -> Reading:
         )
         corr = proj @ t / len(t)
         best = int(np.argmax(corr))
-        on_lab, off_lab = lab[best][on], lab[best][off]
-        rows.append(
-            (
-                int(i),
-                float(corr[best]),
-                float(ANGLES[best]),
-                np.median(on_lab, axis=0),
-                np.median(off_lab, axis=0),
-            )
-        )
+        rows.append((int(i), float(corr[best]), float(ANGLES[best]), lab[best][on], lab[best][off]))
     if not rows:
-        empty = np.zeros((0, 3))
-        return Reading(body, pattern, np.zeros(0, int), np.zeros(0), np.zeros(0), empty, empty)
-    idx, match, angle, inks, bases = (np.array(col) for col in zip(*rows, strict=True))
-    return Reading(body, pattern, idx, match, angle, inks, bases)
+        empty = np.zeros(0)
+        return Reading(body, pattern, np.zeros(0, int), empty, empty, empty, empty, empty)
+    idx, match, angle = (np.array([row[j] for row in rows]) for j in range(3))
+    states = instance.trajectory.array(body.name)
+    at = np.arange(len(states)) / instance.spec.fmt.fps
+    truth = np.interp(tracks.times[idx.astype(int)], at, states[:, 4])
+    ink = _drift([row[3] for row in rows], INK_SHARE)
+    base = _drift([row[4] for row in rows], 50.0)
+    return Reading(body, pattern, idx.astype(int), match, angle, truth, ink, base)
+
+
+def _drift(samples: list[np.ndarray], share: float) -> np.ndarray:
+    """Per frame, how far (Lab) its samples of one colour are from that colour in the
+    first frames: the ``share`` percentile of the samples' distances (a small share for a
+    pattern's thin ink, which blur and codecs eat into from its edges)."""
+    ref = np.median(np.concatenate(samples[:FIRST]), axis=0)
+    return np.array([np.percentile(_distance(lab, ref), share) for lab in samples])
 
 
 def _held(values: np.ndarray) -> np.ndarray:
@@ -162,6 +171,28 @@ def pattern_check(readings: list[Reading]) -> Check:
     return Check("pattern", worst, note if worst < 1 else "")
 
 
+def turns_check(readings: list[Reading]) -> Check:
+    """Each body's pattern turns as the body does (up to the turns that leave it looking
+    the same, ``PERIOD``): its angle from the first frame's follows the truth's."""
+    worst, note = 1.0, ""
+    for rd in readings:
+        period = PERIOD[rd.pattern.kind]
+        off = (rd.angle - rd.angle[0]) - (rd.truth - rd.truth[0])
+        err = np.degrees(np.abs((off + period / 2) % period - period / 2))
+        held = -_held(-err)
+        value = band(float(held.max()), *TURN)
+        if value < worst:
+            worst = value
+            k = _first_bad(-held, held > TURN[0])
+            turned = np.degrees(rd.truth[k] - rd.truth[0])
+            note = (
+                f"the {rd.body.label}'s pattern ({rd.pattern.words}) does not turn with it:"
+                f" at frame {rd.idx[k]} it is {held[k]:.0f}° off (the body has turned"
+                f" {turned:.0f}°; at most {TURN[0]:.0f}° off)"
+            )
+    return Check("turns", worst, note if worst < 1 else "")
+
+
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     w = np.array([LIGHTNESS, 1.0, 1.0])
     return np.linalg.norm((a - b) * w, axis=-1)
@@ -171,9 +202,8 @@ def colours_check(readings: list[Reading]) -> Check:
     """Each body keeps its own colour and its pattern's colour in every frame."""
     worst, note = 1.0, ""
     for rd in readings:
-        for what, lab in (("pattern's", rd.ink), ("own", rd.base)):
-            ref = np.median(lab[:FIRST], axis=0)
-            held = -_held(-_distance(lab, ref))
+        for what, drift in (("pattern's", rd.ink), ("own", rd.base)):
+            held = -_held(-drift)
             value = band(float(held.max()), *COLOUR)
             if value < worst:
                 worst = value
@@ -195,9 +225,9 @@ def pattern_checks(tracks: Tracks, instance: Instance) -> list[Check]:
             continue
         if found < max(FIRST + RUN, MIN_FOUND * tracks.n):
             return fail_all(NAMES, cannot_follow(b, found, tracks.n))
-        reading = read_body(tracks, b, own[b.name])
+        reading = read_body(tracks, instance, b, own[b.name])
         if len(reading.idx) >= FIRST + RUN:  # else cut by the picture's edge: ``visible``'s
             readings.append(reading)
     if not readings:
         return fail_all(NAMES, "no body is seen whole long enough to read its pattern")
-    return [pattern_check(readings), colours_check(readings)]
+    return [pattern_check(readings), turns_check(readings), colours_check(readings)]

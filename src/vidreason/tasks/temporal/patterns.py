@@ -13,8 +13,9 @@ readable when frames are blended) with the first body aimed at the second, and a
 each; drawn again until two bodies meet (after the first frames, before the last).
 
 The verifier (``verifiers/patterns.py``) reads each body's pattern back from every frame
-where it is found (``pattern``: the ink where the template has it, at the best angle) and
-its two colours (``colours``); the generic checks follow every body along its true path.
+where it is found (``pattern``: the ink where the template has it, at the best angle),
+that best angle turning as the body does (``turns``) and its two colours (``colours``);
+the generic checks follow every body along its true path.
 
 Versions:
     v1: first version.
@@ -255,9 +256,14 @@ FAMILY = register_family(
                 " (a loss held 3 frames); 0 below 0.35",
             ),
             CheckSpec(
+                "turns",
+                "each pattern's turn from the first frame within 15° of the truth's (held 3"
+                " frames, up to turns that look the same); 0 beyond 30°",
+            ),
+            CheckSpec(
                 "colours",
-                "each body's own and pattern colour within 20 (Lab, lightness counted half) of"
-                " the first frames' (a change held 3 frames); 0 beyond 36",
+                "each body's own and pattern colour within 24 (Lab, lightness counted half) of"
+                " the first frames' (a change held 3 frames); 0 beyond 40",
             ),
         ),
     )
