@@ -15,7 +15,7 @@ pattern or the pattern of another body correlates poorly at every angle.
 - ``colours``: the colour read where the template has ink, and where it has none, stays
   the colour the first frames show (Lab, lightness counted half: light changes move it).
 
-Both notes name the body, its pattern and the frame where it is lost.
+Each note names the body, its pattern and the frame where it goes wrong.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ GRID = np.linspace(-0.95, 0.95, 21)  # sample points across the pattern, units o
 HOLE = 0.42  # no points nearer the centre than this: no pattern has ink there
 CORE = 0.08  # colours are read this far (units of R) inside the ink or the bare part
 RUN = 3  # frames a lost pattern or a changed colour must last
-MATCH = (0.55, 0.35)  # best correlation with the template: passes above / fails below
+MATCH = (0.45, 0.3)  # best correlation with the template: passes above / fails below
 TURN = (15.0, 30.0)  # degrees the pattern's turn may be off the truth's: passes / fails
 COLOUR = (24.0, 40.0)  # Lab distance from the first frames' colours: passes / fails
 LIGHTNESS = 0.5  # weight of lightness in the colour distance
