@@ -107,12 +107,14 @@ def read_body(tracks: Tracks, instance: Instance, body: Body, pattern: Pattern) 
     reach = extent(body)
     ring = np.linspace(0, 2 * np.pi, 16, endpoint=False)
     rows: list[tuple[int, float, float, np.ndarray, np.ndarray]] = []
-    for i in found:
+    for i in (int(j) for j in found):
         x, y = tracks.pos[body.name][i]
         if not _in_view(tracks, i, x + reach * np.cos(ring), y + reach * np.sin(ring)):
             continue
         mx, my = (x + dx).astype(np.float32), (y + dy).astype(np.float32)
-        seen = cv2.remap(tracks.frames[i], mx, my, cv2.INTER_LINEAR, cv2.BORDER_REPLICATE)
+        seen = cv2.remap(
+            tracks.frames[i], mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         lab = _lab(seen.reshape(-1, 3).astype(np.float32)).reshape(*mx.shape, 3)
         proj = lab @ d
         proj = (proj - proj.mean(axis=1, keepdims=True)) / np.maximum(

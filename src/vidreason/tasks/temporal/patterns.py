@@ -35,7 +35,16 @@ from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, PICKABLE, r4
 from vidreason.tasks.temporal.identity import contacts, edges, heading
 from vidreason.tasks.wording import article
-from vidreason.types import RGB, Body, Check, Instance, SceneSpec, Trajectory, VideoFormat
+from vidreason.types import (
+    RGB,
+    Body,
+    Check,
+    Event,
+    Instance,
+    SceneSpec,
+    Trajectory,
+    VideoFormat,
+)
 
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
@@ -168,7 +177,7 @@ def _scene(
     )
 
 
-def _meet(spec: SceneSpec, events: tuple) -> bool:
+def _meet(spec: SceneSpec, events: tuple[Event, ...]) -> bool:
     """Two bodies meet after the first frames and before the last."""
     n = spec.fmt.n_frames
     return any(4 <= e.frame <= n - 8 for e in contacts(events))
