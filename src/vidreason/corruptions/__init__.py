@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vidreason import violations as planted
+from vidreason.corruptions import patterns
 from vidreason.corruptions.bodies import lag, shrink, stop, wobble
 from vidreason.corruptions.nuisances import (
     aspect_crop,
@@ -191,6 +192,12 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("appear", V, "appear", 1, "", disc(copy_first=False)),
     _c("duplicate", V, "duplicate", 1, "", disc(copy_first=True)),
     _c("colour change", V, "colour change", 1, "", recolour),
+    # a patterned scene's (None elsewhere): from the middle on
+    _c("pattern plain", V, "pattern", 1, "", patterns.plain),
+    _c("pattern kind", V, "pattern", 1, "", patterns.other_kind),
+    _c("pattern colour", V, "pattern", 1, "", patterns.other_ink),
+    _c("pattern swap", V, "pattern", 1, "", patterns.swap),
+    _c("pattern still", V, "pattern", 1, "", patterns.still),
     _c("reversed", V, "reversed", 1, "", on_frames(lambda t, _r: t[::-1].copy())),
     _c("shuffled", V, "shuffled", 1, "", on_frames(lambda t, r: t[r.permutation(len(t))])),
     _c("loop", V, "loop", 1, "", on_frames(loop)),

@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "no-levitation-v1": "vidreason.tasks.commonsense.no_levitation",
     "order-v1": "vidreason.tasks.temporal.order",
     "pendulum-v1": "vidreason.tasks.physics.pendulum",
+    "patterns-v1": "vidreason.tasks.temporal.patterns",
     "permanence-v1": "vidreason.tasks.temporal.permanence",
     "projectile-v1": "vidreason.tasks.physics.projectile",
     "ramp-v1": "vidreason.tasks.physics.ramp",

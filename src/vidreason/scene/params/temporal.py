@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vidreason.scene.params import IN_EXTRA, Floor, Params
+from vidreason.scene.params import IN_EXTRA, Floor, Palette, Params
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,21 @@ class IdentityParams(Params):
     """Width (px) of the table's raised edges."""
     damping: float = field(metadata=IN_EXTRA)
     """Fraction of velocity kept per second (``World2D.damping``)."""
+
+
+@dataclass(frozen=True)
+class PatternsParams(Palette):
+    """``patterns``: patterned bodies slide, spin and collide on a table and keep their
+    patterns and colours (``palette``: the pattern colours, which the tracker classifies
+    as the scene's, not as a body)."""
+
+    edge: float
+    """Width (px) of the table's raised edges."""
+    damping: float = field(metadata=IN_EXTRA)
+    """Fraction of velocity kept per second (``World2D.damping``)."""
+    kinds: dict[str, str] = field(metadata=IN_EXTRA)
+    """Each body's pattern: ``stripes``, ``dots`` or ``checker``."""
+    inks: dict[str, str] = field(metadata=IN_EXTRA)
+    """Each body's pattern colour, by name."""
+    ink_colours: dict[str, list[int]] = field(metadata=IN_EXTRA)
+    """Each body's pattern colour (RGB)."""

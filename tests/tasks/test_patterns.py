@@ -1,0 +1,93 @@
+"""`patterns`: the true video passes; a pattern that vanishes, becomes another kind, takes
+another colour, goes over to another body or does not turn with its body fails, naming
+the body; the tracker finds each patterned body whole where the truth puts it."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from tests.helpers import score_encoded
+from vidreason.corruptions import patterns as planted
+from vidreason.scene.patterns import KINDS, inner_radius, patterns_of, template
+from vidreason.seeding import named_rng
+from vidreason.tasks import build_instance, get_family
+from vidreason.types import Instance, VideoFormat
+
+FMT = VideoFormat()
+FAMILY = get_family("patterns")
+
+
+@functools.cache
+def _instance(difficulty: int) -> tuple[Instance, np.ndarray]:
+    return build_instance(FAMILY, 3, 0, difficulty, FMT)
+
+
+def test_patterns_are_point_symmetric_clear_at_the_centre_and_unlike_each_other():
+    for kind in KINDS:
+        mask = template(kind)
+        assert np.array_equal(mask, mask[::-1, ::-1]), kind  # the centroid stays put
+        c = (np.arange(mask.shape[0]) + 0.5) / mask.shape[0] * 2 - 1
+        u, v = np.meshgrid(c, c)
+        assert not mask[u * u + v * v < 0.45**2].any(), kind
+        assert not mask[u * u + v * v > 1].any(), kind
+
+
+def test_every_body_has_a_pattern_of_its_own_in_a_colour_of_its_own():
+    inst, frames = _instance(2)
+    own = patterns_of(inst.spec)
+    bodies = inst.spec.bodies
+    assert sorted(own) == sorted(b.name for b in bodies)
+    assert len({p.kind for p in own.values()}) == len(bodies)
+    colours = [b.colour for b in bodies] + [p.ink for p in own.values()]
+    assert len(set(colours)) == len(colours)
+    prompt = FAMILY.prompt(inst.spec)
+    for b in bodies:
+        assert b.label in prompt and own[b.name].words in prompt
+        x, y = (round(v) for v in inst.trajectory.xy(b.name)[0])
+        r = round(inner_radius(b))
+        patch = frames[0][y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3)
+        assert (np.abs(patch.astype(int) - own[b.name].ink).sum(axis=1) < 10).sum() > 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("difficulty", [1, 3])
+def test_the_truth_passes_and_every_body_is_tracked_where_it_is(difficulty, tmp_path):
+    inst, frames = _instance(difficulty)
+    score, tracks = score_encoded(inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    assert all(score.checks[name] == 1.0 for name in ("pattern", "turns", "colours"))
+    for b in inst.spec.bodies:
+        err = np.linalg.norm(tracks.pos[b.name] - inst.trajectory.xy(b.name), axis=1)
+        assert np.nanmax(err) < 1.5, b.label
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("violation", "check", "frame"),
+    [
+        (planted.plain, "pattern", "from frame 2"),  # the middle: frame 24 on
+        (planted.other_kind, "pattern", "from frame 2"),
+        (planted.other_ink, "colours", "from frame 2"),
+        (planted.swap, "pattern", "from frame 2"),
+        (planted.still, "turns", "at frame "),
+    ],
+)
+def test_a_changed_pattern_fails_naming_the_body(violation, check, frame, tmp_path):
+    inst, frames = _instance(2)
+    sample = violation(inst, frames, named_rng(3, "test", violation.__name__))
+    assert sample is not None
+    score, _ = score_encoded(inst, sample.frames, tmp_path, first=frames[0])
+    assert not score.passed
+    assert score.checks[check] == 0.0, score.explanation
+    assert any(b.label in score.explanation for b in inst.spec.bodies), score.explanation
+    assert frame in score.explanation, score.explanation
+
+
+def test_pattern_violations_leave_other_scenes_alone():
+    inst, frames = build_instance(get_family("identity"), 3, 0, 1, FMT)
+    rng = np.random.default_rng(0)
+    for fn in (planted.plain, planted.other_kind, planted.other_ink, planted.swap, planted.still):
+        assert fn(inst, frames, rng) is None
