@@ -1,0 +1,218 @@
+"""Law checks of the liquid families (`dam-break`, `vessels`), read off the liquid's region.
+
+``Seen`` is what every check starts from: the liquid's region in each tracked frame of the
+video (the pixels of its colour key, after the perception's registration and light
+calibration) and the truth's region at the same moments (its particles drawn as
+``scene/liquid.py`` says, as the ground truth's video is). The checks compare the two:
+
+- ``volume``: the area stays the truth's (nothing lost, nothing made);
+- ``walls``: none of it shows outside the container (nothing passes through a wall);
+- ``flow`` (dam-break): its height in every column of the tank follows the truth's, frame
+  by frame: the collapse and the surge go where and when gravity takes them;
+- ``levels`` (vessels): the level in each vessel follows the truth's over time;
+- ``rest``: at the end the surface in each vessel is level and at the truth's height.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vidreason.render.liquid import shown_masks
+from vidreason.scene import liquid
+from vidreason.scene.geometry import scene_size
+from vidreason.scene.params.fluids import Liquid
+from vidreason.types import Check, Instance
+from vidreason.verifiers.checks import band, fail_all
+from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
+
+END = 4  # frames at the end that show the liquid at rest
+MIN_FRAMES = 4
+EDGE = 2  # px: a coloured fringe this wide along a wall is the codec's, not a leak
+
+
+def _lab(colours: list) -> np.ndarray:
+    arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The liquid's region in the video's tracked frames and the truth's at their times."""
+
+    video: np.ndarray  # (n, h, w) bool
+    truth: np.ndarray  # (n, h, w) bool
+    frames: np.ndarray  # the truth's frame shown at each tracked frame
+
+    @property
+    def n(self) -> int:
+        return len(self.video)
+
+
+def seen(tracks: Tracks, instance: Instance) -> Seen:
+    """The liquid's pixels in every tracked frame (its colour key, calibrated on the first
+    frame) and the truth's region at the nearest simulated frame."""
+    spec = instance.spec
+    _, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
+    table = label_table(_lab(colours))
+    video = np.stack([table[codes(f)] == 0 for f in tracks.frames]) if tracks.n else None
+    n_true = instance.trajectory.n_frames
+    frames = np.clip(np.rint(tracks.times * spec.fmt.fps).astype(int), 0, n_true - 1)
+    truth = shown_masks(spec, instance.trajectory, spec.bodies[0].name)[frames]
+    if video is None:
+        video = np.zeros_like(truth)
+    return Seen(video, truth, frames)
+
+
+def outside(instance: Instance) -> np.ndarray:
+    """The pixels where liquid may never show: neither inside a vessel (open upwards) nor
+    in a passage between vessels, nor within ``EDGE`` px of either (the walls cover the
+    rest of the container)."""
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    p = Liquid.of(spec)
+    open_up = [[x0, -h, x1, y1] for x0, _, x1, y1 in p.vessels]
+    allowed = liquid.rect_mask([*open_up, *(p.passages or ())], w, h)
+    k = 2 * EDGE + 1
+    allowed = cv2.dilate(allowed.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    return ~allowed
+
+
+def volume_check(s: Seen, name: str) -> Check:
+    """The area is the truth's within 12% in 90% of the frames."""
+    a_seen = s.video.reshape(s.n, -1).sum(axis=1).astype(float)
+    a_true = s.truth.reshape(s.n, -1).sum(axis=1).astype(float)
+    err = np.abs(np.log((a_seen + 1.0) / (a_true + 1.0)))
+    worst = float(np.percentile(err, 90))
+    value = band(worst, 0.12, 0.3)
+    k = int(np.argmax(err))
+    note = (
+        f"the {name} covers {a_seen[k]:.0f} px at frame {s.frames[k]}, the truth"
+        f" {a_true[k]:.0f} px: liquid is lost or made"
+    )
+    return Check("volume", value, note if value < 1 else "")
+
+
+def walls_check(s: Seen, instance: Instance, name: str) -> Check:
+    """No liquid outside the container: at most 1% of the truth's area in any frame (the
+    middle of three frames running, so one bad frame of the codec passes)."""
+    out = outside(instance)
+    spill = s.video[:, out].sum(axis=1).astype(float)
+    spill = np.minimum(spill, np.maximum(np.roll(spill, 1), np.roll(spill, -1)))
+    area = max(1.0, float(np.median(s.truth.reshape(s.n, -1).sum(axis=1))))
+    k = int(np.argmax(spill))
+    value = band(float(spill[k]) / area, 0.01, 0.04)
+    note = (
+        f"{spill[k]:.0f} px of the {name} show outside the container at frame"
+        f" {s.frames[k]}: it passes through a wall"
+    )
+    return Check("walls", value, note if value < 1 else "")
+
+
+def flow_check(s: Seen, instance: Instance, name: str) -> Check:
+    """Its height in each column of the tank follows the truth's: the share of the area
+    misplaced per frame, the mean of the worst quarter of frames within 12%."""
+    vessel = Liquid.of(instance.spec).vessels[0]
+    miss = np.empty(s.n)
+    for i in range(s.n):
+        h_seen, h_true = liquid.profile(s.video[i], vessel), liquid.profile(s.truth[i], vessel)
+        miss[i] = np.abs(h_seen - h_true).sum() / max(1.0, h_true.sum())
+    worst = np.sort(miss)[-max(1, s.n // 4) :]
+    err = float(worst.mean())
+    value = band(err, 0.12, 0.3)
+    k = int(np.argmax(miss))
+    note = (
+        f"the {name}'s height across the tank is {100 * miss[k]:.0f}% off the truth's at"
+        f" frame {s.frames[k]} ({100 * err:.0f}% in the worst quarter of frames)"
+    )
+    return Check("flow", value, note if value < 1 else "")
+
+
+def rest_check(s: Seen, instance: Instance, name: str) -> Check:
+    """At the end each vessel's surface is level (its tilt within 2° of the truth's) and
+    at the truth's height (within 2% of the frame)."""
+    vessels = Liquid.of(instance.spec).vessels
+    size = scene_size(instance)
+    last = np.arange(max(0, s.n - END), s.n)
+    margin = 0.1 * min(x1 - x0 for x0, _, x1, _ in vessels)
+    worst_tilt, worst_level, where = 0.0, 0.0, ""
+    for v, box in enumerate(vessels):
+        t_seen = np.array([liquid.tilt(s.video[i], box, margin) for i in last])
+        t_true = np.array([liquid.tilt(s.truth[i], box, margin) for i in last])
+        tilt = abs(
+            np.degrees(np.arctan(np.nanmedian(t_seen)))
+            - np.degrees(np.arctan(np.nanmedian(t_true)))
+        )
+        lv = [
+            liquid.levels(s.video[i], [box])[0] - liquid.levels(s.truth[i], [box])[0] for i in last
+        ]
+        level = abs(float(np.median(lv)))
+        if not np.isfinite(tilt):
+            tilt = 90.0
+        if tilt > worst_tilt or level > worst_level:
+            where = f" in vessel {v + 1}" if len(vessels) > 1 else ""
+        worst_tilt, worst_level = max(worst_tilt, tilt), max(worst_level, level)
+    value = min(band(worst_tilt, 2.0, 5.0), band(worst_level / size, 0.02, 0.05))
+    note = (
+        f"at the end the {name}'s surface{where} tilts {worst_tilt:.1f}° off the truth's"
+        f" and lies {worst_level:.0f} px from its height"
+    )
+    return Check("rest", value, note if value < 1 else "")
+
+
+def levels_check(s: Seen, instance: Instance, name: str) -> Check:
+    """The level in each vessel over time: rms difference from the truth's within 2% of
+    the frame."""
+    vessels = Liquid.of(instance.spec).vessels
+    lv_seen = np.array([liquid.levels(m, vessels) for m in s.video])
+    lv_true = np.array([liquid.levels(m, vessels) for m in s.truth])
+    rms = np.sqrt(np.mean((lv_seen - lv_true) ** 2, axis=0))
+    v = int(np.argmax(rms))
+    value = band(float(rms[v]) / scene_size(instance), 0.02, 0.05)
+    k = int(np.argmax(np.abs(lv_seen[:, v] - lv_true[:, v])))
+    note = (
+        f"the {name}'s level in vessel {v + 1} is {lv_seen[k, v]:.0f} px at frame"
+        f" {s.frames[k]}, the truth's {lv_true[k, v]:.0f} px ({rms[v]:.1f} px rms)"
+    )
+    return Check("levels", value, note if value < 1 else "")
+
+
+DAM_BREAK_NAMES = ("volume", "walls", "flow", "rest")
+VESSELS_NAMES = ("volume", "walls", "levels", "rest")
+
+
+def _start(tracks: Tracks, instance: Instance, names: tuple[str, ...]) -> Seen | list[Check]:
+    if tracks.n < MIN_FRAMES:
+        return fail_all(names, f"only {tracks.n} frames to read the liquid in")
+    return seen(tracks, instance)
+
+
+def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """Declared in ``tasks/fluids/dam_break.py``."""
+    s = _start(tracks, instance, DAM_BREAK_NAMES)
+    if isinstance(s, list):
+        return s
+    name = instance.spec.bodies[0].label
+    return [
+        volume_check(s, name),
+        walls_check(s, instance, name),
+        flow_check(s, instance, name),
+        rest_check(s, instance, name),
+    ]
+
+
+def vessels_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """Declared in ``tasks/fluids/vessels.py``."""
+    s = _start(tracks, instance, VESSELS_NAMES)
+    if isinstance(s, list):
+        return s
+    name = instance.spec.bodies[0].label
+    return [
+        volume_check(s, name),
+        walls_check(s, instance, name),
+        levels_check(s, instance, name),
+        rest_check(s, instance, name),
+    ]
