@@ -193,10 +193,10 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     k["c"].from_numpy(np.zeros((MAX_PARTICLES, 2, 2), np.float32))
     k["jac"].from_numpy(np.ones(MAX_PARTICLES, np.float32))
     k["solid"].from_numpy(solid_nodes(spec))
-    fps = spec.fmt.fps
+    frame_time = 1.0 / spec.fmt.fps / p.slow_motion  # simulated seconds per frame
     dt = CFL / GRID / float(np.sqrt(p.stiffness))
-    steps = int(np.ceil(1.0 / fps / dt))
-    dt = 1.0 / fps / steps
+    steps = int(np.ceil(frame_time / dt))
+    dt = frame_time / steps
     g = spec.gravity / p.metres
     frames = [start]
     for _ in range(spec.fmt.n_frames - 1):

@@ -95,13 +95,11 @@ def profile(m: np.ndarray, vessel: list) -> np.ndarray:
 
 def tilt(m: np.ndarray, vessel: list, margin: float) -> float:
     """Slope (px of height per px across) of the surface in ``vessel``: a line fitted to
-    the height of the liquid in each column, ``margin`` px from either side left out
-    (where it wets the wall); NaN with no liquid."""
+    the height of the liquid in each column (dry ones too), ``margin`` px from either side
+    left out (where it wets the wall); NaN with no liquid."""
     h = profile(m, vessel)
-    x = np.arange(len(h), dtype=float)
     k = round(margin)
-    x, h = x[k : len(h) - k], h[k : len(h) - k]
-    wet = h > 0
-    if wet.sum() < 3:
+    h = h[k : len(h) - k]
+    if len(h) < 3 or not h.any():
         return float("nan")
-    return float(np.polyfit(x[wet], h[wet], 1)[0])
+    return float(np.polyfit(np.arange(len(h), dtype=float), h, 1)[0])

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vidreason.scene.params import IN_EXTRA, Params
+from vidreason.scene.params import IN_EXTRA, Params, Reach
 
 
 @dataclass(frozen=True)
-class Liquid(Params):
-    """A body of liquid in a container of walls (every ``fluids`` family)."""
+class Liquid(Reach, Params):
+    """A body of liquid in a container of walls (every ``fluids`` family); ``reach`` (from
+    ``Reach``) is where the liquid may go: the perception never reads it as static."""
 
     blocks: list[list[float]] = field(metadata=IN_EXTRA)
     """Rectangles the liquid fills at the start, at rest ([x0, y0, x1, y1] px)."""
@@ -30,6 +31,8 @@ class Liquid(Params):
     """Bulk modulus of the weakly compressible liquid (solver units)."""
     damping: float = 1.5
     """Velocity damping (1/s of simulated time), so the liquid comes to rest in the clip."""
+    slow_motion: float = 1.0
+    """Seconds of video per second of simulated time."""
     ignore: list[int] | None = field(default=None, metadata=IN_EXTRA)
     """Walls (indices into ``spec.walls``) the liquid passes through (a planted violation)."""
     shut: list[list[float]] | None = field(default=None, metadata=IN_EXTRA)

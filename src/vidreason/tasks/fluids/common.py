@@ -41,9 +41,13 @@ def make_spec(
     blocks: list[list[float]],
     vessels: list[list[float]],
     passages: list[list[float]] | None = None,
+    damping: float = DAMPING,
+    slow_motion: float = 1.0,
 ) -> SceneSpec:
     """A scene with one liquid (a colour drawn from ``rng``) filling ``blocks`` at rest in
-    a container of ``walls``, its level read in ``vessels``."""
+    a container of ``walls``, its level read in ``vessels`` (``passages``: where else it
+    may go), its velocity damped by ``damping`` 1/s, shown ``slow_motion`` times slower
+    than real time."""
     ((colour_name, colour),) = pick_colours(rng, 1)
     area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in blocks)
     cx = sum((x0 + x1) / 2 * (x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in blocks) / area
@@ -66,7 +70,10 @@ def make_spec(
         passages=[[r4(v) for v in b] for b in passages] if passages else None,
         metres=METRES,
         stiffness=STIFFNESS,
-        damping=DAMPING,
+        damping=damping,
+        slow_motion=slow_motion,
+        reach=[[r4(x0), 0.0, r4(x1), r4(y1)] for x0, _, x1, y1 in vessels]
+        + [[r4(v) for v in b] for b in passages or ()],
     )
     return SceneSpec(
         seed=seed,
