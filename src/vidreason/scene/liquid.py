@@ -3,8 +3,9 @@ picture, made from the solver's particles and read back from a video's pixels th
 
 ``mask`` splats particles (picture pixels) onto the pixel grid, smooths the density and
 keeps where it is at least 0.4 of the bulk's: a flat region with a smooth surface.
-``measure`` reads what the checks compare on a mask: its area and front, the level in
-each vessel (from the liquid's area inside it), and the tilt of the surface in a vessel.
+``features``, ``levels``, ``profile`` and ``tilt`` read what the checks compare on a
+mask: its area and extent, the level in each vessel, the liquid's height in each column
+of a vessel, and the tilt of the surface in a vessel.
 ``wall_rect`` is the solid rectangle of a wall (the solver's and the drawing's).
 """
 
@@ -75,13 +76,14 @@ def features(m: np.ndarray) -> np.ndarray:
 
 
 def levels(m: np.ndarray, vessels: list) -> np.ndarray:
-    """The liquid's level in each vessel (px above its bottom edge): its area inside the
-    vessel over the vessel's width."""
+    """The liquid's level in each vessel (px above its bottom edge): the median height of
+    the liquid in the middle half of its columns (away from the walls, whose edges a
+    codec blurs into it)."""
     out = []
-    for x0, y0, x1, y1 in vessels:
-        c0, c1 = int(np.ceil(x0)), int(np.ceil(x1))
-        r0, r1 = int(np.ceil(y0)), int(np.ceil(y1))
-        out.append(float(m[r0:r1, c0:c1].sum()) / max(1, c1 - c0))
+    for box in vessels:
+        h = profile(m, box)
+        q = len(h) // 4
+        out.append(float(np.median(h[q : len(h) - q])) if len(h) else 0.0)
     return np.asarray(out)
 
 
