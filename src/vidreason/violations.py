@@ -265,18 +265,6 @@ def liquid_leak(instance: Instance, walls: tuple[int, ...]) -> np.ndarray:
     return draw(instance.spec, traj)
 
 
-def liquid_shut(instance: Instance) -> np.ndarray:
-    """A liquid scene re-simulated with its passages between vessels kept shut: the
-    levels never even out."""
-    from vidreason.scene.params.fluids import Liquid
-    from vidreason.tasks import get_family
-
-    p = Liquid.of(instance.spec)
-    spec = Liquid.update(instance.spec, shut=[list(r) for r in p.passages or ()])
-    traj, _ = get_family(instance.family_id).simulate(spec)
-    return draw(instance.spec, traj)
-
-
 def liquid_tilt(instance: Instance, degrees: float, frame: int | None = None) -> np.ndarray:
     """From ``frame`` (default: two thirds in) the liquid's surface leans ``degrees``
     (higher on the right): each particle's depth below the surface scaled by how far it

@@ -1,8 +1,8 @@
-"""The liquid families (`dam-break`, `vessels`, Taichi's MLS-MPM): listing them loads no
-solver, the solver's stdout stays clean and a missing Taichi is one line, the same seed
-gives the same bytes in another process, and their verifiers pass the ground truth and
-fail planted violations scored as a model's video: liquid through a wall, a surface left
-tilted at rest, a valve that stays shut, gravity changed."""
+"""The liquid families (`dam-break`, Taichi's MLS-MPM): listing them loads no solver, the
+solver's stdout stays clean and a missing Taichi is one line, the same seed gives the same
+bytes in another process, and the verifier passes the ground truth and fails planted
+violations scored as a model's video: liquid through a wall, a surface left tilted, gravity
+changed."""
 
 from __future__ import annotations
 
@@ -25,16 +25,10 @@ def dam():
     return build_instance(get_family("dam-break-v1"), 0, 0, 1, VideoFormat())
 
 
-@pytest.fixture(scope="module")
-def vessels():
-    pytest.importorskip("taichi")
-    return build_instance(get_family("vessels-v1"), 0, 1, 2, VideoFormat())
-
-
 def test_listing_families_loads_no_solver():
     code = (
         "import sys; from vidreason.tasks import get_family;"
-        " get_family('dam-break'); get_family('vessels');"
+        " get_family('dam-break');"
         " print('taichi' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -69,9 +63,8 @@ def test_same_bytes_in_another_process_and_stdout_clean(dam):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family", ["dam", "vessels"])
-def test_truth_passes(family, request, tmp_path):
-    inst, frames = request.getfixturevalue(family)
+def test_truth_passes(dam, tmp_path):
+    inst, frames = dam
     score, _ = score_encoded(inst, frames, tmp_path)
     assert score.passed and score.value >= 0.95, score.explanation
 
@@ -89,24 +82,16 @@ def test_liquid_through_the_wall_fails(dam, tmp_path):
 def test_tilted_surface_at_rest_fails(dam, tmp_path):
     inst, _ = dam
     score, _ = score_encoded(inst, violations.liquid_tilt(inst, 10.0), tmp_path)
-    assert score.checks["rest"] < 0.5, score.explanation
+    assert score.checks["surface"] < 0.5, score.explanation
     assert not score.passed
 
 
 @pytest.mark.slow
-def test_shut_valve_fails(vessels, tmp_path):
-    inst, _ = vessels
-    score, _ = score_encoded(inst, violations.liquid_shut(inst), tmp_path)
-    assert score.checks["levels"] == 0.0, score.explanation
-    assert score.checks["rest"] < 0.5, score.explanation
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("family", ["dam", "vessels"])
-def test_gravity_changed_fails(family, request, tmp_path):
-    inst, _ = request.getfixturevalue(family)
-    weak, _ = score_encoded(inst, violations.resimulate(inst, gravity_scale=0.5), tmp_path)
-    assert not weak.passed, weak.explanation
+@pytest.mark.parametrize("scale", [0.8, 1.25])
+def test_gravity_changed_fails(dam, scale, tmp_path):
+    inst, _ = dam
+    score, _ = score_encoded(inst, violations.resimulate(inst, gravity_scale=scale), tmp_path)
+    assert not score.passed, score.explanation
 
 
 def test_mask_of_a_block_is_the_block():

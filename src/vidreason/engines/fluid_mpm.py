@@ -169,7 +169,6 @@ def solid_nodes(spec: SceneSpec) -> np.ndarray:
     p = Liquid.of(spec)
     ignore = set(p.ignore or ())
     rects = [wall_rect(w) for k, w in enumerate(spec.walls) if k not in ignore]
-    rects += [tuple(r) for r in p.shut or ()]
     s = scale(spec)
     i, j = np.meshgrid(np.arange(GRID), np.arange(GRID), indexing="ij")
     xs, ys = i / GRID * s, spec.fmt.height - j / GRID * s

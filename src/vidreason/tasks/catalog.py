@@ -43,7 +43,6 @@ BUILTIN: dict[str, str] = {
     "throw-3d-v1": "vidreason.tasks.physics3d.throw",
     "topple-3d-v1": "vidreason.tasks.physics3d.topple",
     "trigger-v1": "vidreason.tasks.causal.trigger",
-    "vessels-v1": "vidreason.tasks.fluids.vessels",
 }
 
 

@@ -1,4 +1,4 @@
-"""Law checks of the liquid families (`dam-break`, `vessels`), read off the liquid's region.
+"""Law checks of the liquid families (`dam-break`), read off the liquid's region.
 
 ``Seen`` is what every check starts from: the liquid's region in each tracked frame of the
 video (the pixels of its colour key, after the perception's registration and light
@@ -9,7 +9,6 @@ calibration) and the truth's region at the same moments (its particles drawn as
 - ``walls``: none of it shows outside the container (nothing passes through a wall);
 - ``flow`` (dam-break): its height in every column of the tank follows the truth's, frame
   by frame: the collapse and the surge go where and when gravity takes them;
-- ``levels`` (vessels): the level in each vessel follows the truth's over time;
 - ``surface``: the surface in each vessel leans as the truth's does while it sloshes and
   settles towards level, and ends at the truth's height.
 """
@@ -193,30 +192,7 @@ def surface_check(s: Seen, instance: Instance, name: str) -> Check:
     return Check("surface", value, note if value < 1 else "")
 
 
-def levels_check(s: Seen, instance: Instance, name: str) -> Check:
-    """The level in each vessel over time follows the truth's: the rms difference (less
-    ``SLACK``, the codec's blur of the surface) within 3% of how far the truth's level
-    moves."""
-    vessels = Liquid.of(instance.spec).vessels
-    every = np.array([liquid.levels(m, vessels) for m in s.every])
-    lv_true = s.truth_at(every)
-    lv_seen = np.array([liquid.levels(m, vessels) for m in s.video])
-    moves = np.maximum(1.0, np.ptp(every, axis=0))
-    off = np.maximum(0.0, np.abs(lv_seen - lv_true) - SLACK)
-    rel = np.sqrt(np.mean(off**2, axis=0)) / moves
-    v = int(np.argmax(rel))
-    value = band(float(rel[v]), 0.03, 0.06)
-    k = int(np.argmax(off[:, v]))
-    note = (
-        f"the {name}'s level in vessel {v + 1} is {lv_seen[k, v]:.0f} px at frame"
-        f" {s.frames[k]}, the truth's {lv_true[k, v]:.0f} px (rms {100 * rel[v]:.0f}% of how"
-        f" far the level moves)"
-    )
-    return Check("levels", value, note if value < 1 else "")
-
-
 DAM_BREAK_NAMES = ("volume", "walls", "flow", "surface")
-VESSELS_NAMES = ("volume", "walls", "levels", "surface")
 
 
 def _start(tracks: Tracks, instance: Instance, names: tuple[str, ...]) -> Seen | list[Check]:
@@ -235,19 +211,5 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         volume_check(s, name),
         walls_check(s, instance, name),
         flow_check(s, instance, name),
-        surface_check(s, instance, name),
-    ]
-
-
-def vessels_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    """Declared in ``tasks/fluids/vessels.py``."""
-    s = _start(tracks, instance, VESSELS_NAMES)
-    if isinstance(s, list):
-        return s
-    name = instance.spec.bodies[0].label
-    return [
-        volume_check(s, name),
-        walls_check(s, instance, name),
-        levels_check(s, instance, name),
         surface_check(s, instance, name),
     ]

@@ -35,5 +35,3 @@ class Liquid(Reach, Params):
     """Seconds of video per second of simulated time."""
     ignore: list[int] | None = field(default=None, metadata=IN_EXTRA)
     """Walls (indices into ``spec.walls``) the liquid passes through (a planted violation)."""
-    shut: list[list[float]] | None = field(default=None, metadata=IN_EXTRA)
-    """Solid rectangles simulated but not drawn (a planted violation: a valve kept shut)."""
