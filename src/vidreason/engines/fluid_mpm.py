@@ -71,7 +71,7 @@ def _build(ti: Any) -> dict[str, Any]:
     solid = ti.field(ti.i32, (n_grid, n_grid))
 
     @ti.kernel
-    def frame(n: ti.i32, steps: ti.i32, dt: f32, g: f32, stiff: f32, damp: f32):
+    def frame(n: ti.i32, steps: ti.i32, dt: ti.f32, g: ti.f32, stiff: ti.f32, damp: ti.f32):
         p_vol = (dx * 0.5) ** 2
         p_mass = p_vol
         ti.loop_config(serialize=True)
