@@ -155,7 +155,7 @@ def _tilts(masks: np.ndarray, box: list, margin: float) -> np.ndarray:
 def surface_check(s: Seen, instance: Instance, name: str) -> Check:
     """The surface's tilt in each vessel follows the truth's as it sloshes and settles:
     the mean difference over the middle third of the clip and over the last third each
-    within 1.5°; and over the last ``END`` frames it lies at the truth's height (within 2%
+    within 1.2°; and over the last ``END`` frames it lies at the truth's height (within 2%
     of the frame)."""
     vessels = Liquid.of(instance.spec).vessels
     size = scene_size(instance)
@@ -179,7 +179,7 @@ def surface_check(s: Seen, instance: Instance, name: str) -> Check:
         level = abs(float(np.median(lv)))
         if level > worst_level:
             worst_level, level_where = level, where
-    tilt_value = band(worst_tilt, 1.5, 2.5)
+    tilt_value = band(worst_tilt, 1.2, 2.0)
     level_value = band(worst_level / size, 0.02, 0.05)
     if tilt_value <= level_value:
         note = (

@@ -115,8 +115,8 @@ FAMILY = register_family(
             ),
             CheckSpec(
                 "surface",
-                "the surface's tilt follows the truth's: mean difference ≤ 1.5° over the middle"
-                " and over the last third of the clip, 0 beyond 2.5°; at the end its height"
+                "the surface's tilt follows the truth's: mean difference ≤ 1.2° over the middle"
+                " and over the last third of the clip, 0 beyond 2°; at the end its height"
                 " within 2% of the frame of the truth's, 0 beyond 5%",
             ),
         ),
