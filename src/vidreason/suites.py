@@ -73,6 +73,7 @@ for _suite in (
     Suite("causal", 20, ("causal",), "the causal families"),
     Suite("temporal", 20, ("temporal",), "the temporal families"),
     Suite("planning", 20, ("planning",), "the planning families"),
+    Suite("fluids", 20, ("fluids",), "the liquid families"),
 ):
     SUITES.add(_suite.name, _suite)
 

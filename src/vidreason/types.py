@@ -14,7 +14,7 @@ import numpy as np
 
 RGB = tuple[int, int, int]
 
-CAPABILITIES = ("physics", "causal", "temporal", "commonsense", "planning")
+CAPABILITIES = ("physics", "causal", "temporal", "commonsense", "planning", "fluids")
 
 
 @dataclass(frozen=True)

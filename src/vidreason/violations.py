@@ -252,3 +252,37 @@ def stiff(instance: Instance) -> np.ndarray:
     q0 = rows[0, QPOS:].reshape(-1, 3)
     moved = [(*r[:QPOS], *(q0 + (r[5:8] - rows[0, 5:8])).ravel()) for r in rows]
     return draw(instance.spec, Trajectory({name: tuple(tuple(map(float, r)) for r in moved)}))
+
+
+def liquid_leak(instance: Instance, walls: tuple[int, ...]) -> np.ndarray:
+    """A liquid scene (``engines/fluid_mpm.py``) re-simulated with the liquid passing
+    through ``walls`` (indices into ``spec.walls``), which are still drawn."""
+    from vidreason.scene.params.fluids import Liquid
+    from vidreason.tasks import get_family
+
+    spec = Liquid.update(instance.spec, ignore=list(walls))
+    traj, _ = get_family(instance.family_id).simulate(spec)
+    return draw(instance.spec, traj)
+
+
+def liquid_tilt(instance: Instance, degrees: float, frame: int | None = None) -> np.ndarray:
+    """From ``frame`` (default: two thirds in) the liquid's surface leans ``degrees``
+    (higher on the right): each particle's depth below the surface scaled by how far it
+    lies right of the middle, the bottom kept on the floor (the same area)."""
+    from vidreason.engines.fluid_mpm import PARTS
+
+    name = instance.spec.bodies[0].name
+    rows = instance.trajectory.array(name)
+    k = 2 * len(rows) // 3 if frame is None else frame
+    out = rows.copy()
+    slope = float(np.tan(np.radians(degrees)))
+    for i in range(k, len(rows)):
+        pts = rows[i, PARTS:].reshape(-1, 2).copy()
+        bottom, top = pts[:, 1].max(), pts[:, 1].min()
+        depth = max(1.0, bottom - top)
+        mid = 0.5 * (pts[:, 0].min() + pts[:, 0].max())
+        scale = 1.0 + slope * (pts[:, 0] - mid) / depth
+        pts[:, 1] = bottom - (bottom - pts[:, 1]) * scale
+        out[i, PARTS:] = pts.ravel()
+    states = {name: tuple(tuple(map(float, r)) for r in out)}
+    return draw(instance.spec, Trajectory(states=states))

@@ -10,13 +10,15 @@ import cv2
 import numpy as np
 
 from vidreason.scene.geometry import extent
+from vidreason.scene.params import Reach
 from vidreason.types import Instance
 
 MARGIN = 4.0  # px around every moving body
 
 
 def moving_mask(instance: Instance, width: int, height: int) -> np.ndarray:
-    """True wherever a non-static body (or a pendulum rod) of the ground truth goes."""
+    """True wherever a non-static body (or a pendulum rod) of the ground truth goes, and
+    in the rectangles the scene says something reaches (``Reach``)."""
     mask = np.zeros((height, width), np.uint8)
     states = instance.trajectory.states
     rods = {j.body: j for j in instance.spec.joints}
@@ -33,6 +35,14 @@ def moving_mask(instance: Instance, width: int, height: int) -> np.ndarray:
                 j = rods[b.name]
                 a = (round(j.anchor[0]), round(j.anchor[1]))
                 cv2.line(mask, a, (round(x), round(y)), 1, round(j.thickness + 2 * MARGIN))
+    for x0, y0, x1, y1 in Reach.of(instance.spec).reach or ():  # e.g. a liquid's container
+        cv2.rectangle(
+            mask,
+            (round(x0 - MARGIN), round(y0 - MARGIN)),
+            (round(x1 + MARGIN), round(y1 + MARGIN)),
+            1,
+            -1,
+        )
     return mask.astype(bool)
 
 

@@ -191,3 +191,13 @@ class Palette(Params):
 
     palette: list[list[int]] | None = field(default=None, metadata=IN_EXTRA)
     """Their RGB colours."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reach(Params):
+    """Where something of the scene moves beyond the discs around its bodies' paths (a
+    liquid spreading through its container), which the perception never takes for the
+    static scene (``perception/scene.py``)."""
+
+    reach: list[list[float]] | None = field(default=None, metadata=IN_EXTRA)
+    """Rectangles ``[x0, y0, x1, y1]`` (px)."""

@@ -1,0 +1,37 @@
+"""Parameters of the liquid families (``tasks/fluids/``): the liquid at the start, the
+vessels whose levels are read, and how the solver (``engines/fluid_mpm.py``) runs.
+
+The container is the scene's walls (``SceneSpec.walls``: axis-aligned thick segments, each
+a solid rectangle, see ``scene/liquid.py:wall_rect``); rectangles are ``[x0, y0, x1, y1]``
+in picture pixels, y pointing down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vidreason.scene.params import IN_EXTRA, Params, Reach
+
+
+@dataclass(frozen=True)
+class Liquid(Reach, Params):
+    """A body of liquid in a container of walls (every ``fluids`` family); ``reach`` (from
+    ``Reach``) is where the liquid may go: the perception never reads it as static."""
+
+    blocks: list[list[float]] = field(metadata=IN_EXTRA)
+    """Rectangles the liquid fills at the start, at rest ([x0, y0, x1, y1] px)."""
+    vessels: list[list[float]] = field(metadata=IN_EXTRA)
+    """The insides of the vessels whose level is read ([x0, y0, x1, y1] px; the level is
+    measured from the bottom edge)."""
+    passages: list[list[float]] | None = field(default=None, metadata=IN_EXTRA)
+    """Spaces outside the vessels where liquid may be (the channel joining two vessels)."""
+    metres: float = 0.5
+    """The picture's larger side in metres (sets gravity in pixels)."""
+    stiffness: float = 400.0
+    """Bulk modulus of the weakly compressible liquid (solver units)."""
+    damping: float = 1.5
+    """Velocity damping (1/s of simulated time), so the liquid comes to rest in the clip."""
+    slow_motion: float = 1.0
+    """Seconds of video per second of simulated time."""
+    ignore: list[int] | None = field(default=None, metadata=IN_EXTRA)
+    """Walls (indices into ``spec.walls``) the liquid passes through (a planted violation)."""
