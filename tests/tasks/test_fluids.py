@@ -40,7 +40,7 @@ def test_missing_taichi_is_one_line(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "taichi", None)  # import taichi raises ImportError
     monkeypatch.setattr(fluid_mpm, "_STATE", {})
-    with pytest.raises(UserError, match=r"need Taichi: pip install 'vidreason\[fluids\]'"):
+    with pytest.raises(UserError, match=r"need Taichi: pip install 'taichi>=1.7'"):
         fluid_mpm.load_taichi()
 
 
