@@ -243,3 +243,18 @@ def test_a_freeze_at_the_end_of_a_scene_at_rest_is_no_violation():
     assert BY_NAME["freeze at end"].fn(still, frames, np.random.default_rng(0)) is None
     moving, frames = _build("bounce", 0)
     assert BY_NAME["freeze at end"].fn(moving, frames, np.random.default_rng(0)) is not None
+
+
+@pytest.mark.slow
+def test_a_blurred_bar_lightened_into_another_bars_colour_is_no_second_bar(tmp_path):
+    """Sort: the dark blue bar, lifted under a blur over 2-3 frames, leaves a light blue
+    ghost within the cyan bar's colour. It is also a blend of the blue bar with the
+    background, so it neither counts as a second cyan bar nor draws the cyan bar's track;
+    a real second copy still does."""
+    inst, frames = build_instance(get_family("sort"), 5, 0, 1, VideoFormat())
+    for name in ("blur 2 frames", "blur 3 frames"):
+        score, _ = _score(name, inst, frames, tmp_path)
+        assert score.passed, (name, score.explanation)
+    inst, frames = _build("collision", 1)
+    score, _ = _score("duplicate", inst, frames, tmp_path)
+    assert not score.passed and "a second" in score.explanation, score.explanation

@@ -85,3 +85,17 @@ def test_ball_through_the_floor_fails(squash, tmp_path):
     inst, _ = squash
     score, _ = score_encoded(inst, violations.soft_pass_through(inst, ("floor",)), tmp_path)
     assert not score.passed, score.explanation
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["drape", "squash"])
+def test_a_body_that_lags_and_catches_up_fails_its_centroid(family, request, tmp_path):
+    """Half speed, then double until caught up: the rms over the clip dilutes it, the
+    centroid's distance from the true path near each moment does not."""
+    from vidreason.corruptions import BY_NAME
+
+    inst, frames = request.getfixturevalue(family)
+    lagging = BY_NAME["lag"].fn(inst, frames, np.random.default_rng(0))
+    score, _ = score_encoded(inst, lagging.frames, tmp_path)
+    assert score.checks["centroid"] == 0.0, score.explanation
+    assert "leaves its true path" in score.explanation

@@ -272,7 +272,11 @@ def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
 
 
 def _blobs(
-    weight: np.ndarray, pure: np.ndarray, reach: float, offset: tuple[int, int] = (0, 0)
+    weight: np.ndarray,
+    pure: np.ndarray,
+    reach: float,
+    offset: tuple[int, int] = (0, 0),
+    doubt: np.ndarray | None = None,
 ) -> tuple[float, float, float, float]:
     """Share-weighted centroid and area of the body in one frame, and the area of the
     heaviest blob of its colour elsewhere (a second copy).
@@ -286,7 +290,10 @@ def _blobs(
 
     ``weight`` and ``pure`` may be a window of the frame holding every pixel of the
     colour, at ``offset`` (x, y; even, so that the labelling's 2 x 2 blocks and hence the
-    order of its labels are the frame's): positions come back in frame pixels."""
+    order of its labels are the frame's): positions come back in frame pixels. Pixels
+    of ``doubt`` (of the colour, but also a blend of another body with the scene: a blurred
+    blue lightened into cyan) do not weigh in choosing the body's blob nor as a second
+    copy."""
     mask = (weight > 0).astype(np.uint8)
     n, lab, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
@@ -302,6 +309,10 @@ def _blobs(
     pure_in = np.zeros(n, bool)
     pure_in[lab[pure]] = True
     has_pure = pure_in[1:]
+    if doubt is not None and doubt.any():  # blobs weighed without their doubtful pixels
+        sure = np.bincount(lab[~doubt], weights=weight[~doubt], minlength=n)[1:]
+        if sure.max() > 0:
+            mass = sure
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
     step = cents[1:] - cents[1 + k]
@@ -349,9 +360,11 @@ def _window_blobs(
     k: int,
     reach: float,
     box: tuple[int, int, int, int],
+    doubt: np.ndarray | None = None,
 ) -> tuple[float, float, float, float]:
     """``body_blobs`` given the box (x, y, width, height) holding every pixel of class
-    ``k`` and the blend shares of a window (``share``)."""
+    ``k`` and the blend shares of a window (``share``); ``doubt``: the frame's pixels that
+    are also a blend of some other body (see ``_blobs``)."""
     bx, by, bw, bh = box
     x0, y0 = bx - bx % 2, by - by % 2
     win = (slice(y0, by + bh), slice(x0, bx + bw))
@@ -359,7 +372,7 @@ def _window_blobs(
     weight = pure.astype(np.float32)
     blended = (classes[win] == k) & ~pure
     weight[blended] = share(win)[blended]
-    return _blobs(weight, pure, reach, (x0, y0))
+    return _blobs(weight, pure, reach, (x0, y0), None if doubt is None else doubt[win] & pure)
 
 
 def class_boxes(
@@ -383,14 +396,16 @@ def class_boxes(
 @functools.lru_cache(maxsize=64)
 def _frame_tables(
     colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...], scene: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indexed by ``codes``: each colour's palette index (``label_table``), its class (the
     palette index, or for a colour of none the body it is a blend of: 255 if none), the
-    body's share of the blend, and whether it is a mix of two scene colours."""
+    body's share of the blend, whether it is a mix of two scene colours, and whether a
+    colour of a body is also a blend of another body (a doubtful second copy)."""
     labels = _cached_table(colours)
     owner, share = _cached_blend(colours, bodies, scene)
     classes = np.where(labels == 255, owner, labels)
-    return labels, classes, share, _cached_mixes(colours)
+    doubt = (labels != 255) & (owner != 255) & (owner != labels)
+    return labels, classes, share, _cached_mixes(colours), doubt
 
 
 def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
@@ -608,7 +623,7 @@ def track_frames(
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     tables = _frame_tables(key, tuple(labelled), tuple(range(len(names), len(colours))))
-    table, class_table, share_table, mixes = tables
+    table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
     rim = round(RIM * max(norm.shape[1:3]))
@@ -619,6 +634,7 @@ def track_frames(
         code = codes(frame)
         labels = table[code]
         classes = class_table[code]
+        doubt = doubt_table[code]
         boxes = class_boxes(classes, labelled, len(names))
 
         def share(win: tuple[slice, slice], code: np.ndarray = code) -> np.ndarray:
@@ -631,7 +647,7 @@ def track_frames(
             x, y, a, a2 = (
                 (np.nan, np.nan, 0.0, 0.0)
                 if box is None
-                else _window_blobs(classes, labels, share, k, reach[name], box)
+                else _window_blobs(classes, labels, share, k, reach[name], box, doubt)
             )
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:
