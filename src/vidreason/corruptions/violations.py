@@ -254,18 +254,19 @@ def loop(truth: np.ndarray, _rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([truth[:half], truth[: len(truth) - half]])
 
 
-STILL_PX = 1.0  # px: a body that moves less than this over the last third is at rest
+STILL = 0.02  # of the picture: a body that moves less over the last third is at rest
 
 
 def freeze_end(inst: Instance, truth: np.ndarray, _rng: np.random.Generator) -> Sample | None:
     """The last third of the clip frozen on its first frame; None where every body of the
-    truth is already at rest by then (a freeze there is what the truth shows)."""
+    truth is at rest by then, or settles within ``STILL`` of the picture (a freeze there
+    is what the truth shows, give or take the position tolerance of every check)."""
     k = 2 * len(truth) // 3
     moves = [
         np.linalg.norm(xy[k:] - xy[k], axis=1).max()
         for xy in (inst.trajectory.xy(name) for name in inst.trajectory.states)
         if len(xy) > k
     ]
-    if moves and max(moves) < STILL_PX:
+    if moves and max(moves) < STILL * max(truth.shape[1:3]):
         return None
     return same(inst, np.concatenate([truth[:k], np.repeat(truth[k : k + 1], len(truth) - k, 0)]))

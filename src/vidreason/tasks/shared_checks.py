@@ -20,7 +20,9 @@ def gravity(what: str) -> CheckSpec:
 CONTACT_TIME = CheckSpec("contact_time", "first contact within 1 frame of the truth; 0 beyond 3")
 SOFT_LANDING = CheckSpec("contact", "lands within 1.5 frames of the simulator; 0 beyond 4")
 SOFT_CENTROID = CheckSpec(
-    "centroid", "rms distance from the true centroid ≤ 2.5% of the frame; 0 beyond 6%"
+    "centroid",
+    "rms distance from the true centroid ≤ 2.5% of the frame, 0 beyond 6%; and in every frame"
+    " but 2 within 2% of the true path within 0.15 s of its moment, 0 beyond 3.5%",
 )
 MOMENTUM = CheckSpec("momentum", "total momentum changes by ≤ 8% in the collision; 0 beyond 25%")
 STAYS = CheckSpec(
