@@ -41,6 +41,7 @@ from vidreason.types import (
     Check,
     Event,
     Instance,
+    Question,
     SceneSpec,
     Trajectory,
     VideoFormat,
@@ -235,6 +236,86 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     return render_patterns(spec, trajectory)
 
 
+NAMED = {"stripes": "stripes", "dots": "dots", "checker": "a ring of squares"}
+
+
+def questions(instance: Instance) -> list[Question]:
+    """What each body carries (its pattern, the pattern's colour), which body carries a
+    given pattern, and how many times bodies meet: the answers come from the scene and
+    the simulator's contacts."""
+    spec = instance.spec
+    own = patterns_of(spec)
+    inks = tuple(sorted({p.ink_name for p in own.values()}))
+    labels = tuple(b.label for b in spec.bodies)
+    out = [
+        Question(
+            "descriptive",
+            "How many collisions between objects happen?",
+            str(len(contacts(instance.events))),
+        )
+    ]
+    for b in spec.bodies:
+        pattern = own[b.name]
+        out.append(
+            Question(
+                "descriptive",
+                f"What is printed on the {b.label}?",
+                NAMED[pattern.kind],
+                tuple(NAMED[k] for k in KINDS),
+            )
+        )
+        if len(inks) > 1:
+            out.append(
+                Question(
+                    "descriptive",
+                    f"What colour is the pattern on the {b.label} at the end?",
+                    pattern.ink_name,
+                    inks,
+                )
+            )
+    first = spec.bodies[0]
+    out.append(
+        Question(
+            "descriptive",
+            f"Which object carries {own[first.name].words} at the end?",
+            first.label,
+            labels,
+        )
+    )
+    label = {b.name: b.label for b in spec.bodies}
+    hits = [e for e in instance.events if e.kind == "contact" and first.name in e.objects]
+    if hits:
+        what = next(o for o in hits[0].objects if o != first.name)
+        out.append(
+            Question(
+                "explanatory",
+                f"What makes the {first.label} change direction for the first time?",
+                "an edge of the table" if what == "wall" else label[what],
+                (*(x for x in labels if x != first.label), "an edge of the table"),
+            )
+        )
+    left = min(spec.bodies, key=lambda b: float(instance.trajectory.xy(b.name)[-1][0]))
+    out.append(
+        Question(
+            "predictive",
+            "Which object is furthest to the left at the end?",
+            left.label,
+            labels,
+            until_frame=spec.fmt.n_frames // 2,
+        )
+    )
+    other = next(k for k in KINDS if k != own[first.name].kind)
+    out.append(  # a print weighs nothing: the motion stays the simulator's
+        Question(
+            "counterfactual",
+            f"If the {first.label} carried {NAMED[other]} instead, how many collisions"
+            " between objects would happen?",
+            str(len(contacts(instance.events))),
+        )
+    )
+    return out
+
+
 # --- scoring hooks: verifiers/patterns.py, imported only when a video is scored
 
 
@@ -257,6 +338,7 @@ FAMILY = register_family(
         prompt=prompt,
         law_checks=pattern_checks,
         render=render,
+        questions=questions,
         params=PatternsParams,
         checks=(
             CheckSpec(
