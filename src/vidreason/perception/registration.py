@@ -159,17 +159,11 @@ def _first(
     refined by ECC."""
     h, w = ref.shape
     ident = np.eye(2, 3, dtype=np.float32)
-    best = (_corr(ref, img, ident, None), ident)
+    ident_cc = _corr(ref, img, ident, None)
+    best = (ident_cc, ident)
+    starts = []  # full-size maps, each tried as it is and refined by ECC
     if aspect is not None and abs(aspect / (w / h) - 1.0) > 0.01:
-        crop = _middle(aspect / (w / h), w, h)
-        start = _corr(ref, img, crop, None)
-        fine = _ecc(ref, img, crop, None, 60)
-        for cand in (
-            (start, crop),
-            *([fine] if fine is not None and plausible(fine[1], w, h) else []),
-        ):
-            if cand[0] > best[0] + 1e-4:
-                best = cand
+        starts.append(_middle(aspect / (w / h), w, h))
     small = (w // 2, h // 2)
     rs = cv2.GaussianBlur(cv2.resize(ref, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
     im = cv2.GaussianBlur(cv2.resize(img, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
@@ -188,8 +182,8 @@ def _first(
         m = _about_centre(float(z), z * dx, z * dy, *small)
         cands.append((_corr(rs, im, m, None), m))
     cands.sort(key=lambda c: -c[0])
-    for _, m in cands[:2]:
-        m = _scaled(m, 2.0)
+    starts += [_scaled(m, 2.0) for _, m in cands[:2]]
+    for m in starts:
         start = _corr(ref, img, m, None)
         if start > best[0] + 1e-4:
             best = (start, m)
@@ -198,7 +192,6 @@ def _first(
             continue
         if fine[0] > best[0] + 1e-4:
             best = fine
-    ident_cc = _corr(ref, img, ident, None)
     if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
         return ident_cc, ident  # not clearly better than no camera motion at all
     return best

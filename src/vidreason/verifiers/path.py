@@ -67,12 +67,16 @@ def off_path(tracks: Tracks, instance: Instance, name: str) -> tuple[np.ndarray,
     idx = np.flatnonzero(clear & tracks.found(name))
     if not len(idx):
         return idx, np.zeros(0)
-    offsets = np.linspace(-WINDOW, WINDOW, STEPS)
-    moments = np.clip(t[idx, None] + offsets[None, :], 0.0, None)
-    true = gt_positions(instance, name, moments.ravel()).reshape(len(idx), STEPS, 2)
-    seen = tracks.pos[name][idx]
-    err = np.linalg.norm(true - seen[:, None, :], axis=2).min(axis=1)
+    err = from_path(instance, name, t[idx], tracks.pos[name][idx])
     return idx, np.maximum(0.0, err - zoom_doubt(tracks, instance, name, idx))
+
+
+def from_path(instance: Instance, name: str, times: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Per position ``seen`` (n, 2) at ``times``: its distance (px) from the nearest point of
+    body ``name``'s true path within ``WINDOW`` of that moment."""
+    moments = np.clip(times[:, None] + np.linspace(-WINDOW, WINDOW, STEPS)[None, :], 0.0, None)
+    true = gt_positions(instance, name, moments.ravel()).reshape(len(times), STEPS, 2)
+    return np.linalg.norm(true - seen[:, None, :], axis=2).min(axis=1)
 
 
 def path(tracks: Tracks, instance: Instance) -> Check:

@@ -33,7 +33,7 @@ from vidreason.scene.silhouette import SILHOUETTE, features
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.checks import gt_positions as _gt_positions
-from vidreason.verifiers.path import FAILS, ISOLATED, STEPS, TOLERANCE, WINDOW
+from vidreason.verifiers.path import FAILS, ISOLATED, TOLERANCE, from_path
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
 MIN_POINTS = 4
@@ -162,9 +162,7 @@ def path_check(body: Body, tracks: Tracks, instance: Instance) -> Check:
         f"the {body.label} strays {rms:.1f} px (rms) from its true path, most at"
         f" {t[worst]:.2f} s ({err[worst]:.0f} px)"
     )
-    moments = np.clip(t[:, None] + np.linspace(-WINDOW, WINDOW, STEPS)[None, :], 0.0, None)
-    true = _gt_positions(instance, body.name, moments.ravel()).reshape(len(t), STEPS, 2)
-    off = np.linalg.norm(true - uv[:, None, :], axis=2).min(axis=1)
+    off = from_path(instance, body.name, t, uv)
     if len(off) > ISOLATED:
         typical = float(np.sort(off)[-1 - ISOLATED])
         near = band(typical / size, TOLERANCE, FAILS)
