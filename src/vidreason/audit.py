@@ -40,6 +40,7 @@ class Job:
     index: int
     seed: int
     names: tuple[str, ...]  # corruptions of the registry
+    style: str = "flat"  # how the scenes are drawn (types.STYLES)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def run_job(job: Job) -> list[Outcome]:
 
     family = get_family(job.family)
     inst, frames = build_instance(
-        family, job.seed, job.index, difficulty_of(family, job.index), VideoFormat()
+        family, job.seed, job.index, difficulty_of(family, job.index), VideoFormat(style=job.style)
     )
     out = []
     with tempfile.TemporaryDirectory(prefix="vidreason-audit-") as tmp:
@@ -160,17 +161,19 @@ def audit(
     progress: bool = False,
     stress: bool = False,
     shard: Shard | None = None,
+    style: str = "flat",
 ) -> AuditResult:
     """Run every corruption with a target on ``n`` instances of each family (``quick``:
     1 instance); ``stress``: every corruption of the registry, those without a target
     measured for the tolerance cards but not judged; ``shard``: only that shard's
-    instances (``merge`` sums the shards' outcomes into the whole audit)."""
+    instances (``merge`` sums the shards' outcomes into the whole audit); ``style``: the
+    scenes drawn that way (types.STYLES)."""
     from vidreason.runner import shard as shards
     from vidreason.runner.local import parallel_map
 
     names = tuple(c.name for c in select(audited=not stress))
     count = 1 if quick else n
-    jobs = [Job(get_family(f).id, i, seed, names) for f in families for i in range(count)]
+    jobs = [Job(get_family(f).id, i, seed, names, style) for f in families for i in range(count)]
     jobs = shards.select(shard, jobs, lambda j: (j.family, j.index))
     results = parallel_map(run_job, jobs, workers=workers, label="audit", progress=progress)
     return summarise([o for r in results for o in r])

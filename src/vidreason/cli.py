@@ -113,6 +113,13 @@ def working(text: str, enabled: bool) -> Iterator[None]:
 Workers = Annotated[int | None, typer.Option(help="Processes to use (default: all cores).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Seed = Annotated[int, typer.Option(help="Seed; the same seed gives the same bytes and scores.")]
+Style = Annotated[
+    str,
+    typer.Option(
+        help="How scenes are drawn: flat (flat colours), shaded (light, gradients, soft"
+        " shadows) or textured (patterned surfaces and bodies); the laws are the same."
+    ),
+]
 ContextFrames = Annotated[
     int,
     typer.Option(
@@ -269,6 +276,7 @@ def generate(
     height: Annotated[int, typer.Option(help="Frame height, px (even, >= 32).")] = 256,
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 16,
     frames: Annotated[int, typer.Option(help="Frames per video (>= 16).")] = 48,
+    style: Style = "flat",
     context_frames: ContextFrames = 0,
     data_format: Annotated[
         str,
@@ -306,7 +314,7 @@ def generate(
     if data_format != "folders" and n is None:
         raise UserError(f"--format {data_format} needs --n (instances in all)")
     output_folder(out_dir)
-    fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames)
+    fmt = VideoFormat(width=width, height=height, fps=fps, n_frames=frames, style=_style(style))
     if data_format != "folders":
         assert n is not None
         if part or context_frames or executor != "local":
@@ -746,14 +754,18 @@ def check(
     executor: ExecutorOption = "local",
     address: AddressOption = None,
     context_frames: ContextFrames = 0,
+    style: Style = "flat",
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail
-    (with --context-frames K: under the continuation protocol)."""
+    (with --context-frames K: under the continuation protocol; with --style: scenes drawn
+    that way)."""
     from vidreason.checks import BASELINE_MAX, ORACLE_MIN
     from vidreason.checks import check as run_check
     from vidreason.tasks import FAMILIES
+    from vidreason.types import VideoFormat
 
     part = _shard(shard)
+    fmt = VideoFormat(style=_style(style))
     _executing(executor, address)  # a mistake in either is one line, before any work
     if static:
         _static_check(families or FAMILIES.names())
@@ -769,6 +781,7 @@ def check(
             progress=not quiet,
             shard=part,
             context_frames=context_frames,
+            fmt=fmt,
         )
     if part:
         out.print(f"shard {part}: {sum(r.n for r in results)} instances", highlight=False)
@@ -795,6 +808,16 @@ def check(
     if not all(r.ok for r in results):
         err.print(f"{sum(not r.ok for r in results)} of {len(results)} families fall short")
         raise typer.Exit(1)
+
+
+def _style(style: str) -> str:
+    """``style``, or one line naming the styles there are."""
+    from vidreason.errors import UserError
+    from vidreason.types import STYLES
+
+    if style not in STYLES:
+        raise UserError(f"--style must be one of {', '.join(STYLES)}; got {style!r}")
+    return style
 
 
 def _static_check(families: list[str]) -> None:
@@ -840,8 +863,10 @@ def audit(
     shard: ShardOption = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    style: Style = "flat",
 ) -> None:
-    """How often each verifier is wrong: planted violations caught, nuisances passed."""
+    """How often each verifier is wrong: planted violations caught, nuisances passed (with
+    --style: on scenes drawn that way)."""
     import json
 
     from vidreason.audit import audit as run_audit
@@ -868,6 +893,7 @@ def audit(
             progress=not (quiet or as_json),
             stress=stress,
             shard=part,
+            style=_style(style),
         )
     rows = to_json_rows(result)
     if run_dir is not None:

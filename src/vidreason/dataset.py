@@ -86,7 +86,7 @@ class ShardJob:
             "stop": self.stop,
             "seed": self.seed,
             "format": self.format,
-            "video": asdict(self.fmt),
+            "video": self.fmt.as_dict(),
             "families": [[f, versions_of(get_family(f))] for f in self.families],
         }
         return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
@@ -457,7 +457,7 @@ def generate_dataset(
         "n": n,
         "samples": sum(r.samples for r in records.values()),
         "shard_size": shard_size,
-        "video": asdict(fmt),
+        "video": fmt.as_dict(),
         "families": list(chosen),  # sample i: instance i // F of family i % F (F of them)
         "versions": {f: versions_of(get_family(f)) for f in chosen},
         "shards": [_entry(j, records[j.name]) for j in jobs],

@@ -133,7 +133,7 @@ def is_done(job: InstanceJob) -> bool:
         "seed": job.seed,
         "index": job.index,
         "difficulty": difficulty_of(family, job.index),
-        "fmt": {"width": fmt.width, "height": fmt.height, "fps": fmt.fps, "n_frames": fmt.n_frames},
+        "fmt": fmt.as_dict(),
         "versions": versions_of(family),
     }
     found = {k: task.get(k) for k in wanted} | {"fmt": task["spec"].get("fmt")}
@@ -254,12 +254,7 @@ def _meta(name: str, n: int, seed: int, jobs: list[InstanceJob], context_frames:
         "seed": seed,
         "n_per_family": n,
         "families": sorted({j.family for j in jobs}),
-        "format": {
-            "width": fmt.width,
-            "height": fmt.height,
-            "fps": fmt.fps,
-            "n_frames": fmt.n_frames,
-        },
+        "format": fmt.as_dict(),
         **({"context_frames": context_frames} if context_frames else {}),
     }
 

@@ -15,6 +15,7 @@ import numpy as np
 RGB = tuple[int, int, int]
 
 CAPABILITIES = ("physics", "causal", "temporal", "commonsense", "planning", "fluids")
+STYLES = ("flat", "shaded", "textured")  # how a scene is drawn; the laws are the same
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,27 @@ class VideoFormat:
     height: int = 256
     fps: int = 16
     n_frames: int = 48
+    style: str = "flat"  # one of STYLES: flat colours, shading and shadows, or textures
+
+    def __post_init__(self) -> None:
+        if self.style not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}; got {self.style!r}")
 
     @property
     def duration(self) -> float:
         """Seconds from the first frame to the last one."""
         return (self.n_frames - 1) / self.fps
+
+    def as_dict(self) -> dict[str, Any]:
+        """The format as task.json and suite.json write it (``style`` only when not flat,
+        so flat instances keep their bytes)."""
+        d: dict[str, Any] = {
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+            "n_frames": self.n_frames,
+        }
+        return d | ({"style": self.style} if self.style != "flat" else {})
 
 
 SHAPES = ("circle", "box", "cup")

@@ -39,8 +39,8 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _fmt(fmt: Any) -> dict[str, int]:
-    return {"width": fmt.width, "height": fmt.height, "fps": fmt.fps, "n_frames": fmt.n_frames}
+def _fmt(fmt: Any) -> dict[str, Any]:
+    return dict(fmt.as_dict())
 
 
 def record_for(

@@ -84,6 +84,8 @@ def suite_id(suite_dir: Path) -> str:
     fmt = meta.get("format")
     if isinstance(fmt, dict) and {"width", "height", "fps", "n_frames"} <= set(fmt):
         parts.append(f"{fmt['width']}x{fmt['height']}-{fmt['fps']}fps-{fmt['n_frames']}f")
+        if fmt.get("style", "flat") != "flat":  # a style is another suite
+            parts.append(str(fmt["style"]))
     if meta.get("context_frames"):  # a continuation suite is another suite
         parts.append(f"ctx{meta['context_frames']}")
     return "-".join(parts)
