@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from vidreason.tasks import catalog
 
 HEAVY = ("pymunk", "mujoco", "cv2", "scipy")
@@ -48,11 +50,36 @@ def test_a_lookup_imports_only_its_family():
 
 
 def test_the_catalog_is_what_the_family_modules_register():
-    found = catalog.scan()
-    assert found == catalog.BUILTIN, (
-        "vidreason/tasks/catalog.py is out of date; replace BUILTIN with:\n"
-        + catalog.table_source(found)
-    )
+    assert catalog.scan() == catalog.BUILTIN
+
+
+def _module(root: Path, name: str, registration: str) -> None:
+    (root / "kind").mkdir(parents=True, exist_ok=True)
+    (root / "kind" / f"{name}.py").write_text(f'"""A family."""\n\n{registration}\n')
+
+
+def test_a_new_family_module_is_found_without_a_line_elsewhere(tmp_path):
+    toss = "FAMILY = register_family(\n    TaskFamily(\n        name='toss',\n"
+    toss += "        version=2,\n        sample=sample,\n    )\n)"
+    _module(tmp_path, "toss", toss)
+    _module(tmp_path, "flip", "FAMILY = register_family(TaskFamily(name='flip', version=1))")
+    _module(tmp_path, "helper", "def register(): pass")
+    assert catalog.discover(tmp_path, "pkg") == {
+        "flip-v1": "pkg.kind.flip",
+        "toss-v2": "pkg.kind.toss",
+    }
+
+
+def test_the_template_copied_in_is_found(tmp_path):
+    template = Path(__file__).resolve().parents[2] / "docs" / "family_template.py"
+    _module(tmp_path, "toss", template.read_text())
+    assert catalog.discover(tmp_path, "pkg") == {"toss-v1": "pkg.kind.toss"}
+
+
+def test_a_registration_that_cannot_be_read_is_one_line(tmp_path):
+    _module(tmp_path, "toss", "FAMILY = register_family(TaskFamily(name=NAME, version=1))")
+    with pytest.raises(catalog.CatalogError, match=r"toss.py: TaskFamily's name= must be"):
+        catalog.discover(tmp_path, "pkg")
 
 
 def test_an_entry_point_plugin_registers_its_family(tmp_path):

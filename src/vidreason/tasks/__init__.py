@@ -2,7 +2,8 @@
 causal, temporal, planning).
 
 Importing this package imports no family module, no engine and no verifier: every
-built-in family id is announced from ``catalog.BUILTIN`` and its module is imported the
+built-in family id is announced from ``catalog.BUILTIN`` (read off the modules' source,
+not imported) and its module is imported the
 first time the family is looked up (``get_family``, ``FAMILIES.get``). A family module
 registers itself with ``FAMILY = register_family(TaskFamily(...))``; families of other
 packages do the same in a module named by a ``vidreason.tasks`` entry point.

@@ -33,9 +33,9 @@ family's typed parameters (a ``scene.params.Params`` class): what its sampler wr
 ``spec.params`` and ``spec.extra`` and its prompt and verifier read back.
 
 To add a family, write a module under ``vidreason/tasks/`` that sets
-``FAMILY = register_family(TaskFamily(...))`` and add its id and module to
-``catalog.BUILTIN`` (or, from another package, point a ``vidreason.tasks`` entry point at
-the module); ``vidreason check NAME --static`` checks it in seconds.
+``FAMILY = register_family(TaskFamily(...))`` (``catalog.discover`` finds it; from
+another package, point a ``vidreason.tasks`` entry point at the module); ``vidreason
+check NAME --static`` checks it in seconds.
 """
 
 from __future__ import annotations

@@ -1,50 +1,82 @@
 """Where each built-in family lives: its id and the module that registers it.
 
-``vidreason.tasks`` announces these ids without importing anything; a family's module
-(and with it its engine and verifier) is imported the first time the family is looked
-up. ``scan`` finds the same table by walking the subpackages of ``vidreason.tasks`` and
-importing every module that defines ``FAMILY``; a test keeps ``BUILTIN`` equal to it.
-After adding a family module, print the new table with ``python -m vidreason.tasks.catalog``
-and paste it here.
+``vidreason.tasks`` announces these ids without importing a family module: ``discover``
+reads them off the source files under ``vidreason/tasks`` (a module's ``FAMILY =
+register_family(TaskFamily(name=..., version=..., ...))`` statement, parsed, never run;
+``name`` and ``version`` literals or module-level names set to literals),
+so a new family module is found without a line anywhere else. A family's module (and with
+it its engine and verifier) is imported the first time the family is looked up. ``scan``
+finds the same table by importing every module that defines ``FAMILY``; a test keeps the
+two equal.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 
-BUILTIN: dict[str, str] = {
-    "blocker-v1": "vidreason.tasks.causal.blocker",
-    "bounce-v1": "vidreason.tasks.physics.bounce",
-    "collision-v1": "vidreason.tasks.physics.collision",
-    "connect-v1": "vidreason.tasks.planning.connect",
-    "containment-v1": "vidreason.tasks.commonsense.containment",
-    "dam-break-v1": "vidreason.tasks.fluids.dam_break",
-    "dominoes-v1": "vidreason.tasks.causal.dominoes",
-    "drape-3d-v1": "vidreason.tasks.physics3d.drape",
-    "free-fall-pair-v1": "vidreason.tasks.physics.free_fall_pair",
-    "identity-v1": "vidreason.tasks.temporal.identity",
-    "inelastic-collision-v1": "vidreason.tasks.physics.inelastic_collision",
-    "maze-v1": "vidreason.tasks.planning.maze",
-    "no-levitation-v1": "vidreason.tasks.commonsense.no_levitation",
-    "order-v1": "vidreason.tasks.temporal.order",
-    "pendulum-v1": "vidreason.tasks.physics.pendulum",
-    "patterns-v1": "vidreason.tasks.temporal.patterns",
-    "permanence-v1": "vidreason.tasks.temporal.permanence",
-    "projectile-v1": "vidreason.tasks.physics.projectile",
-    "ramp-v1": "vidreason.tasks.physics.ramp",
-    "roll-3d-v1": "vidreason.tasks.physics3d.roll",
-    "shortest-path-v1": "vidreason.tasks.planning.shortest_path",
-    "sliding-puzzle-v1": "vidreason.tasks.planning.sliding_puzzle",
-    "solidity-v1": "vidreason.tasks.commonsense.solidity",
-    "sort-v1": "vidreason.tasks.planning.sort",
-    "squash-3d-v1": "vidreason.tasks.physics3d.squash",
-    "stack-v1": "vidreason.tasks.physics.stack",
-    "support-v1": "vidreason.tasks.commonsense.support",
-    "throw-3d-v1": "vidreason.tasks.physics3d.throw",
-    "topple-3d-v1": "vidreason.tasks.physics3d.topple",
-    "trigger-v1": "vidreason.tasks.causal.trigger",
-}
+HERE = Path(__file__).resolve().parent
+_STATEMENT = re.compile(r"^FAMILY = register_family\(", re.M)
+
+
+class CatalogError(LookupError):
+    """A family module whose registration cannot be read without running it."""
+
+
+def _literal(call: ast.Call, key: str, path: Path, text: str) -> object:
+    """The value of ``key=`` in ``call``: a literal, or a module-level name set to one."""
+    for kw in call.keywords:
+        if kw.arg != key:
+            continue
+        if isinstance(kw.value, ast.Constant):
+            return kw.value.value
+        if isinstance(kw.value, ast.Name):
+            line = re.search(rf"^{kw.value.id}(?:: \w+)? = (.+)$", text, re.M)
+            with contextlib.suppress(ValueError, SyntaxError):
+                if line:
+                    return ast.literal_eval(line.group(1))
+        raise CatalogError(f"{path}: TaskFamily's {key}= must be a literal")
+    raise CatalogError(f"{path}: TaskFamily(...) has no {key}=")
+
+
+def _registration(text: str, path: Path) -> ast.Call:
+    """The ``TaskFamily(...)`` call of the module's ``FAMILY = register_family(...)``."""
+    lines = text[_STATEMENT.search(text).start() :].splitlines()  # type: ignore[union-attr]
+    ends = [i + 1 for i, line in enumerate(lines) if line.startswith(")") or line.endswith(")")]
+    for end in ends:  # the statement ends where it first parses
+        try:
+            tree = ast.parse("\n".join(lines[:end]))
+        except SyntaxError:
+            continue
+        value = tree.body[0].value  # type: ignore[attr-defined]
+        if isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Call):
+            return value.args[0]
+        break
+    raise CatalogError(f"{path}: write FAMILY = register_family(TaskFamily(...))")
+
+
+def discover(root: Path = HERE, package: str = __package__ or "vidreason.tasks") -> dict[str, str]:
+    """Family id -> module, read off the source of every module under ``root`` that
+    registers a family (nothing is imported)."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if not _STATEMENT.search(text):
+            continue
+        call = _registration(text, path)
+        fid = f"{_literal(call, 'name', path, text)}-v{_literal(call, 'version', path, text)}"
+        module = ".".join([package, *path.relative_to(root).with_suffix("").parts])
+        if fid in found:
+            raise CatalogError(f"{path}: family {fid} is also registered in {found[fid]}")
+        found[fid] = module
+    return dict(sorted(found.items()))
+
+
+BUILTIN: dict[str, str] = discover()
 
 
 def scan() -> dict[str, str]:
@@ -59,16 +91,6 @@ def scan() -> dict[str, str]:
         if isinstance(family, TaskFamily):
             found[family.id] = info.name
     return dict(sorted(found.items()))
-
-
-def table_source(table: dict[str, str]) -> str:
-    """``table`` written as the ``BUILTIN`` literal of this file."""
-    rows = "".join(f'    "{fid}": "{module}",\n' for fid, module in sorted(table.items()))
-    return f"BUILTIN: dict[str, str] = {{\n{rows}}}"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(table_source(scan()))
 
 
 def family_table(family_ids: list[str]) -> str:

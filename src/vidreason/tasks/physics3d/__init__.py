@@ -7,5 +7,5 @@ so listing families needs no MuJoCo). To add one: sample a scene with ``scene.ro
 ``scene.camera``, ``scene.body3d`` and ``scene.make_spec`` (wrapped in ``scene.validated``
 to reject scenes that leave the view), give it law checks that measure through the camera
 (``vidreason.verifiers.projective``), register it with ``simulate3d``/``render3d`` and
-``engine="mujoco"``, and add it to ``vidreason/tasks/catalog.py``.
+``engine="mujoco"`` (the module is found by itself: ``tasks/catalog.py``).
 """
