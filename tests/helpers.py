@@ -9,10 +9,35 @@ from pathlib import Path
 import numpy as np
 
 from vidreason import store
+from vidreason.corruptions import BY_NAME, encode
 from vidreason.render.video_io import read_video, write_mp4
-from vidreason.types import Instance, Score
+from vidreason.tasks import build_instance, get_family
+from vidreason.tasks.base import difficulty_of
+from vidreason.types import Instance, Score, VideoFormat
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import Tracks
+
+
+def build(
+    family: str, index: int = 0, seed: int = 0, difficulty: int | None = None, fmt=None
+) -> tuple[Instance, np.ndarray]:
+    """Instance ``index`` of ``family`` (its suite difficulty unless one is given) and its
+    true frames, as a suite would generate it."""
+    fam = get_family(family)
+    d = difficulty_of(fam, index) if difficulty is None else difficulty
+    return build_instance(fam, seed, index, d, fmt or VideoFormat())
+
+
+def score_corrupted(
+    name: str, inst: Instance, frames: np.ndarray, tmp_path: Path
+) -> tuple[Score, Tracks]:
+    """The true ``frames`` changed by the corruption ``name`` of ``vidreason.corruptions``,
+    encoded as the audit encodes it, decoded and scored against ``inst`` (the conditioning
+    image is the true first frame)."""
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    clip = read_video(encode(sample, tmp_path / "v"))
+    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
+    return score_frames(clip.frames, inst, frames[0], times)
 
 
 def score_encoded(

@@ -8,36 +8,21 @@ import cv2
 import numpy as np
 import pytest
 
-from vidreason.corruptions import BY_NAME, encode
+from tests.helpers import build, score_corrupted
+from vidreason.corruptions import BY_NAME
 from vidreason.perception import perceive
 from vidreason.perception.timeline import regular
-from vidreason.render.video_io import read_video
 from vidreason.scene.grid import layout_of
-from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import difficulty_of
-from vidreason.types import VideoFormat
 from vidreason.verifiers.checks import paced
 from vidreason.verifiers.grid import agent_of
 from vidreason.verifiers.score import score_frames
 from vidreason.verifiers.tracking import _coarse_index, blend_table, codes
 
 
-def _build(family: str, index: int):
-    fam = get_family(family)
-    return build_instance(fam, 0, index, difficulty_of(fam, index), VideoFormat())
-
-
-def _score(name: str, inst, frames, tmp_path):
-    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
-    clip = read_video(encode(sample, tmp_path / "v"))
-    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
-    return score_frames(clip.frames, inst, frames[0], times)
-
-
 def test_frames_repeated_to_30_fps_keep_the_moments_they_show():
     """16 fps shown at 30 fps: each new frame is first shown up to 29 ms after its moment;
     the tracked frames get their moments back."""
-    inst, frames = _build("containment", 0)
+    inst, frames = build("containment", 0)
     sample = BY_NAME["30 fps repeat"].fn(inst, frames, np.random.default_rng(0))
     times = np.arange(len(sample.frames)) / sample.fps
     p = perceive(sample.frames, inst, frames[0], times)
@@ -64,22 +49,22 @@ def test_a_real_frame_rate_with_a_moment_at_rest_keeps_its_clock():
 
 @pytest.mark.slow
 def test_repeated_and_redrawn_frame_rates_pass_and_a_faster_fall_fails(tmp_path):
-    inst, frames = _build("containment", 0)
+    inst, frames = build("containment", 0)
     for name in ["30 fps repeat", "24 fps repeat", "8 fps"]:
-        score, tracks = _score(name, inst, frames, tmp_path)
+        score, tracks = score_corrupted(name, inst, frames, tmp_path)
         assert score.passed, (name, score.explanation)
         assert tracks.percept.timeline.delay == 0.0  # 8 fps: its rounding is no late start
-    score, _ = _score("gravity x1.25", inst, frames, tmp_path)
+    score, _ = score_corrupted("gravity x1.25", inst, frames, tmp_path)
     assert not score.passed and "stronger" in score.explanation, score.explanation
 
 
 @pytest.mark.slow
 def test_a_lowered_contrast_keeps_every_object_and_a_colour_change_fails(tmp_path):
     for family, index in [("identity", 1), ("dominoes", 1)]:
-        inst, frames = _build(family, index)
-        score, _ = _score("contrast 0.8", inst, frames, tmp_path)
+        inst, frames = build(family, index)
+        score, _ = score_corrupted("contrast 0.8", inst, frames, tmp_path)
         assert score.passed, (family, score.explanation)
-    score, _ = _score("colour change", inst, frames, tmp_path)
+    score, _ = score_corrupted("colour change", inst, frames, tmp_path)
     assert not score.passed, score.explanation
 
 
@@ -99,8 +84,8 @@ def test_a_grey_edge_of_the_scene_is_no_blend_of_two_bodies():
 def test_a_crop_to_another_aspect_ratio_keeps_the_tiles_colours(tmp_path):
     """The top and bottom cut off leave the static scene a strip at each side: the light is
     not extrapolated from it over the board."""
-    inst, frames = _build("sliding-puzzle", 0)
-    score, tracks = _score("crop 10% height", inst, frames, tmp_path)
+    inst, frames = build("sliding-puzzle", 0)
+    score, tracks = score_corrupted("crop 10% height", inst, frames, tmp_path)
     assert score.passed, score.explanation
     ref, got = frames[0].astype(int), tracks.frames[0].astype(int)
     h = ref.shape[0]
@@ -122,8 +107,8 @@ def _cut(inst, frames: np.ndarray) -> np.ndarray:
 
 @pytest.mark.slow
 def test_connect_line_survives_mpeg4_but_a_cut_line_fails(tmp_path):
-    inst, frames = _build("connect", 0)
-    score, _ = _score("mpeg4", inst, frames, tmp_path)
+    inst, frames = build("connect", 0)
+    score, _ = score_corrupted("mpeg4", inst, frames, tmp_path)
     assert score.passed, score.explanation
     cut = _cut(inst, frames)
     score, _ = score_frames(cut, inst, frames[0], np.arange(len(cut)) / 16.0)
@@ -135,10 +120,10 @@ def test_a_pause_then_double_speed_is_a_planning_videos_own_pace(tmp_path):
     """Sorting bars at twice the speed after a pause: each move sampled half as often (a
     still frame between two moves is dropped as a repeat, so a move seems to start with a
     leap); a bar frozen, then caught up, still fails."""
-    inst, frames = _build("sort", 1)
-    score, _ = _score("pause then x2", inst, frames, tmp_path)
+    inst, frames = build("sort", 1)
+    score, _ = score_corrupted("pause then x2", inst, frames, tmp_path)
     assert score.passed, score.explanation
-    score, _ = _score("freeze-jump 8", inst, frames, tmp_path)
+    score, _ = score_corrupted("freeze-jump 8", inst, frames, tmp_path)
     assert not score.passed and "continuity" in score.explanation, score.explanation
 
 
@@ -153,10 +138,10 @@ def test_a_fast_step_along_the_true_path_is_paced_and_a_skip_is_not():
 def test_a_soft_focus_keeps_the_floor_edge_and_a_new_object_still_fails(tmp_path):
     """Blur with sigma 2 spreads the floor's edge into a band of greys that stays put: the
     edge, not an object; an object that appears mid-clip still fails."""
-    inst, frames = _build("permanence", 1)
-    score, _ = _score("blur sigma 2", inst, frames, tmp_path)
+    inst, frames = build("permanence", 1)
+    score, _ = score_corrupted("blur sigma 2", inst, frames, tmp_path)
     assert score.passed, score.explanation
-    score, _ = _score("appear", inst, frames, tmp_path)
+    score, _ = score_corrupted("appear", inst, frames, tmp_path)
     assert not score.passed and "not in the scene" in score.explanation, score.explanation
 
 
@@ -164,8 +149,8 @@ def test_a_soft_focus_keeps_the_floor_edge_and_a_new_object_still_fails(tmp_path
 def test_a_shaking_camera_over_a_finished_puzzle_keeps_its_registration(tmp_path):
     """Tiles that never move again stay part of the static scene to the clip's end: the
     last frames of a shaking camera register as well as the others."""
-    inst, frames = _build("sliding-puzzle", 0)
-    score, _ = _score("shake 2px", inst, frames, tmp_path)
+    inst, frames = build("sliding-puzzle", 0)
+    score, _ = score_corrupted("shake 2px", inst, frames, tmp_path)
     assert score.passed, score.explanation
 
 
@@ -173,10 +158,10 @@ def test_a_shaking_camera_over_a_finished_puzzle_keeps_its_registration(tmp_path
 def test_a_body_drawn_smaller_fails_next_to_bodies_of_other_colours(tmp_path):
     """Dominoes stand closer than their size: a block that shrinks is still measured
     against its first frames, since flat bodies of other colours never merge with it."""
-    inst, frames = _build("dominoes", 0)
-    score, _ = _score("shrink", inst, frames, tmp_path)
+    inst, frames = build("dominoes", 0)
+    score, _ = score_corrupted("shrink", inst, frames, tmp_path)
     assert not score.passed and "shrinks" in score.explanation, score.explanation
-    score, _ = _score("blur sigma 2", inst, frames, tmp_path)
+    score, _ = score_corrupted("blur sigma 2", inst, frames, tmp_path)
     assert score.passed, score.explanation
 
 
@@ -184,8 +169,8 @@ def test_a_body_drawn_smaller_fails_next_to_bodies_of_other_colours(tmp_path):
 def test_a_fast_throw_under_motion_blur_keeps_its_size(tmp_path):
     """A 3D ball thrown at most of its radius per frame, blurred over 3 frames, is a streak:
     its size is not read there."""
-    inst, frames = _build("throw-3d", 3)
-    score, _ = _score("blur 3 frames", inst, frames, tmp_path)
+    inst, frames = build("throw-3d", 3)
+    score, _ = score_corrupted("blur 3 frames", inst, frames, tmp_path)
     assert score.passed, score.explanation
 
 
@@ -193,10 +178,10 @@ def test_a_fast_throw_under_motion_blur_keeps_its_size(tmp_path):
 def test_a_codec_smear_mid_fall_is_no_landing_and_a_weaker_gravity_still_fails(tmp_path):
     """MPEG-4 smears the ball over two frames of its fall off the table: the fall goes on
     to the floor (no false landing), the two frames are forgiven; gravity x0.8 still fails."""
-    inst, frames = _build("roll-3d", 0)
-    score, _ = _score("mpeg4", inst, frames, tmp_path)
+    inst, frames = build("roll-3d", 0)
+    score, _ = score_corrupted("mpeg4", inst, frames, tmp_path)
     assert score.passed, score.explanation
-    score, _ = _score("gravity x0.8", inst, frames, tmp_path)
+    score, _ = score_corrupted("gravity x0.8", inst, frames, tmp_path)
     assert not score.passed and "weaker" in score.explanation, score.explanation
 
 
@@ -205,10 +190,10 @@ def test_a_thin_body_mottled_by_a_codec_keeps_its_size_and_a_smaller_one_fails(t
     """MPEG-4 at its defaults averages a thin block lying on a dark floor with the floor's
     colour: at a second look (its colour within a wider distance, its holes filled) it
     keeps its size; the block drawn at 60% still shrinks."""
-    inst, frames = build_instance(get_family("blocker"), 5, 0, 1, VideoFormat())
-    score, _ = _score("mpeg4", inst, frames, tmp_path)
+    inst, frames = build("blocker", seed=5, difficulty=1)
+    score, _ = score_corrupted("mpeg4", inst, frames, tmp_path)
     assert score.passed, score.explanation
-    score, _ = _score("shrink", inst, frames, tmp_path)
+    score, _ = score_corrupted("shrink", inst, frames, tmp_path)
     assert not score.passed and "shrinks" in score.explanation, score.explanation
 
 
@@ -217,8 +202,8 @@ def test_a_crop_to_another_aspect_ratio_of_a_blank_scene_registers_as_a_crop(tmp
     """Three bodies on a blank table, 10% of the height cut: little but the bodies fixes the
     first frame's map, so the crop of the picture's middle is tried as such (zooms alone
     left the bodies 8-11 px off and the camera drifting after them)."""
-    inst, frames = build_instance(get_family("identity"), 5, 0, 1, VideoFormat())
-    score, tracks = _score("crop 10% height", inst, frames, tmp_path)
+    inst, frames = build("identity", seed=5, difficulty=1)
+    score, tracks = score_corrupted("crop 10% height", inst, frames, tmp_path)
     assert score.passed, score.explanation
     m = tracks.percept.camera.matrices[0]
     assert abs(m[1, 1] - 256 / 230) < 0.03 and abs(m[0, 0] - 1.0) < 0.01, m
@@ -228,20 +213,20 @@ def test_a_crop_to_another_aspect_ratio_of_a_blank_scene_registers_as_a_crop(tmp
 def test_a_zoom_over_a_blank_table_is_read_off_the_ball_and_forgiven_its_doubt(tmp_path):
     """One ball on a blank table, the picture zoomed 5%: only the ball's outline gives the
     zoom (about 2% off here); the path forgives that doubt, a wobble still fails it."""
-    inst, frames = build_instance(get_family("projectile"), 5, 0, 1, VideoFormat())
-    score, tracks = _score("zoom 5%", inst, frames, tmp_path)
+    inst, frames = build("projectile", seed=5, difficulty=1)
+    score, tracks = score_corrupted("zoom 5%", inst, frames, tmp_path)
     assert not tracks.percept.camera.tracked
     assert score.passed and score.checks["path"] == 1.0, score.explanation
-    score, _ = _score("wobble", inst, frames, tmp_path)
+    score, _ = score_corrupted("wobble", inst, frames, tmp_path)
     assert score.checks["path"] == 0.0, score.explanation
 
 
 def test_a_freeze_at_the_end_of_a_scene_at_rest_is_no_violation():
     """A scene whose bodies are all at rest by the last third: freezing it there changes
     nothing, so the violation does not apply; a moving scene's freeze does."""
-    still, frames = _build("drape-3d", 0)
+    still, frames = build("drape-3d", 0)
     assert BY_NAME["freeze at end"].fn(still, frames, np.random.default_rng(0)) is None
-    moving, frames = _build("bounce", 0)
+    moving, frames = build("bounce", 0)
     assert BY_NAME["freeze at end"].fn(moving, frames, np.random.default_rng(0)) is not None
 
 
@@ -251,10 +236,10 @@ def test_a_blurred_bar_lightened_into_another_bars_colour_is_no_second_bar(tmp_p
     ghost within the cyan bar's colour. It is also a blend of the blue bar with the
     background, so it neither counts as a second cyan bar nor draws the cyan bar's track;
     a real second copy still does."""
-    inst, frames = build_instance(get_family("sort"), 5, 0, 1, VideoFormat())
+    inst, frames = build("sort", seed=5, difficulty=1)
     for name in ("blur 2 frames", "blur 3 frames"):
-        score, _ = _score(name, inst, frames, tmp_path)
+        score, _ = score_corrupted(name, inst, frames, tmp_path)
         assert score.passed, (name, score.explanation)
-    inst, frames = _build("collision", 1)
-    score, _ = _score("duplicate", inst, frames, tmp_path)
+    inst, frames = build("collision", 1)
+    score, _ = score_corrupted("duplicate", inst, frames, tmp_path)
     assert not score.passed and "a second" in score.explanation, score.explanation

@@ -6,31 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vidreason.corruptions import BY_NAME, CORRUPTIONS, encode
+from tests.helpers import build, score_corrupted
+from vidreason.corruptions import BY_NAME, CORRUPTIONS
 from vidreason.perception import perceive
 from vidreason.perception.light import correct, gain_fields
 from vidreason.perception.registration import register
 from vidreason.perception.scene import static_mask
-from vidreason.render.video_io import read_video
-from vidreason.tasks import build_instance, get_family
-from vidreason.types import VideoFormat
 from vidreason.verifiers.score import score_frames
 
 
-def _build(family: str, index: int = 0):
-    fam = get_family(family)
-    return build_instance(fam, 0, index, 1, VideoFormat())
-
-
-def _apply(name: str, inst, frames, tmp_path):
-    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
-    clip = read_video(encode(sample, tmp_path / "v"))
-    times = clip.times if clip.times is not None else np.arange(clip.n_frames) / clip.fps
-    return score_frames(clip.frames, inst, frames[0], times)[0]
-
-
 def test_registration_recovers_a_zoom_and_a_shake():
-    inst, frames = _build("maze")
+    inst, frames = build("maze")
     static = static_mask(inst, 256, 256)
     zoomed = BY_NAME["zoom 5%"].fn(inst, frames[:4], np.random.default_rng(0)).frames
     cam = register(zoomed, frames[0], static)
@@ -44,7 +30,7 @@ def test_registration_recovers_a_zoom_and_a_shake():
 
 
 def test_light_is_divided_out_but_an_object_is_not():
-    inst, frames = _build("projectile")
+    inst, frames = build("projectile")
     static = static_mask(inst, 256, 256)
     dark = BY_NAME["vignette 0.4"].fn(inst, frames[:2], np.random.default_rng(0)).frames
     fixed = correct(dark, gain_fields(dark, frames[0], static))
@@ -57,7 +43,7 @@ def test_light_is_divided_out_but_an_object_is_not():
 
 
 def test_repeated_frames_are_dropped_and_a_late_start_is_an_offset():
-    inst, frames = _build("bounce")
+    inst, frames = build("bounce")
     times = np.arange(len(frames) + 2) / 16.0
     held = np.concatenate([frames[:1], frames[:1], frames])  # first frame held 2 extra
     p = perceive(held, inst, frames[0], times)
@@ -72,7 +58,7 @@ def test_repeated_frames_are_dropped_and_a_late_start_is_an_offset():
 def test_an_object_missing_for_three_frames_fails_and_names_them(length, passes):
     from vidreason.violations import draw
 
-    inst, frames = _build("projectile")
+    inst, frames = build("projectile")
     hidden = {i: {"ball"} for i in range(20, 20 + length)}
     score, _ = score_frames(draw(inst.spec, inst.trajectory, hidden), inst, frames[0])
     assert score.checks["visible"] == (1.0 if passes else 0.0)
@@ -92,23 +78,23 @@ def test_an_object_missing_for_three_frames_fails_and_names_them(length, passes)
     ],
 )
 def test_harmless_changes_pass_and_violations_fail(family, tmp_path):
-    inst, frames = _build(family)
+    inst, frames = build(family)
     for name in ["zoom 5%", "shake 2px", "blur 2 frames", "vignette 0.4", "24 fps repeat"]:
-        score = _apply(name, inst, frames, tmp_path)
+        score = score_corrupted(name, inst, frames, tmp_path)[0]
         assert score.passed, (name, score.explanation)
     for name in ["vanish 6", "dissolve"]:
-        score = _apply(name, inst, frames, tmp_path)
+        score = score_corrupted(name, inst, frames, tmp_path)[0]
         assert not score.passed, (name, score.explanation)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family", ["sort", "sliding-puzzle", "maze"])
 def test_planning_pace_is_the_videos_own_but_every_move_is_seen(family, tmp_path):
-    inst, frames = _build(family)
+    inst, frames = build(family)
     for name in ["own pace x1.3", "pause then x2"]:
-        score = _apply(name, inst, frames, tmp_path)
+        score = score_corrupted(name, inst, frames, tmp_path)[0]
         assert score.passed, (name, score.explanation)
-    score = _apply("pause-jump", inst, frames, tmp_path)
+    score = score_corrupted("pause-jump", inst, frames, tmp_path)[0]
     assert not score.passed and "without being seen" in score.explanation, score.explanation
 
 
@@ -125,7 +111,7 @@ def test_a_blur_trail_is_no_object_but_a_grey_disc_that_stays_is():
     it moves on; the same mix standing still, as an object would, is an object."""
     import cv2
 
-    inst, frames = _build("pendulum")
+    inst, frames = build("pendulum")
     blurred = BY_NAME["blur 3 frames"].fn(inst, frames, np.random.default_rng(0)).frames
     score, _ = score_frames(blurred, inst, frames[0])
     assert score.checks["objects"] == 1.0, score.explanation

@@ -8,18 +8,11 @@ import re
 import numpy as np
 import pytest
 
+from tests.helpers import build, score_corrupted
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.perception.timeline import MAX_DELAY, STEP, time_offset
 from vidreason.render.video_io import read_video
-from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import difficulty_of
-from vidreason.types import VideoFormat
 from vidreason.verifiers.score import score_frames
-
-
-def _build(family: str, index: int = 0):
-    fam = get_family(family)
-    return build_instance(fam, 0, index, difficulty_of(fam, index), VideoFormat())
 
 
 def _shifted(inst, tau: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -37,7 +30,7 @@ def _shifted(inst, tau: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
 @pytest.mark.parametrize("frames", [0.0, 0.5, 1.0, 2.3, 3.0])
 def test_the_offset_is_fitted_to_a_fraction_of_a_frame(frames):
-    inst, _ = _build("projectile")
+    inst, _ = build("projectile")
     fps = inst.spec.fmt.fps
     pos, times = _shifted(inst, frames / fps)
     offset = time_offset(pos, times, inst)
@@ -46,17 +39,11 @@ def test_the_offset_is_fitted_to_a_fraction_of_a_frame(frames):
 
 
 def test_a_delay_beyond_the_allowance_is_measured_but_not_taken_out():
-    inst, _ = _build("bounce")
+    inst, _ = build("bounce")
     pos, times = _shifted(inst, 2 * MAX_DELAY - 0.1)
     offset = time_offset(pos, times, inst)
     assert offset.seconds == 0.0
     assert offset.fitted == pytest.approx(2 * MAX_DELAY - 0.1, abs=0.01)
-
-
-def _score(inst, frames, name: str, tmp_path):
-    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
-    clip = read_video(encode(sample, tmp_path / "v"))
-    return score_frames(clip.frames, inst, frames[0], clip.times)
 
 
 @pytest.mark.slow
@@ -65,15 +52,15 @@ def test_a_late_start_and_motion_blur_pass_and_wrong_physics_still_fails(family,
     """A first frame held one frame longer, or each frame blended with the two before it
     (a centroid one frame behind), are read as a time offset and pass; a gravity off by
     25% and a teleport still fail."""
-    inst, frames = _build(family)
+    inst, frames = build(family)
     for name, lag in [("start +1", 1.0), ("start +3", 3.0), ("blur 3 frames", 1.0)]:
-        score, tracks = _score(inst, frames, name, tmp_path)
+        score, tracks = score_corrupted(name, inst, frames, tmp_path)
         assert score.passed, (name, score.explanation)
         fps = inst.spec.fmt.fps
         assert tracks.percept.timeline.delay * fps == pytest.approx(lag, abs=0.3), name
         assert "taken as a time offset" in score.explanation
     for name in ["gravity x1.25", "teleport 15%"]:
-        score, _ = _score(inst, frames, name, tmp_path)
+        score, _ = score_corrupted(name, inst, frames, tmp_path)
         assert not score.passed, (name, score.explanation)
 
 
@@ -81,7 +68,7 @@ def test_a_late_start_and_motion_blur_pass_and_wrong_physics_still_fails(family,
 def test_a_start_later_than_the_allowance_fails_and_says_so(tmp_path):
     from vidreason.corruptions.nuisances import start_delay
 
-    inst, frames = _build("throw-3d")
+    inst, frames = build("throw-3d")
     sample = start_delay(6)(inst, frames, np.random.default_rng(0))  # 0.375 s
     clip = read_video(encode(sample, tmp_path / "v"))
     score, tracks = score_frames(clip.frames, inst, frames[0], clip.times)
@@ -98,7 +85,7 @@ def test_a_late_video_is_read_to_its_end_by_score_video(tmp_path):
     from vidreason.instance_io import write_instance
     from vidreason.verifiers.score import read_scored_part, score_video
 
-    inst, frames = _build("bounce")
+    inst, frames = build("bounce")
     folder = write_instance(inst, frames, tmp_path / "task")
     sample = BY_NAME["start +3"].fn(inst, frames, np.random.default_rng(0))
     video = encode(sample, tmp_path / "v")

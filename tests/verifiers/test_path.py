@@ -7,17 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import score_encoded
+from tests.helpers import build, score_encoded
 from vidreason.corruptions import BY_NAME
 from vidreason.seeding import named_rng
-from vidreason.tasks import build_instance, get_family
-from vidreason.tasks.base import GENERIC_CHECKS, NO_PATH_CHECKS, difficulty_of
-from vidreason.types import VideoFormat
-
-
-def _instance(family_id: str, index: int = 0):
-    family = get_family(family_id)
-    return build_instance(family, 0, index, difficulty_of(family, index), VideoFormat())
+from vidreason.tasks import get_family
+from vidreason.tasks.base import GENERIC_CHECKS, NO_PATH_CHECKS
 
 
 def _corrupted(inst, frames: np.ndarray, name: str) -> np.ndarray:
@@ -27,7 +21,7 @@ def _corrupted(inst, frames: np.ndarray, name: str) -> np.ndarray:
 
 
 def test_a_wobbling_ball_leaves_its_path_and_the_truth_does_not(tmp_path):
-    inst, frames = _instance("bounce-v1")
+    inst, frames = build("bounce-v1")
     truth, _ = score_encoded(inst, frames, tmp_path)
     assert truth.checks["path"] == 1.0 and truth.passed
     wobbly, _ = score_encoded(inst, _corrupted(inst, frames, "wobble"), tmp_path)
@@ -40,7 +34,7 @@ def test_a_wobbling_ball_leaves_its_path_and_the_truth_does_not(tmp_path):
 @pytest.mark.parametrize("family_id", ["free-fall-pair-v1", "projectile-v1", "collision-v1"])
 def test_a_body_that_stops_or_lags_fails_path(tmp_path, family_id):
     """collision: slow balls; the lag is 0.25 s or more, beyond the path's time window."""
-    inst, frames = _instance(family_id)
+    inst, frames = build(family_id)
     for name in ("stop", "lag"):
         score, _ = score_encoded(inst, _corrupted(inst, frames, name), tmp_path)
         assert score.checks["path"] < 0.5, (name, score.explanation)
@@ -49,7 +43,7 @@ def test_a_body_that_stops_or_lags_fails_path(tmp_path, family_id):
 @pytest.mark.slow
 @pytest.mark.parametrize("family_id", ["bounce-v1", "projectile-v1"])
 def test_a_body_that_shrinks_for_the_second_half_fails_objects(tmp_path, family_id):
-    inst, frames = _instance(family_id)
+    inst, frames = build(family_id)
     score, _ = score_encoded(inst, _corrupted(inst, frames, "shrink"), tmp_path)
     assert score.checks["objects"] == 0.0
     assert "shrinks to" in score.explanation and "% of its size" in score.explanation
