@@ -64,15 +64,23 @@ def resolve_suite(
     progress: bool = False,
     families: list[str] | None = None,
     shard: Shard | None = None,
+    style: str = "flat",
 ) -> Path:
     """A suite folder: ``suite`` itself if it is one, else the named suite (of only
     ``families`` when given) generated under
-    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...]`` (reused when already there;
-    with ``shard``, only that shard's instances, which ``merge`` makes whole again)."""
+    ``run_dir/suites/<name>-seed<seed>[-n<n>][-<family>+...][-<style>]`` (reused when
+    already there; with ``shard``, only that shard's instances, which ``merge`` makes
+    whole again; ``style``: its scenes drawn that way, ``types.STYLES``)."""
+    from vidreason.types import VideoFormat
+
     path = Path(suite)
     if path.is_dir():
         if not find_instances(path):
             raise UserError(f"{path}: no task instances in this folder")
+        if style != "flat":
+            raise UserError(
+                f"{path}: a generated suite has its style already; --style is for a suite name"
+            )
         return path
     if suite not in SUITES:
         SUITES.get(suite)  # raises with "did you mean"
@@ -82,6 +90,8 @@ def resolve_suite(
     name = f"{suite}-seed{seed}" + (f"-n{n}" if n is not None else "")
     if ids:
         name += "-" + "+".join(ids)
+    if style != "flat":
+        name += f"-{style}"
     out = Path(run_dir) / "suites" / name
     if not (out / SUITE_FILE).is_file():
         generate_suite(
@@ -93,6 +103,7 @@ def resolve_suite(
             progress=progress,
             families=ids or None,
             shard=shard,
+            fmt=VideoFormat(style=style),
         )
     return out
 
@@ -172,9 +183,12 @@ def run_models(
     seeds: int = 1,
     source: str = "built-in",
     shard: Shard | None = None,
+    style: str = "flat",
 ) -> RunSummary:
     """``run_model`` for models already made (see ``load_models``); with ``shard``, only
-    the units of that shard's instances (``runner/shard.py``)."""
+    the units of that shard's instances (``runner/shard.py``); ``style``: a named suite's
+    scenes drawn that way (``types.STYLES``; its suite id says so, and the report
+    compares the styles a run holds)."""
     from vidreason.models import card_of, version_of
 
     if seeds < 1:
@@ -192,6 +206,7 @@ def run_models(
         progress=progress,
         families=families,
         shard=shard,
+        style=style,
     )
     instances = find_instances(suite_dir)
     sid = suite_id(suite_dir)

@@ -384,6 +384,9 @@ def run(
     ] = 1,
     seed: Seed = 0,
     n: Annotated[int | None, typer.Option(help="Instances per family.")] = None,
+    family: Annotated[
+        list[str] | None, typer.Option(help="Only these families (of a suite name).")
+    ] = None,
     workers: Workers = None,
     devices: Annotated[
         str | None,
@@ -393,11 +396,19 @@ def run(
     shard: ShardOption = None,
     executor: ExecutorOption = "local",
     address: AddressOption = None,
+    style: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Scene style(s) of a named suite: flat, shaded, textured (repeat the option"
+            " to run each; the report compares them)."
+        ),
+    ] = None,
 ) -> None:
     """Generate videos with models (each loaded once per worker), scoring each video as
     soon as it exists."""
     from vidreason.outputs import output_folder
 
+    styles = list(dict.fromkeys(_style(s) for s in style or ["flat"]))
     part = _shard(shard)
     runner = _executing(executor, address)
     at_least_one(n)
@@ -408,19 +419,22 @@ def run(
     output_folder(run_dir)
     sources = [m if ":" in m else "built-in" for m in names] + [str(c) for c in configs]
     with runner:
-        summary = api.run_models(
-            models,
-            suite,
-            run_dir,
-            seed=seed,
-            n=n,
-            workers=workers,
-            progress=not quiet,
-            seeds=seeds,
-            source=", ".join(dict.fromkeys(sources)),
-            shard=part,
-        )
-    _summary(summary)
+        for s in styles:
+            summary = api.run_models(
+                models,
+                suite,
+                run_dir,
+                seed=seed,
+                n=n,
+                workers=workers,
+                progress=not quiet,
+                seeds=seeds,
+                source=", ".join(dict.fromkeys(sources)),
+                shard=part,
+                style=s,
+                families=family,
+            )
+            _summary(summary)
 
 
 @app.command()

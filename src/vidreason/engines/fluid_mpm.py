@@ -48,9 +48,7 @@ def load_taichi() -> ModuleType:
         try:
             import taichi as ti
         except ImportError:
-            raise UserError(
-                "the fluids families need Taichi: pip install 'taichi>=1.7'"
-            ) from None
+            raise UserError("the fluids families need Taichi: pip install 'taichi>=1.7'") from None
         ti.init(arch=ti.cpu, cpu_max_num_threads=1, random_seed=0, log_level=ti.ERROR)
     _STATE["ti"] = ti
     _STATE["kernels"] = _build(ti)

@@ -155,6 +155,7 @@ def build_context(
         "runs": runs_view(run_dir, all_rows),
         "audit": audit_view(run_dir),
         "pairs": pairs_view(all_rows, models),
+        "styles": styles_view(all_rows, models),
         "answers": answers_view(run_dir),
         "report_dir": out.parent,
     }
@@ -209,6 +210,7 @@ def empty_context() -> dict[str, Any]:
         "runs": [],
         "audit": None,
         "pairs": None,
+        "styles": None,
         "answers": None,
     }
 
@@ -321,6 +323,19 @@ def pairs_view(all_rows: list[Row], models: Sequence[str]) -> dict[str, Any] | N
     board = sorted(pair_leaderboard(all_rows), key=lambda e: (order.get(e.model, 0), e.family))
     results = sorted(results, key=lambda p: (order.get(p.model, 0), p.pair))
     return {"board": board, "results": results}
+
+
+def styles_view(all_rows: list[Row], models: Sequence[str]) -> dict[str, Any] | None:
+    """Scores per scene style and the change from flat on the same instances
+    (``report/styles.py``); None when the run holds one style."""
+    from vidreason.report.styles import style_board
+
+    board = style_board(all_rows)
+    if not board:
+        return None
+    order = {m: i for i, m in enumerate(models)}
+    board = sorted(board, key=lambda e: order.get(e.model, len(order)))  # stable: styles stay
+    return {"board": board, "styles": list(dict.fromkeys(e.style for e in board))}
 
 
 def answers_view(run_dir: Path) -> dict[str, Any] | None:
