@@ -107,3 +107,29 @@ def test_colour_change_swaps_two_different_colours():
     changed = np.abs(sample.frames.astype(int) - truth.astype(int)).max(axis=3) > 48
     assert changed[: len(truth) // 2].sum() == 0
     assert changed[-1].sum() > 100
+
+
+def _outcomes(style: str, value: float) -> list:
+    from vidreason.audit import Outcome
+
+    return [
+        Outcome("bounce-v1", "nuisance", "shake 2px", 0, value, value >= 0.5, "", style),
+        Outcome("bounce-v1", "violation", "teleport", 0, 1.0 - value, value < 0.5, "", style),
+    ]
+
+
+def test_an_audit_per_style_adds_its_rows_beside_the_others(tmp_path):
+    from vidreason.audit import summarise, write_run
+
+    write_run(tmp_path, summarise(_outcomes("flat", 1.0)), seed=0, stress=False)
+    write_run(tmp_path, summarise(_outcomes("shaded", 0.0)), seed=0, stress=False)
+    rows = json.loads((tmp_path / "audit.json").read_text())
+    aucs = {r["family"]: r["auroc"] for r in rows if "auroc" in r}
+    assert aucs == {"bounce-v1": 1.0, "bounce-v1 (shaded)": 0.0}
+    write_run(tmp_path, summarise(_outcomes("flat", 0.0)), seed=0, stress=False)  # a rerun
+    rows = json.loads((tmp_path / "audit.json").read_text())
+    aucs = {r["family"]: r["auroc"] for r in rows if "auroc" in r}
+    assert aucs == {"bounce-v1": 0.0, "bounce-v1 (shaded)": 0.0}
+    write_run(tmp_path, summarise(_outcomes("flat", 1.0)), seed=1, stress=False)  # another seed
+    rows = json.loads((tmp_path / "audit.json").read_text())
+    assert {r["family"] for r in rows} == {"bounce-v1"}

@@ -52,6 +52,13 @@ class Outcome:
     value: float
     passed: bool
     explanation: str
+    style: str = "flat"
+
+    @property
+    def label(self) -> str:
+        """The family as the audit's rows name it: ``projectile-v1``, or
+        ``projectile-v1 (shaded)`` for scenes drawn in another style."""
+        return self.family if self.style == "flat" else f"{self.family} ({self.style})"
 
 
 def unchanged(frames: np.ndarray, truth: np.ndarray) -> bool:
@@ -92,7 +99,14 @@ def run_job(job: Job) -> list[Outcome]:
             score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
             out.append(
                 Outcome(
-                    job.family, kind, name, job.index, score.value, score.passed, score.explanation
+                    job.family,
+                    kind,
+                    name,
+                    job.index,
+                    score.value,
+                    score.passed,
+                    score.explanation,
+                    job.style,
                 )
             )
     return out
@@ -130,7 +144,7 @@ class AuditResult:
 def summarise(outcomes: list[Outcome]) -> AuditResult:
     groups: dict[tuple[str, str, str], list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        groups[(o.family, o.kind, o.name)].append(o)
+        groups[(o.label, o.kind, o.name)].append(o)
     rows = []
     for (family, kind, name), group in sorted(groups.items()):
         # violation: the share caught; nuisance: the share wrongly failed. Both count fails.
@@ -145,9 +159,9 @@ def summarise(outcomes: list[Outcome]) -> AuditResult:
         rows.append(row)
     aucs = {}
     judged = [o for o in outcomes if getattr(BY_NAME.get(o.name), "target", 0.0) is not None]
-    for family in sorted({o.family for o in judged}):
-        clean = [o.value for o in judged if o.family == family and o.kind == "nuisance"]
-        bad = [o.value for o in judged if o.family == family and o.kind == "violation"]
+    for family in sorted({o.label for o in judged}):
+        clean = [o.value for o in judged if o.label == family and o.kind == "nuisance"]
+        bad = [o.value for o in judged if o.label == family and o.kind == "violation"]
         aucs[family] = round(auroc(clean, bad), 6)
     return AuditResult(tuple(rows), aucs, tuple(outcomes))
 
@@ -185,15 +199,21 @@ OUTCOMES_FILE = "audit-outcomes.json"  # beside audit.json in a run folder: ever
 def write_run(run_dir: Path, result: AuditResult, seed: int, stress: bool) -> None:
     """``audit.json`` (the rows the report reads) and ``audit-outcomes.json`` (how the
     audit was run and each corrupted video's score, from which ``merge`` sums the audits
-    of several shards)."""
+    of several shards). An audit of the same seed already there keeps its outcomes in the
+    styles this one did not run (an audit per style adds its rows beside the others')."""
     from vidreason import __version__
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    how = {"seed": seed, "stress": stress, "package_version": __version__}
+    outcomes = list(result.outcomes)
+    if (run_dir / OUTCOMES_FILE).is_file():
+        was, old = read_outcomes(run_dir / OUTCOMES_FILE)
+        if (was.get("seed"), was.get("stress")) == (seed, stress):
+            styles = {o.style for o in outcomes}
+            outcomes += [o for o in old if o.style not in styles]
+            result = merge_outcomes(outcomes)
     (run_dir / "audit.json").write_text(json.dumps(to_json_rows(result), indent=1) + "\n")
-    kept = {
-        "how": {"seed": seed, "stress": stress, "package_version": __version__},
-        "outcomes": [dataclasses.asdict(o) for o in result.outcomes],
-    }
+    kept = {"how": how, "outcomes": [dataclasses.asdict(o) for o in result.outcomes]}
     (run_dir / OUTCOMES_FILE).write_text(json.dumps(kept, indent=1) + "\n")
 
 
@@ -211,8 +231,8 @@ def read_outcomes(path: Path) -> tuple[dict, list[Outcome]]:
 
 def merge_outcomes(outcomes: list[Outcome]) -> AuditResult:
     """The audit of several shards: each video once, in the order one run scores them."""
-    unique = {(o.family, o.index, o.kind, o.name): o for o in outcomes}
-    return summarise(sorted(unique.values(), key=lambda o: (o.family, o.index)))
+    unique = {(o.family, o.style, o.index, o.kind, o.name): o for o in outcomes}
+    return summarise(sorted(unique.values(), key=lambda o: (o.label, o.index)))
 
 
 def to_json_rows(result: AuditResult) -> list[dict[str, object]]:
