@@ -62,7 +62,7 @@ def backdrop(spec: SceneSpec) -> np.ndarray:
         _walls(walls, spec, 255)
         on = walls.astype(np.float32) / 255.0
         grain = st.stripes(h, w, max(4.0, 0.025 * h), 0.15)
-        st.apply_gain(img, st.checker(h, w, h / 8) * (1.0 - on) + grain * on)
+        st.apply_gain(img, st.checker(h, w, h / 16) * (1.0 - on) + grain * on)
     return img
 
 

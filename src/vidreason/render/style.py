@@ -7,10 +7,10 @@ its flat backdrop, multiply it by ``light_gradient`` (shaded) or ``surface_textu
 each body over it with ``compose`` from its coverage mask and a fill made by
 ``shaded_fill`` or ``textured_fill``. Each body's fill stays within its own silhouette.
 
-The amounts are moderate on purpose: a shaded or textured colour stays well within the
-trackers' colour distance of its key (about 10-20 in CIE Lab, the limit is 30), so a body
-keeps its colour's hue and name, and a shadow on the background still reads as the
-background. The light comes from the upper left (``LIGHT``) in every scene.
+The amounts are moderate on purpose: a body is shaded and tinted in CIE lightness alone
+(its a and b, hence its hue, kept), at most ``SHADE`` from its key, well within the
+trackers' colour distance (30 in Lab), so a body keeps its colour's name, and a shadow on
+the background still reads as the background. The light comes from the upper left (``LIGHT``) in every scene.
 
 To add a style: a function returning a gain map for the backdrop and one returning a
 body's fill, composed by the renderer the same way.
@@ -25,12 +25,12 @@ import numpy as np
 
 LIGHT = (-0.6, -0.8)  # unit vector (x right, y down) towards the light: the upper left
 GRADIENT = 0.10  # the backdrop's brightness goes from 1 + this/2 (lit) to 1 - this/2
-SHADE = 0.16  # a body's lightness, lit side to far side: about +-this
+SHADE = 11.0  # CIE L: a body's lightness from its key, +this facing the light, -this away
 SHADOW = 0.22  # the darkening under a shadow's core
 SHADOW_OFFSET = 0.22  # x a body's size: how far its shadow falls from it, away from light
 SHADOW_BLUR = 0.18  # x a body's size: the shadow's softness (Gaussian sigma)
 CHECK = 0.07  # a textured backdrop's checks: brightness 1 +- this
-TINT = 0.2  # a textured body's two tints: this far towards white and towards black
+TINT = 9.0  # CIE L: a textured body's two tints, this much lighter and darker than its key
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,8 @@ def checker(h: int, w: int, cell: float, amount: float = CHECK) -> np.ndarray:
     """A gain map (h, w) float32 of squares ``cell`` px wide, 1 + amount and 1 - amount,
     with edges smoothed over a pixel (so it is drawn the same at any resolution)."""
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) + 0.5
-    sx = _square_wave(xs / cell)
-    sy = _square_wave(ys / cell)
+    sx = _square_wave(xs / (2 * cell))
+    sy = _square_wave(ys / (2 * cell))
     return (1.0 + amount * sx * sy).astype(np.float32)
 
 
@@ -125,21 +125,31 @@ def _square_wave(t: np.ndarray, soft: float = 0.06) -> np.ndarray:
     return np.clip(s / (2 * np.pi * soft), -1.0, 1.0)
 
 
+def relit(colour: tuple[int, int, int], dl: np.ndarray) -> np.ndarray:
+    """``colour`` with its CIE lightness changed by ``dl`` (any shape), its a and b kept:
+    RGB float32 (0..255) of shape ``dl.shape + (3,)``."""
+    rgb = np.asarray(colour, np.float32).reshape(1, 1, 3) / 255.0
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[0, 0]
+    d = np.asarray(dl, np.float32)
+    field = np.empty((*d.shape, 3), np.float32)
+    field[..., 0] = np.clip(lab[0] + d, 0.0, 100.0)
+    field[..., 1], field[..., 2] = lab[1], lab[2]
+    flat = field.reshape(1, -1, 3)
+    out = cv2.cvtColor(flat, cv2.COLOR_LAB2RGB).reshape(field.shape)
+    return np.clip(out, 0.0, 1.0) * 255.0
+
+
 def tints(colour: tuple[int, int, int], amount: float = TINT) -> tuple[np.ndarray, np.ndarray]:
-    """A lighter and a darker tint of ``colour`` (float32 RGB): its hue kept."""
-    c = np.asarray(colour, np.float32)
-    return c + (255.0 - c) * amount, c * (1.0 - amount)
+    """A lighter and a darker tint of ``colour`` (float32 RGB), ``amount`` in CIE L each
+    way: its hue kept."""
+    both = relit(colour, np.array([amount, -amount], np.float32))
+    return both[0], both[1]
 
 
 def lightness(colour: tuple[int, int, int], f: np.ndarray) -> np.ndarray:
     """``colour`` lit by ``f`` (any shape, -1 far from the light .. +1 towards it), RGB
-    float32 of shape ``f.shape + (3,)``: towards white by ``SHADE`` x 0.6 at +1 and
-    towards black by ``SHADE`` at -1."""
-    c = np.asarray(colour, np.float32)
-    f = f[..., None]
-    up = c + (255.0 - c) * (0.6 * SHADE) * np.clip(f, 0.0, 1.0)
-    down = c * (1.0 + SHADE * np.clip(f, -1.0, 0.0))
-    return np.where(f > 0, up, down)
+    float32 of shape ``f.shape + (3,)``: ``SHADE`` x ``f`` in CIE lightness."""
+    return relit(colour, SHADE * np.asarray(f, np.float32))
 
 
 def shaded_fill(
