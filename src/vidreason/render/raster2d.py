@@ -176,6 +176,7 @@ def _shadows(
 ) -> None:
     """Every body's soft shadow, cast away from the light onto the backdrop in ``img``."""
     cover = np.zeros(img.shape[:2], np.float32)
+    box = [img.shape[1], img.shape[0], 0, 0]  # x0, y0, x1, y1 of every shadow
     for body in ordered:
         if body.name not in positions:
             continue
@@ -190,7 +191,10 @@ def _shadows(
             continue
         soft = st.blur_mask(mask, sigma)
         np.maximum(cover[win.slices], soft, out=cover[win.slices])
-    st.soft_shadow(img, cover)
+        box = [min(box[0], win.x0), min(box[1], win.y0), max(box[2], win.x1), max(box[3], win.y1)]
+    if box[2] > box[0] and box[3] > box[1]:
+        inside = st.Window(*box).slices
+        st.soft_shadow(img[inside], cover[inside])
 
 
 def draw_box(

@@ -117,24 +117,28 @@ def _cube_lab(bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def label_table(palette_lab: np.ndarray, bits: int = 6, lightness: float = 1.0) -> np.ndarray:
     """For every colour quantised to ``bits`` per channel: the index of the nearest palette
     entry, or 255 when none is within ``MAX_LAB_DISTANCE`` (``lightness``: the weight of
-    a difference in L, see ``LIGHTNESS_WEIGHT``).
+    a difference in L, one over a whole number; see ``LIGHTNESS_WEIGHT``).
 
-    Both sides are 8-bit Lab, whole numbers, so squared distances are exact integers and
-    compare as the distances do (the first of equal ones wins)."""
+    Both sides are 8-bit Lab, whole numbers, so squared distances (scaled by the square of
+    that whole number) are exact integers and compare as the distances do (the first of
+    equal ones wins)."""
     cube = _cube_lab(bits)
     pal = np.asarray(palette_lab)
-    if lightness != 1.0 or not np.array_equal(pal, np.round(pal)):  # distances in float32
+    k2 = round(1.0 / lightness) ** 2  # a and b weigh this much more than L
+    if not np.array_equal(pal, np.round(pal)):  # not 8-bit Lab: distances in float32
         return _label_table_float(pal, bits, lightness)
     best = np.full(len(cube[0]), np.iinfo(np.int32).max, np.int32)
     idx = np.zeros(len(cube[0]), np.uint8)
     for k, entry in enumerate(pal.astype(np.int32)):
-        d2 = np.square(cube[0] - entry[0])
-        d2 += np.square(cube[1] - entry[1])
+        d2 = np.square(cube[1] - entry[1])
         d2 += np.square(cube[2] - entry[2])
+        if k2 != 1:
+            d2 *= k2
+        d2 += np.square(cube[0] - entry[0])
         nearer = d2 < best
         best[nearer] = d2[nearer]
         idx[nearer] = k
-    idx[best >= math.ceil(MAX_LAB_DISTANCE**2)] = 255
+    idx[best >= math.ceil(k2 * MAX_LAB_DISTANCE**2)] = 255
     return idx
 
 
