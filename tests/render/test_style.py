@@ -118,3 +118,15 @@ def test_flat_is_drawn_as_before() -> None:
     inside = frames[0][y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3)
     assert (inside == np.array(ball.colour, np.uint8)).all()
     assert cv2.countNonZero((frames[0][:10] != frames[0][0, 0]).any(axis=2).view(np.uint8)) == 0
+
+
+def test_a_body_outside_the_picture_draws_nothing() -> None:
+    assert st.window((20, 30, 3), -50.0, 5.0, 4.0).empty
+    assert st.window((20, 30, 3), 5.0, 80.0, 4.0).empty
+    assert st.window((20, 30, 3), float("nan"), 5.0, 4.0).empty
+    inst, _ = _frames("bounce-v1", "shaded")
+    from vidreason.render.raster2d import draw_frame
+
+    name = inst.spec.bodies[0].name
+    far = draw_frame(inst.spec, {name: (-500.0, 40.0, 0.0)})
+    assert far.shape == (256, 256, 3)

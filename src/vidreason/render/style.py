@@ -57,14 +57,16 @@ class Window:
 
 
 def window(shape: tuple[int, ...], cx: float, cy: float, reach: float) -> Window:
-    """The box of an image of ``shape`` within ``reach`` px of (``cx``, ``cy``)."""
+    """The box of an image of ``shape`` within ``reach`` px of (``cx``, ``cy``): empty when
+    that lies outside the image."""
     h, w = shape[:2]
-    return Window(
-        max(0, int(np.floor(cx - reach))),
-        max(0, int(np.floor(cy - reach))),
-        min(w, int(np.ceil(cx + reach)) + 1),
-        min(h, int(np.ceil(cy + reach)) + 1),
-    )
+    if not np.isfinite([cx, cy, reach]).all():
+        return Window(0, 0, 0, 0)
+    x0 = min(w, max(0, int(np.floor(cx - reach))))
+    y0 = min(h, max(0, int(np.floor(cy - reach))))
+    x1 = max(x0, min(w, int(np.ceil(cx + reach)) + 1))
+    y1 = max(y0, min(h, int(np.ceil(cy + reach)) + 1))
+    return Window(x0, y0, x1, y1)
 
 
 def light_gradient(h: int, w: int, amount: float = GRADIENT) -> np.ndarray:
