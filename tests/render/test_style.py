@@ -130,3 +130,25 @@ def test_a_body_outside_the_picture_draws_nothing() -> None:
     name = inst.spec.bodies[0].name
     far = draw_frame(inst.spec, {name: (-500.0, 40.0, 0.0)})
     assert far.shape == (256, 256, 3)
+
+
+def test_the_tracker_labels_every_shade_and_tint_as_its_key() -> None:
+    """Within a styled scene's colour distance: each body colour at its lightest and darkest
+    shading and tints is its own key, and the background under a shadow is the background."""
+    from vidreason.tasks.palette import BACKGROUND, COLOURS, FLOOR
+    from vidreason.verifiers.tracking import LIGHTNESS_WEIGHT, codes, label_table
+
+    keys = [*COLOURS.values(), BACKGROUND, FLOOR]
+    table = label_table(lab_of(np.array(keys)), lightness=LIGHTNESS_WEIGHT["shaded"])
+    flat = label_table(lab_of(np.array(keys)))
+    missed = 0
+    for k, key in enumerate(keys[:-2]):
+        light, dark = st.tints(key)
+        lit = st.lightness(key, np.array([1.0, -1.0], np.float32))
+        seen = np.rint(np.stack([light, dark, *lit])).astype(np.uint8)[None]
+        assert (table[codes(seen)] == k).all(), key
+        missed += int((flat[codes(seen)] == 255).sum())
+    assert missed > 0  # the flat distance would lose some of them
+    bg = np.array(BACKGROUND, np.float32)
+    darkest = np.rint(bg * (1 - st.GRADIENT / 2) * (1 - st.SHADOW)).astype(np.uint8)
+    assert table[codes(darkest[None, None])][0, 0] == len(keys) - 2
