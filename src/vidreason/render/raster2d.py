@@ -40,10 +40,12 @@ def fill_rect(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, colou
 def draw_frame(
     spec: SceneSpec,
     positions: dict[str, tuple[float, ...]],
+    printed: bool = False,
 ) -> np.ndarray:
-    """One RGB frame with each body at ``positions[name] = (x, y[, angle])``."""
+    """One RGB frame with each body at ``positions[name] = (x, y[, angle])``; ``printed``:
+    the bodies carry prints of their own (a textured scene then gives them no pattern)."""
     img = backdrop(spec)
-    draw_moving(img, spec, positions, _order(spec))
+    draw_moving(img, spec, positions, _order(spec), printed)
     return img
 
 
@@ -92,10 +94,11 @@ def draw_moving(
     spec: SceneSpec,
     positions: dict[str, tuple[float, ...]],
     ordered: list[Body],
+    printed: bool = False,
 ) -> None:
     """The joints and then the bodies (in ``ordered``'s order) onto ``img``, a backdrop
-    (in a shaded scene the bodies' shadows first)."""
-    styled = spec.fmt.style != "flat"
+    (in a shaded scene the bodies' shadows first; ``printed``: as ``draw_frame``)."""
+    styled = spec.fmt.style == "shaded" or (spec.fmt.style == "textured" and not printed)
     if spec.fmt.style == "shaded":
         _shadows(img, spec, positions, ordered)
     for joint in spec.joints:
