@@ -152,3 +152,15 @@ def test_the_tracker_labels_every_shade_and_tint_as_its_key() -> None:
     bg = np.array(BACKGROUND, np.float32)
     darkest = np.rint(bg * (1 - st.GRADIENT / 2) * (1 - st.SHADOW)).astype(np.uint8)
     assert table[codes(darkest[None, None])][0, 0] == len(keys) - 2
+
+
+def test_a_printed_body_carries_no_style_pattern() -> None:
+    """The patterns family's bodies carry prints its questions ask about: a textured scene
+    textures their table, not them."""
+    inst, frames = _frames("patterns-v1", "textured")
+    _, flat = _frames("patterns-v1", "flat")
+    for body in inst.spec.bodies:
+        plain = (flat[0] == np.array(body.colour, np.uint8)).all(axis=2)
+        same = (frames[0][plain] == np.array(body.colour, np.uint8)).all(axis=1)
+        assert plain.sum() > 20 and same.mean() > 0.95
+    assert not np.array_equal(frames[0], flat[0])  # the table is textured
