@@ -150,14 +150,15 @@ def render(
 ) -> np.ndarray:
     """All frames of a patterned scene, (n, h, w, 3) uint8 RGB: the 2D rasteriser's, with
     each body's pattern (``patterns``, default the scene's own) printed on it; the
-    patterns of the bodies in ``still`` keep their first angle while the bodies turn."""
+    patterns of the bodies in ``still`` keep their first angle while the bodies turn. In
+    a textured scene the prints are the bodies' only patterns."""
     from vidreason.render.raster2d import draw_frame, pose
 
     own = patterns_of(spec) if patterns is None else patterns
     frames = []
     for i in range(trajectory.n_frames):
         at = {name: pose(trajectory.states[name][i]) for name in trajectory.states}
-        img = draw_frame(spec, at)
+        img = draw_frame(spec, at, printed=True)
         for b in spec.bodies:
             if b.name in at and b.name in own:
                 where = at[b.name]

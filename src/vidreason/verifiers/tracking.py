@@ -31,6 +31,11 @@ from vidreason.scene.params import Palette
 from vidreason.types import RGB, Body, Instance
 
 MAX_LAB_DISTANCE = 30.0
+# how much a difference in lightness counts in the colour distance, by the scene's style: a
+# shaded or textured scene draws each colour lighter and darker than its key (shading,
+# shadows, a pattern's tints) and keeps its hue, so there a colour is told by its hue and
+# chroma first (``render.style`` keeps its lightness within 11 of the key's, CIE L)
+LIGHTNESS_WEIGHT = {"flat": 1.0, "shaded": 0.5, "textured": 0.5}
 MIN_AREA_FRACTION = 0.25
 BAR_LEVEL = 24.0
 NEAR_START = 0.4  # frames: after a time offset, a frame this close to the first is dropped
@@ -109,40 +114,47 @@ def _cube_lab(bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lab[:, 0].copy(), lab[:, 1].copy(), lab[:, 2].copy()
 
 
-def label_table(palette_lab: np.ndarray, bits: int = 6) -> np.ndarray:
+def label_table(palette_lab: np.ndarray, bits: int = 6, lightness: float = 1.0) -> np.ndarray:
     """For every colour quantised to ``bits`` per channel: the index of the nearest palette
-    entry, or 255 when none is within ``MAX_LAB_DISTANCE``.
+    entry, or 255 when none is within ``MAX_LAB_DISTANCE`` (``lightness``: the weight of
+    a difference in L, one over a whole number; see ``LIGHTNESS_WEIGHT``).
 
-    Both sides are 8-bit Lab, whole numbers, so squared distances are exact integers and
-    compare as the distances do (the first of equal ones wins)."""
+    Both sides are 8-bit Lab, whole numbers, so squared distances (scaled by the square of
+    that whole number) are exact integers and compare as the distances do (the first of
+    equal ones wins)."""
     cube = _cube_lab(bits)
     pal = np.asarray(palette_lab)
+    k2 = round(1.0 / lightness) ** 2  # a and b weigh this much more than L
     if not np.array_equal(pal, np.round(pal)):  # not 8-bit Lab: distances in float32
-        return _label_table_float(pal, bits)
+        return _label_table_float(pal, bits, lightness)
     best = np.full(len(cube[0]), np.iinfo(np.int32).max, np.int32)
     idx = np.zeros(len(cube[0]), np.uint8)
     for k, entry in enumerate(pal.astype(np.int32)):
-        d2 = np.square(cube[0] - entry[0])
-        d2 += np.square(cube[1] - entry[1])
+        d2 = np.square(cube[1] - entry[1])
         d2 += np.square(cube[2] - entry[2])
+        if k2 != 1:
+            d2 *= k2
+        d2 += np.square(cube[0] - entry[0])
         nearer = d2 < best
         best[nearer] = d2[nearer]
         idx[nearer] = k
-    idx[best >= math.ceil(MAX_LAB_DISTANCE**2)] = 255
+    idx[best >= math.ceil(k2 * MAX_LAB_DISTANCE**2)] = 255
     return idx
 
 
-def _label_table_float(palette_lab: np.ndarray, bits: int) -> np.ndarray:
-    lab = np.stack(_cube_lab(bits), axis=1).astype(np.float32)
-    d = np.linalg.norm(lab[:, None, :] - palette_lab[None, :, :].astype(np.float32), axis=2)
+def _label_table_float(palette_lab: np.ndarray, bits: int, lightness: float = 1.0) -> np.ndarray:
+    weight = np.array([lightness, 1.0, 1.0], np.float32)
+    lab = np.stack(_cube_lab(bits), axis=1).astype(np.float32) * weight
+    pal = palette_lab.astype(np.float32) * weight
+    d = np.linalg.norm(lab[:, None, :] - pal[None, :, :], axis=2)
     idx = d.argmin(axis=1).astype(np.uint8)
     idx[d.min(axis=1) >= MAX_LAB_DISTANCE] = 255
     return idx
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_table(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
-    return label_table(lab_of(np.array(colours)))
+def _cached_table(colours: tuple[tuple[int, int, int], ...], lightness: float = 1.0) -> np.ndarray:
+    return label_table(lab_of(np.array(colours)), lightness=lightness)
 
 
 def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -395,13 +407,16 @@ def class_boxes(
 
 @functools.lru_cache(maxsize=64)
 def _frame_tables(
-    colours: tuple[tuple[int, int, int], ...], bodies: tuple[int, ...], scene: tuple[int, ...]
+    colours: tuple[tuple[int, int, int], ...],
+    bodies: tuple[int, ...],
+    scene: tuple[int, ...],
+    lightness: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indexed by ``codes``: each colour's palette index (``label_table``), its class (the
     palette index, or for a colour of none the body it is a blend of: 255 if none), the
     body's share of the blend, whether it is a mix of two scene colours, and whether a
     colour of a body is also a blend of another body (a doubtful second copy)."""
-    labels = _cached_table(colours)
+    labels = _cached_table(colours, lightness)
     owner, share = _cached_blend(colours, bodies, scene)
     classes = np.where(labels == 255, owner, labels)
     doubt = (labels != 255) & (owner != 255) & (owner != labels)
@@ -530,11 +545,13 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
     frame: a video whose colours are shifted as a whole (hue, white balance, a codec)
     keeps its objects. A body's key is replaced only by a colour within ``CALIBRATE`` of
     it and nearer to it than to any other colour of the scene, so a body covered by
-    another, or a first frame that is wrong, keeps its key."""
+    another, or a first frame that is wrong, keeps its key. The colour read is the patch's
+    median, or in a textured scene its mean (the middle of the pattern's two tints)."""
     h, w = frame.shape[:2]
     keys = lab_of(np.array(colours))
     out = list(colours)
     states = instance.trajectory.states
+    textured = instance.spec.fmt.style == "textured"
     for k, body in enumerate(instance.spec.bodies):
         if body.name not in states or colours[k] in colours[:k]:
             continue
@@ -544,7 +561,8 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
         if not (r <= xi < w - r and r <= yi < h - r):
             continue
         patch = frame[yi - r : yi + r + 1, xi - r : xi + r + 1].reshape(-1, 3)
-        seen = np.median(patch, axis=0).round().astype(np.uint8)
+        mid = np.mean if textured else np.median  # a pattern's two tints: their middle
+        seen = mid(patch, axis=0).round().astype(np.uint8)
         d = np.linalg.norm(keys - lab_of(seen[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
             out[k] = (int(seen[0]), int(seen[1]), int(seen[2]))
@@ -622,7 +640,12 @@ def track_frames(
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
-    tables = _frame_tables(key, tuple(labelled), tuple(range(len(names), len(colours))))
+    tables = _frame_tables(
+        key,
+        tuple(labelled),
+        tuple(range(len(names), len(colours))),
+        LIGHTNESS_WEIGHT[spec.fmt.style],
+    )
     table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
