@@ -2,10 +2,12 @@
 
 A styled scene is drawn on a float canvas. The background is lit by a smooth gradient
 (``shaded``, ``BACK`` either way of its colour) or carries a checked grain (``textured``).
-Each shape is painted through its anti-aliased coverage with its colour key times a
-factor: lighter towards the light and darker away (``shaded``, ``BODY`` either way, a
-soft highlight on a disc), or diagonal stripes of a lighter and a darker tint of the key
-(``textured``, ``TINT`` either way), so its hue stays the key's. In ``shaded`` a shape
+Each shape is painted through its anti-aliased coverage in tints of its colour key, the
+key made lighter or darker in CIE L with its hue kept (``tints``): lighter towards the
+light and darker away (``shaded``, ``BODY`` either way, a soft highlight on a disc), or
+diagonal stripes of a lighter and a darker tint (``textured``, ``TINT`` either way). The
+tints stay within the trackers' colour tolerance (30 in 8-bit Lab, where L counts 2.55 a
+unit) of the mean colour a video's body is calibrated on (``tracking.calibrate``). In ``shaded`` a shape
 casts a soft shadow: its coverage moved away from the light, blurred, darkening what
 lies under it by at most ``SHADOW`` (less than the planning verifiers' change level, so a
 shadow never reads as a change of the scene). The light comes from the top left. The
@@ -30,10 +32,12 @@ from vidreason.types import SceneSpec
 
 LIGHT = (0.6, 0.8)  # the way the light travels: from the top left
 BACK = 0.08  # the background's gradient: this share lighter at the top left, darker at the bottom right
-BODY = 0.16  # a shaded shape: this share lighter on its lit side, darker on the far side
-HIGHLIGHT = 0.1  # a disc's soft highlight on its lit side
+BODY = 8.0  # a shaded shape: this much lighter (CIE L) on its lit side, darker on the far side
+HIGHLIGHT = 4.0  # a disc's soft highlight on its lit side (CIE L)
 SHADOW = 0.18  # the most a shadow darkens what it falls on
-TINT = 0.12  # a textured shape's stripes: this share lighter and darker than its key
+TINT = 6.0  # a textured shape's stripes: this much lighter and darker than its key (CIE L)
+RAMP = 20.0  # tints of a key are made from this much darker to this much lighter (CIE L)
+_STEPS = 4  # tints per unit of L
 CHECK = 0.045  # a textured background's checks: this share lighter and darker
 GRAIN = 0.02  # a textured background's grain (standard deviation, a share)
 _SHIFT = 4
@@ -128,24 +132,45 @@ def _cover(shape: Shape, roi: tuple[int, int, int, int]) -> np.ndarray:
     return m.astype(np.float32) / 255.0
 
 
+@functools.lru_cache(maxsize=64)
+def _ramp(colour: tuple[int, ...]) -> np.ndarray:
+    """(n, 3) RGB tints of ``colour`` from ``RAMP`` darker to ``RAMP`` lighter in CIE L,
+    ``_STEPS`` per unit, its a and b kept."""
+    rgb = np.asarray(colour, np.float32).reshape(1, 1, 3) / 255.0
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(3)
+    offsets = np.arange(-RAMP * _STEPS, RAMP * _STEPS + 1, dtype=np.float32) / _STEPS
+    rows = np.repeat(lab[None, :], len(offsets), axis=0)
+    rows[:, 0] = np.clip(rows[:, 0] + offsets, 0.0, 100.0)
+    out = cv2.cvtColor(rows.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB).reshape(-1, 3)
+    return np.clip(out * 255.0, 0.0, 255.0).astype(np.float32)
+
+
+def tints(colour, lightness: np.ndarray) -> np.ndarray:
+    """``colour`` made ``lightness`` (CIE L, any shape) lighter or darker: shape + (3,)."""
+    ramp = _ramp(tuple(int(v) for v in colour))
+    k = np.clip(np.rint((lightness + RAMP) * _STEPS), 0, len(ramp) - 1).astype(np.intp)
+    return ramp[k]
+
+
 def _factor(
     shape: Shape, style: str, roi: tuple[int, int, int, int], fixed: tuple[int, int] | None
 ) -> np.ndarray:
-    """Brightness factor over ``roi``: the shape's shading or its stripes (``fixed``: the
-    scene's, ``(h, w)``: so pieces of one wall join without a seam)."""
+    """Lightness (CIE L, added to the key's) over ``roi``: the shape's shading or its
+    stripes (``fixed``: the scene's, ``(h, w)``: so pieces of one wall join without a
+    seam)."""
     ax, ay, bx, by = roi
     ys, xs = np.mgrid[ay:by, ax:bx].astype(np.float32)
     x0, y0, x1, y1 = shape.box
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     hx, hy = max(1.0, (x1 - x0) / 2), max(1.0, (y1 - y0) / 2)
     if fixed and style == "shaded":
-        return light(*fixed, BODY)[ay:by, ax:bx]
+        return light(*fixed, BODY)[ay:by, ax:bx] - 1.0
     if fixed:
         cx = cy = 0.0
         hx = hy = 8.0
     if style == "shaded":
         u = (LIGHT[0] * (xs - cx) / hx + LIGHT[1] * (ys - cy) / hy) / sum(LIGHT)
-        f = 1.0 - BODY * np.clip(u, -1.0, 1.0)
+        f = -BODY * np.clip(u, -1.0, 1.0)
         if shape.kind == "disc":
             r = shape.x1
             gx, gy = cx - 0.4 * r * LIGHT[0], cy - 0.4 * r * LIGHT[1]
@@ -153,7 +178,7 @@ def _factor(
         return f.astype(np.float32)
     period = max(5.0, 0.55 * min(hx, hy))
     s = np.sin(2 * np.pi * ((xs - cx) + (ys - cy)) / period)
-    return (1.0 + TINT * np.clip(2.5 * s, -1.0, 1.0)).astype(np.float32)
+    return (TINT * np.clip(2.5 * s, -1.0, 1.0)).astype(np.float32)
 
 
 def paint(canvas: np.ndarray, shape: Shape, colour, style: str, fixed: bool = False) -> None:
@@ -170,11 +195,7 @@ def paint(canvas: np.ndarray, shape: Shape, colour, style: str, fixed: bool = Fa
     if style == "flat":
         fill = np.broadcast_to(key, (*a.shape[:2], 3))
     else:
-        fill = np.clip(
-            key[None, None, :] * _factor(shape, style, roi, (h, w) if fixed else None)[:, :, None],
-            0,
-            255,
-        )
+        fill = tints(colour, _factor(shape, style, roi, (h, w) if fixed else None))
     view = canvas[ay:by, ax:bx]
     view += a * (fill - view)
 
