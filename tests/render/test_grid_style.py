@@ -82,6 +82,17 @@ def test_same_seed_same_bytes_per_style(family, style):
     assert not np.array_equal(a, _build(family, "textured" if style == "shaded" else "shaded")[1])
 
 
+@pytest.mark.parametrize("style", STYLED)
+@pytest.mark.parametrize("family", GRID)
+def test_a_scene_without_its_bodies_is_drawn(family, style):
+    """A planted vanish draws the scene with its bodies left out."""
+    from dataclasses import replace
+
+    inst, frames = _build(family, style)
+    empty = get_family(family).render(replace(inst.spec, bodies=()), inst.trajectory)
+    assert empty.shape == frames.shape and not np.array_equal(empty[0], frames[0])
+
+
 def test_tints_keep_the_hue_within_the_trackers_tolerance():
     from vidreason.tasks.palette import COLOURS
     from vidreason.verifiers.tracking import lab_of

@@ -370,7 +370,7 @@ def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 a = (cover.astype(np.float32) / 255.0)[:, :, None]
                 img += a * (np.asarray(trail.colour, np.float32) - img)
         shapes = [gs.disc(*trajectory.states[b.name][i][:2], b.radius) for b in bodies]
-        if style == "shaded":
+        if style == "shaded" and bodies:
             gs.cast(img, shapes, gs.shadow_reach(2 * max(b.radius for b in bodies)))
         for b, shape in zip(bodies, shapes, strict=True):
             gs.paint(img, shape, b.colour, style)
