@@ -7,7 +7,8 @@ key made lighter or darker in CIE L with its hue kept (``tints``): lighter towar
 light and darker away (``shaded``, ``BODY`` either way, a soft highlight on a disc), or
 diagonal stripes of a lighter and a darker tint (``textured``, ``TINT`` either way). The
 tints stay within the trackers' colour tolerance (30 in 8-bit Lab, where L counts 2.55 a
-unit) of the mean colour a video's body is calibrated on (``tracking.calibrate``). In ``shaded`` a shape
+unit) of the colour a video's body is calibrated on (``tracking.calibrate``: the middle of
+a shaded body, the mean of a textured one's tints). In ``shaded`` a shape
 casts a soft shadow: its coverage moved away from the light, blurred, darkening what
 lies under it by at most ``SHADOW`` (less than the planning verifiers' change level, so a
 shadow never reads as a change of the scene). The light comes from the top left. The

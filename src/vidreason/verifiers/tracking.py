@@ -530,14 +530,13 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
     frame: a video whose colours are shifted as a whole (hue, white balance, a codec)
     keeps its objects. A body's key is replaced only by a colour within ``CALIBRATE`` of
     it and nearer to it than to any other colour of the scene, so a body covered by
-    another, or a first frame that is wrong, keeps its key. A scene drawn shaded or
-    textured (``fmt.style``) shows a body in several tints of its key: its colour is then
-    the patch's mean, between its tints, where the median of a flat one is taken."""
+    another, or a first frame that is wrong, keeps its key. The colour read is the patch's
+    median, or in a textured scene its mean (the middle of the pattern's two tints)."""
     h, w = frame.shape[:2]
     keys = lab_of(np.array(colours))
     out = list(colours)
     states = instance.trajectory.states
-    styled = instance.spec.fmt.style != "flat"
+    textured = instance.spec.fmt.style == "textured"
     for k, body in enumerate(instance.spec.bodies):
         if body.name not in states or colours[k] in colours[:k]:
             continue
@@ -547,8 +546,8 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
         if not (r <= xi < w - r and r <= yi < h - r):
             continue
         patch = frame[yi - r : yi + r + 1, xi - r : xi + r + 1].reshape(-1, 3)
-        seen = (patch.mean(axis=0) if styled else np.median(patch, axis=0)).round()
-        seen = seen.astype(np.uint8)
+        mid = np.mean if textured else np.median  # a pattern's two tints: their middle
+        seen = mid(patch, axis=0).round().astype(np.uint8)
         d = np.linalg.norm(keys - lab_of(seen[None, :])[0], axis=1)
         if d[k] < CALIBRATE and int(np.argmin(d)) == k:
             out[k] = (int(seen[0]), int(seen[1]), int(seen[2]))
