@@ -191,7 +191,7 @@ def paint(canvas: np.ndarray, shape: Shape, colour, style: str, fixed: bool = Fa
     if roi is None:
         return
     ax, ay, bx, by = roi
-    a = _cover(shape, roi)[:, :, None]
+    a = three(_cover(shape, roi))
     key = np.asarray(colour, np.float32)
     if style == "flat":
         fill = np.broadcast_to(key, (*a.shape[:2], 3))
@@ -199,6 +199,12 @@ def paint(canvas: np.ndarray, shape: Shape, colour, style: str, fixed: bool = Fa
         fill = tints(colour, _factor(shape, style, roi, (h, w) if fixed else None))
     view = canvas[ay:by, ax:bx]
     view += a * (fill - view)
+
+
+def three(plane: np.ndarray) -> np.ndarray:
+    """A (h, w) plane as (h, w, 3), contiguous (numpy's broadcast over a last axis of
+    one is many times slower)."""
+    return cv2.merge([plane, plane, plane])
 
 
 def shadow_reach(size: float) -> float:
@@ -214,18 +220,26 @@ def _moved(s: Shape, dx: float, dy: float) -> Shape:
 
 def cast(canvas: np.ndarray, shapes: list[Shape], reach: float) -> None:
     """The soft shadows of ``shapes`` onto ``canvas``: their coverage moved ``reach`` px
-    away from the light, blurred over ``reach`` px, darkening by at most ``SHADOW``."""
+    away from the light, blurred over ``reach`` px, darkening by at most ``SHADOW``
+    (computed in the window the shadows reach)."""
     h, w = canvas.shape[:2]
-    m = np.zeros((h, w), np.float32)
-    dx, dy = reach * LIGHT[0], reach * LIGHT[1]
-    for s in shapes:
-        moved = _moved(s, dx, dy)
-        roi = _roi(moved, h, w)
+    sigma = max(0.8, 0.6 * reach)
+    pad = int(np.ceil(3 * sigma)) + 2
+    moved = [_moved(s, reach * LIGHT[0], reach * LIGHT[1]) for s in shapes]
+    rois = [r for r in (_roi(s, h, w, pad) for s in moved) if r is not None]
+    if not rois:
+        return
+    wx, wy = min(r[0] for r in rois), min(r[1] for r in rois)
+    wx1, wy1 = max(r[2] for r in rois), max(r[3] for r in rois)
+    m = np.zeros((wy1 - wy, wx1 - wx), np.float32)
+    for s in moved:
+        roi = _roi(s, h, w)
         if roi is not None:
             ax, ay, bx, by = roi
-            np.maximum(m[ay:by, ax:bx], _cover(moved, roi), out=m[ay:by, ax:bx])
-    m = cv2.GaussianBlur(m, (0, 0), max(0.8, 0.6 * reach))
-    canvas *= (1.0 - SHADOW * m)[:, :, None]
+            sub = m[ay - wy : by - wy, ax - wx : bx - wx]
+            np.maximum(sub, _cover(s, roi), out=sub)
+    m = cv2.GaussianBlur(m, (0, 0), sigma)
+    canvas[wy:wy1, wx:wx1] *= three(1.0 - SHADOW * m)
 
 
 def to_uint8(canvas: np.ndarray) -> np.ndarray:

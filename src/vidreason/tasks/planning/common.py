@@ -367,7 +367,7 @@ def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 cover = np.zeros(canvas.shape[:2], np.uint8)
                 width = max(1, round(trail.width))
                 cv2.polylines(cover, [pts], False, 255, width, cv2.LINE_AA, _SHIFT)
-                a = (cover.astype(np.float32) / 255.0)[:, :, None]
+                a = gs.three(cover.astype(np.float32) / 255.0)
                 img += a * (np.asarray(trail.colour, np.float32) - img)
         shapes = [gs.disc(*trajectory.states[b.name][i][:2], b.radius) for b in bodies]
         if style == "shaded" and bodies:
