@@ -195,10 +195,30 @@ def paint(canvas: np.ndarray, shape: Shape, colour, style: str, fixed: bool = Fa
     key = np.asarray(colour, np.float32)
     if style == "flat":
         fill = np.broadcast_to(key, (*a.shape[:2], 3))
-    else:
-        fill = tints(colour, _factor(shape, style, roi, (h, w) if fixed else None))
+    elif fixed:
+        fill = tints(colour, _factor(shape, style, roi, (h, w)))
+    else:  # the shape's own fill, drawn once per size, placed on the nearest whole pixel
+        x0, y0, x1, y1 = shape.box
+        own, rx, ry = _own_fill(shape.kind, x1 - x0, y1 - y0, tuple(colour), style)
+        cx, cy = round((x0 + x1) / 2), round((y0 + y1) / 2)
+        fill = own[ay - cy + ry : by - cy + ry, ax - cx + rx : bx - cx + rx]
     view = canvas[ay:by, ax:bx]
     view += a * (fill - view)
+
+
+@functools.lru_cache(maxsize=256)
+def _own_fill(
+    kind: str, width: float, height: float, colour: tuple, style: str
+) -> tuple[np.ndarray, int, int]:
+    """The fill of a shape ``width`` x ``height`` centred on pixel (``rx``, ``ry``) of the
+    returned (2 ``ry`` + 1, 2 ``rx`` + 1, 3) array: reaching past ``paint``'s window of
+    it wherever the shape's centre lies within half a pixel."""
+    rx, ry = int(np.ceil(width / 2)) + 4, int(np.ceil(height / 2)) + 4
+    if kind == "disc":
+        shape = Shape(kind, 0.0, 0.0, width / 2)
+    else:
+        shape = Shape(kind, -width / 2, -height / 2, width / 2, height / 2)
+    return tints(colour, _factor(shape, style, (-rx, -ry, rx + 1, ry + 1), None)), rx, ry
 
 
 def three(plane: np.ndarray) -> np.ndarray:
