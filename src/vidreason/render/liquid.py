@@ -56,10 +56,10 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     return frames
 
 
-TOP = 3.0  # the liquid just under its surface: this much lighter than its key (CIE L)
-DEEP = 7.0  # ... and this much darker at DEPTH under it
+TOP = 2.0  # the liquid just under its surface: this much lighter than its key (CIE L)
+DEEP = 4.0  # ... and this much darker at DEPTH under it
 DEPTH = 0.3  # of the picture's height
-SURFACE = 6.0  # the line along the surface: this much lighter
+SURFACE = 5.0  # the line along the surface: this much lighter
 LINE = 2  # px: the surface line's width
 RIPPLE = 6.0  # textured: the liquid's ripples, this much lighter and darker
 
