@@ -8,10 +8,10 @@ light and darker away (``shaded``, ``BODY`` either way, a soft highlight on a di
 diagonal stripes of a lighter and a darker tint (``textured``, ``TINT`` either way). The
 tints stay within the trackers' colour tolerance (30 in 8-bit Lab, where L counts 2.55 a
 unit) of the colour a video's body is calibrated on (``tracking.calibrate``: the middle of
-a shaded body, the mean of a textured one's tints). In ``shaded`` a shape
-casts a soft shadow: its coverage moved away from the light, blurred, darkening what
-lies under it by at most ``SHADOW`` (less than the planning verifiers' change level, so a
-shadow never reads as a change of the scene). The light comes from the top left. The
+a shaded body, the mean of a textured one's tints). In ``shaded`` a shape casts a soft
+shadow: its coverage moved away from the light, blurred, darkening what lies under it by
+at most ``SHADOW`` (less than the planning verifiers' change level, so a shadow never
+reads as a change of the scene). The light comes from the top left. The
 only randomness, the grain, comes from a named rng of the spec's seed and index.
 
 To style one more renderer: start from ``backdrop``, ``paint`` the static shapes, keep
@@ -32,7 +32,7 @@ from vidreason.seeding import named_rng
 from vidreason.types import SceneSpec
 
 LIGHT = (0.6, 0.8)  # the way the light travels: from the top left
-BACK = 0.08  # the background's gradient: this share lighter at the top left, darker at the bottom right
+BACK = 0.08  # the background: this share lighter at the top left, darker at the bottom right
 BODY = 8.0  # a shaded shape: this much lighter (CIE L) on its lit side, darker on the far side
 HIGHLIGHT = 4.0  # a disc's soft highlight on its lit side (CIE L)
 SHADOW = 0.18  # the most a shadow darkens what it falls on
