@@ -1,7 +1,13 @@
 """Drawing of a liquid scene (``tasks/fluids/``): the liquid as one flat region in its
 colour key (``scene/liquid.py:mask`` of its particles), the walls as solid rectangles over
 it, on a flat background. A liquid left out of ``spec.bodies`` (a planted vanish) is not
-drawn."""
+drawn.
+
+Styled (``fmt.style``, ``render/grid_style.py``), the regions are the same: ``shaded``
+lights the background and the walls from the top left, the walls cast soft shadows, and
+the liquid darkens with depth (``DEEP`` at ``DEPTH`` of the picture's height under its
+surface) under a lighter line along its surface (``SURFACE``); ``textured`` checks the
+background, stripes the walls and ripples the liquid in tints of their colours."""
 
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ def shown_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarra
 
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    if spec.fmt.style != "flat":
+        return _render_styled(spec, trajectory)
     w, h = spec.fmt.width, spec.fmt.height
     frame = np.empty((h, w, 3), dtype=np.uint8)
     frame[:] = spec.background
@@ -45,4 +53,61 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             frames[liquid_masks(spec, trajectory, body.name)] = body.colour
     for wall in spec.walls:
         frames[:, rect_mask([wall_rect(wall)], w, h)] = wall.colour
+    return frames
+
+
+TOP = 2.0  # the liquid just under its surface: this much lighter than its key (CIE L)
+DEEP = 4.0  # ... and this much darker at DEPTH under it
+DEPTH = 0.3  # of the picture's height
+SURFACE = 5.0  # the line along the surface: this much lighter
+LINE = 2  # px: the surface line's width
+RIPPLE = 6.0  # textured: the liquid's ripples, this much lighter and darker
+
+
+def _liquid_factor(region: np.ndarray, style: str) -> np.ndarray:
+    """Lightness (CIE L, added to the key's) of the liquid in one frame: by its depth under
+    the surface and a light surface line (shaded), or wavy ripples (textured)."""
+    h, w = region.shape
+    if style == "textured":
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        period = max(6.0, h / 24)
+        wave = np.sin(
+            2 * np.pi * (ys + 0.15 * period * np.sin(2 * np.pi * xs / (3 * period))) / period
+        )
+        return (RIPPLE * np.clip(2.0 * wave, -1.0, 1.0)).astype(np.float32)
+    depth = np.cumsum(region, axis=0, dtype=np.float32)  # liquid pixels above, this one too
+    f = TOP - (TOP + DEEP) * np.clip(depth / (DEPTH * h), 0.0, 1.0)
+    above = np.zeros_like(region)
+    for k in range(1, LINE + 1):
+        above[k:] |= ~region[:-k]
+    above[:LINE] = True
+    return np.where(region & above, SURFACE, f).astype(np.float32)
+
+
+def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    from vidreason.render import grid_style as gs
+
+    w, h, style = spec.fmt.width, spec.fmt.height, spec.fmt.style
+    canvas = gs.backdrop(spec, spec.background, max(w, h) / 16)
+    rects = [wall_rect(wall) for wall in spec.walls]
+    if style == "shaded" and rects:
+        gs.cast(
+            canvas, [gs.rect(*r) for r in rects], gs.shadow_reach(min(r[2] - r[0] for r in rects))
+        )
+    layer = np.zeros_like(canvas)
+    for wall, r in zip(spec.walls, rects, strict=True):
+        layer[:] = 0
+        gs.paint(layer, gs.rect(0, 0, w, h), wall.colour, style, fixed=True)
+        on = rect_mask([r], w, h)
+        canvas[on] = layer[on]
+    walls = walls_mask(spec)
+    n = trajectory.n_frames
+    frames = np.repeat(gs.to_uint8(canvas)[None], n, axis=0)
+    for body in spec.bodies:
+        if body.name not in trajectory.states:
+            continue
+        for i, region in enumerate(liquid_masks(spec, trajectory, body.name)):
+            shown = region & ~walls
+            colour = gs.tints(body.colour, _liquid_factor(region, style)[shown])
+            frames[i][shown] = np.rint(colour).astype(np.uint8)
     return frames

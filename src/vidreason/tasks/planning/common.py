@@ -243,43 +243,49 @@ def disc(img: np.ndarray, x: float, y: float, r: float, colour) -> None:
     )
 
 
-def draw_walls(img: np.ndarray, layout: Layout, graph: GridGraph, lines: bool = False) -> None:
-    """Blocked cells, grid lines (``lines``), inner walls and the outer border."""
+def wall_rects(layout: Layout, graph: GridGraph) -> list[tuple[float, float, float, float]]:
+    """The rectangles (x0, y0, x1, y1) of the blocked cells, the inner walls and the outer
+    border, in drawing order."""
     x0, y0, s = layout.x0, layout.y0, layout.cell
     w = wall_thickness(s)
-    if lines:  # one-pixel lines on whole pixels: no darker blend where two cross
-        ya, yb = round(y0), round(y0 + layout.rows * s)
-        xa, xb = round(x0), round(x0 + layout.cols * s)
-        for k in range(1, layout.cols):
-            img[ya:yb, round(x0 + k * s)] = GRID_LINE
-        for k in range(1, layout.rows):
-            img[round(y0 + k * s), xa:xb] = GRID_LINE
+    out = []
     for r, c in sorted(graph.blocked):  # half a pixel larger: no seam between neighbours
-        fill_rect(
-            img,
-            x0 + c * s - 0.5,
-            y0 + r * s - 0.5,
-            x0 + (c + 1) * s + 0.5,
-            y0 + (r + 1) * s + 0.5,
-            WALL,
+        out.append(
+            (x0 + c * s - 0.5, y0 + r * s - 0.5, x0 + (c + 1) * s + 0.5, y0 + (r + 1) * s + 0.5)
         )
     for e in sorted(sorted(e) for e in graph.walls):
         (r1, c1), (r2, c2) = e
         if r1 == r2:  # a vertical wall right of (r1, min col)
             x = x0 + max(c1, c2) * s
-            fill_rect(
-                img, x - w / 2, y0 + r1 * s - w / 2, x + w / 2, y0 + (r1 + 1) * s + w / 2, WALL
-            )
+            out.append((x - w / 2, y0 + r1 * s - w / 2, x + w / 2, y0 + (r1 + 1) * s + w / 2))
         else:
             y = y0 + max(r1, r2) * s
-            fill_rect(
-                img, x0 + c1 * s - w / 2, y - w / 2, x0 + (c1 + 1) * s + w / 2, y + w / 2, WALL
-            )
+            out.append((x0 + c1 * s - w / 2, y - w / 2, x0 + (c1 + 1) * s + w / 2, y + w / 2))
     x1, y1 = x0 + layout.cols * s, y0 + layout.rows * s
-    fill_rect(img, x0 - w / 2, y0 - w / 2, x1 + w / 2, y0 + w / 2, WALL)
-    fill_rect(img, x0 - w / 2, y1 - w / 2, x1 + w / 2, y1 + w / 2, WALL)
-    fill_rect(img, x0 - w / 2, y0 - w / 2, x0 + w / 2, y1 + w / 2, WALL)
-    fill_rect(img, x1 - w / 2, y0 - w / 2, x1 + w / 2, y1 + w / 2, WALL)
+    out.append((x0 - w / 2, y0 - w / 2, x1 + w / 2, y0 + w / 2))
+    out.append((x0 - w / 2, y1 - w / 2, x1 + w / 2, y1 + w / 2))
+    out.append((x0 - w / 2, y0 - w / 2, x0 + w / 2, y1 + w / 2))
+    out.append((x1 - w / 2, y0 - w / 2, x1 + w / 2, y1 + w / 2))
+    return out
+
+
+def draw_grid_lines(img: np.ndarray, layout: Layout) -> None:
+    """One-pixel lines on whole pixels: no darker blend where two cross."""
+    x0, y0, s = layout.x0, layout.y0, layout.cell
+    ya, yb = round(y0), round(y0 + layout.rows * s)
+    xa, xb = round(x0), round(x0 + layout.cols * s)
+    for k in range(1, layout.cols):
+        img[ya:yb, round(x0 + k * s)] = GRID_LINE
+    for k in range(1, layout.rows):
+        img[round(y0 + k * s), xa:xb] = GRID_LINE
+
+
+def draw_walls(img: np.ndarray, layout: Layout, graph: GridGraph, lines: bool = False) -> None:
+    """Blocked cells, grid lines (``lines``), inner walls and the outer border."""
+    if lines:
+        draw_grid_lines(img, layout)
+    for r in wall_rects(layout, graph):
+        fill_rect(img, *r, WALL)
 
 
 def draw_markers(img: np.ndarray, layout: Layout, markers: Sequence[dict]) -> None:
@@ -295,6 +301,8 @@ def draw_markers(img: np.ndarray, layout: Layout, markers: Sequence[dict]) -> No
 
 def render_grid(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     """Every frame of a grid scene: static layer, the pen's line so far, then the bodies."""
+    if spec.fmt.style != "flat":
+        return _render_styled(spec, trajectory)
     layout, graph = layout_of(spec), graph_of(spec)
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
     base[:] = spec.background
@@ -307,9 +315,7 @@ def render_grid(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     for i in range(trajectory.n_frames):
         img = base.copy()
         if trail is not None and trail.body in trajectory.states:
-            pts = np.array(
-                [_pt(s[0], s[1]) for s in trajectory.states[trail.body][: i + 1]], np.int32
-            )
+            pts = _trail_points(trajectory, trail.body, i)
             if len(pts) > 1:
                 colour = tuple(int(v) for v in trail.colour)
                 width = max(1, round(trail.width))
@@ -320,6 +326,66 @@ def render_grid(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 disc(img, x, y, body.radius, body.colour)
         frames.append(img)
     return np.stack(frames)
+
+
+def _trail_points(trajectory: Trajectory, body: str, i: int) -> np.ndarray:
+    return np.array([_pt(s[0], s[1]) for s in trajectory.states[body][: i + 1]], np.int32)
+
+
+def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    """A grid scene shaded or textured (``render/grid_style.py``): a lit or checked floor
+    (the checks are the cells), walls and markers shaded or striped in tints of their
+    colour, soft shadows under walls, markers and bodies (shaded)."""
+    from vidreason.render import grid_style as gs
+
+    layout, graph = layout_of(spec), graph_of(spec)
+    style, s = spec.fmt.style, layout.cell
+    p = GridWalkParams.of(spec)
+    canvas = gs.backdrop(spec, spec.background, s, layout.x0, layout.y0)
+    if p.grid_lines:
+        lines = np.zeros(canvas.shape, np.uint8)
+        draw_grid_lines(lines, layout)
+        on = lines.any(axis=2)
+        canvas[on] = lines[on]
+    walls = [gs.rect(*r) for r in wall_rects(layout, graph)]
+    marks = [_marker_shape(layout, m) for m in p.markers]
+    if style == "shaded":
+        gs.cast(canvas, walls + marks, gs.shadow_reach(2 * wall_thickness(s)))
+    for w in walls:
+        gs.paint(canvas, w, WALL, style, fixed=True)
+    for shape, m in zip(marks, p.markers, strict=True):
+        gs.paint(canvas, shape, m["colour"], style)
+    connect = ConnectParams.maybe(spec)
+    trail = connect.trail if connect is not None else None
+    frames = np.empty((trajectory.n_frames, *canvas.shape), np.uint8)
+    bodies = [b for b in spec.bodies if b.name in trajectory.states]
+    for i in range(trajectory.n_frames):
+        img = canvas.copy()
+        if trail is not None and trail.body in trajectory.states:
+            pts = _trail_points(trajectory, trail.body, i)
+            if len(pts) > 1:
+                cover = np.zeros(canvas.shape[:2], np.uint8)
+                width = max(1, round(trail.width))
+                cv2.polylines(cover, [pts], False, 255, width, cv2.LINE_AA, _SHIFT)
+                a = gs.three(cover.astype(np.float32) / 255.0)
+                img += a * (np.asarray(trail.colour, np.float32) - img)
+        shapes = [gs.disc(*trajectory.states[b.name][i][:2], b.radius) for b in bodies]
+        if style == "shaded" and bodies:
+            gs.cast(img, shapes, gs.shadow_reach(2 * max(b.radius for b in bodies)))
+        for b, shape in zip(bodies, shapes, strict=True):
+            gs.paint(img, shape, b.colour, style)
+        frames[i] = gs.to_uint8(img)
+    return frames
+
+
+def _marker_shape(layout: Layout, m: dict):
+    from vidreason.render import grid_style as gs
+
+    x, y = layout.centre(tuple(m["cell"]))
+    half = m["size"] * layout.cell / 2
+    if m["shape"] == "square":
+        return gs.rect(x - half, y - half, x + half, y + half)
+    return gs.disc(x, y, half)
 
 
 def pick_distinct(rng: np.random.Generator, k: int) -> list[tuple[str, tuple[int, int, int]]]:

@@ -151,6 +151,8 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     """The bars as boxes standing on a dark line."""
+    if spec.fmt.style != "flat":
+        return _render_styled(spec, trajectory)
     p = SortParams.of(spec)
     xs, floor_y, pitch = p.slots, p.floor_y, p.pitch
     base = np.empty((spec.fmt.height, spec.fmt.width, 3), np.uint8)
@@ -167,6 +169,37 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 fill_rect(img, x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.colour)
         frames.append(img)
     return np.stack(frames)
+
+
+def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+    """The bars shaded (lit from the top left, soft shadows) or striped in tints of their
+    colour on a checked background (``render/grid_style.py``)."""
+    from vidreason.render import grid_style as gs
+
+    p = SortParams.of(spec)
+    xs, floor_y, pitch, style = p.slots, p.floor_y, p.pitch, spec.fmt.style
+    canvas = gs.backdrop(spec, spec.background, pitch / 3, 0.0, floor_y)
+    th = max(2.0, 0.012 * spec.fmt.height)
+    line = gs.rect(xs[0] - pitch / 2, floor_y, xs[-1] + pitch / 2, floor_y + th)
+    if style == "shaded":
+        gs.cast(canvas, [line], gs.shadow_reach(2 * th))
+    gs.paint(canvas, line, common.WALL, style, fixed=True)
+    bodies = [b for b in spec.bodies if b.name in trajectory.states]
+    reach = gs.shadow_reach(min(b.size[0] for b in bodies)) if bodies else 0.0
+    frames = np.empty((trajectory.n_frames, *canvas.shape), np.uint8)
+    for i in range(trajectory.n_frames):
+        img = canvas.copy()
+        shapes = []
+        for b in bodies:
+            x, y = trajectory.states[b.name][i][:2]
+            w, h = b.size
+            shapes.append(gs.rect(x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        if style == "shaded":
+            gs.cast(img, shapes, reach)
+        for b, shape in zip(bodies, shapes, strict=True):
+            gs.paint(img, shape, b.colour, style)
+        frames[i] = gs.to_uint8(img)
+    return frames
 
 
 def prompt(spec: SceneSpec) -> str:
