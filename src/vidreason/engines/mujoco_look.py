@@ -29,8 +29,9 @@ from vidreason.scene.camera import Camera
 SHADOW_SIZE = 2048  # px of the shadow map: soft enough edges at a few ms a frame
 LIGHT_REACH = 2.9  # m along the camera's axis: where the light points (the scene's centre)
 LIGHT_OFFSET = (-1.4, 0.6, 2.6)  # m from the camera to the light: left, ahead, above
-LIGHT = 0.32  # the spot light's diffuse: what it adds, head-on, to a lit colour
-SHADED_STATIC = (0.76, 1.0)  # a static's emission and the scale of its colour
+EXPONENT = 25  # the spot light's fall-off from its axis: the gradient over floor and wall
+LIGHT = 0.42  # the spot light's diffuse: what it adds, head-on, to a lit colour
+SHADED_STATIC = {"wall": 0.97, "": 0.76}  # a static's emission: its lit colour near its key
 SHADED_BODY = (0.62, 1.12)  # a body's: more shading (lighter to the light), on its key
 BODY_TINTS = (1.13, 0.87)  # a textured body's lighter and darker tint of its key
 STATIC_TINTS = {"floor": 0.1, "wall": 0.035, "table": 0.07}  # +- share of the colour
@@ -57,8 +58,7 @@ def static_material(name: str, owner: str, colour: Any, style: str) -> str:
     """The material (and texture) of a static geom named ``name`` (``owner``: its name
     before a colon) in a styled scene."""
     if style == "shaded":
-        e, scale = SHADED_STATIC
-        return _lit(name, _rgb(colour) * scale, e)
+        return _lit(name, _rgb(colour), SHADED_STATIC.get(owner, SHADED_STATIC[""]))
     share = STATIC_TINTS.get(owner, 0.0)
     if not share:  # table legs and the like: a flat colour
         return _lit(name, _rgb(colour), 1.0)
@@ -136,6 +136,6 @@ def lights(style: str, cam: Camera) -> str:
     d /= np.linalg.norm(d)
     return (
         f'<light name="sun" type="spot" pos="{_f(pos)}" dir="{_f(d)}" castshadow="true"'
-        f' cutoff="70" exponent="3" diffuse="{_f([LIGHT] * 3)}" ambient="0 0 0"'
+        f' cutoff="70" exponent="{EXPONENT}" diffuse="{_f([LIGHT] * 3)}" ambient="0 0 0"'
         f' specular="0.3 0.3 0.3" bulbradius="0.25" attenuation="1 0 0"/>'
     )

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from vidreason.engines.mujoco_flex import SIL
@@ -34,7 +33,7 @@ from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.checks import gt_positions as _gt_positions
 from vidreason.verifiers.path import FAILS, ISOLATED, TOLERANCE, from_path
-from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
+from vidreason.verifiers.tracking import Tracks, calibrate, codes, scene_palette, styled_table
 
 MIN_POINTS = 4
 ABOVE = 0.03  # m: a centroid this far above where it touches is surely still falling
@@ -44,18 +43,13 @@ LEFT, TOP, RIGHT, BOTTOM, AREA = (
 )
 
 
-def _lab(colours: list) -> np.ndarray:
-    arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
-    return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
-
-
 def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
     """``SILHOUETTE`` of the body in every tracked frame (NaN where it is not found): the
     pixels of its colour within reach of where the tracker found it."""
     body = instance.spec.bodies[0]
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
-    table = label_table(_lab(colours))
+    table = styled_table(colours, instance.spec.fmt.style)
     reach = 2.5 * extent(body)
     out = np.full((tracks.n, len(SILHOUETTE)), np.nan)
     h, w = tracks.frames.shape[1:3] if tracks.n else (0, 0)
