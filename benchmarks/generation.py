@@ -22,7 +22,7 @@ from pathlib import Path
 from vidreason.suites import InstanceJob, write_one
 from vidreason.tasks import FAMILIES, get_family
 from vidreason.tasks.base import forget_scenes
-from vidreason.types import VideoFormat
+from vidreason.types import STYLES, VideoFormat
 
 
 def cpu_seconds() -> float:
@@ -67,10 +67,12 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=16)
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--profile", type=int, default=0, help="print the top K of a profile")
+    parser.add_argument("--style", default="flat", choices=STYLES, help="how scenes are drawn")
     args = parser.parse_args()
-    fmt = VideoFormat(args.width, args.height, args.fps, args.frames)
+    fmt = VideoFormat(args.width, args.height, args.fps, args.frames, style=args.style)
     print(
-        f"{'family':24} {'n':>4} {'inst/CPU-s':>11}  ({fmt.width}x{fmt.height}, {fmt.n_frames} frames)"
+        f"{'family':24} {'n':>4} {'inst/CPU-s':>11}  ({fmt.width}x{fmt.height},"
+        f" {fmt.n_frames} frames, {fmt.style})"
     )
     for family in args.family or FAMILIES.names():
         per_s, count = rate(family, args.n, fmt, args.profile)

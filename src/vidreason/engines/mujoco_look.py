@@ -5,7 +5,7 @@ simulated with is always the flat one.
 
 - ``flat``: static geoms take their colour from emission (flat colour keys), bodies a mild
   headlight shading; no shadows.
-- ``shaded``: a spot light above, to the left and in front of the camera lights the room
+- ``shaded``: a spot light high above the scene, a little to the left and in front, lights the room
   (a smooth fall-off over floor and wall, a few to ~15 % in brightness) and the bodies
   (lighter towards the light, darker away, a modest highlight), and casts soft shadows
   (a wide bulb, partly filled by the ambient light) that follow the bodies.
@@ -28,10 +28,10 @@ from vidreason.scene.camera import Camera
 
 SHADOW_SIZE = 2048  # px of the shadow map: soft enough edges at a few ms a frame
 LIGHT_REACH = 2.9  # m along the camera's axis: where the light points (the scene's centre)
-LIGHT_OFFSET = (-1.4, 0.6, 2.6)  # m from the camera to the light: left, ahead, above
-EXPONENT = 25  # the spot light's fall-off from its axis: the gradient over floor and wall
-LIGHT = 0.42  # the spot light's diffuse: what it adds, head-on, to a lit colour
-SHADED_STATIC = {"wall": 0.97, "": 0.76}  # a static's emission: its lit colour near its key
+LIGHT_OFFSET = (-0.3, -0.4, 3.2)  # m from the scene's centre to the light: left, front, up
+EXPONENT = 12  # the spot light's fall-off from its axis: the gradient over floor and wall
+LIGHT = 0.26  # the spot light's diffuse: what it adds, head-on, to a lit colour
+SHADED_STATIC = {"wall": 0.97, "": 0.78}  # a static's emission: its lit colour near its key
 SHADED_BODY = (0.62, 1.12)  # a body's: more shading (lighter to the light), on its key
 BODY_TINTS = (1.13, 0.87)  # a textured body's lighter and darker tint of its key
 STATIC_TINTS = {"floor": 0.1, "wall": 0.035, "table": 0.07}  # +- share of the colour
@@ -131,7 +131,7 @@ def lights(style: str, cam: Camera) -> str:
         return ""
     forward = cam.R[2]
     target = np.asarray(cam.position) + LIGHT_REACH * forward
-    pos = np.asarray(cam.position) + np.asarray(LIGHT_OFFSET)
+    pos = target + np.asarray(LIGHT_OFFSET)
     d = target - pos
     d /= np.linalg.norm(d)
     return (
