@@ -26,9 +26,10 @@ import numpy as np
 
 from vidreason.scene.camera import Camera
 
-SHADOW_SIZE = 2048  # px of the shadow map: soft enough edges at a few ms a frame
+SHADOW_SIZE = 1024  # px of the shadow map over the spot: soft edges, a few ms a frame
 LIGHT_REACH = 2.9  # m along the camera's axis: where the light points (the scene's centre)
 LIGHT_OFFSET = (-0.3, -0.4, 3.2)  # m from the scene's centre to the light: left, front, up
+CUTOFF = 50  # degrees: the spot (and its shadow map) covers the scene, no more
 EXPONENT = 12  # the spot light's fall-off from its axis: the gradient over floor and wall
 LIGHT = 0.26  # the spot light's diffuse: what it adds, head-on, to a lit colour
 SHADED_STATIC = {"wall": 0.97, "": 0.78}  # a static's emission: its lit colour near its key
@@ -136,6 +137,6 @@ def lights(style: str, cam: Camera) -> str:
     d /= np.linalg.norm(d)
     return (
         f'<light name="sun" type="spot" pos="{_f(pos)}" dir="{_f(d)}" castshadow="true"'
-        f' cutoff="70" exponent="{EXPONENT}" diffuse="{_f([LIGHT] * 3)}" ambient="0 0 0"'
+        f' cutoff="{CUTOFF}" exponent="{EXPONENT}" diffuse="{_f([LIGHT] * 3)}" ambient="0 0 0"'
         f' specular="0.3 0.3 0.3" bulbradius="0.25" attenuation="1 0 0"/>'
     )
