@@ -5,12 +5,15 @@ simulated with is always the flat one.
 
 - ``flat``: static geoms take their colour from emission (flat colour keys), bodies a mild
   headlight shading; no shadows.
-- ``shaded``: a spot light high above the scene, a little to the left and in front, lights the room
-  (a smooth fall-off over floor and wall, a few to ~15 % in brightness) and the bodies
-  (lighter towards the light, darker away, a modest highlight), and casts soft shadows
-  (a wide bulb, partly filled by the ambient light) that follow the bodies.
+- ``shaded``: a spot light a little above and to the left of the camera lights the room (a
+  smooth fall-off over floor and wall, a few % in brightness) and the bodies (lighter
+  towards the light, darker away, a modest highlight), and casts soft shadows (a wide
+  bulb; partly transparent: the emission fills them) that follow the bodies. Lit from
+  near the camera, a body's shadow falls behind it and below, mostly where the body
+  itself goes, so a large moving shadow never sweeps over the static scene the
+  registration holds on to.
 - ``textured``: MuJoCo's built-in checker textures: the floor in large tiles, the wall in
-  lower-contrast tiles, the table top in narrow planks, each in a lighter and a darker
+  lower-contrast tiles, the table top in 0.1 m tiles, each in a lighter and a darker
   tint of its colour; every body (and a cloth) checked in a lighter and a darker tint of
   its own colour key, so its hue stays its key's. No randomness: the same scene gives the
   same pixels.
@@ -28,11 +31,11 @@ from vidreason.scene.camera import Camera
 
 SHADOW_SIZE = 1024  # px of the shadow map over the spot: soft edges, a few ms a frame
 LIGHT_REACH = 2.9  # m along the camera's axis: where the light points (the scene's centre)
-LIGHT_OFFSET = (-0.3, -0.4, 3.2)  # m from the scene's centre to the light: left, front, up
+LIGHT_OFFSET = (-0.4, 0.0, 1.0)  # m from the camera to the light: left, ahead, up
 CUTOFF = 50  # degrees: the spot (and its shadow map) covers the scene, no more
 EXPONENT = 12  # the spot light's fall-off from its axis: the gradient over floor and wall
-LIGHT = 0.26  # the spot light's diffuse: what it adds, head-on, to a lit colour
-SHADED_STATIC = {"wall": 0.97, "": 0.78}  # a static's emission: its lit colour near its key
+LIGHT = 0.34  # the spot light's diffuse: what it adds, head-on, to a lit colour
+SHADED_STATIC = {"wall": 0.84, "": 0.8}  # a static's emission: its lit colour near its key
 SHADED_BODY = (0.62, 1.12)  # a body's: more shading (lighter to the light), on its key
 BODY_TINTS = (1.13, 0.87)  # a textured body's lighter and darker tint of its key
 STATIC_TINTS = {"floor": 0.1, "wall": 0.035, "table": 0.07}  # +- share of the colour
@@ -132,7 +135,7 @@ def lights(style: str, cam: Camera) -> str:
         return ""
     forward = cam.R[2]
     target = np.asarray(cam.position) + LIGHT_REACH * forward
-    pos = target + np.asarray(LIGHT_OFFSET)
+    pos = np.asarray(cam.position) + np.asarray(LIGHT_OFFSET)
     d = target - pos
     d /= np.linalg.norm(d)
     return (
