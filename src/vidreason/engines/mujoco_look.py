@@ -34,9 +34,9 @@ LIGHT_REACH = 2.9  # m along the camera's axis: where the light points (the scen
 LIGHT_OFFSET = (-0.4, 0.0, 1.0)  # m from the camera to the light: left, ahead, up
 CUTOFF = 50  # degrees: the spot (and its shadow map) covers the scene, no more
 EXPONENT = 12  # the spot light's fall-off from its axis: the gradient over floor and wall
-LIGHT = 0.34  # the spot light's diffuse: what it adds, head-on, to a lit colour
-SHADED_STATIC = {"wall": 0.84, "": 0.8}  # a static's emission: its lit colour near its key
-SHADED_BODY = (0.62, 1.12)  # a body's: more shading (lighter to the light), on its key
+LIGHT = 0.28  # the spot light's diffuse: what it adds, head-on, to a lit colour
+SHADED_STATIC = {"wall": 0.86, "": 0.84}  # a static's emission: its lit colour near its key
+SHADED_BODY = (0.72, 1.05)  # a body's: more shading (lighter to the light), on its key
 BODY_TINTS = (1.13, 0.87)  # a textured body's lighter and darker tint of its key
 STATIC_TINTS = {"floor": 0.1, "wall": 0.035, "table": 0.07}  # +- share of the colour
 

@@ -146,7 +146,7 @@ def _label_table_float(palette_lab: np.ndarray, bits: int) -> np.ndarray:
 # towards white (the side towards the light, a highlight, a texture's lighter tint).
 SHADES: dict[str, tuple[float, ...]] = {
     "flat": (),
-    "shaded": (0.8, 0.62, 1.15),
+    "shaded": (0.8,),
     "textured": (0.8, 1.15),
 }
 
