@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from vidreason.engines.mujoco_flex import SIL
@@ -43,6 +44,22 @@ LEFT, TOP, RIGHT, BOTTOM, AREA = (
 )
 
 
+SPECK = 0.1  # a blob under this share of the silhouette's largest is a codec's smear
+
+
+def without_specks(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its blobs smaller than ``SPECK`` of its largest. In a styled scene
+    (shading, textures) a lossy codec smears a body's colour along the surfaces' edges
+    into specks around it, which would stretch its silhouette."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    area = stats[:, cv2.CC_STAT_AREA]
+    keep = area >= SPECK * area[1:].max()
+    keep[0] = False
+    return keep[lab]
+
+
 def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
     """``SILHOUETTE`` of the body in every tracked frame (NaN where it is not found): the
     pixels of its colour within reach of where the tracker found it."""
@@ -58,6 +75,8 @@ def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
         x0, x1 = int(max(0, x - reach)), int(min(w, x + reach + 1))
         y0, y1 = int(max(0, y - reach)), int(min(h, y + reach + 1))
         mask = table[codes(tracks.frames[i, y0:y1, x0:x1])] == 0
+        if instance.spec.fmt.style != "flat":
+            mask = without_specks(mask)
         f = features(mask)
         out[i] = f + np.array([x0, y0, x0, y0, x0, y0, 0.0])
     return out
