@@ -145,3 +145,39 @@ def test_true_passes_violation_fails_nuisance_passes(family, style, tmp_path):
         got, _ = score_encoded(inst, sample.frames, tmp_path, first=frames[0])
         assert got.passed is ok, f"{name}: {got.explanation}"
         assert (got.value >= 0.9) if ok else (got.value <= 0.1), f"{name}: {got.explanation}"
+
+
+def test_codec_specks_are_dropped_from_a_styled_silhouette():
+    from vidreason.verifiers.soft import without_specks
+
+    mask = np.zeros((60, 60), bool)
+    mask[20:50, 10:40] = True  # the body
+    mask[5:7, 20:23] = True  # a codec's speck above it
+    mask[20:32, 45:55] = True  # a piece of it a sixth of its size (a cloth's hem)
+    kept = without_specks(mask)
+    assert not kept[5:7, 20:23].any()
+    assert kept[20:50, 10:40].all() and kept[20:32, 45:55].all()
+
+
+@pytest.mark.slow
+def test_a_lossy_codec_keeps_a_textured_soft_ball_round(tmp_path):
+    """MPEG-4 at a low rate smears the ball's colour along the checked floor's edges into
+    specks above it; they must not stretch its silhouette (the audit's own instance)."""
+    pytest.importorskip("mujoco")
+    f = get_family("squash-3d")
+    inst, frames = build_instance(f, 5, 0, difficulty_of(f, 0), VideoFormat(style="textured"))
+    from vidreason.corruptions import encode
+    from vidreason.render.video_io import read_video
+    from vidreason.verifiers.score import score_frames
+
+    truth = read_video(write_truth(inst, frames, tmp_path)).frames
+    sample = BY_NAME["mpeg4"].fn(inst, truth, named_rng(5, "audit", f.id, "0", "mpeg4"))
+    clip = read_video(encode(sample, tmp_path / "v"))
+    score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
+    assert score.passed and score.value >= 0.9, score.explanation
+
+
+def write_truth(inst, frames, tmp_path):
+    from vidreason.instance_io import write_instance
+
+    return write_instance(inst, frames, tmp_path / "task") / "ground_truth.mp4"
