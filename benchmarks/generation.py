@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="print the top K of a profile")
     parser.add_argument("--style", default="flat", choices=STYLES, help="how scenes are drawn")
     args = parser.parse_args()
-    fmt = VideoFormat(args.width, args.height, args.fps, args.frames, args.style)
+    fmt = VideoFormat(args.width, args.height, args.fps, args.frames, style=args.style)
     print(
         f"{'family':24} {'n':>4} {'inst/CPU-s':>11}  ({fmt.width}x{fmt.height},"
         f" {fmt.n_frames} frames, {fmt.style})"

@@ -29,20 +29,20 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.engines import mujoco_look as look
 from vidreason.engines.contacts import debounce
 from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.engines.mujoco_sim import (
-    BODY_EMISSION,
-    HEADLIGHT_DIFFUSE,
-    STATIC_EMISSION,
     Simulation,
     _f,
-    _material,
+    body_material,
     camera_of,
     geom_size,
     load_mujoco,
     open_renderer,
     slow_motion,
+    static_material,
+    visual,
 )
 from vidreason.scene.camera import Camera
 from vidreason.scene.params.physics3d import Flex3D, World3D
@@ -79,8 +79,9 @@ def _flexcomp(flex: dict[str, Any], colour_material: str) -> str:
     )
 
 
-def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
-    """The MJCF model of a soft-body scene (without its flexible body unless ``with_flex``)."""
+def mjcf(spec: SceneSpec, with_flex: bool = True, style: str = "flat") -> str:
+    """The MJCF model of a soft-body scene (without its flexible body unless ``with_flex``),
+    drawn in ``style`` (``mujoco_look``; the physics is the same in every style)."""
     world, soft = World3D.of(spec), Flex3D.of(spec)
     flex = soft.flex
     cam = world.camera_model()
@@ -88,7 +89,7 @@ def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
     ignore = set(soft.ignore or ())
     mats, statics = [], []
     for s in world.statics:
-        mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
+        mats.append(static_material(s["name"], s["colour"], style))
         skip = ' contype="0" conaffinity="0"' if s["name"].split(":")[0] in ignore else ""
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
@@ -98,29 +99,24 @@ def mjcf(spec: SceneSpec, with_flex: bool = True) -> str:
     body = ""
     colours = {b.name: b.colour for b in spec.bodies}
     if with_flex and flex["name"] in colours:
-        mats.append(_material("m_flex", colours[flex["name"]], BODY_EMISSION, 1.0))
+        mats.append(body_material("flex", colours[flex["name"]], style, flex["kind"] == "cloth"))
         body = _flexcomp(flex, "m_flex")
     xy = np.concatenate([cam.R[0], -cam.R[1]])
     return f"""<mujoco model="{spec.family}">
   <option timestep="{TIMESTEP[flex["kind"]]}" gravity="0 0 {-spec.gravity:.6g}"/>
-  <visual>
-    <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
-    <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>
-    <global offwidth="{w}" offheight="{h}"/>
-    <map haze="0"/>
-  </visual>
+  {visual(style, w, h)}
   <asset>{"".join(mats)}</asset>
   <worldbody>
     {"".join(statics)}
-    {body}
+    {body}{look.lights(style, cam)}
     <camera name="main" pos="{_f(cam.position)}" xyaxes="{_f(xy)}" fovy="{cam.fovy:.9g}"/>
   </worldbody>
 </mujoco>"""
 
 
-def build(spec: SceneSpec, with_flex: bool = True) -> tuple[Any, Any]:
+def build(spec: SceneSpec, with_flex: bool = True, style: str = "flat") -> tuple[Any, Any]:
     mujoco = load_mujoco()
-    model = mujoco.MjModel.from_xml_string(mjcf(spec, with_flex))
+    model = mujoco.MjModel.from_xml_string(mjcf(spec, with_flex, style))
     return model, mujoco.MjData(model)
 
 
@@ -227,10 +223,10 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     mujoco = load_mujoco()
     name = Flex3D.of(spec).flex["name"]
     shown = name in {b.name for b in spec.bodies} and name in trajectory.states
-    model, data = build(spec, with_flex=shown)
+    model, data = build(spec, with_flex=shown, style=spec.fmt.style)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = open_renderer(model, h, w)
+    renderer = open_renderer(model, h, w, spec.fmt.style)
     try:
         frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
         for i in range(trajectory.n_frames):

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.engines import mujoco_look as look
 from vidreason.engines.contacts import debounce
 from vidreason.engines.memo import recall, runs, scene_key
 from vidreason.scene.camera import Camera
@@ -125,6 +126,32 @@ def geom_size(static: dict) -> str:
     return _f(size)
 
 
+def static_material(name: str, colour: Any, style: str = "flat") -> str:
+    """A static geom's material: its flat colour key from emission, or the style's."""
+    if style == "flat":
+        return _material(f"m_{name}", colour, STATIC_EMISSION, STATIC_EMISSION)
+    return look.static_material(name, name.split(":")[0], colour, style)
+
+
+def body_material(name: str, colour: Any, style: str = "flat", cloth: bool = False) -> str:
+    """A body's material: its colour key, mildly shaded by the headlight, or the style's."""
+    if style == "flat":
+        return _material(f"m_{name}", colour, BODY_EMISSION, 1.0)
+    return look.body_material(name, colour, style, cloth)
+
+
+def visual(style: str, w: int, h: int) -> str:
+    """The ``<visual>`` block: the flat one (headlight, no shadows), or the style's."""
+    if style != "flat":
+        return look.visual(style, w, h)
+    return f"""<visual>
+    <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
+    <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>
+    <global offwidth="{w}" offheight="{h}"/>
+    <map haze="0"/>
+  </visual>"""
+
+
 def _material(name: str, colour: Any, emission: float, scale: float) -> str:
     rgb = np.asarray(colour, dtype=float) / 255.0 / scale
     return (
@@ -133,15 +160,16 @@ def _material(name: str, colour: Any, emission: float, scale: float) -> str:
     )
 
 
-def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
-    """The MJCF model of a scene; ``names`` restricts the bodies (default: ``spec.bodies``)."""
+def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None, style: str = "flat") -> str:
+    """The MJCF model of a scene; ``names`` restricts the bodies (default: ``spec.bodies``);
+    ``style``: how it is drawn (``mujoco_look``; the physics is the same in every style)."""
     world = World3D.of(spec)
     keep = names if names is not None else tuple(b.name for b in spec.bodies)
     w, h = spec.fmt.width, spec.fmt.height
     cam = world.camera_model()
     mats, statics, bodies = [], [], []
     for s in world.statics:
-        mats.append(_material(f"m_{s['name']}", s["colour"], STATIC_EMISSION, STATIC_EMISSION))
+        mats.append(static_material(s["name"], s["colour"], style))
         statics.append(
             f'<geom name="{s["name"]}" type="{s["type"]}" pos="{_f(s["pos"])}"'
             f' size="{geom_size(s)}" material="m_{s["name"]}"'
@@ -150,7 +178,7 @@ def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
     colours = {b.name: b.colour for b in spec.bodies}
     for name in keep:
         b = world.bodies3d[name]
-        mats.append(_material(f"m_{name}", colours[name], BODY_EMISSION, 1.0))
+        mats.append(body_material(name, colours[name], style))
         bodies.append(
             f'<body name="{name}" pos="{_f(b["pos"])}" quat="{_f(b["quat"])}"><freejoint/>'
             f'<geom name="{name}" type="{b["shape"]}" size="{_f(b["size"])}" mass="{b["mass"]:g}"'
@@ -162,24 +190,21 @@ def mjcf(spec: SceneSpec, names: tuple[str, ...] | None = None) -> str:
     xy = np.concatenate([cam.R[0], -cam.R[1]])
     return f"""<mujoco model="{spec.family}">
   <option timestep="{SUBSTEP}" gravity="0 0 {-spec.gravity:.6g}"/>
-  <visual>
-    <headlight ambient="0 0 0" diffuse="{_f([HEADLIGHT_DIFFUSE] * 3)}" specular="0 0 0"/>
-    <quality shadowsize="0" offsamples="4" numslices="64" numstacks="32"/>
-    <global offwidth="{w}" offheight="{h}"/>
-    <map haze="0"/>
-  </visual>
+  {visual(style, w, h)}
   <asset>{"".join(mats)}</asset>
   <worldbody>
     {"".join(statics)}
-    {"".join(bodies)}
+    {"".join(bodies)}{look.lights(style, cam)}
     <camera name="main" pos="{_f(cam.position)}" xyaxes="{_f(xy)}" fovy="{cam.fovy:.9g}"/>
   </worldbody>
 </mujoco>"""
 
 
-def build_model(spec: SceneSpec, names: tuple[str, ...] | None = None) -> tuple[Any, Any]:
+def build_model(
+    spec: SceneSpec, names: tuple[str, ...] | None = None, style: str = "flat"
+) -> tuple[Any, Any]:
     mujoco = load_mujoco()
-    model = mujoco.MjModel.from_xml_string(mjcf(spec, names))
+    model = mujoco.MjModel.from_xml_string(mjcf(spec, names, style))
     return model, mujoco.MjData(model)
 
 
@@ -281,10 +306,10 @@ def _r(v: float, digits: int = 4) -> float:
     return round(float(v), digits)
 
 
-def open_renderer(model: Any, h: int, w: int) -> Any:
-    """An offscreen ``mujoco.Renderer`` of ``model`` at ``w`` x ``h`` with shadows,
-    reflections, skybox and fog off (ten times faster on the CPU); one clear line when
-    this machine cannot render offscreen. The caller closes it."""
+def open_renderer(model: Any, h: int, w: int, style: str = "flat") -> Any:
+    """An offscreen ``mujoco.Renderer`` of ``model`` at ``w`` x ``h`` with shadows (but in
+    the shaded style), reflections, skybox and fog off (ten times faster on the CPU); one
+    clear line when this machine cannot render offscreen. The caller closes it."""
     mujoco = load_mujoco()
     try:
         renderer = mujoco.Renderer(model, height=h, width=w)
@@ -299,4 +324,6 @@ def open_renderer(model: Any, h: int, w: int) -> Any:
     flags = renderer.scene.flags
     for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):
         flags[getattr(mujoco.mjtRndFlag, flag)] = 0
+    if style == "shaded":
+        flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 1
     return renderer

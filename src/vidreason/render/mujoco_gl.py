@@ -42,10 +42,11 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     """Every frame of ``trajectory``; bodies missing from ``spec.bodies`` are not drawn."""
     mujoco = load_mujoco()
     names = tuple(b.name for b in spec.bodies if b.name in trajectory.states)
-    model, data = build_model(spec, names)
+    style = spec.fmt.style
+    model, data = build_model(spec, names, style)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = open_renderer(model, h, w)
+    renderer = open_renderer(model, h, w, style)
     try:
         addr = {n: model.jnt_qposadr[model.body(n).jntadr[0]] for n in names}
         frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)

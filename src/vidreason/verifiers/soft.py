@@ -34,7 +34,7 @@ from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.checks import gt_positions as _gt_positions
 from vidreason.verifiers.path import FAILS, ISOLATED, TOLERANCE, from_path
-from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
+from vidreason.verifiers.tracking import Tracks, calibrate, codes, scene_palette, styled_table
 
 MIN_POINTS = 4
 ABOVE = 0.03  # m: a centroid this far above where it touches is surely still falling
@@ -44,9 +44,20 @@ LEFT, TOP, RIGHT, BOTTOM, AREA = (
 )
 
 
-def _lab(colours: list) -> np.ndarray:
-    arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
-    return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+SPECK = 0.1  # a blob under this share of the silhouette's largest is a codec's smear
+
+
+def without_specks(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its blobs smaller than ``SPECK`` of its largest. In a styled scene
+    (shading, textures) a lossy codec smears a body's colour along the surfaces' edges
+    into specks around it, which would stretch its silhouette."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    area = stats[:, cv2.CC_STAT_AREA]
+    keep = area >= SPECK * area[1:].max()
+    keep[0] = False
+    return keep[lab]
 
 
 def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
@@ -55,7 +66,7 @@ def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
     body = instance.spec.bodies[0]
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
-    table = label_table(_lab(colours))
+    table = styled_table(colours, instance.spec.fmt.style)
     reach = 2.5 * extent(body)
     out = np.full((tracks.n, len(SILHOUETTE)), np.nan)
     h, w = tracks.frames.shape[1:3] if tracks.n else (0, 0)
@@ -64,6 +75,8 @@ def silhouettes(tracks: Tracks, instance: Instance) -> np.ndarray:
         x0, x1 = int(max(0, x - reach)), int(min(w, x + reach + 1))
         y0, y1 = int(max(0, y - reach)), int(min(h, y + reach + 1))
         mask = table[codes(tracks.frames[i, y0:y1, x0:x1])] == 0
+        if instance.spec.fmt.style != "flat":
+            mask = without_specks(mask)
         f = features(mask)
         out[i] = f + np.array([x0, y0, x0, y0, x0, y0, 0.0])
     return out

@@ -28,7 +28,7 @@ from vidreason.perception import Percept, perceive
 from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
 from vidreason.scene.params import Palette
-from vidreason.types import RGB, Body, Instance
+from vidreason.types import RGB, Body, Instance, SceneSpec
 
 MAX_LAB_DISTANCE = 30.0
 # how much a difference in lightness counts in the colour distance, by the scene's style: a
@@ -152,9 +152,61 @@ def _label_table_float(palette_lab: np.ndarray, bits: int, lightness: float = 1.
     return idx
 
 
+# A scene drawn in a style (``VideoFormat.style``) shows each colour lit and shadowed (or
+# in a lighter and a darker tint): these shades of every colour count as that colour. Each
+# shade scales the colour (a shadow, the side away from the light), or above 1 lightens it
+# towards white (the side towards the light, a highlight, a texture's lighter tint).
+SHADES: dict[str, tuple[float, ...]] = {
+    "flat": (),
+    "shaded": (0.8,),
+    "textured": (0.8, 1.15),
+}
+
+
+def shade(colours: np.ndarray, factor: float) -> np.ndarray:
+    """RGB ``colours`` (0-255) darkened by ``factor`` < 1, or lightened towards white by
+    ``factor`` > 1 (each channel by ``factor - 1`` of what it lacks to white, at least of
+    a mid grey's share)."""
+    c = np.asarray(colours, dtype=np.float64)
+    if factor < 1.0:
+        return np.clip(c * factor, 0.0, 255.0)
+    return np.clip(c + (factor - 1.0) * np.maximum(c, 90.0), 0.0, 255.0)
+
+
+def styled_table(colours: list | tuple, style: str = "flat") -> np.ndarray:
+    """``label_table`` of ``colours`` (RGB), where in a styled scene each colour's
+    ``SHADES`` are labelled as that colour too (nearest first; the colour itself wins a
+    tie)."""
+    key = tuple(tuple(int(v) for v in c) for c in colours)
+    return _cached_table(key, SHADES[style])
+
+
+def style_colours(spec: SceneSpec) -> tuple[tuple[float, ...], float]:
+    """How the colours of ``spec``'s style stray from their keys, as the colour tables
+    take it (shades, lightness weight). A drawn (2D) scene keeps each colour's hue and
+    varies its lightness within a band (``LIGHTNESS_WEIGHT``); a lit 3D scene (one with
+    a camera) darkens a colour in shadow and on its far side (``SHADES``). Flat: neither."""
+    style = spec.fmt.style
+    if style == "flat":
+        return (), 1.0
+    if "camera" in spec.extra:
+        return SHADES[style], 1.0
+    return (), LIGHTNESS_WEIGHT[style]
+
+
 @functools.lru_cache(maxsize=64)
-def _cached_table(colours: tuple[tuple[int, int, int], ...], lightness: float = 1.0) -> np.ndarray:
-    return label_table(lab_of(np.array(colours)), lightness=lightness)
+def _cached_table(
+    colours: tuple[tuple[int, int, int], ...],
+    shades: tuple[float, ...] = (),
+    lightness: float = 1.0,
+) -> np.ndarray:
+    if not shades:
+        return label_table(lab_of(np.array(colours)), lightness=lightness)
+    base = np.array(colours, dtype=np.float64)
+    every = np.concatenate([base, *(shade(base, f) for f in shades)])
+    table = label_table(lab_of(np.round(every).astype(np.uint8)), lightness=lightness)
+    owner = np.append(np.arange(len(every)) % len(base), 255).astype(np.uint8)
+    return owner[np.minimum(table, len(every))]
 
 
 def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -410,13 +462,14 @@ def _frame_tables(
     colours: tuple[tuple[int, int, int], ...],
     bodies: tuple[int, ...],
     scene: tuple[int, ...],
+    shades: tuple[float, ...] = (),
     lightness: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indexed by ``codes``: each colour's palette index (``label_table``), its class (the
     palette index, or for a colour of none the body it is a blend of: 255 if none), the
     body's share of the blend, whether it is a mix of two scene colours, and whether a
     colour of a body is also a blend of another body (a doubtful second copy)."""
-    labels = _cached_table(colours, lightness)
+    labels = _cached_table(colours, shades, lightness)
     owner, share = _cached_blend(colours, bodies, scene)
     classes = np.where(labels == 255, owner, labels)
     doubt = (labels != 255) & (owner != 255) & (owner != labels)
@@ -640,12 +693,8 @@ def track_frames(
     unknown = np.zeros(n)
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
-    tables = _frame_tables(
-        key,
-        tuple(labelled),
-        tuple(range(len(names), len(colours))),
-        LIGHTNESS_WEIGHT[spec.fmt.style],
-    )
+    scene = tuple(range(len(names), len(colours)))
+    tables = _frame_tables(key, tuple(labelled), scene, *style_colours(spec))
     table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
