@@ -97,9 +97,11 @@ def checks(h: int, w: int, period: float, x0: float = 0.0, y0: float = 0.0) -> n
 def grain(spec: SceneSpec, h: int, w: int) -> np.ndarray:
     """(h, w) factor of a fine grain (the spec's own named rng: the same every draw)."""
     rng = named_rng(spec.seed, "style-grain", str(spec.index))
-    noise = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 0.8)
-    noise /= max(1e-6, float(noise.std()))
-    return (1.0 + GRAIN * noise).astype(np.float32)
+    noise = np.asarray(
+        cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 0.8)
+    )
+    scale = GRAIN / max(1e-6, float(noise.std()))
+    return (1.0 + scale * noise).astype(np.float32)
 
 
 def backdrop(spec: SceneSpec, colour, period: float, x0: float = 0.0, y0: float = 0.0):
@@ -258,8 +260,8 @@ def cast(canvas: np.ndarray, shapes: list[Shape], reach: float) -> None:
             ax, ay, bx, by = roi
             sub = m[ay - wy : by - wy, ax - wx : bx - wx]
             np.maximum(sub, _cover(s, roi), out=sub)
-    m = cv2.GaussianBlur(m, (0, 0), sigma)
-    canvas[wy:wy1, wx:wx1] *= three(1.0 - SHADOW * m)
+    blurred = np.asarray(cv2.GaussianBlur(m, (0, 0), sigma))
+    canvas[wy:wy1, wx:wx1] *= three(1.0 - SHADOW * blurred)
 
 
 def to_uint8(canvas: np.ndarray) -> np.ndarray:

@@ -369,7 +369,8 @@ def _render_styled(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 cv2.polylines(cover, [pts], False, 255, width, cv2.LINE_AA, _SHIFT)
                 a = gs.three(cover.astype(np.float32) / 255.0)
                 img += a * (np.asarray(trail.colour, np.float32) - img)
-        shapes = [gs.disc(*trajectory.states[b.name][i][:2], b.radius) for b in bodies]
+        at = [trajectory.states[b.name][i] for b in bodies]
+        shapes = [gs.disc(p[0], p[1], b.radius) for p, b in zip(at, bodies, strict=True)]
         if style == "shaded" and bodies:
             gs.cast(img, shapes, gs.shadow_reach(2 * max(b.radius for b in bodies)))
         for b, shape in zip(bodies, shapes, strict=True):
