@@ -1,14 +1,15 @@
 """Drawing of a liquid scene (``tasks/fluids/``): the liquid as one flat region in its
 colour key (``scene/liquid.py:mask`` of its particles), the walls as solid rectangles over
-it, on a flat background. A liquid left out of ``spec.bodies`` (a planted vanish) is not
-drawn."""
+it (a tilting container's at its angle in each frame), on a flat background. A liquid left
+out of ``spec.bodies`` (a planted vanish) is not drawn."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from vidreason.engines.fluid_mpm import PARTS, REF, spacing
-from vidreason.scene.liquid import mask, rect_mask, wall_rect
+from vidreason.scene.liquid import cup_angle, mask, rect_mask, turned_mask, wall_rect
+from vidreason.scene.params.fluids import Liquid
 from vidreason.types import SceneSpec, Trajectory
 
 
@@ -17,21 +18,37 @@ def liquid_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarr
     (x, y) away from its simulated centroid."""
     w, h, step = spec.fmt.width, spec.fmt.height, spacing(spec)
     rows = trajectory.array(name)
+    blur = Liquid.of(spec).blur
     out = np.zeros((len(rows), h, w), dtype=bool)
     for i, r in enumerate(rows):
         pts = r[PARTS:].reshape(-1, 2) + (r[:2] - r[REF : REF + 2])
-        out[i] = mask(pts, w, h, step)
+        out[i] = mask(pts, w, h, step, blur)
     return out
 
 
 def walls_mask(spec: SceneSpec) -> np.ndarray:
-    """The pixels the walls cover (drawn over the liquid)."""
+    """The pixels the static walls cover (drawn over the liquid)."""
     return rect_mask([wall_rect(w) for w in spec.walls], spec.fmt.width, spec.fmt.height)
+
+
+def cup_masks(spec: SceneSpec, n: int) -> np.ndarray | None:
+    """The pixels a tilting container's walls cover in each of ``n`` frames (None without
+    one): at the angle of the simulated time of the frame."""
+    p = Liquid.of(spec)
+    if not (p.cup and p.pivot):
+        return None
+    frame_time = 1.0 / spec.fmt.fps / p.slow_motion
+    w, h = spec.fmt.width, spec.fmt.height
+    return np.stack(
+        [turned_mask(p.cup, p.pivot, cup_angle(p.tilt, i * frame_time), w, h) for i in range(n)]
+    )
 
 
 def shown_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarray:
     """The liquid's region as drawn: where the walls do not cover it."""
-    return liquid_masks(spec, trajectory, name) & ~walls_mask(spec)
+    out = liquid_masks(spec, trajectory, name) & ~walls_mask(spec)
+    cups = cup_masks(spec, len(out))
+    return out if cups is None else out & ~cups
 
 
 def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
@@ -45,4 +62,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             frames[liquid_masks(spec, trajectory, body.name)] = body.colour
     for wall in spec.walls:
         frames[:, rect_mask([wall_rect(wall)], w, h)] = wall.colour
+    cups = cup_masks(spec, n)
+    if cups is not None:
+        frames[cups] = spec.walls[0].colour  # the container is drawn as the walls are
     return frames

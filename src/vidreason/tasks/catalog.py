@@ -20,6 +20,7 @@ BUILTIN: dict[str, str] = {
     "connect-v1": "vidreason.tasks.planning.connect",
     "containment-v1": "vidreason.tasks.commonsense.containment",
     "dam-break-v1": "vidreason.tasks.fluids.dam_break",
+    "pour-v1": "vidreason.tasks.fluids.pour",
     "dominoes-v1": "vidreason.tasks.causal.dominoes",
     "drape-3d-v1": "vidreason.tasks.physics3d.drape",
     "free-fall-pair-v1": "vidreason.tasks.physics.free_fall_pair",

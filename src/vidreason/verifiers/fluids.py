@@ -1,4 +1,4 @@
-"""Law checks of the liquid families (`dam-break`), read off the liquid's region.
+"""Law checks of the liquid families (`dam-break`, `pour`), read off the liquid's region.
 
 ``Seen`` is what every check starts from: the liquid's region in each tracked frame of the
 video (the pixels of its colour key, after the perception's registration and light
@@ -11,20 +11,27 @@ calibration) and the truth's region at the same moments (its particles drawn as
   by frame: the collapse and the surge go where and when gravity takes them;
 - ``surface``: the surface in each vessel leans as the truth's does while it sloshes and
   settles towards level, and ends at the truth's height.
+
+`pour` (``Pour``: the shares of the liquid in the tank and in the cup, the stream where
+it crosses the tank's rim, the tank's level) checks ``volume``, ``walls`` (no liquid where
+the truth's never goes), ``stream`` (it reaches the tank when and where the truth's does),
+``fill`` (the tank fills and the cup empties as the truth's, to the truth's level) and
+``surface`` (level at rest).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from vidreason.render.liquid import shown_masks
+from vidreason.render.liquid import cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
-from vidreason.types import Check, Instance
+from vidreason.types import Check, Instance, SceneSpec
 from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
@@ -212,4 +219,213 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         walls_check(s, instance, name),
         flow_check(s, instance, name),
         surface_check(s, instance, name),
+    ]
+
+
+# --- pour: a cup tilts and pours into a tank -------------------------------------------
+
+POUR_NAMES = ("volume", "walls", "stream", "fill", "surface")
+REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
+ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
+AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
+
+
+@dataclass(frozen=True)
+class Pour:
+    """What the pour checks share, per tracked frame (the truth's at the same moments):
+    the share of the liquid in the tank and in the cup, the stream's mean x (the liquid
+    in neither; NaN where there is too little), and the level in the tank."""
+
+    tank: np.ndarray  # (n, 2): the share of the liquid in the tank, video and truth
+    cup: np.ndarray  # (n, 2): in the cup
+    air_x: np.ndarray  # (n, 2)
+    level: np.ndarray  # (n, 2): px above the tank's floor
+    arrive: tuple[float, float]  # when the tank first holds ARRIVE of the liquid (frames)
+    total: float  # the truth's area at the start (px)
+
+
+def _cup_inside(spec: SceneSpec, n: int) -> np.ndarray:
+    """The cup's box, walls and all, turned as it is in each of the truth's ``n`` frames:
+    where liquid counts as still in the cup."""
+    from vidreason.scene.liquid import cup_angle, turned_mask
+
+    p = Liquid.of(spec)
+    assert p.cup and p.pivot
+    box = np.asarray(p.cup, dtype=float)
+    inner = [[box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()]]
+    frame_time = 1.0 / spec.fmt.fps / p.slow_motion
+    w, h = spec.fmt.width, spec.fmt.height
+    return np.stack(
+        [turned_mask(inner, p.pivot, cup_angle(p.tilt, i * frame_time), w, h) for i in range(n)]
+    )
+
+
+def _arrival(share: np.ndarray, times: np.ndarray) -> float:
+    """When ``share`` first reaches ``ARRIVE`` (linear between frames; the end if never)."""
+    k = np.flatnonzero(share >= ARRIVE)
+    if not len(k):
+        return float(times[-1]) + 1.0
+    i = int(k[0])
+    if i == 0:
+        return float(times[0])
+    a, b = share[i - 1], share[i]
+    return float(times[i - 1] + (ARRIVE - a) / max(1e-9, b - a) * (times[i] - times[i - 1]))
+
+
+def pour_measures(s: Seen, instance: Instance) -> Pour:
+    spec = instance.spec
+    p = Liquid.of(spec)
+    x0, y0, x1, y1 = p.vessels[0]
+    w, h = spec.fmt.width, spec.fmt.height
+    tank = liquid.rect_mask([[x0, y0, x1, y1]], w, h)
+    cups = _cup_inside(spec, len(s.every))
+    k = 2 * EDGE + 1
+    grown = np.stack([cv2.dilate(c.astype(np.uint8), np.ones((k, k), np.uint8)) > 0 for c in cups])
+    total = max(1.0, float(s.every[0].sum()))
+
+    def per(masks: np.ndarray, cup_masks: np.ndarray, air: np.ndarray) -> tuple[np.ndarray, ...]:
+        n = len(masks)
+        in_tank = (masks & tank).reshape(n, -1).sum(axis=1) / total
+        in_cup = (masks & cup_masks).reshape(n, -1).sum(axis=1) / total
+        xs = np.full(n, np.nan)
+        for i, m in enumerate(masks):
+            _, cols = np.nonzero(m & air[i])
+            if len(cols) >= AIR:
+                xs[i] = cols.mean()
+        lv = np.array([liquid.levels(m, [[x0, y0, x1, y1]])[0] for m in masks])
+        return in_tank, in_cup, xs, lv
+
+    true_all = per(s.every, cups, ~grown & ~tank)
+    video = per(s.video, cups[s.frames], ~grown[s.frames] & ~tank)
+    truth = [s.truth_at(v) for v in true_all]
+    truth[2] = np.where(np.isnan(true_all[2][s.frames]), np.nan, truth[2])  # no stream: none
+    pair = [np.stack([a, b], axis=1) for a, b in zip(video, truth, strict=True)]
+    arrive = (
+        _arrival(video[0], s.times),
+        _arrival(true_all[0], np.arange(len(s.every), dtype=float)),
+    )
+    return Pour(pair[0], pair[1], pair[2], pair[3], arrive, total)
+
+
+def pour_walls_check(s: Seen, instance: Instance, name: str) -> Check:
+    """No liquid where the truth's never is (grown by ``REACH``) nor in the tank: at most
+    1% of the truth's area in any frame (the middle of three frames running)."""
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    x0, _, x1, y1 = Liquid.of(spec).vessels[0]
+    ever = s.every.any(axis=0).astype(np.uint8)
+    k = 2 * round(REACH * scene_size(instance)) + 1
+    allowed = cv2.dilate(ever, np.ones((k, k), np.uint8)) > 0
+    allowed |= liquid.rect_mask([[x0, -h, x1, y1]], w, h)
+    out = ~allowed[None] & s.view
+    spill = (s.video & out).reshape(s.n, -1).sum(axis=1).astype(float)
+    spill = np.minimum(spill, np.maximum(np.roll(spill, 1), np.roll(spill, -1)))
+    area = max(1.0, float(np.median(s.truth.reshape(s.n, -1).sum(axis=1))))
+    j = int(np.argmax(spill))
+    value = band(float(spill[j]) / area, 0.01, 0.04)
+    note = (
+        f"{spill[j]:.0f} px of the {name} show where it never goes at frame {s.frames[j]}:"
+        f" it passes through a wall of the cup or the tank"
+    )
+    return Check("walls", value, note if value < 1 else "")
+
+
+def stream_check(m: Pour, instance: Instance, name: str) -> Check:
+    """The stream reaches the tank when the truth's does (within 1.5 frames; 0 beyond 4)
+    and falls where the truth's does (its mean x, the median offset over the frames that
+    show the truth's within 3% of the picture, 0 beyond 8%; a frame of the video without
+    one counts as 10%)."""
+    late = abs(m.arrive[0] - m.arrive[1])
+    when = band(late, 1.5, 4.0)
+    size = scene_size(instance)
+    falling = ~np.isnan(m.air_x[:, 1])
+    if falling.sum() == 0:
+        where, off = 1.0, 0.0
+    else:
+        d = np.abs(m.air_x[falling, 0] - m.air_x[falling, 1]) / size
+        d[np.isnan(d)] = 0.1
+        off = float(np.median(d))
+        where = band(off, 0.03, 0.08)
+    value = min(when, where)
+    if when <= where:
+        note = (
+            f"the {name} reaches the tank {late:.1f} frames"
+            f" {'late' if m.arrive[0] > m.arrive[1] else 'early'}: it does not fall as"
+            " gravity takes it"
+        )
+    else:
+        note = (
+            f"the stream of {name} falls {100 * off:.0f}% of the picture from where"
+            " gravity takes it"
+        )
+    return Check("stream", value, note if value < 1 else "")
+
+
+def fill_check(m: Pour, instance: Instance, name: str) -> Check:
+    """The share of the liquid in the tank rises and the share in the cup falls as the
+    truth's (mean difference within 8% of the liquid, 0 beyond 20%), and the tank ends at
+    the truth's level (within 10% of it, 0 beyond 25%, the codec's 1.5 px aside)."""
+    d = np.maximum(np.abs(m.tank[:, 0] - m.tank[:, 1]), np.abs(m.cup[:, 0] - m.cup[:, 1]))
+    off = float(d.mean())
+    share = band(off, 0.08, 0.2)
+    last = slice(max(0, len(m.level) - END), len(m.level))
+    lv_seen = float(np.median(m.level[last, 0]))
+    lv_true = float(np.median(m.level[last, 1]))
+    err = max(0.0, abs(lv_seen - lv_true) - SLACK) / max(1.0, lv_true)
+    level = band(err, 0.1, 0.25)
+    if share <= level:
+        note = (
+            f"the {name} in the tank and in the cup is {100 * off:.0f}% of it off the"
+            " truth's on average: it does not fill the tank as the pour does"
+        )
+    else:
+        note = f"the tank ends with the {name} {lv_seen:.0f} px deep, the truth {lv_true:.0f} px"
+    value = min(share, level)
+    return Check("fill", value, note if value < 1 else "")
+
+
+def pour_surface_check(s: Seen, instance: Instance, name: str) -> Check:
+    """At rest (the last quarter of the clip) the surface in the tank is level as the
+    truth's: its tilt within 1.5° of the truth's on average, 0 beyond 3°."""
+    box = Liquid.of(instance.spec).vessels[0]
+    part = np.arange(3 * s.n // 4, s.n)
+    margin = 0.1 * (box[2] - box[0])
+    t_seen = _tilts(s.video[part], box, margin)
+    t_true = s.truth_at(_tilts(s.every, box, margin))[part]
+    off = np.abs(t_seen - t_true)
+    off[~np.isfinite(off)] = 90.0
+    tilt = float(off.mean()) if len(off) else 90.0
+    value = band(tilt, 1.5, 3.0)
+    note = f"at rest the {name}'s surface in the tank leans {tilt:.1f}° off level"
+    return Check("surface", value, note if value < 1 else "")
+
+
+def off_walls(s: Seen, instance: Instance) -> Seen:
+    """``s`` without the pixels within ``EDGE`` of a wall, the cup's at its angle in each
+    frame (a codec mixes the wall's colour into the liquid's along them: the liquid there
+    is read neither in the video nor in the truth)."""
+    spec = instance.spec
+    walls = walls_mask(spec)[None] | cup_masks(spec, len(s.every))
+    k = 2 * EDGE + 1
+    kernel = np.ones((k, k), np.uint8)
+    near = np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in walls])
+    return dataclasses.replace(
+        s, video=s.video & ~near[s.frames], truth=s.truth & ~near[s.frames], every=s.every & ~near
+    )
+
+
+def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """Declared in ``tasks/fluids/pour.py``."""
+    s = _start(tracks, instance, POUR_NAMES)
+    if isinstance(s, list):
+        return s
+    s = off_walls(s, instance)
+    name = instance.spec.bodies[0].label
+    m = pour_measures(s, instance)
+    return [
+        volume_check(s, name),
+        pour_walls_check(s, instance, name),
+        stream_check(m, instance, name),
+        fill_check(m, instance, name),
+        pour_surface_check(s, instance, name),
     ]

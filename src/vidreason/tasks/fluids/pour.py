@@ -1,0 +1,180 @@
+"""`pour`: a cup of water held above and beside a tank tilts over its lip and pours the
+water into the tank, whose level rises until the cup is empty and the water settles.
+
+The first frame shows the water at rest in the cup (upper left), the empty tank below on
+the right. From the start the cup turns clockwise about its right lip (a kinematic turn,
+easing in and out, to past the horizontal) and the water runs over the lip and falls into
+the tank. Simulated with Taichi's MLS-MPM (``engines/fluid_mpm.py``: the grid nodes
+inside the cup's walls move with them). Sampled by seed: the tank's width, height and
+place, the cup's size and how high above the tank its lip is held, how far in over the
+tank the lip is, how full the cup is, how fast and how far it turns (a narrower tank, a
+fuller cup and a faster turn at higher difficulty), the colour.
+
+The verifier (``verifiers/fluids.py``) reads the water's region by its colour: its area
+stays the truth's (nothing lost or made in the pour), none of it shows where the truth's
+never goes (nothing through a wall of the cup or the tank), the stream reaches the tank
+when and where the truth's does (it falls under gravity), the share of the water in the
+tank rises as the truth's and it ends at the truth's level, with a level surface at rest.
+
+Versions: v1: first version.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vidreason.scene.liquid import turned_corners
+from vidreason.scene.params.fluids import Liquid
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.fluids import common
+from vidreason.types import Check, Instance, SceneSpec, VideoFormat
+
+if TYPE_CHECKING:
+    from vidreason.verifiers.tracking import Tracks
+
+DAMPING = 2.0  # 1/s: the water in the tank settles before the end of the clip
+CUP_WALL = 1.25  # x common.WALL: the cup's walls
+TANK_W = {1: (0.34, 0.38), 2: (0.31, 0.35), 3: (0.28, 0.32)}  # of the picture's width
+FILL = {1: (0.5, 0.6), 2: (0.58, 0.68), 3: (0.66, 0.76)}  # of the cup's depth
+TURN_S = {1: (1.9, 2.2), 2: (1.7, 2.0), 3: (1.5, 1.8)}  # seconds to turn
+TURN_DEG = (110.0, 120.0)
+GRID = 96  # solver cells across: a stream a few particles wide, a cup wall ~5 cells thick
+BLUR = 2.2  # particle spacings: drawn as smooth as dam-break's liquid (a 48-cell grid)
+
+
+def sample(
+    rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
+) -> SceneSpec:
+    w, h = fmt.width, fmt.height
+    s = max(w, h)
+    th = common.WALL * s
+    ct = CUP_WALL * th
+    floor = 0.86 * h
+    # the tank: on the floor, on the right
+    tank_w = rng.uniform(*TANK_W[difficulty]) * w
+    tx1 = rng.uniform(0.80, 0.84) * w
+    tx0 = tx1 - tank_w
+    rim = floor - rng.uniform(0.22, 0.25) * h
+    # the cup: its right lip (the pivot) over the tank's left part, above its rim
+    cup_w = rng.uniform(0.22, 0.26) * s
+    cup_d = rng.uniform(0.15, 0.18) * s
+    lip_x = tx0 + rng.uniform(0.15, 0.3) * tank_w
+    lip_y = rim - rng.uniform(0.06, 0.09) * h
+    cx1 = lip_x - ct
+    cx0 = cx1 - cup_w
+    cb = lip_y + cup_d
+    cup = [
+        [cx0 - ct, lip_y, cx0, cb + ct],  # left
+        [cx1, lip_y, lip_x, cb + ct],  # right, its top outer corner the lip
+        [cx0, cb, cx1, cb + ct],  # bottom
+    ]
+    fill = rng.uniform(*FILL[difficulty]) * cup_d
+    blocks = [[cx0, cb - fill, cx1, cb]]
+    turn = [0.0, rng.uniform(*TURN_S[difficulty]), rng.uniform(*TURN_DEG)]
+    walls = [
+        common.wall(0.0, floor, w, floor + th),  # the floor, out to the picture's edges
+        common.wall(tx0 - th, rim, tx0, floor),
+        common.wall(tx1, rim, tx1 + th, floor),
+    ]
+    vessels = [[tx0, rim, tx1, floor]]
+    swept = sweep(cup, [lip_x, lip_y], turn[2])
+    return common.make_spec(
+        rng,
+        seed,
+        index,
+        difficulty,
+        fmt,
+        walls,
+        blocks,
+        vessels,
+        damping=DAMPING,
+        cup=cup,
+        pivot=[lip_x, lip_y],
+        tilt=turn,
+        grid=GRID,
+        blur=BLUR,
+        reach=[swept, [min(swept[0], tx0), lip_y, tx1, floor]],
+    )
+
+
+def sweep(cup: list[list[float]], pivot: list[float], degrees: float) -> list[float]:
+    """The box ``[x0, y0, x1, y1]`` the cup's walls cover while it turns to ``degrees``."""
+    pts = [
+        turned_corners(r, pivot, math.radians(a))
+        for r in cup
+        for a in np.linspace(0.0, degrees, 25)
+    ]
+    allp = np.concatenate(pts)
+    return [*map(float, allp.min(axis=0)), *map(float, allp.max(axis=0))]
+
+
+def prompt(spec: SceneSpec) -> str:
+    water = spec.bodies[0]
+    p = Liquid.of(spec)
+    assert p.tilt is not None
+    t0, t1, deg = p.tilt
+    return (
+        f"Side view. A dark grey cup, upper left, holds {water.colour_name} water at rest,"
+        f" above and beside a dark grey tank, empty, standing on the floor below on the"
+        f" right. At the start the cup tilts clockwise about its right lip, turning by"
+        f" {deg:.0f}° over {t1 - t0:.1f} seconds: the water runs over the lip, falls in a"
+        f" stream into the tank and the level in the tank rises while the cup empties."
+        f" Nothing is spilled: all the water ends in the tank and settles to a flat, level"
+        f" surface. Fixed camera, plain light background."
+    )
+
+
+def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    from vidreason.verifiers import fluids
+
+    return fluids.pour_checks(tracks, instance)
+
+
+FAMILY = register_family(
+    TaskFamily(
+        # a liquid has no one centre (its flow is checked), and a poured one is in two
+        # places at once: the centre of what is tracked jumps from the cup to the tank
+        generic_checks=tuple(c for c in NO_PATH_CHECKS if c != "continuity"),
+        name="pour",
+        version=1,
+        capability="fluids",
+        law="liquid poured from a tilting cup falls under gravity into a tank below, keeps"
+        " its volume, stays inside the walls, fills the tank to the true level and settles"
+        " level",
+        sample=sample,
+        prompt=prompt,
+        law_checks=pour_checks,
+        params=Liquid,
+        checks=(
+            CheckSpec("volume", "area within 12% of the truth's in 90% of frames; 0 beyond 30%"),
+            CheckSpec(
+                "walls",
+                "liquid where the truth's never goes (beyond 2.5% of the picture) and not in"
+                " the tank ≤ 1% of the truth's area in every frame; 0 beyond 4%",
+            ),
+            CheckSpec(
+                "stream",
+                "reaches the tank within 1.5 frames of the truth, 0 beyond 4; the falling"
+                " stream's mean x within 3% of the picture of the truth's (median over"
+                " frames), 0 beyond 8%",
+            ),
+            CheckSpec(
+                "fill",
+                "the shares of the liquid in the tank and in the cup: mean difference from"
+                " the truth's ≤ 8%, 0 beyond 20%; the tank's level at the end within 10% of"
+                " the truth's, 0 beyond 25%",
+            ),
+            CheckSpec(
+                "surface",
+                "the surface in the tank over the last quarter: tilt within 1.5° of the"
+                " truth's on average, 0 beyond 3°",
+            ),
+        ),
+        simulate=common.simulate_liquid,
+        render=common.render_liquid,
+        engine="taichi",
+    )
+)
