@@ -202,7 +202,6 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("pour lost", V, "pour", 0.35, "of the liquid", liquids.lost(0.35)),
     _c("pour leak", V, "pour", 1, "", liquids.leak),
     _c("pour level low", V, "pour", 0.6, "x depth", liquids.level(0.6)),
-    _c("pour level high", V, "pour", 1.5, "x depth", liquids.level(1.5)),
     _c("pour landing", V, "pour", 10, "% width", liquids.landing(0.1)),
     _c("reversed", V, "reversed", 1, "", on_frames(lambda t, _r: t[::-1].copy())),
     _c("shuffled", V, "shuffled", 1, "", on_frames(lambda t, r: t[r.permutation(len(t))])),

@@ -35,11 +35,12 @@ from vidreason.types import Check, Instance, SceneSpec, VideoFormat
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
 
-DAMPING = 2.0  # 1/s: the water in the tank settles before the end of the clip
-CUP_WALL = 1.25  # x common.WALL: the cup's walls
-TANK_W = {1: (0.34, 0.38), 2: (0.31, 0.35), 3: (0.28, 0.32)}  # of the picture's width
+SLOW_MOTION = 2.0  # the stream's fall spread over enough frames to time it against gravity
+DAMPING = 2.0  # 1/s: the water in the tank settles by the end of the clip
+CUP_WALL = 1.0  # x common.WALL: the cup's walls
+TANK_W = {1: (0.36, 0.4), 2: (0.34, 0.38), 3: (0.32, 0.36)}  # of the picture's width
 FILL = {1: (0.5, 0.6), 2: (0.58, 0.68), 3: (0.66, 0.76)}  # of the cup's depth
-TURN_S = {1: (1.9, 2.2), 2: (1.7, 2.0), 3: (1.5, 1.8)}  # seconds to turn
+TURN_S = {1: (0.95, 1.1), 2: (0.85, 1.0), 3: (0.75, 0.9)}  # simulated seconds to turn
 TURN_DEG = (110.0, 120.0)
 GRID = 96  # solver cells across: a stream a few particles wide, a cup wall ~5 cells thick
 BLUR = 2.2  # particle spacings: drawn as smooth as dam-break's liquid (a 48-cell grid)
@@ -52,17 +53,18 @@ def sample(
     s = max(w, h)
     th = common.WALL * s
     ct = CUP_WALL * th
-    floor = 0.86 * h
+    floor = 0.88 * h
     # the tank: on the floor, on the right
     tank_w = rng.uniform(*TANK_W[difficulty]) * w
-    tx1 = rng.uniform(0.80, 0.84) * w
+    tx1 = rng.uniform(0.84, 0.88) * w
     tx0 = tx1 - tank_w
-    rim = floor - rng.uniform(0.22, 0.25) * h
-    # the cup: its right lip (the pivot) over the tank's left part, above its rim
-    cup_w = rng.uniform(0.22, 0.26) * s
-    cup_d = rng.uniform(0.15, 0.18) * s
-    lip_x = tx0 + rng.uniform(0.15, 0.3) * tank_w
-    lip_y = rim - rng.uniform(0.06, 0.09) * h
+    rim = floor - rng.uniform(0.19, 0.21) * h
+    # the cup: its right lip (the pivot) about above the tank's left wall, its bottom just
+    # above the tank's rim (a long fall: its pace is gravity's)
+    cup_w = rng.uniform(0.22, 0.25) * s
+    cup_d = rng.uniform(0.15, 0.17) * s
+    lip_x = tx0 + rng.uniform(-0.01, 0.05) * w
+    lip_y = rim - cup_d - ct - rng.uniform(0.01, 0.03) * h
     cx1 = lip_x - ct
     cx0 = cx1 - cup_w
     cb = lip_y + cup_d
@@ -91,12 +93,15 @@ def sample(
         blocks,
         vessels,
         damping=DAMPING,
+        slow_motion=SLOW_MOTION,
         cup=cup,
         pivot=[lip_x, lip_y],
         tilt=turn,
         grid=GRID,
         blur=BLUR,
-        reach=[swept, [min(swept[0], tx0), lip_y, tx1, floor]],
+        # the cup's sweep and the stream's way from the lip into the tank (whose inside
+        # is a vessel's reach): the tank's walls and the floor stay the static scene
+        reach=[swept, [lip_x - 0.04 * w, lip_y, tx0 + 0.04 * w, rim]],
     )
 
 
@@ -117,10 +122,11 @@ def prompt(spec: SceneSpec) -> str:
     assert p.tilt is not None
     t0, t1, deg = p.tilt
     return (
-        f"Side view. A dark grey cup, upper left, holds {water.colour_name} water at rest,"
-        f" above and beside a dark grey tank, empty, standing on the floor below on the"
-        f" right. At the start the cup tilts clockwise about its right lip, turning by"
-        f" {deg:.0f}° over {t1 - t0:.1f} seconds: the water runs over the lip, falls in a"
+        f"Slow-motion video, two times slower than real time. Side view. A dark grey cup,"
+        f" upper left, holds {water.colour_name} water at rest, held high above and beside"
+        f" a dark grey tank, empty, standing on the floor below on the right. At the start"
+        f" the cup tilts clockwise about its right lip, turning by {deg:.0f}° over"
+        f" {(t1 - t0) * p.slow_motion:.1f} seconds of video: the water runs over the lip, falls in a"
         f" stream into the tank and the level in the tank rises while the cup empties."
         f" Nothing is spilled: all the water ends in the tank and settles to a flat, level"
         f" surface. Fixed camera, plain light background."
