@@ -17,7 +17,7 @@ import numpy as np
 
 from vidreason import violations as planted
 from vidreason.corruptions.sample import Sample, same
-from vidreason.scene.liquid import cup_angle
+from vidreason.render.liquid import cup_angles
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Instance, Trajectory
 
@@ -64,8 +64,8 @@ def _in_cup(p: Liquid, pts: np.ndarray, angle: float) -> np.ndarray:
 
 def _where(inst: Instance, p: Liquid, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per frame and particle: in the cup, in the tank."""
-    frame_time = 1.0 / inst.spec.fmt.fps / p.slow_motion
-    cup = np.stack([_in_cup(p, f, cup_angle(p.tilt, i * frame_time)) for i, f in enumerate(pts)])
+    angles = cup_angles(inst.trajectory)
+    cup = np.stack([_in_cup(p, f, float(a)) for f, a in zip(pts, angles, strict=True)])
     x0, y0, x1, y1 = p.vessels[0]
     tank = (pts[..., 0] >= x0) & (pts[..., 0] <= x1) & (pts[..., 1] >= y0) & (pts[..., 1] <= y1)
     return cup, tank

@@ -8,7 +8,8 @@ The simulation square is the picture's larger side (``Liquid.metres`` metres) on
 the liquid (grid nodes inside them hold no velocity). The liquid starts at rest filling
 ``Liquid.blocks`` with particles half a cell apart. The liquid's trajectory row is::
 
-    x, y, vx, vy, 0,            the centroid of its region (px) and its velocity (px/s)
+    x, y, vx, vy, a,            the centroid of its region (px) and its velocity (px/s),
+                                a tilting container's angle (radians, clockwise; else 0)
     x_sim, y_sim,               the centroid as simulated
     p0x, p0y, p1x, p1y, ...     every particle (px)
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from vidreason.scene.liquid import features, mask, wall_rect
+from vidreason.scene.liquid import cup_angle, features, mask, wall_rect
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Event, SceneSpec, Trajectory
 
@@ -284,7 +285,10 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     for f in range(spec.fmt.n_frames - 1):
         kernel(n, steps, dt, g, p.stiffness, p.damping, f * frame_time, *tilt)
         frames.append(to_px(spec, k["x"].to_numpy()[:n].astype(np.float64)))
-    return Trajectory({spec.bodies[0].name: rows(spec, frames)}), ()
+    angles = None
+    if p.cup and p.tilt and p.pivot:
+        angles = [cup_angle(p.tilt, f * frame_time) for f in range(spec.fmt.n_frames)]
+    return Trajectory({spec.bodies[0].name: rows(spec, frames, angles)}), ()
 
 
 def _tilt(
@@ -313,15 +317,19 @@ def _tilt(
     return t0, t1, float(np.radians(deg)), float(sx), float(sy), len(p.cup)
 
 
-def rows(spec: SceneSpec, frames: list[np.ndarray]) -> tuple[tuple[float, ...], ...]:
-    """Trajectory rows of the liquid from its particles in each frame."""
+def rows(
+    spec: SceneSpec, frames: list[np.ndarray], angles: list[float] | None = None
+) -> tuple[tuple[float, ...], ...]:
+    """Trajectory rows of the liquid from its particles in each frame (``angles``: a
+    tilting container's, in the angle's column)."""
     w, h, step = spec.fmt.width, spec.fmt.height, spacing(spec)
     blur = Liquid.of(spec).blur
     centres = np.array([features(mask(f, w, h, step, blur))[:2] for f in frames])
     vel = np.gradient(centres, axis=0) * spec.fmt.fps if len(frames) > 1 else 0 * centres
     out = []
-    for f, (cx, cy), (vx, vy) in zip(frames, centres, vel, strict=True):
+    turns = angles if angles is not None else [0.0] * len(frames)
+    for f, (cx, cy), (vx, vy), a in zip(frames, centres, vel, turns, strict=True):
         pts = np.round(f, 2).ravel()
         head = [round(float(cx), 3), round(float(cy), 3), round(float(vx), 3), round(float(vy), 3)]
-        out.append((*head, 0.0, head[0], head[1], *map(float, pts)))
+        out.append((*head, round(float(a), 5), head[0], head[1], *map(float, pts)))
     return tuple(out)

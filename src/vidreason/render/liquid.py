@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.fluid_mpm import PARTS, REF, spacing
-from vidreason.scene.liquid import cup_angle, mask, rect_mask, turned_mask, wall_rect
+from vidreason.scene.liquid import mask, rect_mask, turned_mask, wall_rect
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import SceneSpec, Trajectory
+
+ANGLE = 4  # the column of a trajectory row holding a tilting container's angle
 
 
 def liquid_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarray:
@@ -31,23 +33,26 @@ def walls_mask(spec: SceneSpec) -> np.ndarray:
     return rect_mask([wall_rect(w) for w in spec.walls], spec.fmt.width, spec.fmt.height)
 
 
-def cup_masks(spec: SceneSpec, n: int) -> np.ndarray | None:
-    """The pixels a tilting container's walls cover in each of ``n`` frames (None without
-    one): at the angle of the simulated time of the frame."""
+def cup_angles(trajectory: Trajectory) -> np.ndarray:
+    """A tilting container's angle in each frame: the liquid's angle column (its rows
+    carry it, so a retimed, extended or edited trajectory turns the cup with it)."""
+    name = next(iter(trajectory.states))
+    return trajectory.array(name)[:, ANGLE]
+
+
+def cup_masks(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray | None:
+    """The pixels a tilting container's walls cover in each frame (None without one)."""
     p = Liquid.of(spec)
     if not (p.cup and p.pivot):
         return None
-    frame_time = 1.0 / spec.fmt.fps / p.slow_motion
     w, h = spec.fmt.width, spec.fmt.height
-    return np.stack(
-        [turned_mask(p.cup, p.pivot, cup_angle(p.tilt, i * frame_time), w, h) for i in range(n)]
-    )
+    return np.stack([turned_mask(p.cup, p.pivot, float(a), w, h) for a in cup_angles(trajectory)])
 
 
 def shown_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarray:
     """The liquid's region as drawn: where the walls do not cover it."""
     out = liquid_masks(spec, trajectory, name) & ~walls_mask(spec)
-    cups = cup_masks(spec, len(out))
+    cups = cup_masks(spec, trajectory)
     return out if cups is None else out & ~cups
 
 
@@ -62,7 +67,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             frames[liquid_masks(spec, trajectory, body.name)] = body.colour
     for wall in spec.walls:
         frames[:, rect_mask([wall_rect(wall)], w, h)] = wall.colour
-    cups = cup_masks(spec, n)
+    cups = cup_masks(spec, trajectory)
     if cups is not None:
         frames[cups] = spec.walls[0].colour  # the container is drawn as the walls are
     return frames

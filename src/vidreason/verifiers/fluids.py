@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidreason.render.liquid import cup_masks, shown_masks, walls_mask
+from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
-from vidreason.types import Check, Instance, SceneSpec
+from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
@@ -249,20 +249,17 @@ class Pour:
     total: float  # the truth's area at the start (px)
 
 
-def _cup_inside(spec: SceneSpec, n: int) -> np.ndarray:
-    """The cup's box, walls and all, turned as it is in each of the truth's ``n`` frames:
-    where liquid counts as still in the cup."""
-    from vidreason.scene.liquid import cup_angle, turned_mask
-
+def _cup_inside(instance: Instance) -> np.ndarray:
+    """The cup's box, walls and all, turned as it is in each of the truth's frames: where
+    liquid counts as still in the cup."""
+    spec = instance.spec
     p = Liquid.of(spec)
     assert p.cup and p.pivot
     box = np.asarray(p.cup, dtype=float)
     inner = [[box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()]]
-    frame_time = 1.0 / spec.fmt.fps / p.slow_motion
     w, h = spec.fmt.width, spec.fmt.height
-    return np.stack(
-        [turned_mask(inner, p.pivot, cup_angle(p.tilt, i * frame_time), w, h) for i in range(n)]
-    )
+    angles = cup_angles(instance.trajectory)
+    return np.stack([liquid.turned_mask(inner, p.pivot, float(a), w, h) for a in angles])
 
 
 def _arrival(share: np.ndarray, times: np.ndarray) -> float:
@@ -286,7 +283,7 @@ def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) 
     x0, y0, x1, y1 = p.vessels[0]
     w, h = spec.fmt.width, spec.fmt.height
     tank = liquid.rect_mask([[x0, y0, x1, y1]], w, h)
-    cups = _cup_inside(spec, len(s.every))
+    cups = _cup_inside(instance)
     k = 2 * EDGE + 1
     grown = np.stack([cv2.dilate(c.astype(np.uint8), np.ones((k, k), np.uint8)) > 0 for c in cups])
     total = max(1.0, float(s.every[0].sum()))
@@ -479,11 +476,12 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     return out * view
 
 
-def near_walls(instance: Instance, n: int) -> np.ndarray:
-    """The pixels within ``EDGE`` of a wall in each of the truth's ``n`` frames (the cup's
-    at its angle): a codec mixes the wall's colour into the liquid's along them."""
+def near_walls(instance: Instance) -> np.ndarray:
+    """The pixels within ``EDGE`` of a wall in each of the truth's frames (the cup's at
+    its angle): a codec mixes the wall's colour into the liquid's along them."""
     spec = instance.spec
-    walls = walls_mask(spec)[None] | cup_masks(spec, n)
+    cups = cup_masks(spec, instance.trajectory)
+    walls = walls_mask(spec)[None] | (cups if cups is not None else False)
     k = 2 * EDGE + 1
     kernel = np.ones((k, k), np.uint8)
     return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in walls])
@@ -501,7 +499,7 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     s = _start(tracks, instance, POUR_NAMES)
     if isinstance(s, list):
         return s
-    near = near_walls(instance, len(s.every))
+    near = near_walls(instance)
     s = off_walls(s, near)
     name = instance.spec.bodies[0].label
     m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
