@@ -13,9 +13,11 @@ import pytest
 
 from tests.helpers import score_encoded
 from vidreason.corruptions import BY_NAME
+from vidreason.render.video_io import read_video, write_mp4
 from vidreason.scene.liquid import cup_angle, turned_corners, turned_mask
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
+from vidreason.verifiers.score import score_frames
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,28 @@ def test_the_liquid_ends_in_the_tank(pour):
     assert tank[-1].mean() > 0.9  # nearly all in the tank at the end, none through a wall
     h = inst.spec.fmt.height
     assert (pts[..., 1] < h).all() and (pts[..., 0] > 0).all()
+
+
+@pytest.mark.slow
+def test_the_cup_turns_with_the_trajectory(pour):
+    from vidreason.render.liquid import cup_angles
+    from vidreason.scene.params.fluids import Liquid
+
+    inst, _ = pour
+    p = Liquid.of(inst.spec)
+    step = 1.0 / inst.spec.fmt.fps / p.slow_motion
+    want = [cup_angle(p.tilt, i * step) for i in range(inst.trajectory.n_frames)]
+    assert cup_angles(inst.trajectory) == pytest.approx(want, abs=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["24 fps", "longer clip"])
+def test_redrawn_at_another_rate_or_longer_passes(pour, name, tmp_path):
+    inst, frames = pour
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    video = read_video(write_mp4(sample.frames, tmp_path / "v.mp4", fps=sample.fps))
+    score, _ = score_frames(video.frames, inst, frames[0], video.times)
+    assert score.passed, score.explanation
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
+from vidreason.verifiers import checks as generic
 from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
@@ -224,12 +225,13 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 # --- pour: a cup tilts and pours into a tank -------------------------------------------
 
-POUR_NAMES = ("volume", "walls", "stream", "fill", "surface")
+POUR_NAMES = ("objects", "volume", "walls", "stream", "fill", "surface")
 REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
 ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
 FLOOR_NEAR = 4.0  # px: a stream's front this near the tank's floor has landed
 SETTLE = 0.6  # of its final share: the tank holds most of the pour, its surface is read
+BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
 
 
 @dataclass(frozen=True)
@@ -413,19 +415,34 @@ def fill_check(m: Pour, instance: Instance, name: str) -> Check:
     return Check("fill", value, note if value < 1 else "")
 
 
+def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
+    """``values`` averaged over ``width`` frames running (the edges repeated)."""
+    if width <= 1:
+        return values
+    pad = np.pad(values, (width // 2, (width - 1) // 2), mode="edge")
+    return np.convolve(pad, np.ones(width) / width, mode="valid")
+
+
 def pour_surface_check(s: Seen, m: Pour, instance: Instance, name: str) -> Check:
     """Once the tank holds most of the pour (60% of what it ends with), its surface
     sloshes and settles level as the truth's (at gravity's pace): its tilt within 1.2°
-    of the truth's on average, 0 beyond 2°."""
+    of the truth's on average, 0 beyond 2°. The truth's tilt is also read as a motion
+    blur of up to ``BLUR_FRAMES`` frames would show it (averaged over them): the nearest
+    of these counts, so a blur that smooths the sloshing is no violation, while a
+    sloshing at another pace stays one."""
     box = Liquid.of(instance.spec).vessels[0]
     held = np.flatnonzero(m.tank[:, 1] >= SETTLE * m.tank[-1, 1])
     part = np.arange(int(held[0]) if len(held) else 3 * s.n // 4, s.n)
     margin = 0.1 * (box[2] - box[0])
     t_seen = _tilts(s.video[part], box, margin)
-    t_true = s.truth_at(_tilts(s.every, box, margin))[part]
-    off = np.abs(t_seen - t_true)
-    off[~np.isfinite(off)] = 90.0
-    tilt = float(off.mean()) if len(off) else 90.0
+    t_true = _tilts(s.every, box, margin)
+    frames = np.arange(len(t_true), dtype=float)
+    tilt = 90.0
+    for width in range(1, BLUR_FRAMES + 1):
+        series = _smoothed(np.nan_to_num(t_true, nan=90.0), width)
+        off = np.abs(t_seen - np.interp(s.times[part], frames, series))
+        off[~np.isfinite(off)] = 90.0
+        tilt = min(tilt, float(off.mean()) if len(off) else 90.0)
     value = band(tilt, 1.2, 2.0)
     note = (
         f"the {name}'s surface in the tank leans {tilt:.1f}° off the truth's on average as"
@@ -504,6 +521,7 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     name = instance.spec.bodies[0].label
     m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
     return [
+        generic.objects(tracks, instance, sizes=False),
         pour_volume_check(m, name),
         pour_walls_check(s, instance, name),
         stream_check(m, instance, name),

@@ -142,8 +142,10 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 FAMILY = register_family(
     TaskFamily(
         # a liquid has no one centre (its flow is checked), and a poured one is in two
-        # places at once: the centre of what is tracked jumps from the cup to the tank
-        generic_checks=tuple(c for c in NO_PATH_CHECKS if c != "continuity"),
+        # places at once: the centre of what is tracked jumps from the cup to the tank;
+        # `objects` is among its own checks, without sizes (a codec thins the stream;
+        # `volume` checks how much there is)
+        generic_checks=tuple(c for c in NO_PATH_CHECKS if c not in ("continuity", "objects")),
         name="pour",
         version=1,
         capability="fluids",
@@ -155,6 +157,11 @@ FAMILY = register_family(
         law_checks=pour_checks,
         params=Liquid,
         checks=(
+            CheckSpec(
+                "objects",
+                "nothing appears that is not in the scene, nothing is duplicated, no colour"
+                " swap (the shared check, its sizes left to `volume`): pass/fail",
+            ),
             CheckSpec("volume", "area within 12% of the truth's in 90% of frames; 0 beyond 30%"),
             CheckSpec(
                 "walls",
