@@ -33,7 +33,7 @@ from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
 from vidreason.verifiers import checks as generic
-from vidreason.verifiers.checks import band, fail_all
+from vidreason.verifiers.checks import band, fail_all, first_run
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
 END = 4  # frames at the end that show the liquid at rest
@@ -232,6 +232,7 @@ AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
 FLOOR_NEAR = 4.0  # px: a stream's front this near the tank's floor has landed
 SETTLE = 0.6  # of its final share: the tank holds most of the pour, its surface is read
 BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
+GONE_FRAMES = 2  # frames running with under half the truth's liquid: it vanished
 
 
 @dataclass(frozen=True)
@@ -454,7 +455,8 @@ def pour_surface_check(s: Seen, m: Pour, instance: Instance, name: str) -> Check
 def pour_volume_check(m: Pour, name: str) -> Check:
     """The area in the cup and in the tank (the falling stream, a thin thread a codec or
     a motion blur thins further, left out) is the truth's within 12% in 90% of the
-    frames."""
+    frames, and never under half the truth's for ``GONE_FRAMES`` frames running (the
+    liquid vanishes)."""
     err = np.abs(np.log((m.bulk[:, 0] + 1.0) / (m.bulk[:, 1] + 1.0)))
     worst = float(np.percentile(err, 90))
     value = band(worst, 0.12, 0.3)
@@ -463,6 +465,11 @@ def pour_volume_check(m: Pour, name: str) -> Check:
         f"the {name} in the cup and the tank covers {m.bulk[k, 0]:.0f} px at a frame where"
         f" the truth's covers {m.bulk[k, 1]:.0f} px: liquid is lost or made"
     )
+    gone = m.bulk[:, 0] < 0.5 * m.bulk[:, 1]
+    start = first_run(gone, GONE_FRAMES)
+    if start is not None:
+        value = 0.0
+        note = f"the {name} is gone from the cup and the tank from tracked frame {start} on"
     return Check("volume", value, note if value < 1 else "")
 
 
