@@ -40,9 +40,9 @@ def test_turned_mask_is_the_turned_rectangle():
     corners = turned_corners(rect, pivot, math.radians(90.0))
     x0, y0 = corners.min(axis=0)
     x1, y1 = corners.max(axis=0)
-    assert (x0, y0, x1, y1) == pytest.approx((50.0, 40.0, 60.0, 60.0))  # clockwise: down
+    assert (x0, y0, x1, y1) == pytest.approx((50.0, 20.0, 60.0, 40.0))  # clockwise: left goes up
     ys, xs = np.nonzero(m)
-    assert xs.min() >= 50 and xs.max() < 60 and ys.min() >= 40 and ys.max() < 60
+    assert xs.min() >= 50 and xs.max() <= 60 and ys.min() >= 20 and ys.max() <= 40
     assert abs(int(m.sum()) - 200) <= 20
 
 
