@@ -52,7 +52,7 @@ def sample(
     w, h = fmt.width, fmt.height
     s = max(w, h)
     th = common.WALL * s
-    ct = CUP_WALL * th
+    ct = CUP_WALL * common.WALL * min(w, h)
     floor = 0.88 * h
     # the tank: on the floor, on the right
     tank_w = rng.uniform(*TANK_W[difficulty]) * w
@@ -61,8 +61,8 @@ def sample(
     rim = floor - rng.uniform(0.19, 0.21) * h
     # the cup: its right lip (the pivot) about above the tank's left wall, its bottom just
     # above the tank's rim (a long fall: its pace is gravity's)
-    cup_w = rng.uniform(0.22, 0.25) * s
-    cup_d = rng.uniform(0.15, 0.17) * s
+    cup_w = rng.uniform(0.22, 0.25) * min(w, h)  # its sweep fits a wide, low picture too
+    cup_d = rng.uniform(0.15, 0.17) * min(w, h)
     lip_x = tx0 + rng.uniform(-0.01, 0.05) * w
     lip_y = rim - cup_d - ct - rng.uniform(0.01, 0.03) * h
     cx1 = lip_x - ct
