@@ -121,6 +121,7 @@ def test_planted_pour_violation_fails(pour, name, check, tmp_path):
     assert score.checks[check] < 0.5, score.explanation
 
 
+@pytest.mark.slow
 def test_pour_violations_skip_other_scenes():
     pytest.importorskip("taichi")
     inst, frames = build_instance(get_family("dam-break-v1"), 0, 0, 1, VideoFormat())

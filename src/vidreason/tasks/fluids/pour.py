@@ -5,7 +5,8 @@ The first frame shows the water at rest in the cup (upper left), the empty tank 
 the right. From the start the cup turns clockwise about its right lip (a kinematic turn,
 easing in and out, to past the horizontal) and the water runs over the lip and falls into
 the tank. Simulated with Taichi's MLS-MPM (``engines/fluid_mpm.py``: the grid nodes
-inside the cup's walls move with them). Sampled by seed: the tank's width, height and
+inside the cup's walls move with them) and shown at half real speed (the fall and the
+sloshing timed against gravity). Sampled by seed: the tank's width, height and
 place, the cup's size and how high above the tank its lip is held, how far in over the
 tank the lip is, how full the cup is, how fast and how far it turns (a narrower tank, a
 fuller cup and a faster turn at higher difficulty), the colour.
@@ -14,7 +15,8 @@ The verifier (``verifiers/fluids.py``) reads the water's region by its colour: i
 stays the truth's (nothing lost or made in the pour), none of it shows where the truth's
 never goes (nothing through a wall of the cup or the tank), the stream reaches the tank
 when and where the truth's does (it falls under gravity), the share of the water in the
-tank rises as the truth's and it ends at the truth's level, with a level surface at rest.
+tank rises (and in the cup falls) as the truth's and it ends at the truth's level, and its
+surface sloshes and settles level as the truth's.
 
 Versions: v1: first version.
 """
