@@ -225,7 +225,7 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 # --- pour: a cup tilts and pours into a tank -------------------------------------------
 
-POUR_NAMES = ("objects", "volume", "walls", "stream", "fill", "surface")
+POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface")
 REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
 ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
@@ -518,6 +518,58 @@ def off_walls(s: Seen, near: np.ndarray) -> Seen:
     )
 
 
+TURN_SEARCH = np.arange(-30.0, 31.0, 2.0)  # degrees about the truth's angle
+
+
+def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
+    """The cup turns as the prompt says: in each tracked frame, the angle (about the
+    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
+    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
+    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+    spec = instance.spec
+    p = Liquid.of(spec)
+    assert p.cup and p.pivot
+    w, h = spec.fmt.width, spec.fmt.height
+    names, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours)
+    table = label_table(_lab(colours))
+    wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
+    angles = np.degrees(cup_angles(instance.trajectory))
+    corners = np.concatenate(
+        [liquid.turned_corners(r, p.pivot, np.radians(a)) for r in p.cup for a in angles]
+    )
+    x0, y0 = (int(v) - 2 for v in corners.min(axis=0))  # the box the cup sweeps
+    x1, y1 = (int(v) + 3 for v in corners.max(axis=0))
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    static = cv2.dilate(walls_mask(spec).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    truth_at = np.interp(s.times, np.arange(len(angles)), angles)
+    pivot = [p.pivot[0] - x0, p.pivot[1] - y0]
+    rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
+    off = np.full(s.n, TURN_SEARCH.max())
+    for i, f in enumerate(tracks.frames):
+        seen_wall = (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1]
+        seen_wall &= ~static[y0:y1, x0:x1]
+        if seen_wall.sum() < 10:
+            continue
+        best, best_f1 = None, 0.0
+        for d in TURN_SEARCH:
+            m = liquid.turned_mask(rects, pivot, np.radians(truth_at[i] + d), x1 - x0, y1 - y0)
+            both = float((m & seen_wall).sum())
+            f1 = 2 * both / max(1.0, float(m.sum() + seen_wall.sum()))
+            if f1 > best_f1:
+                best, best_f1 = d, f1
+        if best is not None:
+            off[i] = abs(best)
+    mid = np.array([np.median(off[max(0, i - 1) : i + 2]) for i in range(s.n)])
+    k = int(np.argmax(mid))
+    value = band(float(mid[k]), 8.0, 14.0)
+    note = (
+        f"the cup stands {mid[k]:.0f}° off the angle it turns to at frame {s.frames[k]}:"
+        " it does not turn as the prompt says"
+    )
+    return Check("cup", value, note if value < 1 else "")
+
+
 def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """Declared in ``tasks/fluids/pour.py``."""
     s = _start(tracks, instance, POUR_NAMES)
@@ -528,6 +580,7 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     name = instance.spec.bodies[0].label
     m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
     return [
+        cup_check(tracks, s, instance),
         generic.objects(tracks, instance, sizes=False),
         pour_volume_check(m, name),
         pour_walls_check(s, instance, name),

@@ -164,6 +164,12 @@ FAMILY = register_family(
         params=Liquid,
         checks=(
             CheckSpec(
+                "cup",
+                "the cup's walls at the angle the prompt's turn gives: the best-matching"
+                " angle within 8° of it (median of 3 frames running, at its largest), 0"
+                " beyond 14°",
+            ),
+            CheckSpec(
                 "objects",
                 "nothing appears that is not in the scene, nothing is duplicated, no colour"
                 " swap (the shared check, its sizes left to `volume`): pass/fail",
