@@ -110,6 +110,7 @@ def test_truth_passes(pour, tmp_path):
         ("pour leak", "walls"),
         ("pour level low", "fill"),
         ("pour landing", "stream"),
+        ("freeze-jump 8", "cup"),  # the cup stops turning with everything else
     ],
 )
 def test_planted_pour_violation_fails(pour, name, check, tmp_path):
