@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vidreason import violations as planted
-from vidreason.corruptions import patterns
+from vidreason.corruptions import liquids, patterns
 from vidreason.corruptions.bodies import lag, shrink, stop, wobble
 from vidreason.corruptions.nuisances import (
     aspect_crop,
@@ -198,6 +198,11 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("pattern colour", V, "pattern", 1, "", patterns.other_ink),
     _c("pattern swap", V, "pattern", 1, "", patterns.swap),
     _c("pattern still", V, "pattern", 1, "", patterns.still),
+    # a pour's (None elsewhere)
+    _c("pour lost", V, "pour", 0.35, "of the liquid", liquids.lost(0.35)),
+    _c("pour leak", V, "pour", 1, "", liquids.leak),
+    _c("pour level low", V, "pour", 0.6, "x depth", liquids.level(0.6)),
+    _c("pour landing", V, "pour", 10, "% width", liquids.landing(0.1)),
     _c("reversed", V, "reversed", 1, "", on_frames(lambda t, _r: t[::-1].copy())),
     _c("shuffled", V, "shuffled", 1, "", on_frames(lambda t, r: t[r.permutation(len(t))])),
     _c("loop", V, "loop", 1, "", on_frames(loop)),

@@ -6,10 +6,13 @@ keeps where it is at least 0.4 of the bulk's: a flat region with a smooth surfac
 ``features``, ``levels``, ``profile`` and ``tilt`` read what the checks compare on a
 mask: its area and extent, the level in each vessel, the liquid's height in each column
 of a vessel, and the tilt of the surface in a vessel.
-``wall_rect`` is the solid rectangle of a wall (the solver's and the drawing's).
+``wall_rect`` is the solid rectangle of a wall (the solver's and the drawing's);
+``cup_angle`` and ``turned_mask`` place the walls of a tilting container at a moment.
 """
 
 from __future__ import annotations
+
+import math
 
 import cv2
 import numpy as np
@@ -17,6 +20,7 @@ import numpy as np
 from vidreason.types import Wall
 
 THRESHOLD = 0.4  # of the bulk's particle density: where the surface is drawn
+BLUR = 1.1  # particle spacings: the smoothing of the density (``Liquid.blur`` may say more)
 
 
 def wall_rect(wall: Wall) -> tuple[float, float, float, float]:
@@ -25,6 +29,39 @@ def wall_rect(wall: Wall) -> tuple[float, float, float, float]:
     h = wall.thickness / 2
     (ax, ay), (bx, by) = wall.a, wall.b
     return min(ax, bx) - h, min(ay, by) - h, max(ax, bx) + h, max(ay, by) + h
+
+
+def cup_angle(tilt: list[float] | None, t: float) -> float:
+    """The container's clockwise tilt (radians, as seen) at simulated time ``t``:
+    ``tilt = [start, end, degrees]``, eased in and out (a smoothstep); 0 without one."""
+    if not tilt:
+        return 0.0
+    t0, t1, deg = tilt
+    u = min(1.0, max(0.0, (t - t0) / (t1 - t0)))
+    return math.radians(deg) * u * u * (3.0 - 2.0 * u)
+
+
+def turned_mask(
+    rects: list, pivot: list[float], angle: float, width: int, height: int
+) -> np.ndarray:
+    """The pixels inside any of ``rects`` turned clockwise (as seen) by ``angle`` radians
+    about ``pivot``: each pixel turned back and tested against the rectangles."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    dx, dy = xs - pivot[0], ys - pivot[1]
+    c, s = math.cos(angle), math.sin(angle)
+    lx, ly = pivot[0] + c * dx + s * dy, pivot[1] - s * dx + c * dy
+    out = np.zeros((height, width), dtype=bool)
+    for x0, y0, x1, y1 in rects:
+        out |= (lx >= x0) & (lx < x1) & (ly >= y0) & (ly < y1)
+    return out
+
+
+def turned_corners(rect: list, pivot: list[float], angle: float) -> np.ndarray:
+    """The four corners (4, 2 px) of ``rect`` turned clockwise by ``angle`` about ``pivot``."""
+    x0, y0, x1, y1 = rect
+    pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=float) - pivot
+    c, s = math.cos(angle), math.sin(angle)
+    return np.stack([c * pts[:, 0] - s * pts[:, 1], s * pts[:, 0] + c * pts[:, 1]], 1) + pivot
 
 
 def rect_mask(rects: list, width: int, height: int, shrink: float = 0.0) -> np.ndarray:
@@ -36,9 +73,11 @@ def rect_mask(rects: list, width: int, height: int, shrink: float = 0.0) -> np.n
     return out
 
 
-def mask(points: np.ndarray, width: int, height: int, spacing: float) -> np.ndarray:
+def mask(
+    points: np.ndarray, width: int, height: int, spacing: float, blur: float | None = None
+) -> np.ndarray:
     """The region the particles at ``points`` (n, 2 px) cover, particles ``spacing`` px
-    apart in the bulk."""
+    apart in the bulk, their density smoothed over ``blur`` spacings (default ``BLUR``)."""
     density = np.zeros((height + 2, width + 2), dtype=np.float64)
     if len(points):
         p = np.asarray(points, dtype=np.float64) + 1.0
@@ -55,7 +94,7 @@ def mask(points: np.ndarray, width: int, height: int, spacing: float) -> np.ndar
         ):
             np.add.at(density, (iy + dy, ix + dx), wt)
     density = density[1:-1, 1:-1].astype(np.float32)
-    sigma = 1.1 * spacing
+    sigma = (blur or BLUR) * spacing
     k = 2 * int(np.ceil(2.5 * sigma)) + 1
     smooth = cv2.GaussianBlur(density, (k, k), sigma, borderType=cv2.BORDER_CONSTANT)
     return smooth >= THRESHOLD / spacing**2

@@ -1,4 +1,4 @@
-"""Law checks of the liquid families (`dam-break`), read off the liquid's region.
+"""Law checks of the liquid families (`dam-break`, `pour`), read off the liquid's region.
 
 ``Seen`` is what every check starts from: the liquid's region in each tracked frame of the
 video (the pixels of its colour key, after the perception's registration and light
@@ -11,21 +11,29 @@ calibration) and the truth's region at the same moments (its particles drawn as
   by frame: the collapse and the surge go where and when gravity takes them;
 - ``surface``: the surface in each vessel leans as the truth's does while it sloshes and
   settles towards level, and ends at the truth's height.
+
+`pour` (``Pour``: the shares of the liquid in the tank and in the cup, the stream where
+it crosses the tank's rim, the tank's level) checks ``volume``, ``walls`` (no liquid where
+the truth's never goes), ``stream`` (it reaches the tank when and where the truth's does),
+``fill`` (the tank fills and the cup empties as the truth's, to the truth's level) and
+``surface`` (level at rest).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from vidreason.render.liquid import shown_masks
+from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
-from vidreason.verifiers.checks import band, fail_all
+from vidreason.verifiers import checks as generic
+from vidreason.verifiers.checks import band, fail_all, first_run
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
 END = 4  # frames at the end that show the liquid at rest
@@ -212,4 +220,371 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         walls_check(s, instance, name),
         flow_check(s, instance, name),
         surface_check(s, instance, name),
+    ]
+
+
+# --- pour: a cup tilts and pours into a tank -------------------------------------------
+
+POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface")
+REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
+ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
+AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
+FLOOR_NEAR = 4.0  # px: a stream's front this near the tank's floor has landed
+SETTLE = 0.6  # of its final share: the tank holds most of the pour, its surface is read
+BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
+GONE_FRAMES = 2  # frames running with under half the truth's liquid: it vanished
+
+
+@dataclass(frozen=True)
+class Pour:
+    """What the pour checks share, per tracked frame (the truth's at the same moments):
+    the share of the liquid in the tank and in the cup, the stream's mean x (the liquid
+    in neither; NaN where there is too little), and the level in the tank."""
+
+    tank: np.ndarray  # (n, 2): the share of the liquid in the tank, video and truth
+    cup: np.ndarray  # (n, 2): in the cup
+    air_x: np.ndarray  # (n, 2)
+    level: np.ndarray  # (n, 2): px above the tank's floor
+    front: np.ndarray  # (n, 2): the lowest row of the liquid out of the cup (px)
+    bulk: np.ndarray  # (n, 2): the area in the cup and in the tank (px), not in the air
+    falling: np.ndarray  # (n,) bool: the truth's first stream falls (lip to tank floor)
+    arrive: tuple[float, float]  # when the tank first holds ARRIVE of the liquid (frames)
+    total: float  # the truth's area at the start (px)
+
+
+def _cup_inside(instance: Instance) -> np.ndarray:
+    """The cup's box, walls and all, turned as it is in each of the truth's frames: where
+    liquid counts as still in the cup."""
+    spec = instance.spec
+    p = Liquid.of(spec)
+    assert p.cup and p.pivot
+    box = np.asarray(p.cup, dtype=float)
+    inner = [[box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()]]
+    w, h = spec.fmt.width, spec.fmt.height
+    angles = cup_angles(instance.trajectory)
+    return np.stack([liquid.turned_mask(inner, p.pivot, float(a), w, h) for a in angles])
+
+
+def _arrival(share: np.ndarray, times: np.ndarray) -> float:
+    """When ``share`` first reaches ``ARRIVE`` (linear between frames; the end if never)."""
+    k = np.flatnonzero(share >= ARRIVE)
+    if not len(k):
+        return float(times[-1]) + 1.0
+    i = int(k[0])
+    if i == 0:
+        return float(times[0])
+    a, b = share[i - 1], share[i]
+    return float(times[i - 1] + (ARRIVE - a) / max(1e-9, b - a) * (times[i] - times[i - 1]))
+
+
+def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) -> Pour:
+    """The pour's measures of ``s``; ``alpha`` (the video's liquid share per pixel, see
+    ``soft``) gives the area in the cup and the tank (the region where the pixels are
+    whole otherwise)."""
+    spec = instance.spec
+    p = Liquid.of(spec)
+    x0, y0, x1, y1 = p.vessels[0]
+    w, h = spec.fmt.width, spec.fmt.height
+    tank = liquid.rect_mask([[x0, y0, x1, y1]], w, h)
+    cups = _cup_inside(instance)
+    k = 2 * EDGE + 1
+    grown = np.stack([cv2.dilate(c.astype(np.uint8), np.ones((k, k), np.uint8)) > 0 for c in cups])
+    total = max(1.0, float(s.every[0].sum()))
+
+    def per(masks: np.ndarray, cup_masks: np.ndarray, grown: np.ndarray) -> tuple[np.ndarray, ...]:
+        n = len(masks)
+        in_tank = (masks & tank).reshape(n, -1).sum(axis=1) / total
+        in_cup = (masks & cup_masks).reshape(n, -1).sum(axis=1) / total
+        xs, front = np.full(n, np.nan), np.full(n, np.nan)
+        for i, m in enumerate(masks):
+            _, cols = np.nonzero(m & ~grown[i] & ~tank)
+            if len(cols) >= AIR:
+                xs[i] = cols.mean()
+            rows = np.flatnonzero((m & ~grown[i]).sum(axis=1) >= 3)
+            front[i] = rows.max() if len(rows) else np.nan
+        lv = np.array([liquid.levels(m, [[x0, y0, x1, y1]])[0] for m in masks])
+        bulk = (masks & (grown | tank)).reshape(n, -1).sum(axis=1).astype(float)
+        return in_tank, in_cup, xs, lv, front, bulk
+
+    true_all = per(s.every, cups, grown)
+    video = list(per(s.video, cups[s.frames], grown[s.frames]))
+    if alpha is not None:
+        keep = grown[s.frames] | tank
+        video[5] = (alpha * keep).reshape(s.n, -1).sum(axis=1).astype(float)
+    truth = [s.truth_at(v) for v in true_all]
+    for k in (2, 4):  # no stream (no front) at the nearest frame: none
+        truth[k] = np.where(np.isnan(true_all[k][s.frames]), np.nan, truth[k])
+    pair = [np.stack([a, b], axis=1) for a, b in zip(video, truth, strict=True)]
+    arrive = (
+        _arrival(video[0], s.times),
+        _arrival(true_all[0], np.arange(len(s.every), dtype=float)),
+    )
+    # the first fall: from when the truth's front leaves the lip to when it reaches the
+    # tank's floor (the frame after: the last of the fall)
+    lip = p.pivot[1] if p.pivot else y0
+    f_true = truth[4]
+    down = np.flatnonzero(f_true >= y1 - FLOOR_NEAR)
+    end = int(down[0]) + 1 if len(down) else len(f_true)
+    falling = (np.arange(len(f_true)) < end) & (f_true > lip + FLOOR_NEAR)
+    return Pour(
+        tank=pair[0],
+        cup=pair[1],
+        air_x=pair[2],
+        level=pair[3],
+        front=pair[4],
+        bulk=pair[5],
+        falling=falling,
+        arrive=arrive,
+        total=total,
+    )
+
+
+def pour_walls_check(s: Seen, instance: Instance, name: str) -> Check:
+    """No liquid where the truth's never is (grown by ``REACH``) nor in the tank: at most
+    1% of the truth's area in any frame (the middle of three frames running)."""
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    x0, _, x1, y1 = Liquid.of(spec).vessels[0]
+    ever = s.every.any(axis=0).astype(np.uint8)
+    k = 2 * round(REACH * scene_size(instance)) + 1
+    allowed = cv2.dilate(ever, np.ones((k, k), np.uint8)) > 0
+    allowed |= liquid.rect_mask([[x0, -h, x1, y1]], w, h)
+    out = ~allowed[None] & s.view
+    spill = (s.video & out).reshape(s.n, -1).sum(axis=1).astype(float)
+    spill = np.minimum(spill, np.maximum(np.roll(spill, 1), np.roll(spill, -1)))
+    area = max(1.0, float(np.median(s.truth.reshape(s.n, -1).sum(axis=1))))
+    j = int(np.argmax(spill))
+    value = band(float(spill[j]) / area, 0.01, 0.04)
+    note = (
+        f"{spill[j]:.0f} px of the {name} show where it never goes at frame {s.frames[j]}:"
+        f" it passes through a wall of the cup or the tank"
+    )
+    return Check("walls", value, note if value < 1 else "")
+
+
+def stream_check(m: Pour, instance: Instance, name: str) -> Check:
+    """The stream reaches the tank when the truth's does (within 1.5 frames; 0 beyond 4)
+    and falls where the truth's does (its mean x, the median offset over the frames that
+    show the truth's within 3% of the picture, 0 beyond 8%; a frame of the video without
+    one counts as 10%)."""
+    late = abs(m.arrive[0] - m.arrive[1])
+    when = band(late, 1.5, 4.0)
+    size = scene_size(instance)
+    falling = ~np.isnan(m.air_x[:, 1])
+    if falling.sum() == 0:
+        where, off = 1.0, 0.0
+    else:
+        d = np.abs(m.air_x[falling, 0] - m.air_x[falling, 1]) / size
+        d[np.isnan(d)] = 0.1
+        off = float(np.median(d))
+        where = band(off, 0.03, 0.08)
+    value = min(when, where)
+    if when <= where:
+        note = (
+            f"the {name} reaches the tank {late:.1f} frames"
+            f" {'late' if m.arrive[0] > m.arrive[1] else 'early'}: it does not fall as"
+            " gravity takes it"
+        )
+    else:
+        note = (
+            f"the stream of {name} falls {100 * off:.0f}% of the picture from where"
+            " gravity takes it"
+        )
+    return Check("stream", value, note if value < 1 else "")
+
+
+def fill_check(m: Pour, instance: Instance, name: str) -> Check:
+    """The share of the liquid in the tank rises and the share in the cup falls as the
+    truth's (mean difference within 8% of the liquid, 0 beyond 20%), and the tank ends at
+    the truth's level (within 10% of it, 0 beyond 25%, the codec's 1.5 px aside)."""
+    d = np.maximum(np.abs(m.tank[:, 0] - m.tank[:, 1]), np.abs(m.cup[:, 0] - m.cup[:, 1]))
+    off = float(d.mean())
+    share = band(off, 0.08, 0.2)
+    last = slice(max(0, len(m.level) - END), len(m.level))
+    lv_seen = float(np.median(m.level[last, 0]))
+    lv_true = float(np.median(m.level[last, 1]))
+    err = max(0.0, abs(lv_seen - lv_true) - SLACK) / max(1.0, lv_true)
+    level = band(err, 0.1, 0.25)
+    if share <= level:
+        note = (
+            f"the {name} in the tank and in the cup is {100 * off:.0f}% of it off the"
+            " truth's on average: it does not fill the tank as the pour does"
+        )
+    else:
+        note = f"the tank ends with the {name} {lv_seen:.0f} px deep, the truth {lv_true:.0f} px"
+    value = min(share, level)
+    return Check("fill", value, note if value < 1 else "")
+
+
+def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
+    """``values`` averaged over ``width`` frames running (the edges repeated)."""
+    if width <= 1:
+        return values
+    pad = np.pad(values, (width // 2, (width - 1) // 2), mode="edge")
+    return np.convolve(pad, np.ones(width) / width, mode="valid")
+
+
+def pour_surface_check(s: Seen, m: Pour, instance: Instance, name: str) -> Check:
+    """Once the tank holds most of the pour (60% of what it ends with), its surface
+    sloshes and settles level as the truth's (at gravity's pace): its tilt within 1.2°
+    of the truth's on average, 0 beyond 2°. The truth's tilt is also read as a motion
+    blur of up to ``BLUR_FRAMES`` frames would show it (averaged over them): the nearest
+    of these counts, so a blur that smooths the sloshing is no violation, while a
+    sloshing at another pace stays one."""
+    box = Liquid.of(instance.spec).vessels[0]
+    held = np.flatnonzero(m.tank[:, 1] >= SETTLE * m.tank[-1, 1])
+    part = np.arange(int(held[0]) if len(held) else 3 * s.n // 4, s.n)
+    margin = 0.1 * (box[2] - box[0])
+    t_seen = _tilts(s.video[part], box, margin)
+    t_true = _tilts(s.every, box, margin)
+    frames = np.arange(len(t_true), dtype=float)
+    tilt = 90.0
+    for width in range(1, BLUR_FRAMES + 1):
+        series = _smoothed(np.nan_to_num(t_true, nan=90.0), width)
+        off = np.abs(t_seen - np.interp(s.times[part], frames, series))
+        off[~np.isfinite(off)] = 90.0
+        tilt = min(tilt, float(off.mean()) if len(off) else 90.0)
+    value = band(tilt, 1.2, 2.0)
+    note = (
+        f"the {name}'s surface in the tank leans {tilt:.1f}° off the truth's on average as"
+        " it settles: it does not slosh and settle level as the truth does"
+    )
+    return Check("surface", value, note if value < 1 else "")
+
+
+def pour_volume_check(m: Pour, name: str) -> Check:
+    """The area in the cup and in the tank (the falling stream, a thin thread a codec or
+    a motion blur thins further, left out) is the truth's within 12% in 90% of the
+    frames, and never under half the truth's for ``GONE_FRAMES`` frames running (the
+    liquid vanishes)."""
+    err = np.abs(np.log((m.bulk[:, 0] + 1.0) / (m.bulk[:, 1] + 1.0)))
+    worst = float(np.percentile(err, 90))
+    value = band(worst, 0.12, 0.3)
+    k = int(np.argmax(err))
+    note = (
+        f"the {name} in the cup and the tank covers {m.bulk[k, 0]:.0f} px at a frame where"
+        f" the truth's covers {m.bulk[k, 1]:.0f} px: liquid is lost or made"
+    )
+    gone = m.bulk[:, 0] < 0.5 * m.bulk[:, 1]
+    start = first_run(gone, GONE_FRAMES)
+    if start is not None:
+        value = 0.0
+        note = f"the {name} is gone from the cup and the tank from tracked frame {start} on"
+    return Check("volume", value, note if value < 1 else "")
+
+
+MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's off its line
+
+
+def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
+    """How much of each pixel of every tracked frame is liquid (0 to 1): 1 where its colour
+    is the liquid's; where it is no colour of the scene, its share on the line from the
+    background's colour to the liquid's when it lies near that line (a blend of the two:
+    a codec, a blur or a resize spreads the liquid's colour without losing any of it);
+    0 elsewhere."""
+    _, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours)
+    table = label_table(_lab(colours))
+    liq = np.asarray(colours[0], np.float32)
+    bg = np.asarray(colours[len(instance.spec.bodies)], np.float32)
+    axis = liq - bg
+    norm = float(axis @ axis) or 1.0
+    out = np.zeros(tracks.frames.shape[:3], np.float32)
+    for i, f in enumerate(tracks.frames):
+        lab = table[codes(f)]
+        d = f.astype(np.float32) - bg
+        a = np.clip(d @ axis / norm, 0.0, 1.0)
+        off = np.linalg.norm(d - a[..., None] * axis, axis=-1)
+        mixed = (lab == 255) & (off <= MIXED * np.sqrt(norm))
+        out[i] = np.where(lab == 0, 1.0, np.where(mixed, a, 0.0))
+    return out * view
+
+
+def near_walls(instance: Instance) -> np.ndarray:
+    """The pixels within ``EDGE`` of a wall in each of the truth's frames (the cup's at
+    its angle): a codec mixes the wall's colour into the liquid's along them."""
+    spec = instance.spec
+    cups = cup_masks(spec, instance.trajectory)
+    walls = walls_mask(spec)[None] | (cups if cups is not None else False)
+    k = 2 * EDGE + 1
+    kernel = np.ones((k, k), np.uint8)
+    return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 for m in walls])
+
+
+def off_walls(s: Seen, near: np.ndarray) -> Seen:
+    """``s`` without the pixels ``near`` a wall, in the video and in the truth alike."""
+    return dataclasses.replace(
+        s, video=s.video & ~near[s.frames], truth=s.truth & ~near[s.frames], every=s.every & ~near
+    )
+
+
+TURN_SEARCH = np.arange(-30.0, 31.0, 2.0)  # degrees about the truth's angle
+
+
+def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
+    """The cup turns as the prompt says: in each tracked frame, the angle (about the
+    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
+    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
+    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+    spec = instance.spec
+    p = Liquid.of(spec)
+    assert p.cup and p.pivot
+    w, h = spec.fmt.width, spec.fmt.height
+    names, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours)
+    table = label_table(_lab(colours))
+    wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
+    angles = np.degrees(cup_angles(instance.trajectory))
+    corners = np.concatenate(
+        [liquid.turned_corners(r, p.pivot, np.radians(a)) for r in p.cup for a in angles]
+    )
+    x0, y0 = (int(v) - 2 for v in corners.min(axis=0))  # the box the cup sweeps
+    x1, y1 = (int(v) + 3 for v in corners.max(axis=0))
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    static = cv2.dilate(walls_mask(spec).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    truth_at = np.interp(s.times, np.arange(len(angles)), angles)
+    pivot = [p.pivot[0] - x0, p.pivot[1] - y0]
+    rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
+    off = np.full(s.n, TURN_SEARCH.max())
+    for i, f in enumerate(tracks.frames):
+        seen_wall = (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1]
+        seen_wall &= ~static[y0:y1, x0:x1]
+        if seen_wall.sum() < 10:
+            continue
+        best, best_f1 = None, 0.0
+        for d in TURN_SEARCH:
+            m = liquid.turned_mask(rects, pivot, np.radians(truth_at[i] + d), x1 - x0, y1 - y0)
+            both = float((m & seen_wall).sum())
+            f1 = 2 * both / max(1.0, float(m.sum() + seen_wall.sum()))
+            if f1 > best_f1:
+                best, best_f1 = d, f1
+        if best is not None:
+            off[i] = abs(best)
+    mid = np.array([np.median(off[max(0, i - 1) : i + 2]) for i in range(s.n)])
+    k = int(np.argmax(mid))
+    value = band(float(mid[k]), 8.0, 14.0)
+    note = (
+        f"the cup stands {mid[k]:.0f}° off the angle it turns to at frame {s.frames[k]}:"
+        " it does not turn as the prompt says"
+    )
+    return Check("cup", value, note if value < 1 else "")
+
+
+def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """Declared in ``tasks/fluids/pour.py``."""
+    s = _start(tracks, instance, POUR_NAMES)
+    if isinstance(s, list):
+        return s
+    near = near_walls(instance)
+    s = off_walls(s, near)
+    name = instance.spec.bodies[0].label
+    m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
+    return [
+        cup_check(tracks, s, instance),
+        generic.objects(tracks, instance, sizes=False),
+        pour_volume_check(m, name),
+        pour_walls_check(s, instance, name),
+        stream_check(m, instance, name),
+        fill_check(m, instance, name),
+        pour_surface_check(s, m, instance, name),
     ]

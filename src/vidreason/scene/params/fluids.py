@@ -35,3 +35,15 @@ class Liquid(Reach, Params):
     """Seconds of video per second of simulated time."""
     ignore: list[int] | None = field(default=None, metadata=IN_EXTRA)
     """Walls (indices into ``spec.walls``) the liquid passes through (a planted violation)."""
+    cup: list[list[float]] | None = field(default=None, metadata=IN_EXTRA)
+    """The walls of a container that tilts (``pour``): rectangles ([x0, y0, x1, y1] px)
+    as they stand at the start, turned about ``pivot`` as ``tilt`` says."""
+    pivot: list[float] | None = field(default=None, metadata=IN_EXTRA)
+    """The point ([x, y] px) the tilting container turns about (its pouring lip)."""
+    grid: int | None = None
+    """Cells across the simulation square (default ``engines/fluid_mpm.py:GRID``)."""
+    blur: float | None = None
+    """The drawn region's smoothing, in particle spacings (default ``scene/liquid.py:BLUR``)."""
+    tilt: list[float] | None = field(default=None, metadata=IN_EXTRA)
+    """``[start, end, degrees]``: the container turns clockwise (as seen) by ``degrees``
+    between ``start`` and ``end`` seconds of simulated time, easing in and out."""

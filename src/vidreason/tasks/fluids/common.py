@@ -43,11 +43,19 @@ def make_spec(
     passages: list[list[float]] | None = None,
     damping: float = DAMPING,
     slow_motion: float = 1.0,
+    cup: list[list[float]] | None = None,
+    pivot: list[float] | None = None,
+    tilt: list[float] | None = None,
+    reach: list[list[float]] | None = None,
+    grid: int | None = None,
+    blur: float | None = None,
 ) -> SceneSpec:
     """A scene with one liquid (a colour drawn from ``rng``) filling ``blocks`` at rest in
     a container of ``walls``, its level read in ``vessels`` (``passages``: where else it
     may go), its velocity damped by ``damping`` 1/s, shown ``slow_motion`` times slower
-    than real time."""
+    than real time; ``cup``, ``pivot`` and ``tilt``: a container that tilts
+    (``Liquid``); ``reach``: where the liquid goes besides the vessels and passages;
+    ``grid``: the solver's cells across, ``blur``: the drawing's smoothing (``Liquid``)."""
     ((colour_name, colour),) = pick_colours(rng, 1)
     area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in blocks)
     cx = sum((x0 + x1) / 2 * (x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in blocks) / area
@@ -73,7 +81,13 @@ def make_spec(
         damping=damping,
         slow_motion=slow_motion,
         reach=[[r4(x0), 0.0, r4(x1), r4(y1)] for x0, _, x1, y1 in vessels]
-        + [[r4(v) for v in b] for b in passages or ()],
+        + [[r4(v) for v in b] for b in passages or ()]
+        + [[r4(v) for v in b] for b in reach or ()],
+        cup=[[r4(v) for v in b] for b in cup] if cup else None,
+        pivot=[r4(v) for v in pivot] if pivot else None,
+        tilt=[r4(v) for v in tilt] if tilt else None,
+        grid=grid,
+        blur=blur,
     )
     return SceneSpec(
         seed=seed,
