@@ -8,8 +8,10 @@ import numpy as np
 
 from vidreason.scene.liquid import profile
 
-ARRIVED = 0.04  # of the basin's final area (at least MIN_PX): liquid has arrived
-MIN_PX = 25.0
+# of the basin's final area (at least MIN_PX): liquid has arrived (a splash or a thin
+# stream passing through is not yet filling)
+ARRIVED = 0.15
+MIN_PX = 40.0
 
 
 def box_px(box: list, height: int, width: int) -> tuple[slice, slice]:

@@ -128,10 +128,10 @@ def walls_check(s: Seen, instance: Instance, name: str) -> Check:
     return Check("walls", value, note if value < 1 else "")
 
 
-def flow_check(s: Seen, instance: Instance, name: str) -> Check:
-    """Its height in each column of the tank follows the truth's: the share of the area
-    misplaced per frame, the mean of the worst quarter of frames within 12%."""
-    vessel = Liquid.of(instance.spec).vessels[0]
+def flow_check(s: Seen, instance: Instance, name: str, box: list | None = None) -> Check:
+    """Its height in each column of the tank (or of ``box``) follows the truth's: the share
+    of the area misplaced per frame, the mean of the worst quarter of frames within 12%."""
+    vessel = Liquid.of(instance.spec).vessels[0] if box is None else box
     h_true = s.truth_at(np.array([liquid.profile(m, vessel) for m in s.every]))
     h_seen = np.array([liquid.profile(m, vessel) for m in s.video])
     off = np.maximum(0.0, np.abs(h_seen - h_true) - SLACK)

@@ -1,0 +1,148 @@
+"""Law checks of the `cascade` family (``tasks/fluids/cascade.py``), read off the liquid's
+region as ``verifiers/fluids.py`` reads it (``fluids.Seen``: the video's region and the
+truth's at the same moments):
+
+- ``volume`` and ``walls``: as for every liquid (nothing lost or made; none of it outside
+  the tank and the basins, open upwards);
+- ``flow``: its height in every column of the scene follows the truth's frame by frame:
+  it falls off the shelf and over each lip where and when gravity takes it;
+- ``order``: the basins first receive liquid in the true order, each near its true time
+  (``scene/cascade.py:arrivals``, the same reading on the truth and on the video);
+- ``levels``: over the last frames each basin holds liquid at its true level, its
+  surface leaning as the truth's does (level at rest).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidreason.scene import cascade
+from vidreason.scene.geometry import scene_size
+from vidreason.scene.params.fluids import Cascade, Liquid
+from vidreason.types import Check, Instance
+from vidreason.verifiers import fluids
+from vidreason.verifiers.checks import band
+from vidreason.verifiers.tracking import Tracks
+
+NAMES = ("volume", "walls", "flow", "order", "levels")
+END = 4  # frames at the end that show the liquid at rest
+SAME_TIME = 1.0  # frames: basins the truth fills this close together may come in either order
+WET = 4.0  # px: a basin's surface is read for its tilt when the truth's level is this high
+
+
+def _ordinal(k: int) -> str:
+    return f"basin {k + 1}"
+
+
+def order_check(s: fluids.Seen, instance: Instance, name: str) -> Check:
+    """Each basin first receives liquid (its area reaches a share of the truth's final
+    area, two frames running) in the truth's order, within 2.5 frames of the truth's time;
+    0 beyond 5 frames, or when a basin is reached before one the truth reaches first."""
+    basins = Cascade.of(instance.spec).basins
+    a_true = cascade.areas(s.every, basins)
+    limit = cascade.thresholds(a_true[-1])
+    t_true = cascade.arrivals(a_true, limit, np.arange(len(a_true), dtype=float))
+    t_seen = cascade.arrivals(cascade.areas(s.video, basins), limit, s.times)
+    for i in range(len(basins)):
+        for j in range(len(basins)):
+            if not (np.isfinite(t_true[i]) and np.isfinite(t_true[j])):
+                continue
+            if t_true[j] - t_true[i] > SAME_TIME and t_seen[j] < t_seen[i] - SAME_TIME:
+                note = (
+                    f"the {name} reaches {_ordinal(j)} at frame {t_seen[j]:.1f}, before"
+                    f" {_ordinal(i)} (frame {t_seen[i]:.1f}); the truth fills {_ordinal(i)}"
+                    f" first (frames {t_true[i]:.1f} and {t_true[j]:.1f})"
+                )
+                return Check("order", 0.0, note)
+    off = np.where(np.isfinite(t_true), np.abs(t_seen - t_true), 0.0)
+    off[np.isnan(off)] = np.inf
+    k = int(np.argmax(off))
+    err = float(off[k])
+    value = band(err, 2.5, 5.0)
+    when = "never" if not np.isfinite(t_seen[k]) else f"at frame {t_seen[k]:.1f}"
+    note = f"the {name} first reaches {_ordinal(k)} {when}, the truth at frame {t_true[k]:.1f}"
+    return Check("order", value, note if value < 1 else "")
+
+
+def levels_check(s: fluids.Seen, instance: Instance, name: str) -> Check:
+    """Over the last ``END`` frames each basin's level is the truth's within 1.5% of the
+    frame (0 beyond 4%), and where it holds liquid its surface's tilt is the truth's within
+    3° (0 beyond 6°): it comes to rest level at the true height."""
+    basins = Cascade.of(instance.spec).basins
+    size = scene_size(instance)
+    last = np.arange(max(0, s.n - END), s.n)
+    worst_level, worst_tilt, level_at, tilt_at = 0.0, 0.0, 0, 0
+    for k, box in enumerate(basins):
+        seen = np.array([cascade.level(s.video[i], box) for i in last])
+        true = np.array([cascade.level(s.truth[i], box) for i in last])
+        off = abs(float(np.median(seen - true)))
+        if off > worst_level:
+            worst_level, level_at = off, k
+        if float(np.median(true)) < WET:
+            continue
+        margin = 0.1 * (box[2] - box[0])
+        t_seen = fluids._tilts(s.video[last], box, margin)
+        t_true = fluids._tilts(s.truth[last], box, margin)
+        d = np.abs(t_seen - t_true)
+        d[~np.isfinite(d)] = 90.0
+        tilt = float(np.median(d))
+        if tilt > worst_tilt:
+            worst_tilt, tilt_at = tilt, k
+    level_value = band(worst_level / size, 0.015, 0.04)
+    tilt_value = band(worst_tilt, 3.0, 6.0)
+    if level_value <= tilt_value:
+        note = (
+            f"at the end the {name} in {_ordinal(level_at)} lies {worst_level:.0f} px from its"
+            f" true level"
+        )
+    else:
+        note = (
+            f"at the end the {name}'s surface in {_ordinal(tilt_at)} leans {worst_tilt:.1f}°"
+            f" off the truth's: it does not come to rest level"
+        )
+    value = min(level_value, tilt_value)
+    return Check("levels", value, note if value < 1 else "")
+
+
+def scene_box(instance: Instance) -> list[float]:
+    """The columns from the tank's back wall to the last basin's right wall, top to floor."""
+    vessels = Liquid.of(instance.spec).vessels
+    x0 = min(v[0] for v in vessels)
+    x1 = max(v[2] for v in vessels)
+    return [x0, 0.0, x1, max(v[3] for v in vessels)]
+
+
+def volume_check(s: fluids.Seen, name: str) -> Check:
+    """The area is the truth's within 12% in 80% of the frames (0 beyond 30%). The truth's
+    area is taken half a pixel inside its outline: a codec blurs the outline of a thin
+    layer of liquid into the wall or the background around it, and the cascade's liquid is
+    mostly thin layers and streams."""
+    a_seen = s.video.reshape(s.n, -1).sum(axis=1).astype(float)
+    a_true = s.truth.reshape(s.n, -1).sum(axis=1).astype(float)
+    kernel = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
+    inner = np.array([cv2.erode(m.astype(np.uint8), kernel).sum() for m in s.truth], float)
+    ref = 0.5 * (a_true + inner)
+    err = np.abs(np.log((a_seen + 1.0) / (ref + 1.0)))
+    value = band(float(np.percentile(err, 80)), 0.12, 0.3)
+    k = int(np.argmax(err))
+    note = (
+        f"the {name} covers {a_seen[k]:.0f} px at frame {s.frames[k]}, the truth"
+        f" {ref[k]:.0f} px: liquid is lost or made"
+    )
+    return Check("volume", value, note if value < 1 else "")
+
+
+def cascade_checks(tracks: Tracks, instance: Instance) -> list[Check]:
+    """Declared in ``tasks/fluids/cascade.py``."""
+    s = fluids._start(tracks, instance, NAMES)
+    if isinstance(s, list):
+        return s
+    name = instance.spec.bodies[0].label
+    return [
+        volume_check(s, name),
+        fluids.walls_check(s, instance, name),
+        fluids.flow_check(s, instance, name, scene_box(instance)),
+        order_check(s, instance, name),
+        levels_check(s, instance, name),
+    ]
