@@ -28,6 +28,7 @@ from vidreason.verifiers.tracking import Tracks
 NAMES = ("volume", "walls", "flow", "order", "levels")
 END = 4  # frames at the end that show the liquid at rest
 SAME_TIME = 1.0  # frames: basins the truth fills this close together may come in either order
+MOVES = 20.0  # px of the region changing between frames: it flows
 WET = 4.0  # px: a basin's surface is read for its tilt when the truth's level is this high
 
 
@@ -133,6 +134,40 @@ def volume_check(s: fluids.Seen, name: str) -> Check:
     return Check("volume", value, note if value < 1 else "")
 
 
+def stall(s: fluids.Seen) -> tuple[float, int]:
+    """The longest run (in the truth's frames) over which the truth's region keeps changing
+    (at least ``MOVES`` px a step, or 1% of its area) while the video's barely does (under
+    a fifth of that): a freeze; and the frame where it starts."""
+    d_seen = (s.video[1:] ^ s.video[:-1]).reshape(s.n - 1, -1).sum(axis=1).astype(float)
+    d_true = (s.truth[1:] ^ s.truth[:-1]).reshape(s.n - 1, -1).sum(axis=1).astype(float)
+    area = float(np.median(s.truth.reshape(s.n, -1).sum(axis=1)))
+    stuck = (d_true >= max(MOVES, 0.01 * area)) & (d_seen < 0.2 * d_true)
+    best, at, run, start = 0.0, 0, 0.0, 0
+    for i, st in enumerate(stuck):
+        if st:
+            if run == 0.0:
+                start = i
+            run += float(s.times[i + 1] - s.times[i])
+            if run > best:
+                best, at = run, int(s.frames[start])
+        else:
+            run = 0.0
+    return best, at
+
+
+def flow_check(s: fluids.Seen, instance: Instance, name: str) -> Check:
+    """The liquid's height in every column of the scene follows the truth's
+    (``fluids.flow_check``), and it never stands still for more than 2 frames while the
+    truth's moves (0 beyond 4)."""
+    heights = fluids.flow_check(s, instance, name, scene_box(instance))
+    frozen, at = stall(s) if s.n > 1 else (0.0, 0)
+    value = band(frozen, 2.0, 4.0)
+    if value >= heights.value:
+        return heights
+    note = f"the {name} stands still for {frozen:.0f} frames from frame {at} while it should flow"
+    return Check("flow", value, note)
+
+
 def cascade_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """Declared in ``tasks/fluids/cascade.py``."""
     s = fluids._start(tracks, instance, NAMES)
@@ -142,7 +177,7 @@ def cascade_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     return [
         volume_check(s, name),
         fluids.walls_check(s, instance, name),
-        fluids.flow_check(s, instance, name, scene_box(instance)),
+        flow_check(s, instance, name),
         order_check(s, instance, name),
         levels_check(s, instance, name),
     ]
