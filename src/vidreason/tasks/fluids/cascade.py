@@ -8,11 +8,14 @@ stand in a staircase down to the right: each has a tall back wall (under the flo
 one above), a floor and a short lip on its right; the liquid spills off the shelf into the
 first, fills it to its lip, spills over into the next, and so on; the last basin, on the
 floor, has a tall right wall and keeps what reaches it. Simulated with Taichi's MLS-MPM
-(``engines/fluid_mpm.py``) in a scene half a metre across, shown at real speed. Sampled by
-seed: the number of basins (2 at difficulty 1, 3 at difficulty 3), the tank's width, the
-basins' widths, the drops between them, the lips' heights, the amount of liquid (from 1.15
-to 1.7 times what the basins above the last hold, so the last always receives some, and
-the levels and times vary), the colour.
+(``engines/fluid_mpm.py``) in a scene half a metre across, shown at half real speed.
+Sampled by seed: the number of basins (2 at difficulty 1, 2 or 3 at difficulty 2, 3 at
+difficulty 3), the tank's width, the basins' widths, the drops between them, the lips'
+heights, the amount of liquid (1.2 to 1.5 times what the basins above the last hold, the
+film it leaves on the shelf and floors, and 5-8% of the picture's height in the last
+basin, so the last always receives some, and the levels and times vary), the colour. A
+tall block's surge may jump the first basin and land in the second first: the true order
+is the simulated one.
 
 The ground truth per frame (``scene/cascade.py``): the liquid's area in each basin, the
 frame each basin first receives liquid (the events ``fills``) and the frame each basin's
@@ -21,8 +24,9 @@ liquid first spills over its lip (``overflows``).
 The verifier (``verifiers/cascade.py``) reads the liquid's region by its colour: its area
 stays the truth's, none of it shows outside the tank and the basins (nothing passes
 through a wall), its height across the scene follows the truth's frame by frame (it falls
-where and when gravity takes it), the basins receive liquid in the true order near the
-true times, and each basin ends at its true level, its surface level.
+where and when gravity takes it; it never stands still while the truth's flows), each
+basin fills when the truth's does (so in the true order), and each basin ends at its true
+level, its surface level.
 
 Versions: v1: first version.
 """
@@ -42,11 +46,12 @@ from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, Video
 if TYPE_CHECKING:
     from vidreason.verifiers.tracking import Tracks
 
-SLOW_MOTION = 1.5  # the surge and the falls spread over enough frames to time them
+SLOW_MOTION = 2.0  # half real speed: the surge and the falls spread over enough frames
 DAMPING = 1.0  # 1/s
 MARGIN = 0.08  # of the picture: every wall this far inside (a zoomed or cropped video keeps them)
 NUMBERS = {2: "two", 3: "three"}
-AMOUNT = (1.5, 2.1)
+AMOUNT = (1.2, 1.5)  # times what the basins above the last hold
+LAST = (0.05, 0.08)  # of the picture's height: how deep the last basin ends
 FILM = 8.0  # px: the film the liquid leaves on the shelf and the floors  # the liquid, times what the basins above the last hold
 
 
@@ -87,7 +92,7 @@ def sample(
     tank_top = top + 0.02 * h
     drops = rng.uniform(0.8, 1.2, size=n)
     # each floor's top: the shelf, then each basin's floor, the last the scene's floor
-    shelf_y = tank_top + 0.3 * h
+    shelf_y = tank_top + 0.34 * h
     gaps = drops / drops.sum() * (floor - shelf_y - n * th)
     floors_y = [shelf_y]
     for k in range(n):
@@ -95,8 +100,9 @@ def sample(
     # the liquid: enough to fill every basin but the last and spill on
     hold = sum((x1 - x0) * lip for (x0, x1), lip in zip(insides_x[:-1], lips, strict=True))
     film = FILM * (tank_w + sum(x1 - x0 for x0, x1 in insides_x[:-1]))
-    amount = rng.uniform(*AMOUNT) * hold + film
-    bh = min(amount / tank_w, 0.22 * h)  # a low block: its surge stays in the basins
+    last = (insides_x[-1][1] - insides_x[-1][0]) * rng.uniform(*LAST) * h
+    amount = rng.uniform(*AMOUNT) * hold + film + last
+    bh = min(amount / tank_w, 0.28 * h)  # a low block: its surge stays in the basins
     walls = [
         common.wall(left, shelf_y, xb, shelf_y + th),  # the shelf
         common.wall(left, tank_top, xa, shelf_y),  # the tank's back wall
@@ -144,7 +150,7 @@ def prompt(spec: SceneSpec) -> str:
     water = spec.bodies[0]
     n = len(Cascade.of(spec).basins)
     return (
-        f"Side view of a staircase of dark grey walls. At the top left, a block of"
+        f"Slow-motion video, two times slower than real time. Side view of a staircase of dark grey walls. At the top left, a block of"
         f" {water.colour_name} water stands in a tank on a shelf, held on its right by a"
         f" gate that is pulled away at the start. Below the shelf, {NUMBERS[n]} open"
         f" basins step down to the right, each with a short lip on its right side, the"
@@ -217,8 +223,9 @@ FAMILY = register_family(
             ),
             CheckSpec(
                 "order",
-                "each basin first receives liquid in the true order, within 2.5 frames of the"
-                " true time; 0 beyond 5 frames or out of order",
+                "each basin fills when the truth's does, so in the true order: its area around"
+                " the truth's filling time follows the truth's shifted by ≤ 1.5 frames; 0"
+                " beyond 3 frames",
             ),
             CheckSpec(
                 "levels",
