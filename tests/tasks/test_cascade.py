@@ -69,11 +69,11 @@ def test_truth_passes(which, request, tmp_path):
 
 # the violation, and the law check that must fail it (on the three-basin cascade)
 PLANTED = [
-    ("cascade order", "order", "before basin"),
+    ("cascade order", "order", "ahead of the truth"),
     ("cascade level", "levels", "from its true level"),
     ("cascade lost", "volume", "lost or made"),
     ("cascade shelf leak", "walls", "passes through a wall"),
-    ("cascade lip leak", "order", ""),
+    ("cascade lip leak", "levels", "from its true level"),
 ]
 
 
