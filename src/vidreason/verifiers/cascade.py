@@ -29,7 +29,8 @@ NAMES = ("volume", "walls", "flow", "order", "levels")
 END = 4  # frames at the end that show the liquid at rest
 BEFORE, AFTER = 6.0, 12.0  # frames around the truth's filling time the filling is compared on
 SHIFTS = np.arange(-8.0, 8.01, 0.25)  # frames: the shifts tried
-GAIN = (0.6, 1.2)  # the share of the truth's area the video may show
+GAIN = (0.6, 1.2)
+AHEAD = 1.5  # a filling ahead of the truth's counts this many times its frames  # the share of the truth's area the video may show
 MOVES = 20.0  # px of the region changing between frames: it flows
 WET = 4.0  # px: a basin's surface is read for its tilt when the truth's level is this high
 
@@ -62,7 +63,9 @@ def delay(a_true: np.ndarray, a_seen: np.ndarray, times: np.ndarray, t0: float) 
 def order_check(s: fluids.Seen, instance: Instance, name: str) -> Check:
     """Each basin fills when the truth's does, so in the true order: the video's area in
     the basin follows the truth's around the moment the truth's first fills it
-    (``scene/cascade.py:arrivals``), shifted by at most 1.5 frames (0 beyond 3)."""
+    (``scene/cascade.py:arrivals``), behind it by at most 1.5 frames (0 beyond 3), ahead
+    of it by at most 1 (0 beyond 2): a codec or a blur may hide the first thin liquid
+    arriving in a basin, never show it early."""
     basins = Cascade.of(instance.spec).basins
     a_true = cascade.areas(s.every, basins)
     a_seen = cascade.areas(s.video, basins)
@@ -73,7 +76,7 @@ def order_check(s: fluids.Seen, instance: Instance, name: str) -> Check:
         if not np.isfinite(t_true[k]):
             continue
         d = delay(a_true[:, k], a_seen[:, k], s.times, float(t_true[k]))
-        off = abs(d) if np.isfinite(d) else 0.0
+        off = (d if d > 0 else AHEAD * -d) if np.isfinite(d) else 0.0
         if off > worst:
             worst, at = off, k
     value = band(worst, 1.5, 3.0)

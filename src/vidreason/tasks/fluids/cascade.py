@@ -224,8 +224,8 @@ FAMILY = register_family(
             CheckSpec(
                 "order",
                 "each basin fills when the truth's does, so in the true order: its area around"
-                " the truth's filling time follows the truth's shifted by ≤ 1.5 frames; 0"
-                " beyond 3 frames",
+                " the truth's filling time follows the truth's ≤ 1.5 frames behind (0 beyond"
+                " 3) or ≤ 1 frame ahead (0 beyond 2)",
             ),
             CheckSpec(
                 "levels",
