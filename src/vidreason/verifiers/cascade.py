@@ -45,7 +45,7 @@ DRAINED = np.arange(0.9, 0.24, -0.05)  # shares of the tank's first area its dra
 PACE = (0.06, 0.09)  # |ln(pace)|: full marks within 6%, 0 beyond 9% (gravity x0.8: 11%)
 MOVES = 20.0  # px of the region changing between frames: it flows
 EDGE_PX = 2  # px around the liquid's region read for its smeared edge
-FAVOUR = 0.5  # a smeared pixel is liquid when its colour is this much nearer the liquid's
+FAVOUR = 0.5  # a smeared pixel may be liquid up to twice as far from its colour as another's
 WET = 4.0  # px: a basin's surface is read for its tilt when the truth's level is this high
 
 
@@ -304,10 +304,11 @@ def flow_check(s: fluids.Seen, wide: np.ndarray, instance: Instance, name: str) 
 
 
 def smeared(tracks: Tracks, instance: Instance, s: fluids.Seen) -> np.ndarray:
-    """The liquid's region ``s.video`` with the pixels next to the liquid's region (within ``EDGE_PX``) whose colour
-    lies nearer the liquid's than ``FAVOUR`` times the nearest other colour of the scene:
-    a codec smears a thin stream or layer of liquid into the background around it, its
-    pixels a blend of both, and it is still there."""
+    """The liquid's region ``s.video`` with the pixels within ``EDGE_PX`` of it whose
+    colour lies at most 1 / ``FAVOUR`` times as far from the liquid's as from the nearest
+    other colour of the scene: a codec or a motion blur smears a thin stream or layer of
+    liquid into the background around it, its pixels a blend of both, and it is still
+    there (what may be liquid)."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
     lab = fluids._lab(colours)
