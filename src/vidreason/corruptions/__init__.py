@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vidreason import violations as planted
-from vidreason.corruptions import liquids, patterns
+from vidreason.corruptions import cascade, liquids, patterns
 from vidreason.corruptions.bodies import lag, shrink, stop, wobble
 from vidreason.corruptions.nuisances import (
     aspect_crop,
@@ -208,6 +208,12 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     _c("loop", V, "loop", 1, "", on_frames(loop)),
     _c("freeze at end", V, "freeze at end", 1, "", freeze_end),
     _c("dissolve", V, "dissolve", 1, "", dissolve),
+    # a cascade's (None elsewhere)
+    _c("cascade order", V, "cascade", 1, "", cascade.wrong_order),
+    _c("cascade level", V, "cascade", 1, "", cascade.wrong_level),
+    _c("cascade lost", V, "cascade", 0.4, "of the liquid", cascade.lost),
+    _c("cascade shelf leak", V, "cascade", 1, "", cascade.through_shelf),
+    _c("cascade lip leak", V, "cascade", 1, "", cascade.through_lip),
 )
 
 BY_NAME: dict[str, Corruption] = {c.name: c for c in CORRUPTIONS}

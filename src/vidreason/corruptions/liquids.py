@@ -80,7 +80,7 @@ def lost(share: float):
             return None
         rows, pts = _particles(inst)
         cup, _ = _where(inst, p, pts)
-        gone = rng.random(pts.shape[1]) < share
+        gone = np.asarray(rng.random(pts.shape[1]) < share)
         left = np.cumsum(~cup, axis=0) > 0  # from the frame it first leaves the cup
         pts[left & gone[None]] = OFF
         return _draw(inst, rows, pts)

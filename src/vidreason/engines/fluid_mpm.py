@@ -278,7 +278,8 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     steps = int(np.ceil(frame_time / dt))
     dt = frame_time / steps
     g = spec.gravity / p.metres
-    kernel, tilt = k["frame"], (0.0, 1.0, 0.0, 0.0, 0.0, 0)
+    tilt: tuple[float | int, ...] = (0.0, 1.0, 0.0, 0.0, 0.0, 0)
+    kernel = k["frame"]
     if p.cup and p.tilt and p.pivot:
         kernel, tilt = k["frame_cup"], _tilt(spec, p, k)
     frames = [start]
@@ -293,7 +294,7 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
 
 def _tilt(
     spec: SceneSpec, p: Liquid, k: dict[str, Any]
-) -> tuple[float, float, float, float, float, float, int]:
+) -> tuple[float, float, float, float, float, int]:
     """The tilting container's arguments of ``frame_cup`` (its walls loaded into ``cup``,
     with the faces of each that face the cup's inside or up): the tilt's start and end
     (s), its angle (radians), the pivot and the number of walls (simulation units, y up)."""

@@ -136,10 +136,10 @@ def walls_check(s: Seen, instance: Instance, name: str) -> Check:
     return Check("walls", value, note if value < 1 else "")
 
 
-def flow_check(s: Seen, instance: Instance, name: str) -> Check:
-    """Its height in each column of the tank follows the truth's: the share of the area
-    misplaced per frame, the mean of the worst quarter of frames within 12%."""
-    vessel = Liquid.of(instance.spec).vessels[0]
+def flow_check(s: Seen, instance: Instance, name: str, box: list | None = None) -> Check:
+    """Its height in each column of the tank (or of ``box``) follows the truth's: the share
+    of the area misplaced per frame, the mean of the worst quarter of frames within 12%."""
+    vessel = Liquid.of(instance.spec).vessels[0] if box is None else box
     h_true = s.truth_at(np.array([liquid.profile(m, vessel) for m in s.every]))
     h_seen = np.array([liquid.profile(m, vessel) for m in s.video])
     off = np.maximum(0.0, np.abs(h_seen - h_true) - SLACK)
@@ -345,7 +345,7 @@ def pour_walls_check(s: Seen, instance: Instance, name: str) -> Check:
     spec = instance.spec
     w, h = spec.fmt.width, spec.fmt.height
     x0, _, x1, y1 = Liquid.of(spec).vessels[0]
-    ever = s.every.any(axis=0).astype(np.uint8)
+    ever = np.asarray(s.every.any(axis=0), dtype=np.uint8)
     k = 2 * round(REACH * scene_size(instance)) + 1
     allowed = cv2.dilate(ever, np.ones((k, k), np.uint8)) > 0
     allowed |= liquid.rect_mask([[x0, -h, x1, y1]], w, h)

@@ -47,3 +47,23 @@ class Liquid(Reach, Params):
     tilt: list[float] | None = field(default=None, metadata=IN_EXTRA)
     """``[start, end, degrees]``: the container turns clockwise (as seen) by ``degrees``
     between ``start`` and ``end`` seconds of simulated time, easing in and out."""
+
+
+@dataclass(frozen=True)
+class Cascade(Params):
+    """The cascade of basins below the tank (``tasks/fluids/cascade.py``), read with
+    ``Liquid``'s keys from the same spec: ``Liquid.vessels`` lists the tank, then the
+    basins from the highest to the lowest."""
+
+    basins: list[list[float]] = field(metadata=IN_EXTRA)
+    """Each basin's inside, highest first ([x0, y0, x1, y1] px: y0 the bottom of the floor
+    above, y1 the top of its own floor), where its liquid is counted."""
+    lips: list[float] = field(metadata=IN_EXTRA)
+    """The top of each basin's spill lip (y px; the last basin's is its right wall's top)."""
+    spills: list[float] = field(metadata=IN_EXTRA)
+    """Where liquid leaves the tank and each basin but the last (x px of the edge or of the
+    lip's outer side): it falls from there into the next basin."""
+    shelf: int = field(default=0, metadata=IN_EXTRA)
+    """The tank's floor (an index into ``spec.walls``)."""
+    lip_walls: list[int] | None = field(default=None, metadata=IN_EXTRA)
+    """Each basin's spill lip but the last's (indices into ``spec.walls``)."""

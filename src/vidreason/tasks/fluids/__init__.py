@@ -1,6 +1,6 @@
 """Liquid families, simulated with Taichi's MLS-MPM on the CPU (``engines/fluid_mpm.py``)
 and drawn as one flat region (``render/liquid.py``): `dam-break`, `pour` (a cup that
-tilts: ``Liquid.cup``, ``pivot`` and ``tilt``).
+tilts: ``Liquid.cup``, ``pivot`` and ``tilt``), `cascade`.
 
 They share ``common`` (the tank's walls, the spec of a scene with one liquid, the lazy
 solver and drawing entry points, so listing families needs no Taichi). To add one: build
