@@ -69,7 +69,8 @@ def test_truth_passes(which, request, tmp_path):
 
 # the violation, and the law check that must fail it (on the three-basin cascade)
 PLANTED = [
-    ("cascade order", "order", "ahead of the truth"),
+    # basins out of order also drain the tank at another pace: either reason fails it
+    ("cascade order", "order", ("ahead of the truth", "does not flow at gravity's pace")),
     ("cascade level", "levels", "from its true level"),
     ("cascade lost", "volume", "lost or made"),
     ("cascade shelf leak", "walls", "passes through a wall"),
@@ -84,7 +85,8 @@ def test_planted_violation_fails(three, name, check, words, tmp_path):
     score, _ = score_corrupted(name, inst, frames, tmp_path)
     assert not score.passed, score.explanation
     assert score.checks[check] < 0.5, score.explanation
-    assert words in score.explanation
+    said = (words,) if isinstance(words, str) else words
+    assert any(w in score.explanation for w in said), score.explanation
 
 
 @pytest.mark.slow
