@@ -123,17 +123,23 @@ def volume_check(s: Seen, name: str) -> Check:
 def walls_check(s: Seen, instance: Instance, name: str) -> Check:
     """No liquid outside the container: at most 1% of the truth's area in any frame (the
     middle of three frames running, so one bad frame of the codec passes)."""
-    out = outside(instance)[None] & s.view
+    k, px, value = _spill(s, outside(instance)[None] & s.view)
+    note = (
+        f"{px:.0f} px of the {name} show outside the container at frame"
+        f" {s.frames[k]}: it passes through a wall"
+    )
+    return Check("walls", value, note if value < 1 else "")
+
+
+def _spill(s: Seen, out: np.ndarray) -> tuple[int, float, float]:
+    """The frame with the most liquid seen in ``out`` (each frame's count the middle of
+    three frames running, so one bad frame of the codec passes), that count (px) and the
+    walls value: 1 within 1% of the truth's area, 0 beyond 4%."""
     spill = (s.video & out).reshape(s.n, -1).sum(axis=1).astype(float)
     spill = np.minimum(spill, np.maximum(np.roll(spill, 1), np.roll(spill, -1)))
     area = max(1.0, float(np.median(s.truth.reshape(s.n, -1).sum(axis=1))))
     k = int(np.argmax(spill))
-    value = band(float(spill[k]) / area, 0.01, 0.04)
-    note = (
-        f"{spill[k]:.0f} px of the {name} show outside the container at frame"
-        f" {s.frames[k]}: it passes through a wall"
-    )
-    return Check("walls", value, note if value < 1 else "")
+    return k, float(spill[k]), band(float(spill[k]) / area, 0.01, 0.04)
 
 
 def flow_check(s: Seen, instance: Instance, name: str, box: list | None = None) -> Check:
@@ -349,14 +355,9 @@ def pour_walls_check(s: Seen, instance: Instance, name: str) -> Check:
     k = 2 * round(REACH * scene_size(instance)) + 1
     allowed = cv2.dilate(ever, np.ones((k, k), np.uint8)) > 0
     allowed |= liquid.rect_mask([[x0, -h, x1, y1]], w, h)
-    out = ~allowed[None] & s.view
-    spill = (s.video & out).reshape(s.n, -1).sum(axis=1).astype(float)
-    spill = np.minimum(spill, np.maximum(np.roll(spill, 1), np.roll(spill, -1)))
-    area = max(1.0, float(np.median(s.truth.reshape(s.n, -1).sum(axis=1))))
-    j = int(np.argmax(spill))
-    value = band(float(spill[j]) / area, 0.01, 0.04)
+    j, px, value = _spill(s, ~allowed[None] & s.view)
     note = (
-        f"{spill[j]:.0f} px of the {name} show where it never goes at frame {s.frames[j]}:"
+        f"{px:.0f} px of the {name} show where it never goes at frame {s.frames[j]}:"
         f" it passes through a wall of the cup or the tank"
     )
     return Check("walls", value, note if value < 1 else "")
