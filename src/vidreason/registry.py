@@ -3,6 +3,8 @@
 A registry is a dict from an id to an entry, filled by ``add``. An id can be announced
 before its entry exists (``add_lazy(name, module)``): the module, which adds the entry when
 imported, is imported the first time the id is looked up, so listing ids imports nothing.
+A source of such announcements (``add_source``: a function giving id -> module) is read
+the first time any id is listed or looked up.
 Unknown ids fail with a "did you mean" hint. Third-party packages add entries through the
 entry point group named by the registry (e.g. ``vidreason.tasks``): each entry point names
 a module that registers its entries when imported.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from typing import Generic, TypeVar
 
@@ -33,6 +35,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, T] = {}
         self._lazy: dict[str, str] = {}  # id -> module that adds it when imported
+        self._sources: list[Callable[[], dict[str, str]]] = []  # more of them, unread
         self._group = entry_point_group
         self._plugins_loaded = entry_point_group is None
 
@@ -48,6 +51,11 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._lazy[name] = module
 
+    def add_source(self, source: Callable[[], dict[str, str]]) -> None:
+        """Announce the ids ``source()`` gives (id -> module), read on first use; an id
+        already added (its module imported first) is kept as it is."""
+        self._sources.append(source)
+
     def remove(self, name: str) -> T:
         """Take an entry out (e.g. one a test registered); unknown names fail as in ``get``."""
         entry = self.get(name)
@@ -56,7 +64,8 @@ class Registry(Generic[T]):
         return entry
 
     def _resolve(self, name: str) -> None:
-        """Import the module that adds ``name`` if it is announced and not yet added."""
+        """Import the module that adds ``name`` if it is announced and not yet added
+        (``get`` has read the sources)."""
         module = self._lazy.get(name)
         if module is None or name in self._entries:
             return
@@ -65,6 +74,10 @@ class Registry(Generic[T]):
             raise LookupError(f"{module} was expected to register {self.kind} {name!r}")
 
     def _load_plugins(self) -> None:
+        while self._sources:
+            for name, module in self._sources.pop(0)().items():
+                if name not in self._entries:
+                    self._lazy.setdefault(name, module)
         if self._plugins_loaded:
             return
         self._plugins_loaded = True

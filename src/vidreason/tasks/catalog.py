@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import importlib
 import pkgutil
 import re
@@ -76,7 +77,17 @@ def discover(root: Path = HERE, package: str = __package__ or "vidreason.tasks")
     return dict(sorted(found.items()))
 
 
-BUILTIN: dict[str, str] = discover()
+@functools.cache
+def builtin() -> dict[str, str]:
+    """``discover()`` of the package's own modules, read once (on the first listing or
+    lookup of a family, not on import)."""
+    return discover()
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    if name == "BUILTIN":  # the table, read when first asked for
+        return builtin()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scan() -> dict[str, str]:
