@@ -33,7 +33,7 @@ from vidreason.types import VideoFormat
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from vidreason.verifiers.score import score_video
+from vidreason.scoring import score_video
 
 def hwm_mb():
     try:

@@ -45,7 +45,7 @@ def plain_decode(videos: list[Path]) -> float:
 
 
 def in_process(dirs: list[Path]) -> float:
-    from vidreason.verifiers.score import score_video
+    from vidreason.scoring import score_video
 
     t0 = cpu()
     for d in dirs:

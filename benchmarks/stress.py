@@ -53,11 +53,11 @@ def run_job(job: Job) -> list[Outcome]:
     from vidreason.corruptions import BY_NAME, encode
     from vidreason.instance_io import write_instance
     from vidreason.render.video_io import read_video
+    from vidreason.scoring import score_frames
     from vidreason.seeding import named_rng
     from vidreason.tasks import build_instance, get_family
     from vidreason.tasks.base import difficulty_of
     from vidreason.types import VideoFormat
-    from vidreason.verifiers.score import score_frames
 
     family = get_family(job.family)
     inst, frames = build_instance(

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import read_video
+from vidreason.scoring import score_video
 from vidreason.tasks import FAMILIES, build_instance, get_family
 from vidreason.tasks.base import difficulty_of
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_video
 
 
 def main() -> None:

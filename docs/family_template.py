@@ -4,7 +4,7 @@ A copyable family module (docs/adding-a-family.md says what to change). Copy it 
 ``src/vidreason/tasks/<capability>/<name>.py`` for a built-in family, or into a package of
 your own for a plugin; rename ``NAME``, declare the parameters the sampler writes into
 ``spec.params`` / ``spec.extra`` (``TossParams``), write ``sample`` and ``prompt``, point
-the scoring hook at the verifier that tests your law and declare what that verifier
+``law_checks`` at the verifier function that tests your law and declare what that verifier
 returns in ``checks``. ``tests/tasks/test_template.py`` registers this file under a test name and
 runs ``vidreason check --static`` on it, so it stays a working family.
 
@@ -20,18 +20,14 @@ Versions (bump ``version`` when the generated files change for the same seed,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.params import Floor
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:  # for annotations only: listing families loads no verifier
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 NAME = "toss"  # lowercase words joined by '-': the family id is NAME-v<version>
 GRAVITY = 3.0  # frame heights per (clip duration)^2
@@ -104,15 +100,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: a wrapper that imports its verifier when first called, nothing else
-
-
-def toss_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import kinematics
-
-    return kinematics.projectile_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name=NAME,
@@ -121,9 +108,10 @@ FAMILY = register_family(
         law="a body tossed up falls back with constant gravity: y = y0 + vy t + g t²/2",
         sample=sample,
         prompt=prompt,
-        law_checks=toss_checks,
+        # the verifier function that tests the law, named (imported when a video is scored)
+        law_checks=verifier("kinematics.projectile_checks"),
         params=TossParams,
-        checks=(  # exactly the names toss_checks returns, with their tolerance in words
+        checks=(  # exactly the names law_checks returns, with their tolerance in words
             shared.gravity("median local vertical acceleration"),
             CheckSpec(
                 "parabola", "rms distance from the best parabola ≤ 0.6% of the frame; 0 beyond 2%"

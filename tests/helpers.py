@@ -10,12 +10,12 @@ import numpy as np
 
 from vidreason import store
 from vidreason.corruptions import BY_NAME, encode
+from vidreason.perception.tracking import Tracks
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import difficulty_of
 from vidreason.types import Instance, Score, VideoFormat
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.tracking import Tracks
 
 
 def build(

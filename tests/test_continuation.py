@@ -26,8 +26,8 @@ from vidreason.models.base import FrameModel, request_for
 from vidreason.models.baselines import static
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.runner.plan import plan_model, suite_id
+from vidreason.scoring import score_video
 from vidreason.suites import generate_suite
-from vidreason.verifiers.score import score_video
 
 K = 12  # a quarter of the default 48 frames
 
@@ -255,8 +255,8 @@ def test_events_inside_the_context_are_named_as_given(suites):
     from dataclasses import replace
 
     from vidreason.context_check import context_notes
+    from vidreason.scoring import given_events
     from vidreason.types import Event
-    from vidreason.verifiers.score import given_events
 
     inst = load_instance(_inst(suites[0]))
     events = (

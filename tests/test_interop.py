@@ -14,8 +14,8 @@ from vidreason.cli import app
 from vidreason.instance_io import find_instances, load_instance, read_png
 from vidreason.interop import IMPORTED_VERIFIER, VBVR_FILES, import_suite
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scoring import score_video
 from vidreason.suites import generate_suite
-from vidreason.verifiers.score import score_video
 
 FAMILIES = ["maze-v1", "sort-v1"]
 

@@ -9,9 +9,9 @@ import vidreason
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import read_video
 from vidreason.rewards import Reward, as_frames, reward
+from vidreason.scoring import score_video
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_video
 
 
 @pytest.fixture(scope="module")

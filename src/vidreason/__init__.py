@@ -18,7 +18,7 @@ _API = {
     "leaderboard": "vidreason.api",
     "report": "vidreason.api",
     "demo": "vidreason.api",
-    "score_video": "vidreason.verifiers.score",
+    "score_video": "vidreason.scoring",
     "reward": "vidreason.rewards",
 }
 __all__ = ["__version__", *_API]

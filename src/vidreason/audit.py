@@ -78,8 +78,8 @@ def _same_video(sample: Sample, decoded: np.ndarray, raw: np.ndarray) -> bool:
 def run_job(job: Job) -> list[Outcome]:
     """Build one instance, corrupt its true video every way asked, score each result."""
     from vidreason.instance_io import write_instance
+    from vidreason.scoring import score_frames
     from vidreason.tasks.base import difficulty_of
-    from vidreason.verifiers.score import score_frames
 
     family = get_family(job.family)
     inst, frames = build_instance(

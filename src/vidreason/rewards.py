@@ -89,7 +89,7 @@ def score_one(
     first_frame: Any = None,
 ) -> Reward:
     """The reward of one video (see the module's docstring)."""
-    from vidreason.verifiers.score import score_frames
+    from vidreason.scoring import score_frames
 
     try:
         inst, first = _instance(instance, first_frame)

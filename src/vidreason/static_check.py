@@ -153,8 +153,8 @@ def check_prompt(family: TaskFamily) -> Finding:
 def check_declared(family: TaskFamily) -> Finding:
     """The law checks returned on instance 0's ground truth are the declared ones (those
     declared with a ``when`` may be missing)."""
+    from vidreason.perception.tracking import track_frames
     from vidreason.tasks.base import build_instance
-    from vidreason.verifiers.tracking import track_frames
 
     inst, frames = build_instance(family, SEED, 0, difficulty_of(family, 0), VideoFormat())
     returned = [c.name for c in family.law_checks(track_frames(frames, inst), inst)]

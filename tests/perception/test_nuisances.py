@@ -12,11 +12,11 @@ from tests.helpers import build, score_corrupted
 from vidreason.corruptions import BY_NAME
 from vidreason.perception import perceive
 from vidreason.perception.timeline import regular
+from vidreason.perception.tracking import _coarse_index, blend_table, codes
 from vidreason.scene.grid import layout_of
+from vidreason.scoring import score_frames
 from vidreason.verifiers.checks import paced
 from vidreason.verifiers.grid import agent_of
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.tracking import _coarse_index, blend_table, codes
 
 
 def test_frames_repeated_to_30_fps_keep_the_moments_they_show():

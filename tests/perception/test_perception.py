@@ -12,7 +12,7 @@ from vidreason.perception import perceive
 from vidreason.perception.light import correct, gain_fields
 from vidreason.perception.registration import register
 from vidreason.perception.scene import static_mask
-from vidreason.verifiers.score import score_frames
+from vidreason.scoring import score_frames
 
 
 def test_registration_recovers_a_zoom_and_a_shake():

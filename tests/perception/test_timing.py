@@ -12,7 +12,7 @@ from tests.helpers import build, score_corrupted
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.perception.timeline import MAX_DELAY, STEP, time_offset
 from vidreason.render.video_io import read_video
-from vidreason.verifiers.score import score_frames
+from vidreason.scoring import score_frames
 
 
 def _shifted(inst, tau: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -83,7 +83,7 @@ def test_a_late_video_is_read_to_its_end_by_score_video(tmp_path):
     """``score_video`` decodes past the task's duration by the longest offset it takes
     out, so a late video's last frames (where the truth's last moment is) are scored."""
     from vidreason.instance_io import write_instance
-    from vidreason.verifiers.score import read_scored_part, score_video
+    from vidreason.scoring import read_scored_part, score_video
 
     inst, frames = build("bounce")
     folder = write_instance(inst, frames, tmp_path / "task")

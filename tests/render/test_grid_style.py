@@ -17,10 +17,10 @@ from tests.helpers import score_encoded
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.render import grid_style as gs
 from vidreason.render.video_io import read_video
+from vidreason.scoring import score_frames
 from vidreason.seeding import named_rng
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import Instance, VideoFormat
-from vidreason.verifiers.score import score_frames
 
 GRID = ("maze-v1", "shortest-path-v1", "connect-v1", "sort-v1", "sliding-puzzle-v1")
 STYLED = ("shaded", "textured")
@@ -94,8 +94,8 @@ def test_a_scene_without_its_bodies_is_drawn(family, style):
 
 
 def test_tints_keep_the_hue_within_the_trackers_tolerance():
+    from vidreason.perception.tracking import lab_of
     from vidreason.tasks.palette import COLOURS
-    from vidreason.verifiers.tracking import lab_of
 
     for name, key in COLOURS.items():
         lo, mid, hi = np.rint(gs.tints(key, np.array([-gs.TINT, 0.0, gs.TINT]))).astype(np.uint8)

@@ -15,9 +15,9 @@ import pytest
 
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scoring import score_video
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_video
 
 
 def _write_held(frames: np.ndarray, n: int, fps: int, path: Path) -> Path:

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from vidreason.perception.tracking import lab_of
 from vidreason.render import style as st
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.tracking import lab_of
 
 
 def _frames(family: str, style: str, index: int = 0) -> tuple[object, np.ndarray]:
@@ -135,8 +135,8 @@ def test_a_body_outside_the_picture_draws_nothing() -> None:
 def test_the_tracker_labels_every_shade_and_tint_as_its_key() -> None:
     """Within a styled scene's colour distance: each body colour at its lightest and darkest
     shading and tints is its own key, and the background under a shadow is the background."""
+    from vidreason.perception.tracking import LIGHTNESS_WEIGHT, codes, label_table
     from vidreason.tasks.palette import BACKGROUND, COLOURS, FLOOR
-    from vidreason.verifiers.tracking import LIGHTNESS_WEIGHT, codes, label_table
 
     keys = [*COLOURS.values(), BACKGROUND, FLOOR]
     table = label_table(lab_of(np.array(keys)), lightness=LIGHTNESS_WEIGHT["shaded"])

@@ -15,10 +15,10 @@ import pytest
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import write_mp4
 from vidreason.report.html import write_report
+from vidreason.scoring import score_video
 from vidreason.store import Row, connect, insert
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_video
 
 FAMILIES = ("projectile-v1", "collision-v1")
 CORRUPT = "glitch_clip.mp4"

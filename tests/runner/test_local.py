@@ -275,7 +275,7 @@ def test_two_suites_in_one_run_folder_keep_their_own_rows(small_suite, tmp_path)
 
 
 def test_keys_follow_the_verifier_version_in_code(suite_dir, tmp_path, monkeypatch):
-    from vidreason.verifiers import version
+    from vidreason import verifier_version as version
 
     dirs = find_instances(suite_dir)[:2]
     before = plan_model("static", "1", dirs, tmp_path)

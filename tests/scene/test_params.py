@@ -132,7 +132,7 @@ def test_every_parameter_has_a_one_line_docstring():
 BAGS = {"params", "extra"}
 # the counterfactual pair's record is stamped on every paired instance by
 # tasks/base.py:sample_scene; the scoring entry point and the runner pass it on as it is
-PAIR_READERS = {"vidreason/verifiers/score.py", "vidreason/runner/worker.py"}
+PAIR_READERS = {"vidreason/scoring.py", "vidreason/runner/worker.py"}
 
 
 def string_key_access(tree: ast.AST) -> list[tuple[int, str]]:

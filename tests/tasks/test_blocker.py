@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from tests.helpers import score_encoded
+from vidreason.perception.tracking import track_frames
 from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import difficulty_of, sample_scene
 from vidreason.tasks.causal.blocker import has_wall
 from vidreason.types import Instance, Trajectory, VideoFormat
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, hold, pass_through
 
 FMT = VideoFormat()

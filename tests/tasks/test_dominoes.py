@@ -13,12 +13,12 @@ import pytest
 
 from tests.helpers import score_encoded
 from vidreason.engines.pymunk_sim import simulate
+from vidreason.perception.tracking import track_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import difficulty_of, sample_scene
 from vidreason.tasks.causal.dominoes import gap_before, row_blocks, trajectory_falls
 from vidreason.types import Trajectory, VideoFormat
 from vidreason.verifiers.dominoes import chain_outcome, expected_outcome
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw
 
 FMT = VideoFormat()

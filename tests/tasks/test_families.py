@@ -91,7 +91,7 @@ def test_an_instance_is_labelled_by_its_registration(tmp_path):
 
     from vidreason.instance_io import write_instance
     from vidreason.runner.plan import plan_model
-    from vidreason.verifiers.score import score_frames
+    from vidreason.scoring import score_frames
 
     v2 = register_family(replace(get_family("projectile-v1"), version=2))
     try:

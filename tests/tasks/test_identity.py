@@ -13,12 +13,12 @@ import pytest
 
 from tests.helpers import score_encoded
 from vidreason import violations
+from vidreason.perception.tracking import track_frames
 from vidreason.scene.identity import encounters, meetings
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.identity import contacts
 from vidreason.types import Body, Instance, Trajectory, VideoFormat
-from vidreason.verifiers.tracking import track_frames
 
 FMT = VideoFormat()
 FAMILY = get_family("identity")

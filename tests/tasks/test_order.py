@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import score_encoded
+from vidreason.perception.tracking import track_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.order import (
@@ -28,7 +29,6 @@ from vidreason.tasks.temporal.order import (
 )
 from vidreason.types import Instance, Trajectory, VideoFormat
 from vidreason.verifiers.order import landing_order, observed_landings
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, teleport, vanish
 
 FMT = VideoFormat()

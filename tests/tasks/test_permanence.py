@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import score_encoded
+from vidreason.perception.tracking import track_frames
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.palette import COLOURS
 from vidreason.tasks.temporal.permanence import (
@@ -23,8 +25,6 @@ from vidreason.tasks.temporal.permanence import (
     true_outcome,
 )
 from vidreason.types import Instance, Trajectory, VideoFormat
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, teleport, vanish
 
 FMT = VideoFormat()

@@ -12,18 +12,18 @@ import sys
 import numpy as np
 import pytest
 
+from vidreason.perception.tracking import track_frames
 from vidreason.scene.camera import Camera, look_at
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.tracking import track_frames
 
 FAMILIES_3D = ("throw-3d-v1", "roll-3d-v1", "topple-3d-v1")
 os.environ.setdefault("MUJOCO_GL", "egl")  # before anything imports mujoco (importorskip does)
 
 
 def test_importing_vidreason_does_not_load_mujoco():
-    code = "import sys, vidreason.tasks, vidreason.verifiers.score; print('mujoco' in sys.modules)"
+    code = "import sys, vidreason.tasks, vidreason.scoring; print('mujoco' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

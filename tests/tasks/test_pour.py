@@ -15,9 +15,9 @@ from tests.helpers import score_encoded
 from vidreason.corruptions import BY_NAME
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.scene.liquid import cup_angle, turned_corners, turned_mask
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_frames
 
 
 @pytest.fixture(scope="module")

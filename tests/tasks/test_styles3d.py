@@ -168,7 +168,7 @@ def test_a_lossy_codec_keeps_a_textured_soft_ball_round(tmp_path):
     inst, frames = build_instance(f, 5, 0, difficulty_of(f, 0), VideoFormat(style="textured"))
     from vidreason.corruptions import encode
     from vidreason.render.video_io import read_video
-    from vidreason.verifiers.score import score_frames
+    from vidreason.scoring import score_frames
 
     truth = read_video(write_truth(inst, frames, tmp_path)).frames
     sample = BY_NAME["mpeg4"].fn(inst, truth, named_rng(5, "audit", f.id, "0", "mpeg4"))

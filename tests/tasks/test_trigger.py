@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from tests.helpers import score_encoded
+from vidreason.perception.tracking import track_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import sample_scene
 from vidreason.tasks.causal.trigger import press_time
 from vidreason.types import Trajectory, VideoFormat
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import draw, resimulate
 
 FMT = VideoFormat()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import calibrate, scene_palette
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.tracking import calibrate, scene_palette
 
 
 def _hue(frames: np.ndarray, degrees: float) -> np.ndarray:

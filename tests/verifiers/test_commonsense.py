@@ -13,11 +13,11 @@ import pytest
 
 from tests.helpers import score_encoded
 from vidreason.engines.pymunk_sim import path_position, simulate
+from vidreason.perception.tracking import track_frames
 from vidreason.render.raster2d import draw_frame
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
 from vidreason.verifiers.commonsense import turning_points
-from vidreason.verifiers.tracking import track_frames
 from vidreason.violations import hold, levitate, pass_through, resimulate
 
 FMT = VideoFormat()

@@ -10,7 +10,8 @@ import pytest
 from tests.conftest import instance_dir, load
 from vidreason.models import request_for
 from vidreason.models.baselines import blank, jump_cut, static
-from vidreason.verifiers.score import plain_numbers, score_frames
+from vidreason.scoring import score_frames
+from vidreason.verifiers.combine import plain_numbers
 
 ODD = re.compile(r"(?<![\w.])-0(?!\d|\.\d)|\binf\b|\bnan\b", re.IGNORECASE)
 CASES = [

@@ -18,12 +18,12 @@ from vidreason.corruptions import BY_NAME, encode
 from vidreason.corruptions.violations import shown
 from vidreason.instance_io import write_instance
 from vidreason.render.video_io import read_video
+from vidreason.scoring import score_frames
 from vidreason.seeding import named_rng
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.base import difficulty_of
 from vidreason.types import Instance, Score, Trajectory, VideoFormat
 from vidreason.verifiers.checks import stall_then_jump
-from vidreason.verifiers.score import score_frames
 from vidreason.violations import draw
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from tests.conftest import load
 from vidreason.scene.stack import STAYS, outcomes
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import Instance, Score, Trajectory, VideoFormat
-from vidreason.verifiers.score import score_frames
 from vidreason.violations import draw, freeze, own_gravity, pass_through, resimulate
 
 NEW = ("ramp-v1", "pendulum-v1", "stack-v1", "inelastic-collision-v1", "free-fall-pair-v1")

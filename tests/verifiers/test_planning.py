@@ -15,12 +15,12 @@ from vidreason.render.puzzle import render as render_puzzle
 from vidreason.render.video_io import read_video, write_mp4
 from vidreason.scene.grid import graph_of, layout_of
 from vidreason.scene.params.planning import GridWalkParams
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.tasks.planning import common
 from vidreason.tasks.planning import sort as sort_family
 from vidreason.types import Instance, Trajectory, VideoFormat
 from vidreason.verifiers.grid import fmt_cell
-from vidreason.verifiers.score import score_frames
 
 
 @functools.cache

@@ -10,10 +10,10 @@ from tests.conftest import load
 from vidreason.audit import unchanged
 from vidreason.corruptions import BY_NAME
 from vidreason.render.video_io import read_video, write_mp4
+from vidreason.scoring import score_frames
 from vidreason.seeding import named_rng
 from vidreason.tasks import FAMILIES
 from vidreason.types import Trajectory
-from vidreason.verifiers.score import score_frames
 from vidreason.violations import draw, freeze, resimulate, retimed, teleport, vanish
 
 ALL = FAMILIES.names()

@@ -9,9 +9,9 @@ import pytest
 from tests.helpers import score_encoded
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.render.video_io import read_video
+from vidreason.scoring import score_frames
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
-from vidreason.verifiers.score import score_frames
 
 
 def _corrupted(name: str, inst, frames, tmp_path):

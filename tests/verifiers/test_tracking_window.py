@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vidreason.verifiers.tracking import (
+from vidreason.perception.tracking import (
     _OPEN,
     _blobs,
     _unknown_area,

@@ -5,7 +5,7 @@ Every family's verifier scores a fixed mini-suite (instance 0 of the smoke suite
 ground truth and four graded wrong videos); ``fingerprints.json`` keeps those
 scores with the verifier version that gave them. When a verifier's behaviour changes,
 bump its version (``TaskFamily.verifier_version`` in the family's module, or
-``verifiers.version.SHARED_VERSION`` for decoding, tracking and the shared checks), then
+``verifier_version.SHARED_VERSION`` for decoding, tracking and the shared checks), then
 refresh the file:
 
     VIDREASON_UPDATE_FINGERPRINTS=1 python -m pytest tests/verifiers/test_versions.py
@@ -37,9 +37,9 @@ import pytest
 
 from vidreason.instance_io import load_instance, read_png
 from vidreason.render.video_io import read_video
+from vidreason.scoring import score_frames
 from vidreason.tasks import FAMILIES, get_family
-from vidreason.verifiers.score import score_frames
-from vidreason.verifiers.version import verifier_version
+from vidreason.verifier_version import verifier_version
 
 pytestmark = pytest.mark.slow
 FILE = Path(__file__).with_name("fingerprints.json")

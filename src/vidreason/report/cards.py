@@ -26,8 +26,8 @@ from vidreason.report import svg
 from vidreason.store import Row
 
 if TYPE_CHECKING:
+    from vidreason.perception.tracking import Tracks
     from vidreason.types import Instance
-    from vidreason.verifiers.tracking import Tracks
 
 TRUTH_VIDEO = "ground_truth.mp4"
 FIRST_FRAME = "first_frame.png"
@@ -118,8 +118,8 @@ def _instance(run_dir: Path, row: Row, cache: dict) -> Instance | str:
 def card(
     run_dir: Path, report_dir: Path, row: Row, files_dir: str, cache: dict | None = None
 ) -> Card:
+    from vidreason.perception.tracking import track_frames
     from vidreason.render.video_io import VideoError, read_video
-    from vidreason.verifiers.tracking import track_frames
 
     video_path = resolve(run_dir, row.video)
     video = link(video_path, report_dir) if video_path.is_file() else ""

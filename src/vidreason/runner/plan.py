@@ -1,7 +1,7 @@
 """Work units: one (model, instance, seed) triple, keyed by a hash of everything that
 decides its score: the model's name and version (for a configured model, its adapter
 settings are part of the version), the suite, the instance's task.json, the verifier
-version declared in code (``verifiers.version``), which of the model's ``--seeds K``
+version declared in code (``verifier_version``), which of the model's ``--seeds K``
 generations it is and, for videos from a folder, the video's bytes. A unit whose key is
 in the store is done; a changed video, task, verifier or setting gets a new key and is
 scored again. Generation ``s`` of an instance is ``<index:05d>.mp4`` for ``s = 0`` and
@@ -136,7 +136,7 @@ def _unit(
     goal_conditioned: bool = False,
     whole_clip: bool = False,
 ) -> WorkUnit:
-    from vidreason.verifiers.version import verifier_version
+    from vidreason.verifier_version import verifier_version
 
     inst: Instance = load_instance(instance_dir)
     verifier = verifier_version(inst)

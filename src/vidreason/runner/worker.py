@@ -81,7 +81,7 @@ def execute(unit: WorkUnit) -> store.Row:
     Never raises for a bad video or a failing model: the row carries the error and its
     status."""
     from vidreason import __version__
-    from vidreason.verifiers.score import failure, score_video
+    from vidreason.scoring import failure, score_video
 
     score, status = None, "scored"
     if unit.missing:

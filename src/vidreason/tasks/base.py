@@ -6,7 +6,9 @@ A family is a frozen record of plain functions:
   identity, the family's name and version, seed, index, difficulty and format, is stamped
   by ``build_instance``: a sampler does not write the family's name or version);
 - ``prompt(spec) -> str`` states the setup in plain words;
-- ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about.
+- ``law_checks(tracks, instance) -> list[Check]`` tests the law the family is about: a
+  verifier function the family names, ``verifier("kinematics.projectile_checks")`` (a
+  ``Hook``; ``tasks/`` imports no verifier, the scorer calls it).
 
 Causal and temporal families add:
 
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -66,7 +69,7 @@ from vidreason.types import (
 )
 
 if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+    from vidreason.perception.tracking import Tracks
 
 Sampler = Callable[[np.random.Generator, int, int, int, VideoFormat], SceneSpec]
 Simulator = Callable[[SceneSpec], tuple[Trajectory, tuple[Event, ...]]]
@@ -75,6 +78,43 @@ LawChecks = Callable[["Tracks", Instance], list[Check]]
 OutcomeFn = Callable[["Tracks", Instance], dict[str, Any]]
 Intervention = Callable[[SceneSpec, np.random.Generator], tuple[SceneSpec, str]]
 QuestionsFn = Callable[[Instance], list[Question]]
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A scoring function named, not imported: ``target`` is ``"package.module:function"``.
+
+    A family names the verifier functions that measure it (its ``law_checks``, its
+    ``outcome``); the module is imported when the hook is first called, by the scorer or
+    by ``build_instance`` reading the truth's outcome. So listing families and drawing
+    scenes loads no verifier, and no family module imports one.
+    """
+
+    target: str
+
+    def __call__(self, *args: Any) -> Any:
+        return resolve(self.target)(*args)
+
+
+@functools.cache
+def resolve(target: str) -> Callable[..., Any]:
+    """The function a hook names; one line naming the hook when there is none."""
+    module, _, name = target.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise LookupError(f"hook {target!r}: {exc}") from None
+    if not callable(fn):
+        raise LookupError(f"hook {target!r}: not a function")
+    return fn
+
+
+def verifier(name: str) -> Hook:
+    """A built-in verifier function by its place under ``vidreason/verifiers/``:
+    ``verifier("kinematics.projectile_checks")``."""
+    module, _, fn = name.rpartition(".")
+    return Hook(f"vidreason.verifiers.{module}:{fn}")
+
 
 DIFFICULTIES = (1, 2, 3)
 GENERIC_CHECKS = (
@@ -427,6 +467,6 @@ def build_instance(
 
 def _truth_tracks(frames: np.ndarray, instance: Instance) -> Tracks:
     """The ground truth's frames tracked as a video's are, for the family's outcome."""
-    from vidreason.verifiers.tracking import track_frames
+    from vidreason.perception.tracking import track_frames
 
     return track_frames(frames, instance)

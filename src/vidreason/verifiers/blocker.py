@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.blocker import Motion, fall, onset, reach, targets, truth_motion, wall
 from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, gt_positions
 from vidreason.verifiers.contact import OVERLAP, crossing
 from vidreason.verifiers.kinematics import fit_parabola, gravity_check
-from vidreason.verifiers.tracking import Tracks
 
 EARLY = 1.5  # frames a block may seem to move before its cause reaches it
 TIMING = (2.5, 5.0)  # frames off the ground truth tolerated / failed

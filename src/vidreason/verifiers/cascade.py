@@ -23,6 +23,7 @@ import dataclasses
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import Tracks, calibrate, scene_palette
 from vidreason.scene import cascade
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.liquid import profile
@@ -30,7 +31,6 @@ from vidreason.scene.params.fluids import Cascade, Liquid
 from vidreason.types import Check, Instance
 from vidreason.verifiers import fluids
 from vidreason.verifiers.checks import band
-from vidreason.verifiers.tracking import Tracks, calibrate, scene_palette
 
 NAMES = ("volume", "walls", "flow", "order", "levels")
 END = 4  # frames at the end that show the liquid at rest

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from vidreason.perception.timeline import MAX_DELAY, SEARCH, Timeline
+from vidreason.perception.tracking import MAX_LAB_DISTANCE, Tracks, lab_of, outline_area
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import STATE_2D, Body, Check, Instance
-from vidreason.verifiers.tracking import MAX_LAB_DISTANCE, Tracks, lab_of, outline_area
 
 
 def band(err: float, good: float, bad: float) -> float:

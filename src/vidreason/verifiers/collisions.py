@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, fail_all
-from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.03  # gap, as a fraction of the frame, counted as touching
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band
 from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity_check
-from vidreason.verifiers.tracking import Tracks
 
 REST = 0.5  # px the ground truth may move and still count as at rest
 REST_PX = 1.0  # px a tracked object may move and still count as still

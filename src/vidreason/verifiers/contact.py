@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
@@ -31,7 +32,6 @@ from vidreason.verifiers.commonsense import (
     truth,
 )
 from vidreason.verifiers.kinematics import MIN_FIT_POINTS, fit_parabola, gravity_check
-from vidreason.verifiers.tracking import Tracks
 
 OVERLAP = (0.02, 0.05)  # overlap tolerated / failed, as a fraction of the frame
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import PLACED, band, gt_positions, visible_fraction
-from vidreason.verifiers.tracking import Tracks
 
 SEAM_S = 0.25  # seconds of the model's frames held to the true motion
 SEAM = (0.03, 0.08)  # distance from the true position, as a share of the scene: good / bad

@@ -28,11 +28,11 @@ import itertools
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.events import Crossing, Motion, expected, onset, reach, topple
 from vidreason.scene.geometry import half_diagonal, scene_size
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, first_run, gt_positions
-from vidreason.verifiers.tracking import Tracks
 
 TIMING = (0.08, 0.2)  # topple time error tolerated / failed, s
 REST = (0.02, 0.045)  # final position error tolerated / failed, fraction of the frame

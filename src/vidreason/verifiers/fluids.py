@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import Tracks, calibrate, codes, label_table, scene_palette
 from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
@@ -34,7 +35,6 @@ from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
 from vidreason.verifiers import checks as generic
 from vidreason.verifiers.checks import band, fail_all, first_run
-from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
 END = 4  # frames at the end that show the liquid at rest
 MIN_FRAMES = 4

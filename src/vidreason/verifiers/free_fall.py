@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params import Floor
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, falls_with, gravity_value
-from vidreason.verifiers.tracking import Tracks
 
 MIN_FALL_POINTS = 5
 NEAR_FLOOR = 0.015  # of the frame: closer than this to the floor counts as landed

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.grid import Cell, GridGraph, Layout, graph_of, layout_of
 from vidreason.scene.params.planning import GridWalkParams
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers import planning
 from vidreason.verifiers.checks import band
-from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.1  # cells past a border before the agent counts as in the next cell
 CENTRED = 0.2  # cells from a cell's centre: the agent stands in that cell

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.identity import encounters, final_order
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, frame_ranges, gt_positions
-from vidreason.verifiers.tracking import Tracks
 
 OFF_PATH = (0.06, 0.15)  # distance from the true position tolerated / failed (fraction)
 SIZE_BAND = (np.log(1.5), np.log(2.2))  # |log(area / expected)| tolerated / failed

@@ -34,10 +34,10 @@ import cv2
 import numpy as np
 
 from vidreason.instance_io import read_png
+from vidreason.perception.tracking import content_box
 from vidreason.render.video_io import Video, read_video
 from vidreason.types import Check, Instance, Score
 from vidreason.verifiers.checks import band
-from vidreason.verifiers.tracking import content_box
 
 WORK = 128  # longer side of the working size
 LEVEL = 40  # a pixel differs when a channel moved this far (of 255)
@@ -227,7 +227,7 @@ def imported_checks(clip: Clip, truth: Clip, first: np.ndarray, final: np.ndarra
 
 
 def score_imported(video: Video, instance_dir: Path, instance: Instance) -> Score:
-    from vidreason.verifiers.score import combine
+    from vidreason.verifiers.combine import combine
 
     size = working_size(instance)
     first = _small(read_png(Path(instance_dir) / "first_frame.png"), size)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.params.physics import InelasticParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.collisions import Hit, contact_time_check, momentum_check, observe_hit
-from vidreason.verifiers.tracking import Tracks
 
 
 def together_check(h: Hit) -> Check:

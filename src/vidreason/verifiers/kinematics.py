@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.physics import BounceParams
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, fail_all, gravity_note, gravity_value
-from vidreason.verifiers.tracking import Tracks
 
 MIN_FIT_POINTS = 6
 

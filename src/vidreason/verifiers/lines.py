@@ -16,11 +16,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import Tracks, scene_palette
 from vidreason.scene.grid import Cell, layout_of
 from vidreason.scene.params.planning import ConnectParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.grid import Rules, agent_of, walk_checks
-from vidreason.verifiers.tracking import Tracks, scene_palette
 
 LINE_LAB_DISTANCE = 45.0
 OTHER = 15.0  # Lab: scene colours this close to the line's are the line's own

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.temporal import OrderParams
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, first_run
 from vidreason.verifiers.commonsense import Series, fall_gravity, series, truth
-from vidreason.verifiers.tracking import Tracks
 
 LAND = 0.03  # fraction of the frame above its resting height where a ball counts as landed
 MOVE = 0.03  # fraction of the frame a ball must leave its start by to count as moving

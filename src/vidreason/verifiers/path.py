@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import (
@@ -34,7 +35,6 @@ from vidreason.verifiers.checks import (
     occluders,
     visible_fraction,
 )
-from vidreason.verifiers.tracking import Tracks
 
 WINDOW = 0.15  # s: the true path is searched this far either side of a frame's moment
 STEPS = 25  # points of the true path sampled in the window

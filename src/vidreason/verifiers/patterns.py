@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import Tracks, lab_of
 from vidreason.scene.geometry import extent
 from vidreason.scene.patterns import PERIOD, Pattern, ink_at, inner_radius, patterns_of, template
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all
-from vidreason.verifiers.tracking import Tracks, lab_of
 
 NAMES = ("pattern", "turns", "colours")
 ANGLES = np.radians(np.arange(0.0, 360.0, 7.5))

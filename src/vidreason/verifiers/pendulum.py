@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.physics import PendulumParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all
-from vidreason.verifiers.tracking import Tracks
 
 HYSTERESIS = 0.15  # of the release angle: |φ| below this does not count as a side
 

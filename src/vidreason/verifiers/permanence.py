@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.occluders import covered
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, gt_positions, occluders, visible_fraction
-from vidreason.verifiers.tracking import Tracks
 
 WINDOW = 2.0  # frames of timing slack either side
 HIDDEN = 0.02  # at most this share in view: hidden

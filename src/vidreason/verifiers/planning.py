@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.types import Check
-from vidreason.verifiers.tracking import Tracks
 
 CHANGE_LEVEL = 60  # a pixel changed when a channel moved this far (of 255) after a 3x3 blur
 _OPEN = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))

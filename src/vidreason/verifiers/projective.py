@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.camera import Camera
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.physics3d import EdgeParams, ThrowParams, World3D
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
-from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
 BOUNCE_DROP = 0.05  # m/s: a fall that comes down this much slower than before has landed

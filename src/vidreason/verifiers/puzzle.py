@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from vidreason.engines.solvers import Board, board_moves
+from vidreason.perception.tracking import Tracks
 from vidreason.render.puzzle import render
 from vidreason.scene.params.planning import SlidingPuzzleParams
 from vidreason.types import Check, Instance, Trajectory
@@ -36,7 +37,6 @@ from vidreason.verifiers.checks import (
     frame_ranges,
     longest_run,
 )
-from vidreason.verifiers.tracking import Tracks
 
 PATCH = 12  # side of the shrunken square
 INSET = 0.8  # the part of a tile that is compared

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size, slope_axes
 from vidreason.scene.params.physics import RampParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all
-from vidreason.verifiers.tracking import Tracks
 
 MIN_POINTS = 4
 

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from vidreason.engines.mujoco_flex import SIL
+from vidreason.perception.tracking import Tracks, calibrate, codes, scene_palette, styled_table
 from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.params.physics3d import DropParams, World3D
 from vidreason.scene.silhouette import SILHOUETTE, features
@@ -34,7 +35,6 @@ from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.checks import gt_positions as _gt_positions
 from vidreason.verifiers.path import FAILS, ISOLATED, TOLERANCE, from_path
-from vidreason.verifiers.tracking import Tracks, calibrate, codes, scene_palette, styled_table
 
 MIN_POINTS = 4
 ABOVE = 0.03  # m: a centroid this far above where it touches is surely still falling

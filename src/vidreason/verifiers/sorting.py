@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.solvers import inversions
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.params.planning import SortParams
 from vidreason.types import Check, Instance
 from vidreason.verifiers import planning
-from vidreason.verifiers.tracking import Tracks
 
 SLOT_TOLERANCE = 0.15  # of the slot pitch
 REST_TOLERANCE = 0.03  # of the frame height

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.physics import StackParams
 from vidreason.scene.stack import outcomes
 from vidreason.types import Body, Check, Instance, SceneSpec
 from vidreason.verifiers.checks import band, fail_all
 from vidreason.verifiers.free_fall import MIN_FALL_POINTS, analyse_fall, fall_gravity
-from vidreason.verifiers.tracking import Tracks
 
 
 def _drop_checks(tracks: Tracks, instance: Instance) -> list[Check]:

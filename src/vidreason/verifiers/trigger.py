@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.perception.tracking import Tracks
 from vidreason.scene.geometry import box_distance, scene_size
 from vidreason.scene.params.causal import TriggerParams
 from vidreason.scene.trigger import MOVED
 from vidreason.types import Check, Instance
 from vidreason.verifiers.checks import band, gt_positions
 from vidreason.verifiers.commonsense import Series, fall_gravity, lands_check, series, truth
-from vidreason.verifiers.tracking import Tracks
 
 TOUCH = 0.02  # gap (fraction of the frame) at which the striker counts as touching the switch
 ONSET = 0.03  # distance (fraction of the frame) from rest at which an object counts as moving

@@ -187,7 +187,7 @@ class Floor(Params):
 @dataclass(frozen=True, kw_only=True)
 class Palette(Params):
     """Colours of fixed scene parts (walls, a tray, a table) that the tracker classifies so
-    it never takes them for a body (``verifiers/tracking.py``)."""
+    it never takes them for a body (``perception/tracking.py``)."""
 
     palette: list[list[int]] | None = field(default=None, metadata=IN_EXTRA)
     """Their RGB colours."""

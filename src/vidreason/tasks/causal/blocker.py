@@ -22,14 +22,13 @@ blocks fall and when, and the ball's flight.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vidreason.scene.blocker import contact_frame, fallen_frame, targets
 from vidreason.scene.params.causal import BlockerParams, WallRecord
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -41,10 +40,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import COLOURS, r4
 from vidreason.tasks.wording import article
-from vidreason.types import RGB, Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import RGB, Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
 
 MARGIN = {1: (1.4, 2.4), 2: (0.8, 1.4), 3: (0.3, 0.8)}  # ball centre below the wall top / r
 TARGET_HEIGHT = {1: (0.22, 0.28), 2: (0.18, 0.22), 3: (0.18, 0.22)}  # / frame height
@@ -367,21 +363,6 @@ def questions(instance: Instance) -> list[Question]:
     return qs
 
 
-# --- scoring hooks: verifiers/blocker.py, imported only when a video is scored
-
-
-def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import blocker
-
-    return blocker.blocker_checks(tracks, instance)
-
-
-def blocker_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
-    from vidreason.verifiers import blocker
-
-    return blocker.blocker_outcome(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="blocker",
@@ -391,7 +372,7 @@ FAMILY = register_family(
         " stays standing; without the wall the ball knocks the block over",
         sample=sample,
         prompt=prompt,
-        law_checks=blocker_checks,
+        law_checks=verifier("blocker.blocker_checks"),
         params=BlockerParams,
         checks=(
             CheckSpec(
@@ -417,7 +398,7 @@ FAMILY = register_family(
                 " 0 at twice that",
             ),
         ),
-        outcome=blocker_outcome,
+        outcome=verifier("blocker.blocker_outcome"),
         intervene=intervene,
         questions=questions,
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,12 +29,11 @@ from vidreason.engines.pymunk_sim import simulate
 from vidreason.scene.events import Motion, topple
 from vidreason.scene.geometry import half_diagonal
 from vidreason.scene.params.causal import DominoesParams
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import (
     Body,
-    Check,
     Instance,
     Question,
     SceneSpec,
@@ -43,9 +41,6 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
 
 COUNT = {1: 3, 2: 4, 3: 5}  # blocks in the row
 HEIGHT = {1: 0.24, 2: 0.22, 3: 0.19}  # block height / frame height
@@ -401,21 +396,6 @@ def questions(instance: Instance) -> list[Question]:
     return out
 
 
-# --- scoring hooks: verifiers/dominoes.py, imported only when a video is scored
-
-
-def chain_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
-    from vidreason.verifiers import dominoes
-
-    return dominoes.chain_outcome(tracks, instance)
-
-
-def dominoes_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import dominoes
-
-    return dominoes.dominoes_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="dominoes",
@@ -425,7 +405,7 @@ FAMILY = register_family(
         " block is tall stops the chain",
         sample=sample,
         prompt=prompt,
-        law_checks=dominoes_checks,
+        law_checks=verifier("dominoes.dominoes_checks"),
         params=DominoesParams,
         checks=(
             CheckSpec("chain", "the blocks that fall are the truth's, in its order: pass/fail"),
@@ -443,7 +423,7 @@ FAMILY = register_family(
                 "no unknown or second blob of 0.4 × the thinnest body's width² for 3 frames: pass/fail",
             ),
         ),
-        outcome=chain_outcome,
+        outcome=verifier("dominoes.chain_outcome"),
         intervene=intervene,
         questions=questions,
     )

@@ -18,7 +18,6 @@ outcome is ``{"switch_pressed": bool, "released": bool}``. The law checks live i
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from vidreason.scene.params.causal import TriggerParams
 from vidreason.scene.params.world2d import World2D
 from vidreason.scene.trigger import MOVED
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     ball,
     block,
@@ -43,7 +42,6 @@ from vidreason.tasks.palette import FLOOR, r4
 from vidreason.tasks.wording import article
 from vidreason.types import (
     Body,
-    Check,
     Event,
     Instance,
     Question,
@@ -52,9 +50,6 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
 
 RADIUS = {1: 0.055, 2: 0.045, 3: 0.04}  # ball radius / frame height
 PRESS = {1: (0.2, 0.42), 2: (0.25, 0.46), 3: (0.3, 0.5)}  # press time / clip duration
@@ -342,21 +337,6 @@ def questions(instance: Instance) -> list[Question]:
     return out
 
 
-# --- scoring hooks: verifiers/trigger.py, imported only when a video is scored
-
-
-def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import trigger
-
-    return trigger.trigger_checks(tracks, instance)
-
-
-def trigger_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
-    from vidreason.verifiers import trigger
-
-    return trigger.trigger_outcome(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="trigger",
@@ -365,7 +345,7 @@ FAMILY = register_family(
         law="an effect never comes before its cause: the ball falls only once the switch is pressed",
         sample=sample,
         prompt=prompt,
-        law_checks=trigger_checks,
+        law_checks=verifier("trigger.trigger_checks"),
         params=TriggerParams,
         checks=(
             CheckSpec("rolls", "the striker within 3% of the frame of its true path; 0 beyond 6%"),
@@ -384,7 +364,7 @@ FAMILY = register_family(
             dataclasses.replace(shared.LANDS, when="the ball is released"),
         ),
         simulate=simulate,
-        outcome=trigger_outcome,
+        outcome=verifier("trigger.trigger_outcome"),
         intervene=intervene,
         questions=questions,
     )

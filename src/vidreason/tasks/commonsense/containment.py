@@ -10,13 +10,12 @@ and above its bottom in every frame, wherever the cup is.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.params.commonsense import ContainmentParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -28,10 +27,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 SLACK = {1: (1.5, 1.9), 2: (1.35, 1.7), 3: (1.35, 1.7)}  # inner width / ball diameter
 
@@ -149,15 +145,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/contact.py, imported only when a video is scored
-
-
-def containment_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import contact
-
-    return contact.containment_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="containment",
@@ -166,7 +153,7 @@ FAMILY = register_family(
         law="an object inside a container moves with the container and stays inside it",
         sample=sample,
         prompt=prompt,
-        law_checks=containment_checks,
+        law_checks=verifier("contact.containment_checks"),
         params=ContainmentParams,
         verifier_version=2,  # v2: size tolerates x1.5 (a blurred ball in a moving cup)
         checks=(

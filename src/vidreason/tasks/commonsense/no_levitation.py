@@ -10,13 +10,11 @@ ball falls with the scene's gravity and that the resting objects stay put.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.commonsense import NoLevitationParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -31,10 +29,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat, Wall
 
 RESTING = {1: 2, 2: 2, 3: 3}  # objects at rest besides the moving ball
 
@@ -156,15 +151,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
-
-
-def no_levitation_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import commonsense
-
-    return commonsense.no_levitation_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="no-levitation",
@@ -173,7 +159,7 @@ FAMILY = register_family(
         law="nothing rises without a cause: an object only moves up after bouncing off something",
         sample=sample,
         prompt=prompt,
-        law_checks=no_levitation_checks,
+        law_checks=verifier("commonsense.no_levitation_checks"),
         params=NoLevitationParams,
         checks=(
             CheckSpec(

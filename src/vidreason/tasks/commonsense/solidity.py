@@ -10,13 +10,11 @@ that its flight before the hit has the scene's gravity.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.commonsense import SolidityParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -27,10 +25,7 @@ from vidreason.tasks.commonsense.scene import (
     scene,
 )
 from vidreason.tasks.wording import article
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 BLOCK_HEIGHT = {1: (0.45, 0.6), 2: (0.4, 0.55), 3: (0.45, 0.6)}  # / frame height
 
@@ -128,15 +123,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/contact.py, imported only when a video is scored
-
-
-def solidity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import contact
-
-    return contact.solidity_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="solidity",
@@ -145,7 +131,7 @@ FAMILY = register_family(
         law="solid objects never pass through each other: a ball thrown at a block bounces off it",
         sample=sample,
         prompt=prompt,
-        law_checks=solidity_checks,
+        law_checks=verifier("contact.solidity_checks"),
         params=SolidityParams,
         checks=(
             CheckSpec(

@@ -11,13 +11,11 @@ floor when it should, and that nothing hangs in the air.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.commonsense import SupportParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -33,10 +31,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat, Wall
 
 BLOCK = {1: (0.16, 0.12), 2: (0.12, 0.09), 3: (0.1, 0.08)}  # width, height / frame height
 
@@ -174,15 +169,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/commonsense.py, imported only when a video is scored
-
-
-def support_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import commonsense
-
-    return commonsense.support_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="support",
@@ -191,7 +177,7 @@ FAMILY = register_family(
         law="an object resting on a support stays put; an object with nothing under it falls",
         sample=sample,
         prompt=prompt,
-        law_checks=support_checks,
+        law_checks=verifier("commonsense.support_checks"),
         params=SupportParams,
         checks=(
             shared.STAYS,

@@ -35,18 +35,13 @@ Versions: v1: first version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.fluids import Cascade
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.fluids import common
 from vidreason.tasks.palette import r4
-from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
 
 SLOW_MOTION = 2.0  # half real speed: the surge and the falls spread over enough frames
 DAMPING = 1.0  # 1/s
@@ -188,12 +183,6 @@ def simulate(spec: SceneSpec) -> tuple[Trajectory, tuple[Event, ...]]:
     return traj, tuple(events)
 
 
-def cascade_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import cascade
-
-    return cascade.cascade_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         # a liquid has no one centre (its flow is checked, a freeze with it), and its
@@ -208,7 +197,7 @@ FAMILY = register_family(
         " the walls and comes to rest level in each basin",
         sample=sample,
         prompt=prompt,
-        law_checks=cascade_checks,
+        law_checks=verifier("cascade.cascade_checks"),
         params=Cascade,
         checks=(
             CheckSpec(

@@ -19,17 +19,12 @@ Versions: v1: first version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.fluids import Liquid
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.fluids import common
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SLOW_MOTION = 2.0  # the collapse spread over enough frames to time it
 DAMPING = 1.5  # 1/s: it sloshes through the clip, settling towards level
@@ -84,12 +79,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import fluids
-
-    return fluids.dam_break_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,  # a liquid has no one centre: its flow is checked
@@ -100,7 +89,7 @@ FAMILY = register_family(
         " keeps its volume, stays inside the walls, and sloshes and settles towards a level surface",
         sample=sample,
         prompt=prompt,
-        law_checks=dam_break_checks,
+        law_checks=verifier("fluids.dam_break_checks"),
         params=Liquid,
         checks=(
             CheckSpec("volume", "area within 12% of the truth's in 90% of frames; 0 beyond 30%"),

@@ -24,18 +24,14 @@ Versions: v1: first version.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.liquid import turned_corners
 from vidreason.scene.params.fluids import Liquid
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.fluids import common
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SLOW_MOTION = 2.0  # the stream's fall spread over enough frames to time it against gravity
 DAMPING = 2.0  # 1/s: the water in the tank settles by the end of the clip
@@ -135,12 +131,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import fluids
-
-    return fluids.pour_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         # a liquid has no one centre (its flow is checked), and a poured one is in two
@@ -160,7 +150,7 @@ FAMILY = register_family(
         " level",
         sample=sample,
         prompt=prompt,
-        law_checks=pour_checks,
+        law_checks=verifier("fluids.pour_checks"),
         params=Liquid,
         checks=(
             CheckSpec(

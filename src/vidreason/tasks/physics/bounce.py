@@ -7,18 +7,13 @@ how high it comes back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import BounceParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 GRAVITY = 10.0  # frame heights per (clip duration)^2
 
@@ -71,15 +66,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/kinematics.py, imported only when a video is scored
-
-
-def bounce_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import kinematics
-
-    return kinematics.bounce_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="bounce",
@@ -88,7 +74,7 @@ FAMILY = register_family(
         law="a bouncing ball returns to e² of its drop height (restitution e) after falling under gravity",
         sample=sample,
         prompt=prompt,
-        law_checks=bounce_checks,
+        law_checks=verifier("kinematics.bounce_checks"),
         params=BounceParams,
         checks=(
             shared.gravity("the fall before the first bounce, median local acceleration"),

@@ -7,18 +7,13 @@ the collision and the conservation of momentum.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import CollisionParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 MASS_RATIO = {1: (0.7, 1.4), 2: (0.35, 2.8), 3: (0.35, 2.8)}
 
@@ -79,15 +74,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/collisions.py, imported only when a video is scored
-
-
-def collision_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import collisions
-
-    return collisions.collision_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="collision",
@@ -96,7 +82,7 @@ FAMILY = register_family(
         law="momentum is conserved in a collision (m_a v_a + m_b v_b before = after) with the given restitution",
         sample=sample,
         prompt=prompt,
-        law_checks=collision_checks,
+        law_checks=verifier("collisions.collision_checks"),
         params=CollisionParams,
         checks=(
             shared.CONTACT_TIME,

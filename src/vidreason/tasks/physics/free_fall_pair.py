@@ -10,18 +10,13 @@ the clip, so a video that stops or freezes early cannot pass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import FreeFallPairParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 MASS_RATIO = {1: (3.0, 8.0), 2: (5.0, 20.0), 3: (3.0, 8.0)}
 
@@ -117,15 +112,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/free_fall.py, imported only when a video is scored
-
-
-def free_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import free_fall
-
-    return free_fall.free_fall_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="free-fall-pair",
@@ -134,7 +120,7 @@ FAMILY = register_family(
         law="without air drag every body falls with the same acceleration g, whatever its mass: released together from the same height, two balls land together",
         sample=sample,
         prompt=prompt,
-        law_checks=free_fall_checks,
+        law_checks=verifier("free_fall.free_fall_checks"),
         params=FreeFallPairParams,
         checks=(
             shared.gravity("one parabola through each ball's fall"),

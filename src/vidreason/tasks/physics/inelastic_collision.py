@@ -9,19 +9,14 @@ always moves on at a quarter of the closing speed or more, so a pair that stops 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import InelasticParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, RADIUS, pick_colours, r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 MASS_RATIO = {1: (0.6, 1.6), 2: (0.3, 3.0), 3: (0.3, 3.0)}
 
@@ -95,15 +90,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/inelastic.py, imported only when a video is scored
-
-
-def inelastic_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import inelastic
-
-    return inelastic.inelastic_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="inelastic-collision",
@@ -112,7 +98,7 @@ FAMILY = register_family(
         law="in a perfectly inelastic collision the bodies move on together at the common velocity (m_a u_a + m_b u_b) / (m_a + m_b): momentum is conserved",
         sample=sample,
         prompt=prompt,
-        law_checks=inelastic_checks,
+        law_checks=verifier("inelastic.inelastic_checks"),
         params=InelasticParams,
         checks=(
             shared.CONTACT_TIME,

@@ -10,18 +10,13 @@ timing of each pass under the pivot, the height of each swing and the rod's leng
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import PendulumParams
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, FLOOR, RADIUS, pick_colours, r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, Joint, SceneSpec, VideoFormat, Wall
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, Joint, SceneSpec, VideoFormat, Wall
 
 AMPLITUDE_DEG = {1: (15.0, 30.0), 2: (25.0, 50.0), 3: (25.0, 45.0)}
 PERIODS = {1: (1.5,), 2: (1.5, 2.5), 3: (1.5, 2.5)}  # periods in the clip (± 0.08)
@@ -104,15 +99,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/pendulum.py, imported only when a video is scored
-
-
-def pendulum_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import pendulum
-
-    return pendulum.pendulum_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="pendulum",
@@ -121,7 +107,7 @@ FAMILY = register_family(
         law="a pendulum swings with period 2π√(L/g) (longer at wide amplitude) on a rod of fixed length; its amplitude is constant, or decays with air damping",
         sample=sample,
         prompt=prompt,
-        law_checks=pendulum_checks,
+        law_checks=verifier("pendulum.pendulum_checks"),
         params=PendulumParams,
         checks=(
             CheckSpec(

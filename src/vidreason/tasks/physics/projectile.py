@@ -7,18 +7,13 @@ engine used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import ProjectileParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, RADIUS, floor, pick_colours, r4
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 GRAVITY = 3.6  # frame heights per (clip duration)^2
 
@@ -78,15 +73,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/kinematics.py, imported only when a video is scored
-
-
-def projectile_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import kinematics
-
-    return kinematics.projectile_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="projectile",
@@ -95,7 +81,7 @@ FAMILY = register_family(
         law="a thrown body falls with constant gravity: its path is a parabola (y = y0 + vy t + g t²/2)",
         sample=sample,
         prompt=prompt,
-        law_checks=projectile_checks,
+        law_checks=verifier("kinematics.projectile_checks"),
         params=ProjectileParams,
         checks=(
             shared.gravity("median local vertical acceleration"),

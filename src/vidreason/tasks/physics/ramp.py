@@ -11,19 +11,14 @@ floor; the verifier measures the accelerations along the slope.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.geometry import slope_axes
 from vidreason.scene.params.physics import RampParams
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, FLOOR, floor, pick_colours, r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat, Wall
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat, Wall
 
 ANGLE_DEG = {1: (25.0, 35.0), 2: (20.0, 40.0), 3: (22.0, 35.0)}
 FRICTION_OF_TAN = {1: (0.35, 0.6), 2: (0.35, 0.65), 3: (0.3, 0.45)}  # μ / tan θ
@@ -128,15 +123,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/ramp.py, imported only when a video is scored
-
-
-def ramp_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import ramp
-
-    return ramp.ramp_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="ramp",
@@ -145,7 +131,7 @@ FAMILY = register_family(
         law="a block sliding down an incline accelerates at g(sin θ − μ cos θ) (decelerates at g(sin θ + μ cos θ) going up)",
         sample=sample,
         prompt=prompt,
-        law_checks=ramp_checks,
+        law_checks=verifier("ramp.ramp_checks"),
         params=RampParams,
         checks=(
             CheckSpec(

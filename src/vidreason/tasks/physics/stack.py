@@ -11,20 +11,15 @@ inside or clearly beyond its support, and the outcome is then confirmed by the e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics import StackParams
 from vidreason.scene.stack import STAYS, outcomes
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, floor, pick_colours, r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, SceneSpec, VideoFormat
 
 TOWER = {1: 1, 2: 2, 3: 3}  # blocks standing before the drop
 TOWER_OFFSET = {1: 0.0, 2: 0.25, 3: 0.3}  # largest offset between levels, in block widths
@@ -141,15 +136,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/stack.py, imported only when a video is scored
-
-
-def stack_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import stack
-
-    return stack.stack_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="stack",
@@ -158,7 +144,7 @@ FAMILY = register_family(
         law="blocks stay stacked while the centre of mass of the blocks above each block lies over it; beyond its edge they topple that way",
         sample=sample,
         prompt=prompt,
-        law_checks=stack_checks,
+        law_checks=verifier("stack.stack_checks"),
         params=StackParams,
         checks=(
             shared.gravity("one parabola through the dropped block's fall"),

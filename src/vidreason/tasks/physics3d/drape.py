@@ -16,20 +16,15 @@ Versions: v1: first version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics3d import DrapeParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import soft
 from vidreason.tasks.physics3d.scene import static
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SLOW_MOTION = 3.0
 GRID = 13  # vertices along each side of the cloth
@@ -115,12 +110,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-def drape_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import soft as verifier
-
-    return verifier.drape_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,  # a cloth's outline: the law's own centroid check
@@ -131,7 +120,7 @@ FAMILY = register_family(
         " over it without passing through it",
         sample=sample,
         prompt=prompt,
-        law_checks=drape_checks,
+        law_checks=verifier("soft.drape_checks"),
         params=DrapeParams,
         checks=(
             shared.gravity("fit to the cloth's fall through the camera, before it touches"),

@@ -9,20 +9,15 @@ gravity with the engine's, and checks where the ball lands.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics3d import RollParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 EDGE = 0.5  # x of the edge the ball rolls off (mirrored for leftward rolls)
 RADIUS = {1: 0.08, 2: 0.065, 3: 0.055}
@@ -94,15 +89,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
-
-
-def roll_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import projective
-
-    return projective.roll_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="roll-3d",
@@ -112,7 +98,7 @@ FAMILY = register_family(
         law="a ball that rolls off a table edge falls to the floor with g = 9.81 m/s² (3D, through a perspective camera)",
         sample=sample,
         prompt=prompt,
-        law_checks=roll_checks,
+        law_checks=verifier("projective.roll_checks"),
         params=RollParams,
         checks=(
             shared.EDGE_3D,

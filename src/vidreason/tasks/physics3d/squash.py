@@ -17,19 +17,14 @@ Versions: v1: first version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics3d import SquashParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import soft
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SLOW_MOTION = 3.0
 NODES = 6  # vertices along each axis of the ellipsoid
@@ -104,12 +99,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-def squash_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import soft as verifier
-
-    return verifier.squash_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,  # a soft outline: the law's own centroid check
@@ -120,7 +109,7 @@ FAMILY = register_family(
         " and springs back round, never sinking into the floor",
         sample=sample,
         prompt=prompt,
-        law_checks=squash_checks,
+        law_checks=verifier("soft.squash_checks"),
         params=SquashParams,
         checks=(
             shared.gravity("fit to the ball's fall through the camera, before it lands"),

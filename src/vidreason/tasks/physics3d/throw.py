@@ -10,20 +10,15 @@ it comes down.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics3d import ThrowParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 HALF_LENGTH = 0.8  # the table spans x in [-0.8, 0.8]
 RADIUS = {1: 0.075, 2: 0.065, 3: 0.055}
@@ -106,15 +101,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
-
-
-def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import projective
-
-    return projective.throw_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="throw-3d",
@@ -123,7 +109,7 @@ FAMILY = register_family(
         law="a thrown ball flies on a 3D parabola under g = 9.81 m/s², seen through a perspective camera",
         sample=sample,
         prompt=prompt,
-        law_checks=throw_checks,
+        law_checks=verifier("projective.throw_checks"),
         params=ThrowParams,
         checks=(
             shared.GRAVITY_3D,

@@ -9,20 +9,15 @@ the camera (gravity, a ballistic path) and checks where it comes down.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.params.physics3d import ToppleParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import TaskFamily, register_family
+from vidreason.tasks.base import TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.physics3d import scene
 from vidreason.tasks.physics3d.simulate import render3d, simulate3d
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 EDGE = 0.5  # x of the edge the block goes over (mirrored for leftward shoves)
 HALF_SIZE = {1: (0.075, 0.075, 0.075), 2: (0.065, 0.065, 0.065), 3: (0.05, 0.06, 0.1)}
@@ -106,15 +101,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/projective.py, imported only when a video is scored
-
-
-def topple_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import projective
-
-    return projective.topple_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="topple-3d",
@@ -124,7 +110,7 @@ FAMILY = register_family(
         law="a block pushed over a table edge tips and falls to the floor with g = 9.81 m/s² (3D, through a perspective camera)",
         sample=sample,
         prompt=prompt,
-        law_checks=topple_checks,
+        law_checks=verifier("projective.topple_checks"),
         params=ToppleParams,
         checks=(
             shared.EDGE_3D,

@@ -10,21 +10,16 @@ follows the pen from cell to cell and reads the finished line in the last frame.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.grid import GridGraph, graph_of, layout_of
 from vidreason.scene.params.planning import ConnectParams, TrailRecord
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours, r4
 from vidreason.tasks.planning import common
 from vidreason.tasks.wording import article
-from vidreason.types import Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Event, SceneSpec, Trajectory, VideoFormat
 
 SIZE = {1: 5, 2: 6, 3: 7}
 WALLS = {1: 0.15, 2: 0.22, 3: 0.28}  # share of inner edges with a wall
@@ -125,15 +120,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/lines.py, imported only when a video is scored
-
-
-def connect_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import lines
-
-    return lines.connect_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,
@@ -143,7 +129,7 @@ FAMILY = register_family(
         law="a line joining two same-coloured dots is drawn square by square without crossing a wall, another dot or itself",
         sample=sample,
         prompt=prompt,
-        law_checks=connect_checks,
+        law_checks=verifier("lines.connect_checks"),
         params=ConnectParams,
         checks=(
             CheckSpec(

@@ -8,21 +8,16 @@ steady pace. The verifier follows the agent from cell to cell (``verifiers/grid.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.engines.solvers import perfect_maze
 from vidreason.scene.params.planning import MazeParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
 from vidreason.tasks.wording import article
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SIZE = {1: 5, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 MOVES = {1: (6, 9), 2: (9, 12), 3: (12, 15)}
@@ -76,15 +71,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/grid.py, imported only when a video is scored
-
-
-def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import grid
-
-    return grid.walk_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,
@@ -94,7 +80,7 @@ FAMILY = register_family(
         law="a maze is solved one square at a time through open passages only, by the shortest route to the goal",
         sample=sample,
         prompt=prompt,
-        law_checks=walk_checks,
+        law_checks=verifier("grid.walk_checks"),
         params=MazeParams,
         checks=shared.WALK,
         simulate=common.walk_solution,

@@ -9,21 +9,16 @@ shortest length and one shortest path; any path of that length passes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from vidreason.scene.grid import GridGraph
 from vidreason.scene.params.planning import ShortestPathParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import pick_colours
 from vidreason.tasks.planning import common
 from vidreason.tasks.wording import article
-from vidreason.types import Check, Instance, SceneSpec, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import SceneSpec, VideoFormat
 
 SIZE = {1: 6, 2: 7, 3: 8}  # cells stay >= 28 px at 256 px: the agent survives half size
 DENSITY = {1: 0.18, 2: 0.24, 3: 0.3}
@@ -80,15 +75,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/grid.py, imported only when a video is scored
-
-
-def walk_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import grid
-
-    return grid.walk_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,
@@ -98,7 +84,7 @@ FAMILY = register_family(
         law="an agent reaches the goal around obstacles by a path of the fewest possible moves, one square at a time",
         sample=sample,
         prompt=prompt,
-        law_checks=walk_checks,
+        law_checks=verifier("grid.walk_checks"),
         params=ShortestPathParams,
         checks=shared.WALK,
         simulate=common.walk_solution,

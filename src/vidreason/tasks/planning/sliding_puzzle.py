@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,13 +20,10 @@ from vidreason.engines.solvers import scramble, solve_puzzle, solved_board
 from vidreason.render.puzzle import DIGIT, TRAY, render
 from vidreason.scene.params.planning import BoardRecord, SlidingPuzzleParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, pick_colours, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
 
 SIZE = {1: 3, 2: 3, 3: 4}
 MOVES = {1: (3, 4), 2: (5, 6), 3: (6, 7)}
@@ -174,14 +170,6 @@ def prompt(spec: SceneSpec) -> str:
 
 ROW_WORDS = {3: ("top", "middle", "bottom"), 4: ("top", "second", "third", "bottom")}
 
-# --- scoring hooks: verifiers/puzzle.py, imported only when a video is scored
-
-
-def puzzle_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import puzzle
-
-    return puzzle.puzzle_checks(tracks, instance)
-
 
 FAMILY = register_family(
     TaskFamily(
@@ -192,7 +180,7 @@ FAMILY = register_family(
         law="a sliding puzzle is solved by sliding one tile at a time into the empty square next to it, in the fewest moves",
         sample=sample,
         prompt=prompt,
-        law_checks=puzzle_checks,
+        law_checks=verifier("puzzle.puzzle_checks"),
         params=SlidingPuzzleParams,
         checks=(
             CheckSpec("first_frame", "each square shows the conditioning image's tile: pass/fail"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,13 +19,10 @@ from vidreason.engines.solvers import bubble_swaps, inversions
 from vidreason.render.raster2d import fill_rect
 from vidreason.scene.params.planning import SortParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import NO_PATH_CHECKS, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.tasks.planning import common
-from vidreason.types import Body, Check, Event, Instance, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, Event, SceneSpec, Trajectory, VideoFormat
 
 BARS = {1: 4, 2: 5, 3: 6}
 SWAPS = {1: (2, 3), 2: (3, 4), 3: (4, 5)}
@@ -219,15 +215,6 @@ def prompt(spec: SceneSpec) -> str:
     )
 
 
-# --- scoring hooks: verifiers/sorting.py, imported only when a video is scored
-
-
-def sort_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import sorting
-
-    return sorting.sort_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,
@@ -237,7 +224,7 @@ FAMILY = register_family(
         law="bars are sorted by height by swapping two neighbours at a time, with the fewest swaps (the number of pairs out of order)",
         sample=sample,
         prompt=prompt,
-        law_checks=sort_checks,
+        law_checks=verifier("sorting.sort_checks"),
         params=SortParams,
         checks=(
             CheckSpec(

@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
 from vidreason.scene.params.temporal import IdentityParams
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
 from vidreason.types import (
     RGB,
     Body,
-    Check,
     Event,
     Instance,
     Question,
@@ -39,9 +37,6 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
 
 N_OBJECTS = {1: 3, 2: 4, 3: 5}
 MIN_MEETINGS = {1: 1, 2: 2, 3: 3}
@@ -351,21 +346,6 @@ def _counterfactual(
     ]
 
 
-# --- scoring hooks: verifiers/identity.py, imported only when a video is scored
-
-
-def identity_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import identity
-
-    return identity.identity_checks(tracks, instance)
-
-
-def identity_outcome(tracks: Tracks, instance: Instance) -> dict[str, object]:
-    from vidreason.verifiers import identity
-
-    return identity.identity_outcome(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="identity",
@@ -377,7 +357,7 @@ FAMILY = register_family(
         ),
         sample=sample,
         prompt=prompt,
-        law_checks=identity_checks,
+        law_checks=verifier("identity.identity_checks"),
         params=IdentityParams,
         checks=(
             CheckSpec("count", "every object found in every frame (lost 2 frames running fails)"),
@@ -389,7 +369,7 @@ FAMILY = register_family(
                 "each object within 6% of the frame of its own true position; 0 beyond 15%",
             ),
         ),
-        outcome=identity_outcome,
+        outcome=verifier("identity.identity_outcome"),
         questions=questions,
     )
 )

@@ -22,13 +22,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.params.temporal import OrderParams
 from vidreason.tasks import shared_checks as shared
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -39,7 +38,6 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import FLOOR, r4
 from vidreason.types import (
-    Check,
     Event,
     Instance,
     Question,
@@ -48,9 +46,6 @@ from vidreason.types import (
     VideoFormat,
     Wall,
 )
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
 
 N_BALLS = {1: 3, 2: 4, 3: 5}
 MIN_GAP = {1: 0.12, 2: 0.1, 3: 0.085}  # between successive landings, / clip duration
@@ -325,21 +320,6 @@ def _counterfactual(spec: SceneSpec, name: str, labels: tuple[str, ...]) -> Ques
     )
 
 
-# --- scoring hooks: verifiers/order.py, imported only when a video is scored
-
-
-def order_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import order
-
-    return order.order_checks(tracks, instance)
-
-
-def outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
-    from vidreason.verifiers import order
-
-    return order.order_outcome(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="order",
@@ -349,7 +329,7 @@ FAMILY = register_family(
         " land in the order their release times and heights give",
         sample=sample,
         prompt=prompt,
-        law_checks=order_checks,
+        law_checks=verifier("order.order_checks"),
         params=OrderParams,
         verifier_version=2,  # v2: each ball's fall is checked for gravity
         checks=(
@@ -364,7 +344,7 @@ FAMILY = register_family(
             shared.gravity("each ball's free fall once let go, the weakest fit"),
         ),
         simulate=simulate,
-        outcome=outcome,
+        outcome=verifier("order.order_outcome"),
         questions=questions,
     )
 )

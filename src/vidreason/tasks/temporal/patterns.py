@@ -24,21 +24,19 @@ Versions:
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vidreason.scene.params.temporal import PatternsParams
 from vidreason.scene.patterns import BLACK, KINDS, Pattern, patterns_of
 from vidreason.scene.patterns import render as render_patterns
-from vidreason.tasks.base import CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, PICKABLE, r4
 from vidreason.tasks.temporal.identity import contacts, edges, heading
 from vidreason.tasks.wording import article
 from vidreason.types import (
     RGB,
     Body,
-    Check,
     Event,
     Instance,
     Question,
@@ -46,9 +44,6 @@ from vidreason.types import (
     Trajectory,
     VideoFormat,
 )
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
 
 N_OBJECTS = {1: 2, 2: 3, 3: 3}
 DISC_RADIUS = (0.085, 0.1)  # / frame height
@@ -316,15 +311,6 @@ def questions(instance: Instance) -> list[Question]:
     return out
 
 
-# --- scoring hooks: verifiers/patterns.py, imported only when a video is scored
-
-
-def pattern_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import patterns
-
-    return patterns.pattern_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="patterns",
@@ -336,7 +322,7 @@ FAMILY = register_family(
         ),
         sample=sample,
         prompt=prompt,
-        law_checks=pattern_checks,
+        law_checks=verifier("patterns.pattern_checks"),
         render=render,
         questions=questions,
         params=PatternsParams,

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.temporal import PermanenceParams
 from vidreason.scene.params.world2d import World2D
-from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family
+from vidreason.tasks.base import DIFFICULTIES, CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.commonsense.scene import (
     RADIUS,
     ball,
@@ -43,10 +42,7 @@ from vidreason.tasks.commonsense.scene import (
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
-from vidreason.types import Body, Check, Instance, Question, SceneSpec, Trajectory, VideoFormat
-
-if TYPE_CHECKING:
-    from vidreason.verifiers.tracking import Tracks
+from vidreason.types import Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
 
 CASES = {1: ("pass",), 2: ("pass", "stop", "bounce"), 3: ("pair",)}
 HIDDEN, SHOWN, HALF = 0.02, 0.98, 0.5  # shares in view: fully hidden, fully shown, half
@@ -458,21 +454,6 @@ def true_outcome(spec: SceneSpec, traj: Trajectory) -> dict:
     }
 
 
-# --- scoring hooks: verifiers/permanence.py, imported only when a video is scored
-
-
-def observed_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
-    from vidreason.verifiers import permanence
-
-    return permanence.observed_outcome(tracks, instance)
-
-
-def permanence_checks(tracks: Tracks, instance: Instance) -> list[Check]:
-    from vidreason.verifiers import permanence
-
-    return permanence.permanence_checks(tracks, instance)
-
-
 FAMILY = register_family(
     TaskFamily(
         name="permanence",
@@ -482,7 +463,7 @@ FAMILY = register_family(
         " time and place, unchanged, and is never seen through the screen",
         sample=sample,
         prompt=prompt,
-        law_checks=permanence_checks,
+        law_checks=verifier("permanence.permanence_checks"),
         params=PermanenceParams,
         checks=(
             CheckSpec(
@@ -499,7 +480,7 @@ FAMILY = register_family(
             ),
             CheckSpec("size", "in plain view, blob area within ×1.5 of the ball's; 0 beyond ×2.2"),
         ),
-        outcome=observed_outcome,
+        outcome=verifier("permanence.observed_outcome"),
         questions=questions,
     )
 )
