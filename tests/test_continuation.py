@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from vidreason import api, store
-from vidreason.checks import check
 from vidreason.cli import app
+from vidreason.conformance import check
 from vidreason.context_check import PLANTED
 from vidreason.errors import UserError
 from vidreason.instance_io import CONTEXT_FILE, load_instance

@@ -263,7 +263,7 @@ def demo(
 ) -> RunSummary:
     """The smoke suite (of only ``families`` when given), the oracle and every trivial
     baseline, scored into ``run_dir``."""
-    from vidreason.checks import BASELINE_NAMES
+    from vidreason.conformance import BASELINE_NAMES
 
     models = ["oracle", *BASELINE_NAMES]
     return run_model(

@@ -773,8 +773,8 @@ def check(
     """Conformance: deterministic generation, oracle passes, trivial baselines fail
     (with --context-frames K: under the continuation protocol; with --style: scenes drawn
     that way)."""
-    from vidreason.checks import BASELINE_MAX, ORACLE_MIN
-    from vidreason.checks import check as run_check
+    from vidreason.conformance import BASELINE_MAX, ORACLE_MIN
+    from vidreason.conformance import check as run_check
     from vidreason.tasks import FAMILIES
     from vidreason.types import VideoFormat
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from vidreason.checks import BASELINE_MAX, ORACLE_MIN, check
+from vidreason.conformance import BASELINE_MAX, ORACLE_MIN, check
 from vidreason.instance_io import FILES, load_instance
 from vidreason.tasks import FAMILIES, build_instance, get_family, register_family
 from vidreason.types import VideoFormat

@@ -55,7 +55,7 @@ def test_the_template_imports_no_verifier_and_names_one():
 
 @pytest.mark.slow
 def test_the_template_passes_the_conformance_check(copied, tmp_path):
-    from vidreason.checks import check
+    from vidreason.conformance import check
 
     (result,) = check([copied.id], n=2, seed=3, workers=1, work_dir=tmp_path / "check")
     assert result.ok, result.problems
