@@ -152,9 +152,17 @@ def board(
     )
 
 
-def table(fmt: VideoFormat, x0: float, x1: float, top: float, floor_y: float) -> list[Wall]:
-    """A table: a board from ``x0`` to ``x1`` on two legs standing on the floor."""
-    th = board_thickness(fmt)
+def table(
+    fmt: VideoFormat,
+    x0: float,
+    x1: float,
+    top: float,
+    floor_y: float,
+    length: float | None = None,
+) -> list[Wall]:
+    """A table: a board from ``x0`` to ``x1`` on two legs standing on the floor
+    (``length``: as for ``board_thickness``)."""
+    th = board_thickness(fmt, length)
     legs = [
         Wall(
             a=(r4(x), r4(top + th)),
@@ -166,7 +174,7 @@ def table(fmt: VideoFormat, x0: float, x1: float, top: float, floor_y: float) ->
         )
         for x in (x0 + th, x1 - th)
     ]
-    return [board(fmt, x0, x1, top), *legs]
+    return [board(fmt, x0, x1, top, length=length), *legs]
 
 
 @overload
