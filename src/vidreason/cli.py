@@ -769,17 +769,22 @@ def check(
     address: AddressOption = None,
     context_frames: ContextFrames = 0,
     style: Style = "flat",
+    width: Annotated[int, typer.Option(help="Frame width, px (even, >= 32).")] = 256,
+    height: Annotated[int, typer.Option(help="Frame height, px (even, >= 32).")] = 256,
 ) -> None:
     """Conformance: deterministic generation, oracle passes, trivial baselines fail
     (with --context-frames K: under the continuation protocol; with --style: scenes drawn
-    that way)."""
+    that way; with --width/--height: at that frame size)."""
     from vidreason.conformance import BASELINE_MAX, ORACLE_MIN
     from vidreason.conformance import check as run_check
+    from vidreason.errors import UserError
     from vidreason.tasks import FAMILIES
     from vidreason.types import VideoFormat
 
     part = _shard(shard)
-    fmt = VideoFormat(style=_style(style))
+    if width % 2 or height % 2 or min(width, height) < 32:
+        raise UserError(f"need even --width/--height >= 32; got {width}x{height}")
+    fmt = VideoFormat(width=width, height=height, style=_style(style))
     _executing(executor, address)  # a mistake in either is one line, before any work
     if static:
         _static_check(families or FAMILIES.names())

@@ -1,5 +1,6 @@
-"""Every family generates at any size of the README's range, and a family that cannot
-make a scene says so in one line while the other instances are written."""
+"""Every family generates at any size of the README's range (square, landscape and
+portrait), and a family that cannot make a scene says so in one line while the other
+instances are written."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ from vidreason.tasks import FAMILIES, get_family
 from vidreason.tasks.base import build_instance, difficulty_of, sample_scene
 from vidreason.types import VideoFormat
 
-WIDE, SMALL = VideoFormat(832, 480), VideoFormat(128, 128)
-# the scenes of the other extremes, drawn and checked by the samplers (bodies in view)
-# (portrait formats are not all covered: blocker, dominoes and no-levitation size their
-# scenes by the height and find no scene at 480x832, which NoScene says in one line)
-OTHER = (VideoFormat(1280, 720), VideoFormat(832, 480, 16, 81), VideoFormat(64, 64))
+WIDE, TALL, SMALL = VideoFormat(832, 480), VideoFormat(480, 832), VideoFormat(128, 128)
+# the scenes of the other extremes, drawn and checked by the samplers (bodies in view);
+# a portrait frame shows the scene of a square one as wide (families that size their
+# scenes by the height use the smaller side), with more room above
+OTHER = (
+    VideoFormat(1280, 720),
+    VideoFormat(832, 480, 16, 81),
+    VideoFormat(64, 64),
+    VideoFormat(720, 1280),
+    VideoFormat(96, 160),
+)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", [WIDE, SMALL], ids=["832x480", "128x128"])
+@pytest.mark.parametrize("fmt", [WIDE, TALL, SMALL], ids=["832x480", "480x832", "128x128"])
 @pytest.mark.parametrize("family", FAMILIES.names())
 def test_instance_zero_builds_at_the_extremes(family, fmt):
     fam = get_family(family)
@@ -72,3 +79,33 @@ def test_one_instance_without_a_scene_fails_alone(tmp_path, monkeypatch):
     assert (out / "maze-v1" / "00000" / "task.json").is_file()
     assert (out / "maze-v1" / "00002" / "task.json").is_file()
     assert not (out / "maze-v1" / "00001").exists() and not (out / "suite.json").exists()
+
+
+@pytest.mark.slow
+def test_check_runs_at_a_portrait_size():
+    result = invoke(
+        "check", "dominoes", "--n", 1, "--workers", 1, "--width", 96, "--height", 160, "-q"
+    )
+    assert result.exit_code == 0, result.output
+    assert "dominoes-v1" in result.stdout and "ok" in result.stdout
+
+
+def test_check_passes_its_frame_size_on(monkeypatch):
+    import vidreason.checks
+
+    seen = []
+
+    def check(families, **kwargs):
+        seen.append(kwargs["fmt"])
+        return []
+
+    monkeypatch.setattr(vidreason.checks, "check", check)
+    result = invoke("check", "dominoes", "--n", 1, "--width", 480, "--height", 832, "-q")
+    assert result.exit_code == 0, result.output
+    assert seen == [VideoFormat(480, 832)]
+
+
+@pytest.mark.parametrize(("width", "height"), [(481, 832), (480, 30)])
+def test_check_refuses_a_frame_size_it_cannot_make(width, height):
+    result = invoke("check", "dominoes", "--width", width, "--height", height)
+    assert_user_error(result, "--width/--height", f"{width}x{height}")

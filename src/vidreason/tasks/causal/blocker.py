@@ -37,14 +37,16 @@ from vidreason.tasks.commonsense.scene import (
     ground,
     pick_colours,
     scene,
+    sky,
+    unit,
 )
 from vidreason.tasks.palette import COLOURS, r4
 from vidreason.tasks.wording import article
 from vidreason.types import RGB, Body, Instance, Question, SceneSpec, Trajectory, VideoFormat
 
 MARGIN = {1: (1.4, 2.4), 2: (0.8, 1.4), 3: (0.3, 0.8)}  # ball centre below the wall top / r
-TARGET_HEIGHT = {1: (0.22, 0.28), 2: (0.18, 0.22), 3: (0.18, 0.22)}  # / frame height
-TARGET_WIDTH = 0.05  # / frame height
+TARGET_HEIGHT = {1: (0.22, 0.28), 2: (0.18, 0.22), 3: (0.18, 0.22)}  # / unit
+TARGET_WIDTH = 0.05  # / unit (frame height; portrait: width)
 WALL_X = {1: (0.42, 0.5), 2: (0.36, 0.44), 3: (0.36, 0.44)}  # / frame width
 GAP = (1.5, 1.7)  # second block behind the first, out of its reach / block height
 MIN_FLIGHT = 0.75  # s of flight before the ball reaches the wall
@@ -53,7 +55,7 @@ TARGET_FRICTION = 0.4
 TARGET_ELASTICITY = 0.1
 LATE_MOTION = 0.03  # the ball moves this fraction of the frame in the last third
 EDGE = 0.01  # / frame width: everything stays this far inside the frame
-SEPARATION = 0.04  # / frame height: the fallen block stays this far from the second one
+SEPARATION = 0.04  # / unit: the fallen block stays this far from the second one
 
 
 ON_ITS_OWN = "nothing: it falls on its own"
@@ -73,8 +75,8 @@ class Layout:
 def _layout(
     rng: np.random.Generator, fmt: VideoFormat, difficulty: int, r: float, floor_y: float
 ) -> Layout | None:
-    w, h, T = fmt.width, fmt.height, fmt.duration
-    g = gravity(fmt)
+    w, h, T = fmt.width, unit(fmt), fmt.duration
+    g = gravity(fmt, h)
     tw = TARGET_WIDTH * h
     th = rng.uniform(*TARGET_HEIGHT[difficulty]) * h
     if difficulty == 1:
@@ -83,7 +85,7 @@ def _layout(
         x1 = rng.uniform(0.53, 0.57) * w
         xs = [x1, x1 + rng.uniform(*GAP) * th]
     x0 = rng.uniform(0.03, 0.07) * w + r
-    y0 = rng.uniform(0.35, 0.6) * h
+    y0 = sky(fmt) + rng.uniform(0.35, 0.6) * h
     tc = rng.uniform(0.4, 0.6) * T
     y_hit = floor_y - rng.uniform(0.7, 0.9) * th
     hit_x = xs[0] - tw / 2 - r
@@ -96,7 +98,7 @@ def _layout(
     top = yb - rng.uniform(*MARGIN[difficulty]) * r
     apex = y0 - vy**2 / (2 * g) if vy < 0 else y0
     far = xb + wb / 2 + r > hit_x - 0.03 * w
-    if apex - r < 0.05 * h or far or floor_y - top < 2 * r or tb < MIN_FLIGHT:
+    if apex - r < sky(fmt) + 0.05 * h or far or floor_y - top < 2 * r or tb < MIN_FLIGHT:
         return None
     e = rng.uniform(0.4, 0.6)
     return Layout(
@@ -210,7 +212,7 @@ def _clean(shown: Instance) -> bool:
                 return False
         elif drop < 0.85 or abs(states[-1, 4]) > 1.7 or fallen_frame(shown, t.name) is None:
             return False
-    if _final_gap(shown) < SEPARATION * spec.fmt.height:
+    if _final_gap(shown) < SEPARATION * unit(spec.fmt):
         return False
     if walled:
         return first.objects == ("ball", "blocker") and not any(
@@ -225,7 +227,7 @@ def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
     floor_y, floor_wall = ground(fmt)
-    r = RADIUS[difficulty] * fmt.height
+    r = RADIUS[difficulty] * unit(fmt)
     n_targets = 1 if difficulty == 1 else 2
     colours = pick_colours(rng, 2 + n_targets)
     walled = bool(rng.random() < 0.5)
@@ -241,7 +243,9 @@ def sample(
                 bodies = [_mirror(b, fmt.width) for b in bodies]
             wall = _wall_record(layout, colours[1], flip, fmt.width)
             params = BlockerParams(floor_y=floor_y, wall=wall)
-            specs[with_wall] = scene(seed, index, difficulty, fmt, bodies, [floor_wall], params)
+            specs[with_wall] = scene(
+                seed, index, difficulty, fmt, bodies, [floor_wall], params, unit(fmt)
+            )
         if all(_clean(simulated(s)) for s in specs.values()):
             return specs[walled]
     raise RuntimeError("no clean blocker scene found")  # pragma: no cover

@@ -30,7 +30,7 @@ from vidreason.scene.events import Motion, topple
 from vidreason.scene.geometry import half_diagonal
 from vidreason.scene.params.causal import DominoesParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
-from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set
+from vidreason.tasks.commonsense.scene import block, ground, pick_colour_set, unit
 from vidreason.tasks.palette import BACKGROUND, r4
 from vidreason.types import (
     Body,
@@ -43,11 +43,11 @@ from vidreason.types import (
 )
 
 COUNT = {1: 3, 2: 4, 3: 5}  # blocks in the row
-HEIGHT = {1: 0.24, 2: 0.22, 3: 0.19}  # block height / frame height
-WIDTH = {1: 0.055, 2: 0.05, 3: 0.045}  # block width / frame height
+HEIGHT = {1: 0.24, 2: 0.22, 3: 0.19}  # block height / unit (frame height; portrait: width)
+WIDTH = {1: 0.055, 2: 0.05, 3: 0.045}  # block width / unit
 SPACING = {1: (0.4, 0.55), 2: (0.45, 0.58), 3: (0.5, 0.6)}  # free space / block height
 GAP = {1: (1.4, 1.55), 2: (1.3, 1.45), 3: (1.25, 1.35)}  # a gap that stops the chain
-# Frame heights per (clip duration)²: the first block teeters for a fifth to a third of
+# Units per (clip duration)²: the first block teeters for a fifth to a third of
 # the clip, and the chain then runs at about a seventh of the clip per block.
 GRAVITY = 16.0
 PUSH = (1.02, 1.12)  # push given to the first block, in multiples of the least that tips it
@@ -95,7 +95,7 @@ def _layout(
     rng: np.random.Generator, difficulty: int, fmt: VideoFormat, x0: float
 ) -> tuple[list[float], float, float]:
     """Centres of a gap-free row starting at ``x0``, the block width and height."""
-    h, w = HEIGHT[difficulty] * fmt.height, WIDTH[difficulty] * fmt.height
+    h, w = HEIGHT[difficulty] * unit(fmt), WIDTH[difficulty] * unit(fmt)
     xs = [x0]
     for _ in range(COUNT[difficulty] - 1):
         xs.append(xs[-1] + w + rng.uniform(*SPACING[difficulty]) * h)
@@ -103,7 +103,7 @@ def _layout(
 
 
 def gravity(fmt: VideoFormat) -> float:
-    return r4(GRAVITY * fmt.height / fmt.duration**2)
+    return r4(GRAVITY * unit(fmt) / fmt.duration**2)
 
 
 def tipping_speed(b: Body, g: float) -> float:

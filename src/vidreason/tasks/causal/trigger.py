@@ -37,6 +37,7 @@ from vidreason.tasks.commonsense.scene import (
     ground,
     pick_colours,
     scene,
+    unit,
 )
 from vidreason.tasks.palette import FLOOR, r4
 from vidreason.tasks.wording import article
@@ -51,7 +52,7 @@ from vidreason.types import (
     Wall,
 )
 
-RADIUS = {1: 0.055, 2: 0.045, 3: 0.04}  # ball radius / frame height
+RADIUS = {1: 0.055, 2: 0.045, 3: 0.04}  # ball radius / unit (frame height; portrait: width)
 PRESS = {1: (0.2, 0.42), 2: (0.25, 0.46), 3: (0.3, 0.5)}  # press time / clip duration
 SLIDE = {1: (0.08, 0.12), 2: (0.1, 0.14), 3: (0.12, 0.16)}  # hatch slide / clip duration
 SLOW = 1.3  # a slow striker would reach the switch this many clip durations in
@@ -92,9 +93,9 @@ def _release_delay(length: float, dx: float, duration: float) -> float:
 def _layout(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) -> dict | None:
     """Positions and timings (left to right: striker, switch, hatch and shelf), timed so
     that the ball lands at a chosen moment late in the clip; None if that cannot be."""
-    w, h, T = fmt.width, fmt.height, fmt.duration
+    w, h, T = fmt.width, unit(fmt), fmt.duration
     r = RADIUS[difficulty] * h
-    floor_y = r4(0.9 * h)
+    floor_y = ground(fmt)[0]
     sw, sh = 0.05 * w, 0.12 * h
     xs = rng.uniform(0.44, 0.52) * w
     x0 = rng.uniform(0.04 * w + r, 0.1 * w + r)
@@ -106,7 +107,7 @@ def _layout(rng: np.random.Generator, difficulty: int, fmt: VideoFormat) -> dict
         return None
     edge = rng.uniform(lo, hi)
     drop = rng.uniform(0.3, 0.42) * h
-    fall = fall_time(drop, gravity(fmt))
+    fall = fall_time(drop, gravity(fmt, h))
     press = rng.uniform(0.8, 0.88) * T - fall - _release_delay(length, dx, duration)
     if not PRESS[difficulty][0] <= press / T <= PRESS[difficulty][1]:
         return None
@@ -132,7 +133,7 @@ def _build(
         return w - x if flip else x
 
     sign = -1.0 if flip else 1.0
-    r, th, floor_y = lay["r"], board_thickness(fmt), lay["floor_y"]
+    r, th, floor_y = lay["r"], board_thickness(fmt, unit(fmt)), lay["floor_y"]
     xs, ys, sw, sh = lay["switch"]
     edge, length, top = lay["edge"], lay["length"], lay["top"]
     _, floor_wall = ground(fmt, elasticity=0.5)
@@ -147,7 +148,7 @@ def _build(
         block("switch", colours[2], (sw, sh), (fx(xs), ys), body_type="static", noun="switch"),
         block("hatch", colours[3], (length, th), (fx(xh), top + th / 2), "kinematic", noun="hatch"),
     ]
-    shelf = board(fmt, fx(edge), fx(2 * w), top)
+    shelf = board(fmt, fx(edge), fx(2 * w), top, length=unit(fmt))
     shelf = dataclasses.replace(shelf, a=min(shelf.a, shelf.b), b=max(shelf.a, shelf.b))
     dx, duration = lay["slide"]
     params = TriggerParams(
@@ -157,7 +158,7 @@ def _build(
         cause="rolls",
         side="left" if flip else "right",
     )
-    return scene(seed, index, difficulty, fmt, bodies, [floor_wall, shelf], params)
+    return scene(seed, index, difficulty, fmt, bodies, [floor_wall, shelf], params, unit(fmt))
 
 
 def half(body: Body) -> float:
@@ -212,7 +213,7 @@ def intervene(spec: SceneSpec, rng: np.random.Generator) -> tuple[SceneSpec, str
         bodies = tuple(slow if b.name == "striker" else b for b in spec.bodies)
         changed = TriggerParams.update(dataclasses.replace(spec, bodies=bodies), cause="slow")
         return changed, f"the {striker.label} rolls so slowly that it cannot reach the switch"
-    w, h = spec.fmt.width, spec.fmt.height
+    w, h = spec.fmt.width, unit(spec.fmt)
     thick = 0.03 * w
     x = face + sign * (striker.radius + thick / 2 - rng.uniform(0.05, 0.08) * w)
     floor_y = TriggerParams.of(spec).floor_y

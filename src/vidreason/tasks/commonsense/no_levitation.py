@@ -27,6 +27,8 @@ from vidreason.tasks.commonsense.scene import (
     mirror,
     pick_colours,
     scene,
+    sky,
+    unit,
 )
 from vidreason.tasks.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat, Wall
@@ -39,9 +41,9 @@ def _mover(
 ) -> tuple[tuple[float, float], tuple[float, float], list[Wall]] | None:
     """Start, velocity and shelf of the moving ball (coming from the left); None when the
     sampled motion does not fit."""
-    w, h, T = fmt.width, fmt.height, fmt.duration
-    g = gravity(fmt)
-    th = board_thickness(fmt)
+    w, h, T = fmt.width, unit(fmt), fmt.duration
+    g = gravity(fmt, h)
+    th = board_thickness(fmt, h)
     if difficulty == 1:
         x0, y0 = rng.uniform(0.3, 0.5) * w, floor_y - r - rng.uniform(0.45, 0.65) * h
         vx, shelf = 0.0, []
@@ -52,10 +54,10 @@ def _mover(
         vx = rng.uniform(0.1, 0.2) * w / T
         t_edge = rng.uniform(0.1, 0.22) * T
         x0, y0 = edge - vx * t_edge, top - r
-        shelf = [board(fmt, -w, edge, top)]
+        shelf = [board(fmt, -w, edge, top, length=h)]
     drop = floor_y - r - y0
     land = t_edge + fall_time(drop, g)
-    fits = y0 - r > 0.05 * h and x0 - r > th
+    fits = y0 - r > sky(fmt) + 0.05 * h and x0 - r > th
     if not fits or not t_edge + 0.05 * T < T / 3 < land - 0.05 * T or land > 0.6 * T:
         return None
     return (x0, y0), (vx, 0.0), shelf
@@ -66,7 +68,7 @@ def _reach(fmt: VideoFormat, mover: Body, walls: list[Wall]) -> float:
     speeds it up, so this runs the engine on the ball alone)."""
     from vidreason.engines.pymunk_sim import simulate
 
-    alone = scene(0, 0, 1, fmt, [mover], walls)
+    alone = scene(0, 0, 1, fmt, [mover], walls, length=unit(fmt))
     xs = [s[0] for s in simulate(alone).trajectory.states[mover.name]]
     return max(xs) + mover.radius
 
@@ -80,7 +82,7 @@ def _resting(
     keep_out: float,
 ) -> tuple[list[Body], list[Wall]]:
     """Objects at rest right of ``keep_out``: on the floor and on a shelf above them."""
-    w, h = fmt.width, fmt.height
+    w, h = fmt.width, unit(fmt)
     r = RADIUS[difficulty] * h
     s = 2.2 * r
     lo, hi = keep_out + 0.05 * w, 0.95 * w
@@ -98,13 +100,13 @@ def _resting(
         else:
             bh = s * rng.uniform(0.7, 1.1)
             bodies.append(block(name, colour, (s, bh), (x, base - bh / 2)))
-    return bodies, [board(fmt, x_shelf, 2 * w, top)]
+    return bodies, [board(fmt, x_shelf, 2 * w, top, length=h)]
 
 
 def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
-    w, h = fmt.width, fmt.height
+    w, h = fmt.width, unit(fmt)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
     r = RADIUS[difficulty] * h
     colours = pick_colours(rng, 1 + RESTING[difficulty])
@@ -131,6 +133,7 @@ def sample(
         bodies,
         walls,
         NoLevitationParams(floor_y=floor_y, start="shelf" if shelf else "air"),
+        length=h,
     )
 
 

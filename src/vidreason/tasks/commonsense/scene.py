@@ -2,6 +2,11 @@
 
 Everything is in scene pixels of the video format (y down). Shelves and tables are static
 walls drawn in the floor colour; objects are bodies, each with its own colour key.
+
+A family that sizes its scene by ``unit(fmt)`` (the frame's height, or a portrait frame's
+width) passes that length to ``gravity``, ``board_thickness`` and ``scene``: a portrait
+frame then shows the scene of a square frame as wide, standing on the same floor
+(``sky(fmt)`` px lower), with more of the room above it.
 """
 
 from __future__ import annotations
@@ -53,8 +58,21 @@ def pick_colour_set(rng: np.random.Generator, k: int) -> list[tuple[str, RGB]]:
     return [(c, COLOURS[c]) for c in rng.permutation(chosen).tolist()]
 
 
-def gravity(fmt: VideoFormat) -> float:
-    return r4(GRAVITY * fmt.height / fmt.duration**2)
+def unit(fmt: VideoFormat) -> float:
+    """The length a scene is sized by: the frame's height, or a portrait frame's width."""
+    return min(fmt.width, fmt.height)
+
+
+def sky(fmt: VideoFormat) -> float:
+    """How far (px) a scene sized by ``unit`` is moved down, to stand on the floor: 0 but
+    in a portrait frame."""
+    return FLOOR_TOP * (fmt.height - unit(fmt))
+
+
+def gravity(fmt: VideoFormat, length: float | None = None) -> float:
+    """The scene's gravity: ``GRAVITY`` lengths per (clip duration)^2, the length being
+    the frame height unless given (``unit(fmt)``)."""
+    return r4(GRAVITY * (fmt.height if length is None else length) / fmt.duration**2)
 
 
 def fall_time(drop: float, g: float) -> float:
@@ -62,8 +80,8 @@ def fall_time(drop: float, g: float) -> float:
     return float(np.sqrt(2.0 * drop / g))
 
 
-def board_thickness(fmt: VideoFormat) -> float:
-    return r4(max(3.0, 0.035 * fmt.height))
+def board_thickness(fmt: VideoFormat, length: float | None = None) -> float:
+    return r4(max(3.0, 0.035 * (fmt.height if length is None else length)))
 
 
 def ball(
@@ -112,9 +130,17 @@ def block(
     )
 
 
-def board(fmt: VideoFormat, x0: float, x1: float, top: float, elasticity: float = 0.5) -> Wall:
-    """A horizontal board (shelf, table top, ledge) whose top surface is at ``top``."""
-    th = board_thickness(fmt)
+def board(
+    fmt: VideoFormat,
+    x0: float,
+    x1: float,
+    top: float,
+    elasticity: float = 0.5,
+    length: float | None = None,
+) -> Wall:
+    """A horizontal board (shelf, table top, ledge) whose top surface is at ``top``
+    (``length``: as for ``board_thickness``)."""
+    th = board_thickness(fmt, length)
     y = r4(top + th / 2)
     return Wall(
         a=(r4(x0), y),
@@ -126,9 +152,17 @@ def board(fmt: VideoFormat, x0: float, x1: float, top: float, elasticity: float 
     )
 
 
-def table(fmt: VideoFormat, x0: float, x1: float, top: float, floor_y: float) -> list[Wall]:
-    """A table: a board from ``x0`` to ``x1`` on two legs standing on the floor."""
-    th = board_thickness(fmt)
+def table(
+    fmt: VideoFormat,
+    x0: float,
+    x1: float,
+    top: float,
+    floor_y: float,
+    length: float | None = None,
+) -> list[Wall]:
+    """A table: a board from ``x0`` to ``x1`` on two legs standing on the floor
+    (``length``: as for ``board_thickness``)."""
+    th = board_thickness(fmt, length)
     legs = [
         Wall(
             a=(r4(x), r4(top + th)),
@@ -140,7 +174,7 @@ def table(fmt: VideoFormat, x0: float, x1: float, top: float, floor_y: float) ->
         )
         for x in (x0 + th, x1 - th)
     ]
-    return [board(fmt, x0, x1, top), *legs]
+    return [board(fmt, x0, x1, top, length=length), *legs]
 
 
 @overload
@@ -175,14 +209,16 @@ def scene(
     bodies: list[Body],
     walls: list[Wall],
     params: Params | None = None,
+    length: float | None = None,
 ) -> SceneSpec:
-    """A commonsense scene; ``params`` the family's (numbers rounded with ``r4``)."""
+    """A commonsense scene; ``params`` the family's (numbers rounded with ``r4``),
+    ``length`` the one its gravity is scaled by (as for ``gravity``)."""
     return SceneSpec(
         seed=seed,
         index=index,
         difficulty=difficulty,
         fmt=fmt,
-        gravity=gravity(fmt),
+        gravity=gravity(fmt, length),
         bodies=tuple(bodies),
         walls=tuple(walls),
         background=BACKGROUND,

@@ -27,13 +27,15 @@ from vidreason.tasks.commonsense.scene import (
     ground,
     pick_colours,
     scene,
+    sky,
     table,
+    unit,
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
 from vidreason.types import Body, SceneSpec, VideoFormat, Wall
 
-BLOCK = {1: (0.16, 0.12), 2: (0.12, 0.09), 3: (0.1, 0.08)}  # width, height / frame height
+BLOCK = {1: (0.16, 0.12), 2: (0.12, 0.09), 3: (0.1, 0.08)}  # width, height / unit
 
 
 def _bounce(rng: np.random.Generator) -> float:
@@ -43,8 +45,8 @@ def _bounce(rng: np.random.Generator) -> float:
 def _table_scene(
     rng: np.random.Generator, difficulty: int, fmt: VideoFormat
 ) -> tuple[list[Body], list[Wall], SupportParams]:
-    w, h, T = fmt.width, fmt.height, fmt.duration
-    g = gravity(fmt)
+    w, h, T = fmt.width, unit(fmt), fmt.duration
+    g = gravity(fmt, h)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
     r = RADIUS[difficulty] * h
     bw, bh = BLOCK[difficulty][0] * h, BLOCK[difficulty][1] * h
@@ -56,7 +58,11 @@ def _table_scene(
         xball = x1 + r + rng.uniform(0.12, 0.3) * w
         yball = top - bh / 2 if difficulty == 1 else top - rng.uniform(-0.04, 0.16) * h
         drop = floor_y - r - yball
-        if xball + r < 0.94 * w and yball - r > 0.05 * h and fall_time(drop, g) > 0.42 * T:
+        if (
+            xball + r < 0.94 * w
+            and yball - r > sky(fmt) + 0.05 * h
+            and fall_time(drop, g) > 0.42 * T
+        ):
             break
     else:  # pragma: no cover - the ranges above always admit a scene
         raise RuntimeError("no valid table scene found")
@@ -71,19 +77,19 @@ def _table_scene(
         ball("ball", (cball, ball_colour), r, (fx(xball), yball), elasticity=_bounce(rng)),
     ]
     lo, hi = sorted((fx(x0), fx(x1)))
-    walls = [floor_wall, *table(fmt, lo, hi, top, floor_y)]
+    walls = [floor_wall, *table(fmt, lo, hi, top, floor_y, h)]
     return bodies, walls, SupportParams(floor_y=floor_y, scene="table")
 
 
 def _bridge_scene(
     rng: np.random.Generator, difficulty: int, fmt: VideoFormat
 ) -> tuple[list[Body], list[Wall], SupportParams]:
-    w, h, T = fmt.width, fmt.height, fmt.duration
-    g = gravity(fmt)
+    w, h, T = fmt.width, unit(fmt), fmt.duration
+    g = gravity(fmt, h)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
     r = RADIUS[difficulty] * h
     bw, bh = BLOCK[difficulty][0] * h, BLOCK[difficulty][1] * h
-    th = board_thickness(fmt)
+    th = board_thickness(fmt, h)
     for _ in range(1000):
         top = floor_y - rng.uniform(0.42, 0.52) * h
         gap = 2 * r + rng.uniform(0.12, 0.18) * w
@@ -124,9 +130,9 @@ def _bridge_scene(
         block("block", (cb, block_colour), (bw, bh), (fx(xblock), top - bh / 2)),
         plank,
     ]
-    shelves = [board(fmt, -w, g0, top), board(fmt, g1, 2 * w, top)]
+    shelves = [board(fmt, -w, g0, top, length=h), board(fmt, g1, 2 * w, top, length=h)]
     if flip:
-        shelves = [board(fmt, w - g0, 2 * w, top), board(fmt, -w, w - g1, top)]
+        shelves = [board(fmt, w - g0, 2 * w, top, length=h), board(fmt, -w, w - g1, top, length=h)]
     path = [[r4(t_pull), plank.position[0], plank.position[1]]]
     path.append([r4(t_pull + pull), r4(end), plank.position[1]])
     params = SupportParams(
@@ -143,7 +149,7 @@ def sample(
 ) -> SceneSpec:
     build = _bridge_scene if difficulty == 3 else _table_scene
     bodies, walls, params = build(rng, difficulty, fmt)
-    return scene(seed, index, difficulty, fmt, bodies, walls, params)
+    return scene(seed, index, difficulty, fmt, bodies, walls, params, unit(fmt))
 
 
 def prompt(spec: SceneSpec) -> str:

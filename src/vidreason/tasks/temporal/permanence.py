@@ -39,6 +39,8 @@ from vidreason.tasks.commonsense.scene import (
     mirror,
     pick_colours,
     scene,
+    sky,
+    unit,
 )
 from vidreason.tasks.palette import r4
 from vidreason.tasks.wording import article
@@ -182,7 +184,7 @@ def _slide(x0: float, target: float, t: float, d: float) -> float:
 
 def _one_ball(rng: np.random.Generator, fmt: VideoFormat, case: str, r: float) -> dict:
     """Positions and speeds for a scene with one ball moving right past one screen."""
-    w, h, T = fmt.width, fmt.height, fmt.duration
+    w, h, T = fmt.width, unit(fmt), fmt.duration
     floor_y = ground(fmt)[0]
     sw = rng.uniform(0.16, 0.2) * w
     c = rng.uniform(0.42, 0.56) * w
@@ -199,7 +201,7 @@ def _one_ball(rng: np.random.Generator, fmt: VideoFormat, case: str, r: float) -
         return dict(sw=sw, sh=rng.uniform(0.3, 0.4) * h, c=c, d=d, p=(x0, floor_y - r), v=(v, 0))
     d = rng.uniform(0.85, 0.95)
     g = 5.0 * h / T**2
-    y0 = rng.uniform(0.3, 0.45) * h
+    y0 = sky(fmt) + rng.uniform(0.3, 0.45) * h
     t_land = rng.uniform(0.3, 0.42) * T
     land = c + rng.uniform(-0.2, 0.1) * sw
     vx = (land - x0) / t_land
@@ -242,7 +244,7 @@ def _two_balls(rng: np.random.Generator, fmt: VideoFormat, r: float) -> dict:
 def _build(
     seed: int, index: int, difficulty: int, fmt: VideoFormat, rng: np.random.Generator, case: str
 ) -> SceneSpec:
-    w, h = fmt.width, fmt.height
+    w, h = fmt.width, unit(fmt)
     floor_y, floor_wall = ground(fmt, elasticity=0.9)
     r = RADIUS[difficulty] * h
     colours = pick_colours(rng, 4 if case == "pair" else 2)
@@ -273,7 +275,7 @@ def _build(
         damping=r4(p["d"]),
         case=case,
     )
-    spec = scene(seed, index, difficulty, fmt, [*bodies, *shown], [floor_wall], params)
+    spec = scene(seed, index, difficulty, fmt, [*bodies, *shown], [floor_wall], params, h)
     if case == "bounce":
         return spec
     # gravity plays no part in a slide along a level, frictionless floor: leave it out, so
