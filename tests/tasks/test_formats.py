@@ -91,7 +91,7 @@ def test_check_runs_at_a_portrait_size():
 
 
 def test_check_passes_its_frame_size_on(monkeypatch):
-    import vidreason.checks
+    import vidreason.conformance
 
     seen = []
 
@@ -99,7 +99,7 @@ def test_check_passes_its_frame_size_on(monkeypatch):
         seen.append(kwargs["fmt"])
         return []
 
-    monkeypatch.setattr(vidreason.checks, "check", check)
+    monkeypatch.setattr(vidreason.conformance, "check", check)
     result = invoke("check", "dominoes", "--n", 1, "--width", 480, "--height", 832, "-q")
     assert result.exit_code == 0, result.output
     assert seen == [VideoFormat(480, 832)]
