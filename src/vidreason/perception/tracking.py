@@ -373,16 +373,23 @@ def _blobs(
     pure_in = np.zeros(n, bool)
     pure_in[lab[pure]] = True
     has_pure = pure_in[1:]
+    # a blob whose pure pixels are mostly doubtful (a blurred blue lightened into cyan,
+    # apart from the cyan body) joins the body neither as a piece of it nor as its edge
+    doubtful = np.zeros(n - 1, bool)
     if doubt is not None and doubt.any():  # blobs weighed without their doubtful pixels
         sure = np.bincount(lab[~doubt], weights=weight[~doubt], minlength=n)[1:]
         if sure.max() > 0:
             mass = sure
+            n_pure = np.bincount(lab[pure], minlength=n)[1:]
+            n_sure = np.bincount(lab[pure & ~doubt], minlength=n)[1:]
+            doubtful = has_pure & (n_sure < 0.5 * n_pure)
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
     step = cents[1:] - cents[1 + k]
     dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
     if has_pure.any():
         near = (has_pure & (dist <= reach)) | (~has_pure & (dist <= reach / 2.5))
+        near &= ~doubtful | (np.arange(n - 1) == k)
         others = np.where(has_pure & ~near, mass, 0.0)
     else:
         near = dist <= reach
@@ -472,6 +479,13 @@ def _frame_tables(
     labels = _cached_table(colours, shades, lightness)
     owner, share = _cached_blend(colours, bodies, scene)
     classes = np.where(labels == 255, owner, labels)
+    if lightness < 1.0:
+        # a drawn styled scene tells colours apart by hue first, so a body's pale blend
+        # with a light backdrop (a motion blur's smear) lies within reach of the backdrop
+        # there; a colour the full-lightness rule gives to no palette colour and that is a
+        # blend of a body with the scene is that blend, as in a flat scene
+        pale = (_cached_table(colours) == 255) & (owner != 255) & np.isin(labels, scene)
+        classes = np.where(pale, owner, classes)
     doubt = (labels != 255) & (owner != 255) & (owner != labels)
     return labels, classes, share, _cached_mixes(colours), doubt
 

@@ -223,7 +223,10 @@ def grid_scene_check(
 
     def exclude(k: int) -> np.ndarray:
         shape = tracks.frames.shape[1:3]
-        mask = planning.discs(shape, [*map(tuple, start), planning.last_found(pos, k)], margin)
+        mask = planning.discs(shape, [*map(tuple, start)], margin)
+        mask |= planning.discs(
+            shape, [planning.last_found(pos, k)], margin + planning.smear(pos, k)
+        )
         return mask | exclude_extra(k) if exclude_extra is not None else mask
 
     return planning.scene(

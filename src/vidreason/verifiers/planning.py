@@ -127,6 +127,16 @@ def discs(shape: tuple[int, int], centres: Sequence[tuple[float, float]], r: flo
     return mask.astype(bool)
 
 
+def smear(pos: np.ndarray, k: int) -> float:
+    """How far a body moves from frame ``k - 1`` to ``k + 1`` (px, 0 where unknown): a
+    motion blur spreads it about that far around where it is tracked (the middle of its
+    smear), so what may change around it grows by that much."""
+    a = last_found(pos, max(k - 1, 0))
+    b = last_found(pos, min(k + 1, len(pos) - 1))
+    step = float(np.hypot(b[0] - a[0], b[1] - a[1]))
+    return step if np.isfinite(step) else 0.0
+
+
 def last_found(pos: np.ndarray, k: int) -> tuple[float, float]:
     """The position at frame ``k``, or the last one found before it (NaN if none)."""
     for i in range(k, -1, -1):

@@ -142,8 +142,9 @@ def bars_scene_check(tracks: Tracks, instance: Instance) -> Check:
         mask = np.zeros(shape, bool)
         for b in spec.bodies:
             w, h = b.size
-            m = 4 + 0.1 * w
-            for x, y in (first[b.name], planning.last_found(tracks.pos[b.name], k)):
+            pos = tracks.pos[b.name]
+            m = 4 + 0.1 * w + planning.smear(pos, k)
+            for x, y in (first[b.name], planning.last_found(pos, k)):
                 if np.isfinite(x):
                     x0, x1 = int(max(0, x - w / 2 - m)), int(min(shape[1], x + w / 2 + m + 1))
                     y0, y1 = int(max(0, y - h / 2 - m)), int(min(shape[0], y + h / 2 + m + 1))
