@@ -33,6 +33,7 @@ from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
 from vidreason.verifiers import checks as generic
+from vidreason.verifiers import pour_pace
 from vidreason.verifiers.checks import band, fail_all, first_run
 from vidreason.verifiers.tracking import Tracks, calibrate, codes, label_table, scene_palette
 
@@ -231,7 +232,7 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 # --- pour: a cup tilts and pours into a tank -------------------------------------------
 
-POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface")
+POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface", "pace")
 REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
 ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
@@ -522,11 +523,18 @@ def off_walls(s: Seen, near: np.ndarray) -> Seen:
 TURN_SEARCH = np.arange(-30.0, 31.0, 2.0)  # degrees about the truth's angle
 
 
-def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
-    """The cup turns as the prompt says: in each tracked frame, the angle (about the
-    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
-    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
-    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+@dataclass(frozen=True)
+class CupWalls:
+    """The cup's walls in the box its turn sweeps (``x0, y0, x1, y1`` px): the video's
+    pixels of the walls' colour in each tracked frame (the static walls and what the frame
+    does not show left out), and the truth's cup walls in each of its frames."""
+
+    box: tuple[int, int, int, int]
+    video: np.ndarray  # (n, h, w) bool
+    truth: np.ndarray  # (n_true, h, w) bool
+
+
+def cup_walls(tracks: Tracks, s: Seen, instance: Instance) -> CupWalls:
     spec = instance.spec
     p = Liquid.of(spec)
     assert p.cup and p.pivot
@@ -535,21 +543,40 @@ def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
     colours = calibrate(tracks.frames[0], instance, colours)
     table = label_table(_lab(colours))
     wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
-    angles = np.degrees(cup_angles(instance.trajectory))
+    angles = cup_angles(instance.trajectory)
     corners = np.concatenate(
-        [liquid.turned_corners(r, p.pivot, np.radians(a)) for r in p.cup for a in angles]
+        [liquid.turned_corners(r, p.pivot, float(a)) for r in p.cup for a in angles]
     )
     x0, y0 = (int(v) - 2 for v in corners.min(axis=0))  # the box the cup sweeps
     x1, y1 = (int(v) + 3 for v in corners.max(axis=0))
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     static = cv2.dilate(walls_mask(spec).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    free = ~static[y0:y1, x0:x1]
+    video = np.stack(
+        [
+            (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1] & free
+            for i, f in enumerate(tracks.frames)
+        ]
+    )
+    cups = cup_masks(spec, instance.trajectory)
+    assert cups is not None
+    return CupWalls((x0, y0, x1, y1), video, cups[:, y0:y1, x0:x1] & free)
+
+
+def cup_check(s: Seen, walls: CupWalls, instance: Instance) -> Check:
+    """The cup turns as the prompt says: in each tracked frame, the angle (about the
+    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
+    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
+    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+    p = Liquid.of(instance.spec)
+    assert p.cup and p.pivot
+    x0, y0, x1, y1 = walls.box
+    angles = np.degrees(cup_angles(instance.trajectory))
     truth_at = np.interp(s.times, np.arange(len(angles)), angles)
     pivot = [p.pivot[0] - x0, p.pivot[1] - y0]
     rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
     off = np.full(s.n, TURN_SEARCH.max())
-    for i, f in enumerate(tracks.frames):
-        seen_wall = (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1]
-        seen_wall &= ~static[y0:y1, x0:x1]
+    for i, seen_wall in enumerate(walls.video):
         if seen_wall.sum() < 10:
             continue
         best, best_f1 = None, 0.0
@@ -571,6 +598,23 @@ def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
     return Check("cup", value, note if value < 1 else "")
 
 
+def pour_pace_check(
+    s: Seen, alpha: np.ndarray, walls: CupWalls, instance: Instance, name: str
+) -> Check:
+    """The liquid keeps gravity's time against the cup's turn (``verifiers/pour_pace.py``):
+    over the pour's second half its lag behind the truth's, less the cup's, within half a
+    frame, 0 beyond one."""
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    tank = liquid.rect_mask([Liquid.of(spec).vessels[0]], w, h)
+    window = pour_pace.pour_window(s.every, tank, _cup_inside(instance))
+    if window is None:  # the truth never pours (no such scene is sampled)
+        return Check("pace", 1.0, "")
+    lag, frames = pour_pace.liquid_lag(alpha, s.every, s.view, s.times, window)
+    cup = pour_pace.cup_lag(walls.video, walls.truth, s.times)
+    return pour_pace.pace_check(lag, cup, frames, name)
+
+
 def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """Declared in ``tasks/fluids/pour.py``."""
     s = _start(tracks, instance, POUR_NAMES)
@@ -579,13 +623,16 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     near = near_walls(instance)
     s = off_walls(s, near)
     name = instance.spec.bodies[0].label
-    m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
+    alpha = soft(tracks, instance, s.view & ~near[s.frames])
+    m = pour_measures(s, instance, alpha)
+    walls = cup_walls(tracks, s, instance)
     return [
-        cup_check(tracks, s, instance),
+        cup_check(s, walls, instance),
         generic.objects(tracks, instance, sizes=False),
         pour_volume_check(m, name),
         pour_walls_check(s, instance, name),
         stream_check(m, instance, name),
         fill_check(m, instance, name),
         pour_surface_check(s, m, instance, name),
+        pour_pace_check(s, alpha, walls, instance, name),
     ]

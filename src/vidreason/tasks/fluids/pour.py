@@ -202,6 +202,12 @@ FAMILY = register_family(
                 "the surface in the tank over the last quarter: tilt within 1.5° of the"
                 " truth's on average, 0 beyond 3°",
             ),
+            CheckSpec(
+                "pace",
+                "the liquid keeps gravity's time against the cup's turn: over the pour's"
+                " second half, the shift that best matches its region with the truth's, less"
+                " the cup's (its walls'), within 0.5 frames, 0 beyond 1",
+            ),
         ),
         simulate=common.simulate_liquid,
         render=common.render_liquid,
