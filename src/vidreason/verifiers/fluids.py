@@ -286,8 +286,9 @@ def _arrival(share: np.ndarray, times: np.ndarray) -> float:
 
 def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) -> Pour:
     """The pour's measures of ``s``; ``alpha`` (the video's liquid share per pixel, see
-    ``soft``) gives the area in the cup and the tank (the region where the pixels are
-    whole otherwise)."""
+    ``soft``) gives the shares in the tank and in the cup and the area in both (a blur, a
+    codec or a resize spreads the liquid's colour without losing any; the region where
+    the pixels are whole otherwise)."""
     spec = instance.spec
     p = Liquid.of(spec)
     x0, y0, x1, y1 = p.vessels[0]
@@ -315,8 +316,10 @@ def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) 
 
     true_all = per(s.every, cups, grown)
     video = list(per(s.video, cups[s.frames], grown[s.frames]))
-    if alpha is not None:
+    if alpha is not None:  # how much liquid, read off the liquid's share of each pixel
         keep = grown[s.frames] | tank
+        video[0] = (alpha * tank).reshape(s.n, -1).sum(axis=1) / total
+        video[1] = (alpha * cups[s.frames]).reshape(s.n, -1).sum(axis=1) / total
         video[5] = (alpha * keep).reshape(s.n, -1).sum(axis=1).astype(float)
     truth = [s.truth_at(v) for v in true_all]
     for k in (2, 4):  # no stream (no front) at the nearest frame: none
@@ -615,8 +618,85 @@ def pour_pace_check(
     return pour_pace.pace_check(lag, cup, frames, name)
 
 
+SETTLED = 1.0  # px: a frame whose static walls lie further off their place is realigned
+ALIGN_MAX = (6.0, 3.0)  # px, degrees: the most a frame is realigned (beyond: left as it is)
+ALIGN_BAND = 6  # px about the static walls where their colour is matched
+
+
+def _corners_moved(warp: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """How far (px) ``warp`` moves the farthest corner of ``box``."""
+    x0, y0, x1, y1 = box
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
+    return float(np.abs(pts @ warp.T.astype(np.float64) - pts[:, :2]).max())
+
+
+def realigned(tracks: Tracks, instance: Instance) -> Tracks:
+    """``tracks`` with each frame whose static walls (the tank and the floor) stand over
+    ``SETTLED`` px off their place moved back onto it: the rigid motion (a shift and a
+    turn) that best lays the pixels of the walls' colour near them onto the walls
+    (OpenCV's ECC), its view moved alike. The perception registers the whole picture; a
+    scene whose moving water fills the lower half may leave it a degree off there, which
+    a thin layer of water in the tank cannot take."""
+    if tracks.n == 0 or tracks.percept is None:
+        return tracks
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    names, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours)
+    table = label_table(_lab(colours))
+    wall = len(names) + 1
+    static = walls_mask(spec)
+    k = 2 * ALIGN_BAND + 1
+    band_ = cv2.dilate(static.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    p = Liquid.of(spec)
+    if p.cup and p.pivot:  # the cup is drawn in the walls' colour: not where it turns
+        for r in p.cup:
+            for a in cup_angles(instance.trajectory)[:: max(1, tracks.n // 12)]:
+                band_ &= ~liquid.turned_mask([r], p.pivot, float(a), w, h)
+    ys, xs = np.nonzero(band_)
+    if not len(xs):
+        return tracks
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    template = static[y0:y1, x0:x1].astype(np.float32)
+    region = band_[y0:y1, x0:x1].astype(np.uint8)
+    crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
+    frames, view = tracks.frames.copy(), tracks.percept.view.copy()
+    moved = False
+    for i, f in enumerate(tracks.frames):
+        seen_walls = (table[codes(f[y0:y1, x0:x1])] == wall).astype(np.float32)
+        warp = np.eye(2, 3, dtype=np.float32)
+        try:
+            _, warp = cv2.findTransformECC(
+                template, seen_walls, warp, cv2.MOTION_EUCLIDEAN, crit, region, 5
+            )
+        except cv2.error:  # no match (nothing of the walls' colour there): as it is
+            continue
+        turn = abs(float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0]))))
+        off = _corners_moved(warp, (0, 0, x1 - x0, y1 - y0))
+        if off <= SETTLED or off > ALIGN_MAX[0] + 1e-9 or turn > ALIGN_MAX[1]:
+            continue
+        # the warp maps the box's pixels to the frame's: as a map of the whole picture
+        full = warp.astype(np.float64).copy()
+        full[:, 2] += [x0, y0] - full[:, :2] @ [x0, y0]
+        flags = cv2.WARP_INVERSE_MAP
+        frames[i] = cv2.warpAffine(
+            f, full, (w, h), flags=cv2.INTER_LINEAR | flags, borderMode=cv2.BORDER_REPLICATE
+        )
+        view[i] = (
+            cv2.warpAffine(view[i].astype(np.uint8), full, (w, h), flags=cv2.INTER_NEAREST | flags)
+            > 0
+        )
+        moved = True
+    if not moved:
+        return tracks
+    percept = dataclasses.replace(tracks.percept, view=view)
+    return dataclasses.replace(tracks, frames=frames, percept=percept)
+
+
 def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """Declared in ``tasks/fluids/pour.py``."""
+    objects = generic.objects(tracks, instance, sizes=False)
+    tracks = realigned(tracks, instance)
     s = _start(tracks, instance, POUR_NAMES)
     if isinstance(s, list):
         return s
@@ -628,7 +708,7 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     walls = cup_walls(tracks, s, instance)
     return [
         cup_check(s, walls, instance),
-        generic.objects(tracks, instance, sizes=False),
+        objects,
         pour_volume_check(m, name),
         pour_walls_check(s, instance, name),
         stream_check(m, instance, name),
