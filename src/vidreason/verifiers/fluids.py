@@ -429,18 +429,22 @@ def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(pad, np.ones(width) / width, mode="valid")
 
 
-def pour_surface_check(s: Seen, m: Pour, instance: Instance, name: str) -> Check:
+def pour_surface_check(
+    s: Seen, m: Pour, instance: Instance, name: str, alpha: np.ndarray | None = None
+) -> Check:
     """Once the tank holds most of the pour (60% of what it ends with), its surface
     sloshes and settles level as the truth's (at gravity's pace): its tilt within 1.2°
     of the truth's on average, 0 beyond 2°. The truth's tilt is also read as a motion
     blur of up to ``BLUR_FRAMES`` frames would show it (averaged over them): the nearest
     of these counts, so a blur that smooths the sloshing is no violation, while a
-    sloshing at another pace stays one."""
+    sloshing at another pace stays one. ``alpha`` (the liquid's share per pixel) gives
+    the video's heights: a motion blur averages them, and so the tilt fitted to them, as
+    the truth's averaged tilt does."""
     box = Liquid.of(instance.spec).vessels[0]
     held = np.flatnonzero(m.tank[:, 1] >= SETTLE * m.tank[-1, 1])
     part = np.arange(int(held[0]) if len(held) else 3 * s.n // 4, s.n)
     margin = 0.1 * (box[2] - box[0])
-    t_seen = _tilts(s.video[part], box, margin)
+    t_seen = _tilts((s.video if alpha is None else alpha)[part], box, margin)
     t_true = _tilts(s.every, box, margin)
     frames = np.arange(len(t_true), dtype=float)
     tilt = 90.0
@@ -713,6 +717,6 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
         pour_walls_check(s, instance, name),
         stream_check(m, instance, name),
         fill_check(m, instance, name),
-        pour_surface_check(s, m, instance, name),
+        pour_surface_check(s, m, instance, name, alpha),
         pour_pace_check(s, alpha, walls, instance, name),
     ]
