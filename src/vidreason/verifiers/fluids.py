@@ -487,25 +487,31 @@ MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's of
 
 def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     """How much of each pixel of every tracked frame is liquid (0 to 1): 1 where its colour
-    is the liquid's; where it is no colour of the scene, its share on the line from the
-    background's colour to the liquid's when it lies near that line (a blend of the two:
-    a codec, a blur or a resize spreads the liquid's colour without losing any of it);
-    0 elsewhere."""
+    is the liquid's; where it is no colour of the scene, its share on the line to the
+    liquid's colour from the background's or from the walls' (the nearer line) when it
+    lies near that line (a blend of the two: a codec, a blur or a resize spreads the
+    liquid's colour into what lies beside it without losing any of it); 0 elsewhere."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
     table = label_table(_lab(colours))
     liq = np.asarray(colours[0], np.float32)
-    bg = np.asarray(colours[len(instance.spec.bodies)], np.float32)
-    axis = liq - bg
-    norm = float(axis @ axis) or 1.0
+    n_bodies = len(instance.spec.bodies)
+    others = [np.asarray(colours[k], np.float32) for k in (n_bodies, n_bodies + 1)]
     out = np.zeros(tracks.frames.shape[:3], np.float32)
     for i, f in enumerate(tracks.frames):
         lab = table[codes(f)]
-        d = f.astype(np.float32) - bg
-        a = np.clip(d @ axis / norm, 0.0, 1.0)
-        off = np.linalg.norm(d - a[..., None] * axis, axis=-1)
-        mixed = (lab == 255) & (off <= MIXED * np.sqrt(norm))
-        out[i] = np.where(lab == 0, 1.0, np.where(mixed, a, 0.0))
+        share = np.zeros(f.shape[:2], np.float32)
+        nearest = np.full(f.shape[:2], np.inf, np.float32)
+        for other in others:  # the background, the walls
+            axis = liq - other
+            norm = float(axis @ axis) or 1.0
+            d = f.astype(np.float32) - other
+            a = np.clip(d @ axis / norm, 0.0, 1.0)
+            off = np.linalg.norm(d - a[..., None] * axis, axis=-1) / np.sqrt(norm)
+            share = np.where(off < nearest, a, share)
+            nearest = np.minimum(nearest, off)
+        mixed = (lab == 255) & (nearest <= MIXED)
+        out[i] = np.where(lab == 0, 1.0, np.where(mixed, share, 0.0))
     return out * view
 
 

@@ -22,9 +22,9 @@ The pour is timed against the cup's own turn (``pace``): the turn is the same un
 gravity, the water that runs over the lip and falls runs on gravity's clock.
 
 Versions: v1: first version. Verifier v2: `pace` (the liquid's lag behind the truth's, less
-the cup's, over the pour's second half); the shares in the tank and the cup read off the
-liquid's share per pixel; a frame whose static walls stand over a pixel off is realigned on
-them.
+the cup's, over the pour's second half); the shares in the tank and the cup and the
+surface's tilt read off the liquid's share per pixel (a blend with the walls' colour
+counted too); a frame whose static walls stand over a pixel off is realigned on them.
 """
 
 from __future__ import annotations
