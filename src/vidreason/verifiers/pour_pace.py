@@ -21,8 +21,7 @@ starts or stops is matched as a smear, not read as a lag):
 
 ``pace_check`` passes when the liquid lags (or leads) the cup by at most ``GOOD`` frames.
 Measured on the audit's videos (seeds 0 and 1, 8 instances): gravity x0.8 and x1.25 read
-1.15-1.6 frames, every nuisance at most 0.3 (a motion blur over 3 frames, a late start,
-MPEG-4, a zoom).
+1.15-1.6 frames, every nuisance at most 0.45 (a 5% zoom; a motion blur over 3 frames 0.3).
 """
 
 from __future__ import annotations
