@@ -674,13 +674,19 @@ def realigned(tracks: Tracks, instance: Instance) -> Tracks:
     moved = False
     for i, f in enumerate(tracks.frames):
         seen_walls = (table[codes(f[y0:y1, x0:x1])] == wall).astype(np.float32)
-        warp = np.eye(2, 3, dtype=np.float32)
         try:
-            _, warp = cv2.findTransformECC(
-                template, seen_walls, warp, cv2.MOTION_EUCLIDEAN, crit, region, 5
+            _, found = cv2.findTransformECC(
+                template,
+                seen_walls,
+                np.eye(2, 3, dtype=np.float32),
+                cv2.MOTION_EUCLIDEAN,
+                crit,
+                region,
+                5,
             )
         except cv2.error:  # no match (nothing of the walls' colour there): as it is
             continue
+        warp = np.asarray(found, dtype=np.float64)
         turn = abs(float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0]))))
         off = _corners_moved(warp, (0, 0, x1 - x0, y1 - y0))
         if off <= SETTLED or off > ALIGN_MAX[0] + 1e-9 or turn > ALIGN_MAX[1]:
