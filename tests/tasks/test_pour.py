@@ -2,7 +2,8 @@
 task.json bytes, the cup's walls turn as the schedule says and hold the liquid, and the
 verifier passes the ground truth and fails the planted pour violations of the corruptions
 registry (liquid lost on the way, through the tank's wall, the tank at the wrong level, the
-stream falling elsewhere), each scored as a model's video from real H.264."""
+stream falling elsewhere, a weaker or stronger gravity), each scored as a model's video
+from real H.264, and passes the truth shifted in time, blurred, zoomed or at half size."""
 
 from __future__ import annotations
 
@@ -111,6 +112,8 @@ def test_truth_passes(pour, tmp_path):
         ("pour level low", "fill"),
         ("pour landing", "stream"),
         ("freeze-jump 8", "cup"),  # the cup stops turning with everything else
+        ("gravity x0.8", "pace"),  # the cup turns as ever, the water lags it
+        ("gravity x1.25", "pace"),  # ... or leads it
     ],
 )
 def test_planted_pour_violation_fails(pour, name, check, tmp_path):
@@ -120,6 +123,19 @@ def test_planted_pour_violation_fails(pour, name, check, tmp_path):
     score, _ = score_encoded(inst, sample.frames, tmp_path)
     assert not score.passed, score.explanation
     assert score.checks[check] < 0.5, score.explanation
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["start +3", "blur 3 frames", "zoom 5%", "resize 0.5x"])
+def test_a_shifted_blurred_or_zoomed_truth_keeps_its_pace(pour, name, tmp_path):
+    """A late start and a motion blur shift the cup and the water alike (the pace is read
+    against the cup's turn); a zoom whose registration ends a degree off is realigned on
+    the tank's walls; half the resolution keeps the liquid's share of each pixel."""
+    inst, frames = pour
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    score, _ = score_encoded(inst, sample.frames, tmp_path, first=frames[0])
+    assert score.passed and score.value >= 0.9, score.explanation
+    assert score.checks["pace"] == 1.0, score.explanation
 
 
 @pytest.mark.slow

@@ -30,10 +30,7 @@ PLANTED = (
 )
 HARMLESS = ("letterbox", "pillarbox", "resize 0.5x", "resize 2x", "noise", "blur")
 # known weak: passes, but below 0.9 (to fix; strict, so a fix shows)
-WEAK = {
-    ("resize 0.5x", "pour-v1"): "half the resolution thins the stream and the cup's last water:"
-    " fill reads 10% of the liquid off the truth's (scores 0.83)",
-}
+WEAK: dict[tuple[str, str], str] = {}
 
 
 def _truth(suite_dir, family, index=0):

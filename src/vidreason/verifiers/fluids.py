@@ -34,6 +34,7 @@ from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import Check, Instance
 from vidreason.verifiers import checks as generic
+from vidreason.verifiers import pour_pace
 from vidreason.verifiers.checks import band, fail_all, first_run
 
 END = 4  # frames at the end that show the liquid at rest
@@ -231,7 +232,7 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 # --- pour: a cup tilts and pours into a tank -------------------------------------------
 
-POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface")
+POUR_NAMES = ("cup", "objects", "volume", "walls", "stream", "fill", "surface", "pace")
 REACH = 0.025  # of the picture's size: how far from where the truth's liquid ever is counts
 ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
@@ -285,8 +286,9 @@ def _arrival(share: np.ndarray, times: np.ndarray) -> float:
 
 def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) -> Pour:
     """The pour's measures of ``s``; ``alpha`` (the video's liquid share per pixel, see
-    ``soft``) gives the area in the cup and the tank (the region where the pixels are
-    whole otherwise)."""
+    ``soft``) gives the shares in the tank and in the cup and the area in both (a blur, a
+    codec or a resize spreads the liquid's colour without losing any; the region where
+    the pixels are whole otherwise)."""
     spec = instance.spec
     p = Liquid.of(spec)
     x0, y0, x1, y1 = p.vessels[0]
@@ -314,8 +316,10 @@ def pour_measures(s: Seen, instance: Instance, alpha: np.ndarray | None = None) 
 
     true_all = per(s.every, cups, grown)
     video = list(per(s.video, cups[s.frames], grown[s.frames]))
-    if alpha is not None:
+    if alpha is not None:  # how much liquid, read off the liquid's share of each pixel
         keep = grown[s.frames] | tank
+        video[0] = (alpha * tank).reshape(s.n, -1).sum(axis=1) / total
+        video[1] = (alpha * cups[s.frames]).reshape(s.n, -1).sum(axis=1) / total
         video[5] = (alpha * keep).reshape(s.n, -1).sum(axis=1).astype(float)
     truth = [s.truth_at(v) for v in true_all]
     for k in (2, 4):  # no stream (no front) at the nearest frame: none
@@ -425,18 +429,22 @@ def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(pad, np.ones(width) / width, mode="valid")
 
 
-def pour_surface_check(s: Seen, m: Pour, instance: Instance, name: str) -> Check:
+def pour_surface_check(
+    s: Seen, m: Pour, instance: Instance, name: str, alpha: np.ndarray | None = None
+) -> Check:
     """Once the tank holds most of the pour (60% of what it ends with), its surface
     sloshes and settles level as the truth's (at gravity's pace): its tilt within 1.2°
     of the truth's on average, 0 beyond 2°. The truth's tilt is also read as a motion
     blur of up to ``BLUR_FRAMES`` frames would show it (averaged over them): the nearest
     of these counts, so a blur that smooths the sloshing is no violation, while a
-    sloshing at another pace stays one."""
+    sloshing at another pace stays one. ``alpha`` (the liquid's share per pixel) gives
+    the video's heights: a motion blur averages them, and so the tilt fitted to them, as
+    the truth's averaged tilt does."""
     box = Liquid.of(instance.spec).vessels[0]
     held = np.flatnonzero(m.tank[:, 1] >= SETTLE * m.tank[-1, 1])
     part = np.arange(int(held[0]) if len(held) else 3 * s.n // 4, s.n)
     margin = 0.1 * (box[2] - box[0])
-    t_seen = _tilts(s.video[part], box, margin)
+    t_seen = _tilts((s.video if alpha is None else alpha)[part], box, margin)
     t_true = _tilts(s.every, box, margin)
     frames = np.arange(len(t_true), dtype=float)
     tilt = 90.0
@@ -479,25 +487,31 @@ MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's of
 
 def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     """How much of each pixel of every tracked frame is liquid (0 to 1): 1 where its colour
-    is the liquid's; where it is no colour of the scene, its share on the line from the
-    background's colour to the liquid's when it lies near that line (a blend of the two:
-    a codec, a blur or a resize spreads the liquid's colour without losing any of it);
-    0 elsewhere."""
+    is the liquid's; where it is no colour of the scene, its share on the line to the
+    liquid's colour from the background's or from the walls' (the nearer line) when it
+    lies near that line (a blend of the two: a codec, a blur or a resize spreads the
+    liquid's colour into what lies beside it without losing any of it); 0 elsewhere."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
     table = label_table(_lab(colours))
     liq = np.asarray(colours[0], np.float32)
-    bg = np.asarray(colours[len(instance.spec.bodies)], np.float32)
-    axis = liq - bg
-    norm = float(axis @ axis) or 1.0
+    n_bodies = len(instance.spec.bodies)
+    others = [np.asarray(colours[k], np.float32) for k in (n_bodies, n_bodies + 1)]
     out = np.zeros(tracks.frames.shape[:3], np.float32)
     for i, f in enumerate(tracks.frames):
         lab = table[codes(f)]
-        d = f.astype(np.float32) - bg
-        a = np.clip(d @ axis / norm, 0.0, 1.0)
-        off = np.linalg.norm(d - a[..., None] * axis, axis=-1)
-        mixed = (lab == 255) & (off <= MIXED * np.sqrt(norm))
-        out[i] = np.where(lab == 0, 1.0, np.where(mixed, a, 0.0))
+        share = np.zeros(f.shape[:2], np.float32)
+        nearest = np.full(f.shape[:2], np.inf, np.float32)
+        for other in others:  # the background, the walls
+            axis = liq - other
+            norm = float(axis @ axis) or 1.0
+            d = f.astype(np.float32) - other
+            a = np.clip(d @ axis / norm, 0.0, 1.0)
+            off = np.linalg.norm(d - a[..., None] * axis, axis=-1) / np.sqrt(norm)
+            share = np.where(off < nearest, a, share)
+            nearest = np.minimum(nearest, off)
+        mixed = (lab == 255) & (nearest <= MIXED)
+        out[i] = np.where(lab == 0, 1.0, np.where(mixed, share, 0.0))
     return out * view
 
 
@@ -522,11 +536,18 @@ def off_walls(s: Seen, near: np.ndarray) -> Seen:
 TURN_SEARCH = np.arange(-30.0, 31.0, 2.0)  # degrees about the truth's angle
 
 
-def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
-    """The cup turns as the prompt says: in each tracked frame, the angle (about the
-    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
-    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
-    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+@dataclass(frozen=True)
+class CupWalls:
+    """The cup's walls in the box its turn sweeps (``x0, y0, x1, y1`` px): the video's
+    pixels of the walls' colour in each tracked frame (the static walls and what the frame
+    does not show left out), and the truth's cup walls in each of its frames."""
+
+    box: tuple[int, int, int, int]
+    video: np.ndarray  # (n, h, w) bool
+    truth: np.ndarray  # (n_true, h, w) bool
+
+
+def cup_walls(tracks: Tracks, s: Seen, instance: Instance) -> CupWalls:
     spec = instance.spec
     p = Liquid.of(spec)
     assert p.cup and p.pivot
@@ -535,21 +556,40 @@ def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
     colours = calibrate(tracks.frames[0], instance, colours)
     table = label_table(_lab(colours))
     wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
-    angles = np.degrees(cup_angles(instance.trajectory))
+    angles = cup_angles(instance.trajectory)
     corners = np.concatenate(
-        [liquid.turned_corners(r, p.pivot, np.radians(a)) for r in p.cup for a in angles]
+        [liquid.turned_corners(r, p.pivot, float(a)) for r in p.cup for a in angles]
     )
     x0, y0 = (int(v) - 2 for v in corners.min(axis=0))  # the box the cup sweeps
     x1, y1 = (int(v) + 3 for v in corners.max(axis=0))
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     static = cv2.dilate(walls_mask(spec).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    free = ~static[y0:y1, x0:x1]
+    video = np.stack(
+        [
+            (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1] & free
+            for i, f in enumerate(tracks.frames)
+        ]
+    )
+    cups = cup_masks(spec, instance.trajectory)
+    assert cups is not None
+    return CupWalls((x0, y0, x1, y1), video, cups[:, y0:y1, x0:x1] & free)
+
+
+def cup_check(s: Seen, walls: CupWalls, instance: Instance) -> Check:
+    """The cup turns as the prompt says: in each tracked frame, the angle (about the
+    truth's, within ``TURN_SEARCH``) whose walls best match the pixels of the walls'
+    colour in the cup's sweep; at most 8° off the truth's (the median of every 3
+    frames running, at its largest: one odd frame passes), 0 beyond 14°."""
+    p = Liquid.of(instance.spec)
+    assert p.cup and p.pivot
+    x0, y0, x1, y1 = walls.box
+    angles = np.degrees(cup_angles(instance.trajectory))
     truth_at = np.interp(s.times, np.arange(len(angles)), angles)
     pivot = [p.pivot[0] - x0, p.pivot[1] - y0]
     rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
     off = np.full(s.n, TURN_SEARCH.max())
-    for i, f in enumerate(tracks.frames):
-        seen_wall = (table[codes(f[y0:y1, x0:x1])] == wall) & s.view[i, y0:y1, x0:x1]
-        seen_wall &= ~static[y0:y1, x0:x1]
+    for i, seen_wall in enumerate(walls.video):
         if seen_wall.sum() < 10:
             continue
         best, best_f1 = None, 0.0
@@ -571,21 +611,124 @@ def cup_check(tracks: Tracks, s: Seen, instance: Instance) -> Check:
     return Check("cup", value, note if value < 1 else "")
 
 
+def pour_pace_check(
+    s: Seen, alpha: np.ndarray, walls: CupWalls, instance: Instance, name: str
+) -> Check:
+    """The liquid keeps gravity's time against the cup's turn (``verifiers/pour_pace.py``):
+    over the pour's second half its lag behind the truth's, less the cup's, within half a
+    frame, 0 beyond one."""
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    tank = liquid.rect_mask([Liquid.of(spec).vessels[0]], w, h)
+    window = pour_pace.pour_window(s.every, tank, _cup_inside(instance))
+    if window is None:  # the truth never pours (no such scene is sampled)
+        return Check("pace", 1.0, "")
+    lag, frames = pour_pace.liquid_lag(alpha, s.every, s.view, s.times, window)
+    cup = pour_pace.cup_lag(walls.video, walls.truth, s.times)
+    return pour_pace.pace_check(lag, cup, frames, name)
+
+
+SETTLED = 1.0  # px: a frame whose static walls lie further off their place is realigned
+ALIGN_MAX = (6.0, 3.0)  # px, degrees: the most a frame is realigned (beyond: left as it is)
+ALIGN_BAND = 6  # px about the static walls where their colour is matched
+
+
+def _corners_moved(warp: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """How far (px) ``warp`` moves the farthest corner of ``box``."""
+    x0, y0, x1, y1 = box
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
+    return float(np.abs(pts @ warp.T.astype(np.float64) - pts[:, :2]).max())
+
+
+def realigned(tracks: Tracks, instance: Instance) -> Tracks:
+    """``tracks`` with each frame whose static walls (the tank and the floor) stand over
+    ``SETTLED`` px off their place moved back onto it: the rigid motion (a shift and a
+    turn) that best lays the pixels of the walls' colour near them onto the walls
+    (OpenCV's ECC), its view moved alike. The perception registers the whole picture; a
+    scene whose moving water fills the lower half may leave it a degree off there, which
+    a thin layer of water in the tank cannot take."""
+    if tracks.n == 0 or tracks.percept is None:
+        return tracks
+    spec = instance.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    names, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours)
+    table = label_table(_lab(colours))
+    wall = len(names) + 1
+    static = walls_mask(spec)
+    k = 2 * ALIGN_BAND + 1
+    band_ = cv2.dilate(static.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    p = Liquid.of(spec)
+    if p.cup and p.pivot:  # the cup is drawn in the walls' colour: not where it turns
+        for r in p.cup:
+            for a in cup_angles(instance.trajectory)[:: max(1, tracks.n // 12)]:
+                band_ &= ~liquid.turned_mask([r], p.pivot, float(a), w, h)
+    ys, xs = np.nonzero(band_)
+    if not len(xs):
+        return tracks
+    x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    template = static[y0:y1, x0:x1].astype(np.float32)
+    region = band_[y0:y1, x0:x1].astype(np.uint8)
+    crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
+    frames, view = tracks.frames.copy(), tracks.percept.view.copy()
+    moved = False
+    for i, f in enumerate(tracks.frames):
+        seen_walls = (table[codes(f[y0:y1, x0:x1])] == wall).astype(np.float32)
+        try:
+            _, found = cv2.findTransformECC(
+                template,
+                seen_walls,
+                np.eye(2, 3, dtype=np.float32),
+                cv2.MOTION_EUCLIDEAN,
+                crit,
+                region,
+                5,
+            )
+        except cv2.error:  # no match (nothing of the walls' colour there): as it is
+            continue
+        warp = np.asarray(found, dtype=np.float64)
+        turn = abs(float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0]))))
+        off = _corners_moved(warp, (0, 0, x1 - x0, y1 - y0))
+        if off <= SETTLED or off > ALIGN_MAX[0] + 1e-9 or turn > ALIGN_MAX[1]:
+            continue
+        # the warp maps the box's pixels to the frame's: as a map of the whole picture
+        full = warp.astype(np.float64).copy()
+        full[:, 2] += [x0, y0] - full[:, :2] @ [x0, y0]
+        flags = cv2.WARP_INVERSE_MAP
+        frames[i] = cv2.warpAffine(
+            f, full, (w, h), flags=cv2.INTER_LINEAR | flags, borderMode=cv2.BORDER_REPLICATE
+        )
+        view[i] = (
+            cv2.warpAffine(view[i].astype(np.uint8), full, (w, h), flags=cv2.INTER_NEAREST | flags)
+            > 0
+        )
+        moved = True
+    if not moved:
+        return tracks
+    percept = dataclasses.replace(tracks.percept, view=view)
+    return dataclasses.replace(tracks, frames=frames, percept=percept)
+
+
 def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     """Declared in ``tasks/fluids/pour.py``."""
+    objects = generic.objects(tracks, instance, sizes=False)
+    tracks = realigned(tracks, instance)
     s = _start(tracks, instance, POUR_NAMES)
     if isinstance(s, list):
         return s
     near = near_walls(instance)
     s = off_walls(s, near)
     name = instance.spec.bodies[0].label
-    m = pour_measures(s, instance, soft(tracks, instance, s.view & ~near[s.frames]))
+    alpha = soft(tracks, instance, s.view & ~near[s.frames])
+    m = pour_measures(s, instance, alpha)
+    walls = cup_walls(tracks, s, instance)
     return [
-        cup_check(tracks, s, instance),
-        generic.objects(tracks, instance, sizes=False),
+        cup_check(s, walls, instance),
+        objects,
         pour_volume_check(m, name),
         pour_walls_check(s, instance, name),
         stream_check(m, instance, name),
         fill_check(m, instance, name),
-        pour_surface_check(s, m, instance, name),
+        pour_surface_check(s, m, instance, name, alpha),
+        pour_pace_check(s, alpha, walls, instance, name),
     ]
