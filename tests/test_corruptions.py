@@ -3,7 +3,15 @@
 
 from __future__ import annotations
 
-from vidreason.corruptions import CORRUPTIONS, TARGETS, select
+import numpy as np
+import pytest
+
+from tests.helpers import build
+from vidreason.corruptions import BY_NAME, CORRUPTIONS, TARGETS, encode, select
+from vidreason.render.video_io import read_video
+from vidreason.scene.geometry import extent
+from vidreason.scoring import score_frames
+from vidreason.seeding import named_rng
 
 
 def test_every_audited_corruption_is_held_to_its_kinds_target():
@@ -21,3 +29,30 @@ def test_each_corruption_is_defined_once():
 def test_targets_decide_what_meets_them():
     assert TARGETS.met("violation", TARGETS.caught) and not TARGETS.met("violation", 0.9)
     assert TARGETS.met("nuisance", 0.0) and not TARGETS.met("nuisance", 0.05)
+
+
+def test_a_duplicate_appears_clear_of_every_body():
+    """The second body of ``duplicate`` (and the new one of ``appear``) is drawn apart from
+    the scene's bodies: on a body of its colour it would be that body's bump, no second
+    body. Support, seed 7, instance 1: the first draw lands on the purple block."""
+    inst, frames = build("support", 1, seed=7)
+    k = inst.spec.fmt.n_frames // 3
+    for name in ("duplicate", "appear"):
+        rng = named_rng(7, "audit", "support-v1", "1", name)
+        changed = BY_NAME[name].fn(inst, frames, rng).frames[k:].astype(int) != frames[k:]
+        new = changed.any(axis=(0, 3))
+        for b in inst.spec.bodies:
+            xy = inst.trajectory.xy(b.name)[k:]
+            ys, xs = np.nonzero(new)
+            near = np.hypot(xs[:, None] - xy[:, 0], ys[:, None] - xy[:, 1]).min()
+            assert near > extent(b), (name, b.name, near)
+
+
+@pytest.mark.slow
+def test_a_duplicate_of_a_block_is_caught(tmp_path):
+    inst, frames = build("support", 1, seed=7)
+    rng = named_rng(7, "audit", "support-v1", "1", "duplicate")
+    sample = BY_NAME["duplicate"].fn(inst, frames, rng)
+    clip = read_video(encode(sample, tmp_path / "v"))
+    score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
+    assert not score.passed, score.explanation

@@ -230,6 +230,35 @@ def recolour(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sam
     return same(inst, np.concatenate([truth[:k], after[k:]]))
 
 
+CLEAR_TRIES = 50  # spots drawn for a new disc before the one farthest from every body
+
+
+def _clear_spot(
+    inst: Instance, k: int, r: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Where a disc of radius ``r`` appears from frame ``k`` on: in the upper middle of
+    the picture and clear of every body there from then on (a disc on a body of its
+    colour would be that body's bump, not a second body); if no draw is clear, the one
+    farthest from the bodies."""
+    spec = inst.spec
+    w, h = spec.fmt.width, spec.fmt.height
+    paths = [
+        (inst.trajectory.xy(b.name)[k:], extent(b))
+        for b in spec.bodies
+        if b.name in inst.trajectory.states
+    ]
+    best, best_gap = (0.0, 0.0), -np.inf
+    for _ in range(CLEAR_TRIES):
+        x, y = rng.uniform(0.2, 0.8) * w, rng.uniform(0.15, 0.5) * h
+        gaps = [np.hypot(*(xy - (x, y)).T).min() - e - r for xy, e in paths if len(xy)]
+        gap = min(gaps, default=np.inf)
+        if gap > 2.0:
+            return x, y
+        if gap > best_gap:
+            best, best_gap = (x, y), gap
+    return best
+
+
 def disc(copy_first: bool) -> Fn:
     def run(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sample:
         spec, k = inst.spec, inst.spec.fmt.n_frames // 3
@@ -239,8 +268,7 @@ def disc(copy_first: bool) -> Fn:
             unused = [c for c in COLOURS.values() if c not in {x.colour for x in spec.bodies}]
             colour = unused[int(rng.integers(len(unused)))]
             r = max(b.radius for b in spec.bodies)
-        w, h = spec.fmt.width, spec.fmt.height
-        x, y = rng.uniform(0.2, 0.8) * w, rng.uniform(0.15, 0.5) * h
+        x, y = _clear_spot(inst, k, r, rng)
         out = truth.copy()
         for frame in out[k:]:
             cv2.circle(frame, (round(x), round(y)), round(r), colour, -1, cv2.LINE_AA)
