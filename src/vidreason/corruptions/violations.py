@@ -233,9 +233,7 @@ def recolour(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sam
 CLEAR_TRIES = 50  # spots drawn for a new disc before the one farthest from every body
 
 
-def _clear_spot(
-    inst: Instance, k: int, r: float, rng: np.random.Generator
-) -> tuple[float, float]:
+def _clear_spot(inst: Instance, k: int, r: float, rng: np.random.Generator) -> tuple[float, float]:
     """Where a disc of radius ``r`` appears from frame ``k`` on: in the upper middle of
     the picture and clear of every body there from then on (a disc on a body of its
     colour would be that body's bump, not a second body); if no draw is clear, the one
