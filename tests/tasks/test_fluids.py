@@ -103,3 +103,20 @@ def test_mask_of_a_block_is_the_block():
     f = features(m)
     assert abs(f[2] - 60 * 30) / (60 * 30) < 0.08  # the area of the block
     assert abs(f[0] - 70) < 1 and abs(f[1] - 65) < 1  # its centre
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["flat", "shaded"])
+def test_a_motion_blur_over_three_frames_passes(style, tmp_path):
+    """A blur over 3 frames leaves the fast front of the collapse half transparent: read
+    as the liquid's share of each pixel, its area and heights are the mean of the frames
+    blended, not a loss (seed 7, instance 0 failed `volume` and `surface` in every style
+    when only whole pixels counted); gravity x0.8 on the same scene still fails."""
+    pytest.importorskip("taichi")
+    from tests.helpers import score_corrupted
+
+    inst, frames = build_instance(get_family("dam-break-v1"), 7, 0, 1, VideoFormat(style=style))
+    score, _ = score_corrupted("blur 3 frames", inst, frames, tmp_path)
+    assert score.passed and score.value >= 0.95, score.explanation
+    score, _ = score_corrupted("gravity x0.8", inst, frames, tmp_path)
+    assert not score.passed, score.explanation

@@ -41,6 +41,7 @@ END = 4  # frames at the end that show the liquid at rest
 MIN_FRAMES = 4
 EDGE = 2  # px: a coloured fringe this wide along a wall is the codec's, not a leak
 SLACK = 1.5  # px of a column's height: the codec blurs the surface's colour by about one
+BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
 
 
 def _lab(colours: list) -> np.ndarray:
@@ -113,9 +114,11 @@ def area_band(seen: np.ndarray, true: np.ndarray) -> tuple[float, int]:
     return band(float(np.percentile(err, 90)), 0.12, 0.3), int(np.argmax(err))
 
 
-def volume_check(s: Seen, name: str) -> Check:
-    """The area is the truth's within 12% in 90% of the frames."""
-    a_seen = s.video.reshape(s.n, -1).sum(axis=1).astype(float)
+def volume_check(s: Seen, name: str, alpha: np.ndarray | None = None) -> Check:
+    """The area is the truth's within 12% in 90% of the frames; ``alpha`` (the liquid's
+    share of each pixel, ``soft``) gives the video's area: a motion blur or a codec
+    spreads the liquid's colour without losing any of it."""
+    a_seen = (s.video if alpha is None else alpha).reshape(s.n, -1).sum(axis=1).astype(float)
     a_true = s.truth.reshape(s.n, -1).sum(axis=1).astype(float)
     value, k = area_band(a_seen, a_true)
     note = (
@@ -147,12 +150,20 @@ def _spill(s: Seen, out: np.ndarray) -> tuple[int, float, float]:
     return k, float(spill[k]), band(float(spill[k]) / area, 0.01, 0.04)
 
 
-def flow_check(s: Seen, instance: Instance, name: str, box: list | None = None) -> Check:
+def flow_check(
+    s: Seen,
+    instance: Instance,
+    name: str,
+    box: list | None = None,
+    alpha: np.ndarray | None = None,
+) -> Check:
     """Its height in each column of the tank (or of ``box``) follows the truth's: the share
-    of the area misplaced per frame, the mean of the worst quarter of frames within 12%."""
+    of the area misplaced per frame, the mean of the worst quarter of frames within 12%.
+    With ``alpha`` (``soft``) the video's heights are its shares summed down each column
+    (a blur or a codec spreads the liquid's colour without losing any of it)."""
     vessel = Liquid.of(instance.spec).vessels[0] if box is None else box
     h_true = s.truth_at(np.array([liquid.profile(m, vessel) for m in s.every]))
-    h_seen = np.array([liquid.profile(m, vessel) for m in s.video])
+    h_seen = np.array([liquid.profile(m, vessel) for m in (s.video if alpha is None else alpha)])
     off = np.maximum(0.0, np.abs(h_seen - h_true) - SLACK)
     miss = off.sum(axis=1) / np.maximum(1.0, h_true.sum(axis=1))
     worst = np.sort(miss)[-max(1, s.n // 4) :]
@@ -166,16 +177,30 @@ def flow_check(s: Seen, instance: Instance, name: str, box: list | None = None) 
     return Check("flow", value, note if value < 1 else "")
 
 
+def _smoothed_rows(values: np.ndarray, width: int) -> np.ndarray:
+    """Each row of ``values`` (one per frame) averaged with the rows of the ``width``
+    frames running it is the middle of (the edges repeated): what a motion blur over
+    ``width`` frames shows."""
+    if width <= 1:
+        return values
+    pad = np.pad(values, [(width // 2, (width - 1) // 2)] + [(0, 0)] * (values.ndim - 1), "edge")
+    return np.stack([pad[i : i + len(values)] for i in range(width)]).mean(axis=0)
+
+
 def _tilts(masks: np.ndarray, box: list, margin: float) -> np.ndarray:
     """The surface's tilt in ``box`` (degrees, higher on the right) in each mask."""
     return np.degrees(np.arctan([liquid.tilt(m, box, margin) for m in masks]))
 
 
-def surface_check(s: Seen, instance: Instance, name: str) -> Check:
+def surface_check(s: Seen, instance: Instance, name: str, alpha: np.ndarray | None = None) -> Check:
     """The surface's tilt in each vessel follows the truth's as it sloshes and settles:
     the mean difference over the middle third of the clip and over the last third each
     within 1.2°; and over the last ``END`` frames it lies at the truth's height (within 2%
-    of the frame)."""
+    of the frame). With ``alpha`` (``soft``) the video's heights are its shares summed
+    down each column: a motion blur over a few frames then shows the mean of their
+    heights, and so of their tilts (the slope fitted is linear in the heights), which
+    the time offset of the blur's lag aligns with the truth's."""
+    video = s.video if alpha is None else alpha
     vessels = Liquid.of(instance.spec).vessels
     size = scene_size(instance)
     thirds = [np.arange(s.n // 3, 2 * s.n // 3), np.arange(2 * s.n // 3, s.n)]
@@ -184,7 +209,7 @@ def surface_check(s: Seen, instance: Instance, name: str) -> Check:
     worst_tilt, worst_level, tilt_where, level_where = 0.0, 0.0, "", ""
     for v, box in enumerate(vessels):
         where = f" in vessel {v + 1}" if len(vessels) > 1 else ""
-        t_seen = _tilts(s.video, box, margin)
+        t_seen = _tilts(video, box, margin)
         t_true = s.truth_at(_tilts(s.every, box, margin))
         off = np.abs(t_seen - t_true)
         off[~np.isfinite(off)] = 90.0
@@ -192,9 +217,7 @@ def surface_check(s: Seen, instance: Instance, name: str) -> Check:
             tilt = float(off[part].mean()) if len(part) else 90.0
             if tilt > worst_tilt:
                 worst_tilt, tilt_where = tilt, f"{where} over {label} third of the clip"
-        lv = [
-            liquid.levels(s.video[i], [box])[0] - liquid.levels(s.truth[i], [box])[0] for i in last
-        ]
+        lv = [liquid.levels(video[i], [box])[0] - liquid.levels(s.truth[i], [box])[0] for i in last]
         level = abs(float(np.median(lv)))
         if level > worst_level:
             worst_level, level_where = level, where
@@ -226,11 +249,12 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     if isinstance(s, list):
         return s
     name = instance.spec.bodies[0].label
+    alpha = soft(tracks, instance, s.view)
     return [
-        volume_check(s, name),
+        volume_check(s, name, alpha),
         walls_check(s, instance, name),
-        flow_check(s, instance, name),
-        surface_check(s, instance, name),
+        flow_check(s, instance, name, alpha=alpha),
+        surface_check(s, instance, name, alpha),
     ]
 
 
@@ -242,7 +266,6 @@ ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
 FLOOR_NEAR = 4.0  # px: a stream's front this near the tank's floor has landed
 SETTLE = 0.6  # of its final share: the tank holds most of the pour, its surface is read
-BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
 GONE_FRAMES = 2  # frames running with under half the truth's liquid: it vanished
 
 
@@ -425,14 +448,6 @@ def fill_check(m: Pour, instance: Instance, name: str) -> Check:
     return Check("fill", value, note if value < 1 else "")
 
 
-def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
-    """``values`` averaged over ``width`` frames running (the edges repeated)."""
-    if width <= 1:
-        return values
-    pad = np.pad(values, (width // 2, (width - 1) // 2), mode="edge")
-    return np.convolve(pad, np.ones(width) / width, mode="valid")
-
-
 def pour_surface_check(
     s: Seen, m: Pour, instance: Instance, name: str, alpha: np.ndarray | None = None
 ) -> Check:
@@ -453,7 +468,7 @@ def pour_surface_check(
     frames = np.arange(len(t_true), dtype=float)
     tilt = 90.0
     for width in range(1, BLUR_FRAMES + 1):
-        series = _smoothed(np.nan_to_num(t_true, nan=90.0), width)
+        series = _smoothed_rows(np.nan_to_num(t_true, nan=90.0), width)
         off = np.abs(t_seen - np.interp(s.times[part], frames, series))
         off[~np.isfinite(off)] = 90.0
         tilt = min(tilt, float(off.mean()) if len(off) else 90.0)
@@ -486,12 +501,24 @@ def pour_volume_check(m: Pour, name: str) -> Check:
 MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's off its line
 
 
+def _off_segment(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pixel of ``f`` (float RGB), where it lies along the segment from colour
+    ``a`` to colour ``b`` (0 to 1) and its distance from that segment (RGB units)."""
+    axis = b - a
+    norm = float(axis @ axis) or 1.0
+    d = f - a
+    t = np.clip(d @ axis / norm, 0.0, 1.0)
+    return t, np.linalg.norm(d - t[..., None] * axis, axis=-1)
+
+
 def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     """How much of each pixel of every tracked frame is liquid (0 to 1): 1 where its colour
     is the liquid's; where it is no colour of the scene, its share on the line to the
     liquid's colour from the background's or from the walls' (the nearer line) when it
     lies near that line (a blend of the two: a codec, a blur or a resize spreads the
-    liquid's colour into what lies beside it without losing any of it); 0 elsewhere."""
+    liquid's colour into what lies beside it without losing any of it), unless it lies
+    nearer still to the line between the background's and the walls' colours (a blend of
+    those two along a wall's edge holds no liquid); 0 elsewhere."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
     table = label_table(_lab(colours))
@@ -501,17 +528,18 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     out = np.zeros(tracks.frames.shape[:3], np.float32)
     for i, f in enumerate(tracks.frames):
         lab = table[codes(f)]
+        rgb = f.astype(np.float32)
         share = np.zeros(f.shape[:2], np.float32)
         nearest = np.full(f.shape[:2], np.inf, np.float32)
+        near_px = np.full(f.shape[:2], np.inf, np.float32)
         for other in others:  # the background, the walls
-            axis = liq - other
-            norm = float(axis @ axis) or 1.0
-            d = f.astype(np.float32) - other
-            a = np.clip(d @ axis / norm, 0.0, 1.0)
-            off = np.linalg.norm(d - a[..., None] * axis, axis=-1) / np.sqrt(norm)
+            a, dist = _off_segment(rgb, other, liq)
+            off = dist / np.sqrt(float((liq - other) @ (liq - other)) or 1.0)
             share = np.where(off < nearest, a, share)
+            near_px = np.where(off < nearest, dist, near_px)
             nearest = np.minimum(nearest, off)
-        mixed = (lab == 255) & (nearest <= MIXED)
+        _, dry = _off_segment(rgb, *others)
+        mixed = (lab == 255) & (nearest <= MIXED) & (near_px <= dry)
         out[i] = np.where(lab == 0, 1.0, np.where(mixed, share, 0.0))
     return out * view
 
