@@ -217,6 +217,9 @@ def label_pixels(frame: np.ndarray, table: np.ndarray, bits: int = 6) -> np.ndar
 BLEND_BITS = 5  # per channel, for the blend table
 BLEND_RESIDUAL = 16.0  # RGB: how far a pixel may lie from the line between two colours
 MIN_SHARE = 0.3  # a blend counts for a body when at least this much of it is the body
+# in a lit 3D scene (no occluder cuts a body in two there) a piece of a body's colour
+# beyond its own size from it joins it only with at least this share of the body's mass
+MIN_PIECE_LIT = 0.15
 
 
 @functools.lru_cache(maxsize=1)
@@ -341,6 +344,7 @@ def _blobs(
     reach: float,
     offset: tuple[int, int] = (0, 0),
     doubt: np.ndarray | None = None,
+    min_piece: float = 0.0,
 ) -> tuple[float, float, float, float]:
     """Share-weighted centroid and area of the body in one frame, and the area of the
     heaviest blob of its colour elsewhere (a second copy).
@@ -350,7 +354,9 @@ def _blobs(
     occluder) and blend-only pieces within ``reach / 2.5`` (its blurred edge). A blob of
     blends alone (a mix of two other colours that happens to look like a blend of this
     one) counts only when no pure pixel of the body is seen at all (a body so blurred by
-    its motion that nowhere shows its colour undiluted).
+    its motion that nowhere shows its colour undiluted). With ``min_piece``, a piece of
+    pure pixels beyond ``reach / 2.5`` joins only with at least that share of the body's
+    mass (the specks of a fast body's colour a lossy codec leaves behind it are no piece).
 
     ``weight`` and ``pure`` may be a window of the frame holding every pixel of the
     colour, at ``offset`` (x, y; even, so that the labelling's 2 x 2 blocks and hence the
@@ -389,6 +395,8 @@ def _blobs(
     dist = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
     if has_pure.any():
         near = (has_pure & (dist <= reach)) | (~has_pure & (dist <= reach / 2.5))
+        if min_piece > 0.0:
+            near &= (dist <= reach / 2.5) | (mass >= min_piece * mass[k])
         near &= ~doubtful | (np.arange(n - 1) == k)
         others = np.where(has_pure & ~near, mass, 0.0)
     else:
@@ -432,18 +440,32 @@ def _window_blobs(
     reach: float,
     box: tuple[int, int, int, int],
     doubt: np.ndarray | None = None,
+    lit: bool = False,
 ) -> tuple[float, float, float, float]:
     """``body_blobs`` given the box (x, y, width, height) holding every pixel of class
     ``k`` and the blend shares of a window (``share``); ``doubt``: the frame's pixels that
-    are also a blend of some other body (see ``_blobs``)."""
+    are also a blend of some other body (see ``_blobs``).
+
+    ``lit``: a lit 3D scene, whose colour tables count each colour's darker shades as it.
+    There a blend of the body with a grey (a motion blur's faint copy of it over the
+    table's front, a codec's residue) is labelled the body and would weigh whole, while
+    its copy over the light table top weighs its share or nothing: a pixel of the body's
+    colour that is also a blend of it with a scene colour weighs the body's share, so a
+    blurred body's centroid sinks less where the backdrop behind it changes; and a piece
+    joins it only as ``_blobs`` says with ``MIN_PIECE_LIT``."""
     bx, by, bw, bh = box
     x0, y0 = bx - bx % 2, by - by % 2
     win = (slice(y0, by + bh), slice(x0, bx + bw))
     pure = labels[win] == k
     weight = pure.astype(np.float32)
     blended = (classes[win] == k) & ~pure
-    weight[blended] = share(win)[blended]
-    return _blobs(weight, pure, reach, (x0, y0), None if doubt is None else doubt[win] & pure)
+    shares = share(win)
+    weight[blended] = shares[blended]
+    doubtful = None if doubt is None else doubt[win] & pure
+    if lit:
+        faded = pure & (shares > 0) if doubtful is None else pure & (shares > 0) & ~doubtful
+        weight[faded] = shares[faded]
+    return _blobs(weight, pure, reach, (x0, y0), doubtful, MIN_PIECE_LIT if lit else 0.0)
 
 
 def class_boxes(
@@ -708,7 +730,9 @@ def track_frames(
     # a body sharing an earlier body's colour is never labelled (the first entry wins)
     labelled = [k for k in range(len(names)) if colours[k] not in colours[:k]]
     scene = tuple(range(len(names), len(colours)))
-    tables = _frame_tables(key, tuple(labelled), scene, *style_colours(spec))
+    shades, lightness = style_colours(spec)
+    lit = bool(shades)  # a lit 3D scene (see ``_window_blobs``)
+    tables = _frame_tables(key, tuple(labelled), scene, shades, lightness)
     table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
@@ -733,7 +757,7 @@ def track_frames(
             x, y, a, a2 = (
                 (np.nan, np.nan, 0.0, 0.0)
                 if box is None
-                else _window_blobs(classes, labels, share, k, reach[name], box, doubt)
+                else _window_blobs(classes, labels, share, k, reach[name], box, doubt, lit)
             )
             area[name][i], second[name][i] = a, a2
             if a >= min_area[name]:

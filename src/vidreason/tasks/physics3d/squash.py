@@ -104,6 +104,7 @@ FAMILY = register_family(
         generic_checks=NO_PATH_CHECKS,  # a soft outline: the law's own centroid check
         name="squash-3d",
         version=1,
+        verifier_version=2,  # v2: the truth's squash read within half a frame of the video's moments
         capability="physics",
         law="a dropped soft ball falls with g = 9.81 m/s², squashes where it hits the floor"
         " and springs back round, never sinking into the floor",
