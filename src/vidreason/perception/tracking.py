@@ -572,25 +572,27 @@ def _recent_step(p: np.ndarray, i: int) -> float | None:
 
 def _around(
     near: np.ndarray,
-    mask: np.ndarray,
+    classes: np.ndarray,
+    k: int,
     centre: tuple[float, float],
     reach: float,
     within: float,
     limit: float,
 ) -> None:
-    """Mark in ``near`` every pixel within ``reach`` px of a pixel of ``mask`` that lies
-    within ``within`` px of ``centre`` (a body's own pixels, not a stray one of its
-    colour elsewhere), and no further than ``limit`` px from ``centre``."""
-    h, w = mask.shape
+    """Mark in ``near`` every pixel within ``reach`` px of a pixel of class ``k`` (in
+    ``classes``, looked at only around ``centre``) that lies within ``within`` px of
+    ``centre`` (a body's own pixels, not a stray one of its colour elsewhere), and no
+    further than ``limit`` px from ``centre``."""
+    h, w = classes.shape
     x, y = centre
     pad = min(within + reach, limit) + 1
     x0, x1 = max(0, int(x - pad)), min(w, int(np.ceil(x + pad)) + 1)
     y0, y1 = max(0, int(y - pad)), min(h, int(np.ceil(y + pad)) + 1)
     if x0 >= x1 or y0 >= y1:
         return
-    yy, xx = np.mgrid[y0:y1, x0:x1]
+    yy, xx = np.ogrid[y0:y1, x0:x1]  # (the distances broadcast: the same per pixel)
     d2 = (xx - x) ** 2 + (yy - y) ** 2
-    own = mask[y0:y1, x0:x1] & (d2 <= within * within)
+    own = (classes[y0:y1, x0:x1] == k) & (d2 <= within * within)
     if not own.any():
         return
     dist = cv2.distanceTransform((~own).view(np.uint8), cv2.DIST_L2, 3)
@@ -762,7 +764,7 @@ def track_frames(
                 if b.shape != "circle":  # a long block: its own shape, at any angle
                     own = extent(b) + 2.0 * step + 2.0  # turning keeps it within its extent
                     most = 1.2 * extent(b) + 2.0 * fast[name]
-                    _around(near, classes == k, (x, y), 0.5 * b.radius + 2.0, own, most)
+                    _around(near, classes, k, (x, y), 0.5 * b.radius + 2.0, own, most)
         # outside the camera's view the warped picture is only its edge repeated. A
         # colour of its own is an object at once; a mix of two scene colours only where
         # it stays put (a blur trail or a halo moves on with what makes it); neither
