@@ -134,16 +134,22 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.n
 
 
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    """Frames less their levels, divided by their smooth gain fields."""
+    """Frames less their levels, divided by their smooth gain fields. When no frame needs
+    it the frames come back as they are, not copied."""
     n, h, w = frames.shape[:3]
+    ident = np.zeros((TERMS, 3), np.float32)
+    ident[0] = 1.0
+    skip = (np.abs(gains[:, :TERMS] - ident).max(axis=(1, 2)) < SKIP) & (
+        np.abs(gains[:, TERMS]).max(axis=1) < 255 * SKIP
+    )
+    if skip.all():
+        return frames
     out = np.empty_like(frames)
     uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
     terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
-    ident = np.zeros((TERMS, 3), np.float32)
-    ident[0] = 1.0
     for i in range(n):
         surface, level = gains[i, :TERMS], gains[i, TERMS]
-        if np.abs(surface - ident).max() < SKIP and np.abs(level).max() < 255 * SKIP:
+        if skip[i]:
             out[i] = frames[i]
             continue
         field = np.clip(terms @ surface, *GAIN)

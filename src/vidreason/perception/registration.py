@@ -483,6 +483,20 @@ def solve(
         k = 2.0**lvl
         q = p.copy()
         q[2:] /= k
+        # what does not change from one iteration to the next, worked out once per level
+        ref = level.grey[level.mask]
+        jac = level.jac[:, cols]
+        # a prior of no camera motion: a direction the static scene hardly fixes (a
+        # bar at the top does not tell a roll from a pan) stays where it is
+        prior = (1.0 / (PRIOR * np.array([1.0, 1.0, 1.0 / k, 1.0 / k])) ** 2)[cols]
+        # in the directions the scene hardly fixes (along a floor line) the step is
+        # left out: the camera stays where it was rather than follow noise there
+        # parameters in px of motion at the picture's edge, so directions compare
+        scale = np.array([0.5 * w, 0.5 * w, 1.0, 1.0])[cols]
+        info, vecs = np.linalg.eigh((jac.T @ jac) / np.outer(scale, scale))
+        kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
+        if kept.shape[1] == 0:
+            continue  # nothing this level fixes: p stays as it is
         for _ in range(ITERATIONS):
             m = compose(q, level.base, w, h)
             m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)  # only the box is warped
@@ -493,23 +507,11 @@ def solve(
                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                 borderMode=cv2.BORDER_REFLECT,
             )
-            r = (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
+            r = (warped[level.mask] - ref).astype(np.float64)
             sigma = max(1.4826 * float(np.median(np.abs(r))), 1e-3)
             wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(r), 1e-12))
-            jac = level.jac[:, cols]
             jw = jac * (wt / sigma**2)[:, None]
-            # a prior of no camera motion: a direction the static scene hardly fixes (a
-            # bar at the top does not tell a roll from a pan) stays where it is
-            prior = (1.0 / (PRIOR * np.array([1.0, 1.0, 1.0 / k, 1.0 / k])) ** 2)[cols]
-            # in the directions the scene hardly fixes (along a floor line) the step is
-            # left out: the camera stays where it was rather than follow noise there
-            # parameters in px of motion at the picture's edge, so directions compare
-            scale = np.array([0.5 * w, 0.5 * w, 1.0, 1.0])[cols]
             data = (jac.T @ jw) / np.outer(scale, scale)
-            info, vecs = np.linalg.eigh((jac.T @ jac) / np.outer(scale, scale))
-            kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
-            if kept.shape[1] == 0:
-                break
             hess = data + np.diag(prior / scale**2)
             grad = (jw.T @ r + prior * q[cols]) / scale
             sub = kept.T @ hess @ kept

@@ -376,18 +376,22 @@ def _blobs(
     # per blob: its mass (weights summed in the frame's order) and whether it holds a pure
     # pixel (a pure pixel weighs 1, so it lies in a blob)
     mass = np.bincount(lab.ravel(), weights=weight.ravel(), minlength=n)[1:]
+    in_pure = lab[pure]
     pure_in = np.zeros(n, bool)
-    pure_in[lab[pure]] = True
+    pure_in[in_pure] = True
     has_pure = pure_in[1:]
     # a blob whose pure pixels are mostly doubtful (a blurred blue lightened into cyan,
     # apart from the cyan body) joins the body neither as a piece of it nor as its edge
     doubtful = np.zeros(n - 1, bool)
     if doubt is not None and doubt.any():  # blobs weighed without their doubtful pixels
-        sure = np.bincount(lab[~doubt], weights=weight[~doubt], minlength=n)[1:]
+        # (their weight taken off: the same sums, each exact in float64 for weights of 1
+        # and blend shares of at least MIN_SHARE in float32, whatever their order)
+        at = lab[doubt]
+        sure = mass - np.bincount(at, weights=weight[doubt], minlength=n)[1:]
         if sure.max() > 0:
             mass = sure
-            n_pure = np.bincount(lab[pure], minlength=n)[1:]
-            n_sure = np.bincount(lab[pure & ~doubt], minlength=n)[1:]
+            n_pure = np.bincount(in_pure, minlength=n)[1:]
+            n_sure = n_pure - np.bincount(lab[doubt & pure], minlength=n)[1:]
             doubtful = has_pure & (n_sure < 0.5 * n_pure)
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
@@ -429,13 +433,15 @@ def body_blobs(
     bx, by, bw, bh = cv2.boundingRect((classes == k).view(np.uint8))
     if bw == 0:
         return np.nan, np.nan, 0.0, 0.0
-    return _window_blobs(classes, labels, lambda win: share[win], k, reach, (bx, by, bw, bh))
+    return _window_blobs(
+        classes, labels, lambda win, at: share[win][at], k, reach, (bx, by, bw, bh)
+    )
 
 
 def _window_blobs(
     classes: np.ndarray,
     labels: np.ndarray,
-    share: Callable[[tuple[slice, slice]], np.ndarray],
+    share: Callable[[tuple[slice, slice], np.ndarray], np.ndarray],
     k: int,
     reach: float,
     box: tuple[int, int, int, int],
@@ -443,8 +449,8 @@ def _window_blobs(
     lit: bool = False,
 ) -> tuple[float, float, float, float]:
     """``body_blobs`` given the box (x, y, width, height) holding every pixel of class
-    ``k`` and the blend shares of a window (``share``); ``doubt``: the frame's pixels that
-    are also a blend of some other body (see ``_blobs``).
+    ``k`` and the blend shares of a window's pixels picked by a mask (``share``);
+    ``doubt``: the frame's pixels that are also a blend of some other body (see ``_blobs``).
 
     ``lit``: a lit 3D scene, whose colour tables count each colour's darker shades as it.
     There a blend of the body with a grey (a motion blur's faint copy of it over the
@@ -459,12 +465,12 @@ def _window_blobs(
     pure = labels[win] == k
     weight = pure.astype(np.float32)
     blended = (classes[win] == k) & ~pure
-    shares = share(win)
-    weight[blended] = shares[blended]
+    weight[blended] = share(win, blended)
     doubtful = None if doubt is None else doubt[win] & pure
     if lit:
-        faded = pure & (shares > 0) if doubtful is None else pure & (shares > 0) & ~doubtful
-        weight[faded] = shares[faded]
+        at = pure if doubtful is None else pure & ~doubtful
+        shares = share(win, at)
+        weight[at] = np.where(shares > 0, shares, weight[at])
     return _blobs(weight, pure, reach, (x0, y0), doubtful, MIN_PIECE_LIT if lit else 0.0)
 
 
@@ -510,6 +516,15 @@ def _frame_tables(
         classes = np.where(pale, owner, classes)
     doubt = (labels != 255) & (owner != 255) & (owner != labels)
     return labels, classes, share, _cached_mixes(colours), doubt
+
+
+def _packed(*tables: np.ndarray) -> np.ndarray:
+    """Tables of bytes or bools indexed alike (at most four), packed into one table of
+    32-bit words, the first in the lowest byte: one lookup gives every table's entry."""
+    out = np.zeros(len(tables[0]), np.uint32)
+    for j, t in enumerate(tables):
+        out |= t.astype(np.uint32) << (8 * j)
+    return out
 
 
 def _bbox(stats: np.ndarray) -> tuple[int, int, int, int]:
@@ -579,25 +594,27 @@ def _recent_step(p: np.ndarray, i: int) -> float | None:
 
 def _around(
     near: np.ndarray,
-    mask: np.ndarray,
+    classes: np.ndarray,
+    k: int,
     centre: tuple[float, float],
     reach: float,
     within: float,
     limit: float,
 ) -> None:
-    """Mark in ``near`` every pixel within ``reach`` px of a pixel of ``mask`` that lies
-    within ``within`` px of ``centre`` (a body's own pixels, not a stray one of its
-    colour elsewhere), and no further than ``limit`` px from ``centre``."""
-    h, w = mask.shape
+    """Mark in ``near`` every pixel within ``reach`` px of a pixel of class ``k`` (in
+    ``classes``, looked at only around ``centre``) that lies within ``within`` px of
+    ``centre`` (a body's own pixels, not a stray one of its colour elsewhere), and no
+    further than ``limit`` px from ``centre``."""
+    h, w = classes.shape
     x, y = centre
     pad = min(within + reach, limit) + 1
     x0, x1 = max(0, int(x - pad)), min(w, int(np.ceil(x + pad)) + 1)
     y0, y1 = max(0, int(y - pad)), min(h, int(np.ceil(y + pad)) + 1)
     if x0 >= x1 or y0 >= y1:
         return
-    yy, xx = np.mgrid[y0:y1, x0:x1]
+    yy, xx = np.ogrid[y0:y1, x0:x1]  # (the distances broadcast: the same per pixel)
     d2 = (xx - x) ** 2 + (yy - y) ** 2
-    own = mask[y0:y1, x0:x1] & (d2 <= within * within)
+    own = (classes[y0:y1, x0:x1] == k) & (d2 <= within * within)
     if not own.any():
         return
     dist = cv2.distanceTransform((~own).view(np.uint8), cv2.DIST_L2, 3)
@@ -740,15 +757,16 @@ def track_frames(
     inner = np.zeros(norm.shape[1:3], bool)
     inner[rim:-rim, rim:-rim] = True
     seams = edge_zone(table[codes(percept.reference)])
+    packed = _packed(table, class_table, doubt_table, mixes)
     for i, frame in enumerate(norm):
         code = codes(frame)
-        labels = table[code]
-        classes = class_table[code]
-        doubt = doubt_table[code]
+        # one lookup per pixel for the four tables, then split into one array each
+        planes = cv2.split(packed[code].view(np.uint8).reshape(*code.shape, 4))
+        labels, classes, doubt, mix = planes[0], planes[1], planes[2].view(bool), planes[3]
         boxes = class_boxes(classes, labelled, len(names))
 
-        def share(win: tuple[slice, slice], code: np.ndarray = code) -> np.ndarray:
-            return share_table[code[win]]
+        def share(win: tuple[slice, slice], at: np.ndarray, code: np.ndarray = code) -> np.ndarray:
+            return share_table[code[win][at]]
 
         near = np.zeros(frame.shape[:2], np.uint8)
         for k in labelled:
@@ -770,14 +788,14 @@ def track_frames(
                 if b.shape != "circle":  # a long block: its own shape, at any angle
                     own = extent(b) + 2.0 * step + 2.0  # turning keeps it within its extent
                     most = 1.2 * extent(b) + 2.0 * fast[name]
-                    _around(near, classes == k, (x, y), 0.5 * b.radius + 2.0, own, most)
+                    _around(near, classes, k, (x, y), 0.5 * b.radius + 2.0, own, most)
         # outside the camera's view the warped picture is only its edge repeated. A
         # colour of its own is an object at once; a mix of two scene colours only where
         # it stays put (a blur trail or a halo moves on with what makes it); neither
         # counts over a body found in this frame and the trail it may leave (three
         # colours blurred together where a ball moves inside a cup)
         odd = (labels == 255) & percept.view[i] & inner & (near == 0)
-        mixed = odd & mixes[code]
+        mixed = odd & mix.view(bool)
         stay += 1
         stay *= mixed & ~seams  # frames in a row, 0 where it is no mix (or an edge's blur)
         unknown[i] = _unknown_area((odd & ~mixed) | (stay >= MIX_STAY))

@@ -58,10 +58,19 @@ def _geometry(instance: Instance) -> tuple[int, float, float, float]:
     return b.n, float(b.x0), float(b.y0), float(b.pitch)
 
 
-def _patches(frame: np.ndarray, instance: Instance, shifts: bool) -> np.ndarray:
-    """(squares, offsets, PATCH*PATCH*3) float32 patches of every square."""
+Layout = tuple[int, float, float, float, float]  # n, x0, y0, pitch, half a compared part
+
+
+def _layout(instance: Instance) -> Layout:
+    """The board's geometry and half the side of a tile's compared part (read off the
+    spec once, not per frame)."""
     n, x0, y0, p = _geometry(instance)
-    half = INSET * float(SlidingPuzzleParams.of(instance.spec).board.tile) / 2
+    return n, x0, y0, p, INSET * float(SlidingPuzzleParams.of(instance.spec).board.tile) / 2
+
+
+def _patches(frame: np.ndarray, layout: Layout, shifts: bool) -> np.ndarray:
+    """(squares, offsets, PATCH*PATCH*3) float32 patches of every square."""
+    n, x0, y0, p, half = layout
     d = max(1, round(SHIFT * p))
     offsets = list(itertools.product((-d, 0, d), repeat=2)) if shifts else [(0, 0)]
     h, w = frame.shape[:2]
@@ -115,7 +124,8 @@ def read_boards(
     if times is None:
         times = np.arange(len(frames)) / instance.spec.fmt.fps
     slide = float(params.t_move)
-    templates = _patches(frames[0], instance, shifts=False)[:, 0]
+    layout = _layout(instance)
+    templates = _patches(frames[0], layout, shifts=False)[:, 0]
     sep = _distances(templates[:, None, :], templates) + np.eye(len(templates)) * 1e9
     limit = READ * sep.min(axis=1)
     boards: list[Board | None] = []
@@ -123,7 +133,7 @@ def read_boards(
     prev: Board | None = None
     since: float | None = None  # when the current partial reading began
     for frame, t in zip(frames, times, strict=True):
-        dist = _distances(_patches(frame, instance, shifts=True), templates)
+        dist = _distances(_patches(frame, layout, shifts=True), templates)
         order = np.argsort(dist, axis=1)
         best, d1 = order[:, 0], np.take_along_axis(dist, order[:, :2], axis=1)
         boards.append(None)
@@ -283,8 +293,8 @@ def first_frame(tracks: Tracks, instance: Instance) -> Check:
 
     if blank(tracks.frames[0]):
         return Check("first_frame", 0.0, "the first frame is blank: it shows no board")
-    want = _patches(normed(image), instance, shifts=False)[:, 0]
-    got = _patches(normed(tracks.frames[0]), instance, shifts=True)
+    want = _patches(normed(image), _layout(instance), shifts=False)[:, 0]
+    got = _patches(normed(tracks.frames[0]), _layout(instance), shifts=True)
     best = _distances(got, want).argmin(axis=1)
     for s, b in enumerate(best):
         if b != s:
@@ -345,6 +355,8 @@ class Masses:
         params = SlidingPuzzleParams.of(instance.spec)
         start = [int(t) for t in params.start]
         self.frames, self.instance = tracks.frames, instance
+        n = params.board.n
+        self.boxes = [_cell_box(slot, instance) for slot in range(n * n)]  # (once, not per read)
         first = tracks.frames[0].astype(np.float32)
         empty = self._pixels(first, start.index(0))
         self.tray = np.median(empty, axis=0)
@@ -357,7 +369,7 @@ class Masses:
                 self.whole[t] = self.mass(0, t, (slot,))
 
     def _pixels(self, frame: np.ndarray, slot: int) -> np.ndarray:
-        ax, ay, bx, by = _cell_box(slot, self.instance)
+        ax, ay, bx, by = self.boxes[slot]
         return frame[max(0, ay) : by, max(0, ax) : bx].reshape(-1, 3)
 
     def _read(self, frame: np.ndarray, slot: int, key: np.ndarray) -> np.ndarray:
