@@ -27,7 +27,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidreason.perception.tracking import Tracks, calibrate, codes, label_table, scene_palette
+from vidreason.perception.tracking import (
+    Tracks,
+    calibrate,
+    codes,
+    label_table,
+    scene_palette,
+    seam_look_alikes,
+)
 from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
@@ -80,9 +87,20 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
     table = label_table(_lab(colours))
-    video = np.stack([table[codes(f)] == 0 for f in tracks.frames]) if tracks.n else None
     h, w = spec.fmt.height, spec.fmt.width
     view = tracks.percept.view if tracks.percept is not None else np.ones((tracks.n, h, w), bool)
+    look = None  # a scene's edge that looks like the liquid is that edge
+    if tracks.percept is not None:
+        key = tuple(tuple(int(v) for v in c) for c in colours)
+        reference = table[codes(tracks.percept.reference)]
+        look = seam_look_alikes(table, key, len(spec.bodies), reference)
+    masks = []
+    for f in tracks.frames:
+        code = codes(f)
+        masks.append(
+            table[code] == 0 if look is None else (table[code] == 0) & ~(look[0][code] & look[1])
+        )
+    video = np.stack(masks) if masks else None
     n_true = instance.trajectory.n_frames
     times = np.clip(tracks.times * spec.fmt.fps, 0, n_true - 1)
     frames = np.rint(times).astype(int)
