@@ -1,7 +1,8 @@
 """Several nuisances at once, as a real video carries them, scored through the real
 verifiers: a picture at half the size with paled colours pales a blue body towards the grey
 of the scene's own edges (a dark floor against a light backdrop, a maze's walls, a tank's
-walls), which must stay edges; the violations under the same nuisances still fail."""
+walls), which must stay edges; a textured liquid sharpened and turned in hue keeps its
+tints; the violations under the same nuisances still fail."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from vidreason.corruptions.sample import chain
 from vidreason.perception.tracking import codes, lab_of, label_table, seam_look_alikes
 from vidreason.render.video_io import read_video
 from vidreason.scoring import score_frames
+from vidreason.types import VideoFormat
 
 SMALL_PALE = "resize 0.5x + saturation 0.7 + vp9"
 
 
-def _scored(names: list[str], family: str, index: int, tmp_path):
-    """Instance ``index`` of ``family`` (seed 7) changed by the registry's ``names`` in
-    order, encoded with the last codec chosen, decoded and scored."""
-    inst, frames = build(family, index, seed=7)
+def _scored(names: list[str], family: str, index: int, tmp_path, style: str = "flat"):
+    """Instance ``index`` of ``family`` (seed 7, drawn in ``style``) changed by the
+    registry's ``names`` in order, encoded with the last codec chosen, decoded and
+    scored."""
+    inst, frames = build(family, index, seed=7, fmt=VideoFormat(style=style))
     sample = chain(*(BY_NAME[n].fn for n in names))(inst, frames, np.random.default_rng(0))
     assert sample is not None
     clip = read_video(encode(sample, tmp_path / "v"))
@@ -66,4 +69,16 @@ def test_a_small_pale_dam_break_keeps_its_water_inside_and_a_vanish_still_fails(
     score = _scored(SMALL_PALE.split(" + "), "dam-break", 0, tmp_path)
     assert score.passed, score.explanation
     score = _scored(["vanish 6", *SMALL_PALE.split(" + ")], "dam-break", 0, tmp_path)
+    assert not score.passed and "liquid is lost" in score.explanation, score.explanation
+
+
+@pytest.mark.slow
+def test_a_sharpened_textured_liquid_in_another_hue_keeps_its_volume_and_a_loss_still_fails(
+    tmp_path,
+):
+    """Sharpening pushes a textured liquid's two tints apart in lightness; with a hue turn
+    on top they left the liquid's colour (its area fell by a quarter)."""
+    score = _scored(["start +1", "hue +8°", "sharpen"], "pour", 1, tmp_path, "textured")
+    assert score.passed and score.checks["volume"] > 0.8, score.explanation
+    score = _scored(["pour lost", "hue +8°", "sharpen"], "pour", 1, tmp_path, "textured")
     assert not score.passed and "liquid is lost" in score.explanation, score.explanation

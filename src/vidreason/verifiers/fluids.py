@@ -34,6 +34,7 @@ from vidreason.perception.tracking import (
     label_table,
     scene_palette,
     seam_look_alikes,
+    style_colours,
 )
 from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
@@ -53,6 +54,13 @@ SLACK = 1.5  # px of a column's height: the codec blurs the surface's colour by 
 def _lab(colours: list) -> np.ndarray:
     arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+
+
+def _table(colours: list, instance: Instance) -> np.ndarray:
+    """``label_table`` of the scene's ``colours`` as its style draws them: in a shaded or
+    textured scene a colour is told by its hue and chroma first (its tints and a
+    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``)."""
+    return label_table(_lab(colours), lightness=style_colours(instance.spec)[1])
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     spec = instance.spec
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     h, w = spec.fmt.height, spec.fmt.width
     view = tracks.percept.view if tracks.percept is not None else np.ones((tracks.n, h, w), bool)
     look = None  # a scene's edge that looks like the liquid is that edge
@@ -512,7 +520,7 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     liquid's colour into what lies beside it without losing any of it); 0 elsewhere."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     liq = np.asarray(colours[0], np.float32)
     n_bodies = len(instance.spec.bodies)
     others = [np.asarray(colours[k], np.float32) for k in (n_bodies, n_bodies + 1)]
@@ -573,7 +581,7 @@ def cup_walls(tracks: Tracks, s: Seen, instance: Instance) -> CupWalls:
     w, h = spec.fmt.width, spec.fmt.height
     names, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
     angles = cup_angles(instance.trajectory)
     corners = np.concatenate(
@@ -672,7 +680,7 @@ def realigned(tracks: Tracks, instance: Instance) -> Tracks:
     w, h = spec.fmt.width, spec.fmt.height
     names, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     wall = len(names) + 1
     static = walls_mask(spec)
     k = 2 * ALIGN_BAND + 1
