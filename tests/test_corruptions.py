@@ -48,7 +48,9 @@ def test_a_chain_keeps_the_first_parts_time_and_the_last_codec_chosen():
     assert np.array_equal(late.frames[0], late.frames[1])  # the held first frame
     assert late.fps == inst.spec.fmt.fps and (late.codec, late.crf) == ("h264", 18)
     slow = BY_NAME["24 fps + vignette 0.2 + noise"].fn(inst, truth, rng)
-    assert slow is not None and abs(slow.fps - 24) < 0.5 and slow.frames.shape[1:] == truth.shape[1:]
+    assert (
+        slow is not None and abs(slow.fps - 24) < 0.5 and slow.frames.shape[1:] == truth.shape[1:]
+    )
     coded = BY_NAME["zoom 2% + crf 28"].fn(inst, truth, rng)
     assert coded is not None and (coded.codec, coded.crf) == ("h264", 28)
     zoomed = BY_NAME["zoom 2%"].fn(inst, truth, rng)
