@@ -489,10 +489,10 @@ def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def misfit(tpl: Template, pyr: list[np.ndarray], p: np.ndarray) -> float:
-    """The median absolute grey difference between a frame (its ``pyramid``) through ``p``
+    """The mean absolute grey difference between a frame (its ``pyramid``) through ``p``
     and the template, at the finest level: what a camera map must lower to be a better
-    one (robust to a body over part of the scene)."""
-    return float(np.median(np.abs(_residuals(tpl.levels[0], pyr[0], p))))
+    one (a median would hear only the flat pixels of a scene of few edges)."""
+    return float(np.mean(np.abs(_residuals(tpl.levels[0], pyr[0], p))))
 
 
 def solve(
