@@ -1,5 +1,6 @@
 """The corruption registry: one entry per corruption, each with its target from
-``TARGETS``, and the audit running exactly those with a target."""
+``TARGETS``, and the audit running exactly those with a target; compound nuisances made
+of single ones."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import build
-from vidreason.corruptions import BY_NAME, CORRUPTIONS, TARGETS, encode, select
+from vidreason.corruptions import BY_NAME, COMPOUNDS, CORRUPTIONS, TARGETS, encode, select
+from vidreason.corruptions.sample import chain
 from vidreason.render.video_io import read_video
 from vidreason.scene.geometry import extent
 from vidreason.scoring import score_frames
@@ -56,3 +58,41 @@ def test_a_duplicate_of_a_block_is_caught(tmp_path):
     clip = read_video(encode(sample, tmp_path / "v"))
     score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
     assert not score.passed, score.explanation
+
+
+def test_a_compound_nuisance_is_its_single_nuisances_in_order():
+    single = {c.name: c for c in CORRUPTIONS if c.group != "compound"}
+    assert 4 <= len(COMPOUNDS) <= 6
+    for c in COMPOUNDS:
+        parts = c.name.split(" + ")
+        assert c.kind == "nuisance" and c.target == TARGETS.falsely_failed
+        assert len(parts) == c.magnitude >= 2
+        assert all(single[p].kind == "nuisance" and single[p].target is not None for p in parts)
+    assert set(COMPOUNDS) <= set(select(kind="nuisance", audited=True))
+
+
+def test_a_chain_keeps_the_first_parts_time_and_the_last_codec_chosen():
+    inst, truth = build("bounce", 0)
+    rng = np.random.default_rng(0)
+    late = BY_NAME["start +1 + hue +8° + sharpen"].fn(inst, truth, rng)
+    assert late is not None and len(late.frames) == len(truth) + 1
+    assert np.array_equal(late.frames[0], late.frames[1])  # the held first frame
+    assert late.fps == inst.spec.fmt.fps and (late.codec, late.crf) == ("h264", 18)
+    slow = BY_NAME["24 fps + vignette 0.2 + noise"].fn(inst, truth, rng)
+    assert (
+        slow is not None and abs(slow.fps - 24) < 0.5 and slow.frames.shape[1:] == truth.shape[1:]
+    )
+    coded = BY_NAME["zoom 2% + crf 28"].fn(inst, truth, rng)
+    assert coded is not None and (coded.codec, coded.crf) == ("h264", 28)
+    zoomed = BY_NAME["zoom 2%"].fn(inst, truth, rng)
+    assert zoomed is not None and np.array_equal(coded.frames, zoomed.frames)
+    small = BY_NAME["resize 0.5x + saturation 0.7 + vp9"].fn(inst, truth, rng)
+    assert small is not None and small.codec == "vp9"
+    assert small.frames.shape[1] == truth.shape[1] // 2
+
+
+def test_only_the_first_part_of_a_chain_may_change_the_frame_count():
+    inst, truth = build("bounce", 0)
+    late_twice = chain(BY_NAME["hue +8°"].fn, BY_NAME["start +1"].fn)
+    with pytest.raises(ValueError, match="first nuisance"):
+        late_twice(inst, truth, np.random.default_rng(0))

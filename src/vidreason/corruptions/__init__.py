@@ -16,7 +16,8 @@ None where the corruption does not apply (gravity in a scene without gravity).
 
 To add one: write a function returning a ``Sample`` and add a ``Corruption`` to
 ``CORRUPTIONS`` with its kind, group and magnitude (``audit=False`` to leave it to the
-stress test).
+stress test). A nuisance of several at once is ``compound(name, ...)`` of single ones, in
+``COMPOUNDS`` (group ``compound``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from vidreason.corruptions.nuisances import (
     white_balance_drift,
     zoom,
 )
-from vidreason.corruptions.sample import CODECS, Fn, Sample, encode, on_frames
+from vidreason.corruptions.sample import CODECS, Fn, Sample, chain, encode, on_frames
 from vidreason.corruptions.violations import (
     disc,
     dissolve,
@@ -79,6 +80,7 @@ from vidreason.corruptions.violations import (
 __all__ = [
     "BY_NAME",
     "CODECS",
+    "COMPOUNDS",
     "CORRUPTIONS",
     "TARGETS",
     "Corruption",
@@ -134,7 +136,7 @@ V: Kind = "violation"
 # balls on a blank table, cannot tell from everything moving), violations below the
 # continuity allowance of a fast body (a sideways jump of 5% of the picture, a 4-frame
 # freeze); and 8 fps by dropping frames, where the audit draws 8 fps anew ("8 fps").
-CORRUPTIONS: tuple[Corruption, ...] = (
+_SINGLE: tuple[Corruption, ...] = (
     _c("clean", N, "clean", 0, "", on_frames(lambda t, _r: t)),
     *(_c(f"zoom {p}%", N, "zoom", p, "% per side", zoom(p / 100), p < 10) for p in (2, 5, 10)),
     *(_c(f"shake {p}px", N, "shake", p, "px", shake(p), p < 4) for p in (1, 2, 4)),
@@ -175,7 +177,32 @@ CORRUPTIONS: tuple[Corruption, ...] = (
     *(_c(f"start +{k}", N, "start delay", k, "frames", start_delay(k)) for k in (1, 2, 3)),
     _c("own pace x1.3", N, "own pace", 1.3, "x", own_pace(1.3)),
     _c("pause then x2", N, "own pace", 2.0, "x after a pause", own_pace(2.0, pause=0.4)),
-    # violations
+)
+
+
+def compound(*names: str) -> Corruption:
+    """Several of the nuisances above at once (a real video carries more than one),
+    applied in the order named: ``compound("zoom 2%", "crf 28")`` is "zoom 2% + crf 28"."""
+    single = {c.name: c for c in _SINGLE}
+    fn = chain(*(single[n].fn for n in names))
+    return _c(" + ".join(names), N, "compound", len(names), "nuisances", fn)
+
+
+# what a generator's video carries at once: a slight zoom and a codec, a shaky camera with
+# its shutter open, another frame rate with lens and sensor, another tone curve and frame
+# by frame compression, a late start in another colour grade, a small webm
+COMPOUNDS: tuple[Corruption, ...] = (
+    compound("zoom 2%", "crf 28"),
+    compound("shake 2px", "blur 2 frames"),
+    compound("24 fps", "vignette 0.2", "noise"),
+    compound("gamma 0.8", "jpeg 30"),
+    compound("start +1", "hue +8°", "sharpen"),
+    compound("resize 0.5x", "saturation 0.7", "vp9"),
+)
+
+CORRUPTIONS: tuple[Corruption, ...] = (
+    *_SINGLE,
+    *COMPOUNDS,
     _c("pause-jump", V, "pause-jump", 1, "move", pause_jump),
     _c("vanish", V, "vanish one", 0.5, "of the clip", drawn(planted.vanish)),
     *(_c(f"vanish {k}", V, "vanish", k, "frames", erase(k)) for k in (3, 6, 12)),

@@ -96,3 +96,33 @@ def on_frames(fn: Callable[[np.ndarray, np.random.Generator], np.ndarray]) -> Fn
         return same(inst, fn(truth, rng))
 
     return run
+
+
+def chain(*fns: Fn) -> Fn:
+    """Several nuisances at once, applied in order, each to the frames the one before
+    gave. The first sets the time (frame rate, timestamps: put a change of frame rate or
+    of start first); each later one must keep the frame count; the codec is the last one
+    that chose one other than H.264 at CRF 18. None if any part does not apply."""
+
+    def run(inst: Instance, truth: np.ndarray, rng: np.random.Generator) -> Sample | None:
+        first = fns[0](inst, truth, rng)
+        if first is None:
+            return None
+        out = first
+        for fn in fns[1:]:
+            step = fn(inst, out.frames, rng)
+            if step is None:
+                return None
+            if len(step.frames) != len(out.frames):
+                raise ValueError("only the first nuisance of a chain may change the frame count")
+            coded = (step.codec, step.crf) != ("h264", 18)
+            out = Sample(
+                step.frames,
+                first.fps,
+                first.pts,
+                step.codec if coded else out.codec,
+                step.crf if coded else out.crf,
+            )
+        return out
+
+    return run

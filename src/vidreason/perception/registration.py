@@ -325,9 +325,12 @@ def register(
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
         grey = img if img is not None else _grey(frames[i], size, mask, weights)
-        got = solve(tpl, pyramid(grey), init, free)
+        pyr = pyramid(grey)
+        got = solve(tpl, pyr, init, free)
         if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
             return init  # a weak scene's jump is a misfit, not a camera
+        if misfit(tpl, pyr, got) >= misfit(tpl, pyr, init):
+            return init  # no better fit (a fine pattern's slope to a wrong period): it stood
         return got if plausible(compose(got, m0, *size), *size) else init
 
     def usable(i: int) -> tuple[int, ...]:
@@ -468,6 +471,30 @@ def pyramid(img: np.ndarray) -> list[np.ndarray]:
     return pyr
 
 
+def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The frame's grey (``img``, at the level's size) less the template's, at its pixels,
+    through ``q`` (shift in px of the level)."""
+    w, h = level.size
+    x0, y0, x1, y1 = level.box
+    m = compose(q, level.base, w, h)
+    m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)  # only the box is warped
+    warped = cv2.warpAffine(
+        img,
+        m,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REFLECT,
+    )
+    return (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
+
+
+def misfit(tpl: Template, pyr: list[np.ndarray], p: np.ndarray) -> float:
+    """The mean absolute grey difference between a frame (its ``pyramid``) through ``p``
+    and the template, at the finest level: what a camera map must lower to be a better
+    one (a median would hear only the flat pixels of a scene of few edges)."""
+    return float(np.mean(np.abs(_residuals(tpl.levels[0], pyr[0], p))))
+
+
 def solve(
     tpl: Template, pyr: list[np.ndarray], init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
 ) -> np.ndarray:
@@ -478,13 +505,11 @@ def solve(
     cols = list(free)
     for lvl in reversed(range(len(tpl.levels))):
         level = tpl.levels[lvl]
-        w, h = level.size
-        x0, y0, x1, y1 = level.box
+        w = level.size[0]
         k = 2.0**lvl
         q = p.copy()
         q[2:] /= k
         # what does not change from one iteration to the next, worked out once per level
-        ref = level.grey[level.mask]
         jac = level.jac[:, cols]
         # a prior of no camera motion: a direction the static scene hardly fixes (a
         # bar at the top does not tell a roll from a pan) stays where it is
@@ -498,16 +523,7 @@ def solve(
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
         for _ in range(ITERATIONS):
-            m = compose(q, level.base, w, h)
-            m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)  # only the box is warped
-            warped = cv2.warpAffine(
-                pyr[lvl],
-                m,
-                (x1 - x0, y1 - y0),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_REFLECT,
-            )
-            r = (warped[level.mask] - ref).astype(np.float64)
+            r = _residuals(level, pyr[lvl], q)
             sigma = max(1.4826 * float(np.median(np.abs(r))), 1e-3)
             wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(r), 1e-12))
             jw = jac * (wt / sigma**2)[:, None]

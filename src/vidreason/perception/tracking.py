@@ -572,6 +572,37 @@ def edge_zone(labels: np.ndarray) -> np.ndarray:
     return cv2.dilate(boundary, disc).astype(bool)
 
 
+def scene_seams(labels: np.ndarray, scene: tuple[int, ...]) -> np.ndarray:
+    """Where two of the scene's own colours (``scene``: background, walls) meet in the
+    reference picture (its palette ``labels``), widened by ``EDGE_BLUR`` on each side; a
+    body's outline is no such seam."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * EDGE_BLUR + 1,) * 2)
+    near = [cv2.dilate((labels == k).view(np.uint8), disc) for k in scene if (labels == k).any()]
+    out = np.zeros(labels.shape, np.uint8)
+    for i, a in enumerate(near):
+        for b in near[i + 1 :]:
+            out |= a & b
+    return out.astype(bool)
+
+
+def seam_look_alikes(
+    table: np.ndarray, colours: tuple[tuple[int, ...], ...], bodies: int, reference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A body's colour that is also a mix of two of the scene's own colours (a blue paled
+    towards grey, between a dark floor and a light backdrop) is that mix where the two
+    meet: a soft or resized edge is no body, nor a second copy of one. For the palette
+    ``colours`` (its first ``bodies`` entries the bodies', then the scene's) and its
+    ``table``: which colours (indexed like ``label_table``) a body's pixels may be
+    mistaken for so, and where (``scene_seams`` of the ``reference`` picture's labels);
+    None where no body's colour is such a mix."""
+    scene = tuple(range(bodies, len(colours)))
+    mixes = _cached_mixes(tuple(tuple(int(v) for v in colours[k]) for k in scene))
+    look = (table < bodies) & mixes
+    if not look.any():
+        return None
+    return look, scene_seams(reference, scene)
+
+
 def _fastest(instance: Instance, name: str) -> float:
     """The largest step (px per frame) the truth moves ``name`` by."""
     states = instance.trajectory.states.get(name)
@@ -756,13 +787,19 @@ def track_frames(
     rim = round(RIM * max(norm.shape[1:3]))
     inner = np.zeros(norm.shape[1:3], bool)
     inner[rim:-rim, rim:-rim] = True
-    seams = edge_zone(table[codes(percept.reference)])
+    reference = table[codes(percept.reference)]
+    seams = edge_zone(reference)
+    look_alike = seam_look_alikes(table, key, len(names), reference)
     packed = _packed(table, class_table, doubt_table, mixes)
     for i, frame in enumerate(norm):
         code = codes(frame)
         # one lookup per pixel for the four tables, then split into one array each
         planes = cv2.split(packed[code].view(np.uint8).reshape(*code.shape, 4))
         labels, classes, doubt, mix = planes[0], planes[1], planes[2].view(bool), planes[3]
+        if look_alike is not None:  # a scene's edge that looks like a body is that edge
+            fake = look_alike[0][code] & look_alike[1]
+            labels = np.where(fake, np.uint8(255), labels)
+            classes = np.where(fake, np.uint8(255), classes)
         boxes = class_boxes(classes, labelled, len(names))
 
         def share(win: tuple[slice, slice], at: np.ndarray, code: np.ndarray = code) -> np.ndarray:

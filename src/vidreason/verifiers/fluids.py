@@ -22,12 +22,21 @@ the truth's never goes), ``stream`` (it reaches the tank when and where the trut
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from vidreason.perception.tracking import Tracks, calibrate, codes, label_table, scene_palette
+from vidreason.perception.tracking import (
+    Tracks,
+    calibrate,
+    codes,
+    label_table,
+    scene_palette,
+    seam_look_alikes,
+    style_colours,
+)
 from vidreason.render.liquid import cup_angles, cup_masks, shown_masks, walls_mask
 from vidreason.scene import liquid
 from vidreason.scene.geometry import scene_size
@@ -47,6 +56,30 @@ BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshin
 def _lab(colours: list) -> np.ndarray:
     arr = np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3)
     return cv2.cvtColor(arr, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+
+
+def _table(colours: list, instance: Instance) -> np.ndarray:
+    """``label_table`` of the scene's ``colours`` as its style draws them: in a shaded or
+    textured scene a colour is told by its hue and chroma first (its tints and a
+    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``)."""
+    return label_table(_lab(colours), lightness=style_colours(instance.spec)[1])
+
+
+def _look_alikes(
+    tracks: Tracks, instance: Instance, table: np.ndarray, colours: list
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Per frame (its colour ``codes``), the pixels of the liquid's colour that are a mix
+    of two scene colours on the seams where those meet in the reference: a scene's edge
+    that looks like the liquid is that edge (``tracking.seam_look_alikes``)."""
+    look = None
+    if tracks.percept is not None:
+        key = tuple(tuple(int(v) for v in c) for c in colours)
+        reference = table[codes(tracks.percept.reference)]
+        look = seam_look_alikes(table, key, len(instance.spec.bodies), reference)
+    if look is None:
+        return lambda code: np.zeros(code.shape, bool)
+    fakes, where = look
+    return lambda code: fakes[code] & where
 
 
 @dataclass(frozen=True)
@@ -80,10 +113,12 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     spec = instance.spec
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
-    table = label_table(_lab(colours))
-    video = np.stack([table[codes(f)] == 0 for f in tracks.frames]) if tracks.n else None
+    table = _table(colours, instance)
     h, w = spec.fmt.height, spec.fmt.width
     view = tracks.percept.view if tracks.percept is not None else np.ones((tracks.n, h, w), bool)
+    look = _look_alikes(tracks, instance, table, colours)
+    masks = [(table[code] == 0) & ~look(code) for code in map(codes, tracks.frames)]
+    video = np.stack(masks) if masks else None
     n_true = instance.trajectory.n_frames
     times = np.clip(tracks.times * spec.fmt.fps, 0, n_true - 1)
     frames = np.rint(times).astype(int)
@@ -521,13 +556,15 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     those two along a wall's edge holds no liquid); 0 elsewhere."""
     _, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
+    look = _look_alikes(tracks, instance, table, colours)
     liq = np.asarray(colours[0], np.float32)
     n_bodies = len(instance.spec.bodies)
     others = [np.asarray(colours[k], np.float32) for k in (n_bodies, n_bodies + 1)]
     out = np.zeros(tracks.frames.shape[:3], np.float32)
     for i, f in enumerate(tracks.frames):
-        lab = table[codes(f)]
+        code = codes(f)
+        lab = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid at all
         rgb = f.astype(np.float32)
         share = np.zeros(f.shape[:2], np.float32)
         nearest = np.full(f.shape[:2], np.inf, np.float32)
@@ -583,7 +620,7 @@ def cup_walls(tracks: Tracks, s: Seen, instance: Instance) -> CupWalls:
     w, h = spec.fmt.width, spec.fmt.height
     names, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
     angles = cup_angles(instance.trajectory)
     corners = np.concatenate(
@@ -682,7 +719,7 @@ def realigned(tracks: Tracks, instance: Instance) -> Tracks:
     w, h = spec.fmt.width, spec.fmt.height
     names, colours = scene_palette(instance)
     colours = calibrate(tracks.frames[0], instance, colours)
-    table = label_table(_lab(colours))
+    table = _table(colours, instance)
     wall = len(names) + 1
     static = walls_mask(spec)
     k = 2 * ALIGN_BAND + 1

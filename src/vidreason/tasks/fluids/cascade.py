@@ -30,7 +30,9 @@ where the truth has none; it never stands still while the truth's flows), the ta
 at the truth's pace (gravity times the whole flow) and each basin fills when the truth's
 does (so in the true order), and each basin ends at its true level, its surface level.
 
-Versions: v1: first version.
+Versions: v1: first version. Verifier v2: in a shaded or textured scene the liquid's
+colour is told by its hue and chroma first; a colour of the liquid that is also a mix of
+two scene colours is that mix on the scene's seams.
 """
 
 from __future__ import annotations
@@ -191,6 +193,7 @@ FAMILY = register_family(
         generic_checks=tuple(c for c in NO_PATH_CHECKS if c != "continuity"),
         name="cascade",
         version=1,
+        verifier_version=2,  # v2: a styled liquid told by hue first; edges like it stay edges
         capability="fluids",
         law="liquid released from a tank runs down a cascade of basins under gravity, filling"
         " each to its lip before it overflows into the next, keeps its volume, stays inside"

@@ -14,7 +14,9 @@ across the tank follows the truth's frame by frame (the collapse and the surge u
 gravity), its surface leans as the truth's does while it sloshes and settles towards
 level (the sloshing's pace is gravity's), and it ends at the truth's height.
 
-Versions: v1: first version.
+Versions: v1: first version. Verifier v2: in a shaded or textured scene the liquid's
+colour is told by its hue and chroma first; a colour of the liquid that is also a mix of
+two scene colours is that mix on the scene's seams.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ FAMILY = register_family(
         generic_checks=NO_PATH_CHECKS,  # a liquid has no one centre: its flow is checked
         name="dam-break",
         version=1,
-        verifier_version=2,  # v2: area, heights and tilt read off each pixel's liquid share
+        verifier_version=2,  # v2: each pixel counts by its liquid share; a styled liquid told by hue
         capability="fluids",
         law="a column of liquid released in a tank collapses and spreads under gravity,"
         " keeps its volume, stays inside the walls, and sloshes and settles towards a level surface",

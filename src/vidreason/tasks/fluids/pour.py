@@ -25,6 +25,9 @@ Versions: v1: first version. Verifier v2: `pace` (the liquid's lag behind the tr
 the cup's, over the pour's second half); the shares in the tank and the cup and the
 surface's tilt read off the liquid's share per pixel (a blend with the walls' colour
 counted too); a frame whose static walls stand over a pixel off is realigned on them.
+Verifier v3: in a shaded or textured scene the liquid's colour is told by its hue and
+chroma first; a colour of the liquid that is also a mix of two scene colours is that mix
+on the scene's seams.
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ FAMILY = register_family(
         ),
         name="pour",
         version=1,
-        verifier_version=2,  # v2: `pace` (the pour timed against the cup); shares read soft
+        verifier_version=3,  # v3: a styled liquid told by hue first; edges like it stay edges
         capability="fluids",
         law="liquid poured from a tilting cup falls under gravity into a tank below, keeps"
         " its volume, stays inside the walls, fills the tank to the true level and settles"
