@@ -577,12 +577,14 @@ def scene_seams(labels: np.ndarray, scene: tuple[int, ...]) -> np.ndarray:
     reference picture (its palette ``labels``), widened by ``EDGE_BLUR`` on each side; a
     body's outline is no such seam."""
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * EDGE_BLUR + 1,) * 2)
-    near = [cv2.dilate((labels == k).view(np.uint8), disc) for k in scene if (labels == k).any()]
-    out = np.zeros(labels.shape, np.uint8)
+    near = [
+        cv2.dilate((labels == k).view(np.uint8), disc) > 0 for k in scene if (labels == k).any()
+    ]
+    out = np.zeros(labels.shape, bool)
     for i, a in enumerate(near):
         for b in near[i + 1 :]:
             out |= a & b
-    return out.astype(bool)
+    return out
 
 
 def seam_look_alikes(
