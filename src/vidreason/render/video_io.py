@@ -239,11 +239,7 @@ def read_video(
     path = Path(path)
     fps = frame_rate(path)
     stream, box = _boxed(path, decode(path)) if size is not None else (decode(path), None)
-    # frames go straight into one array that grows by half when full (sized for ``until``
-    # at the start): no list of frames to stack, nor a copy of each
-    expect = int(until * fps) + 2 if until is not None and fps > 0 else 16
-    buf: np.ndarray | None = None
-    n = 0
+    frames: list[np.ndarray] = []
     stamps: list[float | None] = []
     shape: tuple[int, ...] | None = None
     timed = True  # every timestamp so far is present and later than the one before
@@ -264,7 +260,7 @@ def read_video(
                     break
             elif fps > 0 and i / fps > until:
                 break
-        if max_frames is not None and n >= max_frames:
+        if max_frames is not None and len(frames) >= max_frames:
             span = "" if until is None else f" in its first {until:.2f} s"
             raise VideoError(f"{path}: more than {max_frames} frames{span}")
         if box is not None and size is not None:
@@ -272,23 +268,14 @@ def read_video(
             frame = frame[y0:y1, x0:x1]
             if frame.shape[:2] != (size[1], size[0]):
                 frame = fit(frame, size)
-        if buf is None:
-            cap = expect if max_frames is None else min(expect, max_frames)
-            buf = np.empty((max(cap, 1), *frame.shape), frame.dtype)
-        elif n == len(buf):
-            grown = np.empty((n + n // 2 + 1, *frame.shape), frame.dtype)
-            grown[:n] = buf
-            buf = grown
-        buf[n] = frame
-        n += 1
+        frames.append(frame)
         stamps.append(stamp)
-    if buf is None or n == 0:
+    if not frames:
         raise VideoError(f"{path}: the video has no frames")
     if fps <= 0:
-        fps = float(n)
+        fps = float(len(frames))
     times = None
     if timed and all(t is not None for t in stamps):
         arr = np.asarray(stamps, dtype=float)
         times = arr - arr[0]
-    frames = buf[:n] if n > 0.9 * len(buf) else buf[:n].copy()  # little left unused
-    return Video(frames=frames, fps=fps, times=times)
+    return Video(frames=np.stack(frames), fps=fps, times=times)
