@@ -50,7 +50,6 @@ END = 4  # frames at the end that show the liquid at rest
 MIN_FRAMES = 4
 EDGE = 2  # px: a coloured fringe this wide along a wall is the codec's, not a leak
 SLACK = 1.5  # px of a column's height: the codec blurs the surface's colour by about one
-BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
 
 
 def _lab(colours: list) -> np.ndarray:
@@ -63,6 +62,14 @@ def _table(colours: list, instance: Instance) -> np.ndarray:
     textured scene a colour is told by its hue and chroma first (its tints and a
     sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``)."""
     return label_table(_lab(colours), lightness=style_colours(instance.spec)[1])
+
+
+def _palette(tracks: Tracks, instance: Instance) -> tuple[list, list, np.ndarray]:
+    """The scene's palette names, its colours calibrated on the video's first frame (as
+    they are with no frame) and their ``_table``."""
+    names, colours = scene_palette(instance)
+    colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
+    return names, colours, _table(colours, instance)
 
 
 def _look_alikes(
@@ -111,9 +118,7 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     frame) and the truth's region at the nearest simulated frame, both where the frame
     shows the scene (a zoomed or cropped video leaves out its edges)."""
     spec = instance.spec
-    _, colours = scene_palette(instance)
-    colours = calibrate(tracks.frames[0], instance, colours) if tracks.n else colours
-    table = _table(colours, instance)
+    _, colours, table = _palette(tracks, instance)
     h, w = spec.fmt.height, spec.fmt.width
     view = tracks.percept.view if tracks.percept is not None else np.ones((tracks.n, h, w), bool)
     look = _look_alikes(tracks, instance, table, colours)
@@ -212,16 +217,6 @@ def flow_check(
     return Check("flow", value, note if value < 1 else "")
 
 
-def _smoothed_rows(values: np.ndarray, width: int) -> np.ndarray:
-    """Each row of ``values`` (one per frame) averaged with the rows of the ``width``
-    frames running it is the middle of (the edges repeated): what a motion blur over
-    ``width`` frames shows."""
-    if width <= 1:
-        return values
-    pad = np.pad(values, [(width // 2, (width - 1) // 2)] + [(0, 0)] * (values.ndim - 1), "edge")
-    return np.stack([pad[i : i + len(values)] for i in range(width)]).mean(axis=0)
-
-
 def _tilts(masks: np.ndarray, box: list, margin: float) -> np.ndarray:
     """The surface's tilt in ``box`` (degrees, higher on the right) in each mask."""
     return np.degrees(np.arctan([liquid.tilt(m, box, margin) for m in masks]))
@@ -301,6 +296,7 @@ ARRIVE = 0.1  # of the liquid: in the tank when this share of it is
 AIR = 8  # px of liquid in neither the cup nor the tank: a stream to place
 FLOOR_NEAR = 4.0  # px: a stream's front this near the tank's floor has landed
 SETTLE = 0.6  # of its final share: the tank holds most of the pour, its surface is read
+BLUR_FRAMES = 3  # a motion blur over up to this many frames smooths the sloshing it shows
 GONE_FRAMES = 2  # frames running with under half the truth's liquid: it vanished
 
 
@@ -483,6 +479,14 @@ def fill_check(m: Pour, instance: Instance, name: str) -> Check:
     return Check("fill", value, note if value < 1 else "")
 
 
+def _smoothed(values: np.ndarray, width: int) -> np.ndarray:
+    """``values`` averaged over ``width`` frames running (the edges repeated)."""
+    if width <= 1:
+        return values
+    pad = np.pad(values, (width // 2, (width - 1) // 2), mode="edge")
+    return np.convolve(pad, np.ones(width) / width, mode="valid")
+
+
 def pour_surface_check(
     s: Seen, m: Pour, instance: Instance, name: str, alpha: np.ndarray | None = None
 ) -> Check:
@@ -503,7 +507,7 @@ def pour_surface_check(
     frames = np.arange(len(t_true), dtype=float)
     tilt = 90.0
     for width in range(1, BLUR_FRAMES + 1):
-        series = _smoothed_rows(np.nan_to_num(t_true, nan=90.0), width)
+        series = _smoothed(np.nan_to_num(t_true, nan=90.0), width)
         off = np.abs(t_seen - np.interp(s.times[part], frames, series))
         off[~np.isfinite(off)] = 90.0
         tilt = min(tilt, float(off.mean()) if len(off) else 90.0)
@@ -554,9 +558,7 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     liquid's colour into what lies beside it without losing any of it), unless it lies
     nearer still to the line between the background's and the walls' colours (a blend of
     those two along a wall's edge holds no liquid); 0 elsewhere."""
-    _, colours = scene_palette(instance)
-    colours = calibrate(tracks.frames[0], instance, colours)
-    table = _table(colours, instance)
+    _, colours, table = _palette(tracks, instance)
     look = _look_alikes(tracks, instance, table, colours)
     liq = np.asarray(colours[0], np.float32)
     n_bodies = len(instance.spec.bodies)
@@ -618,9 +620,7 @@ def cup_walls(tracks: Tracks, s: Seen, instance: Instance) -> CupWalls:
     p = Liquid.of(spec)
     assert p.cup and p.pivot
     w, h = spec.fmt.width, spec.fmt.height
-    names, colours = scene_palette(instance)
-    colours = calibrate(tracks.frames[0], instance, colours)
-    table = _table(colours, instance)
+    names, _, table = _palette(tracks, instance)
     wall = len(names) + 1  # the first wall's colour (the cup is drawn in it)
     angles = cup_angles(instance.trajectory)
     corners = np.concatenate(
@@ -717,9 +717,7 @@ def realigned(tracks: Tracks, instance: Instance) -> Tracks:
         return tracks
     spec = instance.spec
     w, h = spec.fmt.width, spec.fmt.height
-    names, colours = scene_palette(instance)
-    colours = calibrate(tracks.frames[0], instance, colours)
-    table = _table(colours, instance)
+    names, _, table = _palette(tracks, instance)
     wall = len(names) + 1
     static = walls_mask(spec)
     k = 2 * ALIGN_BAND + 1
