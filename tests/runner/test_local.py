@@ -296,3 +296,34 @@ def test_a_pair_with_a_missing_video_is_a_failed_pair(suite_dir, truth_videos, t
 
     (p,) = score_pairs(store.rows(tmp_path / "run"))
     assert "the counterfactual video fails" in p.note and "missing" in p.note
+
+
+def test_a_stopped_generation_takes_no_more_units_and_its_workers_end(small_suite, tmp_path):
+    """Ctrl-C during a run stops its generation workers before the process exits: a worker
+    still inside a library call while the interpreter shuts down can abort the process."""
+    import threading
+    import time
+
+    from vidreason.models.baselines import static
+    from vidreason.runner import generation
+
+    def slow(r: GenerationRequest) -> np.ndarray:
+        time.sleep(0.3)
+        return static(r)
+
+    model = FrameModel("slow", "1", slow)
+    dirs = find_instances(small_suite)
+    units = plan_model("slow", "1", dirs, tmp_path / "r")
+    made = threading.Event()
+    ready = []
+
+    def on_ready(unit):
+        ready.append(unit)
+        made.set()
+
+    running = generation.start({"slow": model}, units, on_ready)
+    assert made.wait(30)
+    generation.stop(running, timeout=10)
+    assert not any(t.is_alive() for t in running.threads)
+    assert 1 <= len(ready) < len(units)  # the rest were never started
+    assert all(u.video.is_file() for u in ready)

@@ -123,6 +123,11 @@ class Todo:
             batch, self.units = self.units[:n], self.units[n:]
             return batch
 
+    def drop(self) -> None:
+        """Hand out nothing more: a worker stops after the batch it holds."""
+        with self.lock:
+            self.units = []
+
     def leave(self, ready: Callable[[WorkUnit], None], reason: str = "") -> None:
         with self.lock:
             self.workers -= 1
@@ -189,20 +194,30 @@ def _copies(model: Model, limit: int) -> list[Model]:
     return [model]
 
 
+@dataclasses.dataclass(frozen=True)
+class Running:
+    """The generation workers of a run, and what they take their units from."""
+
+    threads: tuple[threading.Thread, ...]
+    todos: tuple[Todo, ...]
+
+
 def start(
     models: Mapping[str, Model],
     units: Sequence[WorkUnit],
     ready: Callable[[WorkUnit], None],
-) -> list[threading.Thread]:
+) -> Running:
     """Start the generation workers for ``units`` (daemon threads: a stopped run leaves
     none behind); each unit is passed to ``ready`` once its video exists or failed."""
     threads = []
+    todos = []
     for name, model in models.items():
         mine = [u for u in units if u.model == name]
         if not mine:
             continue
         copies = _copies(model, len(mine))
         todo = Todo(mine, len(copies))
+        todos.append(todo)
         for i, copy in enumerate(copies):
             t = threading.Thread(
                 target=_worker, args=(copy, todo, ready), name=f"generate-{name}-{i}"
@@ -210,4 +225,15 @@ def start(
             t.daemon = True
             t.start()
             threads.append(t)
-    return threads
+    return Running(tuple(threads), tuple(todos))
+
+
+def stop(running: Running, timeout: float = 3.0) -> None:
+    """Give the workers no more units and wait up to ``timeout`` seconds for the batches
+    they hold. A worker still inside a library call when the interpreter exits can abort
+    the process ("terminate called without an active exception"), losing its exit code."""
+    for todo in running.todos:
+        todo.drop()
+    deadline = time.monotonic() + timeout
+    for t in running.threads:
+        t.join(max(0.0, deadline - time.monotonic()))

@@ -139,6 +139,12 @@ def _stop(pool: ProcessPoolExecutor, futures: dict[Future, int]) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
         proc.join(timeout=2.0)
+    # The pool's manager thread closes its wake-up pipe once it sees the workers gone; an
+    # exit hook that wakes it while it closes writes to a closed pipe and prints a
+    # traceback. Waiting for it here leaves the hook nothing to wake.
+    manager = getattr(pool, "_executor_manager_thread", None)  # no public way
+    if manager is not None:
+        manager.join(timeout=2.0)
 
 
 def parallel_map(
@@ -331,6 +337,7 @@ def run_units(
             if not generation.needs_generation(u):
                 feed.put(u)
         with Stage("score", len(todo), progress) as stage:
+            running = None
             if to_make:
                 made = stage.also("generate", len(to_make))
 
@@ -338,8 +345,13 @@ def run_units(
                     made()
                     feed.put(unit)
 
-                generation.start(_models_for(to_make, models), to_make, ready)
-            stream_map(execute, feed, len(todo), stage, workers=workers, on_result=save)
+                running = generation.start(_models_for(to_make, models), to_make, ready)
+            try:
+                stream_map(execute, feed, len(todo), stage, workers=workers, on_result=save)
+            except BaseException:
+                if running is not None:
+                    generation.stop(running)
+                raise
         by_key = {r.key: r for r in store.rows_by_key(con, [u.key for u in units])}
         for g, members in groups.items():
             counts = {"total": len(members), "scored": 0, "reused": 0}
