@@ -567,10 +567,14 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
     for i, f in enumerate(tracks.frames):
         code = codes(f)
         lab = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid at all
-        rgb = f.astype(np.float32)
-        share = np.zeros(f.shape[:2], np.float32)
-        nearest = np.full(f.shape[:2], np.inf, np.float32)
-        near_px = np.full(f.shape[:2], np.inf, np.float32)
+        out[i] = lab == 0
+        unknown = lab == 255  # only a pixel of no scene colour can be a blend
+        if not unknown.any():
+            continue
+        rgb = f[unknown].astype(np.float32)
+        share = np.zeros(len(rgb), np.float32)
+        nearest = np.full(len(rgb), np.inf, np.float32)
+        near_px = np.full(len(rgb), np.inf, np.float32)
         for other in others:  # the background, the walls
             a, dist = _off_segment(rgb, other, liq)
             off = dist / np.sqrt(float((liq - other) @ (liq - other)) or 1.0)
@@ -578,8 +582,8 @@ def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
             near_px = np.where(off < nearest, dist, near_px)
             nearest = np.minimum(nearest, off)
         _, dry = _off_segment(rgb, *others)
-        mixed = (lab == 255) & (nearest <= MIXED) & (near_px <= dry)
-        out[i] = np.where(lab == 0, 1.0, np.where(mixed, share, 0.0))
+        mixed = (nearest <= MIXED) & (near_px <= dry)
+        out[i][unknown] = np.where(mixed, share, 0.0)
     return out * view
 
 
