@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidreason.engines.fluid_mpm import PARTS, REF, spacing
-from vidreason.scene.liquid import mask, rect_mask, turned_mask, wall_rect
+from vidreason.scene.liquid import mask, rect_mask, turner, wall_rect
 from vidreason.scene.params.fluids import Liquid
 from vidreason.types import SceneSpec, Trajectory
 
@@ -53,7 +53,8 @@ def cup_masks(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray | None:
     if not (p.cup and p.pivot):
         return None
     w, h = spec.fmt.width, spec.fmt.height
-    return np.stack([turned_mask(p.cup, p.pivot, float(a), w, h) for a in cup_angles(trajectory)])
+    turned = turner(p.cup, p.pivot, w, h)
+    return np.stack([turned(float(a)) for a in cup_angles(trajectory)])
 
 
 def shown_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarray:

@@ -13,6 +13,7 @@ of a vessel, and the tilt of the surface in a vessel.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -41,19 +42,31 @@ def cup_angle(tilt: list[float] | None, t: float) -> float:
     return math.radians(deg) * u * u * (3.0 - 2.0 * u)
 
 
+def turner(
+    rects: list, pivot: list[float], width: int, height: int
+) -> Callable[[float], np.ndarray]:
+    """``turned_mask`` of ``rects`` about ``pivot`` as a function of the angle, the pixel
+    grid laid out once (a search over many angles)."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    dx, dy = xs - pivot[0], ys - pivot[1]
+
+    def at(angle: float) -> np.ndarray:
+        c, s = math.cos(angle), math.sin(angle)
+        lx, ly = pivot[0] + c * dx + s * dy, pivot[1] - s * dx + c * dy
+        out = np.zeros((height, width), dtype=bool)
+        for x0, y0, x1, y1 in rects:
+            out |= (lx >= x0) & (lx < x1) & (ly >= y0) & (ly < y1)
+        return out
+
+    return at
+
+
 def turned_mask(
     rects: list, pivot: list[float], angle: float, width: int, height: int
 ) -> np.ndarray:
     """The pixels inside any of ``rects`` turned clockwise (as seen) by ``angle`` radians
     about ``pivot``: each pixel turned back and tested against the rectangles."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
-    dx, dy = xs - pivot[0], ys - pivot[1]
-    c, s = math.cos(angle), math.sin(angle)
-    lx, ly = pivot[0] + c * dx + s * dy, pivot[1] - s * dx + c * dy
-    out = np.zeros((height, width), dtype=bool)
-    for x0, y0, x1, y1 in rects:
-        out |= (lx >= x0) & (lx < x1) & (ly >= y0) & (ly < y1)
-    return out
+    return turner(rects, pivot, width, height)(angle)
 
 
 def turned_corners(rect: list, pivot: list[float], angle: float) -> np.ndarray:

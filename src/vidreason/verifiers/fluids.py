@@ -327,7 +327,8 @@ def _cup_inside(instance: Instance) -> np.ndarray:
     inner = [[box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()]]
     w, h = spec.fmt.width, spec.fmt.height
     angles = cup_angles(instance.trajectory)
-    return np.stack([liquid.turned_mask(inner, p.pivot, float(a), w, h) for a in angles])
+    turned = liquid.turner(inner, p.pivot, w, h)
+    return np.stack([turned(float(a)) for a in angles])
 
 
 def _arrival(share: np.ndarray, times: np.ndarray) -> float:
@@ -659,12 +660,13 @@ def cup_check(s: Seen, walls: CupWalls, instance: Instance) -> Check:
     pivot = [p.pivot[0] - x0, p.pivot[1] - y0]
     rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
     off = np.full(s.n, TURN_SEARCH.max())
+    turned = liquid.turner(rects, pivot, x1 - x0, y1 - y0)
     for i, seen_wall in enumerate(walls.video):
         if seen_wall.sum() < 10:
             continue
         best, best_f1 = None, 0.0
         for d in TURN_SEARCH:
-            m = liquid.turned_mask(rects, pivot, np.radians(truth_at[i] + d), x1 - x0, y1 - y0)
+            m = turned(np.radians(truth_at[i] + d))
             both = float((m & seen_wall).sum())
             f1 = 2 * both / max(1.0, float(m.sum() + seen_wall.sum()))
             if f1 > best_f1:
