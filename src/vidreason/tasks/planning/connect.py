@@ -150,6 +150,8 @@ FAMILY = register_family(
         simulate=simulate,
         render=common.render_grid,
         engine="solver",
-        verifier_version=2,  # v2: the line read by the nearest scene colour, small gaps closed
+        # v2: the line read by the nearest scene colour, small gaps closed; v3: an unseen
+        # move is one whose readings are a cell apart
+        verifier_version=3,
     )
 )

@@ -90,5 +90,6 @@ FAMILY = register_family(
         simulate=common.walk_solution,
         render=common.render_grid,
         engine="solver",
+        verifier_version=2,  # v2: an unseen move is one whose readings are a cell apart
     )
 )
