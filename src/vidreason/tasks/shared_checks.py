@@ -55,7 +55,7 @@ def landing_3d(where: str) -> CheckSpec:
 LEGAL_MOVES = CheckSpec(
     "legal_moves",
     "every change of cell is one side step through an open passage, seen under way (a step"
-    " from a cell's middle to the next's, 0.85 of a cell or more between two frames less than"
+    " from a cell's middle to the next's, 0.9 of a cell or more between two frames less than"
     " half a move's time apart, is a jump): pass/fail",
 )
 GOAL = CheckSpec("goal", "ends in the goal cell: pass/fail")

@@ -28,10 +28,6 @@ from vidreason.verifiers.checks import band
 
 HYSTERESIS = 0.1  # cells past a border before the agent counts as in the next cell
 CENTRED = 0.2  # cells from a cell's centre: the agent stands in that cell
-# cells between two readings for a move between them to count as unseen: a jump goes from
-# standing in one cell to standing in the next (about 1); an agent faster than the task's
-# pace, met by two frames near the centres, is read about 0.6-0.7 apart
-JUMP_SPAN = 0.85
 
 
 def fmt_cell(c: Cell) -> str:
@@ -101,7 +97,7 @@ def walk(
 ) -> Walk:
     """The cells entered by an agent at positions ``pos`` (n, 2; NaN where not found).
     With ``times``, a move from the middle of one cell to the middle of the next between
-    two frames (never seen on the way: the readings ``JUMP_SPAN`` apart and closer in
+    two frames (never seen on the way: the readings ``planning.JUMP_SPAN`` apart and closer in
     time than the task's pace allows) is a jump."""
     out = Walk()
     cur: Cell | None = None
@@ -134,7 +130,7 @@ def walk(
             and steps == 1
             and _centred(layout, pos[last], cur)
             and _centred(layout, pos[k], c)
-            and np.hypot(*(pos[k] - pos[last])) >= JUMP_SPAN * layout.cell
+            and np.hypot(*(pos[k] - pos[last])) >= planning.JUMP_SPAN * layout.cell
             and planning.unseen_move(float(times[last]), float(times[k]), False, t_move)
         ):
             problem = (

@@ -54,6 +54,11 @@ def timing(video: float | None, truth: float | None, duration: float, what: str)
 
 
 SEEN = 0.5  # of the task's time per move: a move faster than this between two frames is a jump
+# of a move: how far apart two readings must be for the move between them to be unseen. A
+# jump goes from standing in one place to standing in the next (about 1); a piece faster
+# than the task's pace, met by two frames near its places, is read 0.6-0.85 apart (a slide
+# eases in and out, so at twice the pace its middle covers more than half a square a frame)
+JUMP_SPAN = 0.9
 
 
 def unseen_move(t0: float, t1: float, between: bool, t_move: float) -> bool:
