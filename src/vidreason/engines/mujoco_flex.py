@@ -32,6 +32,7 @@ import numpy as np
 from vidreason.engines import mujoco_look as look
 from vidreason.engines.contacts import debounce
 from vidreason.engines.memo import recall, runs, scene_key
+from vidreason.engines.mujoco_frames import frames_of
 from vidreason.engines.mujoco_sim import (
     Simulation,
     _f,
@@ -39,7 +40,6 @@ from vidreason.engines.mujoco_sim import (
     camera_of,
     geom_size,
     load_mujoco,
-    open_renderer,
     slow_motion,
     static_material,
     visual,
@@ -226,9 +226,8 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     model, data = build(spec, with_flex=shown, style=spec.fmt.style)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = open_renderer(model, h, w, spec.fmt.style)
-    try:
-        frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    with frames_of(model, h, w, spec.fmt.style) as draw:
         for i in range(trajectory.n_frames):
             if shown:
                 data.qpos[:] = _moved(cam, np.asarray(trajectory.states[name][i], dtype=float))
@@ -237,10 +236,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             else:
                 mujoco.mj_kinematics(model, data)
             mujoco.mj_camlight(model, data)
-            renderer.update_scene(data, camera="main")
-            frames[i] = renderer.render()
-    finally:
-        renderer.close()
+            draw(data, frames[i])
     return frames
 
 
