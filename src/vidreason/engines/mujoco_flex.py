@@ -156,8 +156,8 @@ def _flex_touching(data: Any, owner: list[str]) -> set[str]:
     contact = data.contact  # as long as this step's contacts
     geom, flex = contact.geom, contact.flex
     one = (geom >= 0).sum(axis=1) == 1
-    hits = ((contact.dist < 0) & one & (flex >= 0).any(axis=1)).nonzero()[0]
-    return {owner[int(geom[k][geom[k] >= 0][0])] for k in hits}
+    hits = (contact.dist < 0) & one & (flex >= 0).any(axis=1)
+    return {owner[g] for g in np.unique(geom[hits].max(axis=1)).tolist()}  # the geom side
 
 
 def _simulate(spec: SceneSpec) -> Simulation:
