@@ -205,7 +205,7 @@ def _simulate(spec: SceneSpec) -> Simulation:
                 _r(sil[0]),
                 _r(sil[1]),
                 *(_r(v) for v in sil),
-                *(_r(v, 5) for v in data.qpos),
+                *[round(v, 5) + 0.0 for v in data.qpos.tolist()],  # _r(v, 5), at once
             )
         )
     uv = np.array([r[:2] for r in rows])
