@@ -1,56 +1,72 @@
-"""Offscreen frames of a MuJoCo model, drawn on one OpenGL context kept for the process.
+"""Offscreen frames of a MuJoCo model, drawn on one OpenGL context kept for the thread.
 
 On the CPU (Mesa's llvmpipe) opening a GL context and drawing its first frame, when the
-driver compiles its shaders, cost about as much as 20 later frames, so every clip of a
-process is drawn on the same context: ``frames_of`` gives each model its own MuJoCo
+driver compiles its shaders, cost about as much as 20 later frames, so every clip a
+thread draws is drawn on the same context: ``frames_of`` gives each model its own MuJoCo
 render context (its planes, textures, offscreen buffer) and scene, freed when the clip is
 done, and the context stays for the next. The pixels are ``mujoco.Renderer``'s: the same
 calls (``mjv_updateScene``, ``mjr_render``, ``mjr_readPixels``), flipped to top-down rows.
-
-A forked child never draws on its parent's context: the context is kept per process id.
-MuJoCo is imported only through ``mujoco_sim.load_mujoco``.
+Each thread keeps its own context (a context is current in one thread at a time); a
+forked child never touches its parent's. MuJoCo is imported only through
+``mujoco_sim.load_mujoco``.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from vidreason.engines.mujoco_sim import GL_HINT, load_mujoco
 
-# process id -> (GL context or None, width, height): the one this process draws on
-_GL: dict[int, tuple[Any, int, int]] = {}
 SPARE_GEOMS = 64  # scene slots beyond the model's geoms, flexes, skins and sites
 
 Draw = Callable[[Any, np.ndarray], None]
 
 
+@dataclass(frozen=True)
+class _Held:
+    pid: int
+    context: Any  # a mujoco.GLContext, or None where MuJoCo has no GL backend
+    width: int
+    height: int
+
+
+_LOCAL = threading.local()  # .held: the context this thread draws on
+_INHERITED: list[_Held] = []  # a forked child's copy of its parent's: kept, never freed
+
+
 def _context(mujoco: Any, w: int, h: int) -> Any:
-    """This process's GL context (made current), opened on first use or when a larger
-    frame than it was opened for is asked; None where MuJoCo has no GL backend."""
-    pid = os.getpid()
-    held = _GL.get(pid)
-    if held is None or w > held[1] or h > held[2]:
-        if held is not None and held[0] is not None:
-            held[0].free()
-        w, h = (w, h) if held is None else (max(w, held[1]), max(h, held[2]))
+    """This thread's GL context (made current), opened on first use or when a larger
+    frame than it was opened for is asked (a context is current in one thread only)."""
+    held: _Held | None = getattr(_LOCAL, "held", None)
+    if held is not None and held.pid != os.getpid():
+        _INHERITED.append(held)
+        held = None
+    if held is None or w > held.width or h > held.height:
+        if held is not None and held.context is not None:
+            held.context.free()
+        if held is not None:
+            w, h = max(w, held.width), max(h, held.height)
         make = getattr(mujoco, "GLContext", None)
-        _GL[pid] = held = (make(w, h) if make is not None else None, w, h)
-    if held[0] is not None:
-        held[0].make_current()
-    return held[0]
+        held = _LOCAL.held = _Held(os.getpid(), make(w, h) if make else None, w, h)
+    if held.context is not None:
+        held.context.make_current()
+    return held.context
 
 
 @atexit.register
 def _close() -> None:
-    held = _GL.pop(os.getpid(), None)
-    if held is not None and held[0] is not None:
-        held[0].free()
+    held: _Held | None = getattr(_LOCAL, "held", None)
+    if held is not None and held.pid == os.getpid() and held.context is not None:
+        held.context.free()
+    _LOCAL.held = None
 
 
 @contextmanager
