@@ -154,10 +154,11 @@ def _flex_touching(data: Any, owner: list[str]) -> set[str]:
     if not data.ncon:
         return set()
     contact = data.contact  # as long as this step's contacts
-    geom, flex = contact.geom, contact.flex
-    one = (geom >= 0).sum(axis=1) == 1
-    hits = (contact.dist < 0) & one & (flex >= 0).any(axis=1)
-    return {owner[g] for g in np.unique(geom[hits].max(axis=1)).tolist()}  # the geom side
+    geom, flex = contact.geom, contact.flex  # strided views: their columns read one by one
+    g0, g1 = geom[:, 0], geom[:, 1]
+    one = (g0 >= 0) != (g1 >= 0)
+    hits = (contact.dist < 0) & one & ((flex[:, 0] >= 0) | (flex[:, 1] >= 0))
+    return {owner[g] for g in set(np.maximum(g0, g1)[hits].tolist())}  # the geom side
 
 
 def _simulate(spec: SceneSpec) -> Simulation:
