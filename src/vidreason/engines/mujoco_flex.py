@@ -32,6 +32,7 @@ import numpy as np
 from vidreason.engines import mujoco_look as look
 from vidreason.engines.contacts import debounce
 from vidreason.engines.memo import recall, runs, scene_key
+from vidreason.engines.mujoco_frames import frames_of
 from vidreason.engines.mujoco_sim import (
     Simulation,
     _f,
@@ -39,7 +40,6 @@ from vidreason.engines.mujoco_sim import (
     camera_of,
     geom_size,
     load_mujoco,
-    open_renderer,
     slow_motion,
     static_material,
     visual,
@@ -154,10 +154,11 @@ def _flex_touching(data: Any, owner: list[str]) -> set[str]:
     if not data.ncon:
         return set()
     contact = data.contact  # as long as this step's contacts
-    geom, flex = contact.geom, contact.flex
-    one = (geom >= 0).sum(axis=1) == 1
-    hits = ((contact.dist < 0) & one & (flex >= 0).any(axis=1)).nonzero()[0]
-    return {owner[int(geom[k][geom[k] >= 0][0])] for k in hits}
+    geom, flex = contact.geom, contact.flex  # strided views: their columns read one by one
+    g0, g1 = geom[:, 0], geom[:, 1]
+    one = (g0 >= 0) != (g1 >= 0)
+    hits = (contact.dist < 0) & one & ((flex[:, 0] >= 0) | (flex[:, 1] >= 0))
+    return {owner[g] for g in set(np.maximum(g0, g1)[hits].tolist())}  # the geom side
 
 
 def _simulate(spec: SceneSpec) -> Simulation:
@@ -205,7 +206,7 @@ def _simulate(spec: SceneSpec) -> Simulation:
                 _r(sil[0]),
                 _r(sil[1]),
                 *(_r(v) for v in sil),
-                *(_r(v, 5) for v in data.qpos),
+                *[round(v, 5) + 0.0 for v in data.qpos.tolist()],  # _r(v, 5), at once
             )
         )
     uv = np.array([r[:2] for r in rows])
@@ -226,9 +227,8 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     model, data = build(spec, with_flex=shown, style=spec.fmt.style)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = open_renderer(model, h, w, spec.fmt.style)
-    try:
-        frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    with frames_of(model, h, w, spec.fmt.style) as draw:
         for i in range(trajectory.n_frames):
             if shown:
                 data.qpos[:] = _moved(cam, np.asarray(trajectory.states[name][i], dtype=float))
@@ -237,10 +237,7 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
             else:
                 mujoco.mj_kinematics(model, data)
             mujoco.mj_camlight(model, data)
-            renderer.update_scene(data, camera="main")
-            frames[i] = renderer.render()
-    finally:
-        renderer.close()
+            draw(data, frames[i])
     return frames
 
 

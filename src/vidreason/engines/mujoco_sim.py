@@ -304,26 +304,3 @@ def _touching(data: Any, owner: list[str]) -> set[tuple[str, ...]]:
 
 def _r(v: float, digits: int = 4) -> float:
     return round(float(v), digits)
-
-
-def open_renderer(model: Any, h: int, w: int, style: str = "flat") -> Any:
-    """An offscreen ``mujoco.Renderer`` of ``model`` at ``w`` x ``h`` with shadows (but in
-    the shaded style), reflections, skybox and fog off (ten times faster on the CPU); one
-    clear line when this machine cannot render offscreen. The caller closes it."""
-    mujoco = load_mujoco()
-    try:
-        renderer = mujoco.Renderer(model, height=h, width=w)
-    except mujoco.FatalError as exc:  # pragma: no cover - depends on the machine
-        from vidreason.errors import UserError
-
-        reason = (str(exc).splitlines() or ["FatalError"])[0]
-        raise UserError(
-            f"MuJoCo cannot render offscreen with MUJOCO_GL={os.environ.get('MUJOCO_GL')}"
-            f" ({reason}); {GL_HINT}, set before anything imports mujoco"
-        ) from None
-    flags = renderer.scene.flags
-    for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX", "mjRND_FOG"):
-        flags[getattr(mujoco.mjtRndFlag, flag)] = 0
-    if style == "shaded":
-        flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 1
-    return renderer

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco, open_renderer
+from vidreason.engines.mujoco_frames import frames_of
+from vidreason.engines.mujoco_sim import build_model, camera_of, load_mujoco
 from vidreason.scene.camera import Camera
 from vidreason.types import SceneSpec, Trajectory
 
@@ -46,10 +47,9 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
     model, data = build_model(spec, names, style)
     cam = camera_of(spec)
     h, w = spec.fmt.height, spec.fmt.width
-    renderer = open_renderer(model, h, w, style)
-    try:
-        addr = {n: model.jnt_qposadr[model.body(n).jntadr[0]] for n in names}
-        frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    addr = {n: model.jnt_qposadr[model.body(n).jntadr[0]] for n in names}
+    frames = np.empty((trajectory.n_frames, h, w, 3), dtype=np.uint8)
+    with frames_of(model, h, w, style) as draw:
         for i in range(trajectory.n_frames):
             for n in names:
                 pos, quat = _pose(cam, trajectory.states[n][i])
@@ -57,8 +57,5 @@ def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
                 data.qpos[addr[n] + 3 : addr[n] + 7] = quat
             mujoco.mj_kinematics(model, data)
             mujoco.mj_camlight(model, data)
-            renderer.update_scene(data, camera="main")
-            frames[i] = renderer.render()
-    finally:
-        renderer.close()
+            draw(data, frames[i])
     return frames

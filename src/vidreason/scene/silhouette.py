@@ -19,12 +19,16 @@ SHIFT = 4  # sub-pixel bits of the rasteriser
 
 def features(mask: np.ndarray) -> np.ndarray:
     """``SILHOUETTE`` of a boolean mask (NaN when it is empty)."""
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
         return np.full(len(SILHOUETTE), np.nan)
+    cols = np.flatnonzero(mask.any(axis=0))
+    y0, x0 = rows[0], cols[0]
+    ys, xs = np.nonzero(mask[y0 : rows[-1] + 1, x0 : cols[-1] + 1])  # the whole mask's order
+    ys += y0
+    xs += x0
     lo, hi = QUANTILE, 100.0 - QUANTILE
-    left, right = np.percentile(xs, [lo, hi])
-    top, bottom = np.percentile(ys, [lo, hi])
+    (left, top), (right, bottom) = np.percentile(np.stack([xs, ys]), [lo, hi], axis=1)
     return np.array([xs.mean(), ys.mean(), left, top, right, bottom, float(len(xs))], dtype=float)
 
 
@@ -33,5 +37,5 @@ def rasterise(pixels: np.ndarray, triangles: np.ndarray, width: int, height: int
     ``pixels`` (n, 2), at pixel centres (a pixel's centre is at its integer coordinates)."""
     mask = np.zeros((height, width), np.uint8)
     pts = np.rint((pixels[triangles] + 0.0) * (1 << SHIFT)).astype(np.int32)
-    cv2.fillPoly(mask, list(pts), 1, lineType=cv2.LINE_8, shift=SHIFT)
+    cv2.fillPoly(mask, pts, 1, lineType=cv2.LINE_8, shift=SHIFT)
     return mask.astype(bool)
