@@ -104,7 +104,7 @@ def _yuv_frame(yuv: np.ndarray, w: int, h: int) -> av.VideoFrame:
     flat = yuv.reshape(-1)
     at = 0
     for plane, n in zip(frame.planes, sizes, strict=True):
-        plane.update(flat[at : at + n])
+        plane.update(flat[at : at + n])  # type: ignore[arg-type]  # any buffer, not only bytes
         at += n
     return frame
 
