@@ -3,7 +3,9 @@ with the family's version.
 
 Every family's verifier scores a fixed mini-suite (instance 0 of the smoke suite: its
 ground truth and four graded wrong videos); ``fingerprints.json`` keeps those
-scores with the verifier version that gave them. When a verifier's behaviour changes,
+scores with the verifier version that gave them and the encoder settings that wrote the
+ground truth they are made of (``render.encoding.ENCODER``: other settings give other
+videos, so the scores are recorded again). When a verifier's behaviour changes,
 bump its version (``TaskFamily.verifier_version`` in the family's module, or
 ``verifier_version.SHARED_VERSION`` for decoding, tracking and the shared checks), then
 refresh the file:
@@ -15,13 +17,15 @@ The cache key of every score holds the version (``runner.plan``), so a bump resc
 The same file keeps, under ``files``, the sha256 of every file of that instance 0 (what
 ``write_instance`` and ``write_questions`` write; ``task.json`` without its version stamps,
 ``verifier`` and ``versions``, which change with the verifier and the package, not with
-the data) and the versions of the libraries that made those bytes (``made_with``). When
-the same seed gives other bytes, bump the family's ``version`` (its id becomes
-``name-v<N+1>``, so a resumed ``generate`` writes the instances afresh instead of keeping
-the old ones), then refresh as above. Where the libraries differ from the recorded ones
-(another NumPy, PyAV, OpenCV or engine; ``MUJOCO_GL`` for the 3D families) the bytes
-are not compared and the test says so; the 3D families' pixels also depend on the
-OpenGL driver, which is not recorded.
+the data) and the versions of the libraries and the encoder settings that made those
+bytes (``made_with``). When the same seed gives other bytes, bump the family's
+``version`` (its id becomes ``name-v<N+1>``, so a resumed ``generate`` writes the
+instances afresh instead of keeping the old ones), then refresh as above. Where the
+libraries or the encoder settings differ from the recorded ones (another NumPy, PyAV,
+OpenCV or engine; ``MUJOCO_GL`` for the 3D families; ``render.encoding.ENCODER``, which
+every instance records among its versions, so a changed setting rewrites every family's
+instances without drawing other scenes) the bytes are not compared and the test says so;
+the 3D families' pixels also depend on the OpenGL driver, which is not recorded.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import numpy as np
 import pytest
 
 from vidreason.instance_io import load_instance, read_png
+from vidreason.render.encoding import ENCODER
 from vidreason.render.video_io import read_video
 from vidreason.scoring import score_frames
 from vidreason.tasks import FAMILIES, get_family
@@ -74,7 +79,7 @@ def fingerprint(instance_dir: Path) -> dict:
             "passed": score.passed,
             "checks": {k: round(v, 3) for k, v in sorted(score.checks.items())},
         }
-    return {"version": verifier_version(inst), "scores": scores}
+    return {"version": verifier_version(inst), "encoder": ENCODER, "scores": scores}
 
 
 def _changes(old: dict, new: dict) -> list[str]:
@@ -116,7 +121,8 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
     refresh = "refresh with VIDREASON_UPDATE_FINGERPRINTS=1 (see this file's docstring)"
     now = fingerprint(suite_dir / family / "00000")
     was = recorded.get(family)
-    if was is not None and was["version"] == now["version"]:
+    same_input = was is not None and was.get("encoder") == now["encoder"]
+    if was is not None and same_input and was["version"] == now["version"]:
         changes = _changes(was["scores"], now["scores"])
         assert not changes, (
             f"{family}: scores changed ({'; '.join(changes[:6])}) but the verifier version is"
@@ -127,8 +133,11 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
     if UPDATE:
         refreshed[family] = {**refreshed.get(family, {}), **now}
         return
-    what = "no recorded fingerprint" if was is None else f"version {was['version']} -> now"
-    pytest.fail(f"{family}: {what} {now['version']}; {refresh}")
+    if was is None:
+        pytest.fail(f"{family}: no recorded fingerprint; {refresh}")
+    if not same_input:
+        pytest.fail(f"{family}: encoder {was.get('encoder')} -> now {now['encoder']}; {refresh}")
+    pytest.fail(f"{family}: version {was['version']} -> now {now['version']}; {refresh}")
 
 
 def test_no_fingerprint_of_a_family_that_is_gone(recorded):
@@ -155,13 +164,15 @@ def file_hashes(instance_dir: Path) -> dict[str, str]:
 
 
 def made_with(family: str) -> dict[str, str]:
-    """The versions of the libraries whose output is in a family's files."""
+    """The versions of the libraries whose output is in a family's files, and the
+    settings its videos are encoded with."""
     import cv2
 
     engine = get_family(family).engine
     names = ["numpy", "av", *([engine] if engine in ("pymunk", "mujoco") else [])]
     out = {name: metadata.version(name) for name in names}
     out["opencv"] = cv2.__version__
+    out["encoder"] = ENCODER
     if engine == "mujoco":
         out["MUJOCO_GL"] = os.environ.get("MUJOCO_GL", "")
     return out

@@ -255,12 +255,12 @@ def pose(state: tuple[float, ...]) -> tuple[float, ...]:
     return (state[0], state[1], state[4]) if len(state) > 4 else (state[0], state[1])
 
 
-def render(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray:
+def render(spec: SceneSpec, trajectory: Trajectory, printed: bool = False) -> np.ndarray:
     """All frames, shaped (n, h, w, 3) uint8 RGB (as ``draw_frame`` draws each)."""
     base, ordered = backdrop(spec), _order(spec)
     frames = np.empty((trajectory.n_frames, *base.shape), dtype=np.uint8)
     for i, frame in enumerate(frames):  # the backdrop drawn once, copied into each frame
         frame[:] = base
         positions = {name: pose(states[i]) for name, states in trajectory.states.items()}
-        draw_moving(frame, spec, positions, ordered)
+        draw_moving(frame, spec, positions, ordered, printed)
     return frames

@@ -78,7 +78,7 @@ def write_mp4(
         for yuv in yuv420p_frames(_same_shape(itertools.chain([first], stream_in), first)):
             if pts is not None and count >= len(pts):
                 raise ValueError("pts must be increasing, one per frame")
-            vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            vf = _yuv_frame(yuv, w, h)
             vf.pts, vf.time_base = (count if pts is None else int(pts[count])), 1 / rate
             for packet in stream.encode(vf):
                 out.mux(packet)
@@ -88,6 +88,25 @@ def write_mp4(
     if pts is not None and count != len(pts):
         raise ValueError("pts must be increasing, one per frame")
     return path
+
+
+def _yuv_frame(yuv: np.ndarray, w: int, h: int) -> av.VideoFrame:
+    """A yuv420p frame of the planes stacked as (h * 3 / 2, w): the planes copied in
+    whole when FFmpeg lays them out unpadded (a fifth of ``from_ndarray``'s time), row by
+    row by ``from_ndarray`` otherwise."""
+    frame = av.VideoFrame(w, h, "yuv420p")
+    sizes = (w * h, w * h // 4, w * h // 4)
+    if any(
+        p.line_size != p.width or p.buffer_size != n
+        for p, n in zip(frame.planes, sizes, strict=True)
+    ):
+        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+    flat = yuv.reshape(-1)
+    at = 0
+    for plane, n in zip(frame.planes, sizes, strict=True):
+        plane.update(flat[at : at + n])  # type: ignore[arg-type]  # any buffer, not only bytes
+        at += n
+    return frame
 
 
 def _same_shape(frames: Iterator[np.ndarray], first: np.ndarray) -> Iterator[np.ndarray]:

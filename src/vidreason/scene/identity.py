@@ -31,6 +31,23 @@ def reach(body: Body) -> float:
 def meetings(gap: np.ndarray, enter: float, leave: float) -> list[int]:
     """Frames where the gap between two objects starts a meeting (falls below ``enter``
     after last exceeding ``leave``). Frames where the gap is unknown (NaN) change nothing."""
+    gap = np.asarray(gap, dtype=float)
+    if not enter < leave:  # a gap may be both below enter and above leave
+        return _meetings_stepwise(gap, enter, leave)
+    at = np.flatnonzero(~np.isnan(gap))
+    if not len(at):
+        return []
+    # +1 where a meeting may start (below enter), -1 where one ends (above leave): the
+    # state before a frame is the last of these before it (none: apart)
+    step = np.where(gap[at] < enter, 1, np.where(gap[at] > leave, -1, 0))
+    marked = np.maximum.accumulate(np.where(step != 0, np.arange(len(step)), -1))
+    before = np.concatenate([[-1], marked[:-1]]).astype(np.int64)
+    inside = (before >= 0) & (step[np.maximum(before, 0)] == 1)
+    return [int(i) for i in at[(step == 1) & ~inside]]
+
+
+def _meetings_stepwise(gap: np.ndarray, enter: float, leave: float) -> list[int]:
+    """``meetings`` frame by frame (for any two thresholds)."""
     starts, inside = [], False
     for i, g in enumerate(gap):
         if np.isnan(g):

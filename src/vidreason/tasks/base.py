@@ -207,10 +207,13 @@ def get_family(family_id: str) -> TaskFamily:
 
 
 def versions_of(family: TaskFamily) -> dict[str, str]:
-    """The versions an instance of ``family`` records: vidreason, family, verifier, engine."""
+    """The versions an instance of ``family`` records: vidreason, family, verifier, engine
+    and the settings its videos are encoded with (``render.encoding``)."""
     from vidreason import __version__
+    from vidreason.render.encoding import ENCODER
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
+    out["encoder"] = ENCODER
     if (engine := _package_version(family.engine)) is not None:
         out[family.engine] = engine
     return out
