@@ -58,24 +58,44 @@ def _audited(inst: Instance, frames: np.ndarray, seed: int, name: str, tmp_path)
     return score_frames(clip.frames, inst, frames[0], clip.times)[0]
 
 
+# (family, seed, index, style, nuisance) scored as the audit scores them
+NUISANCES = [
+    # the blur's faint copies over the light backdrop weighed less than over the grey
+    # below it and mpeg4's blocks trailed the ball, 2-3 px for a few frames as it passed
+    # from one to the other: a least-squares fall read 26% and 18% strong
+    ("roll-3d", 7, 0, "shaded", "blur 3 frames"),
+    ("roll-3d", 7, 0, "shaded", "mpeg4"),
+    # a textured block through mpeg4 scatters 1-4 px all along its fall: a loss at a
+    # fixed scale of a clean track's fitted the few frames that agreed (21% weak)
+    ("topple-3d", 5, 0, "textured", "mpeg4"),
+]
+
+
 @pytest.fixture(scope="module")
-def shaded_roll():
+def built():
     pytest.importorskip("mujoco")
-    return build("roll-3d", 0, seed=7, fmt=VideoFormat(style="shaded"))
+    cache: dict[tuple, tuple[Instance, np.ndarray]] = {}
+
+    def get(family: str, seed: int, index: int, style: str) -> tuple[Instance, np.ndarray]:
+        key = (family, seed, index, style)
+        if key not in cache:
+            cache[key] = build(family, index, seed=seed, fmt=VideoFormat(style=style))
+        return cache[key]
+
+    return get
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("nuisance", ["blur 3 frames", "mpeg4"])
-def test_a_shaded_roll_blurred_or_compressed_keeps_its_gravity(shaded_roll, nuisance, tmp_path):
-    # the blur's faint copies over the light wall weighed less than over the grey floor
-    # and mpeg4's blocks trailed the ball, 2-3 px for a few frames as it passed from one
-    # to the other: the fall read 26% and 18% strong
-    score = _audited(*shaded_roll, 7, nuisance, tmp_path)
-    assert score.passed and score.checks["gravity"] == 1.0, score.explanation
+@pytest.mark.parametrize(("family", "seed", "index", "style", "nuisance"), NUISANCES)
+def test_a_blurred_or_compressed_fall_keeps_its_gravity(
+    built, family, seed, index, style, nuisance, tmp_path
+):
+    score = _audited(*built(family, seed, index, style), seed, nuisance, tmp_path)
+    assert score.passed and score.checks["gravity"] >= 0.5, score.explanation
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("violation", ["gravity x0.8", "gravity x1.25"])
-def test_the_shaded_roll_still_fails_a_wrong_gravity(shaded_roll, violation, tmp_path):
-    score = _audited(*shaded_roll, 7, violation, tmp_path)
+def test_the_shaded_roll_still_fails_a_wrong_gravity(built, violation, tmp_path):
+    score = _audited(*built("roll-3d", 7, 0, "shaded"), 7, violation, tmp_path)
     assert not score.passed and score.checks["gravity"] < 0.5, score.explanation

@@ -35,9 +35,11 @@ from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_no
 MIN_POINTS = 4
 BOUNCE_DROP = 0.05  # m/s: a fall that comes down this much slower than before has landed
 RATE_SPAN = 0.12  # s of video over which fall rates are compared (noise of one frame averages out)
-# px: the scale of the fall fit's robust (arctan) loss, about 2.5 times the scatter of a
-# clean track's centre (0.3 px): a frame further off the fitted fall weighs less in it
-FALL_NOISE = 0.75
+# the fall fit's robust (arctan) loss works at FALL_REACH times the scatter of the track's
+# centre about a least-squares fit (its median, as a standard deviation), at least
+# FALL_NOISE px (a clean track's): a frame further off the fitted fall weighs less in it
+FALL_NOISE = 0.4
+FALL_REACH = 2.0
 DOWN = np.array([0.0, 0.0, -1.0])
 
 
@@ -311,11 +313,14 @@ def fit_fall(
     frames, in the vertical plane ``(heading, cross)``: gravity, the residual in the
     image, and where and when the fitted fall comes down to ``edge.land_z``.
 
-    Fitted to the pixels through the camera with a robust loss (``FALL_NOISE``): a
-    frame whose centre lies pixels off the path its neighbours agree on (the first one
-    still rolling off the edge, the last one blurred into the landing, a codec's block of
-    the body's colour left behind it, a blur's faint copy weighed by the backdrop it lies
-    on) weighs less the further off it lies, while a wrong gravity bends every frame."""
+    Fitted to the pixels through the camera with a robust loss at the scale of the track's
+    own scatter (``FALL_REACH``, ``FALL_NOISE``): a frame whose centre lies further off
+    the path the other frames agree on (the first one still rolling off the edge, the last
+    one blurred into the landing, a codec's block of the body's colour left behind it, a
+    blur's faint copy weighed by the backdrop it lies on) weighs less the further off it
+    lies, while a wrong gravity bends every frame; a track that scatters all along (a
+    textured block through a lossy codec) is fitted nearer least squares, not to the few
+    frames that happen to agree."""
     heading, cross = plane
     t0 = float(tf.mean())
     dt = tf - t0  # centred: the three coefficients of the parabola are well conditioned
@@ -329,7 +334,10 @@ def fit_fall(
         return (cam.project(path(theta)) - uv).ravel()
 
     start = np.concatenate([np.polyfit(dt, z, 2), np.polyfit(dt, s, 1)])
-    theta = least_squares(residual, start, loss="arctan", f_scale=FALL_NOISE).x
+    start = least_squares(residual, start).x
+    scatter = 1.4826 * float(np.median(np.abs(residual(start))))
+    scale = FALL_REACH * max(FALL_NOISE, scatter)
+    theta = least_squares(residual, start, loss="arctan", f_scale=scale).x
     cz, cs = theta[:3], theta[3:]
     res = np.linalg.norm(residual(theta).reshape(-1, 2), axis=1)
     landings = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
