@@ -10,7 +10,8 @@ Tracks are 2D, the laws are 3D: every measurement goes through the scene's pinho
   lies on a known horizontal plane, so each pixel gives its 3D position; that finds when
   it crosses the edge and in which direction it moves. The fall then lies in the vertical
   plane through the crossing point along that direction, so each pixel again gives (s, z)
-  in metres; a parabola through the free-fall frames gives gravity and where it lands.
+  in metres; a parabola through the free-fall frames, fitted to their pixels with a robust
+  loss (a misread frame weighs less), gives gravity and where it lands.
 
 Time: the video is ``slow_motion`` times slower than the simulation, so a fitted video
 acceleration a is a gravity of a·slow_motion². The ground truth goes through the same
@@ -19,7 +20,6 @@ functions as the video (its projected centres), so both are measured the same wa
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,11 @@ from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_no
 MIN_POINTS = 4
 BOUNCE_DROP = 0.05  # m/s: a fall that comes down this much slower than before has landed
 RATE_SPAN = 0.12  # s of video over which fall rates are compared (noise of one frame averages out)
+# the fall fit's robust (arctan) loss works at FALL_REACH times the scatter of the track's
+# centre about a least-squares fit (its median, as a standard deviation), at least
+# FALL_NOISE px (a clean track's): a frame further off the fitted fall weighs less in it
+FALL_NOISE = 0.4
+FALL_REACH = 2.0
 DOWN = np.array([0.0, 0.0, -1.0])
 
 
@@ -278,11 +283,6 @@ def analyse_edge_fall(
     fall = np.array([i for i in range(k, len(t)) if i < end and z[i] < edge.fall_top], dtype=int)
     if len(fall) < MIN_POINTS:
         return fail(f"too few frames of free fall ({len(fall)})", edge_time)
-    # the first frame may still touch the edge, the last may already hold the landing (a
-    # blur of before and after): drop either while it is far off a parabola through the rest
-    fall = _trim(t, z, fall, -1)
-    fall = _trim(t, z, fall, 0)
-    fall = _forgive(t, z, fall)
     return fit_fall(
         cam,
         edge,
@@ -311,18 +311,40 @@ def fit_fall(
 ) -> EdgeFall:
     """A parabola in z and a line in ``s`` (along the heading) through the free-fall
     frames, in the vertical plane ``(heading, cross)``: gravity, the residual in the
-    image, and where and when the fitted fall comes down to ``edge.land_z``."""
+    image, and where and when the fitted fall comes down to ``edge.land_z``.
+
+    Fitted to the pixels through the camera with a robust loss at the scale of the track's
+    own scatter (``FALL_REACH``, ``FALL_NOISE``): a frame whose centre lies further off
+    the path the other frames agree on (the first one still rolling off the edge, the last
+    one blurred into the landing, a codec's block of the body's colour left behind it, a
+    blur's faint copy weighed by the backdrop it lies on) weighs less the further off it
+    lies, while a wrong gravity bends every frame; a track that scatters all along (a
+    textured block through a lossy codec) is fitted nearer least squares, not to the few
+    frames that happen to agree."""
     heading, cross = plane
-    cz = np.polyfit(tf, z, 2)
-    cs = np.polyfit(tf, s, 1)
-    fitted = cross + np.polyval(cs, tf)[:, None] * heading
-    fitted[:, 2] = np.polyval(cz, tf)
-    res = np.linalg.norm(cam.project(fitted) - uv, axis=1)
+    t0 = float(tf.mean())
+    dt = tf - t0  # centred: the three coefficients of the parabola are well conditioned
+
+    def path(theta: np.ndarray) -> np.ndarray:
+        pts = cross + np.polyval(theta[3:], dt)[:, None] * heading
+        pts[:, 2] = np.polyval(theta[:3], dt)
+        return pts
+
+    def residual(theta: np.ndarray) -> np.ndarray:
+        return (cam.project(path(theta)) - uv).ravel()
+
+    start = np.concatenate([np.polyfit(dt, z, 2), np.polyfit(dt, s, 1)])
+    start = least_squares(residual, start).x
+    scatter = 1.4826 * float(np.median(np.abs(residual(start))))
+    scale = FALL_REACH * max(FALL_NOISE, scatter)
+    theta = least_squares(residual, start, loss="arctan", f_scale=scale).x
+    cz, cs = theta[:3], theta[3:]
+    res = np.linalg.norm(residual(theta).reshape(-1, 2), axis=1)
     landings = np.roots(cz - np.array([0.0, 0.0, edge.land_z]))
-    real = sorted(r.real for r in landings if abs(r.imag) < 1e-9 and r.real > tf[0])
-    land_t = real[0] if real and cz[0] < 0 else np.nan
-    if np.isfinite(land_t):
-        land = cross + np.polyval(cs, land_t) * heading
+    real = sorted(r.real for r in landings if abs(r.imag) < 1e-9 and r.real > dt[0])
+    land_dt = real[0] if real and cz[0] < 0 else np.nan
+    if np.isfinite(land_dt):
+        land = cross + np.polyval(cs, land_dt) * heading
         land[2] = edge.land_z
     else:
         land = np.full(3, np.nan)
@@ -333,50 +355,8 @@ def fit_fall(
         worst_frame=int(frames[int(np.argmax(res))]),
         fall_frames=frames,
         land_point=land,
-        land_time=float(land_t),
+        land_time=float(land_dt + t0),
     )
-
-
-def _trim(t: np.ndarray, z: np.ndarray, idx: np.ndarray, end: int) -> np.ndarray:
-    """Drop ``idx[end]`` (0: first, -1: last) while it is an outlier to a parabola
-    through the other points."""
-    while len(idx) > MIN_POINTS + 1:
-        rest = idx[:-1] if end == -1 else idx[1:]
-        c = np.polyfit(t[rest], z[rest], 2)
-        spread = np.std(z[rest] - np.polyval(c, t[rest]))
-        if abs(z[idx[end]] - np.polyval(c, t[idx[end]])) <= max(4 * spread, 0.004):
-            break
-        idx = rest
-    return idx
-
-
-FORGIVEN = 2  # frames of a fall a codec's smear may misplace, anywhere in it
-
-
-def _forgive(t: np.ndarray, z: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``idx`` without the one or two frames, anywhere in the fall, that lie far off a
-    parabola through the others (a compressed frame whose body is smeared into the
-    blocks around it), keeping at least ``2 * MIN_POINTS`` frames. The frames whose
-    removal leaves the closest parabola are dropped only when each is an outlier to it, as
-    ``_trim`` judges one; a wrong gravity bends every frame, which dropping two hides not."""
-    for k in range(FORGIVEN, 0, -1):
-        if len(idx) - k < 2 * MIN_POINTS:
-            continue
-        best = np.inf
-        keep: tuple[np.ndarray, tuple[int, ...]] = (idx, ())
-        for drop in itertools.combinations(range(len(idx)), k):
-            rest = np.delete(idx, drop)
-            c = np.polyfit(t[rest], z[rest], 2)
-            sse = float(np.sum((z[rest] - np.polyval(c, t[rest])) ** 2))
-            if sse < best:
-                best, keep = sse, (rest, drop)
-        rest, drop = keep
-        c = np.polyfit(t[rest], z[rest], 2)
-        spread = np.std(z[rest] - np.polyval(c, t[rest]))
-        out = idx[list(drop)]
-        if (np.abs(z[out] - np.polyval(c, t[out])) > max(4 * spread, 0.004)).all():
-            return rest
-    return idx
 
 
 # --- checks ---------------------------------------------------------------------------------
