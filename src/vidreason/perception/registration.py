@@ -375,7 +375,9 @@ def register(
         every |= m
     ref_all = _grey(reference, size, every if shown is None else every & shown, weights, lift)
     every_video = in_video(every)
-    own = [template(ref_all, m, m0, every_video) for *_, m in rest]  # each standing body on its own
+    body_light = _fields(m0, every_video, ref.shape) if rest else None
+    # each standing body on its own
+    own = [template(ref_all, m, m0, every_video, body_light) for *_, m in rest]
 
     def fit(
         i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
@@ -480,14 +482,20 @@ class Template:
 
 
 def template(
-    ref: np.ndarray, mask: np.ndarray, base: np.ndarray, around: np.ndarray | None
+    ref: np.ndarray,
+    mask: np.ndarray,
+    base: np.ndarray,
+    around: np.ndarray | None,
+    light: list[np.ndarray] | None = None,
 ) -> Template:
     """``ref`` (``_grey`` of the reference) ready to fit frames to on ``mask``, through
     the first frame's map ``base``; ``around``: the video pixels a frame's local mean is
-    taken over (None: all of them), which shapes what a smooth light leaves of it."""
+    taken over (None: all of them), which shapes what a smooth light leaves of it
+    (``light``: its ``_fields``, when already made)."""
     levels = []
     g, m = cv2.GaussianBlur(ref, (0, 0), BLUR), mask > 0
-    fields = [cv2.GaussianBlur(f, (0, 0), BLUR) for f in _fields(base, around, ref.shape)]
+    made = _fields(base, around, ref.shape) if light is None else light
+    fields = [cv2.GaussianBlur(f, (0, 0), BLUR) for f in made]
     for lvl in range(LEVELS):
         h, w = g.shape
         b = np.asarray(base, dtype=np.float64).copy()
@@ -618,25 +626,27 @@ def solve(
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
         light = level.light
+        both = np.concatenate([jac, light], axis=1)  # the camera's columns, then the light's
+        n = len(cols)
+        light_prior = np.diag(1.0 / LIGHT_PRIOR**2)
         for _ in range(ITERATIONS):
             r = _residuals(level, pyr[lvl], q)
             e = r - light @ lit  # what the light fitted so far leaves
             sigma = max(1.4826 * float(np.median(np.abs(e))), 1e-3)
             wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(e), 1e-12)) / sigma**2
-            jw = jac * wt[:, None]
-            lw = light * wt[:, None]
-            data = (jac.T @ jw) / np.outer(scale, scale)
-            hess = data + np.diag(prior / scale**2)
-            grad = (jw.T @ r + prior * q[cols]) / scale
+            bw = both * wt[:, None]
+            normal, rhs = both.T @ bw, bw.T @ r
+            hess = normal[:n, :n] / np.outer(scale, scale) + np.diag(prior / scale**2)
+            grad = (rhs[:n] + prior * q[cols]) / scale
             # the light fitted jointly with the camera, and solved out (Schur complement)
-            cross = (jw.T @ light) / scale[:, None]
-            own = light.T @ lw + np.diag(1.0 / LIGHT_PRIOR**2)
-            seen = lw.T @ r
-            hess = hess - cross @ np.linalg.solve(own, cross.T)
-            grad = grad - cross @ np.linalg.solve(own, seen)
+            cross = normal[:n, n:] / scale[:, None]
+            own = np.linalg.inv(normal[n:, n:] + light_prior)
+            seen = rhs[n:]
+            hess = hess - cross @ own @ cross.T
+            grad = grad - cross @ (own @ seen)
             sub = kept.T @ hess @ kept
             z = -(kept @ np.linalg.solve(sub, kept.T @ grad))
-            lit = np.linalg.solve(own, seen + cross.T @ z)
+            lit = own @ (seen + cross.T @ z)
             step = np.zeros(4)
             step[cols] = z / scale
             q = q + step
