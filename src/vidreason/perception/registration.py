@@ -69,10 +69,10 @@ def _grey(
     size: tuple[int, int],
     mask: np.ndarray | None = None,
     weights: Kept | None = None,
-    lift: float = 0.5,
+    lift: float | None = None,
 ) -> np.ndarray:
-    """The log of grey at ``size`` (its slope 1 at grey ``lift``), less its local mean (a
-    smooth change of light, an offset or a gain, is no structure);
+    """Grey at ``size`` (with ``lift``: its log, of slope 1 at grey ``lift``), less its
+    local mean (a smooth change of light, an offset, or in the log a gain, is no structure);
     with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
     moving next to the static scene does not leak into it. ``weights`` keeps, per mask,
     what depends on the mask alone (its weights and their local sum), for the next frame
@@ -83,7 +83,8 @@ def _grey(
     # the log of the grey: a smooth gain (a vignette, a lamp's fall-off) becomes a smooth
     # offset, which the local mean takes out (scaled to keep the slopes of grey ``lift``,
     # the scene's mean, so a light scene keeps its structure's strength)
-    g = (lift + LOG_FLOOR) * np.log(g + LOG_FLOOR)
+    if lift is not None:
+        g = (lift + LOG_FLOOR) * np.log(g + LOG_FLOOR)
     if mask is None:
         return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
     kept = None if weights is None else weights.get(id(mask))
@@ -286,19 +287,17 @@ def _refined(
     mask: np.ndarray,
     m0: np.ndarray,
     size: tuple[int, int],
-    structured: bool,
     lift: float,
 ) -> np.ndarray:
     """The first frame's map ``m0``, where it moves the camera, fitted again on the
-    static scene ``mask`` with the light (``solve``): the search over every pixel
-    (``_first``) takes a vignette's darker rim for part of the zoom."""
+    static scene ``mask`` (one that fixes every direction) with the light (``solve``):
+    the search over every pixel (``_first``) takes a vignette's darker rim for part of
+    the zoom."""
     shown, in_video = _in_view(m0, size)
-    ref = _grey(reference, size, lift=lift)
-    if shown is None or structure(ref, mask, weaker=False) < MIN_STRUCTURE:
+    if shown is None:
         return m0
     tpl = template(_grey(reference, size, mask & shown, lift=lift), mask, m0, in_video(mask))
-    free = (0, 1, 2, 3) if structured else (2, 3)
-    p = solve(tpl, pyramid(_grey(first, size, in_video(mask), lift=lift)), np.zeros(4), free)
+    p = solve(tpl, pyramid(_grey(first, size, in_video(mask), lift=lift)), np.zeros(4))
     m = compose(p, m0, *size)
     return m.astype(np.float32) if plausible(m, *size) else m0
 
@@ -327,12 +326,14 @@ def register(
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
     small_ref = cv2.resize(cv2.cvtColor(reference, cv2.COLOR_RGB2GRAY), size)
     lift = float(small_ref.mean()) / 255.0  # the scene's mean grey
-    ref = _grey(reference, size, lift=lift)
-    cc0, m0 = _first(ref, _grey(frames[0], size, lift=lift), aspect)
+    # the first frame's search, and what the scene's structure allows, on the grey itself
+    ref = _grey(reference, size)
+    cc0, m0 = _first(ref, _grey(frames[0], size), aspect)
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
-    m0 = _refined(reference, frames[0], smask, m0, size, structured, lift)
+    if structured:
+        m0 = _refined(reference, frames[0], smask, m0, size, lift)
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
