@@ -487,15 +487,16 @@ def template(
     mask: np.ndarray,
     base: np.ndarray,
     around: np.ndarray | None,
-    light: list[np.ndarray] | None = None,
+    made: list[np.ndarray] | None = None,
 ) -> Template:
     """``ref`` (``_grey`` of the reference) ready to fit frames to on ``mask``, through
     the first frame's map ``base``; ``around``: the video pixels a frame's local mean is
     taken over (None: all of them), which shapes what a smooth light leaves of it
-    (``light``: its ``_fields``, when already made)."""
+    (``made``: its ``_fields``, when already made)."""
     levels = []
     g, m = cv2.GaussianBlur(ref, (0, 0), BLUR), mask > 0
-    made = _fields(base, around, ref.shape) if light is None else light
+    if made is None:
+        made = _fields(base, around, ref.shape)
     fields = [cv2.GaussianBlur(f, (0, 0), BLUR) for f in made]
     for lvl in range(LEVELS):
         h, w = g.shape
@@ -535,7 +536,9 @@ LIGHT_TERMS = 7  # the structure's contrast, a constant and the ``_fields``
 LIGHT_PRIOR = np.array([0.5, 0.05, 0.5, 0.5, 0.5, 0.5, 0.5])  # spread of each light term
 
 
-def _fields(base: np.ndarray, around: np.ndarray | None, shape: tuple[int, ...]) -> list:
+def _fields(
+    base: np.ndarray, around: np.ndarray | None, shape: tuple[int, ...]
+) -> list[np.ndarray]:
     """What a smooth light leaves in a frame's ``_grey``, in reference pixels: the log of
     a gain that changes smoothly over the video's picture (a slope each way and the
     three curvatures: a vignette, a lamp's fall-off, a gradient) is an offset there, of
