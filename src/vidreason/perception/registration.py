@@ -24,7 +24,7 @@ records what was found, for the ``camera`` check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -32,6 +32,7 @@ import numpy as np
 
 WORK = 128  # px: the longer side registration works at
 GAIN_NEEDED = 0.4  # a camera move is accepted when it leaves this share of the misfit
+LOG_FLOOR = 0.05  # grey (0..1) added before the log: darker greys are noise, not structure
 HIGH_PASS = 16.0  # px at WORK: light that changes more smoothly than this is ignored
 MAX_SCALE = 0.35  # accepted |scale - 1|
 MAX_SHIFT = 0.2  # accepted shift, as a share of the picture
@@ -68,8 +69,10 @@ def _grey(
     size: tuple[int, int],
     mask: np.ndarray | None = None,
     weights: Kept | None = None,
+    lift: float | None = None,
 ) -> np.ndarray:
-    """Grey at ``size``, less its local mean (a smooth change of light is no structure);
+    """Grey at ``size`` (with ``lift``: its log, of slope 1 at grey ``lift``), less its
+    local mean (a smooth change of light, an offset, or in the log a gain, is no structure);
     with ``mask`` (at ``size``) the mean is taken over the masked pixels only, so a body
     moving next to the static scene does not leak into it. ``weights`` keeps, per mask,
     what depends on the mask alone (its weights and their local sum), for the next frame
@@ -77,6 +80,11 @@ def _grey(
     masked pixels are those of the last, bit for bit, has the same sum."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    # the log of the grey: a smooth gain (a vignette, a lamp's fall-off) becomes a smooth
+    # offset, which the local mean takes out (scaled to keep the slopes of grey ``lift``,
+    # the scene's mean, so a light scene keeps its structure's strength)
+    if lift is not None:
+        g = (lift + LOG_FLOOR) * np.log(g + LOG_FLOOR)
     if mask is None:
         return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
     kept = None if weights is None else weights.get(id(mask))
@@ -251,6 +259,49 @@ def _moved(
     return {j for (j, _), f in zip(bodies, far, strict=True) if f}, False
 
 
+def _in_view(
+    m0: np.ndarray, size: tuple[int, int]
+) -> tuple[np.ndarray | None, Callable[[np.ndarray], np.ndarray]]:
+    """Through the first frame's map ``m0`` (at ``size``): the reference pixels the video
+    shows (None: all of them, ``m0`` is no move), and a function taking a reference mask
+    to the video's pixels."""
+    if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
+        return None, lambda mask: mask
+    w, h = size
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    x = m0[0, 0] * xs + m0[0, 1] * ys + m0[0, 2]
+    y = m0[1, 0] * xs + m0[1, 1] * ys + m0[1, 2]
+    shown = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
+    warp = np.asarray(m0, np.float32)
+
+    def in_video(mask: np.ndarray) -> np.ndarray:
+        moved = cv2.warpAffine(mask.astype(np.uint8), warp, size, flags=cv2.INTER_NEAREST)
+        return moved > 0
+
+    return shown, in_video
+
+
+def _refined(
+    reference: np.ndarray,
+    first: np.ndarray,
+    mask: np.ndarray,
+    m0: np.ndarray,
+    size: tuple[int, int],
+    lift: float,
+) -> np.ndarray:
+    """The first frame's map ``m0``, where it moves the camera, fitted again on the
+    static scene ``mask`` (one that fixes every direction) with the light (``solve``):
+    the search over every pixel (``_first``) takes a vignette's darker rim for part of
+    the zoom."""
+    shown, in_video = _in_view(m0, size)
+    if shown is None:
+        return m0
+    tpl = template(_grey(reference, size, mask & shown, lift=lift), mask, m0, in_video(mask))
+    p = solve(tpl, pyramid(_grey(first, size, in_video(mask), lift=lift)), np.zeros(4))
+    m = compose(p, m0, *size)
+    return m.astype(np.float32) if plausible(m, *size) else m0
+
+
 def register(
     frames: np.ndarray,
     reference: np.ndarray,
@@ -273,10 +324,16 @@ def register(
     n, hh, ww = frames.shape[:3]
     k = WORK / max(hh, ww)
     size = (max(8, round(ww * k)), max(8, round(hh * k)))
+    small_ref = cv2.resize(cv2.cvtColor(reference, cv2.COLOR_RGB2GRAY), size)
+    lift = float(small_ref.mean()) / 255.0  # the scene's mean grey
+    # the first frame's search, and what the scene's structure allows, on the grey itself
     ref = _grey(reference, size)
     cc0, m0 = _first(ref, _grey(frames[0], size), aspect)
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
+    structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
+    if structured:
+        m0 = _refined(reference, frames[0], smask, m0, size, lift)
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
@@ -292,45 +349,52 @@ def register(
         )
         for i in range(n)
     ]
-    cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None]] = {}
+    cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None, np.ndarray]] = {}
     weights: Kept = {}  # per mask: what _grey reuses
+    shown, in_video = _in_view(m0, size)
 
-    def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None]:
+    def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None, np.ndarray]:
+        """The mask of the static scene and the bodies ``which`` (reference pixels), its
+        template, and the mask in the video's pixels (through the first frame's map): the
+        reference's local mean and a frame's are taken over the same part of the scene."""
         if which not in cache:
             mask = smask.copy()
             for j in which:
                 mask |= rest[j][2]
             # a floor line alone fixes height: fitted, the prior holds what it does not fix
             enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
-            tpl = template(_grey(reference, size, mask, weights), mask, m0) if enough else None
-            cache[which] = (mask, tpl)
+            seen = mask if shown is None else mask & shown
+            vmask = in_video(mask)
+            grey = _grey(reference, size, seen, weights, lift)
+            tpl = template(grey, mask, m0, vmask) if enough else None
+            cache[which] = (mask, tpl, vmask)
         return cache[which]
 
     tracked = structure(ref, fit_on(masks[0])[0]) >= MIN_STRUCTURE  # fixed both ways
-    structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
     every = smask.copy()
     for *_, m in rest:
         every |= m
-    ref_all = _grey(reference, size, every, weights)
-    own = [template(ref_all, m, m0) for *_, m in rest]  # each standing body on its own
+    ref_all = _grey(reference, size, every if shown is None else every & shown, weights, lift)
+    every_video = in_video(every)
+    body_light = _fields(m0, every_video, ref.shape) if rest else None
+    # each standing body on its own
+    own = [template(ref_all, m, m0, every_video, body_light) for *_, m in rest]
 
     def fit(
         i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
     ) -> np.ndarray:
         """Frame ``i`` (``img``: its grey on ``which``'s mask, when already made) fitted on
         the static scene and the standing bodies ``which``."""
-        mask, tpl = fit_on(which)
+        _, tpl, vmask = fit_on(which)
         if tpl is None:
             return init
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
-        grey = img if img is not None else _grey(frames[i], size, mask, weights)
+        grey = img if img is not None else _grey(frames[i], size, vmask, weights, lift)
         pyr = pyramid(grey)
         got = solve(tpl, pyr, init, free)
         if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
             return init  # a weak scene's jump is a misfit, not a camera
-        if misfit(tpl, pyr, got) >= misfit(tpl, pyr, init):
-            return init  # no better fit (a fine pattern's slope to a wrong period): it stood
         return got if plausible(compose(got, m0, *size), *size) else init
 
     def usable(i: int) -> tuple[int, ...]:
@@ -339,20 +403,20 @@ def register(
         return which if len(which) >= 3 or lone else ()
 
     gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
-    sharp = np.hypot(gx, gy) >= EDGE  # where a move of the camera shows
+    sharp = in_video(np.hypot(gx, gy) >= EDGE)  # where a move of the camera shows
     prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
     seen: list[np.ndarray] = [anchor]  # the camera at those frames
     for i in range(1, n):
         which = usable(i)
-        mask, tpl = fit_on(which)
+        _, tpl, mask = fit_on(which)
         if tpl is None:
             mats[i] = compose(prev, m0, *size)
             continue
-        img = _grey(frames[i], size, mask, weights)
+        img = _grey(frames[i], size, mask, weights, lift)
         if last is None or last_mask is not mask:
-            last, last_mask = _grey(frames[0], size, mask, weights), mask
+            last, last_mask = _grey(frames[0], size, mask, weights, lift), mask
         # still since the last frame fitted: the camera did not move (a slow drift adds
         # up, so the comparison is not with the previous frame; it is made where the
         # scene has edges, since a pan changes nothing on a plain background)
@@ -361,7 +425,7 @@ def register(
             last = img
             bodies = [(j, own[j]) for j in which]
             early, firm = (
-                _moved(bodies, _grey(frames[i], size, every, weights), prev, anchor)
+                _moved(bodies, _grey(frames[i], size, every_video, weights, lift), prev, anchor)
                 if bodies
                 else (set(), False)
             )
@@ -400,6 +464,7 @@ class Level:
     grey: np.ndarray  # the reference, blurred, at this level
     mask: np.ndarray  # the pixels fitted on
     jac: np.ndarray  # (pixels, 4): d(grey)/d(a, b, tx, ty)
+    light: np.ndarray  # (pixels, LIGHT_TERMS): smooth light's effect on the grey (``_light``)
     base: np.ndarray  # (2, 3): frame 0's map at this level
     box: tuple[int, int, int, int]  # x0, y0, x1, y1: grey and mask are cropped to it
     size: tuple[int, int]  # (w, h) of the whole picture at this level
@@ -417,9 +482,22 @@ class Template:
     levels: tuple[Level, ...]
 
 
-def template(ref: np.ndarray, mask: np.ndarray, base: np.ndarray) -> Template:
+def template(
+    ref: np.ndarray,
+    mask: np.ndarray,
+    base: np.ndarray,
+    around: np.ndarray | None,
+    made: list[np.ndarray] | None = None,
+) -> Template:
+    """``ref`` (``_grey`` of the reference) ready to fit frames to on ``mask``, through
+    the first frame's map ``base``; ``around``: the video pixels a frame's local mean is
+    taken over (None: all of them), which shapes what a smooth light leaves of it
+    (``made``: its ``_fields``, when already made)."""
     levels = []
     g, m = cv2.GaussianBlur(ref, (0, 0), BLUR), mask > 0
+    if made is None:
+        made = _fields(base, around, ref.shape)
+    fields = [cv2.GaussianBlur(f, (0, 0), BLUR) for f in made]
     for lvl in range(LEVELS):
         h, w = g.shape
         b = np.asarray(base, dtype=np.float64).copy()
@@ -440,14 +518,49 @@ def template(ref: np.ndarray, mask: np.ndarray, base: np.ndarray) -> Template:
         vx = inv_t[0, 0] * gx + inv_t[0, 1] * gy
         vy = inv_t[1, 0] * gx + inv_t[1, 1] * gy
         jac = np.stack([vx * u + vy * v, -vx * v + vy * u, vx, vy], axis=1)
+        light = np.stack([g[m], np.ones(len(xs)), *(f[m] for f in fields)], axis=1)
         x0, y0 = max(0, int(xs.min(initial=0)) - 2), max(0, int(ys.min(initial=0)) - 2)
         x1, y1 = min(w, int(xs.max(initial=w)) + 3), min(h, int(ys.max(initial=h)) + 3)
         crop = (slice(y0, y1), slice(x0, x1))
-        levels.append(Level(g[crop], m[crop], jac.astype(np.float64), b, (x0, y0, x1, y1), (w, h)))
+        levels.append(
+            Level(g[crop], m[crop], jac.astype(np.float64), light, b, (x0, y0, x1, y1), (w, h))
+        )
         g = cv2.pyrDown(g)
+        fields = [cv2.pyrDown(f) for f in fields]
         small = (g.shape[1], g.shape[0])
         m = cv2.resize(m.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
     return Template(tuple(levels))
+
+
+LIGHT_TERMS = 7  # the structure's contrast, a constant and the ``_fields``
+LIGHT_PRIOR = np.array([0.5, 0.05, 0.5, 0.5, 0.5, 0.5, 0.5])  # spread of each light term
+
+
+def _fields(
+    base: np.ndarray, around: np.ndarray | None, shape: tuple[int, ...]
+) -> list[np.ndarray]:
+    """What a smooth light leaves in a frame's ``_grey``, in reference pixels: the log of
+    a gain that changes smoothly over the video's picture (a slope each way and the
+    three curvatures: a vignette, a lamp's fall-off, a gradient) is an offset there, of
+    which the local mean (over ``around``, video pixels) leaves a little, most of it at
+    the picture's edges. Fitted with the camera and left out, such light is not read as a
+    zoom or a shift (the contrast of the structure, a gamma, is the other term)."""
+    h, w = shape[:2]
+    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
+    u, v = (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
+    out = []
+    for f in (u, v, u * u, u * v, v * v):
+        if around is None:
+            hp = f - cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+        else:
+            m = around.astype(np.float32)
+            num = cv2.GaussianBlur(f * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+            den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+            hp = f - num / np.maximum(den, 1e-3)
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        warp = np.asarray(base, np.float32)
+        out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))
+    return out
 
 
 def compose(p: np.ndarray, base: np.ndarray, w: float, h: float) -> np.ndarray:
@@ -488,13 +601,6 @@ def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
 
 
-def misfit(tpl: Template, pyr: list[np.ndarray], p: np.ndarray) -> float:
-    """The mean absolute grey difference between a frame (its ``pyramid``) through ``p``
-    and the template, at the finest level: what a camera map must lower to be a better
-    one (a median would hear only the flat pixels of a scene of few edges)."""
-    return float(np.mean(np.abs(_residuals(tpl.levels[0], pyr[0], p))))
-
-
 def solve(
     tpl: Template, pyr: list[np.ndarray], init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
 ) -> np.ndarray:
@@ -503,6 +609,7 @@ def solve(
     scene does not pull the camera with it; only the parameters ``free`` move."""
     p = np.asarray(init, dtype=np.float64).copy()
     cols = list(free)
+    lit = np.zeros(LIGHT_TERMS)  # the light's terms (``_light``), fitted with the camera
     for lvl in reversed(range(len(tpl.levels))):
         level = tpl.levels[lvl]
         w = level.size[0]
@@ -522,17 +629,30 @@ def solve(
         kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
+        light = level.light
+        both = np.concatenate([jac, light], axis=1)  # the camera's columns, then the light's
+        n = len(cols)
+        light_prior = np.diag(1.0 / LIGHT_PRIOR**2)
         for _ in range(ITERATIONS):
             r = _residuals(level, pyr[lvl], q)
-            sigma = max(1.4826 * float(np.median(np.abs(r))), 1e-3)
-            wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(r), 1e-12))
-            jw = jac * (wt / sigma**2)[:, None]
-            data = (jac.T @ jw) / np.outer(scale, scale)
-            hess = data + np.diag(prior / scale**2)
-            grad = (jw.T @ r + prior * q[cols]) / scale
+            e = r - light @ lit  # what the light fitted so far leaves
+            sigma = max(1.4826 * float(np.median(np.abs(e))), 1e-3)
+            wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(e), 1e-12)) / sigma**2
+            bw = both * wt[:, None]
+            normal, rhs = both.T @ bw, bw.T @ r
+            hess = normal[:n, :n] / np.outer(scale, scale) + np.diag(prior / scale**2)
+            grad = (rhs[:n] + prior * q[cols]) / scale
+            # the light fitted jointly with the camera, and solved out (Schur complement)
+            cross = normal[:n, n:] / scale[:, None]
+            own = np.linalg.inv(normal[n:, n:] + light_prior)
+            seen = rhs[n:]
+            hess = hess - cross @ own @ cross.T
+            grad = grad - cross @ (own @ seen)
             sub = kept.T @ hess @ kept
+            z = -(kept @ np.linalg.solve(sub, kept.T @ grad))
+            lit = own @ (seen + cross.T @ z)
             step = np.zeros(4)
-            step[cols] = -(kept @ np.linalg.solve(sub, kept.T @ grad)) / scale
+            step[cols] = z / scale
             q = q + step
             if np.abs(step[2:]).max() < 0.005 and np.abs(step[:2]).max() < 1e-5:
                 break

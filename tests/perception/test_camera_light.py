@@ -1,0 +1,48 @@
+"""Light that changes smoothly over the picture is no camera motion, and a real zoom over
+a textured or lit scene is still read as the zoom it is: real videos, encoded and decoded,
+registered as ``perceive`` registers them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import build
+from vidreason.corruptions import BY_NAME, encode
+from vidreason.corruptions.sample import chain
+from vidreason.perception.registration import register
+from vidreason.perception.scene import resting, static_mask
+from vidreason.render.video_io import read_video
+from vidreason.types import VideoFormat
+
+ZOOM_5 = 1 / 0.9  # 5% cut from each side, resized back
+
+
+def _scale(family: str, index: int, seed: int, style: str, names: list[str], tmp_path):
+    """The camera's zoom per frame, registered on the true video changed by ``names``."""
+    inst, frames = build(family, index, seed=seed, fmt=VideoFormat(style=style))
+    sample = chain(*(BY_NAME[n].fn for n in names))(inst, frames, np.random.default_rng(0))
+    assert sample is not None
+    clip = read_video(encode(sample, tmp_path / "v"))
+    h, w = clip.frames.shape[1:3]
+    cam = register(clip.frames, frames[0], static_mask(inst, w, h), clip.times, resting(inst, w, h))
+    return cam.scale()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("family", "index", "seed", "style", "names", "zoom"),
+    [
+        # a lit floor under a strong vignette: its darkened corners were read as x0.98
+        ("drape-3d", 0, 5, "shaded", ["vignette 0.4"], 1.0),
+        ("drape-3d", 0, 5, "shaded", ["zoom 5%"], ZOOM_5),
+        # a checkered backdrop, its dark hatched rim cut away by the zoom
+        ("identity", 0, 7, "textured", ["zoom 5%", "vignette 0.4"], ZOOM_5),
+        ("identity", 0, 7, "textured", ["light gradient"], 1.0),
+    ],
+)
+def test_smooth_light_is_no_zoom_and_a_zoom_is_read_as_itself(
+    family, index, seed, style, names, zoom, tmp_path
+):
+    scale = _scale(family, index, seed, style, names, tmp_path)
+    assert np.all(np.abs(scale - zoom) < 0.005), (names, scale.min(), scale.max())
