@@ -54,10 +54,10 @@ def timing(video: float | None, truth: float | None, duration: float, what: str)
 
 
 SEEN = 0.5  # of the task's time per move: a move faster than this between two frames is a jump
-# of a move: how far apart two readings must be for the move between them to be unseen. A
-# jump goes from standing in one place to standing in the next (about 1); a piece faster
-# than the task's pace, met by two frames near its places, is read 0.6-0.85 apart (a slide
-# eases in and out, so at twice the pace its middle covers more than half a square a frame)
+# of a move: how far apart two readings must be for the move between them to be unseen
+# (``grid.walk``). A jump goes from standing in one cell to standing in the next (read
+# 1.00-1.04 apart); an agent twice the task's pace, met by two frames near its cells'
+# middles, is read 0.6-0.7 apart
 JUMP_SPAN = 0.9
 
 

@@ -251,9 +251,7 @@ def _unseen(
     slow = float(times[k] - times[i]) >= planning.SEEN * t_move * (len(path) - 1)
     for a, b in itertools.pairwise(path):
         seen = k - i > 1  # one slide: any frame between shows it on its way
-        # two slides: each must be seen on its own; one between neighbouring frames: seen
-        # if the readings find the tile part-way
-        if under_way is not None and (len(path) > 2 or k - i == 1):
+        if under_way is not None and len(path) > 2:  # two: each must be seen on its own
             seen = under_way(i, k, a, b)
         if not seen and not slow:
             out.append((a, b, _slid(a, b)[0]))
@@ -398,12 +396,6 @@ class Masses:
         w = self.whole[tile]
         return min(self.mass(k, tile, (a,)), self.mass(k, tile, (b,))) >= STRADDLE * w
 
-    def along(self, k: int, tile: int, a: int, b: int) -> float:
-        """How far frame ``k`` shows ``tile`` along its slide from square ``a`` to ``b``
-        (0 to 1: the share of its mass over the two that lies in ``b``)."""
-        ma, mb = self.mass(k, tile, (a,)), self.mass(k, tile, (b,))
-        return mb / (ma + mb) if ma + mb > 0 else 0.0
-
     def present(self, k: int, tile: int, a: int, b: int) -> bool:
         """Frame ``k`` shows ``tile`` somewhere over squares ``a`` and ``b``."""
         return self.mass(k, tile, (a, b)) >= PRESENT * self.whole[tile]
@@ -436,12 +428,7 @@ def slides_seen(
 
     def under_way(i: int, k: int, a: Board, b: Board) -> bool:
         t, sa, sb = _slid(a, b)
-        if any(masses.sliding(j, t, sa, sb) for j in range(i + 1, k)):
-            return True
-        # the readings themselves may catch the tile part-way (a slide faster than the
-        # task's, each reading within a board's tolerance of its square): a jump goes
-        # from one square whole to the next
-        return masses.along(k, t, sa, sb) - masses.along(i, t, sa, sb) < planning.JUMP_SPAN
+        return any(masses.sliding(j, t, sa, sb) for j in range(i + 1, k))
 
     return under_way, gone
 
