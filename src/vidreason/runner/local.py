@@ -41,7 +41,7 @@ from vidreason import store
 from vidreason.errors import Interrupted
 from vidreason.runner.executor import current
 from vidreason.runner.plan import WorkUnit
-from vidreason.runner.worker import execute, hide_cli_main
+from vidreason.runner.worker import execute, hide_cli_main, one_opencv_thread
 from vidreason.runner.worker import start as _worker_start
 
 if TYPE_CHECKING:
@@ -166,11 +166,12 @@ def parallel_map(
     with Stage(label, len(items), progress) as stage:
         if workers == 1:
             try:
-                for i, item in enumerate(items):
-                    result = results[i] = fn(item)
-                    if on_result:
-                        on_result(item, result)
-                    stage.advance()
+                with one_opencv_thread():
+                    for i, item in enumerate(items):
+                        result = results[i] = fn(item)
+                        if on_result:
+                            on_result(item, result)
+                        stage.advance()
             except KeyboardInterrupt:
                 raise Interrupted(stage.done, len(items)) from None
             return results  # type: ignore[return-value]
@@ -225,15 +226,16 @@ def stream_map(
     workers = min(workers or default_workers(), max(1, total))
     if workers == 1:
         try:
-            while stage.done < total:
-                try:
-                    item = feed.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                result = fn(item)
-                if on_result:
-                    on_result(item, result)
-                stage.advance()
+            with one_opencv_thread():
+                while stage.done < total:
+                    try:
+                        item = feed.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    result = fn(item)
+                    if on_result:
+                        on_result(item, result)
+                    stage.advance()
         except KeyboardInterrupt:
             raise Interrupted(stage.done, total) from None
         return
