@@ -99,6 +99,10 @@ class Seen:
     times: np.ndarray  # each tracked frame's time in the truth's frames (fractional)
     every: np.ndarray  # (n_true, h, w) bool: the truth's region in each of its frames
     view: np.ndarray  # (n, h, w) bool: the pixels each tracked frame shows
+    # (n, h, w) uint8: each tracked pixel's label in the calibrated palette (0 the liquid,
+    # 254 a seam that looks like it, 255 no scene colour), and that palette's colours
+    labels: np.ndarray
+    colours: list
 
     @property
     def n(self) -> int:
@@ -122,15 +126,16 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     h, w = spec.fmt.height, spec.fmt.width
     view = tracks.percept.view if tracks.percept is not None else np.ones((tracks.n, h, w), bool)
     look = _look_alikes(tracks, instance, table, colours)
-    masks = [(table[code] == 0) & ~look(code) for code in map(codes, tracks.frames)]
-    video = np.stack(masks) if masks else None
+    labels = np.zeros((tracks.n, h, w), np.uint8)
+    for i, code in enumerate(map(codes, tracks.frames)):
+        labels[i] = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid
     n_true = instance.trajectory.n_frames
     times = np.clip(tracks.times * spec.fmt.fps, 0, n_true - 1)
     frames = np.rint(times).astype(int)
     every = shown_masks(spec, instance.trajectory, spec.bodies[0].name)
     truth = every[frames] & view
-    video = truth & False if video is None else video & view
-    return Seen(video, truth, frames, times, every, view)
+    video = (labels == 0) & view
+    return Seen(video, truth, frames, times, every, view, labels, colours)
 
 
 def outside(instance: Instance) -> np.ndarray:
@@ -279,7 +284,7 @@ def dam_break_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     if isinstance(s, list):
         return s
     name = instance.spec.bodies[0].label
-    alpha = soft(tracks, instance, s.view)
+    alpha = soft(tracks, instance, s, s.view)
     return [
         volume_check(s, name, alpha),
         walls_check(s, instance, name),
@@ -551,23 +556,21 @@ def _off_segment(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarra
     return t, np.linalg.norm(d - t[..., None] * axis, axis=-1)
 
 
-def soft(tracks: Tracks, instance: Instance, view: np.ndarray) -> np.ndarray:
+def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.ndarray:
     """How much of each pixel of every tracked frame is liquid (0 to 1): 1 where its colour
     is the liquid's; where it is no colour of the scene, its share on the line to the
     liquid's colour from the background's or from the walls' (the nearer line) when it
     lies near that line (a blend of the two: a codec, a blur or a resize spreads the
     liquid's colour into what lies beside it without losing any of it), unless it lies
     nearer still to the line between the background's and the walls' colours (a blend of
-    those two along a wall's edge holds no liquid); 0 elsewhere."""
-    _, colours, table = _palette(tracks, instance)
-    look = _look_alikes(tracks, instance, table, colours)
+    those two along a wall's edge holds no liquid); 0 elsewhere. The colours and each
+    pixel's label are ``s``'s, as ``seen`` read them."""
+    colours = s.colours
     liq = np.asarray(colours[0], np.float32)
     n_bodies = len(instance.spec.bodies)
     others = [np.asarray(colours[k], np.float32) for k in (n_bodies, n_bodies + 1)]
     out = np.zeros(tracks.frames.shape[:3], np.float32)
-    for i, f in enumerate(tracks.frames):
-        code = codes(f)
-        lab = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid at all
+    for i, (f, lab) in enumerate(zip(tracks.frames, s.labels, strict=True)):
         out[i] = lab == 0
         unknown = lab == 255  # only a pixel of no scene colour can be a blend
         if not unknown.any():
@@ -789,7 +792,7 @@ def pour_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     near = near_walls(instance)
     s = off_walls(s, near)
     name = instance.spec.bodies[0].label
-    alpha = soft(tracks, instance, s.view & ~near[s.frames])
+    alpha = soft(tracks, instance, s, s.view & ~near[s.frames])
     m = pour_measures(s, instance, alpha)
     walls = cup_walls(tracks, s, instance)
     return [
