@@ -177,7 +177,8 @@ def test_a_fast_throw_under_motion_blur_keeps_its_size(tmp_path):
 @pytest.mark.slow
 def test_a_codec_smear_mid_fall_is_no_landing_and_a_weaker_gravity_still_fails(tmp_path):
     """MPEG-4 smears the ball over two frames of its fall off the table: the fall goes on
-    to the floor (no false landing), the two frames are forgiven; gravity x0.8 still fails."""
+    to the floor (no false landing), the two frames weigh less in the fall's robust fit;
+    gravity x0.8 still fails."""
     inst, frames = build("roll-3d", 0)
     score, _ = score_corrupted("mpeg4", inst, frames, tmp_path)
     assert score.passed, score.explanation
