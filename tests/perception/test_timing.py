@@ -13,6 +13,7 @@ from vidreason.corruptions import BY_NAME, encode
 from vidreason.perception.timeline import MAX_DELAY, STEP, time_offset
 from vidreason.render.video_io import read_video
 from vidreason.scoring import score_frames
+from vidreason.types import VideoFormat
 
 
 def _shifted(inst, tau: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -92,3 +93,25 @@ def test_a_late_video_is_read_to_its_end_by_score_video(tmp_path):
     assert read_scored_part(video, inst).n_frames == len(frames) + 3
     score = score_video(video, folder)
     assert score.passed and "taken as a time offset" in score.explanation, score.explanation
+
+
+@pytest.mark.parametrize("family", ["dominoes", "trigger", "identity"])
+def test_a_rendering_read_as_rendered_is_read_as_registered(family):
+    """The ground truth's own frames (a family's outcome is read off them) skip camera and
+    light: they track to the same places as when both are measured."""
+    from vidreason.perception.tracking import track_frames
+    from vidreason.tasks import build_instance, get_family
+
+    fam = get_family(family)
+    inst, frames = build_instance(fam, 0, 1, 2, VideoFormat())
+    measured = track_frames(frames, inst)
+    rendered = track_frames(frames, inst, rendered=True)
+    assert rendered.percept is not None
+    assert np.array_equal(
+        rendered.percept.camera.matrices[:, :, :2], np.tile(np.eye(2), (48, 1, 1))
+    )
+    np.testing.assert_array_equal(rendered.times, measured.times)
+    for name, pos in measured.pos.items():  # (registration's own error on exact frames)
+        np.testing.assert_allclose(rendered.pos[name], pos, atol=0.1, equal_nan=True)
+    if fam.outcome is not None:
+        assert fam.outcome(rendered, inst) == fam.outcome(measured, inst)

@@ -62,6 +62,20 @@ def test_same_bytes_in_another_process_and_stdout_clean(dam):
     assert out.stdout.strip() == want.hexdigest()  # nothing but our line on stdout
 
 
+def test_the_solver_runs_without_fast_math():
+    """Fast math compiles for the host CPU's fused and approximate arithmetic: the same
+    seed then gives other particles on another machine."""
+    pytest.importorskip("taichi")
+    from vidreason.engines import fluid_mpm
+    from vidreason.tasks.base import versions_of
+
+    ti = fluid_mpm.load_taichi()
+    assert ti.lang.impl.current_cfg().fast_math is False
+    assert (
+        versions_of(get_family("dam-break"))["taichi settings"] == "cpu, one thread, fast_math off"
+    )
+
+
 @pytest.mark.slow
 def test_truth_passes(dam, tmp_path):
     inst, frames = dam

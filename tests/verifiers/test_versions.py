@@ -22,7 +22,8 @@ bytes (``made_with``). When the same seed gives other bytes, bump the family's
 ``version`` (its id becomes ``name-v<N+1>``, so a resumed ``generate`` writes the
 instances afresh instead of keeping the old ones), then refresh as above. Where the
 libraries or the encoder settings differ from the recorded ones (another NumPy, PyAV,
-OpenCV or engine; ``MUJOCO_GL`` for the 3D families; ``render.encoding.ENCODER``, which
+OpenCV or engine, or an engine run otherwise, ``engines.SETTINGS``; ``MUJOCO_GL`` for
+the 3D families; ``render.encoding.ENCODER``, which
 every instance records among its versions, so a changed setting rewrites every family's
 instances without drawing other scenes) the bytes are not compared and the test says so;
 the 3D families' pixels also depend on the OpenGL driver, which is not recorded.
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vidreason.engines import SETTINGS
 from vidreason.instance_io import load_instance, read_png
 from vidreason.render.encoding import ENCODER
 from vidreason.render.video_io import read_video
@@ -79,7 +81,10 @@ def fingerprint(instance_dir: Path) -> dict:
             "passed": score.passed,
             "checks": {k: round(v, 3) for k, v in sorted(score.checks.items())},
         }
-    return {"version": verifier_version(inst), "encoder": ENCODER, "scores": scores}
+    out = {"version": verifier_version(inst), "encoder": ENCODER, "scores": scores}
+    if (settings := SETTINGS.get(get_family(inst.spec.family).engine)) is not None:
+        out["engine settings"] = settings  # how the engine ran changes the truth's frames
+    return out
 
 
 def _changes(old: dict, new: dict) -> list[str]:
@@ -121,7 +126,9 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
     refresh = "refresh with VIDREASON_UPDATE_FINGERPRINTS=1 (see this file's docstring)"
     now = fingerprint(suite_dir / family / "00000")
     was = recorded.get(family)
-    same_input = was is not None and was.get("encoder") == now["encoder"]
+    same_input = was is not None and all(
+        was.get(k) == now.get(k) for k in ("encoder", "engine settings")
+    )
     if was is not None and same_input and was["version"] == now["version"]:
         changes = _changes(was["scores"], now["scores"])
         assert not changes, (
@@ -136,7 +143,8 @@ def test_scores_change_only_with_the_verifier_version(family, suite_dir, recorde
     if was is None:
         pytest.fail(f"{family}: no recorded fingerprint; {refresh}")
     if not same_input:
-        pytest.fail(f"{family}: encoder {was.get('encoder')} -> now {now['encoder']}; {refresh}")
+        made = {k: (was.get(k), now.get(k)) for k in ("encoder", "engine settings")}
+        pytest.fail(f"{family}: made otherwise: {made}; {refresh}")
     pytest.fail(f"{family}: version {was['version']} -> now {now['version']}; {refresh}")
 
 
@@ -169,10 +177,12 @@ def made_with(family: str) -> dict[str, str]:
     import cv2
 
     engine = get_family(family).engine
-    names = ["numpy", "av", *([engine] if engine in ("pymunk", "mujoco") else [])]
+    names = ["numpy", "av", *([engine] if engine in ("pymunk", "mujoco", "taichi") else [])]
     out = {name: metadata.version(name) for name in names}
     out["opencv"] = cv2.__version__
     out["encoder"] = ENCODER
+    if (settings := SETTINGS.get(engine)) is not None:
+        out["engine settings"] = settings
     if engine == "mujoco":
         out["MUJOCO_GL"] = os.environ.get("MUJOCO_GL", "")
     return out

@@ -1,6 +1,9 @@
 """A 2D liquid with Taichi's MLS-MPM (the ``mpm88`` scheme: a weakly compressible fluid,
-APIC transfers, quadratic B-splines), run on the CPU on one thread so the same scene gives
-the same bytes. Taichi is imported only here, and only when a liquid is first simulated
+APIC transfers, quadratic B-splines), run on the CPU on one thread with IEEE arithmetic
+(``SETTINGS``) so the same scene gives the same bytes on any machine: Taichi's default fast
+math lets LLVM fuse multiply-adds and use approximate reciprocals for the host CPU it
+compiles for, and the same seed gave other particles (and other pixels) on another CPU. Taichi
+is imported only here, and only when a liquid is first simulated
 (``load_taichi``: its banner silenced; a missing install is one ``UserError``).
 
 The simulation square is the picture's larger side (``Liquid.metres`` metres) on a
@@ -51,7 +54,13 @@ def load_taichi() -> ModuleType:
             import taichi as ti
         except ImportError:
             raise UserError("the fluids families need Taichi: pip install 'taichi>=1.7'") from None
-        ti.init(arch=ti.cpu, cpu_max_num_threads=1, random_seed=0, log_level=ti.ERROR)
+        ti.init(
+            arch=ti.cpu,
+            cpu_max_num_threads=1,
+            fast_math=False,
+            random_seed=0,
+            log_level=ti.ERROR,
+        )
     _STATE["ti"] = ti
     return ti
 

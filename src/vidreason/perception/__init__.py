@@ -21,8 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vidreason.perception.light import correct, gain_fields
-from vidreason.perception.registration import Camera, register, warp_to_reference
+from vidreason.perception.light import correct, gain_fields, unit_gains
+from vidreason.perception.registration import (
+    Camera,
+    register,
+    still_camera,
+    warp_to_reference,
+)
 from vidreason.perception.scene import resting, static_mask
 from vidreason.perception.timeline import Timeline, timeline
 from vidreason.types import Instance
@@ -44,21 +49,28 @@ def perceive(
     first_image: np.ndarray | None,
     times: np.ndarray,
     aspect: float | None = None,
+    rendered: bool = False,
 ) -> Percept:
     """Register, light-correct and de-duplicate ``frames`` (n, H, W, 3) at task size;
-    ``aspect``: the video's own width over height before it was resized to task size."""
+    ``aspect``: the video's own width over height before it was resized to task size;
+    ``rendered``: the frames are the scene's own rendering (the ground truth before it is
+    encoded), drawn by a fixed camera under the scene's own light, so neither is measured."""
     h, w = frames.shape[1:3]
     ref = first_image
     if ref is None or ref.shape != frames.shape[1:]:
         ref = frames[0]
-    static = static_mask(instance, w, h)
-    # a planning solution moves at the video's own pace: a standing body may move
-    # before the truth's does, so only several that agree are trusted
-    lone = instance.capability != "planning"
-    camera = register(frames, ref, static, times, resting(instance, w, h), lone, aspect)
-    warped, view = warp_to_reference(frames, camera)
-    gains = gain_fields(warped, ref, static & view.all(axis=0))
-    fixed = correct(warped, gains)
+    if rendered:
+        camera, gains = still_camera(len(frames)), unit_gains(len(frames))
+        fixed, view = frames, np.ones(frames.shape[:3], dtype=bool)
+    else:
+        static = static_mask(instance, w, h)
+        # a planning solution moves at the video's own pace: a standing body may move
+        # before the truth's does, so only several that agree are trusted
+        lone = instance.capability != "planning"
+        camera = register(frames, ref, static, times, resting(instance, w, h), lone, aspect)
+        warped, view = warp_to_reference(frames, camera)
+        gains = gain_fields(warped, ref, static & view.all(axis=0))
+        fixed = correct(warped, gains)
     line = timeline(fixed, times, instance)
     k = line.keep
     if len(k) == len(fixed):  # every frame kept, in order: no copy

@@ -133,6 +133,13 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.n
     return coef, level
 
 
+def unit_gains(n: int) -> np.ndarray:
+    """``n`` frames' gain fields that change nothing (unit gain, zero level)."""
+    out = np.zeros((n, TERMS + 1, 3), np.float32)
+    out[:, 0, :] = 1.0
+    return out
+
+
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """Frames less their levels, divided by their smooth gain fields. When no frame needs
     it the frames come back as they are, not copied."""

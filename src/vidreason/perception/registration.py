@@ -61,6 +61,11 @@ class Camera:
         return self.matrices @ c - c[:2]
 
 
+def still_camera(n: int) -> Camera:
+    """``n`` frames seen by a camera that never moves: every map the identity."""
+    return Camera(matrices=np.tile(np.eye(2, 3), (n, 1, 1)), tracked=True, correlation=1.0)
+
+
 Kept = dict[int, tuple[np.ndarray, ...]]  # per mask (by id): what ``_grey`` reuses
 
 

@@ -738,6 +738,7 @@ def track_frames(
     instance: Instance,
     times: np.ndarray | None = None,
     first_image: np.ndarray | None = None,
+    rendered: bool = False,
 ) -> Tracks:
     """Track every body of ``instance`` through ``frames`` (any size, frame rate, length).
 
@@ -745,7 +746,8 @@ def track_frames(
     frame rate); ``first_image`` is the conditioning image the frames are registered to
     (default: the video's own first frame). Time runs in real seconds from the first
     frame, so physics is measured in the units the simulator used; frames after the
-    ground truth ends are not scored.
+    ground truth ends are not scored. ``rendered``: the frames are the scene's own
+    rendering at task size (the truth before encoding): no camera or light is measured.
     """
     from vidreason.perception.timeline import MAX_DELAY
 
@@ -759,7 +761,8 @@ def track_frames(
         frames, times = frames[keep], times[keep]
     norm, crop = normalise(frames, spec.fmt.width, spec.fmt.height)
     x0, y0, x1, y1 = crop
-    percept = perceive(norm, instance, first_image, times, (x1 - x0) / max(1, y1 - y0))
+    aspect = (x1 - x0) / max(1, y1 - y0)
+    percept = perceive(norm, instance, first_image, times, aspect, rendered)
     norm, times = percept.frames, percept.timeline.times
     names, colours = scene_palette(instance)
     colours = calibrate(norm[0], instance, colours)

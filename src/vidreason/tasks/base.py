@@ -208,14 +208,18 @@ def get_family(family_id: str) -> TaskFamily:
 
 def versions_of(family: TaskFamily) -> dict[str, str]:
     """The versions an instance of ``family`` records: vidreason, family, verifier, engine
-    and the settings its videos are encoded with (``render.encoding``)."""
+    (and how it is run, where that changes its numbers: ``engines.SETTINGS``) and the
+    settings its videos are encoded with (``render.encoding``)."""
     from vidreason import __version__
+    from vidreason.engines import SETTINGS
     from vidreason.render.encoding import ENCODER
 
     out = {"vidreason": __version__, "family": family.id, "verifier": family.verifier_id}
     out["encoder"] = ENCODER
     if (engine := _package_version(family.engine)) is not None:
         out[family.engine] = engine
+    if (settings := SETTINGS.get(family.engine)) is not None:
+        out[f"{family.engine} settings"] = settings
     return out
 
 
@@ -469,7 +473,8 @@ def build_instance(
 
 
 def _truth_tracks(frames: np.ndarray, instance: Instance) -> Tracks:
-    """The ground truth's frames tracked as a video's are, for the family's outcome."""
+    """The ground truth's frames tracked as a video's are, for the family's outcome (its
+    own rendering: no camera or light to measure)."""
     from vidreason.perception.tracking import track_frames
 
-    return track_frames(frames, instance)
+    return track_frames(frames, instance, rendered=True)
