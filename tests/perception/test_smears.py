@@ -27,6 +27,9 @@ SMEARS = [
     # a bar lifted fast smears beyond the box around where it is tracked ("the scene
     # changes" above it)
     ("sort", 7, 1, "shaded", "blur 3 frames"),
+    # a pen stepping 0.65 of its size a frame, blurred over 3 frames, shows no pixel of
+    # its colour undiluted: its size is not read there ("shrinks to 54%")
+    ("connect", 3, 1, "flat", "blur 3 frames"),
 ]
 
 # a lit 3D scene counts a colour's darker shades as it, so a blurred or compressed body's
@@ -79,6 +82,7 @@ def test_a_lit_3d_scene_passes_a_blur_or_codec_and_fails_a_wrong_gravity(
         ("containment", 7, 0, "shaded", "vanish quarter"),
         ("sort", 7, 1, "flat", "teleport 15%"),
         ("sort", 7, 1, "shaded", "vanish quarter"),
+        ("connect", 3, 1, "flat", "shrink"),
     ],
 )
 def test_the_same_scenes_still_fail_a_violation(tmp_path, family, seed, index, style, violation):

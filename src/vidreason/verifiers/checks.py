@@ -149,6 +149,9 @@ def objects(tracks: Tracks, instance: Instance, sizes: bool = True) -> Check:
 SHRINK = 0.55  # a body seen at less than this share of its usual area has partly vanished
 SWELL = 2.0  # and at more than this many times it, has grown
 SETTLED = 5  # clear frames at the start that give a flat body its usual area
+# a flat body moving this share of its size a frame is not measured: a motion blur over 3
+# frames smears it over twice that, and no pixel shows its colour undiluted
+BLURRED = 0.5
 
 
 def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
@@ -163,7 +166,7 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
     clear &= in_view(tracks, instance, body.name)
     flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
     mine = gt_positions(instance, body.name, tracks.times)
-    clear &= ~moves_fast(instance, body, tracks.times, 1.0 if flat else 0.5)
+    clear &= ~moves_fast(instance, body, tracks.times, BLURRED if flat else 0.5)
     for other in instance.spec.bodies:
         if other.name == body.name or other.name not in instance.trajectory.states:
             continue
