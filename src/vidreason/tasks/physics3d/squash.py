@@ -12,7 +12,9 @@ through the camera, it lands when the simulator says, its bottom never goes belo
 floor, it squashes as much as the simulator's at the moment it lands, and it is as round
 as the simulator's at the end.
 
-Versions: v1: first version.
+Versions: v1: first version. v2: the truth's silhouette in the trajectory is the union of
+the projected mesh's triangles (v1 filled them as one polygon set, which left holes where
+they overlap on screen: a ball's front and back).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ FAMILY = register_family(
     TaskFamily(
         generic_checks=NO_PATH_CHECKS,  # a soft outline: the law's own centroid check
         name="squash-3d",
-        version=1,
+        version=2,
         verifier_version=2,  # v2: the truth's squash read within half a frame of the video's moments
         capability="physics",
         law="a dropped soft ball falls with g = 9.81 m/s², squashes where it hits the floor"
