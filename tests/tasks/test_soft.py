@@ -126,3 +126,20 @@ def test_folded_cloth_covers_the_truths_area(style, tmp_path):
     assert 0.9 < ratio < 1.1, ratio
     assert score.checks["drape"] == 1.0, score.explanation
     assert score.passed and score.value >= 0.95, score.explanation
+
+
+@pytest.mark.slow
+def test_a_ball_frozen_mid_bounce_fails(tmp_path):
+    """Squash-3d, textured (seed 0, instance 0): the ball still bounces 10 px over the last
+    third of the clip; frozen there in mid-air (it passed with 0.59) it fails, its true
+    video at this and other frame rates does not."""
+    from tests.helpers import build, score_corrupted
+
+    pytest.importorskip("mujoco")
+    inst, frames = build("squash-3d", 0, fmt=VideoFormat(style="textured"))
+    score, _ = score_corrupted("freeze at end", inst, frames, tmp_path)
+    assert score.checks["bounce"] == 0.0 and not score.passed, score.explanation
+    assert "stops bouncing" in score.explanation
+    for name in ("clean", "8 fps", "24 fps repeat"):
+        score, _ = score_corrupted(name, inst, frames, tmp_path)
+        assert score.checks["bounce"] == 1.0 and score.passed, (name, score.explanation)
