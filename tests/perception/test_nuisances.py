@@ -11,10 +11,11 @@ import pytest
 from tests.helpers import build, score_corrupted
 from vidreason.corruptions import BY_NAME
 from vidreason.perception import perceive
-from vidreason.perception.timeline import regular
+from vidreason.perception.timeline import REPEAT, changed, regular
 from vidreason.perception.tracking import _coarse_index, blend_table, codes
 from vidreason.scene.grid import layout_of
 from vidreason.scoring import score_frames
+from vidreason.types import VideoFormat
 from vidreason.verifiers.checks import paced
 from vidreason.verifiers.grid import agent_of
 
@@ -45,6 +46,33 @@ def test_a_real_frame_rate_with_a_moment_at_rest_keeps_its_clock():
         change[i + 1] = 40.0  # slow on either side of the pause, as at the top of a bounce
     out, kept = regular(times, change, rep, keep)
     assert np.array_equal(out, times) and np.array_equal(kept, keep)
+
+
+def test_a_body_as_bright_as_the_background_changes_the_frame():
+    """A cyan block moving over a grey of its own brightness changes no grey level, but
+    its hue: the frame is new, not a repeat."""
+    grey = np.full((64, 64, 3), 150, np.uint8)
+    cyan = np.array([40, 190, 190], np.uint8)  # grey level 145
+    a, b = grey.copy(), grey.copy()
+    a[20:40, 10:30] = cyan
+    b[20:40, 18:38] = cyan
+    assert changed(np.stack([a, b, b]))[1] > 10 * REPEAT
+    assert changed(np.stack([a, b, b]))[2] == 0.0
+
+
+@pytest.mark.slow
+def test_a_textured_block_repeated_to_30_fps_keeps_its_fall(tmp_path):
+    """Topple-3d, textured (seed 0, instance 3): the cyan block falls over a floor of its
+    own grey level; at 30 fps its new frames are told from the repeats around them, the
+    fall keeps its clock and gravity (it read 8.0 m/s² when the new frames went for a
+    pause), and a weaker gravity still fails."""
+    inst, frames = build("topple-3d", 3, fmt=VideoFormat(style="textured"))
+    score, tracks = score_corrupted("30 fps repeat", inst, frames, tmp_path)
+    assert score.passed and score.checks["gravity"] == 1.0, score.explanation
+    shown = np.floor(tracks.percept.timeline.keep * 16 / 30 + 1e-9) / 16
+    assert np.abs(tracks.percept.timeline.times - shown)[:-1].max() < 0.002  # the last stays
+    score, _ = score_corrupted("gravity x0.8", inst, frames, tmp_path)
+    assert not score.passed, score.explanation
 
 
 @pytest.mark.slow

@@ -22,18 +22,18 @@ os.environ.setdefault("MUJOCO_GL", "egl")  # before anything imports mujoco
 @pytest.fixture(scope="module")
 def drape():
     pytest.importorskip("mujoco")
-    return build_instance(get_family("drape-3d-v1"), 0, 0, 1, VideoFormat())
+    return build_instance(get_family("drape-3d-v2"), 0, 0, 1, VideoFormat())
 
 
 @pytest.fixture(scope="module")
 def squash():
     pytest.importorskip("mujoco")
-    return build_instance(get_family("squash-3d-v1"), 0, 0, 2, VideoFormat())
+    return build_instance(get_family("squash-3d-v2"), 0, 0, 2, VideoFormat())
 
 
 @pytest.mark.slow
 def test_same_seed_same_bytes(squash):
-    inst, frames = build_instance(get_family("squash-3d-v1"), 0, 0, 2, VideoFormat())
+    inst, frames = build_instance(get_family("squash-3d-v2"), 0, 0, 2, VideoFormat())
     assert inst == squash[0]
     assert np.array_equal(frames, squash[1])
 
@@ -56,7 +56,7 @@ def test_cloth_through_its_support_fails(drape, tmp_path):
     frames = violations.soft_pass_through(inst, ("support",))
     score, _ = score_encoded(inst, frames, tmp_path)
     assert not score.passed
-    assert score.checks["support"] == 0.0, score.explanation
+    assert score.checks["support"] < 0.1, score.explanation  # a low box: 20 px into it
     assert "through the support" in score.explanation
 
 
@@ -99,3 +99,47 @@ def test_a_body_that_lags_and_catches_up_fails_its_centroid(family, request, tmp
     score, _ = score_encoded(inst, lagging.frames, tmp_path)
     assert score.checks["centroid"] == 0.0, score.explanation
     assert "leaves its true path" in score.explanation
+
+
+def test_overlapping_triangles_fill_their_union():
+    from vidreason.scene.silhouette import rasterise
+
+    # two triangles that overlap on screen, as a cloth's fold or a ball's front and back
+    pixels = np.array([[2, 2], [15, 2], [2, 15], [4, 4], [18, 4], [4, 18]], dtype=float)
+    both = rasterise(pixels, np.array([[0, 1, 2], [3, 4, 5]]), 20, 20)
+    each = [rasterise(pixels, np.array([t]), 20, 20) for t in ([0, 1, 2], [3, 4, 5])]
+    assert np.array_equal(both, each[0] | each[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["shaded", "textured"])
+def test_folded_cloth_covers_the_truths_area(style, tmp_path):
+    """A cloth folded over a ball (seed 1, instance 2): the truth's area at the end is the
+    video's, so its true video passes in every style."""
+    from vidreason.verifiers.soft import AREA, silhouettes, truth_silhouettes
+
+    pytest.importorskip("mujoco")
+    inst, frames = build_instance(get_family("drape-3d"), 1, 2, 3, VideoFormat(style=style))
+    score, tracks = score_encoded(inst, frames, tmp_path)
+    seen, want = silhouettes(tracks, inst), truth_silhouettes(inst, tracks.times)
+    ratio = np.nanmedian(seen[-4:, AREA] / want[-4:, AREA])
+    assert 0.9 < ratio < 1.1, ratio
+    assert score.checks["drape"] == 1.0, score.explanation
+    assert score.passed and score.value >= 0.95, score.explanation
+
+
+@pytest.mark.slow
+def test_a_ball_frozen_mid_bounce_fails(tmp_path):
+    """Squash-3d, textured (seed 0, instance 0): the ball still bounces 10 px over the last
+    third of the clip; frozen there in mid-air (it passed with 0.59) it fails, its true
+    video at this and other frame rates does not."""
+    from tests.helpers import build, score_corrupted
+
+    pytest.importorskip("mujoco")
+    inst, frames = build("squash-3d", 0, fmt=VideoFormat(style="textured"))
+    score, _ = score_corrupted("freeze at end", inst, frames, tmp_path)
+    assert score.checks["bounce"] == 0.0 and not score.passed, score.explanation
+    assert "stops bouncing" in score.explanation
+    for name in ("clean", "8 fps", "24 fps repeat"):
+        score, _ = score_corrupted(name, inst, frames, tmp_path)
+        assert score.checks["bounce"] == 1.0 and score.passed, (name, score.explanation)

@@ -55,16 +55,17 @@ class Timeline:
 
 def changed(frames: np.ndarray) -> np.ndarray:
     """Per frame, the number of pixels that changed since the previous frame (0 for the
-    first), at half resolution after a light blur (codec noise does not count)."""
+    first), at half resolution after a light blur (codec noise does not count). A pixel
+    changes when any of its colour channels does: a body as bright as what it passes over
+    (a cyan block over a grey floor) changes its hue, not its grey level."""
     n = len(frames)
     out = np.zeros(n)
     prev = None
     for i, f in enumerate(frames):
-        g = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
-        g = cv2.resize(g, (g.shape[1] // 2, g.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        g = cv2.resize(f, (f.shape[1] // 2, f.shape[0] // 2), interpolation=cv2.INTER_AREA)
         g = cv2.blur(g, (3, 3)).astype(np.int16)
         if prev is not None:
-            out[i] = 4.0 * float((np.abs(g - prev) > CHANGE).sum())
+            out[i] = 4.0 * float((np.abs(g - prev).max(axis=2) > CHANGE).sum())
         prev = g
     return out
 

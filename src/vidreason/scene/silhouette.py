@@ -34,8 +34,12 @@ def features(mask: np.ndarray) -> np.ndarray:
 
 def rasterise(pixels: np.ndarray, triangles: np.ndarray, width: int, height: int) -> np.ndarray:
     """The mask covered by ``triangles`` (m, 3 vertex indices) of the projected vertices
-    ``pixels`` (n, 2), at pixel centres (a pixel's centre is at its integer coordinates)."""
+    ``pixels`` (n, 2), at pixel centres (a pixel's centre is at its integer coordinates):
+    the union of the triangles, each filled on its own (filled together, as one polygon
+    set, the triangles that overlap on screen, a cloth's fold or a ball's front and back,
+    would cancel out where they overlap)."""
     mask = np.zeros((height, width), np.uint8)
     pts = np.rint((pixels[triangles] + 0.0) * (1 << SHIFT)).astype(np.int32)
-    cv2.fillPoly(mask, pts, 1, lineType=cv2.LINE_8, shift=SHIFT)
+    for tri in pts:
+        cv2.fillConvexPoly(mask, tri, 1, lineType=cv2.LINE_8, shift=SHIFT)
     return mask.astype(bool)

@@ -15,8 +15,8 @@ The checks: ``gravity`` (the fall's g, relative to the truth's measured the same
 ``contact`` (when it lands), ``centroid`` (the centroid against the truth's all along);
 a cloth's ``support`` (its top never sinks below the truth's once it lands: it does not pass
 through what it lies on) and ``drape`` (its extent at the end); a ball's ``floor`` (its
-bottom never below the truth's lowest), ``squash`` (how flat it gets when it lands) and
-``recover`` (round again at the end).
+bottom never below the truth's lowest), ``squash`` (how flat it gets when it lands),
+``recover`` (round again at the end) and ``bounce`` (it bounces on as long as the truth's).
 """
 
 from __future__ import annotations
@@ -276,7 +276,10 @@ def _rest_shape(
 
 # --- squash-3d ---------------------------------------------------------------------------
 
-SQUASH_NAMES = ("gravity", "contact", "centroid", "floor", "squash", "recover")
+SQUASH_NAMES = ("gravity", "contact", "centroid", "floor", "squash", "recover", "bounce")
+LAST = 2.0 / 3.0  # of the clip: where the last bounces begin
+BOUNCE = (0.5, 0.8)  # the share of the truth's height span a video falls short of: 1, 0
+STIRS = 0.015  # of the picture: a truth whose height spans less is at rest (nothing to judge)
 SQUASH_WINDOW = 3  # frames either side of the truth's flattest moment
 # frames: how far the moments a video shows may lie off the truth's (a fitted time offset,
 # a blur's lag, is known to a fraction of a frame); the truth's squash lasts a frame or two
@@ -305,7 +308,29 @@ def squash_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     checks.append(Check("floor", value, note if value < 1 else ""))
     checks.append(_squash(body, tracks, instance, sil))
     checks.append(_recover(body, tracks, sil, want))
+    checks.append(_bounce(body, tracks, instance, size))
     return checks
+
+
+def _bounce(body: Body, tracks: Tracks, instance: Instance, size: float) -> Check:
+    """Over the last third of the clip the ball keeps bouncing as the truth's does: the
+    span of its centroid's height is at least half the truth's at the same moments (a ball
+    that stops in mid-air, or on the floor while the truth still bounces, spans none)."""
+    end = (instance.spec.fmt.n_frames - 1) / instance.spec.fmt.fps
+    t = tracks.times
+    late = tracks.found(body.name) & (t >= LAST * end - 1e-9) & (t <= end + 1e-9)
+    if late.sum() < MIN_POINTS:
+        return Check("bounce", 0.0, f"the {body.label} is not found over the last third")
+    seen = float(np.ptp(tracks.pos[body.name][late, 1]))
+    want = float(np.ptp(_gt_positions(instance, body.name, t[late])[:, 1]))
+    if want < STIRS * size:
+        return Check("bounce", 1.0)
+    value = band(1.0 - seen / want, *BOUNCE)
+    note = (
+        f"over the last third the {body.label} moves {seen:.0f} px up and down, not"
+        f" {want:.0f} px: it stops bouncing"
+    )
+    return Check("bounce", value, note if value < 1 else "")
 
 
 def _recover(body: Body, tracks: Tracks, sil: np.ndarray, want: np.ndarray) -> Check:
