@@ -27,6 +27,20 @@ def test_conformance(family, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("style", ["shaded", "textured"])
+@pytest.mark.parametrize("family", ALL)
+def test_conformance_in_every_style(family, style, tmp_path):
+    """The laws hold however the scene is drawn: the oracle passes and every trivial
+    baseline fails in the shaded and the textured style too."""
+    fmt = VideoFormat(style=style)
+    (result,) = check([family], n=2, seed=3, workers=1, work_dir=tmp_path, fmt=fmt)
+    assert result.deterministic
+    assert result.oracle >= ORACLE_MIN, result.problems
+    for name, mean in result.baselines.items():
+        assert mean <= BASELINE_MAX, (name, result.problems)
+
+
+@pytest.mark.slow
 def test_a_paired_family_is_checked_on_whole_pairs(tmp_path):
     """An odd n (the CLI's default 3) would leave the last pair without its partner:
     the check rounds it up instead of failing the oracle on an unscored half."""
