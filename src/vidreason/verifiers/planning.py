@@ -68,11 +68,21 @@ def unseen_move(t0: float, t1: float, between: bool, t_move: float) -> bool:
     return not between and (t1 - t0) < SEEN * t_move
 
 
-def changed_pixels(ref: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """Pixels of ``frame`` that differ clearly from ``ref`` in any channel, both blurred
-    3x3 (pass ``ref`` already blurred)."""
-    r, g, b = cv2.split(cv2.absdiff(ref, cv2.blur(frame, (3, 3))))
-    return cv2.max(cv2.max(r, g), b) > CHANGE_LEVEL
+def changed_beyond(low: np.ndarray, high: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Pixels of ``frame`` (blurred 3x3) clearly outside, in any channel, the range the
+    reference takes near them (``low`` and ``high``: its least and greatest values over a
+    neighbourhood, ``envelope``): an edge a few pixels off its place is no change."""
+    f = cv2.blur(frame, (3, 3))
+    below = cv2.subtract(low, f).max(axis=2)
+    above = cv2.subtract(f, high).max(axis=2)
+    return np.maximum(below, above) > CHANGE_LEVEL
+
+
+def envelope(ref: np.ndarray, slack: int) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest value of each channel of ``ref`` (already blurred) within
+    ``slack`` px (a square)."""
+    kernel = np.ones((2 * slack + 1, 2 * slack + 1), np.uint8)
+    return cv2.erode(ref, kernel), cv2.dilate(ref, kernel)
 
 
 TRAIL = 3  # frames: a motion-blur trail reaches back this far
@@ -83,14 +93,17 @@ def scene(
     exclude: Callable[[int], np.ndarray],
     describe: Callable[[float, float, bool], str],
     min_area: float,
+    slack: int = 0,
 ) -> Check:
     """Nothing outside ``exclude(k)`` (a boolean mask of where things may move in frame
     ``k``) changes from the first frame for two frames running in a blob of at least
     ``min_area`` px. ``describe(x, y, darker)`` names the place of a change (``darker``:
-    the place got darker, e.g. a wall appeared)."""
+    the place got darker, e.g. a wall appeared). ``slack``: px an edge may sit off its
+    place (a camera registered only that well) and count as unchanged."""
     if tracks.n < 2:
         return Check("scene", 1.0)
     ref = cv2.blur(tracks.frames[0], (3, 3))
+    low, high = envelope(ref, slack) if slack else (ref, ref)
     # where things were in the last frames too: a shutter open across frames (motion
     # blur) leaves a fading trail behind what moves
     recent: deque[np.ndarray] = deque([exclude(0)], maxlen=TRAIL)
@@ -98,7 +111,7 @@ def scene(
     for k in range(1, tracks.n):
         recent.append(exclude(k))
         free = ~np.logical_or.reduce(list(recent))
-        changed = changed_pixels(ref, tracks.frames[k]) & free & shown(tracks, k)
+        changed = changed_beyond(low, high, tracks.frames[k]) & free & shown(tracks, k)
         mask = changed & before  # a change that stays put two frames (a trail moves on)
         before = changed
         mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
