@@ -55,9 +55,10 @@ def timing(video: float | None, truth: float | None, duration: float, what: str)
 
 SEEN = 0.5  # of the task's time per move: a move faster than this between two frames is a jump
 # of a move: how far apart two readings must be for the move between them to be unseen
-# (``grid.walk``). A jump goes from standing in one cell to standing in the next (read
-# 1.00-1.04 apart); an agent twice the task's pace, met by two frames near its cells'
-# middles, is read 0.6-0.7 apart
+# (``grid.walk``, and a sliding tile's steps in ``puzzle_track``). A jump goes from standing
+# in one cell to standing in the next (read 1.00-1.04 apart); an agent twice the task's
+# pace, met by two frames near its cells' middles, is read 0.6-0.7 apart, a tile twice
+# the task's pace at most 0.8
 JUMP_SPAN = 0.9
 
 

@@ -10,7 +10,11 @@ the empty one). While a tile slides, the two squares it spans are unread, or rea
 the tile were in neither or both (for no longer than a move takes).
 
 Consecutive boards must differ by one slide of a tile into the empty square next to it
-(or two, when the frames between them showed the tiles moving). Checks: ``first_frame``
+(or two), each seen happening: the tile's place between its two squares, read to a
+fraction of a square in every frame from one board to the next (``puzzle_track``), moves
+in steps, never a whole square at once (a tile that stands still and then stands in the
+next square jumped; one faster than the task's, met by a frame or none on its way, still
+moves in steps). Checks: ``first_frame``
 (the board of the first frame is the conditioning image's, square by square), ``tiles``
 (no tile missing or doubled for longer), ``legal_moves``, ``goal``, ``optimal``, ``timing`` and
 ``scene`` (the tray and the background outside the board stay as they were).
