@@ -41,7 +41,7 @@ def test_a_tile_is_placed_to_a_fraction_of_a_square(tmp_path):
     """A tile drawn a share of the way to the empty square is read that far along, in
     each style, after H.264."""
     for style in ("flat", "textured"):
-        inst, frames = build(FAMILY, 1, 0, fmt=VideoFormat(style=style))
+        inst, _ = build(FAMILY, 1, 0, fmt=VideoFormat(style=style))
         params = SlidingPuzzleParams.of(inst.spec)
         start = [int(t) for t in params.start]
         n, p = params.board.n, params.board.pitch

@@ -34,7 +34,6 @@ from vidreason.render.puzzle import render
 from vidreason.scene.params.planning import SlidingPuzzleParams
 from vidreason.types import Check, Instance, Trajectory
 from vidreason.verifiers import planning
-from vidreason.verifiers.puzzle_track import TileTrack
 from vidreason.verifiers.checks import (
     MAX_MISSING,
     MAX_MISSING_RUN,
@@ -42,6 +41,7 @@ from vidreason.verifiers.checks import (
     frame_ranges,
     longest_run,
 )
+from vidreason.verifiers.puzzle_track import TileTrack
 
 PATCH = 12  # side of the shrunken square
 INSET = 0.8  # the part of a tile that is compared

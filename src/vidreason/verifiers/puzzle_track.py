@@ -84,10 +84,10 @@ class TileTrack:
         i = int(np.argmin(profile))
         at = float(i)
         if 0 < i < len(profile) - 1:  # to a fraction of a pixel: a parabola through three
-            l, m, r = profile[i - 1], profile[i], profile[i + 1]
-            den = l - 2 * m + r
+            left, mid, right = profile[i - 1], profile[i], profile[i + 1]
+            den = left - 2 * mid + right
             if den > 0:
-                at += 0.5 * float(l - r) / den
+                at += 0.5 * float(left - right) / den
         origin = (x0 if along_x else y0) + s / 2  # the centre of the template's first place
         start, end = (xa, xb) if along_x else (ya, yb)
         return (origin + at - start) / (end - start)
