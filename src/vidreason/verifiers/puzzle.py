@@ -101,6 +101,24 @@ def _distances(patches: np.ndarray, templates: np.ndarray) -> np.ndarray:
     return rms.min(axis=1)
 
 
+def _distances_each(patches: np.ndarray, looks: np.ndarray) -> np.ndarray:
+    """(squares,) RMS distance of each square to its own template ``looks[square]``, the
+    best over the allowed offsets."""
+    diff = patches - looks[:, None, :]
+    return np.sqrt((diff * diff).mean(axis=2)).min(axis=1)
+
+
+def _tray_light(instance: Instance, layout: Layout, empty: int) -> np.ndarray:
+    """(squares, PATCH*PATCH*3): how the bare tray in each square differs from the tray
+    in square ``empty``, as the family draws it (a shaded tray is lit from one side, a
+    textured one striped), so that the empty square is known wherever it goes."""
+    spec = instance.spec
+    far = -10.0 * max(spec.fmt.width, spec.fmt.height)  # every tile off the picture
+    off = Trajectory({b.name: ((far, far, 0.0, 0.0, 0.0),) for b in spec.bodies})
+    bare = _patches(render(spec, off)[0], layout, shifts=False)[:, 0]
+    return bare - bare[empty][None, :]
+
+
 def _sliding(reading: Board, prev: Board | None, n: int) -> bool:
     """A reading that one slide in progress explains: the board before it, except that
     the sliding tile shows in neither square (its own reads empty) or in both (the empty
@@ -131,6 +149,8 @@ def read_boards(
     slide = float(params.t_move)
     layout = _layout(instance)
     templates = _patches(frames[0], layout, shifts=False)[:, 0]
+    empty = start.index(0)
+    empty_looks = templates[empty][None, :] + _tray_light(instance, layout, empty)
     sep = _distances(templates[:, None, :], templates) + np.eye(len(templates)) * 1e9
     limit = READ * sep.min(axis=1)
     boards: list[Board | None] = []
@@ -138,7 +158,9 @@ def read_boards(
     prev: Board | None = None
     since: float | None = None  # when the current partial reading began
     for frame, t in zip(frames, times, strict=True):
-        dist = _distances(_patches(frame, layout, shifts=True), templates)
+        patches = _patches(frame, layout, shifts=True)
+        dist = _distances(patches, templates)
+        dist[:, empty] = _distances_each(patches, empty_looks)
         order = np.argsort(dist, axis=1)
         best, d1 = order[:, 0], np.take_along_axis(dist, order[:, :2], axis=1)
         boards.append(None)
