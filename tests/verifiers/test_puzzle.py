@@ -88,3 +88,13 @@ def test_a_shaking_camera_leaves_the_tray_as_it_was(tmp_path):
     score = audited("shake 2px", 1, 3, "flat", tmp_path)
     assert score.passed, score.explanation
     assert score.checks["scene"] == 1.0
+
+
+@pytest.mark.slow
+def test_the_empty_square_is_known_at_the_far_corner_of_a_shaded_tray(tmp_path):
+    """The shaded tray is lit from the top left: the bare tray at the bottom right, where
+    the empty square ends, is darker than where it starts, and under lower saturation
+    and another codec it was no longer read as empty (the last board unread)."""
+    score = audited("resize 0.5x + saturation 0.7 + vp9", 0, 0, "shaded", tmp_path)
+    assert score.passed, score.explanation
+    assert score.checks["goal"] == 1.0
