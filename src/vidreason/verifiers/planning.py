@@ -69,21 +69,36 @@ def unseen_move(t0: float, t1: float, between: bool, t_move: float) -> bool:
     return not between and (t1 - t0) < SEEN * t_move
 
 
-def changed_beyond(low: np.ndarray, high: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """Pixels of ``frame`` (blurred 3x3) clearly outside, in any channel, the range the
-    reference takes near them (``low`` and ``high``: its least and greatest values over a
-    neighbourhood, ``envelope``): an edge a few pixels off its place is no change."""
-    f = cv2.blur(frame, (3, 3))
-    below = cv2.subtract(low, f).max(axis=2)
-    above = cv2.subtract(f, high).max(axis=2)
-    return np.maximum(below, above) > CHANGE_LEVEL
+def realigned(
+    ref: np.ndarray, frame: np.ndarray, free: np.ndarray, slack: int, least: float
+) -> np.ndarray:
+    """Pixels among ``free`` where ``frame`` differs clearly from ``ref`` in any channel,
+    both blurred 3x3 (pass ``ref`` already blurred); where at least ``least`` changed, with
+    ``frame`` shifted by the whole pixels (up to ``slack`` either way) that leave the
+    fewest: a camera registered a few pixels off moves the whole picture, while a change
+    of the scene stays whatever the shift."""
+    blurred = cv2.blur(frame, (3, 3))
+    best = (cv2.absdiff(ref, blurred).max(axis=2) > CHANGE_LEVEL) & free
+    if slack <= 0 or best.sum() < least:
+        return best
+    h, w = frame.shape[:2]
+    s = slack
+    inner = (slice(s, h - s), slice(s, w - s))
+    ref_in, free_in = ref[inner], free[inner]
 
+    def changed(dx: int, dy: int) -> np.ndarray:
+        moved = blurred[s + dy : h - s + dy, s + dx : w - s + dx]
+        return (cv2.absdiff(ref_in, moved).max(axis=2) > CHANGE_LEVEL) & free_in
 
-def envelope(ref: np.ndarray, slack: int) -> tuple[np.ndarray, np.ndarray]:
-    """The least and greatest value of each channel of ``ref`` (already blurred) within
-    ``slack`` px (a square)."""
-    kernel = np.ones((2 * slack + 1, 2 * slack + 1), np.uint8)
-    return cv2.erode(ref, kernel), cv2.dilate(ref, kernel)
+    # across, then down (a shift is found one direction at a time: an edge across the
+    # picture is fixed by one of them alone)
+    dx = min(range(-s, s + 1), key=lambda d: int(changed(d, 0).sum()))
+    dy = min(range(-s, s + 1), key=lambda d: int(changed(dx, d).sum()))
+    got = changed(dx, dy)
+    if int(got.sum()) < int(best[inner].sum()):
+        best = np.zeros_like(best)
+        best[inner] = got
+    return best
 
 
 TRAIL = 3  # frames: a motion-blur trail reaches back this far
@@ -99,12 +114,12 @@ def scene(
     """Nothing outside ``exclude(k)`` (a boolean mask of where things may move in frame
     ``k``) changes from the first frame for two frames running in a blob of at least
     ``min_area`` px. ``describe(x, y, darker)`` names the place of a change (``darker``:
-    the place got darker, e.g. a wall appeared). ``slack``: px an edge may sit off its
-    place (a camera registered only that well) and count as unchanged."""
+    the place got darker, e.g. a wall appeared). ``slack``: px the whole frame may sit off
+    the first (a camera registered only that well): the shift that explains most is
+    taken out (``realigned``)."""
     if tracks.n < 2:
         return Check("scene", 1.0)
     ref = cv2.blur(tracks.frames[0], (3, 3))
-    low, high = envelope(ref, slack) if slack else (ref, ref)
     # where things were in the last frames too: a shutter open across frames (motion
     # blur) leaves a fading trail behind what moves
     recent: deque[np.ndarray] = deque([exclude(0)], maxlen=TRAIL)
@@ -112,7 +127,7 @@ def scene(
     for k in range(1, tracks.n):
         recent.append(exclude(k))
         free = ~np.logical_or.reduce(list(recent))
-        changed = changed_beyond(low, high, tracks.frames[k]) & free & shown(tracks, k)
+        changed = realigned(ref, tracks.frames[k], free & shown(tracks, k), slack, min_area)
         mask = changed & before  # a change that stays put two frames (a trail moves on)
         before = changed
         mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)

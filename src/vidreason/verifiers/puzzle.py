@@ -345,14 +345,15 @@ def goal_check(tracks: Tracks, boards: list[Board | None], goal: Board) -> Check
     return Check("goal", 0.0, "the puzzle is not solved at the end")
 
 
-SLACK = 0.06  # of the pitch: how far the rim's edges may sit off their place (``tray_check``)
+SLACK = 0.06  # of the pitch: how far the whole picture may sit off the first (``tray_check``)
 
 
 def tray_check(tracks: Tracks, instance: Instance) -> Check:
-    """Nothing outside the board changes (the tray's rim and the background), give or take
-    ``SLACK`` of the pitch where an edge sits: the camera is registered on little of the
-    scene (the tiles cover the board, and the tiles that stand still cannot be trusted
-    where the video sets its own pace), so a shaking camera may be met a few pixels off."""
+    """Nothing outside the board changes (the tray's rim and the background), with the
+    frame shifted by up to ``SLACK`` of the pitch where that explains the change: the
+    camera is registered on little of the scene (the tiles cover the board, and the tiles
+    that stand still cannot be trusted where the video sets its own pace), so a shaking
+    camera may be met a few pixels off; a thing that appears stays, whatever the shift."""
     n, x0, y0, p = _geometry(instance)
     inner = np.zeros(tracks.frames.shape[1:3], bool)
     m = 3
