@@ -128,9 +128,9 @@ def scene(
         recent.append(exclude(k))
         free = ~np.logical_or.reduce(list(recent))
         changed = realigned(ref, tracks.frames[k], free & shown(tracks, k), slack, min_area)
-        mask = changed & before  # a change that stays put two frames (a trail moves on)
+        stays = changed & before  # a change that stays put two frames (a trail moves on)
         before = changed
-        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+        mask = cv2.morphologyEx(stays.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
         n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n > 1 and stats[1:, cv2.CC_STAT_AREA].max() >= min_area:
             i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
