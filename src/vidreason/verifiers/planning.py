@@ -55,9 +55,10 @@ def timing(video: float | None, truth: float | None, duration: float, what: str)
 
 SEEN = 0.5  # of the task's time per move: a move faster than this between two frames is a jump
 # of a move: how far apart two readings must be for the move between them to be unseen
-# (``grid.walk``). A jump goes from standing in one cell to standing in the next (read
-# 1.00-1.04 apart); an agent twice the task's pace, met by two frames near its cells'
-# middles, is read 0.6-0.7 apart
+# (``grid.walk``, and a sliding tile's steps in ``puzzle_track``). A jump goes from standing
+# in one cell to standing in the next (read 1.00-1.04 apart); an agent twice the task's
+# pace, met by two frames near its cells' middles, is read 0.6-0.7 apart, a tile twice
+# the task's pace at most 0.8
 JUMP_SPAN = 0.9
 
 
@@ -68,11 +69,36 @@ def unseen_move(t0: float, t1: float, between: bool, t_move: float) -> bool:
     return not between and (t1 - t0) < SEEN * t_move
 
 
-def changed_pixels(ref: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """Pixels of ``frame`` that differ clearly from ``ref`` in any channel, both blurred
-    3x3 (pass ``ref`` already blurred)."""
-    r, g, b = cv2.split(cv2.absdiff(ref, cv2.blur(frame, (3, 3))))
-    return cv2.max(cv2.max(r, g), b) > CHANGE_LEVEL
+def realigned(
+    ref: np.ndarray, frame: np.ndarray, free: np.ndarray, slack: int, least: float
+) -> np.ndarray:
+    """Pixels among ``free`` where ``frame`` differs clearly from ``ref`` in any channel,
+    both blurred 3x3 (pass ``ref`` already blurred); where at least ``least`` changed, with
+    ``frame`` shifted by the whole pixels (up to ``slack`` either way) that leave the
+    fewest: a camera registered a few pixels off moves the whole picture, while a change
+    of the scene stays whatever the shift."""
+    blurred = cv2.blur(frame, (3, 3))
+    best = (cv2.absdiff(ref, blurred).max(axis=2) > CHANGE_LEVEL) & free
+    if slack <= 0 or best.sum() < least:
+        return best
+    h, w = frame.shape[:2]
+    s = slack
+    inner = (slice(s, h - s), slice(s, w - s))
+    ref_in, free_in = ref[inner], free[inner]
+
+    def changed(dx: int, dy: int) -> np.ndarray:
+        moved = blurred[s + dy : h - s + dy, s + dx : w - s + dx]
+        return (cv2.absdiff(ref_in, moved).max(axis=2) > CHANGE_LEVEL) & free_in
+
+    # across, then down (a shift is found one direction at a time: an edge across the
+    # picture is fixed by one of them alone)
+    dx = min(range(-s, s + 1), key=lambda d: int(changed(d, 0).sum()))
+    dy = min(range(-s, s + 1), key=lambda d: int(changed(dx, d).sum()))
+    got = changed(dx, dy)
+    if int(got.sum()) < int(best[inner].sum()):
+        best = np.zeros_like(best)
+        best[inner] = got
+    return best
 
 
 TRAIL = 3  # frames: a motion-blur trail reaches back this far
@@ -83,11 +109,14 @@ def scene(
     exclude: Callable[[int], np.ndarray],
     describe: Callable[[float, float, bool], str],
     min_area: float,
+    slack: int = 0,
 ) -> Check:
     """Nothing outside ``exclude(k)`` (a boolean mask of where things may move in frame
     ``k``) changes from the first frame for two frames running in a blob of at least
     ``min_area`` px. ``describe(x, y, darker)`` names the place of a change (``darker``:
-    the place got darker, e.g. a wall appeared)."""
+    the place got darker, e.g. a wall appeared). ``slack``: px the whole frame may sit off
+    the first (a camera registered only that well): the shift that explains most is
+    taken out (``realigned``)."""
     if tracks.n < 2:
         return Check("scene", 1.0)
     ref = cv2.blur(tracks.frames[0], (3, 3))
@@ -98,10 +127,10 @@ def scene(
     for k in range(1, tracks.n):
         recent.append(exclude(k))
         free = ~np.logical_or.reduce(list(recent))
-        changed = changed_pixels(ref, tracks.frames[k]) & free & shown(tracks, k)
-        mask = changed & before  # a change that stays put two frames (a trail moves on)
+        changed = realigned(ref, tracks.frames[k], free & shown(tracks, k), slack, min_area)
+        stays = changed & before  # a change that stays put two frames (a trail moves on)
         before = changed
-        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+        mask = cv2.morphologyEx(stays.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
         n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n > 1 and stats[1:, cv2.CC_STAT_AREA].max() >= min_area:
             i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))

@@ -175,7 +175,10 @@ FAMILY = register_family(
     TaskFamily(
         name="sliding-puzzle",
         version=1,
-        verifier_version=2,  # v2: a sliding tile found in every frame, every slide seen under way
+        # v2: a sliding tile found in every frame, every slide seen under way
+        # v3: a slide seen in its tile's place read to a fraction of a square (steps, not
+        # a jump of a whole square); the tray's edges may sit a few pixels off their place
+        verifier_version=3,
         capability="planning",
         law="a sliding puzzle is solved by sliding one tile at a time into the empty square next to it, in the fewest moves",
         sample=sample,
