@@ -127,3 +127,26 @@ def test_read_with_size_gives_what_decoding_each_frame_by_itself_gives(
     assert (x0, y0, x1, y1) == (16, 8, 112, 88)
     np.testing.assert_array_equal(got.frames, want)
     np.testing.assert_array_equal(read_video(path).frames, np.stack(plain))
+
+
+def test_the_same_frames_give_the_same_bytes_at_any_width(tmp_path):
+    """x264's AVX-512 lookahead read memory it never wrote where a picture is not a whole
+    number of 16-macroblock rows wide: the same frames gave other bytes from one encode
+    to the next on such a CPU (capped at AVX2 there, ``encoding.x264_params``)."""
+    yy, xx = np.mgrid[0:96, 0:160]
+    frames = np.stack(
+        [
+            np.stack(
+                [xx * 2 % 255, yy * 3 % 255, ((xx - 3 * t) ** 2 + (yy - 48) ** 2 < 40) * 200], -1
+            )
+            for t in range(24)
+        ]
+    ).astype(np.uint8)
+    noise = np.random.default_rng(0).integers(0, 255, (4, 128, 128, 3), dtype=np.uint8)
+    files = set()
+    for k in range(6):
+        files.add(
+            write_mp4(frames, tmp_path / f"{k}.mp4", 16, crf=15, preset="veryfast").read_bytes()
+        )
+        write_mp4(noise, tmp_path / "other.mp4", 16)  # leaves other data on the heap
+    assert len(files) == 1

@@ -12,6 +12,25 @@ own defaults.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 PRESET = "veryfast"
 CRF = 15
 ENCODER = f"x264 {PRESET} crf {CRF}"
+
+
+@functools.cache
+def x264_params() -> str:
+    """x264's options beyond its preset and CRF, for every H.264 file written here: on a
+    CPU with AVX-512, x264's instructions capped at AVX2. Its AVX-512 code (the
+    macroblock-tree lookahead) reads memory it never wrote where the picture is not a
+    whole number of 16-macroblock rows wide, so the same frames gave other bytes from one
+    encode to the next (a 160 x 96 clip: 7 different files in 8 encodes; a 64 x 64
+    `bounce` clip: 2 in 10). Capped, they give the same bytes every time, and the bytes
+    a CPU without AVX-512 gives."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return ""  # not Linux: no AVX-512 to cap that can be seen
+    return "asm=AVX2" if " avx512" in flags and " avx2" in flags else ""

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from vidreason.render.encoding import x264_params
 from vidreason.render.yuv import yuv420p_frames
 
 
@@ -74,6 +75,8 @@ def write_mp4(
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
         stream.options = {"crf": str(crf), "preset": preset, "threads": "1"}
+        if params := x264_params():
+            stream.options = {**stream.options, "x264-params": params}
         stream.codec_context.time_base = 1 / rate
         for yuv in yuv420p_frames(_same_shape(itertools.chain([first], stream_in), first)):
             if pts is not None and count >= len(pts):
