@@ -65,13 +65,6 @@ def _audited(family: str, seed: int, index: int, style: str, name: str, tmp_path
     return score_frames(clip.frames, inst, frames[0], clip.times)[0]
 
 
-def test_a_codec_that_skips_a_slow_body_and_catches_up_passes(tmp_path):
-    """MPEG-4 part 2 leaves the slowly carried cup's blocks as they were for 6 frames,
-    then moves it the 4 px it skipped: "stops dead, then jumps" was read as a freeze."""
-    score = _audited("containment", 13, 0, "shaded", "mpeg4", tmp_path)
-    assert score.passed, score.explanation
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("family", "seed", "index", "style", "nuisance"), LIT)
 def test_a_lit_3d_scene_passes_a_blur_or_codec_and_fails_a_wrong_gravity(

@@ -413,7 +413,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {px:.0f} px off its path between frames"
                 f" {src[found[k]]} and {src[found[k + 1]]} and carries on from there"
             )
-        stall = stall_then_jump(p, JUMP[0] * size)
+        stall = stall_then_jump(p)
         if stall is not None and own_pace:
             j = stall[1]  # a piece that waits, then moves on at a pace the video may set
             stall = None if paced(p[j], p[j + 1], gt, size, float(gaps[j])) else stall
@@ -482,17 +482,14 @@ STALL_MOVING = 0.5  # px per step: the pace before a stop that makes the body a 
 STALL_JUMP = 2.5  # a step after a stop this many times the pace either side is a jump
 
 
-def stall_then_jump(p: np.ndarray, least: float = 3.0) -> tuple[int, int] | None:
+def stall_then_jump(p: np.ndarray) -> tuple[int, int] | None:
     """(first, last) step index of a stop of a moving body that ends in a jump, on the
     positions ``p`` of the frames where it is found: at least ``STALL`` steps under
-    0.5 px, after steps of at least ``STALL_MOVING`` px, followed by a step over ``least``
-    px (and 3) and ``STALL_JUMP`` times the pace before the stop and after the jump, that
-    the body does not take back (it carries on from where it jumped to: the frames of the
-    stop were missing motion). A pause that ends at the old pace, a rest before a push
-    (which then carries on as fast), a stop that lasts and a one-frame glitch are not
-    this. ``continuity`` passes the jump it tolerates off a path (``JUMP``, 2.5% of the
-    frame): a codec that skips a slow body's blocks for some frames, then catches up, makes
-    the same stop and a jump of what it skipped."""
+    0.5 px, after steps of at least ``STALL_MOVING`` px, followed by a step over 3 px and
+    ``STALL_JUMP`` times the pace before the stop and after the jump, that the body does
+    not take back (it carries on from where it jumped to: the frames of the stop were
+    missing motion). A pause that ends at the old pace, a rest before a push (which then
+    carries on as fast), a stop that lasts and a one-frame glitch are not this."""
     steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
     still = steps < 0.5
     i, n = 0, len(steps)
@@ -510,7 +507,7 @@ def stall_then_jump(p: np.ndarray, least: float = 3.0) -> tuple[int, int] | None
             kept = float(np.linalg.norm(p[min(j + 3, n)] - p[j]))  # from the stop's place
             if (
                 before >= STALL_MOVING
-                and steps[j] > max(3.0, least, STALL_JUMP * pace)
+                and steps[j] > max(3.0, STALL_JUMP * pace)
                 and kept >= 0.5 * steps[j]
             ):
                 return i, j
