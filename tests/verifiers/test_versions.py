@@ -22,11 +22,11 @@ bytes (``made_with``). When the same seed gives other bytes, bump the family's
 ``version`` (its id becomes ``name-v<N+1>``, so a resumed ``generate`` writes the
 instances afresh instead of keeping the old ones), then refresh as above. Where the
 libraries or the encoder settings differ from the recorded ones (another NumPy, PyAV,
-OpenCV or engine, or an engine run otherwise, ``engines.SETTINGS``; ``MUJOCO_GL`` for
-the 3D families; ``render.encoding.ENCODER``, which
-every instance records among its versions, so a changed setting rewrites every family's
-instances without drawing other scenes) the bytes are not compared and the test says so;
-the 3D families' pixels also depend on the OpenGL driver, which is not recorded.
+OpenCV or engine, or an engine run otherwise, ``engines.SETTINGS``; ``MUJOCO_GL`` for the
+3D families; ``render.encoding.ENCODER``, which every instance records among its
+versions, so a changed setting rewrites every family's instances without drawing other
+scenes) the bytes are not compared and the test says so; the 3D families' pixels also
+depend on the OpenGL driver, which is not recorded.
 """
 
 from __future__ import annotations

@@ -74,9 +74,10 @@ def write_mp4(
         stream.width, stream.height = w, h
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
-        stream.options = {"crf": str(crf), "preset": preset, "threads": "1"}
+        options: dict[str, object] = {"crf": str(crf), "preset": preset, "threads": "1"}
         if params := x264_params():
-            stream.options = {**stream.options, "x264-params": params}
+            options["x264-params"] = params
+        stream.options = options
         stream.codec_context.time_base = 1 / rate
         for yuv in yuv420p_frames(_same_shape(itertools.chain([first], stream_in), first)):
             if pts is not None and count >= len(pts):
