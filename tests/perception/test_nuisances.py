@@ -48,6 +48,26 @@ def test_a_real_frame_rate_with_a_moment_at_rest_keeps_its_clock():
     assert np.array_equal(out, times) and np.array_equal(kept, keep)
 
 
+def test_a_source_moment_that_shows_no_change_keeps_the_clock():
+    """16 fps shown at 30 fps, the motion all but stopping at one source moment (the top of
+    a bounce): that moment reads as a repeat, yet the frames after it keep their own
+    moments instead of all lying one source frame late (the clock was refused before and
+    the frames kept their jittered times)."""
+    n = 90
+    times = np.arange(n) / 30.0
+    moment = np.floor(np.arange(n) * 16 / 30 + 1e-9).astype(int)
+    new = np.concatenate([[True], np.diff(moment) > 0])
+    still = int(np.flatnonzero(new)[25])  # a source moment that shows no change
+    change = np.where(new, 600.0, 0.0)
+    change[still] = 0.0
+    rep = change < REPEAT
+    rep[0] = False
+    keep = ~rep | (np.arange(n) == 0)
+    out, kept = regular(times, change, rep, keep)
+    shown = moment / 16.0
+    assert np.abs(out - shown)[kept].max() < 1e-6, (out - shown)[kept]
+
+
 def test_a_body_as_bright_as_the_background_changes_the_frame():
     """A cyan block moving over a grey of its own brightness changes no grey level, but
     its hue: the frame is new, not a repeat."""

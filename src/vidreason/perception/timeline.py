@@ -101,10 +101,11 @@ def regular(
     dropped repeats moved onto the steady clock they were resampled from.
 
     A stretch is a run of frames each new or a dropped repeat (the first frame counts as
-    new). Its new frames' times are fitted by a line over their count (``narrowest``); the
-    line is lowered
-    until no frame lies before it (a frame is shown at or after its moment, never
-    before); a stretch from the first frame starts at that frame's time. The fit is kept
+    new). Its new frames' times are fitted by a line over their count (``narrowest``), or,
+    where that fails, over the source moments a steady clock gives them (``moments``: a
+    moment that showed no change was read as a repeat); the line is lowered until no
+    frame lies before it (a frame is shown at or after its moment, never before); a
+    stretch from the first frame starts at that frame's time. The fit is kept
     only for a resampled clock: every frame within one output frame of the line, a step
     of at least ``SLOWER`` output frames, at least ``MIN_DROPS`` repeats, and the frames
     after the repeats changing as much as the stretch's others (a real video repeats a
@@ -124,13 +125,13 @@ def regular(
         idx = np.flatnonzero(new[i:j]) + i
         after = idx[1:][np.diff(idx) > 1]  # the new frames that follow dropped repeats
         if len(idx) >= MIN_STRETCH and len(after) >= MIN_DROPS:
+            first = float(times[0]) if i == 0 else None
             k = np.arange(len(idx), dtype=float)
-            slope = narrowest(k, times[idx])
-            # the first frame's moment is its own time; a later stretch starts at the line's
-            # lowest place that no frame lies before
-            base = times[0] if i == 0 else float((times[idx] - slope * k).min())
-            late = times[idx] - (base + slope * k)
-            fits = late.min() >= -0.25 * step and late.max() <= step * (1 + 1e-6)
+            slope, base, fits = _clock(k, times[idx], step, first)
+            if not fits:  # a source moment showed no change: count moments by the clock
+                k = moments(times[idx], step, first)
+                if k is not None:
+                    slope, base, fits = _clock(k, times[idx], step, first)
             moving = np.median(change[after]) >= 0.5 * np.median(change[idx[1:]])
             if slope >= SLOWER * step and fits and moving:
                 out[idx] = base + slope * k
@@ -139,6 +140,47 @@ def regular(
                     keep[h] = False
                     h -= 1
     return out, keep
+
+
+def _clock(
+    k: np.ndarray, t: np.ndarray, step: float, first: float | None
+) -> tuple[float, float, bool]:
+    """The steady line ``base + slope * k`` through frames shown at ``t`` holding source
+    moments ``k``, and whether every frame lies on it to within one output frame late.
+    The first frame's moment is its own time (``first``); a later stretch starts at the
+    line's lowest place that no frame lies before."""
+    slope = narrowest(k, t)
+    base = first if first is not None else float((t - slope * k).min())
+    late = t - (base + slope * k)
+    return slope, base, bool(late.min() >= -0.25 * step and late.max() <= step * (1 + 1e-6))
+
+
+def moments(t: np.ndarray, step: float, first: float | None) -> np.ndarray | None:
+    """The source moment each new frame shows, counted on a steady clock rather than by
+    order: resampled to a faster rate, the frame first shown at ``t`` holds moment
+    ``floor((t - base) / source_step)``, so a moment that showed no change (a body at the
+    top of its bounce, read as a repeat) leaves a gap in the count instead of making every
+    later frame one moment late. The source step (from ``SLOWER`` output frames up to 4,
+    and under the closest two frames' gap plus one, to a thousandth of a frame) and the
+    clock's phase (none when the stretch starts the clip, at ``first``) are searched for
+    the fewest moments that give each frame its own and put every frame within one output
+    frame of its moment; None when none does."""
+    rel = t - t[0]
+    # two frames a moment apart are more than a source step less one output frame apart
+    longest = min(4.0, float(np.diff(t).min()) / step + 1.0)
+    slopes = step * np.arange(SLOWER, longest, 0.001)
+    if not len(slopes):
+        return None
+    phases = np.array([0.0]) if first is not None else step * np.arange(0.0, 1.0, 0.05)
+    at = rel[None, None, :] + phases[None, :, None]  # (slopes, phases, frames)
+    m = np.floor(at / slopes[:, None, None] + 1e-9)
+    late = at - m * slopes[:, None, None]
+    ok = (late <= step * (1 + 1e-6)).all(axis=2) & (np.diff(m, axis=2) >= 1).all(axis=2)
+    found = np.argwhere(ok)
+    if not len(found):
+        return None
+    a, b = found[-1]  # the longest source step that holds every frame: the fewest moments
+    return m[a, b] - m[a, b, 0]
 
 
 def runs(flags: np.ndarray) -> list[tuple[int, int]]:
