@@ -33,6 +33,31 @@ def test_frames_repeated_to_30_fps_keep_the_moments_they_show():
     assert err.max() < 0.002, err
 
 
+def test_frames_repeated_to_60_fps_are_a_frame_rate_not_pauses():
+    """16 fps shown at 60 fps repeats each moment 2 or 3 times: the runs make a pattern and
+    are dropped as a frame-rate change (runs of 3 were kept as pauses, and a ball that
+    seemed to stop and leap failed `continuity`), and the new frames keep their moments."""
+    from vidreason.corruptions.nuisances import resample
+
+    inst, frames = build("bounce", 0)
+    sample = resample(60.0, blend=False)(inst, frames, np.random.default_rng(0))
+    times = np.arange(len(sample.frames)) / sample.fps
+    p = perceive(sample.frames, inst, frames[0], times)
+    shown = np.floor(p.timeline.keep * 16 / 60 + 1e-9) / 16
+    fall = p.timeline.keep < 100  # the fall and the bounce (the ball is still at its lowest)
+    assert np.abs(p.timeline.times - shown)[fall].max() < 0.002
+    assert np.all(np.diff(shown[fall]) > 0)  # one frame per moment
+
+
+def test_a_lone_freeze_is_no_frame_rate():
+    """Three runs of three repeats in a 16 fps video are no pattern: they stay."""
+    from vidreason.perception.timeline import repeat_limit
+
+    assert repeat_limit(np.array([3, 3, 3])) == 2
+    assert repeat_limit(np.array([3, 2, 3, 3, 2, 3, 3])) == 3  # 16 fps shown at 60
+    assert repeat_limit(np.array([1, 1, 1, 1, 1, 1, 4])) == 2  # 30 fps, and a freeze
+
+
 def test_a_real_frame_rate_with_a_moment_at_rest_keeps_its_clock():
     """A 16 fps video whose motion all but stops for a frame (three such frames) is no
     resampled clock: its times stay as they are."""

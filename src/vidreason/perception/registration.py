@@ -260,7 +260,7 @@ def _moved(
     if len(bodies) >= 3:
         off = np.abs(shifts - np.median(shifts, axis=0)).max(axis=1) > AGREE
         return {j for (j, _), o in zip(bodies, off, strict=True) if o}, True
-    far = np.abs(prev[2:] + shifts - anchor[2:]).max(axis=1) > LONE
+    far = np.abs(shifts - anchor[2:]).max(axis=1) > LONE  # (``solve`` gives the whole shift)
     return {j for (j, _), f in zip(bodies, far, strict=True) if f}, False
 
 

@@ -80,13 +80,35 @@ def timeline(frames: np.ndarray, times: np.ndarray, instance: Instance) -> Timel
     rep = change < min(REPEAT, 0.2 * smallest)
     rep[0] = False
     keep = np.ones(n, dtype=bool)
-    for i, j in runs(rep):
-        moving = i >= 2 and not rep[i - 1] and j < n  # motion before and after the run
-        if j - i <= MAX_REPEAT and moving:
+    inner = [(i, j) for i, j in runs(rep) if i >= 2 and not rep[i - 1] and j < n]
+    limit = repeat_limit(np.array([j - i for i, j in inner], dtype=int))
+    for i, j in inner:  # motion before and after the run
+        if j - i <= limit:
             keep[i:j] = False
     t, keep = regular(np.asarray(times, dtype=float), change, rep, keep)
     idx = np.flatnonzero(keep)
     return Timeline(idx, t[idx], int(n - len(idx)), 0.0)
+
+
+PATTERN = 6  # runs of repeats inside motion that make a pattern (a frame-rate change)
+USUAL = 0.8  # share of those runs at one length or one less, in a pattern
+MOST_REPEAT = 5  # the longest run of repeats a pattern may drop (10 fps shown at 60)
+
+
+def repeat_limit(lengths: np.ndarray) -> int:
+    """The longest run of repeats inside motion read as a frame-rate change: ``MAX_REPEAT``,
+    or, where the runs make a pattern (at least ``PATTERN`` of them, ``USUAL`` of them of one
+    length L or L - 1, as a source clock shown at r times its rate repeats each moment
+    floor(r) - 1 or ceil(r) - 1 times: 16 fps at 60, 2 or 3), that length L, up to
+    ``MOST_REPEAT``. A freeze inside a video without such a pattern is a lone long run and
+    stays."""
+    if len(lengths) < PATTERN:
+        return MAX_REPEAT
+    for length in range(MOST_REPEAT, MAX_REPEAT, -1):
+        usual = (lengths == length) | (lengths == length - 1)
+        if usual.mean() >= USUAL and (lengths == length).any():
+            return length
+    return MAX_REPEAT
 
 
 MIN_STRETCH = 8  # new frames a stretch of motion needs before its clock is fitted
