@@ -151,8 +151,9 @@ def regular(
             k = np.arange(len(idx), dtype=float)
             slope, base, fits = _clock(k, times[idx], step, first)
             if not fits:  # a source moment showed no change: count moments by the clock
-                k = moments(times[idx], step, first)
-                if k is not None:
+                counted = moments(times[idx], step, first)
+                if counted is not None:
+                    k = counted
                     slope, base, fits = _clock(k, times[idx], step, first)
             moving = np.median(change[after]) >= 0.5 * np.median(change[idx[1:]])
             if slope >= SLOWER * step and fits and moving:
