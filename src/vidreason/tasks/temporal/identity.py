@@ -370,6 +370,7 @@ FAMILY = register_family(
             ),
         ),
         outcome=verifier("identity.identity_outcome"),
+        truth_outcome=verifier("identity.expected_outcome"),
         questions=questions,
     )
 )
