@@ -97,9 +97,9 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     space.on_collision(None, None, begin=begin)
     if ignored and not filters:  # too many names for the filters' bits: a handler per pair
         types = {name: t for t, name in names.items()} | {WALL: 0}
-        for a, b in sorted(ignored):
-            if a in types and b in types:
-                space.on_collision(types[a], types[b], begin=reject, pre_solve=reject)
+        for one, other in sorted(ignored):
+            if one in types and other in types:
+                space.on_collision(types[one], types[other], begin=reject, pre_solve=reject)
     paths = {n: [tuple(map(float, k)) for k in keys] for n, keys in (world.paths or {}).items()}
 
     fps = spec.fmt.fps
