@@ -78,7 +78,7 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
             seg.filter = filters[WALL]
         space.add(seg)
 
-    clock = {"t": 0.0}
+    clock = 0.0  # the time of the step under way (the sum of the steps before it)
     contacts: list[tuple[float, tuple[str, ...]]] = []
 
     def pair_of(arbiter: pymunk.Arbiter) -> tuple[str, ...]:
@@ -89,7 +89,7 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
         if pair in ignored:
             arbiter.process_collision = False
             return
-        contacts.append((clock["t"], pair))
+        contacts.append((clock, pair))
 
     def reject(arbiter: pymunk.Arbiter, _space: pymunk.Space, _data: object) -> None:
         arbiter.process_collision = False
@@ -107,15 +107,16 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
     step: Callable[[float], None] = space.step
     fast = False
+    driven = [(bodies[name], keys) for name, keys in paths.items()]
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
-                for name, keys in paths.items():
-                    x, y = path_position(keys, clock["t"] + dt)
-                    px, py = bodies[name].position
-                    bodies[name].velocity = ((x - px) / dt, (y - py) / dt)
+                for driven_body, keys in driven:
+                    x, y = path_position(keys, clock + dt)
+                    px, py = driven_body.position
+                    driven_body.velocity = ((x - px) / dt, (y - py) / dt)
                 step(dt)
-                clock["t"] += dt
+                clock += dt
                 if not fast:
                     step, fast = _fast_step(space), True
         for name, body in bodies.items():  # round(v, 4) of pymunk's floats, as _r does
