@@ -108,6 +108,7 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     step: Callable[[float], None] = space.step
     fast = False
     driven = [(bodies[name], keys) for name, keys in paths.items()]
+    readers = {name: _reader(body) for name, body in bodies.items()}
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
@@ -119,11 +120,10 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
                 clock += dt
                 if not fast:
                     step, fast = _fast_step(space), True
-        for name, body in bodies.items():  # round(v, 4) of pymunk's floats, as _r does
-            x, y = body.position
-            vx, vy = body.velocity
+        for name, read in readers.items():  # round(v, 4) of pymunk's floats, as _r does
+            x, y, vx, vy, angle = read()
             states[name].append(
-                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(body.angle, 4))
+                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(angle, 4))
             )
 
     events = tuple(
@@ -153,6 +153,28 @@ def _filters(ignored: set[tuple[str, ...]]) -> dict[str, pymunk.ShapeFilter]:
                 mask &= ~bit[p[1] if p[0] == n else p[0]]
         out[n] = pymunk.ShapeFilter(categories=bit[n], mask=mask)
     return out
+
+
+def _reader(body: pymunk.Body) -> Callable[[], tuple[float, float, float, float, float]]:
+    """A function giving the body's position, velocity and angle: read from Chipmunk
+    directly where pymunk lets us (the same doubles, without building a ``Vec2d`` for
+    each), else through pymunk's properties."""
+    raw = getattr(getattr(pymunk, "_chipmunk", None), "lib", None)
+    handle = getattr(body, "_body", None)
+    if raw is None or handle is None:
+
+        def read() -> tuple[float, float, float, float, float]:
+            (x, y), (vx, vy) = body.position, body.velocity
+            return x, y, vx, vy, body.angle
+
+        return read
+    position, velocity, angle = raw.cpBodyGetPosition, raw.cpBodyGetVelocity, raw.cpBodyGetAngle
+
+    def read_raw() -> tuple[float, float, float, float, float]:
+        p, v = position(handle), velocity(handle)
+        return p.x, p.y, v.x, v.y, angle(handle)
+
+    return read_raw
 
 
 def _fast_step(space: pymunk.Space) -> Callable[[float], None]:
