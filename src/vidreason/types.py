@@ -211,8 +211,8 @@ class Trajectory:
 @dataclass(frozen=True)
 class Instance:
     """One task instance as written to and read from disk. ``outcome`` is what happens in
-    the ground-truth video, as a few discrete facts (the family's ``outcome`` function run
-    on it); counterfactual pairs are compared through it. ``context_frames``: K > 0 for
+    the ground-truth video, as a few discrete facts (read off the simulation by the
+    family's ``truth_outcome``, or its ``outcome`` function run on it); counterfactual pairs are compared through it. ``context_frames``: K > 0 for
     an instance of a continuation suite (its first K true frames are given to the model,
     as ``context.mp4``), 0 otherwise."""
 

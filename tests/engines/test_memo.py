@@ -47,3 +47,15 @@ def test_forget_scenes_forgets_the_runs_too():
     forget_scenes()  # a determinism check simulates anew
     again = pymunk_sim.simulate(spec)
     assert again is not first and again.trajectory == first.trajectory
+
+
+def test_a_pair_half_reuses_the_run_its_sampler_made():
+    """``sample_scene`` stamps ``extra["pair"]`` after the sampler simulated the scene to
+    check it; no engine reads it, so the instance's run is the sampler's."""
+    family = get_family("blocker-v1")
+    fmt = VideoFormat()
+    stamped = sample_scene(family, 0, 0, 1, fmt)
+    assert "pair" in stamped.extra
+    bare = replace(stamped, extra={k: v for k, v in stamped.extra.items() if k != "pair"})
+    assert scene_key(stamped) == scene_key(bare)
+    assert pymunk_sim.simulate(stamped) is pymunk_sim.simulate(bare)

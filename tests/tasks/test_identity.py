@@ -239,3 +239,38 @@ def test_same_seed_same_instance():
 def test_meetings_use_hysteresis():
     gap = np.array([0.3, 0.1, 0.05, 0.09, 0.06, 0.2, np.nan, 0.05, 0.3, 0.02])
     assert meetings(gap, 0.07, 0.12) == [2, 7, 9]
+
+
+def test_meeting_counts_of_all_pairs_at_once_are_encounters_per_pair():
+    """The sampler counts every pair's meetings at once (``pair_gaps``, ``meeting_counts``):
+    the same counts ``encounters`` gives pair by pair, at every rate, phase and threshold
+    the sampler tries, for scenes it keeps and scenes it throws away alike."""
+    from vidreason.engines.pymunk_sim import simulate
+    from vidreason.scene.identity import meeting_counts, pair_gaps
+    from vidreason.tasks.temporal import identity as family
+
+    rng = np.random.default_rng(3)
+    size = float(max(FMT.width, FMT.height))
+    tried = 0
+    while tried < 30:
+        d = 1 + tried % 3
+        n = family.N_OBJECTS[d]
+        shapes = [str(s) for s in rng.permutation(["box", "circle", *["circle"] * (n - 2)])]
+        made = [
+            family._body(rng, f"o{i}", c, s, d, FMT.height)
+            for i, (c, s) in enumerate(zip(family.pick_colours(rng, n), shapes, strict=True))
+        ]
+        placed = family._place(rng, made, FMT)
+        if placed is None:
+            continue
+        tried += 1
+        spec = family._scene(0, 0, d, FMT, placed)
+        traj = simulate(spec).trajectory
+        pos = {b.name: traj.xy(b.name) for b in spec.bodies}
+        for rate, phase in [(1.0, 0.0), (30 / 16, 0.25), (0.5, 0.75)]:
+            p = family._resampled(pos, rate, phase)
+            pairs, gaps = pair_gaps(p, spec.bodies, size)
+            for enter, leave in [(0.05, 0.1), (0.035, 0.12), (0.065, 0.1), (0.1, 0.05)]:
+                got = encounters(p, spec.bodies, size, enter, leave)
+                per_pair = [sum(tuple(sorted((a, b))) == pair for _, a, b in got) for pair in pairs]
+                assert meeting_counts(gaps, enter, leave).tolist() == per_pair

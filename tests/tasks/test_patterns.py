@@ -91,3 +91,28 @@ def test_pattern_violations_leave_other_scenes_alone():
     rng = np.random.default_rng(0)
     for fn in (planted.plain, planted.other_kind, planted.other_ink, planted.swap, planted.still):
         assert fn(inst, frames, rng) is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_coverage_is_the_mean_of_the_ink_at_every_sample(kind):
+    """``paint``'s coverage (a count of 0/1 samples) gives the very numbers of ``ink_at``
+    averaged over each pixel's samples, at any place, angle and size, the mask's edges
+    and the area around it included."""
+    from vidreason.scene.patterns import SUPER, coverage, ink_at, to_body
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        r = float(rng.uniform(3.0, 40.0))
+        x, y = (float(v) for v in rng.uniform(-10.0, 266.0, 2))
+        angle = float(rng.uniform(-7.0, 7.0))
+        x0, y0 = int(np.floor(x - r)) - 1, int(np.floor(y - r)) - 1
+        x1, y1 = int(np.ceil(x + r)) + 2, int(np.ceil(y + r)) + 2
+        sub = (np.arange(SUPER) + 0.5) / SUPER
+        xs = (np.arange(x0, x1)[:, None] + sub[None, :]).ravel()
+        ys = (np.arange(y0, y1)[:, None] + sub[None, :]).ravel()
+        u, v = to_body(xs[None, :], ys[:, None], (x, y), angle, r)
+        want = (
+            ink_at(template(kind), u, v).reshape(y1 - y0, SUPER, x1 - x0, SUPER).mean(axis=(1, 3))
+        )
+        got = coverage(kind, xs, ys, (x, y), angle, r)
+        assert got.dtype == want.dtype and np.array_equal(got, want)

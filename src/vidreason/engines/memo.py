@@ -3,8 +3,9 @@
 A sampler often simulates a scene to check it (every body in view, the outcome it wants),
 and the instance built from the scene then simulates it again; an engine that keeps its
 last runs here does the work once. The key is the whole scene but its identity (family,
-version, seed, index and difficulty, which ``build_instance`` stamps after sampling and
-no engine reads), so a hit is the very same run. Callers must not change what they get.
+version, seed, index and difficulty, and the pair it belongs to, ``extra["pair"]``, which
+``build_instance`` stamps after sampling and no engine reads), so a hit is the very same
+run. Callers must not change what they get.
 To use it in another engine: ``_RUNS = runs()`` once, then ``recall(_RUNS, scene_key(spec,
 extra), lambda: run(spec))``; ``forget`` (called by ``tasks.base.forget_scenes``) empties
 every engine's runs.
@@ -44,7 +45,8 @@ def forget() -> None:
 
 def scene_key(spec: SceneSpec, *more: object) -> str:
     """Everything of ``spec`` an engine may read (and ``more``: its own settings)."""
-    anon = replace(spec, family="", version=0, seed=0, index=0, difficulty=0)
+    extra = {k: v for k, v in spec.extra.items() if k != "pair"}
+    anon = replace(spec, family="", version=0, seed=0, index=0, difficulty=0, extra=extra)
     with np.printoptions(threshold=sys.maxsize, floatmode="unique"):  # arrays whole
         return repr((anon, more))
 

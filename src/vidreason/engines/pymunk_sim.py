@@ -29,6 +29,7 @@ from vidreason.scene.params.world2d import World2D
 from vidreason.types import Body, Event, SceneSpec, Trajectory
 
 WALL = "wall"
+FILTER_BITS = 32  # Chipmunk's category bits
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,16 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     world = World2D.of(spec)
     if world.damping is not None:
         space.damping = float(world.damping)
+    ignored = {tuple(sorted(p)) for p in world.ignore_contacts or []}
+    filters = _filters(ignored)
     names: dict[int, str] = {}
     bodies: dict[str, pymunk.Body] = {}
     for i, b in enumerate(spec.bodies):
         body, shapes = _make_body(b)
         for shape in shapes:
             shape.collision_type = i + 1
+            if b.name in filters:
+                shape.filter = filters[b.name]
         names[i + 1] = b.name
         space.add(body, *shapes)
         bodies[b.name] = body
@@ -69,12 +74,12 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
         seg.elasticity = w.elasticity
         seg.friction = w.friction
         seg.collision_type = 0
+        if WALL in filters:
+            seg.filter = filters[WALL]
         space.add(seg)
 
-    clock = {"t": 0.0}
+    clock = 0.0  # the time of the step under way (the sum of the steps before it)
     contacts: list[tuple[float, tuple[str, ...]]] = []
-
-    ignored = {tuple(sorted(p)) for p in world.ignore_contacts or []}
 
     def pair_of(arbiter: pymunk.Arbiter) -> tuple[str, ...]:
         return tuple(sorted(names.get(s.collision_type, WALL) for s in arbiter.shapes))
@@ -84,16 +89,17 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
         if pair in ignored:
             arbiter.process_collision = False
             return
-        contacts.append((clock["t"], pair))
+        contacts.append((clock, pair))
 
-    def pre_solve(arbiter: pymunk.Arbiter, _space: pymunk.Space, _data: object) -> None:
-        if pair_of(arbiter) in ignored:
-            arbiter.process_collision = False
+    def reject(arbiter: pymunk.Arbiter, _space: pymunk.Space, _data: object) -> None:
+        arbiter.process_collision = False
 
-    if ignored:
-        space.on_collision(None, None, begin=begin, pre_solve=pre_solve)
-    else:
-        space.on_collision(None, None, begin=begin)
+    space.on_collision(None, None, begin=begin)
+    if ignored and not filters:  # too many names for the filters' bits: a handler per pair
+        types = {name: t for t, name in names.items()} | {WALL: 0}
+        for one, other in sorted(ignored):
+            if one in types and other in types:
+                space.on_collision(types[one], types[other], begin=reject, pre_solve=reject)
     paths = {n: [tuple(map(float, k)) for k in keys] for n, keys in (world.paths or {}).items()}
 
     fps = spec.fmt.fps
@@ -101,22 +107,23 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
     step: Callable[[float], None] = space.step
     fast = False
+    driven = [(bodies[name], keys) for name, keys in paths.items()]
+    readers = {name: _reader(body) for name, body in bodies.items()}
     for frame in range(spec.fmt.n_frames):
         if frame:
             for _ in range(substeps):
-                for name, keys in paths.items():
-                    x, y = path_position(keys, clock["t"] + dt)
-                    px, py = bodies[name].position
-                    bodies[name].velocity = ((x - px) / dt, (y - py) / dt)
+                for driven_body, keys in driven:
+                    x, y = path_position(keys, clock + dt)
+                    px, py = driven_body.position
+                    driven_body.velocity = ((x - px) / dt, (y - py) / dt)
                 step(dt)
-                clock["t"] += dt
+                clock += dt
                 if not fast:
                     step, fast = _fast_step(space), True
-        for name, body in bodies.items():  # round(v, 4) of pymunk's floats, as _r does
-            x, y = body.position
-            vx, vy = body.velocity
+        for name, read in readers.items():  # round(v, 4) of pymunk's floats, as _r does
+            x, y, vx, vy, angle = read()
             states[name].append(
-                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(body.angle, 4))
+                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(angle, 4))
             )
 
     events = tuple(
@@ -127,6 +134,47 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
         trajectory=Trajectory(states={n: tuple(s) for n, s in states.items()}),
         events=events,
     )
+
+
+def _filters(ignored: set[tuple[str, ...]]) -> dict[str, pymunk.ShapeFilter]:
+    """Shape filters that keep every ignored pair of names from ever colliding: each name
+    gets a category bit of its own and its partners' bits are left out of its mask, so
+    Chipmunk never pairs them (as rejecting the pair's contact at every step would, with
+    no call into Python per step). Empty when there are more names than bits."""
+    named = sorted({n for p in ignored for n in p})
+    if not named or len(named) > FILTER_BITS:
+        return {}
+    bit = {n: 1 << k for k, n in enumerate(named)}
+    out = {}
+    for n in named:
+        mask = pymunk.ShapeFilter.ALL_MASKS()
+        for p in ignored:
+            if n in p:
+                mask &= ~bit[p[1] if p[0] == n else p[0]]
+        out[n] = pymunk.ShapeFilter(categories=bit[n], mask=mask)
+    return out
+
+
+def _reader(body: pymunk.Body) -> Callable[[], tuple[float, float, float, float, float]]:
+    """A function giving the body's position, velocity and angle: read from Chipmunk
+    directly where pymunk lets us (the same doubles, without building a ``Vec2d`` for
+    each), else through pymunk's properties."""
+    raw = getattr(getattr(pymunk, "_chipmunk", None), "lib", None)
+    handle = getattr(body, "_body", None)
+    if raw is None or handle is None:
+
+        def read() -> tuple[float, float, float, float, float]:
+            (x, y), (vx, vy) = body.position, body.velocity
+            return x, y, vx, vy, body.angle
+
+        return read
+    position, velocity, angle = raw.cpBodyGetPosition, raw.cpBodyGetVelocity, raw.cpBodyGetAngle
+
+    def read_raw() -> tuple[float, float, float, float, float]:
+        p, v = position(handle), velocity(handle)
+        return p.x, p.y, v.x, v.y, angle(handle)
+
+    return read_raw
 
 
 def _fast_step(space: pymunk.Space) -> Callable[[float], None]:

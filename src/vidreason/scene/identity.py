@@ -76,6 +76,32 @@ def encounters(
     return sorted(out)
 
 
+def pair_gaps(
+    pos: dict[str, np.ndarray], bodies: tuple[Body, ...], size: float
+) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Every pair of bodies (names sorted) and the gap between them per sample (pairs x
+    samples, a fraction of ``size``): the gaps ``encounters`` reads, for all pairs at once."""
+    pairs = list(itertools.combinations(bodies, 2))
+    diff = np.stack([pos[a.name] - pos[b.name] for a, b in pairs])
+    d = np.sqrt(np.add.reduce(diff * diff, axis=2))  # np.linalg.norm(..., axis=1) per pair
+    ra = np.array([reach(a) for a, _ in pairs])[:, None]
+    rb = np.array([reach(b) for _, b in pairs])[:, None]
+    names = [(a.name, b.name) if a.name <= b.name else (b.name, a.name) for a, b in pairs]
+    return names, (d - ra - rb) / size
+
+
+def meeting_counts(gap: np.ndarray, enter: float, leave: float) -> np.ndarray:
+    """Per row of ``gap`` (no NaN; ``enter < leave``), how many meetings ``meetings``
+    finds in it, for all rows at once."""
+    if not enter < leave or np.isnan(gap).any():
+        return np.array([len(meetings(g, enter, leave)) for g in gap], dtype=np.int64)
+    step = np.where(gap < enter, 1, np.where(gap > leave, -1, 0))
+    marked = np.maximum.accumulate(np.where(step != 0, np.arange(gap.shape[1]), -1), axis=1)
+    before = np.concatenate([np.full((len(gap), 1), -1), marked[:, :-1]], axis=1)
+    inside = (before >= 0) & (np.take_along_axis(step, np.maximum(before, 0), axis=1) == 1)
+    return ((step == 1) & ~inside).sum(axis=1)
+
+
 def final_order(pos: dict[str, np.ndarray], bodies: tuple[Body, ...]) -> list[str]:
     """Labels of the bodies left to right by their last known position."""
     xs = []

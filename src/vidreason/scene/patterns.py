@@ -98,6 +98,53 @@ def template(kind: str) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _bordered(kind: str) -> np.ndarray:
+    """``template(kind)`` as 0/1 bytes inside a border of one empty cell, flattened: a
+    point outside the mask, its cell clipped to the border, reads 0 as ``ink_at`` says."""
+    out = np.zeros((TEMPLATE + 2, TEMPLATE + 2), np.uint8)
+    out[1:-1, 1:-1] = template(kind)
+    out.setflags(write=False)
+    return out.ravel()
+
+
+def _cell(p: np.ndarray, s: int) -> np.ndarray:
+    """``floor((p + 1) / 2 * s)``, computed as ``ink_at`` does, plus one (the border),
+    clipped to the bordered mask; ``p`` is used up."""
+    p += 1
+    p /= 2
+    p *= s
+    np.floor(p, out=p)
+    np.clip(p, -1, s, out=p)
+    p += 1
+    return p.astype(np.int64)
+
+
+def coverage(
+    kind: str, xs: np.ndarray, ys: np.ndarray, centre: tuple[float, float], angle: float, r: float
+) -> np.ndarray:
+    """The share of samples in ink per pixel, for the samples at ``xs`` (columns) and ``ys``
+    (rows), ``SUPER`` a pixel side: ``ink_at`` of ``to_body`` averaged per pixel, the
+    same numbers in fewer passes (the count of 0/1 samples, over ``SUPER²``)."""
+    dx, dy = xs - centre[0], ys - centre[1]
+    c, sn = np.cos(angle), np.sin(angle)
+    u = c * dx[None, :] + (sn * dy)[:, None]
+    u /= r
+    v = (-sn * dx)[None, :] + (c * dy)[:, None]
+    v /= r
+    side = TEMPLATE + 2
+    at = _cell(v, TEMPLATE)
+    at *= side
+    at += _cell(u, TEMPLATE)
+    ink = _bordered(kind)[at]
+    h, w = len(ys) // SUPER, len(xs) // SUPER
+    cells = ink.reshape(h, SUPER, w, SUPER)
+    count = cells[:, 0, :, 0].copy()  # the samples' sum, one slice at a time: no reduction
+    for k in range(1, SUPER * SUPER):
+        count += cells[:, k // SUPER, :, k % SUPER]
+    return count.astype(np.float32) / np.float32(SUPER * SUPER)
+
+
 def ink_at(mask: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The mask's value at body-frame points (units of ``R``); 0 outside it."""
     s = mask.shape[0]
@@ -136,9 +183,7 @@ def paint(img: np.ndarray, body: Body, pose: tuple[float, ...], pattern: Pattern
     sub = (np.arange(SUPER) + 0.5) / SUPER
     xs = (np.arange(x0, x1)[:, None] + sub[None, :]).ravel()
     ys = (np.arange(y0, y1)[:, None] + sub[None, :]).ravel()
-    u, v = to_body(xs[None, :], ys[:, None], (x, y), angle, r)  # the grid, by broadcasting
-    ink = ink_at(template(pattern.kind), u, v)
-    cover = ink.reshape(y1 - y0, SUPER, x1 - x0, SUPER).mean(axis=(1, 3))[..., None]
+    cover = coverage(pattern.kind, xs, ys, (x, y), angle, r)[..., None]
     if not cover.any():
         return
     patch = img[y0:y1, x0:x1].astype(np.float32)

@@ -14,8 +14,12 @@ Causal and temporal families add:
 
 - ``outcome(tracks, instance) -> dict``: what happened in a video as a few discrete,
   JSON-able facts (which blocks fell, whether the second ball was released). It is run
-  on the ground-truth video when an instance is built (``Instance.outcome``) and on every
-  scored video, and a counterfactual pair is judged by comparing the two;
+  on every scored video, and a counterfactual pair is judged by comparing the video's
+  with the ground truth's (``Instance.outcome``);
+- ``truth_outcome(instance) -> dict``: the same facts read from the simulator's
+  trajectory, what ``build_instance`` records as ``Instance.outcome``. A family without
+  one has ``outcome`` run on its own rendered frames instead (slower: they are tracked);
+  the two agree on every scene the family's sampler keeps (``tests/tasks``);
 - ``intervene(spec, rng) -> (spec, what)``: one intervention on a scene (an object
   removed, a gap added, a mass changed) and a phrase saying what it was. A family that has
   one is generated in counterfactual pairs: instance ``2k`` is the factual scene and
@@ -76,6 +80,7 @@ Simulator = Callable[[SceneSpec], tuple[Trajectory, tuple[Event, ...]]]
 Renderer = Callable[[SceneSpec, Trajectory], np.ndarray]
 LawChecks = Callable[["Tracks", Instance], list[Check]]
 OutcomeFn = Callable[["Tracks", Instance], dict[str, Any]]
+TruthOutcomeFn = Callable[[Instance], dict[str, Any]]
 Intervention = Callable[[SceneSpec, np.random.Generator], tuple[SceneSpec, str]]
 QuestionsFn = Callable[[Instance], list[Question]]
 
@@ -169,6 +174,7 @@ class TaskFamily:
     engine: str = "pymunk"
     generic_checks: tuple[str, ...] = GENERIC_CHECKS
     outcome: OutcomeFn | None = None
+    truth_outcome: TruthOutcomeFn | None = None
     intervene: Intervention | None = None
     questions: QuestionsFn | None = None
     checks: tuple[CheckSpec, ...] = ()
@@ -467,9 +473,17 @@ def build_instance(
         verifier_version=family.verifier_version,
         versions=versions_of(family),
     )
-    if family.outcome is not None:
-        inst = replace(inst, outcome=family.outcome(_truth_tracks(frames, inst), inst))
-    return inst, frames
+    return replace(inst, outcome=truth_outcome(family, inst, frames)), frames
+
+
+def truth_outcome(family: TaskFamily, instance: Instance, frames: np.ndarray) -> dict[str, Any]:
+    """The ground truth's outcome: from the simulator (``family.truth_outcome``), or by
+    tracking its rendered ``frames``; empty for a family without outcomes."""
+    if family.outcome is None:
+        return {}
+    if family.truth_outcome is not None:
+        return family.truth_outcome(instance)
+    return family.outcome(_truth_tracks(frames, instance), instance)
 
 
 def _truth_tracks(frames: np.ndarray, instance: Instance) -> Tracks:

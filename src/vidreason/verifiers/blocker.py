@@ -219,8 +219,16 @@ def blocker_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 def blocker_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
     """What a video shows: stopped by the wall, first block hit, blocks fallen."""
+    return _outcome(video_motion(tracks, instance), instance)
+
+
+def expected_outcome(instance: Instance) -> dict[str, Any]:
+    """The same facts from the simulator's trajectory."""
+    return _outcome(truth_motion(instance), instance)
+
+
+def _outcome(motion: Motion, instance: Instance) -> dict[str, Any]:
     spec = instance.spec
-    motion = video_motion(tracks, instance)
     block = wall(spec)
     first = targets(spec)[0]
     fallen = sorted(t.label for t in targets(spec) if fall(motion, t) is not None)

@@ -37,10 +37,21 @@ SIZE_RUN = 3  # frames a size change must last
 
 def identity_outcome(tracks: Tracks, instance: Instance) -> dict[str, object]:
     """How many times objects meet and their order left to right at the end."""
+    return _outcome(tracks.pos, instance)
+
+
+def expected_outcome(instance: Instance) -> dict[str, object]:
+    """The same facts from the simulator's trajectory."""
+    return _outcome(
+        {b.name: instance.trajectory.xy(b.name) for b in instance.spec.bodies}, instance
+    )
+
+
+def _outcome(pos: dict[str, np.ndarray], instance: Instance) -> dict[str, object]:
     bodies, size = instance.spec.bodies, scene_size(instance)
     return {
-        "encounters": len(encounters(tracks.pos, bodies, size)),
-        "final_order_x": final_order(tracks.pos, bodies),
+        "encounters": len(encounters(pos, bodies, size)),
+        "final_order_x": final_order(pos, bodies),
     }
 
 

@@ -98,6 +98,12 @@ def order_outcome(tracks: Tracks, instance: Instance) -> dict[str, list[str]]:
     return {"order": [instance.spec.body(n).label for n in landing_order(landings)]}
 
 
+def expected_outcome(instance: Instance) -> dict[str, list[str]]:
+    """The same fact from the simulator's trajectory."""
+    landings = true_landings(instance)
+    return {"order": [instance.spec.body(n).label for n in landing_order(landings)]}
+
+
 def count_check(tracks: Tracks, instance: Instance) -> Check:
     """Every ball is in view in every frame: none may vanish (nothing here hides one)."""
     shown = balls(instance)

@@ -214,6 +214,15 @@ def trigger_checks(tracks: Tracks, instance: Instance) -> list[Check]:
 
 def trigger_outcome(tracks: Tracks, instance: Instance) -> dict[str, Any]:
     """Whether the striker reaches the switch and whether the ball leaves the hatch."""
-    pressed = touch_time(instance, series(tracks, "striker"))
-    released = onset_time(instance, "ball", series(tracks, "ball"))
+    return _outcome(instance, series(tracks, "striker"), series(tracks, "ball"))
+
+
+def expected_outcome(instance: Instance) -> dict[str, Any]:
+    """The same facts from the simulator's trajectory."""
+    return _outcome(instance, truth(instance, "striker"), truth(instance, "ball"))
+
+
+def _outcome(instance: Instance, striker: Series, ball: Series) -> dict[str, Any]:
+    pressed = touch_time(instance, striker)
+    released = onset_time(instance, "ball", ball)
     return {"switch_pressed": pressed is not None, "released": released is not None}

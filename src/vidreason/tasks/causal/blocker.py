@@ -403,6 +403,7 @@ FAMILY = register_family(
             ),
         ),
         outcome=verifier("blocker.blocker_outcome"),
+        truth_outcome=verifier("blocker.expected_outcome"),
         intervene=intervene,
         questions=questions,
     )

@@ -424,6 +424,7 @@ FAMILY = register_family(
             ),
         ),
         outcome=verifier("dominoes.chain_outcome"),
+        truth_outcome=verifier("dominoes.expected_outcome"),
         intervene=intervene,
         questions=questions,
     )

@@ -366,6 +366,7 @@ FAMILY = register_family(
         ),
         simulate=simulate,
         outcome=verifier("trigger.trigger_outcome"),
+        truth_outcome=verifier("trigger.expected_outcome"),
         intervene=intervene,
         questions=questions,
     )

@@ -19,10 +19,18 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections import Counter
 
 import numpy as np
 
-from vidreason.scene.identity import ENTER, LEAVE, encounters, final_order, reach
+from vidreason.scene.identity import (
+    ENTER,
+    LEAVE,
+    final_order,
+    meeting_counts,
+    pair_gaps,
+    reach,
+)
 from vidreason.scene.params.temporal import IdentityParams
 from vidreason.tasks.base import CheckSpec, TaskFamily, register_family, verifier
 from vidreason.tasks.palette import BACKGROUND, CLASHES, COLOURS, FLOOR, PICKABLE, r4
@@ -168,12 +176,14 @@ def _clear(spec: SceneSpec, traj: Trajectory, events: tuple[Event, ...]) -> bool
     touched = contacts(events)
     if len(touched) < MIN_MEETINGS[spec.difficulty] or touched[0].frame < 4:
         return False
-    want = sorted(tuple(e.objects) for e in touched)
+    counted = Counter(tuple(e.objects) for e in touched)
     for rate, phase in itertools.product(RATES, PHASES):
-        p = _resampled(pos, rate, phase)
+        pairs, gaps = pair_gaps(_resampled(pos, rate, phase), spec.bodies, size)
+        want = np.array([counted.get(p, 0) for p in pairs])
+        if sum(want) != len(touched):  # a contact of a pair that is no pair of bodies
+            return False
         for enter, leave in [(ENTER, LEAVE), (ENTER - 0.015, LEAVE + 0.02), (ENTER + 0.015, LEAVE)]:
-            got = encounters(p, spec.bodies, size, enter, leave)
-            if sorted(tuple(sorted((a, b))) for _, a, b in got) != want:
+            if not np.array_equal(meeting_counts(gaps, enter, leave), want):
                 return False
     xs = sorted(float(p[-1, 0]) for p in pos.values())
     return bool(np.diff(xs).min() > ORDER_GAP * spec.fmt.width)
@@ -370,6 +380,7 @@ FAMILY = register_family(
             ),
         ),
         outcome=verifier("identity.identity_outcome"),
+        truth_outcome=verifier("identity.expected_outcome"),
         questions=questions,
     )
 )

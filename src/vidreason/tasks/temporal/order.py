@@ -345,6 +345,7 @@ FAMILY = register_family(
         ),
         simulate=simulate,
         outcome=verifier("order.order_outcome"),
+        truth_outcome=verifier("order.expected_outcome"),
         questions=questions,
     )
 )

@@ -456,6 +456,11 @@ def true_outcome(spec: SceneSpec, traj: Trajectory) -> dict:
     }
 
 
+def truth_outcome(instance: Instance) -> dict:
+    """``true_outcome`` of an instance: what its ground truth shows."""
+    return true_outcome(instance.spec, instance.trajectory)
+
+
 FAMILY = register_family(
     TaskFamily(
         name="permanence",
@@ -483,6 +488,7 @@ FAMILY = register_family(
             CheckSpec("size", "in plain view, blob area within ×1.5 of the ball's; 0 beyond ×2.2"),
         ),
         outcome=verifier("permanence.observed_outcome"),
+        truth_outcome=truth_outcome,
         questions=questions,
     )
 )
