@@ -1,21 +1,22 @@
-"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance drift,
-contrast and black level.
+"""Undo smooth changes of light: vignette, gradients, exposure flicker, white-balance
+drift, contrast and black level.
 
 Each registered frame is compared with the reference (the conditioning image) on the
-static pixels, per colour channel, in each cell of a ``GRID`` x ``GRID`` grid (cells with
-too few static pixels left out), and a smooth gain surface is fitted to the cells (a
-polynomial in x and y of degree 2 plus the fourth power of the radius: exact for a
+static pixels, per colour channel, in each cell of a ``GRID`` x ``GRID`` grid (cells
+with too few static pixels left out), and a smooth gain surface is fitted to the cells
+(a polynomial in x and y of degree 2 plus the fourth power of the radius: exact for a
 constant exposure, a linear gradient and a lens vignette): to the mean ratio frame /
 reference per cell, or, where the static scene holds both dark and light colours
-(``SPREAD``), to the frame's mean per cell as the reference's mean times the gain plus
-one level per channel (a lowered contrast lifts the darks and dims the lights: no gain
-does both; a scene of one colour cannot tell a level from a gain). Cells far off the fit
-in any channel are rejected and the fit redone (a new object on the background is not
-light). Where the static cells leave much of the picture unmeasured (a strip along two
-edges), a simpler surface (a plane, a constant) is taken when the curved one would go
-further past the measured gains than ``BEYOND``. Taking the level off and dividing by the
-gain brings the scene's colours back to the reference's, while anything smaller than the
-surface can bend (an object, a colour swap) is left as it is.
+(``SPREAD``; or ``OTHER`` cells far from the rest: a narrow dark floor), to the frame's
+mean per cell as the reference's mean times the gain plus one level per channel (a
+lowered contrast lifts the darks and dims the lights: no gain does both; a scene of one
+colour cannot tell a level from a gain). Cells far off the fit in any channel are
+rejected and the fit redone (a new object on the background is not light). Where the
+static cells leave much of the picture unmeasured (a strip along two edges), a simpler
+surface (a plane, a constant) is taken when the curved one would go further past the
+measured gains than ``BEYOND``. Taking the level off and dividing by the gain brings the
+scene's colours back to the reference's, while anything smaller than the surface can
+bend (an object, a colour swap) is left as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ GAIN = (0.4, 2.5)  # accepted range of the gain
 SKIP = 0.02  # a frame whose gain lies this close to 1 everywhere is left as it is
 REJECT = 3.0  # cells further than this many robust deviations from the surface are dropped
 SPREAD = 40.0  # grey levels: the static cells' spread needed to fit a level as well as a gain
+OTHER = 6  # ... or this many cells twice that far from the median cell's grey
 MAX_LEVEL = 64.0  # grey levels: accepted range of the level
 TERMS = 7  # coefficients of the gain surface; the level follows them
 BEYOND = 0.1  # how far the gain may go, where it is not measured, past where it is
@@ -68,7 +70,10 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
         return (masked.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / count).reshape(-1, 3)
 
     x = means(ref)[enough]  # (cells, 3): the reference's mean per cell
-    level = float(x.mean(axis=1).std()) >= SPREAD  # dark and light static scene: fit a level
+    grey = x.mean(axis=1)
+    apart = np.abs(grey - np.median(grey)) >= 2.0 * SPREAD
+    # dark and light static scene (also a dark floor under a light backdrop): fit a level
+    level = float(grey.std()) >= SPREAD or int(apart.sum()) >= OTHER
     last = None
     for i, f in enumerate(frames):
         img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
