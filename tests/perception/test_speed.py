@@ -1,0 +1,54 @@
+"""Perception's faster paths give what the plain ones gave: the light's least squares
+solved for the three channels together, the per-channel maxima taken pairwise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.helpers import build
+from vidreason.corruptions import BY_NAME
+from vidreason.perception.light import _centres, _solve, _terms, gain_fields
+from vidreason.perception.pixels import channel_max
+from vidreason.perception.scene import static_mask
+from vidreason.perception.timeline import changed
+
+
+def _lstsq(d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return np.stack([np.linalg.lstsq(d[ch], t[ch, :, 0], rcond=None)[0] for ch in range(3)])
+
+
+def test_the_channels_solved_together_match_each_solved_alone():
+    rng = np.random.default_rng(0)
+    u, v = _centres()
+    a = _terms(u.ravel(), v.ravel())
+    x = rng.uniform(40, 250, (len(a), 3))
+    d = a[None] * x.T[:, :, None]
+    d = np.concatenate([d, np.ones((3, len(a), 1))], axis=2)  # with a level
+    t = rng.uniform(40, 250, (3, len(a), 1))
+    assert np.allclose(_solve(d, t), _lstsq(d, t), rtol=1e-9, atol=1e-9)
+    # a strip of cells along the top: v is the same in every cell, so the terms in v
+    # repeat the constant and the system has no single solution: the least-norm one
+    top = np.abs(v.ravel() - v.min()) < 1e-9
+    d, t = d[:, top], t[:, top]
+    assert np.allclose(_solve(d, t), _lstsq(d, t), rtol=1e-9, atol=1e-9)
+
+
+def test_the_light_of_a_vignetted_video_is_fitted_every_frame_and_repeats_copied():
+    inst, frames = build("projectile")
+    static = static_mask(inst, 256, 256)
+    dark = BY_NAME["vignette 0.4"].fn(inst, frames[:4], np.random.default_rng(0)).frames
+    held = np.concatenate([dark[:2], dark[1:2], dark[2:]])  # frame 1 shown twice
+    gains = gain_fields(held, frames[0], static)
+    assert np.array_equal(gains[2], gains[1])
+    assert np.array_equal(np.delete(gains, 2, axis=0), gain_fields(dark, frames[0], static))
+    assert np.abs(gains[:, :, 0] - gains[:, :, 2]).max() > 0.0  # fitted per channel
+
+
+def test_channel_max_and_the_change_count_match_numpys():
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    assert np.array_equal(channel_max(img), img.max(axis=2))
+    frames = rng.integers(0, 256, (3, 40, 60, 3), dtype=np.uint8)
+    frames[1] = frames[0]
+    got = changed(frames)
+    assert got[0] == 0 and got[1] == 0 and got[2] > 0
