@@ -554,14 +554,16 @@ def _fields(
     v, u = np.mgrid[0:h, 0:w].astype(np.float32)
     u, v = (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
     out = []
+    if around is not None:  # the local weight of ``around``, the same for every field
+        m = around.astype(np.float32)
+        den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+        den = np.maximum(den, 1e-3)
     for f in (u, v, u * u, u * v, v * v):
         if around is None:
             hp = f - cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
         else:
-            m = around.astype(np.float32)
             num = cv2.GaussianBlur(f * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-            den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-            hp = f - num / np.maximum(den, 1e-3)
+            hp = f - num / den
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         warp = np.asarray(base, np.float32)
         out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))
