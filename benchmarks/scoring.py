@@ -53,6 +53,23 @@ def in_process(dirs: list[Path]) -> float:
     return cpu() - t0
 
 
+def load_verifiers(fids: list[str]) -> None:
+    """Import every family's verifier modules (a family names its verifier functions, and
+    the first video a family scores imports them: SciPy for the 3D families), so the
+    in-process times hold scoring alone."""
+    import dataclasses
+
+    from vidreason.tasks import get_family
+    from vidreason.tasks.base import Hook, resolve
+
+    for fid in fids:
+        family = get_family(fid)
+        for f in dataclasses.fields(family):
+            hook = getattr(family, f.name)
+            if isinstance(hook, Hook):
+                resolve(hook.target)
+
+
 def whole_cli(suite: Path, dirs: list[Path], work: Path) -> float:
     """CPU seconds of one ``vidreason score --workers 1`` process over ``dirs``' ground
     truths (a suite folder of links to them)."""
@@ -103,6 +120,7 @@ def main() -> None:
             by_family.setdefault(task.parent.parent.name, []).append(task.parent)
         if args.families:
             by_family = {k: v for k, v in by_family.items() if k in args.families}
+        load_verifiers(list(by_family))
         in_process(next(iter(by_family.values()))[:1])  # imports and caches: not timed
         print(
             f"{'family':24} {'videos':>6} {'decode ms':>10} {'score ms':>9}"

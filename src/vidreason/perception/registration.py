@@ -410,6 +410,14 @@ def register(
     gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
     sharp = in_video(np.hypot(gx, gy) >= EDGE)  # where a move of the camera shows
     prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
+    placed: list[np.ndarray] = [prev, compose(prev, m0, *size)]  # the last map composed
+
+    def place(p: np.ndarray) -> np.ndarray:
+        """``compose(p, m0, ...)``, made again only when ``p`` is another camera."""
+        if placed[0] is not p:
+            placed[:] = [p, compose(p, m0, *size)]
+        return placed[1]
+
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
     seen: list[np.ndarray] = [anchor]  # the camera at those frames
@@ -417,7 +425,7 @@ def register(
         which = usable(i)
         _, tpl, mask = fit_on(which)
         if tpl is None:
-            mats[i] = compose(prev, m0, *size)
+            mats[i] = place(prev)
             continue
         img = _grey(frames[i], size, mask, weights, lift)
         if last is None or last_mask is not mask:
@@ -450,7 +458,7 @@ def register(
                 seen.append(prev)
                 # a shaking camera stays around where it was; a body that moves goes away
                 anchor = np.median(np.array(seen), axis=0)
-        mats[i] = compose(prev, m0, *size)
+        mats[i] = place(prev)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
 
