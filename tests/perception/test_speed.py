@@ -1,16 +1,21 @@
 """Perception's faster paths give what the plain ones gave: the light's least squares
-solved for the three channels together, the per-channel maxima taken pairwise."""
+solved for the three channels together, the per-channel maxima taken pairwise, a still
+camera known from the frames' greys without their local means."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from tests.helpers import build
-from vidreason.corruptions import BY_NAME
+from vidreason.corruptions import BY_NAME, encode
+from vidreason.perception import registration as reg
 from vidreason.perception.light import _centres, _solve, _terms, gain_fields
 from vidreason.perception.pixels import channel_max
 from vidreason.perception.scene import static_mask
 from vidreason.perception.timeline import changed
+from vidreason.render.video_io import read_video
 
 
 def _lstsq(d: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -52,3 +57,41 @@ def test_channel_max_and_the_change_count_match_numpys():
     frames[1] = frames[0]
     got = changed(frames)
     assert got[0] == 0 and got[1] == 0 and got[2] > 0
+
+
+def _encoded(name: str, inst, frames: np.ndarray, tmp_path) -> np.ndarray:
+    """The true frames changed by the corruption ``name``, through H.264 and back."""
+    sample = BY_NAME[name].fn(inst, frames, np.random.default_rng(0))
+    return read_video(encode(sample, tmp_path / name.replace(" ", "-"))).frames
+
+
+@pytest.mark.parametrize("family", ["maze", "projectile"])
+def test_a_frame_known_still_from_its_grey_alone_is_still_by_the_local_means(family, tmp_path):
+    """The bound ``register`` takes a frame for still by (no local means, two large
+    blurs fewer) never lets through a frame the full comparison finds moved, and takes
+    the codec's noise on a still camera for still."""
+    inst, frames = build(family)
+    h, w = frames.shape[1:3]
+    size = (128, 128)
+    assert reg._blur_known(*size)
+    static = cv2.resize(static_mask(inst, w, h).astype(np.uint8), size) > 0
+    small_ref = cv2.resize(cv2.cvtColor(frames[0], cv2.COLOR_RGB2GRAY), size)
+    lift = float(small_ref.mean()) / 255.0
+    sharp = np.hypot(*np.gradient(cv2.GaussianBlur(reg._grey(frames[0], size), (0, 0), 1.0)))
+    at = static & (sharp >= reg.EDGE)
+    test = reg._still_test(static, at)
+    assert test is not None
+    still = 0
+    for name in ("clean", "shake 1px", "flicker 10%"):
+        video = _encoded(name, inst, frames, tmp_path)
+        g0 = reg._log_grey(video[0], size, lift)  # each frame against the video's first
+        first = reg._less_mean(g0, static, None)
+        for frame in video[1:]:
+            g = reg._log_grey(frame, size, lift)
+            change = float(np.abs(reg._less_mean(g, static, None) - first)[at].mean())
+            if reg._surely_still(test, g, g0):
+                assert change < reg.STILL
+                still += 1
+            elif name == "clean":
+                assert change >= 0.5 * reg.STILL  # only a change near the line is left to it
+    assert still >= 20  # the clean video's frames, at least
