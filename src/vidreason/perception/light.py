@@ -20,6 +20,8 @@ surface can bend (an object, a colour swap) is left as it is.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -164,6 +166,15 @@ def unit_gains(n: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _picture_terms(h: int, w: int) -> np.ndarray:
+    """The gain surface's terms at every pixel of an ``h`` x ``w`` picture (h, w, TERMS)."""
+    uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
+    terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
+    terms.flags.writeable = False
+    return terms
+
+
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """Frames less their levels, divided by their smooth gain fields. When no frame needs
     it the frames come back as they are, not copied."""
@@ -176,8 +187,7 @@ def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
     if skip.all():
         return frames
     out = np.empty_like(frames)
-    uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
-    terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
+    terms = _picture_terms(h, w)
     for i in range(n):
         surface, level = gains[i, :TERMS], gains[i, TERMS]
         if skip[i]:
