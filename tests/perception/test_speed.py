@@ -95,3 +95,14 @@ def test_a_frame_known_still_from_its_grey_alone_is_still_by_the_local_means(fam
             elif name == "clean":
                 assert change >= 0.5 * reg.STILL  # only a change near the line is left to it
     assert still >= 20  # the clean video's frames, at least
+
+
+@pytest.mark.parametrize("n", [8, 74, 128])
+def test_the_local_means_blur_is_symmetric_and_positive(n):
+    """The still bound takes the blur's weights as their own transpose (each pixel's share
+    in the others' means): so they are, reflected borders included, and OpenCV blurs as
+    the matrix says at registration's sizes."""
+    a = reg._blur_matrix(n)
+    assert np.allclose(a, a.T, rtol=0, atol=1e-15) and (a >= 0).all()
+    assert np.allclose(a.sum(axis=1), 1.0)
+    assert reg._blur_known(n, 128)
