@@ -3,14 +3,18 @@ each family's ground-truth videos, over the CPU time of a plain PyAV decode of t
 files to RGB in one process (``frame.to_ndarray(format="rgb24")``, the floor any scorer
 pays). CPU time, not wall time, so a loaded machine does not skew the ratios.
 
-    python benchmarks/scoring.py --suite-dir SUITE [--families ...] [--no-cli]
+    python benchmarks/scoring.py --suite-dir SUITE [--families ...] [--no-cli] [--one-thread]
     python benchmarks/scoring.py --n 4 --width 832 --height 480 --frames 81
 
 Without ``--suite-dir`` a suite of ``--n`` instances per family is generated first (not
 timed). Per family it prints the decode floor and the in-process ``score_video`` time per
 video and their ratio, and the ratio of a whole ``vidreason score --workers 1`` process
 (interpreter start, imports, store and all) over the same decode; the last line holds
-the same for every family's videos in one ``vidreason score`` process.
+the same for every family's videos in one ``vidreason score`` process. Every family's
+verifier modules are imported before the in-process timing (the first video of a 3D
+family would otherwise time SciPy's import); ``--one-thread`` runs OpenCV on one thread
+in-process, as the runner does in each of its processes (OpenCV's own threads cost CPU
+for little wall time).
 """
 
 from __future__ import annotations
@@ -53,6 +57,23 @@ def in_process(dirs: list[Path]) -> float:
     return cpu() - t0
 
 
+def load_verifiers(fids: list[str]) -> None:
+    """Import every family's verifier modules (a family names its verifier functions, and
+    the first video a family scores imports them: SciPy for the 3D families), so the
+    in-process times hold scoring alone."""
+    import dataclasses
+
+    from vidreason.tasks import get_family
+    from vidreason.tasks.base import Hook, resolve
+
+    for fid in fids:
+        family = get_family(fid)
+        for f in dataclasses.fields(family):
+            hook = getattr(family, f.name)
+            if isinstance(hook, Hook):
+                resolve(hook.target)
+
+
 def whole_cli(suite: Path, dirs: list[Path], work: Path) -> float:
     """CPU seconds of one ``vidreason score --workers 1`` process over ``dirs``' ground
     truths (a suite folder of links to them)."""
@@ -92,7 +113,12 @@ def main() -> None:
     parser.add_argument("--families", nargs="*", help="only these family ids (name-vN)")
     parser.add_argument("--no-cli", action="store_true", help="skip the whole-CLI runs")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--one-thread", action="store_true", help="OpenCV on one thread in-process")
     args = parser.parse_args()
+    if args.one_thread:
+        import cv2
+
+        cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory() as tmp:
         suite = args.suite_dir
         if suite is None:
@@ -103,6 +129,7 @@ def main() -> None:
             by_family.setdefault(task.parent.parent.name, []).append(task.parent)
         if args.families:
             by_family = {k: v for k, v in by_family.items() if k in args.families}
+        load_verifiers(list(by_family))
         in_process(next(iter(by_family.values()))[:1])  # imports and caches: not timed
         print(
             f"{'family':24} {'videos':>6} {'decode ms':>10} {'score ms':>9}"

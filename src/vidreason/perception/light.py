@@ -21,6 +21,8 @@ bend (an object, a colour swap) is left as it is.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -66,26 +68,32 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     count = np.maximum(cells, 1)[..., None]
 
     def means(img: np.ndarray) -> np.ndarray:
-        masked = np.where(mask[..., None], img, 0.0)
-        return (masked.reshape(GRID, c, GRID, c, 3).sum(axis=(1, 3)) / count).reshape(-1, 3)
+        """(frames, cells, 3): each frame's mean per cell over the static pixels."""
+        masked = np.where(mask[..., None], img, np.float32(0.0))
+        sums = masked.reshape(len(img), GRID, c, GRID, c, 3).sum(axis=(2, 4))
+        return (sums / count).reshape(len(img), -1, 3)
 
-    x = means(ref)[enough]  # (cells, 3): the reference's mean per cell
+    x = means(ref[None])[0][enough]  # (cells, 3): the reference's mean per cell
     grey = x.mean(axis=1)
     apart = np.abs(grey - np.median(grey)) >= 2.0 * SPREAD
     # dark and light static scene (also a dark floor under a light backdrop): fit a level
     level = float(grey.std()) >= SPREAD or int(apart.sum()) >= OTHER
-    last = None
-    for i, f in enumerate(frames):
-        img = cv2.resize(f, size, interpolation=cv2.INTER_AREA).astype(np.float32) + 4.0
-        if last is not None and np.array_equal(img, last):
-            out[i] = out[i - 1]  # a repeated frame: the same light
-            continue
-        last = img
-        if level:  # the frame's means against the reference's, with a level
-            out[i] = _bounded(a, a_all, x, means(img)[enough], True)
-        else:  # the mean ratio per cell, a gain alone
-            ratio = means(np.where(mask[..., None], img / ref, 0.0))[enough]
-            out[i] = _bounded(a, a_all, np.ones_like(x), ratio, False)
+    imgs = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+    imgs = imgs.astype(np.float32) + 4.0
+    # the frames that repeat the one before after the resize have the same light
+    new = np.ones(len(imgs), dtype=bool)
+    new[1:] = (imgs[1:] != imgs[:-1]).reshape(len(imgs) - 1, -1).any(axis=1)
+    fitted = np.flatnonzero(new)
+    # the frame's means against the reference's, with a level; else the mean ratio per
+    # cell, a gain alone
+    cell = means(imgs[fitted]) if level else means(imgs[fitted] / ref)
+    for j, i in enumerate(fitted):
+        if level:
+            out[i] = _bounded(a, a_all, x, cell[j][enough], True)
+        else:
+            out[i] = _bounded(a, a_all, np.ones_like(x), cell[j][enough], False)
+    for i in np.flatnonzero(~new):
+        out[i] = out[i - 1]
     return out
 
 
@@ -120,14 +128,14 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.n
     cols = a.shape[1] + (1 if level else 0)
     coef = np.zeros((cols, 3), np.float32)
     keep = np.ones(len(y), dtype=bool)
-    designs = []
-    for ch in range(3):
-        d = a * x[:, ch : ch + 1]
-        designs.append(np.concatenate([d, np.ones((len(d), 1))], axis=1) if level else d)
+    # (3, cells, cols): each channel's design, solved together
+    designs = a[None, :, :] * x.T[:, :, None]
+    if level:
+        designs = np.concatenate([designs, np.ones((3, len(y), 1))], axis=2)
+    target = y.T.astype(np.float64)[:, :, None]
     for _ in range(2):
-        for ch in range(3):
-            coef[:, ch] = np.linalg.lstsq(designs[ch][keep], y[keep, ch], rcond=None)[0]
-        pred = np.stack([designs[ch] @ coef[:, ch] for ch in range(3)], axis=1)
+        coef[:] = _solve(designs[:, keep], target[:, keep]).T
+        pred = (designs @ coef.T[:, :, None].astype(np.float64))[:, :, 0].T
         res = (np.abs(y - pred) / x).max(axis=1)  # as a share of the reference, as a gain is
         dev = 1.4826 * float(np.median(res[keep])) + 0.01
         kept, keep = keep, res <= REJECT * dev
@@ -138,11 +146,38 @@ def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.n
     return coef, level
 
 
+WELL_POSED = 1e-10  # smallest over largest eigenvalue of a design's normal matrix solved directly
+
+
+def _solve(d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Least squares ``d @ c = t`` per channel (d: (3, rows, cols), t: (3, rows, 1)):
+    by the normal equations, columns scaled to unit length, where they are well posed,
+    else the least-norm solution."""
+    dt = np.swapaxes(d, 1, 2)
+    normal = dt @ d
+    unit = 1.0 / np.sqrt(np.maximum(np.diagonal(normal, axis1=1, axis2=2), 1e-300))
+    scaled = normal * unit[:, :, None] * unit[:, None, :]
+    eig = np.linalg.eigvalsh(scaled)
+    if (eig[:, 0] > WELL_POSED * eig[:, -1]).all():
+        rhs = (dt @ t)[:, :, 0] * unit
+        return np.linalg.solve(scaled, rhs[:, :, None])[:, :, 0] * unit
+    return np.stack([np.linalg.lstsq(d[ch], t[ch, :, 0], rcond=None)[0] for ch in range(3)])
+
+
 def unit_gains(n: int) -> np.ndarray:
     """``n`` frames' gain fields that change nothing (unit gain, zero level)."""
     out = np.zeros((n, TERMS + 1, 3), np.float32)
     out[:, 0, :] = 1.0
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _picture_terms(h: int, w: int) -> np.ndarray:
+    """The gain surface's terms at every pixel of an ``h`` x ``w`` picture (h, w, TERMS)."""
+    uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
+    terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
+    terms.flags.writeable = False
+    return terms
 
 
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
@@ -157,8 +192,7 @@ def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
     if skip.all():
         return frames
     out = np.empty_like(frames)
-    uu, vv = np.meshgrid((np.arange(w) + 0.5) / w * 2 - 1, (np.arange(h) + 0.5) / h * 2 - 1)
-    terms = _terms(uu.astype(np.float32), vv.astype(np.float32))
+    terms = _picture_terms(h, w)
     for i in range(n):
         surface, level = gains[i, :TERMS], gains[i, TERMS]
         if skip[i]:

@@ -24,6 +24,7 @@ records what was found, for the ``camera`` check.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -83,6 +84,11 @@ def _grey(
     what depends on the mask alone (its weights and their local sum), for the next frame
     fitted on the same mask, and the last masked grey with its local sum: a frame whose
     masked pixels are those of the last, bit for bit, has the same sum."""
+    return _less_mean(_log_grey(frame, size, lift), mask, weights)
+
+
+def _log_grey(frame: np.ndarray, size: tuple[int, int], lift: float | None) -> np.ndarray:
+    """``_grey`` before its local mean is taken out."""
     g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
     g = cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     # the log of the grey: a smooth gain (a vignette, a lamp's fall-off) becomes a smooth
@@ -90,6 +96,11 @@ def _grey(
     # the scene's mean, so a light scene keeps its structure's strength)
     if lift is not None:
         g = (lift + LOG_FLOOR) * np.log(g + LOG_FLOOR)
+    return g
+
+
+def _less_mean(g: np.ndarray, mask: np.ndarray | None, weights: Kept | None) -> np.ndarray:
+    """``g`` (``_log_grey``) less its local mean (see ``_grey``)."""
     if mask is None:
         return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
     kept = None if weights is None else weights.get(id(mask))
@@ -106,6 +117,83 @@ def _grey(
     if weights is not None:
         weights[id(mask)] = (mask, m, den, masked, num)
     return g - num / den
+
+
+@functools.lru_cache(maxsize=8)
+def _blur_matrix(n: int) -> np.ndarray:
+    """The local mean's blur along a line of ``n`` px as an n x n matrix: the weight of
+    each pixel in each blurred one (OpenCV's kernel for ``HIGH_PASS``, reflected at the
+    ends as ``BORDER_REFLECT`` does, as often as a kernel longer than the line needs)."""
+    ksize = round(HIGH_PASS * 8 + 1) | 1  # as OpenCV sizes a float image's kernel
+    r = ksize // 2
+    kernel = cv2.getGaussianKernel(ksize, HIGH_PASS, cv2.CV_64F).ravel()
+    j = (np.arange(n)[:, None] + np.arange(-r, r + 1)[None, :]).ravel()
+    while ((j < 0) | (j >= n)).any():
+        j = np.where(j < 0, -j - 1, j)
+        j = np.where(j >= n, 2 * n - 1 - j, j)
+    out = np.zeros((n, n))
+    np.add.at(out, (np.repeat(np.arange(n), ksize), j), np.tile(kernel, n))
+    return out
+
+
+# per grey unit of the blurred picture's size: the most OpenCV's float blur may be off the
+# matrix's (each output a sum of 2 x 129 products in float32, each rounded by 6e-8 at most)
+BLUR_ERROR = 2e-5
+
+
+@functools.lru_cache(maxsize=8)
+def _blur_known(h: int, w: int) -> bool:
+    """``_blur_matrix`` gives OpenCV's blur of an ``h`` x ``w`` picture to within a tenth
+    of ``BLUR_ERROR`` (checked once per size on a picture of noise as large as a log grey
+    gets): OpenCV blurs as the matrix says."""
+    f = np.random.default_rng(0).uniform(-3.0, 0.1, (h, w)).astype(np.float32)
+    cv = cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    ours = _blur_matrix(h) @ f.astype(np.float64) @ _blur_matrix(w).T
+    return float(np.abs(ours - cv).max()) <= 0.1 * BLUR_ERROR * 3.1
+
+
+@dataclass(frozen=True)
+class StillTest:
+    """What bounds, for frames fitted on one mask, the change ``register`` compares with
+    ``STILL`` from their log greys alone, without their local means (two large blurs).
+
+    The change is the mean over ``at`` of ``|d - blur(d m) / den|``, ``d`` the difference
+    of two log greys: at most ``mean_at |d| + sum |d| weight``, ``weight`` being each
+    masked pixel's share, through the blur, of the mean of ``1 / den`` over ``at`` (the
+    blur is linear, its weights positive and symmetric: ``weight`` is the blur of that
+    ``1 / den``), plus what OpenCV's rounding may add: ``slack`` per grey unit of the
+    greys' size, and ``spill`` times the sum of ``|d|`` over the mask."""
+
+    at: np.ndarray  # (h, w) bool: where the change is measured
+    on: np.ndarray  # (h, w) bool: the mask
+    weight: np.ndarray  # (h, w) float32, 0 off the mask
+    slack: float
+    spill: float
+
+
+def _still_test(mask: np.ndarray, at: np.ndarray) -> StillTest | None:
+    """The ``StillTest`` of frames fitted on ``mask`` (video pixels) and compared at
+    ``at``; None where OpenCV's blur is not known to be ``_blur_matrix``'s."""
+    h, w = mask.shape
+    if not at.any() or not _blur_known(h, w):
+        return None
+    den = cv2.GaussianBlur(
+        mask.astype(np.float32), (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT
+    )
+    inv = np.where(at, 1.0 / np.maximum(den, 1e-3), 0.0).astype(np.float32) / int(at.sum())
+    weight = cv2.GaussianBlur(inv, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT) * mask
+    top = float(inv.max())
+    return StillTest(at, mask, weight, 2.0 * BLUR_ERROR * float(inv.sum()), 2.0 * BLUR_ERROR * top)
+
+
+def _surely_still(test: StillTest, g: np.ndarray, g_last: np.ndarray) -> bool:
+    """The change between log greys ``g`` and ``g_last`` (see ``StillTest``) is surely
+    below ``STILL``."""
+    d = np.abs(g - g_last)
+    size = max(1.0, float(np.abs(g).max()), float(np.abs(g_last).max()))
+    spread = float((d * test.weight).sum()) + test.spill * float(d[test.on].sum())
+    bound = float(d[test.at].mean()) + spread
+    return bound * (1.0 + 1e-4) + test.slack * size + 1e-5 < STILL
 
 
 def _scaled(m: np.ndarray, k: float) -> np.ndarray:
@@ -410,24 +498,42 @@ def register(
     gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
     sharp = in_video(np.hypot(gx, gy) >= EDGE)  # where a move of the camera shows
     prev, anchor, last, last_mask = np.zeros(4), np.zeros(4), None, None
+    placed: list[np.ndarray] = [prev, compose(prev, m0, *size)]  # the last map composed
+
+    def place(p: np.ndarray) -> np.ndarray:
+        """``compose(p, m0, ...)``, made again only when ``p`` is another camera."""
+        if placed[0] is not p:
+            placed[:] = [p, compose(p, m0, *size)]
+        return placed[1]
+
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
     seen: list[np.ndarray] = [anchor]  # the camera at those frames
+    tests: dict[int, tuple[np.ndarray, StillTest | None]] = {}  # per mask (by id)
+    g0 = _log_grey(frames[0], size, lift)
     for i in range(1, n):
         which = usable(i)
         _, tpl, mask = fit_on(which)
         if tpl is None:
-            mats[i] = compose(prev, m0, *size)
+            mats[i] = place(prev)
             continue
-        img = _grey(frames[i], size, mask, weights, lift)
+        g = _log_grey(frames[i], size, lift)
         if last is None or last_mask is not mask:
-            last, last_mask = _grey(frames[0], size, mask, weights, lift), mask
+            last, last_g, last_mask = _less_mean(g0, mask, weights), g0, mask
         # still since the last frame fitted: the camera did not move (a slow drift adds
         # up, so the comparison is not with the previous frame; it is made where the
         # scene has edges, since a pan changes nothing on a plain background)
         edges = mask & sharp
-        if float(np.abs(img - last)[edges if edges.any() else mask].mean()) >= STILL:
-            last = img
+        at = edges if edges.any() else mask
+        if id(mask) not in tests or tests[id(mask)][0] is not mask:
+            tests[id(mask)] = (mask, _still_test(mask, at))
+        test = tests[id(mask)][1]
+        if test is not None and _surely_still(test, g, last_g):
+            mats[i] = place(prev)  # (what the comparison below finds, without the blurs)
+            continue
+        img = _less_mean(g, mask, weights)
+        if float(np.abs(img - last)[at].mean()) >= STILL:
+            last, last_g = img, g
             bodies = [(j, own[j]) for j in which]
             early, firm = (
                 _moved(bodies, _grey(frames[i], size, every_video, weights, lift), prev, anchor)
@@ -450,7 +556,7 @@ def register(
                 seen.append(prev)
                 # a shaking camera stays around where it was; a body that moves goes away
                 anchor = np.median(np.array(seen), axis=0)
-        mats[i] = compose(prev, m0, *size)
+        mats[i] = place(prev)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0)
 
@@ -554,14 +660,16 @@ def _fields(
     v, u = np.mgrid[0:h, 0:w].astype(np.float32)
     u, v = (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
     out = []
+    if around is not None:  # the local weight of ``around``, the same for every field
+        m = around.astype(np.float32)
+        den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+        den = np.maximum(den, 1e-3)
     for f in (u, v, u * u, u * v, v * v):
         if around is None:
             hp = f - cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
         else:
-            m = around.astype(np.float32)
             num = cv2.GaussianBlur(f * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-            den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-            hp = f - num / np.maximum(den, 1e-3)
+            hp = f - num / den
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         warp = np.asarray(base, np.float32)
         out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))

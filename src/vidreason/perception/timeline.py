@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidreason.perception.pixels import channel_max
 from vidreason.types import Instance
 
 MAX_REPEAT = 2  # repeats of one frame that are read as a frame-rate change
@@ -63,9 +64,9 @@ def changed(frames: np.ndarray) -> np.ndarray:
     prev = None
     for i, f in enumerate(frames):
         g = cv2.resize(f, (f.shape[1] // 2, f.shape[0] // 2), interpolation=cv2.INTER_AREA)
-        g = cv2.blur(g, (3, 3)).astype(np.int16)
+        g = cv2.blur(g, (3, 3))
         if prev is not None:
-            out[i] = 4.0 * float((np.abs(g - prev).max(axis=2) > CHANGE).sum())
+            out[i] = 4.0 * float(np.count_nonzero(channel_max(cv2.absdiff(g, prev)) > CHANGE))
         prev = g
     return out
 

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from vidreason.perception import Percept, perceive
+from vidreason.perception.pixels import channel_max
 from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
 from vidreason.scene.params import Palette
@@ -72,7 +73,7 @@ class Tracks:
 
 def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:
     """The box inside black bars (rows/columns dark in every frame)."""
-    peak = frames.max(axis=0).max(axis=2)  # (h, w): brightest value each pixel ever takes
+    peak = channel_max(frames.max(axis=0))  # (h, w): brightest value each pixel ever takes
     rows = np.flatnonzero(np.percentile(peak, 90, axis=1) > BAR_LEVEL)
     cols = np.flatnonzero(np.percentile(peak, 90, axis=0) > BAR_LEVEL)
     h, w = peak.shape

@@ -664,14 +664,23 @@ def cup_check(s: Seen, walls: CupWalls, instance: Instance) -> Check:
     rects = [[a - x0, b - y0, c - x0, d - y0] for a, b, c, d in p.cup]
     off = np.full(s.n, TURN_SEARCH.max())
     turned = liquid.turner(rects, pivot, x1 - x0, y1 - y0)
+    masks: dict[float, tuple[np.ndarray, int]] = {}  # per angle (a still cup repeats them)
+
+    def walls_at(angle: float) -> tuple[np.ndarray, int]:
+        if angle not in masks:
+            m = turned(np.radians(angle))
+            masks[angle] = (m, int(np.count_nonzero(m)))
+        return masks[angle]
+
     for i, seen_wall in enumerate(walls.video):
-        if seen_wall.sum() < 10:
+        seen = int(np.count_nonzero(seen_wall))
+        if seen < 10:
             continue
         best, best_f1 = None, 0.0
         for d in TURN_SEARCH:
-            m = turned(np.radians(truth_at[i] + d))
-            both = float((m & seen_wall).sum())
-            f1 = 2 * both / max(1.0, float(m.sum() + seen_wall.sum()))
+            m, area = walls_at(float(truth_at[i] + d))
+            both = float(np.count_nonzero(m & seen_wall))
+            f1 = 2 * both / max(1.0, float(area + seen))
             if f1 > best_f1:
                 best, best_f1 = d, f1
         if best is not None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from vidreason.perception.pixels import channel_max
 from vidreason.perception.tracking import Tracks
 from vidreason.types import Check
 
@@ -78,8 +79,8 @@ def realigned(
     fewest: a camera registered a few pixels off moves the whole picture, while a change
     of the scene stays whatever the shift."""
     blurred = cv2.blur(frame, (3, 3))
-    best = (cv2.absdiff(ref, blurred).max(axis=2) > CHANGE_LEVEL) & free
-    if slack <= 0 or best.sum() < least:
+    best = (channel_max(cv2.absdiff(ref, blurred)) > CHANGE_LEVEL) & free
+    if slack <= 0 or np.count_nonzero(best) < least:
         return best
     h, w = frame.shape[:2]
     s = slack
@@ -88,14 +89,14 @@ def realigned(
 
     def changed(dx: int, dy: int) -> np.ndarray:
         moved = blurred[s + dy : h - s + dy, s + dx : w - s + dx]
-        return (cv2.absdiff(ref_in, moved).max(axis=2) > CHANGE_LEVEL) & free_in
+        return (channel_max(cv2.absdiff(ref_in, moved)) > CHANGE_LEVEL) & free_in
 
     # across, then down (a shift is found one direction at a time: an edge across the
     # picture is fixed by one of them alone)
-    dx = min(range(-s, s + 1), key=lambda d: int(changed(d, 0).sum()))
-    dy = min(range(-s, s + 1), key=lambda d: int(changed(dx, d).sum()))
+    dx = min(range(-s, s + 1), key=lambda d: np.count_nonzero(changed(d, 0)))
+    dy = min(range(-s, s + 1), key=lambda d: np.count_nonzero(changed(dx, d)))
     got = changed(dx, dy)
-    if int(got.sum()) < int(best[inner].sum()):
+    if np.count_nonzero(got) < np.count_nonzero(best[inner]):
         best = np.zeros_like(best)
         best[inner] = got
     return best
