@@ -65,3 +65,24 @@ def test_a_tone_curve_over_a_narrow_dark_floor_is_taken_out_with_a_level():
         fixed = correct(changed, gain_fields(changed, frames[0], static))
         err = np.abs(fixed[1].astype(int) - frames[1].astype(int)).max(axis=2)
         assert err[backdrop].max() <= 10, (power, err[backdrop].max())
+
+
+def test_codec_noise_fitted_as_light_leaves_the_frames_as_they_are(tmp_path):
+    """The true video through H.264: its cells' means differ from the conditioning image's
+    by codec noise, fitted as a gain a little under 1 and a level of a few greys that
+    nearly cancel. No grey moves by 2% of the range, so no frame is corrected (every frame
+    of bounce's and dominoes' truths was, before); a vignette still is."""
+    from vidreason.corruptions.nuisances import vignette
+    from vidreason.perception.light import negligible
+    from vidreason.render.video_io import write_mp4
+
+    for family in ("bounce", "dominoes"):
+        inst, frames = build(family, 0)
+        static = static_mask(inst, 256, 256)
+        video = read_video(write_mp4(frames, tmp_path / f"{family}.mp4", fps=16)).frames
+        gains = gain_fields(video, frames[0], static)
+        assert np.abs(gains[:, -1]).max() > 1.0  # a level was fitted to the noise
+        assert negligible(gains).all()
+        assert correct(video, gains) is video
+        dark = vignette(0.2)(inst, video, np.random.default_rng(0)).frames
+        assert not negligible(gain_fields(dark, frames[0], static)).any()

@@ -30,7 +30,7 @@ GRID = 16  # cells per side
 WORK = 64  # px per side the ratios are computed at
 MIN_STATIC = 0.3  # a cell needs this share of static pixels to measure the light
 GAIN = (0.4, 2.5)  # accepted range of the gain
-SKIP = 0.02  # a frame whose gain lies this close to 1 everywhere is left as it is
+SKIP = 0.02  # a frame whose correction moves no grey this share of the range is left as it is
 REJECT = 3.0  # cells further than this many robust deviations from the surface are dropped
 SPREAD = 40.0  # grey levels: the static cells' spread needed to fit a level as well as a gain
 OTHER = 6  # ... or this many cells twice that far from the median cell's grey
@@ -180,15 +180,28 @@ def _picture_terms(h: int, w: int) -> np.ndarray:
     return terms
 
 
+def negligible(gains: np.ndarray) -> np.ndarray:
+    """Per frame, whether taking its light out would move no grey level by ``SKIP`` of the
+    range or more anywhere: the change at black and at white (linear in between), on a
+    grid over the picture. A gain and a level that nearly cancel (codec noise fitted as
+    a slightly lower gain and a small level) leave the frame as it is."""
+    c = np.linspace(-1.0, 1.0, 9)
+    u, v = np.meshgrid(c, c)
+    grid = _terms(u.ravel(), v.ravel())  # (points, TERMS)
+    field = np.clip(np.einsum("pt,ntc->npc", grid, gains[:, :TERMS]), *GAIN)
+    level = gains[:, None, TERMS, :]
+    worst = np.zeros(len(gains))
+    for grey in (0.0, 255.0):
+        change = np.abs((grey + 4.0 - level) / field - 4.0 - grey)
+        worst = np.maximum(worst, change.max(axis=(1, 2)))
+    return worst < 255 * SKIP
+
+
 def correct(frames: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """Frames less their levels, divided by their smooth gain fields. When no frame needs
     it the frames come back as they are, not copied."""
     n, h, w = frames.shape[:3]
-    ident = np.zeros((TERMS, 3), np.float32)
-    ident[0] = 1.0
-    skip = (np.abs(gains[:, :TERMS] - ident).max(axis=(1, 2)) < SKIP) & (
-        np.abs(gains[:, TERMS]).max(axis=1) < 255 * SKIP
-    )
+    skip = negligible(gains)
     if skip.all():
         return frames
     out = np.empty_like(frames)

@@ -325,7 +325,7 @@ def structure(ref: np.ndarray, mask: np.ndarray, weaker: bool = True) -> float:
 
 
 AGREE = 1.5  # px at WORK: a standing body's own shift this far from the others' has moved
-LONE = 2.5  # px at WORK: how far one or two standing bodies alone may take the camera
+LONE = 3.0  # px at WORK: how far one or two standing bodies alone may take the camera
 
 
 def _moved(
