@@ -548,6 +548,7 @@ MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's of
 # and off that line by at most half as much, keeps a tint of the liquid (``faded``)
 TINT = 0.25
 MIN_LUMA = 30.0  # of 255: a liquid whose luma is nearer the background's has no faded share
+MIN_CHROMA = 20.0  # nor one whose chroma is (a grey liquid has no tint to keep)
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # BT.601, as the codecs encode
 _CHROMA = np.array([[-0.169, -0.331, 0.5], [0.5, -0.419, -0.081]], np.float32)  # Cb, Cr
 
@@ -560,9 +561,9 @@ def faded(rgb: np.ndarray, liquid: np.ndarray, backdrop: np.ndarray) -> np.ndarr
     colour of the scene, or a grey's, and on no line of two scene colours. The greys of
     the scene (shadows, walls, the backdrop's pattern) have no tint."""
     y_liq, y_back = float(liquid @ _LUMA), float(backdrop @ _LUMA)
-    if abs(y_back - y_liq) < MIN_LUMA:
-        return np.zeros(len(rgb), np.float32)
     axis = _CHROMA @ (liquid - backdrop)
+    if abs(y_back - y_liq) < MIN_LUMA or float(np.linalg.norm(axis)) < MIN_CHROMA:
+        return np.zeros(len(rgb), np.float32)
     chroma = (rgb - backdrop) @ _CHROMA.T
     along = chroma @ axis / float(axis @ axis)
     off = np.linalg.norm(chroma - along[:, None] * axis, axis=1) / float(np.linalg.norm(axis))
