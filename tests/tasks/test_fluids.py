@@ -17,6 +17,7 @@ from vidreason import violations
 from vidreason.errors import UserError
 from vidreason.tasks import build_instance, get_family
 from vidreason.types import VideoFormat
+from vidreason.verifiers import fluids
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +135,21 @@ def test_a_motion_blur_over_three_frames_passes(style, tmp_path):
     assert score.passed and score.value >= 0.95, score.explanation
     score, _ = score_corrupted("gravity x0.8", inst, frames, tmp_path)
     assert not score.passed, score.explanation
+
+
+def test_a_faded_pixel_counts_by_its_lightness_where_it_keeps_the_liquids_tint():
+    """``fluids.faded``: a pixel at the liquid's lightness with a third of its chroma
+    (MPEG-4 part 2 on a thin stream) is liquid; the greys of the scene (a shadow, a wall,
+    the backdrop's pattern) and a grey liquid have no tint, so no share."""
+    liquid = np.array([215.0, 35.0, 39.0], np.float32)
+    backdrop = np.array([236.0, 236.0, 232.0], np.float32)
+    pixels = np.array(
+        [[150.0, 60.0, 80.0], [120.0, 120.0, 120.0], [70.0, 70.0, 74.0], [236.0, 226.0, 226.0]],
+        np.float32,
+    )
+    share = fluids.faded(pixels, liquid, backdrop)
+    assert share[0] == pytest.approx(1.0, abs=0.05)  # a faded liquid's pixel
+    assert share[1] == 0.0 and share[2] == 0.0  # a shadow's grey, a wall's grey
+    assert share[3] < 0.05  # the backdrop with a pink cast: its lightness says no liquid
+    grey = np.array([120.0, 120.0, 120.0], np.float32)
+    assert not fluids.faded(pixels, grey, backdrop).any()

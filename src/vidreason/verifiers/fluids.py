@@ -544,6 +544,32 @@ def pour_volume_check(m: Pour, name: str) -> Check:
 
 
 MIXED = 0.25  # of the liquid's distance from the background: a mixed pixel's off its line
+# a pixel whose chroma (from the background's) lies this share of the liquid's along it,
+# and off that line by at most half as much, keeps a tint of the liquid (``faded``)
+TINT = 0.25
+MIN_LUMA = 30.0  # of 255: a liquid whose luma is nearer the background's has no faded share
+MIN_CHROMA = 20.0  # nor one whose chroma is (a grey liquid has no tint to keep)
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # BT.601, as the codecs encode
+_CHROMA = np.array([[-0.169, -0.331, 0.5], [0.5, -0.419, -0.081]], np.float32)  # Cb, Cr
+
+
+def faded(rgb: np.ndarray, liquid: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """The liquid's share of each pixel of ``rgb`` (float, n x 3) read off its luma, where
+    its chroma keeps a tint of the liquid's (``TINT``), else 0. A codec that keeps the
+    luma whole and the chroma coarse (MPEG-4 part 2) leaves a thin stream, or the first
+    film on a tank's floor, at the liquid's lightness with little of its colour: no
+    colour of the scene, or a grey's, and on no line of two scene colours. The greys of
+    the scene (shadows, walls, the backdrop's pattern) have no tint."""
+    y_liq, y_back = float(liquid @ _LUMA), float(backdrop @ _LUMA)
+    axis = _CHROMA @ (liquid - backdrop)
+    if abs(y_back - y_liq) < MIN_LUMA or float(np.linalg.norm(axis)) < MIN_CHROMA:
+        return np.zeros(len(rgb), np.float32)
+    chroma = (rgb - backdrop) @ _CHROMA.T
+    along = chroma @ axis / float(axis @ axis)
+    off = np.linalg.norm(chroma - along[:, None] * axis, axis=1) / float(np.linalg.norm(axis))
+    tinted = (along >= TINT) & (off <= 0.5 * along)
+    share = np.clip((y_back - rgb @ _LUMA) / (y_back - y_liq), 0.0, 1.0)
+    return np.where(tinted, share, 0.0).astype(np.float32)
 
 
 def _off_segment(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,8 +589,10 @@ def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.nd
     lies near that line (a blend of the two: a codec, a blur or a resize spreads the
     liquid's colour into what lies beside it without losing any of it), unless it lies
     nearer still to the line between the background's and the walls' colours (a blend of
-    those two along a wall's edge holds no liquid); 0 elsewhere. The colours and each
-    pixel's label are ``s``'s, as ``seen`` read them."""
+    those two along a wall's edge holds no liquid); 0 elsewhere. A pixel of no scene
+    colour or a grey's (the background's, the walls') that keeps a tint of the liquid's
+    hue counts at least its ``faded`` share (a codec that lost the colour of a thin
+    stream). The colours and each pixel's label are ``s``'s, as ``seen`` read them."""
     colours = s.colours
     liq = np.asarray(colours[0], np.float32)
     n_bodies = len(instance.spec.bodies)
@@ -572,6 +600,8 @@ def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.nd
     out = np.zeros(tracks.frames.shape[:3], np.float32)
     for i, (f, lab) in enumerate(zip(tracks.frames, s.labels, strict=True)):
         out[i] = lab == 0
+        plain = (lab != 0) & (lab != 254)  # not the liquid's colour nor a seam like it
+        out[i][plain] = faded(f[plain].astype(np.float32), liq, others[0])
         unknown = lab == 255  # only a pixel of no scene colour can be a blend
         if not unknown.any():
             continue
@@ -587,7 +617,7 @@ def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.nd
             nearest = np.minimum(nearest, off)
         _, dry = _off_segment(rgb, *others)
         mixed = (nearest <= MIXED) & (near_px <= dry)
-        out[i][unknown] = np.where(mixed, share, 0.0)
+        out[i][unknown] = np.maximum(out[i][unknown], np.where(mixed, share, 0.0))
     return out * view
 
 

@@ -86,7 +86,9 @@ FAMILY = register_family(
         generic_checks=NO_PATH_CHECKS,  # a liquid has no one centre: its flow is checked
         name="dam-break",
         version=1,
-        verifier_version=2,  # v2: each pixel counts by its liquid share; a styled liquid told by hue
+        # v3: a pixel that keeps a tint of the liquid's hue counts by its lightness (a codec)
+        # v2: each pixel counts by its liquid share; a styled liquid told by hue
+        verifier_version=3,
         capability="fluids",
         law="a column of liquid released in a tank collapses and spreads under gravity,"
         " keeps its volume, stays inside the walls, and sloshes and settles towards a level surface",

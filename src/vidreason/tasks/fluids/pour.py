@@ -153,7 +153,9 @@ FAMILY = register_family(
         ),
         name="pour",
         version=1,
-        verifier_version=3,  # v3: a styled liquid told by hue first; edges like it stay edges
+        # v4: a pixel that keeps a tint of the liquid's hue counts by its lightness (a codec)
+        # v3: a styled liquid told by hue first; edges like it stay edges
+        verifier_version=4,
         capability="fluids",
         law="liquid poured from a tilting cup falls under gravity into a tank below, keeps"
         " its volume, stays inside the walls, fills the tank to the true level and settles"

@@ -105,7 +105,9 @@ FAMILY = register_family(
     TaskFamily(
         name="topple-3d",
         version=1,
-        verifier_version=3,  # v3: the fall fitted with a robust loss (a misread frame weighs less)
+        # v4: a fall whose residuals alternate (a blend) fitted on neighbours' means
+        # v3: the fall fitted with a robust loss (a misread frame weighs less)
+        verifier_version=4,
         capability="physics",
         law="a block pushed over a table edge tips and falls to the floor with g = 9.81 m/s² (3D, through a perspective camera)",
         sample=sample,
