@@ -20,7 +20,19 @@ def test_every_audited_corruption_is_held_to_its_kinds_target():
     for c in select(audited=True):
         assert c.target == (TARGETS.caught if c.kind == "violation" else TARGETS.falsely_failed)
     left = {c.name for c in CORRUPTIONS if c.target is None}
-    assert left == {"zoom 10%", "shake 4px", "drift", "teleport 5%", "freeze-jump 4", "8 fps drop"}
+    assert left == {
+        "zoom 10%",
+        "shake 3px",
+        "shake 4px",
+        "drift",
+        "start +4",
+        "gamma 0.7",
+        "contrast 0.7",
+        "teleport 5%",
+        "freeze-jump 4",
+        "freeze-jump 6",
+        "8 fps drop",
+    }
 
 
 def test_each_corruption_is_defined_once():
