@@ -82,7 +82,8 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     imgs = imgs.astype(np.float32) + 4.0
     # the frames that repeat the one before after the resize have the same light
     new = np.ones(len(imgs), dtype=bool)
-    new[1:] = (imgs[1:] != imgs[:-1]).reshape(len(imgs) - 1, -1).any(axis=1)
+    if len(imgs) > 1:  # (a one-frame video has no frame before its first)
+        new[1:] = (imgs[1:] != imgs[:-1]).reshape(len(imgs) - 1, -1).any(axis=1)
     fitted = np.flatnonzero(new)
     # the frame's means against the reference's, with a level; else the mean ratio per
     # cell, a gain alone
