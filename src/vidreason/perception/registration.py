@@ -99,21 +99,26 @@ def _log_grey(frame: np.ndarray, size: tuple[int, int], lift: float | None) -> n
     return g
 
 
+def _local(g: np.ndarray) -> np.ndarray:
+    """``g`` (float32) blurred to its local mean: the blur ``_blur_matrix`` describes."""
+    return cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+
+
+def _local_weight(mask: np.ndarray) -> np.ndarray:
+    """The local mean's total weight of ``mask``'s pixels, kept off zero."""
+    return np.maximum(_local(mask.astype(np.float32)), 1e-3)
+
+
 def _less_mean(g: np.ndarray, mask: np.ndarray | None, weights: Kept | None) -> np.ndarray:
     """``g`` (``_log_grey``) less its local mean (see ``_grey``)."""
     if mask is None:
-        return g - cv2.GaussianBlur(g, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+        return g - _local(g)
     kept = None if weights is None else weights.get(id(mask))
     if kept is None or kept[0] is not mask:
-        m = mask.astype(np.float32)
-        den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-        kept = (mask, m, np.maximum(den, 1e-3))
+        kept = (mask, mask.astype(np.float32), _local_weight(mask))
     m, den = kept[1], kept[2]
     masked = g * m
-    if len(kept) > 3 and np.array_equal(kept[3], masked):
-        num = kept[4]
-    else:
-        num = cv2.GaussianBlur(masked, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    num = kept[4] if len(kept) > 3 and np.array_equal(kept[3], masked) else _local(masked)
     if weights is not None:
         weights[id(mask)] = (mask, m, den, masked, num)
     return g - num / den
@@ -147,7 +152,7 @@ def _blur_known(h: int, w: int) -> bool:
     of ``BLUR_ERROR`` (checked once per size on a picture of noise as large as a log grey
     gets): OpenCV blurs as the matrix says."""
     f = np.random.default_rng(0).uniform(-3.0, 0.1, (h, w)).astype(np.float32)
-    cv = cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
+    cv = _local(f)
     ours = _blur_matrix(h) @ f.astype(np.float64) @ _blur_matrix(w).T
     return float(np.abs(ours - cv).max()) <= 0.1 * BLUR_ERROR * 3.1
 
@@ -177,11 +182,8 @@ def _still_test(mask: np.ndarray, at: np.ndarray) -> StillTest | None:
     h, w = mask.shape
     if not at.any() or not _blur_known(h, w):
         return None
-    den = cv2.GaussianBlur(
-        mask.astype(np.float32), (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT
-    )
-    inv = np.where(at, 1.0 / np.maximum(den, 1e-3), 0.0).astype(np.float32) / int(at.sum())
-    weight = cv2.GaussianBlur(inv, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT) * mask
+    inv = np.where(at, 1.0 / _local_weight(mask), 0.0).astype(np.float32) / int(at.sum())
+    weight = _local(inv) * mask
     top = float(inv.max())
     return StillTest(at, mask, weight, 2.0 * BLUR_ERROR * float(inv.sum()), 2.0 * BLUR_ERROR * top)
 
@@ -662,14 +664,9 @@ def _fields(
     out = []
     if around is not None:  # the local weight of ``around``, the same for every field
         m = around.astype(np.float32)
-        den = cv2.GaussianBlur(m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-        den = np.maximum(den, 1e-3)
+        den = _local_weight(around)
     for f in (u, v, u * u, u * v, v * v):
-        if around is None:
-            hp = f - cv2.GaussianBlur(f, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-        else:
-            num = cv2.GaussianBlur(f * m, (0, 0), HIGH_PASS, borderType=cv2.BORDER_REFLECT)
-            hp = f - num / den
+        hp = f - (_local(f) if around is None else _local(f * m) / den)
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         warp = np.asarray(base, np.float32)
         out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))
