@@ -88,11 +88,9 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     # the frame's means against the reference's, with a level; else the mean ratio per
     # cell, a gain alone
     cell = means(imgs[fitted]) if level else means(imgs[fitted] / ref)
+    against = x if level else np.ones_like(x)
     for j, i in enumerate(fitted):
-        if level:
-            out[i] = _bounded(a, a_all, x, cell[j][enough], True)
-        else:
-            out[i] = _bounded(a, a_all, np.ones_like(x), cell[j][enough], False)
+        out[i] = _bounded(a, a_all, against, cell[j][enough], level)
     for i in np.flatnonzero(~new):
         out[i] = out[i - 1]
     return out
