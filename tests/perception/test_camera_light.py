@@ -49,6 +49,26 @@ def test_smooth_light_is_no_zoom_and_a_zoom_is_read_as_itself(
     assert np.all(np.abs(scale - zoom) < 0.005), (names, scale.min(), scale.max())
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "index", "seed"), [("patterns", 0, 21), ("identity", 0, 21)])
+def test_a_camera_that_pans_and_zooms_is_followed_as_the_scene_leaves_the_picture(
+    family, index, seed, tmp_path
+):
+    """The slow pan of 8 px and zoom to x1.04 (``drift``) takes the table's dark rim out of
+    the picture on two sides; compared with what lies beyond the frame's edge it pulled the
+    camera to x0.67 (patterns) and x1.30 (identity)."""
+    inst, frames = build(family, index, seed=seed, fmt=VideoFormat(style="flat"))
+    sample = BY_NAME["drift"].fn(inst, frames, np.random.default_rng(0))
+    assert sample is not None
+    clip = read_video(encode(sample, tmp_path / "v"))
+    h, w = clip.frames.shape[1:3]
+    cam = register(clip.frames, frames[0], static_mask(inst, w, h), clip.times, resting(inst, w, h))
+    u = np.arange(len(clip.frames)) / (len(clip.frames) - 1)
+    assert np.abs(cam.scale() - (1 + 0.04 * u)).max() < 0.012, cam.scale()
+    shift = cam.shift(w, h)
+    assert np.abs(shift - np.stack([8 * u, 4 * u], axis=1)).max() < 2.0, shift
+
+
 def test_a_tone_curve_over_a_narrow_dark_floor_is_taken_out_with_a_level():
     """Dominoes (seed 21, instance 0): a light backdrop over a floor only a few cells of the
     static scene high. A tone curve lifts the floor far more than the backdrop; a gain

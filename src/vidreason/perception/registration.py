@@ -569,6 +569,7 @@ ITERATIONS = 12
 WEAK = 0.02  # a direction fixed this much less than the best fixed one is left alone
 MIN_INFO = 0.5  # sum of squared grey slopes (per px of motion) a direction needs to move
 MAX_STEP = 6.0  # px at WORK: the most a camera fitted on a weak scene moves in one frame
+EDGE_PX = 2  # px of a level: the frame's rim, blurred with what lies beyond its edge
 PRIOR = np.array([0.1, 0.01, 16.0, 16.0])  # prior spread of (zoom - 1, roll, shift px at WORK)
 
 
@@ -581,6 +582,7 @@ class Level:
     base: np.ndarray  # (2, 3): frame 0's map at this level
     box: tuple[int, int, int, int]  # x0, y0, x1, y1: grey and mask are cropped to it
     size: tuple[int, int]  # (w, h) of the whole picture at this level
+    points: np.ndarray  # (2, pixels): the mask's pixels (x, y) in the whole picture
 
 
 @dataclass(frozen=True)
@@ -636,7 +638,16 @@ def template(
         x1, y1 = min(w, int(xs.max(initial=w)) + 3), min(h, int(ys.max(initial=h)) + 3)
         crop = (slice(y0, y1), slice(x0, x1))
         levels.append(
-            Level(g[crop], m[crop], jac.astype(np.float64), light, b, (x0, y0, x1, y1), (w, h))
+            Level(
+                g[crop],
+                m[crop],
+                jac.astype(np.float64),
+                light,
+                b,
+                (x0, y0, x1, y1),
+                (w, h),
+                np.stack([xs, ys]).astype(np.float64),
+            )
         )
         g = cv2.pyrDown(g)
         fields = [cv2.pyrDown(f) for f in fields]
@@ -694,6 +705,18 @@ def pyramid(img: np.ndarray) -> list[np.ndarray]:
     return pyr
 
 
+def _shown(level: Level, q: np.ndarray) -> np.ndarray:
+    """Which of the template's pixels a frame shows through ``q`` (shift in px of the
+    level): a camera that zooms or pans during the clip takes part of the scene out of the
+    picture, and what lies beyond the frame's edge (and its rim, blurred with it) is no
+    part of it."""
+    w, h = level.size
+    m = compose(q, level.base, w, h)
+    at = m[:, :2] @ level.points + m[:, 2:3]
+    inside = (at[0] >= EDGE_PX) & (at[0] <= w - 1 - EDGE_PX)
+    return inside & (at[1] >= EDGE_PX) & (at[1] <= h - 1 - EDGE_PX)
+
+
 def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
     """The frame's grey (``img``, at the level's size) less the template's, at its pixels,
     through ``q`` (shift in px of the level)."""
@@ -726,8 +749,14 @@ def solve(
         k = 2.0**lvl
         q = p.copy()
         q[2:] /= k
+        # the pixels the frame shows where the fit starts, kept while it moves (a set
+        # that changed with each step would let the fit push what disagrees out of view)
+        shown = _shown(level, q)
+        part = None if shown.all() else shown
+        if not shown.any():
+            continue
         # what does not change from one iteration to the next, worked out once per level
-        jac = level.jac[:, cols]
+        jac = level.jac[:, cols] if part is None else level.jac[part][:, cols]
         # a prior of no camera motion: a direction the static scene hardly fixes (a
         # bar at the top does not tell a roll from a pan) stays where it is
         prior = (1.0 / (PRIOR * np.array([1.0, 1.0, 1.0 / k, 1.0 / k])) ** 2)[cols]
@@ -739,12 +768,13 @@ def solve(
         kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
-        light = level.light
+        light = level.light if part is None else level.light[part]
         both = np.concatenate([jac, light], axis=1)  # the camera's columns, then the light's
         n = len(cols)
         light_prior = np.diag(1.0 / LIGHT_PRIOR**2)
         for _ in range(ITERATIONS):
             r = _residuals(level, pyr[lvl], q)
+            r = r if part is None else r[part]
             e = r - light @ lit  # what the light fitted so far leaves
             sigma = max(1.4826 * float(np.median(np.abs(e))), 1e-3)
             wt = np.minimum(1.0, 1.345 * sigma / np.maximum(np.abs(e), 1e-12)) / sigma**2
