@@ -141,6 +141,20 @@ def test_a_lowered_contrast_keeps_every_object_and_a_colour_change_fails(tmp_pat
     assert not score.passed, score.explanation
 
 
+def test_a_colour_fringe_along_another_body_is_no_piece_of_a_body(tmp_path):
+    """Red and blue planes shifted a pixel apart: the green wall's left edge gets a yellow
+    line a pixel wide, which was joined to the yellow block 60 px away and pulled it
+    12 px off its place from the first frame. A teleport is still caught."""
+    inst, frames = build("blocker", 0, seed=21, fmt=VideoFormat(style="flat"))
+    score, tracks = score_corrupted("chroma 1px", inst, frames, tmp_path)
+    assert score.passed, score.explanation
+    block = next(b.name for b in inst.spec.bodies if "block" in b.name)
+    truth = inst.trajectory.xy(block)[0]
+    assert np.hypot(*(tracks.pos[block][0] - truth)) < 1.5, tracks.pos[block][0]
+    score, _ = score_corrupted("teleport 15%", inst, frames, tmp_path)
+    assert not score.passed, score.explanation
+
+
 def test_a_grey_edge_of_the_scene_is_no_blend_of_two_bodies():
     """Grey lies near the middle of a blue and an orange: on the edge between a light
     background and a dark floor it is that edge, not a blurred body."""

@@ -31,6 +31,7 @@ from vidreason.corruptions.bodies import lag, shrink, stop, wobble
 from vidreason.corruptions.nuisances import (
     aspect_crop,
     blur,
+    chroma_shift,
     codec,
     drift,
     dropped,
@@ -148,6 +149,7 @@ _SINGLE: tuple[Corruption, ...] = (
     _c("resize 2x", N, "resize", 2.0, "x", resize(2.0)),
     _c("rotate 2°", N, "rotate", 2, "degrees", rotate(2.0)),
     _c("stretch 4:3", N, "aspect", 1.333, "x width", stretch(4 / 3)),
+    _c("chroma 1px", N, "chroma", 1, "px red/blue shift", chroma_shift(1)),
     _c("letterbox", N, "letterbox", 12.5, "%", letterbox(0.125)),
     _c("pillarbox", N, "pillarbox", 38, "px per side", pillarbox(38)),
     _c("blur", N, "blur", 1.0, "sigma", blur(1.0)),

@@ -67,6 +67,19 @@ def aspect_crop(fraction: float) -> Fn:
     return run
 
 
+def chroma_shift(px: int) -> Fn:
+    """The red plane ``px`` to the right and the blue plane ``px`` to the left (a lens's
+    lateral colour, or chroma misplaced by a codec): every edge between two colours gets a
+    fringe of a third."""
+
+    def fn(f: np.ndarray, _i: int, _rng: np.random.Generator) -> np.ndarray:
+        out = f.copy()
+        out[:, px:, 0], out[:, : f.shape[1] - px, 2] = f[:, :-px, 0], f[:, px:, 2]
+        return out
+
+    return per_frame(fn)
+
+
 # ---- light ----------------------------------------------------------------------------
 
 

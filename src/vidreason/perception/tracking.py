@@ -339,6 +339,9 @@ def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
     return r.astype(np.intp)
 
 
+_SQUARE = np.ones((3, 3), np.uint8)
+
+
 def _blobs(
     weight: np.ndarray,
     pure: np.ndarray,
@@ -394,6 +397,13 @@ def _blobs(
             n_pure = np.bincount(in_pure, minlength=n)[1:]
             n_sure = n_pure - np.bincount(lab[doubt & pure], minlength=n)[1:]
             doubtful = has_pure & (n_sure < 0.5 * n_pure)
+    if n > 2 and has_pure.any():  # a line of the colour one or two pixels wide (a
+        # colour fringe along the edge of two other colours, as a lens or a shifted
+        # chroma draws it) is no body nor a piece of one, where a thicker blob is seen
+        core = cv2.erode(mask, _SQUARE, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        thick = np.bincount(lab[core > 0], minlength=n)[1:] > 0
+        if (has_pure & thick).any():
+            has_pure = has_pure & thick
     cand = np.where(has_pure, mass, 0.0) if has_pure.any() else mass
     k = int(np.argmax(cand))
     step = cents[1:] - cents[1 + k]
