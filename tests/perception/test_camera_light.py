@@ -50,13 +50,22 @@ def test_smooth_light_is_no_zoom_and_a_zoom_is_read_as_itself(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("family", "index", "seed"), [("patterns", 0, 21), ("identity", 0, 21)])
+@pytest.mark.parametrize(
+    ("family", "index", "seed", "zoom", "px"),
+    [
+        ("patterns", 0, 21, 0.012, 2.0),
+        ("identity", 0, 21, 0.012, 2.0),
+        ("patterns", 1, 22, 0.03, 5.0),
+    ],
+)
 def test_a_camera_that_pans_and_zooms_is_followed_as_the_scene_leaves_the_picture(
-    family, index, seed, tmp_path
+    family, index, seed, zoom, px, tmp_path
 ):
     """The slow pan of 8 px and zoom to x1.04 (``drift``) takes the table's dark rim out of
     the picture on two sides; compared with what lies beyond the frame's edge it pulled the
-    camera to x0.67 (patterns) and x1.30 (identity)."""
+    camera to x0.67 (patterns #0) and x1.30 (identity). With the rim gone on two sides, a
+    zoom and the shift that keeps the other two edges in place is hardly fixed: there a
+    body passing pulled the camera of patterns #1 from x1.03 to x1.19 in one frame."""
     inst, frames = build(family, index, seed=seed, fmt=VideoFormat(style="flat"))
     sample = BY_NAME["drift"].fn(inst, frames, np.random.default_rng(0))
     assert sample is not None
@@ -64,9 +73,9 @@ def test_a_camera_that_pans_and_zooms_is_followed_as_the_scene_leaves_the_pictur
     h, w = clip.frames.shape[1:3]
     cam = register(clip.frames, frames[0], static_mask(inst, w, h), clip.times, resting(inst, w, h))
     u = np.arange(len(clip.frames)) / (len(clip.frames) - 1)
-    assert np.abs(cam.scale() - (1 + 0.04 * u)).max() < 0.012, cam.scale()
+    assert np.abs(cam.scale() - (1 + 0.04 * u)).max() < zoom, cam.scale()
     shift = cam.shift(w, h)
-    assert np.abs(shift - np.stack([8 * u, 4 * u], axis=1)).max() < 2.0, shift
+    assert np.abs(shift - np.stack([8 * u, 4 * u], axis=1)).max() < px, shift
 
 
 def test_a_tone_curve_over_a_narrow_dark_floor_is_taken_out_with_a_level():

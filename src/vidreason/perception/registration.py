@@ -567,6 +567,8 @@ BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins
 LEVELS = 2  # pyramid levels (WORK, WORK / 2)
 ITERATIONS = 12
 WEAK = 0.02  # a direction fixed this much less than the best fixed one is left alone
+FIRM = 0.1  # one fixed less than this (relative to the best) moves at most SOFT_STEP a frame
+SOFT_STEP = 3.0  # px at WORK, of motion at the picture's edge
 MIN_INFO = 0.5  # sum of squared grey slopes (per px of motion) a direction needs to move
 MAX_STEP = 6.0  # px at WORK: the most a camera fitted on a weak scene moves in one frame
 EDGE_PX = 2  # px of a level: the frame's rim, blurred with what lies beyond its edge
@@ -768,6 +770,12 @@ def solve(
         kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
+        # a direction the scene fixes only a little (what is left once the table's rim has
+        # left the picture on two sides: a zoom with the shift that keeps the other two
+        # edges in place) moves at most SOFT_STEP in a frame: noise there, or a body
+        # passing, is no jump of the camera
+        soft = vecs[:, (info >= WEAK * info.max()) & (info < FIRM * info.max())]
+        start = q.copy()
         light = level.light if part is None else level.light[part]
         both = np.concatenate([jac, light], axis=1)  # the camera's columns, then the light's
         n = len(cols)
@@ -796,6 +804,10 @@ def solve(
             q = q + step
             if np.abs(step[2:]).max() < 0.005 and np.abs(step[:2]).max() < 1e-5:
                 break
+        if soft.shape[1]:
+            moved = soft.T @ ((q - start)[cols] * scale)
+            held = np.clip(moved, -SOFT_STEP / k, SOFT_STEP / k)
+            q[cols] -= (soft @ (moved - held)) / scale
         p = q.copy()
         p[2:] *= k
     return p
