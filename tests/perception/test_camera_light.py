@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import build
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.corruptions.sample import chain
+from vidreason.instance_io import write_instance
 from vidreason.perception.light import correct, gain_fields
 from vidreason.perception.registration import register
 from vidreason.perception.scene import resting, static_mask
@@ -67,7 +68,8 @@ def test_a_camera_that_pans_and_zooms_is_followed_as_the_scene_leaves_the_pictur
     zoom and the shift that keeps the other two edges in place is hardly fixed: there a
     body passing pulled the camera of patterns #1 from x1.03 to x1.19 in one frame."""
     inst, frames = build(family, index, seed=seed, fmt=VideoFormat(style="flat"))
-    sample = BY_NAME["drift"].fn(inst, frames, np.random.default_rng(0))
+    truth = read_video(write_instance(inst, frames, tmp_path / "task") / "ground_truth.mp4").frames
+    sample = BY_NAME["drift"].fn(inst, truth, np.random.default_rng(0))  # as the audit does
     assert sample is not None
     clip = read_video(encode(sample, tmp_path / "v"))
     h, w = clip.frames.shape[1:3]
