@@ -37,6 +37,7 @@ OTHER = 6  # ... or this many cells twice that far from the median cell's grey
 MAX_LEVEL = 64.0  # grey levels: accepted range of the level
 TERMS = 7  # coefficients of the gain surface; the level follows them
 BEYOND = 0.1  # how far the gain may go, where it is not measured, past where it is
+LOOSER = (2.0, 0.01)  # a simpler surface's misfit may be this much of the richest's, plus
 
 
 def _terms(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -102,21 +103,32 @@ def _bounded(
     """The richest surface (all terms, a plane, a constant) that stays over the whole
     picture within ``BEYOND`` of the gains it takes at the measured cells: where the static
     scene is a strip along two edges, a curved surface is not extrapolated over the rest.
+    A simpler surface is taken only where it fits the measured cells nearly as well
+    (``LOOSER``): a strong vignette measured over most of the picture, its corners a little
+    darker than any measured cell, keeps its curve (a plane put a gain of 0.77 over it).
     (TERMS + 1, 3): the surface's coefficients and the level per channel."""
-    surface = np.zeros((TERMS + 1, 3), np.float32)
+    richest: np.ndarray | None = None
+    least = 0.0
     for used in (TERMS, 3, 1):
         coef, fitted = _fit(a[:, :used], x, y, level)
-        surface[:] = 0.0
+        surface = np.zeros((TERMS + 1, 3), np.float32)
         surface[:used] = coef[:used]
         if fitted:
             surface[TERMS] = coef[used]
         seen = a @ surface[:TERMS]
+        # how far the measured cells lie off it, as a share of the reference (a gain's unit)
+        miss = float(np.median((np.abs(y - (seen * x + surface[TERMS])) / x).max(axis=1)))
+        if richest is None:
+            richest, least = surface, miss
+        elif miss > LOOSER[0] * least + LOOSER[1]:
+            break  # it fits the cells too much worse: the richest it is
         every = a_all @ surface[:TERMS]
         if (every.min(axis=0) >= seen.min(axis=0) - BEYOND).all() and (
             every.max(axis=0) <= seen.max(axis=0) + BEYOND
         ).all():
-            break
-    return surface
+            return surface
+    assert richest is not None
+    return richest
 
 
 def _fit(a: np.ndarray, x: np.ndarray, y: np.ndarray, level: bool) -> tuple[np.ndarray, bool]:
