@@ -49,6 +49,21 @@ def test_the_light_of_a_vignetted_video_is_fitted_every_frame_and_repeats_copied
     assert np.abs(gains[:, :, 0] - gains[:, :, 2]).max() > 0.0  # fitted per channel
 
 
+def test_frames_whose_static_cells_repeat_share_the_fit_of_each_frame_alone(tmp_path):
+    """A codec copies a still background's blocks from frame to frame: frames whose static
+    cells' means repeat take the fit made before, which is each frame's own fit."""
+    inst, frames = build("projectile")
+    static = static_mask(inst, 256, 256)
+    video = _encoded("flicker 10%", inst, frames[:12], tmp_path)
+    gains = gain_fields(video, frames[0], static)
+    alone = np.concatenate([gain_fields(video[i : i + 1], frames[0], static) for i in range(12)])
+    assert np.array_equal(gains, alone)
+    truth = read_video(encode(BY_NAME["clean"].fn(inst, frames[:12], None), tmp_path / "t")).frames
+    gains = gain_fields(truth, frames[0], static)
+    alone = np.concatenate([gain_fields(truth[i : i + 1], frames[0], static) for i in range(12)])
+    assert np.array_equal(gains, alone)
+
+
 def test_channel_max_and_the_change_count_match_numpys():
     rng = np.random.default_rng(1)
     img = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)

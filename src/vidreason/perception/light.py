@@ -89,8 +89,15 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     # cell, a gain alone
     cell = means(imgs[fitted]) if level else means(imgs[fitted] / ref)
     against = x if level else np.ones_like(x)
+    # a frame whose static cells hold the same means as one fitted before gets its fit
+    # (a codec copies a still background's blocks from frame to frame, to the bit)
+    done: dict[bytes, np.ndarray] = {}
     for j, i in enumerate(fitted):
-        out[i] = _bounded(a, a_all, against, cell[j][enough], level)
+        y = np.ascontiguousarray(cell[j][enough])
+        key = y.tobytes()
+        if key not in done:
+            done[key] = _bounded(a, a_all, against, y, level)
+        out[i] = done[key]
     for i in np.flatnonzero(~new):
         out[i] = out[i - 1]
     return out
