@@ -564,12 +564,19 @@ def faded(rgb: np.ndarray, liquid: np.ndarray, backdrop: np.ndarray) -> np.ndarr
     axis = _CHROMA @ (liquid - backdrop)
     if abs(y_back - y_liq) < MIN_LUMA or float(np.linalg.norm(axis)) < MIN_CHROMA:
         return np.zeros(len(rgb), np.float32)
+    # the products over every pixel at once (a pixel's may differ in the last bit with
+    # the number of pixels they are taken over), the rest only where the tint may be kept
     chroma = (rgb - backdrop) @ _CHROMA.T
     along = chroma @ axis / float(axis @ axis)
+    luma = rgb @ _LUMA
+    at = np.flatnonzero(along >= TINT)
+    along, chroma = along[at], chroma[at]
     off = np.linalg.norm(chroma - along[:, None] * axis, axis=1) / float(np.linalg.norm(axis))
-    tinted = (along >= TINT) & (off <= 0.5 * along)
-    share = np.clip((y_back - rgb @ _LUMA) / (y_back - y_liq), 0.0, 1.0)
-    return np.where(tinted, share, 0.0).astype(np.float32)
+    tinted = off <= 0.5 * along
+    share = np.clip((y_back - luma[at]) / (y_back - y_liq), 0.0, 1.0)
+    out = np.zeros(len(rgb), np.float32)
+    out[at] = np.where(tinted, share, 0.0)
+    return out
 
 
 def _off_segment(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
