@@ -15,6 +15,7 @@ from vidreason.render.liquid import cup_angles, cup_masks
 from vidreason.render.video_io import read_video
 from vidreason.scene import liquid
 from vidreason.scene.params.fluids import Liquid
+from vidreason.types import VideoFormat
 from vidreason.verifiers import fluids
 
 
@@ -87,3 +88,15 @@ def test_the_faded_share_of_a_coded_pour_is_the_plain_ones(name, tmp_path):
         assert np.array_equal(got, _faded_everywhere(rgb, liq, back))
         kept += int(np.count_nonzero(got))
     assert kept > 0  # some pixels keep a tint: the shares are compared, not only zeros
+
+
+def test_the_liquids_colour_table_is_made_once_a_palette_and_is_label_tables():
+    from vidreason.perception.tracking import label_table, scene_palette, style_colours
+
+    for style in ("flat", "shaded"):
+        inst, _ = build("dam-break", fmt=VideoFormat(style=style))
+        _, colours = scene_palette(inst)
+        table = fluids._table(colours, inst)
+        assert fluids._table(list(colours), inst) is table
+        lightness = style_colours(inst.spec)[1]
+        assert np.array_equal(table, label_table(fluids._lab(colours), lightness=lightness))

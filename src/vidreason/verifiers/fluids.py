@@ -30,9 +30,9 @@ import numpy as np
 
 from vidreason.perception.tracking import (
     Tracks,
+    _cached_table,
     calibrate,
     codes,
-    label_table,
     scene_palette,
     seam_look_alikes,
     style_colours,
@@ -60,8 +60,11 @@ def _lab(colours: list) -> np.ndarray:
 def _table(colours: list, instance: Instance) -> np.ndarray:
     """``label_table`` of the scene's ``colours`` as its style draws them: in a shaded or
     textured scene a colour is told by its hue and chroma first (its tints and a
-    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``)."""
-    return label_table(_lab(colours), lightness=style_colours(instance.spec)[1])
+    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``). Made once
+    per palette: the checks ask for it up to three times a video, and the tracking made
+    it already where the scene's colours are those it calibrated."""
+    key = tuple(tuple(int(v) for v in c) for c in colours)
+    return _cached_table(key, (), style_colours(instance.spec)[1])
 
 
 def _palette(tracks: Tracks, instance: Instance) -> tuple[list, list, np.ndarray]:
@@ -608,7 +611,9 @@ def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.nd
     for i, (f, lab) in enumerate(zip(tracks.frames, s.labels, strict=True)):
         out[i] = lab == 0
         plain = (lab != 0) & (lab != 254)  # not the liquid's colour nor a seam like it
-        out[i][plain] = faded(f[plain].astype(np.float32), liq, others[0])
+        # (the pixels as ``f[plain]`` lists them: numpy's compress is the faster gather)
+        rgb = np.compress(plain.ravel(), f.reshape(-1, 3), axis=0).astype(np.float32)
+        out[i][plain] = faded(rgb, liq, others[0])
         unknown = lab == 255  # only a pixel of no scene colour can be a blend
         if not unknown.any():
             continue
