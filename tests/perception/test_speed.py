@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import build
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.perception import registration as reg
-from vidreason.perception.light import _centres, _solve, _terms, gain_fields
+from vidreason.perception.light import GRID, _cell_sums, _centres, _solve, _terms, gain_fields
 from vidreason.perception.pixels import channel_max
 from vidreason.perception.scene import static_mask
 from vidreason.perception.timeline import changed
@@ -62,6 +62,16 @@ def test_frames_whose_static_cells_repeat_share_the_fit_of_each_frame_alone(tmp_
     gains = gain_fields(truth, frames[0], static)
     alone = np.concatenate([gain_fields(truth[i : i + 1], frames[0], static) for i in range(12)])
     assert np.array_equal(gains, alone)
+
+
+def test_the_cells_sums_are_numpys_to_the_bit():
+    rng = np.random.default_rng(2)
+    for n in (1, 2, 7, 48):
+        # values over seven orders of magnitude: a sum in another order rounds otherwise
+        x = rng.uniform(0, 1, (n, 64, 64, 3)) * 10.0 ** rng.uniform(-3, 4, (n, 64, 64, 3))
+        x = np.where(rng.uniform(size=x.shape) < 0.2, 0.0, x).astype(np.float32)
+        want = x.reshape(n, GRID, 4, GRID, 4, 3).sum(axis=(2, 4))
+        assert np.array_equal(_cell_sums(x, 4), want)
 
 
 def test_channel_max_and_the_change_count_match_numpys():
