@@ -14,6 +14,7 @@ from vidreason.perception import registration as reg
 from vidreason.perception.light import GRID, _cell_sums, _centres, _solve, _terms, gain_fields
 from vidreason.perception.pixels import channel_max
 from vidreason.perception.scene import static_mask
+from vidreason.perception.tracking import MAX_LAB_DISTANCE, _cube_lab, lab_of, label_table
 from vidreason.perception.timeline import changed
 from vidreason.render.video_io import read_video
 
@@ -72,6 +73,19 @@ def test_the_cells_sums_are_numpys_to_the_bit():
         x = np.where(rng.uniform(size=x.shape) < 0.2, 0.0, x).astype(np.float32)
         want = x.reshape(n, GRID, 4, GRID, 4, 3).sum(axis=(2, 4))
         assert np.array_equal(_cell_sums(x, 4), want)
+
+
+def test_the_colour_table_is_the_first_nearest_palette_entry():
+    rng = np.random.default_rng(3)
+    cube = np.stack(_cube_lab(6), axis=1).astype(np.int64)
+    for lightness in (1.0, 0.5):
+        pal = lab_of(rng.integers(0, 256, (7, 3)))
+        pal = np.concatenate([pal, pal[2:4]])  # a tie: the first of equal ones wins
+        w = np.array([1, round(1 / lightness), round(1 / lightness)])
+        d2 = (((cube[:, None, :] - pal[None].astype(np.int64)) * w) ** 2).sum(axis=2)
+        want = d2.argmin(axis=1)
+        want[d2.min(axis=1) >= (w[1] * MAX_LAB_DISTANCE) ** 2] = 255
+        assert np.array_equal(label_table(pal, lightness=lightness), want)
 
 
 def test_channel_max_and_the_change_count_match_numpys():
