@@ -14,8 +14,8 @@ from vidreason.perception import registration as reg
 from vidreason.perception.light import GRID, _cell_sums, _centres, _solve, _terms, gain_fields
 from vidreason.perception.pixels import channel_max
 from vidreason.perception.scene import static_mask
-from vidreason.perception.tracking import MAX_LAB_DISTANCE, _cube_lab, lab_of, label_table
 from vidreason.perception.timeline import changed
+from vidreason.perception.tracking import MAX_LAB_DISTANCE, _cube_lab, lab_of, label_table
 from vidreason.render.video_io import read_video
 
 
