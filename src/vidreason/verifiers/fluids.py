@@ -77,17 +77,18 @@ def _palette(tracks: Tracks, instance: Instance) -> tuple[list, list, np.ndarray
 
 def _look_alikes(
     tracks: Tracks, instance: Instance, table: np.ndarray, colours: list
-) -> Callable[[np.ndarray], np.ndarray]:
+) -> Callable[[np.ndarray], np.ndarray] | None:
     """Per frame (its colour ``codes``), the pixels of the liquid's colour that are a mix
     of two scene colours on the seams where those meet in the reference: a scene's edge
-    that looks like the liquid is that edge (``tracking.seam_look_alikes``)."""
+    that looks like the liquid is that edge (``tracking.seam_look_alikes``); None where
+    no colour of the liquid's is such a mix."""
     look = None
     if tracks.percept is not None:
         key = tuple(tuple(int(v) for v in c) for c in colours)
         reference = table[codes(tracks.percept.reference)]
         look = seam_look_alikes(table, key, len(instance.spec.bodies), reference)
     if look is None:
-        return lambda code: np.zeros(code.shape, bool)
+        return None
     fakes, where = look
     return lambda code: fakes[code] & where
 
@@ -131,7 +132,10 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     look = _look_alikes(tracks, instance, table, colours)
     labels = np.zeros((tracks.n, h, w), np.uint8)
     for i, code in enumerate(map(codes, tracks.frames)):
-        labels[i] = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid
+        if look is None:
+            labels[i] = table[code]
+        else:
+            labels[i] = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid
     n_true = instance.trajectory.n_frames
     times = np.clip(tracks.times * spec.fmt.fps, 0, n_true - 1)
     frames = np.rint(times).astype(int)
