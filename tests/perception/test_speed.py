@@ -11,10 +11,11 @@ import pytest
 from tests.helpers import build
 from vidreason.corruptions import BY_NAME, encode
 from vidreason.perception import registration as reg
-from vidreason.perception.light import _centres, _solve, _terms, gain_fields
+from vidreason.perception.light import GRID, _cell_sums, _centres, _solve, _terms, gain_fields
 from vidreason.perception.pixels import channel_max
 from vidreason.perception.scene import static_mask
 from vidreason.perception.timeline import changed
+from vidreason.perception.tracking import MAX_LAB_DISTANCE, _cube_lab, lab_of, label_table
 from vidreason.render.video_io import read_video
 
 
@@ -47,6 +48,44 @@ def test_the_light_of_a_vignetted_video_is_fitted_every_frame_and_repeats_copied
     assert np.array_equal(gains[2], gains[1])
     assert np.array_equal(np.delete(gains, 2, axis=0), gain_fields(dark, frames[0], static))
     assert np.abs(gains[:, :, 0] - gains[:, :, 2]).max() > 0.0  # fitted per channel
+
+
+def test_frames_whose_static_cells_repeat_share_the_fit_of_each_frame_alone(tmp_path):
+    """A codec copies a still background's blocks from frame to frame: frames whose static
+    cells' means repeat take the fit made before, which is each frame's own fit."""
+    inst, frames = build("projectile")
+    static = static_mask(inst, 256, 256)
+    video = _encoded("flicker 10%", inst, frames[:12], tmp_path)
+    gains = gain_fields(video, frames[0], static)
+    alone = np.concatenate([gain_fields(video[i : i + 1], frames[0], static) for i in range(12)])
+    assert np.array_equal(gains, alone)
+    truth = read_video(encode(BY_NAME["clean"].fn(inst, frames[:12], None), tmp_path / "t")).frames
+    gains = gain_fields(truth, frames[0], static)
+    alone = np.concatenate([gain_fields(truth[i : i + 1], frames[0], static) for i in range(12)])
+    assert np.array_equal(gains, alone)
+
+
+def test_the_cells_sums_are_numpys_to_the_bit():
+    rng = np.random.default_rng(2)
+    for n in (1, 2, 7, 48):
+        # values over seven orders of magnitude: a sum in another order rounds otherwise
+        x = rng.uniform(0, 1, (n, 64, 64, 3)) * 10.0 ** rng.uniform(-3, 4, (n, 64, 64, 3))
+        x = np.where(rng.uniform(size=x.shape) < 0.2, 0.0, x).astype(np.float32)
+        want = x.reshape(n, GRID, 4, GRID, 4, 3).sum(axis=(2, 4))
+        assert np.array_equal(_cell_sums(x, 4), want)
+
+
+def test_the_colour_table_is_the_first_nearest_palette_entry():
+    rng = np.random.default_rng(3)
+    cube = np.stack(_cube_lab(6), axis=1).astype(np.int64)
+    for lightness in (1.0, 0.5):
+        pal = lab_of(rng.integers(0, 256, (7, 3)))
+        pal = np.concatenate([pal, pal[2:4]])  # a tie: the first of equal ones wins
+        w = np.array([1, round(1 / lightness), round(1 / lightness)])
+        d2 = (((cube[:, None, :] - pal[None].astype(np.int64)) * w) ** 2).sum(axis=2)
+        want = d2.argmin(axis=1)
+        want[d2.min(axis=1) >= (w[1] * MAX_LAB_DISTANCE) ** 2] = 255
+        assert np.array_equal(label_table(pal, lightness=lightness), want)
 
 
 def test_channel_max_and_the_change_count_match_numpys():

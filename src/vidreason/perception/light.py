@@ -71,8 +71,7 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     def means(img: np.ndarray) -> np.ndarray:
         """(frames, cells, 3): each frame's mean per cell over the static pixels."""
         masked = np.where(mask[..., None], img, np.float32(0.0))
-        sums = masked.reshape(len(img), GRID, c, GRID, c, 3).sum(axis=(2, 4))
-        return (sums / count).reshape(len(img), -1, 3)
+        return (_cell_sums(masked, c) / count).reshape(len(img), -1, 3)
 
     x = means(ref[None])[0][enough]  # (cells, 3): the reference's mean per cell
     grey = x.mean(axis=1)
@@ -90,10 +89,28 @@ def gain_fields(frames: np.ndarray, reference: np.ndarray, static: np.ndarray) -
     # cell, a gain alone
     cell = means(imgs[fitted]) if level else means(imgs[fitted] / ref)
     against = x if level else np.ones_like(x)
+    # a frame whose static cells hold the same means as one fitted before gets its fit
+    # (a codec copies a still background's blocks from frame to frame, to the bit)
+    done: dict[bytes, np.ndarray] = {}
     for j, i in enumerate(fitted):
-        out[i] = _bounded(a, a_all, against, cell[j][enough], level)
+        y = np.ascontiguousarray(cell[j][enough])
+        key = y.tobytes()
+        if key not in done:
+            done[key] = _bounded(a, a_all, against, y, level)
+        out[i] = done[key]
     for i in np.flatnonzero(~new):
         out[i] = out[i - 1]
+    return out
+
+
+def _cell_sums(img: np.ndarray, c: int) -> np.ndarray:
+    """(frames, GRID, GRID, 3): the sum of each ``c`` x ``c`` cell of ``img`` (frames,
+    GRID c, GRID c, 3), float32, its pixels added in turn row by row, as numpy's sum over
+    the cells' two axes adds them, to the bit, without its slow walk over them."""
+    cells = img.reshape(len(img), GRID, c, GRID, c, 3)
+    out = cells[:, :, 0, :, 0, :].copy()
+    for k in range(1, c * c):
+        out += cells[:, :, k // c, :, k % c, :]
     return out
 
 

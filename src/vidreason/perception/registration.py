@@ -444,45 +444,63 @@ def register(
         )
         for i in range(n)
     ]
-    cache: dict[tuple[int, ...], tuple[np.ndarray, Template | None, np.ndarray]] = {}
+    cache: dict[tuple[int, ...], tuple[np.ndarray, bool, np.ndarray]] = {}
+    templates: dict[tuple[int, ...], Template] = {}
     weights: Kept = {}  # per mask: what _grey reuses
     shown, in_video = _in_view(m0, size)
 
-    def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, Template | None, np.ndarray]:
-        """The mask of the static scene and the bodies ``which`` (reference pixels), its
-        template, and the mask in the video's pixels (through the first frame's map): the
-        reference's local mean and a frame's are taken over the same part of the scene."""
+    def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, bool, np.ndarray]:
+        """The mask of the static scene and the bodies ``which`` (reference pixels),
+        whether it has the structure to fit a frame on, and the mask in the video's pixels
+        (through the first frame's map): the reference's local mean and a frame's are
+        taken over the same part of the scene."""
         if which not in cache:
             mask = smask.copy()
             for j in which:
                 mask |= rest[j][2]
             # a floor line alone fixes height: fitted, the prior holds what it does not fix
             enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
-            seen = mask if shown is None else mask & shown
-            vmask = in_video(mask)
-            grey = _grey(reference, size, seen, weights, lift)
-            tpl = template(grey, mask, m0, vmask) if enough else None
-            cache[which] = (mask, tpl, vmask)
+            cache[which] = (mask, enough, in_video(mask))
         return cache[which]
+
+    def template_of(which: tuple[int, ...]) -> Template:
+        """``fit_on(which)``'s template, made when a frame is first fitted on it (a video
+        whose camera stands still needs none)."""
+        if which not in templates:
+            mask, _, vmask = fit_on(which)
+            seen = mask if shown is None else mask & shown
+            grey = _grey(reference, size, seen, weights, lift)
+            templates[which] = template(grey, mask, m0, vmask)
+        return templates[which]
 
     tracked = structure(ref, fit_on(masks[0])[0]) >= MIN_STRUCTURE  # fixed both ways
     every = smask.copy()
     for *_, m in rest:
         every |= m
-    ref_all = _grey(reference, size, every if shown is None else every & shown, weights, lift)
     every_video = in_video(every)
-    body_light = _fields(m0, every_video, ref.shape) if rest else None
-    # each standing body on its own
-    own = [template(ref_all, m, m0, every_video, body_light) for *_, m in rest]
+
+    @functools.cache
+    def bodies_ref() -> tuple[np.ndarray, list[np.ndarray]]:
+        """The reference's grey over the static scene and every standing body, and what a
+        smooth light leaves of it (``_fields``): made when a body is first fitted."""
+        seen = every if shown is None else every & shown
+        return _grey(reference, size, seen, weights, lift), _fields(m0, every_video, ref.shape)
+
+    @functools.cache
+    def own(j: int) -> Template:
+        """Standing body ``j``'s template on its own."""
+        grey, light = bodies_ref()
+        return template(grey, rest[j][2], m0, every_video, light)
 
     def fit(
         i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
     ) -> np.ndarray:
         """Frame ``i`` (``img``: its grey on ``which``'s mask, when already made) fitted on
         the static scene and the standing bodies ``which``."""
-        _, tpl, vmask = fit_on(which)
-        if tpl is None:
+        _, enough, vmask = fit_on(which)
+        if not enough:
             return init
+        tpl = template_of(which)
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
         grey = img if img is not None else _grey(frames[i], size, vmask, weights, lift)
@@ -515,8 +533,8 @@ def register(
     g0 = _log_grey(frames[0], size, lift)
     for i in range(1, n):
         which = usable(i)
-        _, tpl, mask = fit_on(which)
-        if tpl is None:
+        _, enough, mask = fit_on(which)
+        if not enough:
             mats[i] = place(prev)
             continue
         g = _log_grey(frames[i], size, lift)
@@ -536,7 +554,7 @@ def register(
         img = _less_mean(g, mask, weights)
         if float(np.abs(img - last)[at].mean()) >= STILL:
             last, last_g = img, g
-            bodies = [(j, own[j]) for j in which]
+            bodies = [(j, own(j)) for j in which]
             early, firm = (
                 _moved(bodies, _grey(frames[i], size, every_video, weights, lift), prev, anchor)
                 if bodies

@@ -136,9 +136,8 @@ def label_table(palette_lab: np.ndarray, bits: int = 6, lightness: float = 1.0) 
         if k2 != 1:
             d2 *= k2
         d2 += np.square(cube[0] - entry[0])
-        nearer = d2 < best
-        best[nearer] = d2[nearer]
-        idx[nearer] = k
+        idx[d2 < best] = k
+        np.minimum(best, d2, out=best)
     idx[best >= math.ceil(k2 * MAX_LAB_DISTANCE**2)] = 255
     return idx
 

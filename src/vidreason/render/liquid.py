@@ -12,6 +12,8 @@ tilting container is drawn in its walls' colour key in every style."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from vidreason.engines.fluid_mpm import PARTS, REF, spacing
@@ -52,9 +54,21 @@ def cup_masks(spec: SceneSpec, trajectory: Trajectory) -> np.ndarray | None:
     p = Liquid.of(spec)
     if not (p.cup and p.pivot):
         return None
-    w, h = spec.fmt.width, spec.fmt.height
-    turned = turner(p.cup, p.pivot, w, h)
-    return np.stack([turned(float(a)) for a in cup_angles(trajectory)])
+    cup = tuple(tuple(float(v) for v in r) for r in p.cup)
+    angles = np.asarray(cup_angles(trajectory), np.float64)
+    return _cup_masks(cup, tuple(p.pivot), spec.fmt.width, spec.fmt.height, angles.tobytes())
+
+
+@functools.lru_cache(maxsize=2)
+def _cup_masks(
+    cup: tuple[tuple[float, ...], ...], pivot: tuple[float, ...], w: int, h: int, angles: bytes
+) -> np.ndarray:
+    """``cup_masks`` of one scene (the verifier asks for them three times a video), read
+    only."""
+    turned = turner([list(r) for r in cup], list(pivot), w, h)
+    out = np.stack([turned(float(a)) for a in np.frombuffer(angles, np.float64)])
+    out.flags.writeable = False
+    return out
 
 
 def shown_masks(spec: SceneSpec, trajectory: Trajectory, name: str) -> np.ndarray:

@@ -46,16 +46,25 @@ def turner(
     rects: list, pivot: list[float], width: int, height: int
 ) -> Callable[[float], np.ndarray]:
     """``turned_mask`` of ``rects`` about ``pivot`` as a function of the angle, the pixel
-    grid laid out once (a search over many angles)."""
+    grid laid out once (a search over many angles). Each rectangle is tested only in the
+    box its turned corners span, 2 px wider (no pixel beyond turns back into it)."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    px, py = float(pivot[0]), float(pivot[1])
     dx, dy = xs - pivot[0], ys - pivot[1]
 
     def at(angle: float) -> np.ndarray:
         c, s = math.cos(angle), math.sin(angle)
-        lx, ly = pivot[0] + c * dx + s * dy, pivot[1] - s * dx + c * dy
         out = np.zeros((height, width), dtype=bool)
         for x0, y0, x1, y1 in rects:
-            out |= (lx >= x0) & (lx < x1) & (ly >= y0) & (ly < y1)
+            cx = [c * (x - px) - s * (y - py) + px for x in (x0, x1) for y in (y0, y1)]
+            cy = [s * (x - px) + c * (y - py) + py for x in (x0, x1) for y in (y0, y1)]
+            bx0, by0 = max(0, math.floor(min(cx)) - 2), max(0, math.floor(min(cy)) - 2)
+            bx1, by1 = min(width, math.ceil(max(cx)) + 3), min(height, math.ceil(max(cy)) + 3)
+            if bx0 >= bx1 or by0 >= by1:
+                continue
+            wx, wy = dx[by0:by1, bx0:bx1], dy[by0:by1, bx0:bx1]
+            lx, ly = pivot[0] + c * wx + s * wy, pivot[1] - s * wx + c * wy
+            out[by0:by1, bx0:bx1] |= (lx >= x0) & (lx < x1) & (ly >= y0) & (ly < y1)
         return out
 
     return at

@@ -30,9 +30,9 @@ import numpy as np
 
 from vidreason.perception.tracking import (
     Tracks,
+    _cached_table,
     calibrate,
     codes,
-    label_table,
     scene_palette,
     seam_look_alikes,
     style_colours,
@@ -60,8 +60,11 @@ def _lab(colours: list) -> np.ndarray:
 def _table(colours: list, instance: Instance) -> np.ndarray:
     """``label_table`` of the scene's ``colours`` as its style draws them: in a shaded or
     textured scene a colour is told by its hue and chroma first (its tints and a
-    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``)."""
-    return label_table(_lab(colours), lightness=style_colours(instance.spec)[1])
+    sharpened picture's halos vary its lightness; ``tracking.LIGHTNESS_WEIGHT``). Made once
+    per palette: the checks ask for it up to three times a video, and the tracking made
+    it already where the scene's colours are those it calibrated."""
+    key = tuple(tuple(int(v) for v in c) for c in colours)
+    return _cached_table(key, (), style_colours(instance.spec)[1])
 
 
 def _palette(tracks: Tracks, instance: Instance) -> tuple[list, list, np.ndarray]:
@@ -74,17 +77,18 @@ def _palette(tracks: Tracks, instance: Instance) -> tuple[list, list, np.ndarray
 
 def _look_alikes(
     tracks: Tracks, instance: Instance, table: np.ndarray, colours: list
-) -> Callable[[np.ndarray], np.ndarray]:
+) -> Callable[[np.ndarray], np.ndarray] | None:
     """Per frame (its colour ``codes``), the pixels of the liquid's colour that are a mix
     of two scene colours on the seams where those meet in the reference: a scene's edge
-    that looks like the liquid is that edge (``tracking.seam_look_alikes``)."""
+    that looks like the liquid is that edge (``tracking.seam_look_alikes``); None where
+    no colour of the liquid's is such a mix."""
     look = None
     if tracks.percept is not None:
         key = tuple(tuple(int(v) for v in c) for c in colours)
         reference = table[codes(tracks.percept.reference)]
         look = seam_look_alikes(table, key, len(instance.spec.bodies), reference)
     if look is None:
-        return lambda code: np.zeros(code.shape, bool)
+        return None
     fakes, where = look
     return lambda code: fakes[code] & where
 
@@ -128,7 +132,10 @@ def seen(tracks: Tracks, instance: Instance) -> Seen:
     look = _look_alikes(tracks, instance, table, colours)
     labels = np.zeros((tracks.n, h, w), np.uint8)
     for i, code in enumerate(map(codes, tracks.frames)):
-        labels[i] = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid
+        if look is None:
+            labels[i] = table[code]
+        else:
+            labels[i] = np.where(look(code), np.uint8(254), table[code])  # a seam: no liquid
     n_true = instance.trajectory.n_frames
     times = np.clip(tracks.times * spec.fmt.fps, 0, n_true - 1)
     frames = np.rint(times).astype(int)
@@ -564,12 +571,19 @@ def faded(rgb: np.ndarray, liquid: np.ndarray, backdrop: np.ndarray) -> np.ndarr
     axis = _CHROMA @ (liquid - backdrop)
     if abs(y_back - y_liq) < MIN_LUMA or float(np.linalg.norm(axis)) < MIN_CHROMA:
         return np.zeros(len(rgb), np.float32)
+    # the products over every pixel at once (a pixel's may differ in the last bit with
+    # the number of pixels they are taken over), the rest only where the tint may be kept
     chroma = (rgb - backdrop) @ _CHROMA.T
     along = chroma @ axis / float(axis @ axis)
+    luma = rgb @ _LUMA
+    at = np.flatnonzero(along >= TINT)
+    along, chroma = along[at], chroma[at]
     off = np.linalg.norm(chroma - along[:, None] * axis, axis=1) / float(np.linalg.norm(axis))
-    tinted = (along >= TINT) & (off <= 0.5 * along)
-    share = np.clip((y_back - rgb @ _LUMA) / (y_back - y_liq), 0.0, 1.0)
-    return np.where(tinted, share, 0.0).astype(np.float32)
+    tinted = off <= 0.5 * along
+    share = np.clip((y_back - luma[at]) / (y_back - y_liq), 0.0, 1.0)
+    out = np.zeros(len(rgb), np.float32)
+    out[at] = np.where(tinted, share, 0.0)
+    return out
 
 
 def _off_segment(f: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -601,7 +615,9 @@ def soft(tracks: Tracks, instance: Instance, s: Seen, view: np.ndarray) -> np.nd
     for i, (f, lab) in enumerate(zip(tracks.frames, s.labels, strict=True)):
         out[i] = lab == 0
         plain = (lab != 0) & (lab != 254)  # not the liquid's colour nor a seam like it
-        out[i][plain] = faded(f[plain].astype(np.float32), liq, others[0])
+        # (the pixels as ``f[plain]`` lists them: numpy's compress is the faster gather)
+        rgb = np.compress(plain.ravel(), f.reshape(-1, 3), axis=0).astype(np.float32)
+        out[i][plain] = faded(rgb, liq, others[0])
         unknown = lab == 255  # only a pixel of no scene colour can be a blend
         if not unknown.any():
             continue

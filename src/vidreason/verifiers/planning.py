@@ -131,6 +131,8 @@ def scene(
         changed = realigned(ref, tracks.frames[k], free & shown(tracks, k), slack, min_area)
         stays = changed & before  # a change that stays put two frames (a trail moves on)
         before = changed
+        if not stays.any():  # (no blob: the opening and the labelling find none)
+            continue
         mask = cv2.morphologyEx(stays.astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
         n, _, stats, cents = cv2.connectedComponentsWithStats(mask, connectivity=8)
         if n > 1 and stats[1:, cv2.CC_STAT_AREA].max() >= min_area:
