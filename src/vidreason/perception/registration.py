@@ -51,6 +51,9 @@ class Camera:
     matrices: np.ndarray  # (n, 2, 3)
     tracked: bool  # per-frame motion measured (enough static structure) or first frame only
     correlation: float  # first frame vs reference after registration (-1..1)
+    # (n, 2) bool: whether each frame's sideways and up-down shift was measured; where not,
+    # the camera is held where it was last seen (None: every frame measured both ways)
+    measured: np.ndarray | None = None
 
     def scale(self) -> np.ndarray:
         a = self.matrices[:, :, :2]
@@ -60,6 +63,39 @@ class Camera:
         """Where the reference's centre lands, minus the centre: px per frame (n, 2)."""
         c = np.array([width / 2, height / 2, 1.0])
         return self.matrices @ c - c[:2]
+
+    def doubt(self, width: int, height: int) -> np.ndarray:
+        """Per frame and axis (n, 2), how far (px) the camera may be from where it is
+        held where that shift was not measured: the farthest the measured frames saw it
+        from there (0 where measured, or where no other frame measured that axis)."""
+        shift = self.shift(width, height)
+        out = np.zeros_like(shift)
+        if self.measured is None:
+            return out
+        for a in range(2):
+            seen = shift[self.measured[:, a], a]
+            if len(seen) == 0:
+                continue
+            lost = ~self.measured[:, a]
+            far = np.abs(seen[None, :] - shift[lost, a][:, None]).max(axis=1)
+            out[lost, a] = far
+        return out
+
+    def unmeasured(self) -> list[tuple[str, int, int]]:
+        """Runs of frames (axis name, first, last) whose shift along that axis was not
+        measured (``measured``)."""
+        if self.measured is None:
+            return []
+        out = []
+        for a, name in enumerate(("sideways", "up-down")):
+            lost = np.flatnonzero(~self.measured[:, a])
+            if len(lost) == 0:
+                continue
+            breaks = np.flatnonzero(np.diff(lost) > 1)
+            starts = np.r_[lost[0], lost[breaks + 1]]
+            ends = np.r_[lost[breaks], lost[-1]]
+            out += [(name, int(s0), int(e)) for s0, e in zip(starts, ends, strict=True)]
+        return out
 
 
 def still_camera(n: int) -> Camera:
@@ -508,6 +544,18 @@ def register(
             placed[:] = [p, compose(p, m0, *size)]
         return placed[1]
 
+    measured = np.zeros((n, 2), bool)  # the shifts each frame's fit fixed
+    measured[0] = True  # (frame 0: every pixel, ``_first``)
+    axes: dict[int, np.ndarray] = {}  # per template (by id): the shifts it fixes
+
+    def fixes(which: tuple[int, ...]) -> np.ndarray:
+        tpl = fit_on(which)[1]
+        if tpl is None:
+            return np.zeros(2, bool)
+        if id(tpl) not in axes:
+            axes[id(tpl)] = _fixed_shifts(tpl)
+        return axes[id(tpl)]
+
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
     seen: list[np.ndarray] = [anchor]  # the camera at those frames
@@ -532,6 +580,7 @@ def register(
         test = tests[id(mask)][1]
         if test is not None and _surely_still(test, g, last_g):
             mats[i] = place(prev)  # (what the comparison below finds, without the blurs)
+            measured[i] = fixes(which)
             continue
         img = _less_mean(g, mask, weights)
         if float(np.abs(img - last)[at].mean()) >= STILL:
@@ -549,6 +598,7 @@ def register(
                     for j in loose:
                         prev = fit(j, usable(j), prev)
                         mats[j] = compose(prev, m0, *size)
+                        measured[j] = fixes(usable(j))
                 which = usable(i)
             prev = fit(i, which, prev, None if early else img)
             if firm:
@@ -558,9 +608,10 @@ def register(
                 seen.append(prev)
                 # a shaking camera stays around where it was; a body that moves goes away
                 anchor = np.median(np.array(seen), axis=0)
+        measured[i] = fixes(which)
         mats[i] = place(prev)
     mats[:, :, 2] /= k
-    return Camera(matrices=mats, tracked=tracked, correlation=cc0)
+    return Camera(matrices=mats, tracked=tracked, correlation=cc0, measured=measured)
 
 
 BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins nothing
@@ -709,6 +760,15 @@ def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
         borderMode=cv2.BORDER_REFLECT,
     )
     return (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
+
+
+def _fixed_shifts(tpl: Template) -> np.ndarray:
+    """Which of the camera's two shifts (x, y) the template's finest level fixes, as
+    ``solve`` keeps a direction (``WEAK``, ``MIN_INFO``): a floor line fixes y alone."""
+    jac = tpl.levels[0].jac[:, 2:]
+    info, vecs = np.linalg.eigh(jac.T @ jac)
+    kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
+    return np.asarray(np.linalg.norm(kept, axis=1) >= 0.9)
 
 
 def solve(
