@@ -157,3 +157,32 @@ def test_two_standing_blocks_keep_measuring_a_shaking_camera(tmp_path):
     before = slice(1, 24)  # until the first block reaches the second
     err = np.abs(tracks.percept.camera.shift(256, 256)[before, 0] - moves[before, 0])
     assert err.max() < 1.0, err
+
+
+def test_a_sideways_shake_the_floor_cannot_fix_is_a_doubt_not_an_early_start(tmp_path):
+    """Dominoes (seed 13, instance 1, shaded) shaken by up to 3 px, through H.264: once
+    the last block nears its moment to fall, only the floor line is left, which fixes
+    height alone. The sideways shift there is not measured and says so; holding it where
+    it was last seen took the shake for the last block starting two frames before its
+    cause reached it. Its start and its fall are judged within what the camera may have
+    moved; the chain played twice as fast under the same shake still fails."""
+    from vidreason.corruptions.nuisances import shake
+    from vidreason.corruptions.sample import chain, encode
+    from vidreason.corruptions.violations import speed
+    from vidreason.render.video_io import read_video
+    from vidreason.seeding import named_rng
+    from vidreason.types import VideoFormat
+
+    inst, frames = build("dominoes", 1, seed=13, fmt=VideoFormat(style="shaded"))
+    rng = named_rng(13, "audit", inst.family_id, "1", "shake 3px")  # the draw that failed
+    clip = read_video(encode(shake(3.0)(inst, frames, rng), tmp_path / "v"))
+    score, tracks = score_frames(clip.frames, inst, frames[0], clip.times)
+    assert score.passed, score.explanation
+    camera = tracks.percept.camera
+    assert not camera.measured[30:, 0].any() and camera.measured[:, 1].all()
+    assert "not measured sideways" in score.explanation
+    rng = named_rng(13, "audit", inst.family_id, "1", "shake 3px")
+    fast = chain(speed(2.0), shake(3.0))(inst, frames, rng)
+    clip = read_video(encode(fast, tmp_path / "f"))
+    score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
+    assert not score.passed, score.explanation
