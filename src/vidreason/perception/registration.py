@@ -497,7 +497,9 @@ def register(
             seen = mask if shown is None else mask & shown
             vmask = in_video(mask)
             grey = _grey(reference, size, seen, weights, lift)
-            tpl = template(grey, mask, m0, vmask) if enough else None
+            tpl = template(grey, mask, m0, vmask)
+            if not (enough or _fixed_shifts(tpl).any()):
+                tpl = None
             cache[which] = (mask, tpl, vmask)
         return cache[which]
 
@@ -618,7 +620,7 @@ BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins
 LEVELS = 2  # pyramid levels (WORK, WORK / 2)
 ITERATIONS = 12
 WEAK = 0.02  # a direction fixed this much less than the best fixed one is left alone
-MIN_INFO = 0.5  # sum of squared grey slopes (per px of motion) a direction needs to move
+MIN_INFO = 0.2  # sum of squared grey slopes (per px of motion) a direction needs to move
 MAX_STEP = 6.0  # px at WORK: the most a camera fitted on a weak scene moves in one frame
 PRIOR = np.array([0.1, 0.01, 16.0, 16.0])  # prior spread of (zoom - 1, roll, shift px at WORK)
 

@@ -549,7 +549,8 @@ def camera(tracks: Tracks, instance: Instance) -> Check:
     if jitter > 1.0:
         k = int(np.argmax(steps))
         parts.append(f"shake up to {jitter:.1f} px between frames (most at {k} to {k + 1})")
-    if not cam.tracked and parts:
+    later = cam.measured is None or bool(cam.measured[1:].any())  # past the first frame
+    if not cam.tracked and parts and not later:
         parts.append("measured on the first frame only (too little static scene)")
     elif parts:
         doubt = cam.doubt(w, h)
