@@ -497,9 +497,8 @@ def register(
             seen = mask if shown is None else mask & shown
             vmask = in_video(mask)
             grey = _grey(reference, size, seen, weights, lift)
-            tpl = template(grey, mask, m0, vmask)
-            if not (enough or _fixed_shifts(tpl).any()):
-                tpl = None
+            made = template(grey, mask, m0, vmask)
+            tpl = made if enough or _fixed_shifts(made).any() else None
             cache[which] = (mask, tpl, vmask)
         return cache[which]
 
