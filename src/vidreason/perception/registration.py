@@ -448,8 +448,9 @@ def register(
     is True where nothing of the task moves; ``resting`` adds, per body, (from, until,
     mask): where the body stands still between those seconds (at ``times``), used to
     measure the camera in a scene whose static parts do not fix it (a floor line and
-    standing blocks). With ``lone`` False, fewer than three standing bodies are not used
-    (when the video sets its own pace, a body may move before the truth's does).
+    standing blocks). With ``lone`` False, fewer than three standing bodies are not used,
+    but for those the truth never moves (when the video sets its own pace, a body may
+    move before the truth's does; one the truth leaves standing has no moment to move).
     ``aspect``: the video's width over height before it was resized to the reference's
     size; another than the reference's is tried as a crop of its middle too."""
     n, hh, ww = frames.shape[:3]
@@ -469,6 +470,7 @@ def register(
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
     ]
+    kept = [until == np.inf for _, until, _ in rest]  # bodies the truth never moves
     t = np.arange(n) / 16.0 if times is None else np.asarray(times, dtype=float)
     mats = np.repeat(m0[None].astype(np.float64), n, axis=0)
     # what is fitted at frame i: the static scene and the bodies that still stand
@@ -537,7 +539,7 @@ def register(
     def usable(i: int) -> tuple[int, ...]:
         which = tuple(j for j in masks[i] if j not in moved)
         # too few to outvote one that moves on its own, where the pace is the video's
-        return which if len(which) >= 3 or lone else ()
+        return which if len(which) >= 3 or lone else tuple(j for j in which if kept[j])
 
     gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
     sharp = in_video(np.hypot(gx, gy) >= EDGE)  # where a move of the camera shows
