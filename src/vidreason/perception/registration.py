@@ -523,7 +523,8 @@ def register(
         i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
     ) -> np.ndarray:
         """Frame ``i`` (``img``: its grey on ``which``'s mask, when already made) fitted on
-        the static scene and the standing bodies ``which``."""
+        the static scene and the standing bodies ``which``; ``init`` itself where nothing
+        was fitted or the fit was no camera."""
         _, tpl, vmask = fit_on(which)
         if tpl is None:
             return init
@@ -591,6 +592,7 @@ def register(
             measured[i] = fixes(which)
             continue
         img = _less_mean(g, mask, weights)
+        taken = True  # still since the last frame fitted, or a camera fitted
         if float(np.abs(img - last)[at].mean()) >= STILL:
             last, last_g = img, g
             bodies = [(j, own[j]) for j in which]
@@ -604,11 +606,14 @@ def register(
                 if not firm:  # the frames it was trusted in alone are fitted again
                     prev = anchor.copy()
                     for j in loose:
-                        prev = fit(j, usable(j), prev)
+                        got = fit(j, usable(j), prev)
+                        # (``fit`` gives back ``init`` itself where it found no camera)
+                        measured[j] = fixes(usable(j)) & (got is not prev)
+                        prev = got
                         mats[j] = compose(prev, m0, *size)
-                        measured[j] = fixes(usable(j))
                 which = usable(i)
-            prev = fit(i, which, prev, None if early else img)
+            got = fit(i, which, prev, None if early else img)
+            taken, prev = got is not prev, got
             if firm:
                 anchor, loose, seen = prev, [], [prev]
             elif which:
@@ -616,7 +621,7 @@ def register(
                 seen.append(prev)
                 # a shaking camera stays around where it was; a body that moves goes away
                 anchor = np.median(np.array(seen), axis=0)
-        measured[i] = fixes(which)
+        measured[i] = fixes(which) & taken
         mats[i] = place(prev)
     mats[:, :, 2] /= k
     return Camera(matrices=mats, tracked=tracked, correlation=cc0, measured=measured)
