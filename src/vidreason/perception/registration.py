@@ -16,6 +16,11 @@ change of light is no structure), in two steps:
    Standing bodies are checked against each other first (``_moved``): one that moved by
    itself, as a wrong video's early domino does, is dropped rather than followed.
 
+``Camera.measured`` records, per frame, which of the two shifts the fit fixed; where one
+is not (a floor line fixes height alone, nothing stands still any more), the camera is
+held where it was and ``Camera.doubt`` says how far from there it may be: the checks that
+read positions there judge them within it rather than take the held camera for measured.
+
 A frame whose static pixels did not change since the last frame fitted keeps the last
 map; an estimate is kept only if it stays plausible (scale within ``MAX_SCALE``, shift
 within ``MAX_SHIFT`` of the picture, no shear, no roll over 3 degrees). ``Camera``
