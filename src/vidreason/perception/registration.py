@@ -18,8 +18,8 @@ change of light is no structure), in two steps:
 
 ``Camera.measured`` records, per frame, which of the two shifts the fit fixed; where one
 is not (a floor line fixes height alone, nothing stands still any more), the camera is
-held where it was and ``Camera.doubt`` says how far from there it may be: the checks that
-read positions there judge them within it rather than take the held camera for measured.
+held where it was and ``Camera.doubt`` says how far from there it may be (the camera
+check reports it; dominoes' start, fall and reach are judged within it).
 
 A frame whose static pixels did not change since the last frame fitted keeps the last
 map; an estimate is kept only if it stays plausible (scale within ``MAX_SCALE``, shift
