@@ -16,6 +16,11 @@ change of light is no structure), in two steps:
    Standing bodies are checked against each other first (``_moved``): one that moved by
    itself, as a wrong video's early domino does, is dropped rather than followed.
 
+``Camera.measured`` records, per frame, which of the two shifts the fit fixed; where one
+is not (a floor line fixes height alone, nothing stands still any more), the camera is
+held where it was and ``Camera.doubt`` says how far from there it may be (the camera
+check reports it; dominoes' start, fall and reach are judged within it).
+
 A frame whose static pixels did not change since the last frame fitted keeps the last
 map; an estimate is kept only if it stays plausible (scale within ``MAX_SCALE``, shift
 within ``MAX_SHIFT`` of the picture, no shear, no roll over 3 degrees). ``Camera``
@@ -51,6 +56,9 @@ class Camera:
     matrices: np.ndarray  # (n, 2, 3)
     tracked: bool  # per-frame motion measured (enough static structure) or first frame only
     correlation: float  # first frame vs reference after registration (-1..1)
+    # (n, 2) bool: whether each frame's sideways and up-down shift was measured; where not,
+    # the camera is held where it was last seen (None: every frame measured both ways)
+    measured: np.ndarray | None = None
 
     def scale(self) -> np.ndarray:
         a = self.matrices[:, :, :2]
@@ -60,6 +68,39 @@ class Camera:
         """Where the reference's centre lands, minus the centre: px per frame (n, 2)."""
         c = np.array([width / 2, height / 2, 1.0])
         return self.matrices @ c - c[:2]
+
+    def doubt(self, width: int, height: int) -> np.ndarray:
+        """Per frame and axis (n, 2), how far (px) the camera may be from where it is
+        held where that shift was not measured: the farthest the measured frames saw it
+        from there (0 where measured, or where no other frame measured that axis)."""
+        shift = self.shift(width, height)
+        out = np.zeros_like(shift)
+        if self.measured is None:
+            return out
+        for a in range(2):
+            seen = shift[self.measured[:, a], a]
+            if len(seen) == 0:
+                continue
+            lost = ~self.measured[:, a]
+            far = np.abs(seen[None, :] - shift[lost, a][:, None]).max(axis=1)
+            out[lost, a] = far
+        return out
+
+    def unmeasured(self) -> list[tuple[str, int, int]]:
+        """Runs of frames (axis name, first, last) whose shift along that axis was not
+        measured (``measured``)."""
+        if self.measured is None:
+            return []
+        out = []
+        for a, name in enumerate(("sideways", "up-down")):
+            lost = np.flatnonzero(~self.measured[:, a])
+            if len(lost) == 0:
+                continue
+            breaks = np.flatnonzero(np.diff(lost) > 1)
+            starts = np.r_[lost[0], lost[breaks + 1]]
+            ends = np.r_[lost[breaks], lost[-1]]
+            out += [(name, int(s0), int(e)) for s0, e in zip(starts, ends, strict=True)]
+        return out
 
 
 def still_camera(n: int) -> Camera:
@@ -412,8 +453,9 @@ def register(
     is True where nothing of the task moves; ``resting`` adds, per body, (from, until,
     mask): where the body stands still between those seconds (at ``times``), used to
     measure the camera in a scene whose static parts do not fix it (a floor line and
-    standing blocks). With ``lone`` False, fewer than three standing bodies are not used
-    (when the video sets its own pace, a body may move before the truth's does).
+    standing blocks). With ``lone`` False, fewer than three standing bodies are not used,
+    but for those the truth never moves (when the video sets its own pace, a body may
+    move before the truth's does; one the truth leaves standing has no moment to move).
     ``aspect``: the video's width over height before it was resized to the reference's
     size; another than the reference's is tried as a crop of its middle too."""
     n, hh, ww = frames.shape[:3]
@@ -433,6 +475,7 @@ def register(
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
     ]
+    kept = [until == np.inf for _, until, _ in rest]  # bodies the truth never moves
     t = np.arange(n) / 16.0 if times is None else np.asarray(times, dtype=float)
     mats = np.repeat(m0[None].astype(np.float64), n, axis=0)
     # what is fitted at frame i: the static scene and the bodies that still stand
@@ -449,18 +492,27 @@ def register(
     weights: Kept = {}  # per mask: what _grey reuses
     shown, in_video = _in_view(m0, size)
 
+    def free_of(which: tuple[int, ...]) -> tuple[int, ...]:
+        """The camera's parameters a fit on the bodies ``which`` moves: one or two small
+        bodies cannot fix a zoom or a roll, only the shift."""
+        return (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
+
     def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, bool, np.ndarray]:
         """The mask of the static scene and the bodies ``which`` (reference pixels),
-        whether it has the structure to fit a frame on, and the mask in the video's pixels
-        (through the first frame's map): the reference's local mean and a frame's are
-        taken over the same part of the scene."""
+        whether a frame is fitted on it (its structure, or its template fixing a shift),
+        and the mask in the video's pixels (through the first frame's map): the
+        reference's local mean and a frame's are taken over the same part of the scene."""
         if which not in cache:
             mask = smask.copy()
             for j in which:
                 mask |= rest[j][2]
             # a floor line alone fixes height: fitted, the prior holds what it does not fix
             enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
-            cache[which] = (mask, enough, in_video(mask))
+            vmask = in_video(mask)
+            cache[which] = (mask, enough, vmask)  # (read by ``template_of``)
+            if not enough:  # a standing ball, a floor line in a blank scene
+                enough = bool(_fixed_shifts(template_of(which), free_of(which)).any())
+            cache[which] = (mask, enough, vmask)
         return cache[which]
 
     def template_of(which: tuple[int, ...]) -> Template:
@@ -496,13 +548,14 @@ def register(
         i: int, which: tuple[int, ...], init: np.ndarray, img: np.ndarray | None = None
     ) -> np.ndarray:
         """Frame ``i`` (``img``: its grey on ``which``'s mask, when already made) fitted on
-        the static scene and the standing bodies ``which``."""
+        the static scene and the standing bodies ``which``; ``init`` itself where nothing
+        was fitted or the fit was no camera."""
         _, enough, vmask = fit_on(which)
         if not enough:
             return init
         tpl = template_of(which)
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
-        free = (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
+        free = free_of(which)
         grey = img if img is not None else _grey(frames[i], size, vmask, weights, lift)
         pyr = pyramid(grey)
         got = solve(tpl, pyr, init, free)
@@ -513,7 +566,7 @@ def register(
     def usable(i: int) -> tuple[int, ...]:
         which = tuple(j for j in masks[i] if j not in moved)
         # too few to outvote one that moves on its own, where the pace is the video's
-        return which if len(which) >= 3 or lone else ()
+        return which if len(which) >= 3 or lone else tuple(j for j in which if kept[j])
 
     gy, gx = np.gradient(cv2.GaussianBlur(ref, (0, 0), BLUR))
     sharp = in_video(np.hypot(gx, gy) >= EDGE)  # where a move of the camera shows
@@ -525,6 +578,18 @@ def register(
         if placed[0] is not p:
             placed[:] = [p, compose(p, m0, *size)]
         return placed[1]
+
+    measured = np.zeros((n, 2), bool)  # the shifts each frame's fit fixed
+    measured[0] = True  # (frame 0: every pixel, ``_first``)
+    axes: dict[int, np.ndarray] = {}  # per template (by id): the shifts it fixes
+
+    def fixes(which: tuple[int, ...]) -> np.ndarray:
+        if not fit_on(which)[1]:
+            return np.zeros(2, bool)
+        tpl = template_of(which)
+        if id(tpl) not in axes:
+            axes[id(tpl)] = _fixed_shifts(tpl, free_of(which))
+        return axes[id(tpl)]
 
     moved: set[int] = set()  # bodies seen moving before the truth moves them
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
@@ -550,8 +615,10 @@ def register(
         test = tests[id(mask)][1]
         if test is not None and _surely_still(test, g, last_g):
             mats[i] = place(prev)  # (what the comparison below finds, without the blurs)
+            measured[i] = fixes(which)
             continue
         img = _less_mean(g, mask, weights)
+        taken = True  # still since the last frame fitted, or a camera fitted
         if float(np.abs(img - last)[at].mean()) >= STILL:
             last, last_g = img, g
             bodies = [(j, own(j)) for j in which]
@@ -565,10 +632,14 @@ def register(
                 if not firm:  # the frames it was trusted in alone are fitted again
                     prev = anchor.copy()
                     for j in loose:
-                        prev = fit(j, usable(j), prev)
+                        got = fit(j, usable(j), prev)
+                        # (``fit`` gives back ``init`` itself where it found no camera)
+                        measured[j] = fixes(usable(j)) & (got is not prev)
+                        prev = got
                         mats[j] = compose(prev, m0, *size)
                 which = usable(i)
-            prev = fit(i, which, prev, None if early else img)
+            got = fit(i, which, prev, None if early else img)
+            taken, prev = got is not prev, got
             if firm:
                 anchor, loose, seen = prev, [], [prev]
             elif which:
@@ -576,9 +647,10 @@ def register(
                 seen.append(prev)
                 # a shaking camera stays around where it was; a body that moves goes away
                 anchor = np.median(np.array(seen), axis=0)
+        measured[i] = fixes(which) & taken
         mats[i] = place(prev)
     mats[:, :, 2] /= k
-    return Camera(matrices=mats, tracked=tracked, correlation=cc0)
+    return Camera(matrices=mats, tracked=tracked, correlation=cc0, measured=measured)
 
 
 BLUR = 1.0  # px at WORK: noise smoothed away before fitting, so resampling wins nothing
@@ -588,6 +660,10 @@ WEAK = 0.02  # a direction fixed this much less than the best fixed one is left 
 FIRM = 0.1  # one fixed less than this (relative to the best) moves at most SOFT_STEP a frame
 SOFT_STEP = 3.0  # px at WORK, of motion at the picture's edge
 MIN_INFO = 0.5  # sum of squared grey slopes (per px of motion) a direction needs to move
+# ... in a fit of the shift alone (on one or two standing bodies): a ball's outline on a
+# shaded table gives 0.37, as sure as the codec's noise allows; a zoom and a roll, fitted
+# on larger scenes, keep MIN_INFO (lower, a tray's rim took a shadow for a 4% zoom)
+MIN_SHIFT_INFO = 0.2
 MAX_STEP = 6.0  # px at WORK: the most a camera fitted on a weak scene moves in one frame
 EDGE_PX = 2  # px of a level: the frame's rim, blurred with what lies beyond its edge
 PRIOR = np.array([0.1, 0.01, 16.0, 16.0])  # prior spread of (zoom - 1, roll, shift px at WORK)
@@ -754,6 +830,20 @@ def _residuals(level: Level, img: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (warped[level.mask] - level.grey[level.mask]).astype(np.float64)
 
 
+def _min_info(free: tuple[int, ...]) -> float:
+    """The information a direction needs to move in a fit of the parameters ``free``."""
+    return MIN_SHIFT_INFO if tuple(free) == (2, 3) else MIN_INFO
+
+
+def _fixed_shifts(tpl: Template, free: tuple[int, ...] = (0, 1, 2, 3)) -> np.ndarray:
+    """Which of the camera's two shifts (x, y) the template's finest level fixes, as
+    ``solve`` keeps a direction (``WEAK``, ``_min_info``): a floor line fixes y alone."""
+    jac = tpl.levels[0].jac[:, 2:]
+    info, vecs = np.linalg.eigh(jac.T @ jac)
+    kept = vecs[:, (info >= WEAK * info.max()) & (info >= _min_info(free))]
+    return np.asarray(np.linalg.norm(kept, axis=1) >= 0.9)
+
+
 def solve(
     tpl: Template, pyr: list[np.ndarray], init: np.ndarray, free: tuple[int, ...] = (0, 1, 2, 3)
 ) -> np.ndarray:
@@ -785,7 +875,7 @@ def solve(
         # parameters in px of motion at the picture's edge, so directions compare
         scale = np.array([0.5 * w, 0.5 * w, 1.0, 1.0])[cols]
         info, vecs = np.linalg.eigh((jac.T @ jac) / np.outer(scale, scale))
-        kept = vecs[:, (info >= WEAK * info.max()) & (info >= MIN_INFO)]
+        kept = vecs[:, (info >= WEAK * info.max()) & (info >= _min_info(free))]
         if kept.shape[1] == 0:
             continue  # nothing this level fixes: p stays as it is
         # a direction the scene fixes only a little (what is left once the table's rim has

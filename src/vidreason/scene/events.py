@@ -19,7 +19,7 @@ a detector, write a function ``(motion, ...) -> Crossing | None``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,9 @@ class Motion:
 
     times: np.ndarray
     xy: np.ndarray
+    # (n, 2): how far (px) each position may be off along x and y, where the video's
+    # camera was not measured there (``Camera.doubt``); None: no doubt
+    doubt: np.ndarray | None = None
 
     def rest(self, samples: int = 1) -> np.ndarray:
         """Where the body is at the start: the median of its first ``samples`` found
@@ -53,6 +56,13 @@ class Crossing:
 
     time: float
     frame: int
+    # with a ``Motion.doubt``: the earliest the crossing may be (``time`` is when it
+    # surely happened); None: ``time`` itself
+    earliest: float | None = None
+
+    @property
+    def first(self) -> float:
+        return self.time if self.earliest is None else self.earliest
 
 
 def expected(instance: Instance, name: str) -> Motion:
@@ -83,8 +93,35 @@ def displacement(motion: Motion, origin: np.ndarray | None = None) -> np.ndarray
 
 
 def onset(motion: Motion, threshold: float) -> Crossing | None:
-    """When the body first moves more than ``threshold`` px from where it rested."""
-    return first_crossing(motion.times, displacement(motion), threshold)
+    """When the body first surely moves more than ``threshold`` px from where it rested
+    (beyond what an unmeasured camera may have moved it, ``Motion.doubt``), and the
+    earliest it may have."""
+    least, most = _doubtful(motion, displacement(motion), motion.rest())
+    return _window(motion.times, least, most, threshold)
+
+
+def _doubtful(
+    motion: Motion, distance: np.ndarray, origin: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The least and the most ``distance`` (from ``origin``) can be, given the doubt
+    about each position (``Motion.doubt``; both ``distance`` without one)."""
+    if motion.doubt is None or not motion.doubt.any():
+        return distance, distance
+    dx, dy = np.abs(motion.xy[:, 0] - origin[0]), np.abs(motion.xy[:, 1] - origin[1])
+    ex, ey = motion.doubt[:, 0], motion.doubt[:, 1]
+    least = np.hypot(np.maximum(dx - ex, 0.0), np.maximum(dy - ey, 0.0))
+    return least, np.hypot(dx + ex, dy + ey)
+
+
+def _window(
+    times: np.ndarray, least: np.ndarray, most: np.ndarray, level: float
+) -> Crossing | None:
+    """When ``least`` crosses ``level``, with the earliest that ``most`` does."""
+    sure = first_crossing(times, least, level)
+    if sure is None or most is least:
+        return sure
+    early = first_crossing(times, most, level)
+    return replace(sure, earliest=None if early is None else min(early.time, sure.time))
 
 
 def topple(motion: Motion, half_diagonal: float) -> Crossing | None:
@@ -93,14 +130,25 @@ def topple(motion: Motion, half_diagonal: float) -> Crossing | None:
     the next one), and later drops ``DROP`` half-diagonals below where it stood (it falls,
     it does not just rock or slide)."""
     o = motion.rest()
-    c = first_crossing(motion.times, displacement(motion, o), TOPPLE * half_diagonal)
+    d = displacement(motion, o)
+    c = first_crossing(motion.times, d, TOPPLE * half_diagonal)
     if c is None:
         return None
+    least, most = _doubtful(motion, d, o)
+    if most is not least:  # an unmeasured camera: when it tipped is known within a window
+        sure = first_crossing(motion.times, least, TOPPLE * half_diagonal)
+        early = first_crossing(motion.times, most, TOPPLE * half_diagonal)
+        late = c if sure is None else sure
+        c = replace(late, earliest=min(c.time, late.time if early is None else early.time))
     drop = motion.xy[c.frame :, 1] - o[1]
     return c if np.nanmax(drop, initial=-np.inf) >= DROP * half_diagonal else None
 
 
 def reach(motion: Motion, point: np.ndarray, distance: float) -> Crossing | None:
     """When the body's centre first comes within ``distance`` px of ``point``."""
-    closeness = -np.hypot(motion.xy[:, 0] - point[0], motion.xy[:, 1] - point[1])
-    return first_crossing(motion.times, closeness, -distance)
+    away = np.hypot(motion.xy[:, 0] - point[0], motion.xy[:, 1] - point[1])
+    least, most = _doubtful(motion, away, point)
+    if most is least:
+        return first_crossing(motion.times, -away, -distance)
+    # surely within reach (``time``) when the farthest it may be is; maybe when the nearest is
+    return _window(motion.times, -most, -least, -distance)

@@ -549,13 +549,30 @@ def camera(tracks: Tracks, instance: Instance) -> Check:
     if jitter > 1.0:
         k = int(np.argmax(steps))
         parts.append(f"shake up to {jitter:.1f} px between frames (most at {k} to {k + 1})")
-    if not cam.tracked and parts:
+    later = cam.measured is None or bool(cam.measured[1:].any())  # past the first frame
+    if not cam.tracked and parts and not later:
         parts.append("measured on the first frame only (too little static scene)")
+    elif parts:
+        doubt = cam.doubt(w, h)
+        for axis, a, b in cam.unmeasured():
+            d = float(doubt[a : b + 1, 0 if axis == "sideways" else 1].max())
+            if d > 1.0:
+                where = f"frame {a}" if a == b else f"frames {a}-{b}"
+                parts.append(f"not measured {axis} in {where} (positions there within {d:.0f} px)")
     note = "camera compensated: " + ", ".join(parts) if parts else ""
     if value < 1.0:
         note = "the picture does not show the task's scene: " + ", ".join(parts)
     time = timing_note(tracks.percept.timeline)
     return Check("camera", value, "; ".join(s for s in (note, time) if s))
+
+
+def camera_doubt(tracks: Tracks, instance: Instance) -> np.ndarray:
+    """Per tracked frame and axis (n, 2), how far (px) a position may be off because the
+    camera's shift there was not measured (``Camera.doubt``): 0 where it was."""
+    if tracks.percept is None:
+        return np.zeros((tracks.n, 2))
+    w, h = instance.spec.fmt.width, instance.spec.fmt.height
+    return tracks.percept.camera.doubt(w, h)[tracks.source]
 
 
 def timing_note(line: Timeline) -> str:

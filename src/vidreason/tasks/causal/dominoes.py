@@ -400,6 +400,7 @@ FAMILY = register_family(
     TaskFamily(
         name="dominoes",
         version=1,
+        verifier_version=2,  # v2: a start or a fall judged within what an unmeasured camera moved
         capability="causal",
         law="each toppling block knocks over the next one, in order, and a gap wider than a"
         " block is tall stops the chain",
