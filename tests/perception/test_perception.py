@@ -199,7 +199,9 @@ def _shaken(family, index, seed, style, px, tmp_path, before=None):
 
     inst, frames = build(family, index, seed=seed, fmt=VideoFormat(style=style))
     name = f"shake {px:g}px"
-    moves = named_rng(seed, "audit", inst.family_id, str(index), name).uniform(-px, px, (len(frames), 2))
+    moves = named_rng(seed, "audit", inst.family_id, str(index), name).uniform(
+        -px, px, (len(frames), 2)
+    )
     rng = named_rng(seed, "audit", inst.family_id, str(index), name)
     fn = shake(px) if before is None else chain(before, shake(px))
     clip = read_video(encode(fn(inst, frames, rng), tmp_path / "v"))
