@@ -244,3 +244,23 @@ def test_ball_shrinking_fails(tmp_path):
     score = score_encoded(inst, video, tmp_path, _build_first(inst))[0]
     assert score.value < 0.5 and score.checks["size"] == 0.0
     assert f"the {b.label} is 0.3 times its size at frame {k}" in score.explanation
+
+
+@pytest.mark.parametrize(("seed", "index"), [(0, 0), (1, 3), (2, 5), (5, 7)])
+def test_the_counterfactual_reruns_only_the_moved_ball(seed, index):
+    """The counterfactual's events, the other balls' taken from the instance, give the
+    landings of the whole re-timed scene simulated over the longer clip."""
+    from vidreason.scene.params.temporal import OrderParams
+    from vidreason.tasks.temporal import order as module
+
+    family = get_family("order")
+    inst, _ = build_instance(family, seed, index, 1 + index % 3, VideoFormat())
+    name = module.true_order(inst.events)[0]
+    spec = inst.spec
+    later = module.released(spec, {name: OrderParams.of(spec).release[name] + module.DELAY})
+    fmt = dataclasses.replace(spec.fmt, n_frames=spec.fmt.n_frames + 2 * spec.fmt.fps)
+    longer = dataclasses.replace(later, fmt=fmt)
+    whole = module.simulate(longer)[1]
+    quick = module._events_with_one_moved(inst, longer, name)
+    assert module.true_order(quick) == module.true_order(whole)
+    assert module._landing_times(quick) == module._landing_times(whole)
