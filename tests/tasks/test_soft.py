@@ -22,7 +22,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")  # before anything imports mujoco
 @pytest.fixture(scope="module")
 def drape():
     pytest.importorskip("mujoco")
-    return build_instance(get_family("drape-3d-v2"), 0, 0, 1, VideoFormat())
+    return build_instance(get_family("drape-3d-v3"), 0, 0, 1, VideoFormat())
 
 
 @pytest.fixture(scope="module")
