@@ -7,8 +7,10 @@ change of light is no structure), in two steps:
 1. the video's first frame against the reference with every pixel (a search over zooms
    with phase correlation, refined by ECC, affine): at the first moment the objects stand
    where the task puts them, so they register too (a scene of two balls on a blank
-   background still gives zoom and shift). This map (``base``) may squash the picture, as
-   a crop to another aspect ratio does;
+   background still gives zoom and shift). Where it moves the camera, the map is fitted
+   again with the light (``_refined``), from it and from no camera motion, and the one
+   that leaves the least misfit kept: a vignette's darker rim is light, not a zoom. This
+   map (``base``) may squash the picture, as a crop to another aspect ratio does;
 2. every later frame as a similarity on top of it (zoom, roll and shift about the
    centre), by robust Gauss-Newton (``solve``) on the pixels the task never moves, plus
    the bodies that still stand before the truth moves them. A prior of no camera
@@ -379,22 +381,77 @@ def _in_view(
 def _refined(
     reference: np.ndarray,
     first: np.ndarray,
-    mask: np.ndarray,
     m0: np.ndarray,
     size: tuple[int, int],
     lift: float,
 ) -> np.ndarray:
-    """The first frame's map ``m0``, where it moves the camera, fitted again on the
-    static scene ``mask`` (one that fixes every direction) with the light (``solve``):
-    the search over every pixel (``_first``) takes a vignette's darker rim for part of
-    the zoom."""
-    shown, in_video = _in_view(m0, size)
-    if shown is None:
+    """The first frame's map ``m0``, where it moves the camera, fitted again on every
+    pixel with the light (``solve``): the search (``_first``) takes a vignette's darker
+    rim for a zoom, with a squash that no later frame undoes, where the camera is also
+    shifted. Fitted from ``m0``, from no camera motion and from ``m0``'s shift alone
+    (each twice, the second time through the first fit's map), the map whose misfit, the
+    light taken out, is the smallest over the video pixels every start shows is kept
+    (``m0`` itself among them)."""
+    if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
         return m0
-    tpl = template(_grey(reference, size, mask & shown, lift=lift), mask, m0, in_video(mask))
-    p = solve(tpl, pyramid(_grey(first, size, in_video(mask), lift=lift)), np.zeros(4))
-    m = compose(p, m0, *size)
-    return m.astype(np.float32) if plausible(m, *size) else m0
+    mask = np.ones((size[1], size[0]), bool)
+    lin = np.asarray(m0[:, :2], np.float64)
+    c = np.array([size[0] / 2, size[1] / 2])
+    shifted = np.eye(2, 3, dtype=np.float32)
+    shifted[:, 2] = lin @ c + m0[:, 2] - c
+    starts: list[np.ndarray] = []
+    for m in (m0, np.eye(2, 3, dtype=np.float32), shifted):
+        if not any(_same_map(m, s) for s in starts):
+            starts.append(m)
+    common = mask.copy()  # the video pixels every start shows, less a margin for the shift
+    for m in starts:
+        shows = _in_view(m, size)[1](mask).astype(np.uint8)
+        common &= cv2.erode(shows, _MARGIN, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    ref_log, img_log = (
+        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
+    )
+
+    def fitted(base: np.ndarray, free: bool = True) -> tuple[float, np.ndarray]:
+        """``base`` fitted with the light (or as it is), and the misfit left; an
+        implausible map is no candidate (an infinite misfit)."""
+        shown, in_video = _in_view(base, size)
+        vmask = in_video(mask)
+        ref = _grey(reference, size, mask if shown is None else mask & shown, lift=lift)
+        pyr = pyramid(_grey(first, size, vmask, lift=lift))
+        p = solve(template(ref, mask, base, vmask), pyr, np.zeros(4)) if free else np.zeros(4)
+        m = compose(p, base, *size).astype(np.float32)
+        return (_misfit(ref_log, img_log, m, common) if plausible(m, *size) else np.inf), m
+
+    found = [fitted(m0, free=False)]
+    for start in starts:
+        once = fitted(start)
+        if np.isfinite(once[0]):
+            found.append(fitted(once[1]))
+    return found[int(np.argmin([f[0] for f in found]))][1]
+
+
+_MARGIN = np.ones((9, 9), np.uint8)  # px at WORK: 4 each side
+
+
+def _same_map(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two maps that a fit from either would not tell apart (px at WORK)."""
+    return bool(np.abs(a[:, :2] - b[:, :2]).max() < 1e-3 and np.abs(a[:, 2] - b[:, 2]).max() < 0.25)
+
+
+def _misfit(ref: np.ndarray, img: np.ndarray, m: np.ndarray, on: np.ndarray) -> float:
+    """The root mean square difference, at the video pixels ``on``, between the frame's
+    grey (``img``, ``_grey`` over the whole picture) and the reference's (``ref``, the
+    same) carried there by the map ``m``, less the light that fits it best (a contrast,
+    a constant and ``_fields``, over the video's picture). Every map is judged on the
+    same greys, whatever part of the picture it shows."""
+    h, w = img.shape
+    seen = cv2.warpAffine(ref, np.asarray(m, np.float32), (w, h), borderMode=cv2.BORDER_REFLECT)
+    fields = _video_fields(None, img.shape)
+    light = np.stack([seen[on], np.ones(int(on.sum())), *(f[on] for f in fields)], axis=1)
+    r = (img[on] - seen[on]).astype(np.float64)
+    lit = np.linalg.lstsq(light, r, rcond=None)[0]
+    e = r - light @ lit
+    return float(np.sqrt(np.mean(e * e)))
 
 
 def register(
@@ -427,8 +484,7 @@ def register(
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
-    if structured:
-        m0 = _refined(reference, frames[0], smask, m0, size, lift)
+    m0 = _refined(reference, frames[0], m0, size, lift)
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
@@ -659,18 +715,24 @@ def _fields(
     the picture's edges. Fitted with the camera and left out, such light is not read as a
     zoom or a shift (the contrast of the structure, a gamma, is the other term)."""
     h, w = shape[:2]
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warp = np.asarray(base, np.float32)
+    return [
+        cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT)
+        for hp in _video_fields(around, shape)
+    ]
+
+
+def _video_fields(around: np.ndarray | None, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """``_fields`` in the video's pixels."""
+    h, w = shape[:2]
     v, u = np.mgrid[0:h, 0:w].astype(np.float32)
     u, v = (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
-    out = []
-    if around is not None:  # the local weight of ``around``, the same for every field
-        m = around.astype(np.float32)
-        den = _local_weight(around)
-    for f in (u, v, u * u, u * v, v * v):
-        hp = f - (_local(f) if around is None else _local(f * m) / den)
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        warp = np.asarray(base, np.float32)
-        out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))
-    return out
+    if around is None:
+        return [f - _local(f) for f in (u, v, u * u, u * v, v * v)]
+    m = around.astype(np.float32)
+    den = _local_weight(around)  # the local weight of ``around``, the same for every field
+    return [f - _local(f * m) / den for f in (u, v, u * u, u * v, v * v)]
 
 
 def compose(p: np.ndarray, base: np.ndarray, w: float, h: float) -> np.ndarray:
