@@ -389,9 +389,9 @@ def _refined(
     pixel with the light (``solve``): the search (``_first``) takes a vignette's darker
     rim for a zoom, with a squash that no later frame undoes, where the camera is also
     shifted. Fitted from ``m0``, from no camera motion and from ``m0``'s shift alone
-    (each twice, the second time through the first fit's map), the map whose misfit, the
-    light taken out, is the smallest over the video pixels every start shows is kept
-    (``m0`` itself among them)."""
+    (each again through the map found, where it moved: what that leaves out of the
+    picture is left out), the map whose misfit (``_misfit``), the light taken out, is
+    the smallest over the video pixels every start shows is kept (``m0`` among them)."""
     if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
         return m0
     mask = np.ones((size[1], size[0]), bool)
@@ -407,27 +407,27 @@ def _refined(
     for m in starts:
         shows = _in_view(m, size)[1](mask).astype(np.uint8)
         common &= cv2.erode(shows, _MARGIN, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
-    ref_log, img_log = (
-        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
-    )
 
-    def fitted(base: np.ndarray, free: bool = True) -> tuple[float, np.ndarray]:
-        """``base`` fitted with the light (or as it is), and the misfit left; an
-        implausible map is no candidate (an infinite misfit)."""
+    def fitted(base: np.ndarray) -> np.ndarray:
+        """``base`` fitted with the light (``solve``) on every pixel it shows."""
         shown, in_video = _in_view(base, size)
         vmask = in_video(mask)
         ref = _grey(reference, size, mask if shown is None else mask & shown, lift=lift)
         pyr = pyramid(_grey(first, size, vmask, lift=lift))
-        p = solve(template(ref, mask, base, vmask), pyr, np.zeros(4)) if free else np.zeros(4)
-        m = compose(p, base, *size).astype(np.float32)
-        return (_misfit(ref_log, img_log, m, common) if plausible(m, *size) else np.inf), m
+        p = solve(template(ref, mask, base, vmask), pyr, np.zeros(4))
+        return compose(p, base, *size).astype(np.float32)
 
-    found = [fitted(m0, free=False)]
+    found = [m0]
     for start in starts:
-        once = fitted(start)
-        if np.isfinite(once[0]):
-            found.append(fitted(once[1]))
-    return found[int(np.argmin([f[0] for f in found]))][1]
+        m = fitted(start)
+        if plausible(m, *size) and not _same_map(m, start):
+            m = fitted(m)  # through the map found: what it leaves out of the picture
+        if plausible(m, *size):
+            found.append(m)
+    ref_g, img_g = (
+        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
+    )
+    return min(found, key=lambda m: _misfit(ref_g, img_g, m, common))
 
 
 _MARGIN = np.ones((9, 9), np.uint8)  # px at WORK: 4 each side
@@ -446,10 +446,11 @@ def _misfit(ref: np.ndarray, img: np.ndarray, m: np.ndarray, on: np.ndarray) -> 
     same greys, whatever part of the picture it shows."""
     h, w = img.shape
     seen = cv2.warpAffine(ref, np.asarray(m, np.float32), (w, h), borderMode=cv2.BORDER_REFLECT)
-    fields = _video_fields(None, img.shape)
+    fields = _whole_fields(h, w)
     light = np.stack([seen[on], np.ones(int(on.sum())), *(f[on] for f in fields)], axis=1)
     r = (img[on] - seen[on]).astype(np.float64)
-    lit = np.linalg.lstsq(light, r, rcond=None)[0]
+    normal = light.T @ light
+    lit = np.linalg.solve(normal + 1e-9 * np.trace(normal) * np.eye(len(normal)), light.T @ r)
     e = r - light @ lit
     return float(np.sqrt(np.mean(e * e)))
 
@@ -721,6 +722,15 @@ def _fields(
         cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT)
         for hp in _video_fields(around, shape)
     ]
+
+
+@functools.lru_cache(maxsize=4)
+def _whole_fields(h: int, w: int) -> tuple[np.ndarray, ...]:
+    """``_video_fields`` of the whole picture, blurred as ``pyramid`` blurs a frame."""
+    out = tuple(cv2.GaussianBlur(f, (0, 0), BLUR) for f in _video_fields(None, (h, w)))
+    for f in out:
+        f.flags.writeable = False
+    return out
 
 
 def _video_fields(around: np.ndarray | None, shape: tuple[int, ...]) -> list[np.ndarray]:
