@@ -27,7 +27,7 @@ records what was found, for the ``camera`` check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -269,23 +269,8 @@ def _first(
     starts = []  # full-size maps, each tried as it is and refined by ECC
     if aspect is not None and abs(aspect / (w / h) - 1.0) > 0.01:
         starts.append(_middle(aspect / (w / h), w, h))
-    small = (w // 2, h // 2)
-    rs = cv2.GaussianBlur(cv2.resize(ref, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    im = cv2.GaussianBlur(cv2.resize(img, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    win = cv2.createHanningWindow(small, cv2.CV_32F)
-    cands = []
-    for z in ZOOMS:
-        m = _about_centre(float(z), 0.0, 0.0, *small)
-        back = cv2.warpAffine(
-            im,
-            m,
-            small,
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        (dx, dy), _ = cv2.phaseCorrelate(rs.copy(), back, win)  # it may write into its input
-        m = _about_centre(float(z), z * dx, z * dy, *small)
-        cands.append((_corr(rs, im, m, None), m))
+    rs, im = _half(ref), _half(img)
+    cands = [(_corr(rs, im, m, None), m) for m in _phase_zooms(rs, im, ZOOMS)]
     cands.sort(key=lambda c: -c[0])
     starts += [_scaled(m, 2.0) for _, m in cands[:2]]
     for m in starts:
@@ -300,6 +285,33 @@ def _first(
     if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
         return ident_cc, ident  # not clearly better than no camera motion at all
     return best
+
+
+def _half(g: np.ndarray) -> np.ndarray:
+    """A grey at half its size, blurred: what phase correlation compares."""
+    h, w = g.shape
+    small = cv2.resize(g, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), 1.0)
+
+
+def _phase_zooms(rs: np.ndarray, im: np.ndarray, zooms: Iterable[float]) -> list[np.ndarray]:
+    """Per zoom (about the centre), the map from ``rs`` to ``im`` (``_half`` greys) with
+    the shift phase correlation gives."""
+    h, w = rs.shape
+    win = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    out = []
+    for z in zooms:
+        m = _about_centre(float(z), 0.0, 0.0, w, h)
+        back = cv2.warpAffine(
+            im,
+            m,
+            (w, h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        (dx, dy), _ = cv2.phaseCorrelate(rs.copy(), back, win)  # it may write into its input
+        out.append(_about_centre(float(z), z * dx, z * dy, w, h))
+    return out
 
 
 def _middle(stretch: float, w: int, h: int) -> np.ndarray:
@@ -403,10 +415,25 @@ def _refined(
     for m in (m0, np.eye(2, 3, dtype=np.float32), shifted):
         if not any(_same_map(m, s) for s in starts):
             starts.append(m)
-    common = mask.copy()  # the video pixels every start shows, less a margin for the shift
-    for m in starts:
+    # zooms between none and m0's and a little past either, each with its shift from
+    # phase correlation: a zoom the scene fixes weakly is a direction ``solve`` keeps
+    zoom = float(np.sqrt(abs(np.linalg.det(lin))))
+    lo, hi = min(1.0, zoom) - SCAN_PAST, max(1.0, zoom) + SCAN_PAST
+    zooms = np.arange(lo, hi + SCAN / 2, SCAN)
+    rs, im = (_half(_grey(f, size)) for f in (reference, first))
+    scanned = [_scaled(m, 2.0) for m in _phase_zooms(rs, im, zooms)]
+    common = mask.copy()  # the video pixels every map tried shows, less a margin
+    for m in (*starts, *scanned):
         shows = _in_view(m, size)[1](mask).astype(np.uint8)
         common &= cv2.erode(shows, _MARGIN, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    ref_g, img_g = (
+        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
+    )
+
+    def misfit(m: np.ndarray) -> float:
+        return _misfit(ref_g, img_g, m, common)
+
+    starts.append(min(scanned, key=misfit))
 
     def fitted(base: np.ndarray) -> np.ndarray:
         """``base`` fitted with the light (``solve``) on every pixel it shows."""
@@ -424,13 +451,12 @@ def _refined(
             m = fitted(m)  # through the map found: what it leaves out of the picture
         if plausible(m, *size):
             found.append(m)
-    ref_g, img_g = (
-        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
-    )
-    return min(found, key=lambda m: _misfit(ref_g, img_g, m, common))
+    return min(found, key=misfit)
 
 
 _MARGIN = np.ones((9, 9), np.uint8)  # px at WORK: 4 each side
+SCAN = 0.01  # zoom step of the first frame's scan
+SCAN_PAST = 0.05  # how far the scan goes past no zoom and past the search's
 
 
 def _same_map(a: np.ndarray, b: np.ndarray) -> bool:
