@@ -400,10 +400,11 @@ def _refined(
     """The first frame's map ``m0``, where it moves the camera, fitted again on every
     pixel with the light (``solve``): the search (``_first``) takes a vignette's darker
     rim for a zoom, with a squash that no later frame undoes, where the camera is also
-    shifted. Fitted from ``m0``, from no camera motion and from ``m0``'s shift alone
-    (each again through the map found, where it moved: what that leaves out of the
-    picture is left out), the map whose misfit (``_misfit``), the light taken out, is
-    the smallest over the video pixels every start shows is kept (``m0`` among them)."""
+    shifted. Fitted from ``m0``, from no camera motion, from ``m0``'s shift alone and
+    from the scanned zoom (``SCAN``) that leaves the least misfit (each fitted again
+    through the map found, where it moved: what that leaves out of the picture is left
+    out), the map whose misfit (``_misfit``), the light taken out, is the smallest over
+    the video pixels every map tried shows is kept (``m0`` among them)."""
     if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
         return m0
     mask = np.ones((size[1], size[0]), bool)
