@@ -129,3 +129,39 @@ def test_a_strong_vignette_keeps_its_curve_where_a_plane_fits_it_worse():
 
     out = run_job(Job("dam-break-v1", 1, 13, ("vignette 0.4", "vignette 0.2"), "flat"))
     assert all(o.passed for o in out), [o.explanation for o in out]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("family", "index", "style", "shake_px", "dark", "draw"),
+    [
+        # two cups and a ball on a blank wall (too little static scene): the darker rim
+        # was read as a zoom of x0.95, the shift of 1.8 px as one of 3.6
+        ("containment", 1, "flat", 2.0, 0.4, 1),
+        ("containment", 1, "flat", 2.0, 0.4, 3),
+        # a pendulum's frame and a lit wall: x0.975 and a squash, 3 px off
+        ("pendulum", 1, "shaded", 3.0, 0.3, 0),
+        # one ball over a floor: x0.94, 7 px off
+        ("projectile", 1, "shaded", 3.0, 0.3, 0),
+    ],
+)
+def test_a_shaken_first_frame_under_a_vignette_is_shifted_not_zoomed(
+    family, index, style, shake_px, dark, draw, tmp_path
+):
+    """The first frame shifted by a shaking camera and darkened at its rim: the search over
+    every pixel took the rim for a zoom (with a squash, which no later frame undoes); fitted
+    again with the light, from no camera motion too, the shift is read as the shift."""
+    from vidreason.corruptions.nuisances import shake, vignette
+
+    inst, frames = build(family, index, seed=22, fmt=VideoFormat(style=style))
+    frames = frames[:4]
+    rng = np.random.default_rng(draw)
+    sample = chain(shake(shake_px), vignette(dark))(inst, frames, rng)
+    true = np.random.default_rng(draw).uniform(-shake_px, shake_px, 2)  # frame 0's shake
+    clip = read_video(encode(sample, tmp_path / "v"))
+    h, w = clip.frames.shape[1:3]
+    cam = register(clip.frames, frames[0], static_mask(inst, w, h), clip.times, resting(inst, w, h))
+    assert abs(cam.scale()[0] - 1.0) < 0.01, cam.scale()[0]
+    assert np.abs(cam.shift(w, h)[0] - true).max() < 1.0, (cam.shift(w, h)[0], true)
+    sx, sy = np.linalg.norm(cam.matrices[0, :, :2], axis=0)
+    assert abs(sx / sy - 1.0) < 0.01  # no squash

@@ -7,8 +7,10 @@ change of light is no structure), in two steps:
 1. the video's first frame against the reference with every pixel (a search over zooms
    with phase correlation, refined by ECC, affine): at the first moment the objects stand
    where the task puts them, so they register too (a scene of two balls on a blank
-   background still gives zoom and shift). This map (``base``) may squash the picture, as
-   a crop to another aspect ratio does;
+   background still gives zoom and shift). Where it moves the camera, the map is fitted
+   again with the light (``_refined``), from it and from no camera motion, and the one
+   that leaves the least misfit kept: a vignette's darker rim is light, not a zoom. This
+   map (``base``) may squash the picture, as a crop to another aspect ratio does;
 2. every later frame as a similarity on top of it (zoom, roll and shift about the
    centre), by robust Gauss-Newton (``solve``) on the pixels the task never moves, plus
    the bodies that still stand before the truth moves them. A prior of no camera
@@ -30,7 +32,7 @@ records what was found, for the ``camera`` check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -308,23 +310,8 @@ def _first(
     starts = []  # full-size maps, each tried as it is and refined by ECC
     if aspect is not None and abs(aspect / (w / h) - 1.0) > 0.01:
         starts.append(_middle(aspect / (w / h), w, h))
-    small = (w // 2, h // 2)
-    rs = cv2.GaussianBlur(cv2.resize(ref, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    im = cv2.GaussianBlur(cv2.resize(img, small, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
-    win = cv2.createHanningWindow(small, cv2.CV_32F)
-    cands = []
-    for z in ZOOMS:
-        m = _about_centre(float(z), 0.0, 0.0, *small)
-        back = cv2.warpAffine(
-            im,
-            m,
-            small,
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        (dx, dy), _ = cv2.phaseCorrelate(rs.copy(), back, win)  # it may write into its input
-        m = _about_centre(float(z), z * dx, z * dy, *small)
-        cands.append((_corr(rs, im, m, None), m))
+    rs, im = _half(ref), _half(img)
+    cands = [(_corr(rs, im, m, None), m) for m in _phase_zooms(rs, im, ZOOMS)]
     cands.sort(key=lambda c: -c[0])
     starts += [_scaled(m, 2.0) for _, m in cands[:2]]
     for m in starts:
@@ -339,6 +326,33 @@ def _first(
     if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
         return ident_cc, ident  # not clearly better than no camera motion at all
     return best
+
+
+def _half(g: np.ndarray) -> np.ndarray:
+    """A grey at half its size, blurred: what phase correlation compares."""
+    h, w = g.shape
+    small = cv2.resize(g, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), 1.0)
+
+
+def _phase_zooms(rs: np.ndarray, im: np.ndarray, zooms: Iterable[float]) -> list[np.ndarray]:
+    """Per zoom (about the centre), the map from ``rs`` to ``im`` (``_half`` greys) with
+    the shift phase correlation gives."""
+    h, w = rs.shape
+    win = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    out = []
+    for z in zooms:
+        m = _about_centre(float(z), 0.0, 0.0, w, h)
+        back = cv2.warpAffine(
+            im,
+            m,
+            (w, h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        (dx, dy), _ = cv2.phaseCorrelate(rs.copy(), back, win)  # it may write into its input
+        out.append(_about_centre(float(z), z * dx, z * dy, w, h))
+    return out
 
 
 def _middle(stretch: float, w: int, h: int) -> np.ndarray:
@@ -420,22 +434,93 @@ def _in_view(
 def _refined(
     reference: np.ndarray,
     first: np.ndarray,
-    mask: np.ndarray,
     m0: np.ndarray,
     size: tuple[int, int],
     lift: float,
 ) -> np.ndarray:
-    """The first frame's map ``m0``, where it moves the camera, fitted again on the
-    static scene ``mask`` (one that fixes every direction) with the light (``solve``):
-    the search over every pixel (``_first``) takes a vignette's darker rim for part of
-    the zoom."""
-    shown, in_video = _in_view(m0, size)
-    if shown is None:
+    """The first frame's map ``m0``, where it moves the camera, fitted again on every
+    pixel with the light (``solve``): the search (``_first``) takes a vignette's darker
+    rim for a zoom, with a squash that no later frame undoes, where the camera is also
+    shifted. Fitted from ``m0``, from no camera motion, from ``m0``'s shift alone and
+    from the scanned zoom (``SCAN``) that leaves the least misfit (each fitted again
+    through the map found, where it moved: what that leaves out of the picture is left
+    out), the map whose misfit (``_misfit``), the light taken out, is the smallest over
+    the video pixels every map tried shows is kept (``m0`` among them)."""
+    if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
         return m0
-    tpl = template(_grey(reference, size, mask & shown, lift=lift), mask, m0, in_video(mask))
-    p = solve(tpl, pyramid(_grey(first, size, in_video(mask), lift=lift)), np.zeros(4))
-    m = compose(p, m0, *size)
-    return m.astype(np.float32) if plausible(m, *size) else m0
+    mask = np.ones((size[1], size[0]), bool)
+    lin = np.asarray(m0[:, :2], np.float64)
+    c = np.array([size[0] / 2, size[1] / 2])
+    shifted = np.eye(2, 3, dtype=np.float32)
+    shifted[:, 2] = lin @ c + m0[:, 2] - c
+    starts: list[np.ndarray] = []
+    for m in (m0, np.eye(2, 3, dtype=np.float32), shifted):
+        if not any(_same_map(m, s) for s in starts):
+            starts.append(m)
+    # zooms between none and m0's and a little past either, each with its shift from
+    # phase correlation: a zoom the scene fixes weakly is a direction ``solve`` keeps
+    zoom = float(np.sqrt(abs(np.linalg.det(lin))))
+    lo, hi = min(1.0, zoom) - SCAN_PAST, max(1.0, zoom) + SCAN_PAST
+    zooms = np.arange(lo, hi + SCAN / 2, SCAN)
+    rs, im = (_half(_grey(f, size)) for f in (reference, first))
+    scanned = [_scaled(m, 2.0) for m in _phase_zooms(rs, im, zooms)]
+    common = mask.copy()  # the video pixels every map tried shows, less a margin
+    for m in (*starts, *scanned):
+        shows = _in_view(m, size)[1](mask).astype(np.uint8)
+        common &= cv2.erode(shows, _MARGIN, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    ref_g, img_g = (
+        cv2.GaussianBlur(_grey(f, size, lift=lift), (0, 0), BLUR) for f in (reference, first)
+    )
+
+    def misfit(m: np.ndarray) -> float:
+        return _misfit(ref_g, img_g, m, common)
+
+    starts.append(min(scanned, key=misfit))
+
+    def fitted(base: np.ndarray) -> np.ndarray:
+        """``base`` fitted with the light (``solve``) on every pixel it shows."""
+        shown, in_video = _in_view(base, size)
+        vmask = in_video(mask)
+        ref = _grey(reference, size, mask if shown is None else mask & shown, lift=lift)
+        pyr = pyramid(_grey(first, size, vmask, lift=lift))
+        p = solve(template(ref, mask, base, vmask), pyr, np.zeros(4))
+        return compose(p, base, *size).astype(np.float32)
+
+    found = [m0]
+    for start in starts:
+        m = fitted(start)
+        if plausible(m, *size) and not _same_map(m, start):
+            m = fitted(m)  # through the map found: what it leaves out of the picture
+        if plausible(m, *size):
+            found.append(m)
+    return min(found, key=misfit)
+
+
+_MARGIN = np.ones((9, 9), np.uint8)  # px at WORK: 4 each side
+SCAN = 0.01  # zoom step of the first frame's scan
+SCAN_PAST = 0.05  # how far the scan goes past no zoom and past the search's
+
+
+def _same_map(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two maps that a fit from either would not tell apart (px at WORK)."""
+    return bool(np.abs(a[:, :2] - b[:, :2]).max() < 1e-3 and np.abs(a[:, 2] - b[:, 2]).max() < 0.25)
+
+
+def _misfit(ref: np.ndarray, img: np.ndarray, m: np.ndarray, on: np.ndarray) -> float:
+    """The root mean square difference, at the video pixels ``on``, between the frame's
+    grey (``img``, ``_grey`` over the whole picture) and the reference's (``ref``, the
+    same) carried there by the map ``m``, less the light that fits it best (a contrast,
+    a constant and ``_fields``, over the video's picture). Every map is judged on the
+    same greys, whatever part of the picture it shows."""
+    h, w = img.shape
+    seen = cv2.warpAffine(ref, np.asarray(m, np.float32), (w, h), borderMode=cv2.BORDER_REFLECT)
+    fields = _whole_fields(h, w)
+    light = np.stack([seen[on], np.ones(int(on.sum())), *(f[on] for f in fields)], axis=1)
+    r = (img[on] - seen[on]).astype(np.float64)
+    normal = light.T @ light
+    lit = np.linalg.solve(normal + 1e-9 * np.trace(normal) * np.eye(len(normal)), light.T @ r)
+    e = r - light @ lit
+    return float(np.sqrt(np.mean(e * e)))
 
 
 def register(
@@ -469,8 +554,7 @@ def register(
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
-    if structured:
-        m0 = _refined(reference, frames[0], smask, m0, size, lift)
+    m0 = _refined(reference, frames[0], m0, size, lift)
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
@@ -766,18 +850,33 @@ def _fields(
     the picture's edges. Fitted with the camera and left out, such light is not read as a
     zoom or a shift (the contrast of the structure, a gamma, is the other term)."""
     h, w = shape[:2]
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warp = np.asarray(base, np.float32)
+    return [
+        cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT)
+        for hp in _video_fields(around, shape)
+    ]
+
+
+@functools.lru_cache(maxsize=4)
+def _whole_fields(h: int, w: int) -> tuple[np.ndarray, ...]:
+    """``_video_fields`` of the whole picture, blurred as ``pyramid`` blurs a frame."""
+    out = tuple(cv2.GaussianBlur(f, (0, 0), BLUR) for f in _video_fields(None, (h, w)))
+    for f in out:
+        f.flags.writeable = False
+    return out
+
+
+def _video_fields(around: np.ndarray | None, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """``_fields`` in the video's pixels."""
+    h, w = shape[:2]
     v, u = np.mgrid[0:h, 0:w].astype(np.float32)
     u, v = (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
-    out = []
-    if around is not None:  # the local weight of ``around``, the same for every field
-        m = around.astype(np.float32)
-        den = _local_weight(around)
-    for f in (u, v, u * u, u * v, v * v):
-        hp = f - (_local(f) if around is None else _local(f * m) / den)
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        warp = np.asarray(base, np.float32)
-        out.append(cv2.warpAffine(hp, warp, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT))
-    return out
+    if around is None:
+        return [f - _local(f) for f in (u, v, u * u, u * v, v * v)]
+    m = around.astype(np.float32)
+    den = _local_weight(around)  # the local weight of ``around``, the same for every field
+    return [f - _local(f * m) / den for f in (u, v, u * u, u * v, v * v)]
 
 
 def compose(p: np.ndarray, base: np.ndarray, w: float, h: float) -> np.ndarray:
