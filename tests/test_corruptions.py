@@ -32,6 +32,7 @@ def test_every_audited_corruption_is_held_to_its_kinds_target():
         "freeze-jump 4",
         "freeze-jump 6",
         "8 fps drop",
+        "chroma 1px",
     }
 
 
