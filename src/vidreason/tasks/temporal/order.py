@@ -327,9 +327,7 @@ def _events_with_one_moved(instance: Instance, longer: SceneSpec, name: str) -> 
     the instance's (the same steps), and only ball ``name`` is run again."""
     if len(_touchdowns(instance.events)) < len(instance.spec.bodies):
         return simulate(longer)[1]
-    moved = dataclasses.replace(
-        longer, bodies=tuple(b for b in longer.bodies if b.name == name)
-    )
+    moved = dataclasses.replace(longer, bodies=tuple(b for b in longer.bodies if b.name == name))
     kept = [e for e in instance.events if name not in e.objects]
     events = kept + list(simulate(moved)[1])
     events.sort(key=lambda e: (e.time, e.kind, e.objects))
