@@ -581,29 +581,33 @@ def register(
         bodies cannot fix a zoom or a roll, only the shift."""
         return (0, 1, 2, 3) if len(which) >= 3 or structured else (2, 3)
 
+    @functools.cache
+    def masks_of(which: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The mask of the static scene and the bodies ``which`` (reference pixels), and
+        the same in the video's pixels (through the first frame's map): the reference's
+        local mean and a frame's are taken over the same part of the scene."""
+        mask = smask.copy()
+        for j in which:
+            mask |= rest[j][2]
+        return mask, in_video(mask)
+
     def fit_on(which: tuple[int, ...]) -> tuple[np.ndarray, bool, np.ndarray]:
-        """The mask of the static scene and the bodies ``which`` (reference pixels),
-        whether a frame is fitted on it (its structure, or its template fixing a shift),
-        and the mask in the video's pixels (through the first frame's map): the
-        reference's local mean and a frame's are taken over the same part of the scene."""
+        """``masks_of(which)``, with between them whether a frame is fitted on it (its
+        structure, or its template fixing a shift)."""
         if which not in cache:
-            mask = smask.copy()
-            for j in which:
-                mask |= rest[j][2]
+            mask, vmask = masks_of(which)
             # a floor line alone fixes height: fitted, the prior holds what it does not fix
             enough = structure(ref, mask, weaker=False) >= MIN_STRUCTURE
-            vmask = in_video(mask)
-            cache[which] = (mask, enough, vmask)  # (read by ``template_of``)
             if not enough:  # a standing ball, a floor line in a blank scene
                 enough = bool(_fixed_shifts(template_of(which), free_of(which)).any())
             cache[which] = (mask, enough, vmask)
         return cache[which]
 
     def template_of(which: tuple[int, ...]) -> Template:
-        """``fit_on(which)``'s template, made when a frame is first fitted on it (a video
-        whose camera stands still needs none)."""
+        """The template of ``masks_of(which)``, made when a frame is first fitted on it (a
+        video whose camera stands still needs none)."""
         if which not in templates:
-            mask, _, vmask = fit_on(which)
+            mask, vmask = masks_of(which)
             seen = mask if shown is None else mask & shown
             grey = _grey(reference, size, seen, weights, lift)
             templates[which] = template(grey, mask, m0, vmask)
@@ -800,7 +804,7 @@ def template(
         ys, xs = np.nonzero(m)
         y = b[:, :2] @ np.stack([xs, ys]).astype(np.float64) + b[:, 2:3]
         # only what the video shows: a zoomed-in camera leaves the reference's rim out
-        out = (y[0] < 2) | (y[0] > w - 3) | (y[1] < 2) | (y[1] > h - 3)
+        out = ~_inside(y, w, h)
         if out.any():
             m = m.copy()
             m[ys[out], xs[out]] = False
@@ -907,7 +911,12 @@ def _shown(level: Level, q: np.ndarray) -> np.ndarray:
     part of it."""
     w, h = level.size
     m = compose(q, level.base, w, h)
-    at = m[:, :2] @ level.points + m[:, 2:3]
+    return _inside(m[:, :2] @ level.points + m[:, 2:3], w, h)
+
+
+def _inside(at: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Which points ``at`` (2, n: x, y) of a ``w`` x ``h`` picture lie clear of its rim
+    (``EDGE_PX``), where what lies beyond the edge is blurred in."""
     inside = (at[0] >= EDGE_PX) & (at[0] <= w - 1 - EDGE_PX)
     return inside & (at[1] >= EDGE_PX) & (at[1] <= h - 1 - EDGE_PX)
 

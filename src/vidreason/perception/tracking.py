@@ -576,8 +576,7 @@ def edge_zone(labels: np.ndarray) -> np.ndarray:
     another, widened by ``EDGE_BLUR``: there a blurred or softened video shows a mix of the
     two colours that stays put, which is the edge, not an object."""
     lab = labels.astype(np.uint8)
-    square = np.ones((3, 3), np.uint8)
-    boundary = (cv2.dilate(lab, square) != cv2.erode(lab, square)).view(np.uint8)
+    boundary = (cv2.dilate(lab, _SQUARE) != cv2.erode(lab, _SQUARE)).view(np.uint8)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * EDGE_BLUR + 1,) * 2)
     return cv2.dilate(boundary, disc).astype(bool)
 
