@@ -180,9 +180,9 @@ def instance_from_dict(d: dict[str, Any]) -> Instance:
 def write_png(path: Path, rgb: np.ndarray) -> None:
     import cv2  # here, not at the top: reading a task.json (e.g. `vidreason --help`) needs none
 
-    ok, buf = cv2.imencode(
-        ".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 6]
-    )
+    from vidreason.render.encoding import png_params
+
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), png_params())
     if not ok:
         raise OSError(f"{path}: PNG encoding failed")
     path.write_bytes(buf.tobytes())
@@ -201,7 +201,7 @@ def read_png(path: Path) -> np.ndarray:
 def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     """Write the five files of one instance into ``out_dir`` (created if needed), and
     ``context.mp4`` (its first ``context_frames`` frames) for a continuation suite."""
-    from vidreason.render.encoding import CRF, PRESET
+    from vidreason.render.encoding import CRF, PRESET, TUNING
     from vidreason.render.video_io import write_mp4
 
     out_dir = Path(out_dir)
@@ -210,10 +210,10 @@ def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     write_png(out_dir / "final_frame.png", frames[-1])
     (out_dir / "prompt.txt").write_text(inst.prompt + "\n", encoding="utf-8")
     fps = inst.spec.fmt.fps
-    write_mp4(frames, out_dir / "ground_truth.mp4", fps=fps, crf=CRF, preset=PRESET)
+    write_mp4(frames, out_dir / "ground_truth.mp4", fps=fps, crf=CRF, preset=PRESET, tuning=TUNING)
     if inst.context_frames:
         context = frames[: inst.context_frames]
-        write_mp4(context, out_dir / CONTEXT_FILE, fps=fps, crf=CRF, preset=PRESET)
+        write_mp4(context, out_dir / CONTEXT_FILE, fps=fps, crf=CRF, preset=PRESET, tuning=TUNING)
     text = json.dumps(instance_to_dict(inst), sort_keys=True, indent=1)
     (out_dir / TASK_FILE).write_text(text + "\n", encoding="utf-8")
     return out_dir

@@ -26,6 +26,9 @@ from av.video.reformatter import VideoReformatter
 from vidreason.render.encoding import x264_params
 from vidreason.render.yuv import yuv420p_frames
 
+BT601 = 6  # FFmpeg's AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_SMPTE170M
+TV_RANGE = 1  # AVCOL_RANGE_MPEG: limited range
+
 
 class VideoError(ValueError):
     """A video that cannot be used; the message names the file and what is wrong."""
@@ -49,10 +52,12 @@ def write_mp4(
     crf: int = 18,
     pts: Sequence[int] | None = None,
     preset: str = "medium",
+    tuning: str = "",
 ) -> Path:
     """Encode RGB frames as H.264 (yuv420p). Width and height must be even. ``pts`` gives
     each frame's timestamp in units of 1/fps (default 0, 1, 2, ...): gaps are dropped frames.
-    ``frames`` may be any iterable (a generator is encoded one frame at a time)."""
+    ``frames`` may be any iterable (a generator is encoded one frame at a time). ``tuning``:
+    x264 options beyond the preset (``name=value`` joined by ``:``)."""
     stream_in = iter(frames)
     first = next(stream_in, None)
     if first is None:
@@ -75,10 +80,19 @@ def write_mp4(
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
         options: dict[str, object] = {"crf": str(crf), "preset": preset, "threads": "1"}
-        if params := x264_params():
+        if params := ":".join(p for p in (x264_params(), tuning) if p):
             options["x264-params"] = params
         stream.options = options
         stream.codec_context.time_base = 1 / rate
+        # the stream says what the planes are (BT.601, limited range: ``render.yuv``), so a
+        # player does not take a 720p clip's for BT.709; decoding here reads the same pixels
+        cc = stream.codec_context
+        cc.colorspace, cc.color_range, cc.color_primaries, cc.color_trc = (
+            BT601,
+            TV_RANGE,
+            BT601,
+            BT601,
+        )
         for yuv in yuv420p_frames(_same_shape(itertools.chain([first], stream_in), first)):
             if pts is not None and count >= len(pts):
                 raise ValueError("pts must be increasing, one per frame")
