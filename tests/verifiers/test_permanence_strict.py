@@ -106,6 +106,39 @@ def test_a_stop_that_ends_in_a_jump_is_told_from_a_pause_a_push_and_a_glitch():
     assert stall_then_jump(np.stack([glitch, np.zeros(30)], axis=1)) is None
 
 
+def test_a_stop_ends_in_a_jump_measured_by_the_pace_it_carries_on_at():
+    # a fast approach, a stop over the moment it should have slowed (a collision), then a
+    # jump to where it should be, carrying on slowly: the jump is 2.4 times the pace
+    # before, 29 times the pace after
+    fast = np.cumsum(np.full(18, 1.8))
+    slow = fast[-1] + 4.25 + np.cumsum(np.full(12, 0.15))
+    stopped = np.concatenate([fast, np.full(8, fast[-1]), slow])
+    assert stall_then_jump(np.stack([stopped, np.zeros(38)], axis=1)) == (17, 25)
+    # a body at rest that sets off with a jump (it was struck while the scene stood
+    # still) and then moves at a fifth of it: only where a body still from the start counts
+    rest = np.concatenate([np.zeros(20), 9.5 + np.cumsum(np.full(12, 1.4))])
+    pts = np.stack([rest, np.zeros(32)], axis=1)
+    assert stall_then_jump(pts) is None and stall_then_jump(pts, rest=True) == (0, 19)
+    # set off at its pace (the first step no larger than the next): no jump
+    off = np.concatenate([np.zeros(20), np.cumsum(np.full(12, 1.4))])
+    assert stall_then_jump(np.stack([off, np.zeros(32)], axis=1), rest=True) is None
+    # a step over three frames (two dropped) counted per frame: no jump
+    gaps = np.ones(31)
+    gaps[19] = 3.0
+    dropped = np.concatenate([np.zeros(20), 4.2 + np.cumsum(np.full(12, 1.4)) - 1.4])
+    pts = np.stack([dropped, np.zeros(32)], axis=1)
+    assert stall_then_jump(pts, rest=True) == (0, 19)  # 4.2 px in one frame would be one
+    assert stall_then_jump(pts, gaps, rest=True) is None
+
+
+def test_a_collision_frozen_over_then_jumped_fails_continuity():
+    # seed 0 #0: the yellow ball stops 4.5 px (2.5 times its approach) short of the
+    # collision and the purple one sets off 9.5 px at once
+    _, _, score = _corrupted("collision", 0, "freeze-jump 8")
+    assert not score.passed and score.checks["continuity"] == 0.0, score.explanation
+    assert "stops dead from frame" in score.explanation
+
+
 def _slide(inst: Instance) -> tuple[str, list[int]]:
     """The first tile that slides and the frames that show it under way."""
     for name in inst.trajectory.states:

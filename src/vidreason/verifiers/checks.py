@@ -413,7 +413,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {px:.0f} px off its path between frames"
                 f" {src[found[k]]} and {src[found[k + 1]]} and carries on from there"
             )
-        stall = stall_then_jump(p)
+        stall = stall_then_jump(p, gaps, rest=True)
         if stall is not None and own_pace:
             j = stall[1]  # a piece that waits, then moves on at a pace the video may set
             stall = None if paced(p[j], p[j + 1], gt, size, float(gaps[j])) else stall
@@ -479,18 +479,24 @@ def teleport(
 
 STALL = 3  # steps without motion (< 0.5 px) that make a stop
 STALL_MOVING = 0.5  # px per step: the pace before a stop that makes the body a moving one
-STALL_JUMP = 2.5  # a step after a stop this many times the pace either side is a jump
+STALL_JUMP = 2.5  # a step after a stop this many times the pace after it is a jump
 
 
-def stall_then_jump(p: np.ndarray) -> tuple[int, int] | None:
+def stall_then_jump(
+    p: np.ndarray, gaps: np.ndarray | None = None, rest: bool = False
+) -> tuple[int, int] | None:
     """(first, last) step index of a stop of a moving body that ends in a jump, on the
-    positions ``p`` of the frames where it is found: at least ``STALL`` steps under
-    0.5 px, after steps of at least ``STALL_MOVING`` px, followed by a step over 3 px and
-    ``STALL_JUMP`` times the pace before the stop and after the jump, that the body does
-    not take back (it carries on from where it jumped to: the frames of the stop were
-    missing motion). A pause that ends at the old pace, a rest before a push (which then
-    carries on as fast), a stop that lasts and a one-frame glitch are not this."""
+    positions ``p`` of the frames where it is found (``gaps``: frames between them, a
+    step over a gap counted per frame): at least ``STALL`` steps under 0.5 px, after
+    steps of at least ``STALL_MOVING`` px, followed by a step over 3 px and ``STALL_JUMP``
+    times the pace the body carries on at, that it does not take back (it carries on
+    from where it jumped to: the frames of the stop were missing motion). With ``rest``
+    a body still from its first frame counts too (it jumps as it sets off). A pause
+    that ends at the pace it had, a rest before a push (which then carries on as fast),
+    a stop that lasts and a one-frame glitch are not this."""
     steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    if gaps is not None:
+        steps = steps / np.maximum(gaps, 1.0)
     still = steps < 0.5
     i, n = 0, len(steps)
     while i < n:
@@ -500,15 +506,14 @@ def stall_then_jump(p: np.ndarray) -> tuple[int, int] | None:
         j = i
         while j < n and still[j]:
             j += 1
-        if j - i >= STALL and i >= 3 and j < n:
-            before = float(np.median(steps[i - 3 : i]))
+        if j - i >= STALL and j < n and (i >= 3 or (rest and i == 0)):
+            before = float(np.median(steps[i - 3 : i])) if i else 0.0
             after = float(np.median(steps[j + 1 : j + 4])) if j + 1 < n else 0.0
-            pace = max(before, after)
             kept = float(np.linalg.norm(p[min(j + 3, n)] - p[j]))  # from the stop's place
             if (
-                before >= STALL_MOVING
-                and steps[j] > max(3.0, STALL_JUMP * pace)
-                and kept >= 0.5 * steps[j]
+                (before >= STALL_MOVING or i == 0)
+                and steps[j] > max(3.0, STALL_JUMP * after)
+                and kept >= 0.5 * float(np.linalg.norm(p[j + 1] - p[j]))
             ):
                 return i, j
         i = j
