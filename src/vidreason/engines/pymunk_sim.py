@@ -19,7 +19,7 @@ import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pymunk
@@ -42,10 +42,22 @@ class Simulation:
 _RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
+READ = ("damping", "ignore_contacts", "paths")  # the keys of spec.extra the engine reads
+
+
 def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     """Run the scene for ``spec.fmt.n_frames`` frames and sample every body at each frame
     (a recent run of the same scene is not run again: ``engines.memo``)."""
-    return recall(_RUNS, scene_key(spec, substeps), lambda: _simulate(spec, substeps))
+    return recall(_RUNS, run_key(spec, substeps), lambda: _simulate(spec, substeps))
+
+
+def run_key(spec: SceneSpec, substeps: int) -> str:
+    """``scene_key`` of what the engine reads: without the family's parameters, the
+    background and the keys of ``spec.extra`` other than ``READ``, so a scene that differs
+    only in those is the same run (``trigger``'s question about the pair's factual scene,
+    which differs from it only in the cause recorded among the parameters)."""
+    extra = {k: v for k, v in spec.extra.items() if k in READ}
+    return scene_key(replace(spec, params={}, background=(0, 0, 0), extra=extra), substeps)
 
 
 def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
