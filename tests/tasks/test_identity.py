@@ -274,3 +274,29 @@ def test_meeting_counts_of_all_pairs_at_once_are_encounters_per_pair():
                 got = encounters(p, spec.bodies, size, enter, leave)
                 per_pair = [sum(tuple(sorted((a, b))) == pair for _, a, b in got) for pair in pairs]
                 assert meeting_counts(gaps, enter, leave).tolist() == per_pair
+
+
+def test_meeting_counts_at_several_thresholds_at_once_are_each_thresholds():
+    """``meeting_counts_each`` counts each pair's meetings at every threshold of the
+    sampler in one pass: each row what ``meeting_counts`` gives at that threshold; and the
+    sampler's frames at the task's own rate are the frames themselves."""
+    from vidreason.engines.pymunk_sim import simulate
+    from vidreason.scene.identity import meeting_counts, meeting_counts_each, pair_gaps
+    from vidreason.tasks.temporal import identity as family
+
+    rng = np.random.default_rng(5)
+    size = float(max(FMT.width, FMT.height))
+    thresholds = [(0.05, 0.1), (0.035, 0.12), (0.065, 0.1), (0.02, 0.03)]
+    for noise in rng.uniform(0.0, 0.2, (20, 6, 48)):
+        want = [meeting_counts(noise, e, lv).tolist() for e, lv in thresholds]
+        assert meeting_counts_each(noise, thresholds).tolist() == want
+    from vidreason.tasks.base import sample_scene
+
+    spec = sample_scene(get_family("identity-v1"), 0, 2, 3, FMT)
+    traj = simulate(spec).trajectory
+    pos = {b.name: traj.xy(b.name) for b in spec.bodies}
+    same = family._resampled(pos, 1.0, 0.0)
+    assert all(np.array_equal(same[k].view(np.int64), pos[k].view(np.int64)) for k in pos)
+    _, gaps = pair_gaps(pos, spec.bodies, size)
+    want = [meeting_counts(gaps, e, lv).tolist() for e, lv in thresholds]
+    assert meeting_counts_each(gaps, thresholds).tolist() == want
