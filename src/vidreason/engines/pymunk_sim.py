@@ -117,11 +117,7 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
 
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
-    starts = []  # each step's start: the steps before it summed one by one
-    for _ in range((spec.fmt.n_frames - 1) * substeps):
-        starts.append(clock)
-        clock += dt
-    clock = 0.0
+    starts = _starts((spec.fmt.n_frames - 1) * substeps, dt)
     drive = _driver([(bodies[name], keys) for name, keys in paths.items()], dt, starts)
     readers = list(map(_reader, bodies.values()))
     raw: list[tuple[float, ...]] = []  # every body's state at every frame, in that order
@@ -158,8 +154,19 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
     return Simulation(trajectory=Trajectory(states=states), events=events)
 
 
+@functools.lru_cache(maxsize=16)
+def _starts(n_steps: int, dt: float) -> tuple[float, ...]:
+    """Each step's start time: the steps before it summed one by one, as the clock of a
+    run is (the same for every run of a format)."""
+    out, clock = [], 0.0
+    for _ in range(n_steps):
+        out.append(clock)
+        clock += dt
+    return tuple(out)
+
+
 def _driver(
-    driven: list[tuple[pymunk.Body, list[tuple[float, ...]]]], dt: float, starts: list[float]
+    driven: list[tuple[pymunk.Body, list[tuple[float, ...]]]], dt: float, starts: tuple[float, ...]
 ) -> Callable[[int], None] | None:
     """Before step ``k``, set each driven body's velocity so that the step takes it to
     where its keyframes put it at the step's end (``path_position`` at the step's start
