@@ -20,6 +20,7 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import overload
 
 import numpy as np
 import pymunk
@@ -51,6 +52,22 @@ def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     return recall(_RUNS, run_key(spec, substeps), lambda: _simulate(spec, substeps))
 
 
+Halt = Callable[[int, list[tuple[float, ...]], list[tuple[float, tuple[str, ...]]]], bool]
+
+
+def simulate_unless(spec: SceneSpec, halt: Halt, substeps: int = 40) -> Simulation | None:
+    """``simulate(spec)``, or None as soon as ``halt(frame, states, contacts)``, asked
+    after each frame is read, says the run is of no use: ``states`` every body's raw
+    state (x, y, vx, vy, angle, unrounded) at every frame so far, body after body,
+    ``contacts`` every (time, pair) begun so far. A run seen through to the end is
+    remembered as ``simulate`` remembers it (a recent one is not run again)."""
+    key = run_key(spec, substeps)
+    if key in _RUNS:
+        return recall(_RUNS, key, lambda: _simulate(spec, substeps))
+    out = _simulate(spec, substeps, halt)
+    return None if out is None else recall(_RUNS, key, lambda: out)
+
+
 def run_key(spec: SceneSpec, substeps: int) -> str:
     """``scene_key`` of what the engine reads: without the family's parameters, the
     background and the keys of ``spec.extra`` other than ``READ``, so a scene that differs
@@ -60,7 +77,11 @@ def run_key(spec: SceneSpec, substeps: int) -> str:
     return scene_key(replace(spec, params={}, background=(0, 0, 0), extra=extra), substeps)
 
 
-def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
+@overload
+def _simulate(spec: SceneSpec, substeps: int) -> Simulation: ...
+@overload
+def _simulate(spec: SceneSpec, substeps: int, halt: Halt | None) -> Simulation | None: ...
+def _simulate(spec: SceneSpec, substeps: int, halt: Halt | None = None) -> Simulation | None:
     space = pymunk.Space()
     space.gravity = (0.0, spec.gravity)
     space.iterations = 30
@@ -140,6 +161,8 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
                     drive(k)
                     step(dt)
         raw += [read() for read in readers]
+        if halt is not None and halt(frame, raw, contacts):
+            return None
     # round(v, 4) of pymunk's floats, as _r does, all at once
     width = len(raw[0]) if raw else 0
     rounded = iter(map(round, itertools.chain.from_iterable(raw), itertools.repeat(4)))
