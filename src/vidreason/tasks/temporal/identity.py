@@ -58,7 +58,7 @@ DAMPING = 0.9  # velocity kept per second
 ORDER_GAP = 0.05  # final x of neighbours at least this far apart (/ frame width)
 RATES = (1.0, 30 / 16, 12 / 16, 8 / 16)  # frame rates (times the task's) a meeting must show at
 PHASES = (0.0, 0.25, 0.5, 0.75)  # first sample's offset, in samples, at each rate
-LOOK = 8  # frames between the sampler's looks at a run under way (``_hopeless``)
+LOOK = 12  # frames between the sampler's looks at a run under way (``_hopeless``)
 AVOID = ("cyan",)  # its key drifts under a hue shift and at a blue object's edge
 
 
