@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from vidreason.jsontext import dumps_sorted
 from vidreason.types import (
     Body,
     Event,
@@ -214,7 +215,7 @@ def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     if inst.context_frames:
         context = frames[: inst.context_frames]
         write_mp4(context, out_dir / CONTEXT_FILE, fps=fps, crf=CRF, preset=PRESET, tuning=TUNING)
-    text = json.dumps(instance_to_dict(inst), sort_keys=True, indent=1)
+    text = dumps_sorted(instance_to_dict(inst))  # json.dumps(..., sort_keys=True, indent=1)
     (out_dir / TASK_FILE).write_text(text + "\n", encoding="utf-8")
     return out_dir
 

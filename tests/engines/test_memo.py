@@ -59,3 +59,20 @@ def test_a_pair_half_reuses_the_run_its_sampler_made():
     bare = replace(stamped, extra={k: v for k, v in stamped.extra.items() if k != "pair"})
     assert scene_key(stamped) == scene_key(bare)
     assert pymunk_sim.simulate(stamped) is pymunk_sim.simulate(bare)
+
+
+def test_what_the_engine_does_not_read_makes_no_new_run():
+    """A scene that differs only in the family's parameters, the background or a key of
+    ``extra`` the engine does not read is the same run (``trigger`` asks about its pair's
+    factual scene, recorded with another cause); a key it reads makes a new run."""
+    spec = sample_scene(get_family("trigger-v1"), 0, 0, 1, VideoFormat())
+    first = pymunk_sim.simulate(spec)
+    same = replace(
+        spec,
+        params={**spec.params, "unread": 1.0},
+        background=(0, 0, 0),
+        extra={**spec.extra, "occluders": ["ball"]},
+    )
+    assert pymunk_sim.simulate(same) is first
+    damped = replace(spec, extra={**spec.extra, "damping": 0.5})
+    assert pymunk_sim.simulate(damped).trajectory != first.trajectory

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import time
 
+import numpy as np
 import pytest
 
 from vidreason.engines import pymunk_sim
@@ -63,3 +64,32 @@ def test_ignored_pairs_cost_nothing_per_step():
         return best
 
     assert cpu(spec) < 1.4 * cpu(bare)
+
+
+@pytest.mark.parametrize("family", ["containment-v1", "support-v1"])
+def test_path_positions_are_path_position_at_every_step(family):
+    """The keyframed positions computed for all steps at once are the doubles the
+    step-by-step function gives (before the first key, between keys, after the last)."""
+    spec = sample_scene(get_family(family), 0, 2, 3, VideoFormat())
+    paths = spec.extra["paths"]
+    keys_list = [[tuple(map(float, k)) for k in keys] for keys in paths.values()]
+    keys_list += [[(0.5, 10.0, 20.0)], [(0.2, 1.0, 2.0), (0.2, 3.0, 4.0), (0.9, -5.0, 7.5)]]
+    times = np.concatenate([np.arange(0, 3.2, 1 / 640), [0.2, 0.5, 0.9]])
+    for keys in keys_list:
+        xs, ys = pymunk_sim.path_positions(keys, times)
+        want = [pymunk_sim.path_position(keys, float(t)) for t in times]
+        assert xs.tolist() == [w[0] for w in want]
+        assert ys.tolist() == [w[1] for w in want]
+
+
+@pytest.mark.parametrize("family", ["containment-v1", "support-v1"])
+def test_driven_bodies_move_as_through_pymunks_properties(family, monkeypatch):
+    """A body driven along keyframes, read and set through Chipmunk directly, makes the
+    run that pymunk's own properties make."""
+    spec = sample_scene(get_family(family), 0, 2, 3, VideoFormat())
+    assert spec.extra["paths"]
+    raw = pymunk_sim._simulate(spec, 40)
+    monkeypatch.setattr(pymunk_sim.pymunk, "_chipmunk", None)
+    plain = pymunk_sim._simulate(spec, 40)
+    assert raw.trajectory == plain.trajectory
+    assert raw.events == plain.events

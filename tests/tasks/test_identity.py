@@ -274,3 +274,85 @@ def test_meeting_counts_of_all_pairs_at_once_are_encounters_per_pair():
                 got = encounters(p, spec.bodies, size, enter, leave)
                 per_pair = [sum(tuple(sorted((a, b))) == pair for _, a, b in got) for pair in pairs]
                 assert meeting_counts(gaps, enter, leave).tolist() == per_pair
+
+
+def test_meeting_counts_at_several_thresholds_at_once_are_each_thresholds():
+    """``meeting_counts_each`` counts each pair's meetings at every threshold of the
+    sampler in one pass: each row what ``meeting_counts`` gives at that threshold; and the
+    sampler's frames at the task's own rate are the frames themselves."""
+    from vidreason.engines.pymunk_sim import simulate
+    from vidreason.scene.identity import meeting_counts, meeting_counts_each, pair_gaps
+    from vidreason.tasks.temporal import identity as family
+
+    rng = np.random.default_rng(5)
+    size = float(max(FMT.width, FMT.height))
+    thresholds = [(0.05, 0.1), (0.035, 0.12), (0.065, 0.1), (0.02, 0.03)]
+    for noise in rng.uniform(0.0, 0.2, (20, 6, 48)):
+        want = [meeting_counts(noise, e, lv).tolist() for e, lv in thresholds]
+        assert meeting_counts_each(noise, thresholds).tolist() == want
+    from vidreason.tasks.base import sample_scene
+
+    spec = sample_scene(get_family("identity-v1"), 0, 2, 3, FMT)
+    traj = simulate(spec).trajectory
+    pos = {b.name: traj.xy(b.name) for b in spec.bodies}
+    same = family._resampled(pos, 1.0, 0.0)
+    assert all(np.array_equal(same[k].view(np.int64), pos[k].view(np.int64)) for k in pos)
+    _, gaps = pair_gaps(pos, spec.bodies, size)
+    want = [meeting_counts(gaps, e, lv).tolist() for e, lv in thresholds]
+    assert meeting_counts_each(gaps, thresholds).tolist() == want
+
+
+def test_runs_the_sampler_stops_are_of_scenes_it_would_throw_away():
+    """``_hopeless`` stops a run only when the scene can no longer be ``_clear`` (so the
+    scene sampled is the one the whole runs gave); a run it lets through is the plain
+    run; and it stops a good share of the runs, early."""
+    from vidreason.engines import pymunk_sim
+    from vidreason.tasks.temporal import identity as family
+
+    rng = np.random.default_rng(11)
+    tried, stopped, clear, last = 0, 0, 0, []
+    while tried < 90:
+        d = 1 + tried % 3
+        made = [
+            family._body(rng, f"o{i}", c, "circle" if rng.random() < 0.6 else "box", d, 256)
+            for i, c in enumerate(family.pick_colours(rng, family.N_OBJECTS[d]))
+        ]
+        placed = family._place(rng, made, FMT)
+        if placed is None:
+            continue
+        tried += 1
+        spec = family._scene(0, 0, d, FMT, placed)
+        whole = pymunk_sim._simulate(spec, 40)
+        ok = family._clear(spec, whole.trajectory, whole.events)
+        clear += ok
+        halt, seen = family._hopeless(spec), []
+
+        def watched(frame, states, contacts, halt=halt, seen=seen):
+            seen.append(frame)
+            return halt(frame, states, contacts)
+
+        part = pymunk_sim._simulate(spec, 40, watched)
+        last.append(seen[-1])
+        if part is None:
+            stopped += 1
+            assert not ok
+        else:
+            assert part.trajectory == whole.trajectory and part.events == whole.events
+    assert clear >= 3 and stopped >= 25
+    assert np.mean(last) < 0.85 * (FMT.n_frames - 1)
+
+
+def test_a_run_stopped_is_not_remembered_and_one_let_through_is():
+    """``simulate_unless`` gives None for a run its halt stops, and remembers nothing of
+    it; a run let through is the plain run, remembered as ``simulate`` remembers it."""
+    from vidreason.engines import pymunk_sim
+    from vidreason.engines.memo import forget
+    from vidreason.tasks.base import sample_scene
+
+    spec = sample_scene(get_family("bounce-v1"), 0, 0, 1, FMT)
+    forget()
+    assert pymunk_sim.simulate_unless(spec, lambda f, s, c: f == 3) is None
+    assert pymunk_sim.run_key(spec, 40) not in pymunk_sim._RUNS
+    through = pymunk_sim.simulate_unless(spec, lambda f, s, c: False)
+    assert through is not None and pymunk_sim.simulate(spec) is through
+    assert through.trajectory == pymunk_sim._simulate(spec, 40).trajectory

@@ -116,3 +116,55 @@ def test_coverage_is_the_mean_of_the_ink_at_every_sample(kind):
         )
         got = coverage(kind, xs, ys, (x, y), angle, r)
         assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_clips_prints_laid_at_once_are_each_frames_own(kind):
+    """``lay`` prints a body in every frame of a clip at once: each frame gets what
+    mixing its own box (clipped to the picture) by the mean of ``ink_at`` over each
+    pixel's samples gives, for a body moving in, across and out of the picture as it
+    turns, over a picture of any colours."""
+    from vidreason.scene.patterns import SUPER, Pattern, ink_at, lay, to_body
+    from vidreason.types import Body
+
+    rng = np.random.default_rng(1)
+    pattern = Pattern(kind, "black", (28, 28, 32))
+    for radius in (4.0, 13.7, 25.0):
+        body = Body(
+            name="b",
+            colour_name="red",
+            colour=(200, 0, 0),
+            radius=radius,
+            mass=1.0,
+            position=(0.0, 0.0),
+            angle=0.3,
+        )
+        r = inner_radius(body)
+        angles = rng.uniform(-7, 7, 24)
+        poses: list[tuple[float, ...]] = [
+            (float(x), float(y), float(a))
+            for x, y, a in zip(
+                np.linspace(-30, 160, 24), rng.uniform(-20, 110, 24), angles, strict=True
+            )
+        ]
+        poses.append((50.25, 40.75))  # no angle: the body's own
+        frames = rng.integers(0, 256, (len(poses), 96, 128, 3), dtype=np.uint8)
+        want = frames.copy()
+        lay(frames, body, poses, pattern)
+        for img, pose in zip(want, poses, strict=True):
+            x, y = pose[0], pose[1]
+            angle = pose[2] if len(pose) > 2 else body.angle
+            x0, x1 = max(0, int(np.floor(x - r)) - 1), min(128, int(np.ceil(x + r)) + 2)
+            y0, y1 = max(0, int(np.floor(y - r)) - 1), min(96, int(np.ceil(y + r)) + 2)
+            if x0 >= x1 or y0 >= y1:
+                continue
+            sub = (np.arange(SUPER) + 0.5) / SUPER
+            xs = (np.arange(x0, x1)[:, None] + sub[None, :]).ravel()
+            ys = (np.arange(y0, y1)[:, None] + sub[None, :]).ravel()
+            u, v = to_body(xs[None, :], ys[:, None], (x, y), angle, r)
+            cover = ink_at(template(kind), u, v).reshape(y1 - y0, SUPER, x1 - x0, SUPER)
+            share = cover.mean(axis=(1, 3))[..., None]
+            patch = img[y0:y1, x0:x1].astype(np.float32)
+            mixed = patch * (1 - share) + np.asarray(pattern.ink, np.float32) * share
+            img[y0:y1, x0:x1] = np.rint(mixed).astype(np.uint8)
+        assert np.array_equal(frames, want)

@@ -250,3 +250,20 @@ def test_same_seed_same_instance():
     assert a.spec == b.spec and a.outcome == b.outcome and a.prompt == b.prompt
     assert questions(a) == questions(b)
     assert np.array_equal(fa, fb)
+
+
+def test_the_samplers_check_reckons_each_balls_cover_once(monkeypatch):
+    """``_valid`` asks each ball's shares three times (itself, ``in_view``, ``hidings``);
+    the screens' cover of a ball in a run is reckoned once."""
+    from vidreason.engines.pymunk_sim import simulate
+    from vidreason.tasks.base import sample_scene
+    from vidreason.tasks.temporal import permanence as family
+
+    spec = sample_scene(get_family("permanence-v1"), 0, 2, 3, VideoFormat())
+    traj = simulate(spec).trajectory
+    calls = []
+    real = family.covered
+    monkeypatch.setattr(family, "covered", lambda *a: calls.append(1) or real(*a))
+    assert family._valid(spec, traj)
+    per_ball = len(family.screens(spec)) + 1  # each screen, and the picture's edge
+    assert len(calls) == len(family.balls(spec)) * per_ball

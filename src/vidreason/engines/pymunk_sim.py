@@ -19,8 +19,10 @@ import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import overload
 
+import numpy as np
 import pymunk
 
 from vidreason.engines.contacts import debounce
@@ -41,13 +43,45 @@ class Simulation:
 _RUNS: OrderedDict[str, Simulation] = runs()  # a sampler's check, then the instance's
 
 
+READ = ("damping", "ignore_contacts", "paths")  # the keys of spec.extra the engine reads
+
+
 def simulate(spec: SceneSpec, substeps: int = 40) -> Simulation:
     """Run the scene for ``spec.fmt.n_frames`` frames and sample every body at each frame
     (a recent run of the same scene is not run again: ``engines.memo``)."""
-    return recall(_RUNS, scene_key(spec, substeps), lambda: _simulate(spec, substeps))
+    return recall(_RUNS, run_key(spec, substeps), lambda: _simulate(spec, substeps))
 
 
-def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
+Halt = Callable[[int, list[tuple[float, ...]], list[tuple[float, tuple[str, ...]]]], bool]
+
+
+def simulate_unless(spec: SceneSpec, halt: Halt, substeps: int = 40) -> Simulation | None:
+    """``simulate(spec)``, or None as soon as ``halt(frame, states, contacts)``, asked
+    after each frame is read, says the run is of no use: ``states`` every body's raw
+    state (x, y, vx, vy, angle, unrounded) at every frame so far, body after body,
+    ``contacts`` every (time, pair) begun so far. A run seen through to the end is
+    remembered as ``simulate`` remembers it (a recent one is not run again)."""
+    key = run_key(spec, substeps)
+    if key in _RUNS:
+        return recall(_RUNS, key, lambda: _simulate(spec, substeps))
+    out = _simulate(spec, substeps, halt)
+    return None if out is None else recall(_RUNS, key, lambda: out)
+
+
+def run_key(spec: SceneSpec, substeps: int) -> str:
+    """``scene_key`` of what the engine reads: without the family's parameters, the
+    background and the keys of ``spec.extra`` other than ``READ``, so a scene that differs
+    only in those is the same run (``trigger``'s question about the pair's factual scene,
+    which differs from it only in the cause recorded among the parameters)."""
+    extra = {k: v for k, v in spec.extra.items() if k in READ}
+    return scene_key(replace(spec, params={}, background=(0, 0, 0), extra=extra), substeps)
+
+
+@overload
+def _simulate(spec: SceneSpec, substeps: int) -> Simulation: ...
+@overload
+def _simulate(spec: SceneSpec, substeps: int, halt: Halt | None) -> Simulation | None: ...
+def _simulate(spec: SceneSpec, substeps: int, halt: Halt | None = None) -> Simulation | None:
     space = pymunk.Space()
     space.gravity = (0.0, spec.gravity)
     space.iterations = 30
@@ -104,36 +138,91 @@ def _simulate(spec: SceneSpec, substeps: int) -> Simulation:
 
     fps = spec.fmt.fps
     dt = 1.0 / (fps * substeps)
-    states: dict[str, list[tuple[float, ...]]] = {n: [] for n in bodies}
+    starts = _starts((spec.fmt.n_frames - 1) * substeps, dt)
+    drive = _driver([(bodies[name], keys) for name, keys in paths.items()], dt, starts)
+    readers = list(map(_reader, bodies.values()))
+    raw: list[tuple[float, ...]] = []  # every body's state at every frame, in that order
     step: Callable[[float], None] = space.step
-    fast = False
-    driven = [(bodies[name], keys) for name, keys in paths.items()]
-    readers = {name: _reader(body) for name, body in bodies.items()}
     for frame in range(spec.fmt.n_frames):
         if frame:
-            for _ in range(substeps):
-                for driven_body, keys in driven:
-                    x, y = path_position(keys, clock + dt)
-                    px, py = driven_body.position
-                    driven_body.velocity = ((x - px) / dt, (y - py) / dt)
+            first = (frame - 1) * substeps
+            if frame == 1:  # pymunk's step checks the bodies; then Chipmunk's own
+                if drive is not None:
+                    drive(0)
                 step(dt)
-                clock += dt
-                if not fast:
-                    step, fast = _fast_step(space), True
-        for name, read in readers.items():  # round(v, 4) of pymunk's floats, as _r does
-            x, y, vx, vy, angle = read()
-            states[name].append(
-                (round(x, 4), round(y, 4), round(vx, 4), round(vy, 4), round(angle, 4))
-            )
+                step = _fast_step(space)
+                first += 1
+            if drive is None:
+                for clock in starts[first : frame * substeps]:  # noqa: B007 (begin reads it)
+                    step(dt)
+            else:
+                for k in range(first, frame * substeps):
+                    clock = starts[k]
+                    drive(k)
+                    step(dt)
+        raw += [read() for read in readers]
+        if halt is not None and halt(frame, raw, contacts):
+            return None
+    # round(v, 4) of pymunk's floats, as _r does, all at once
+    width = len(raw[0]) if raw else 0
+    rounded = iter(map(round, itertools.chain.from_iterable(raw), itertools.repeat(4)))
+    rows = list(zip(*[rounded] * width, strict=True)) if width else []
+    n_bodies = len(readers)
+    states = {name: tuple(rows[i::n_bodies]) for i, name in enumerate(bodies)}
 
     events = tuple(
         Event(kind="contact", frame=round(t * fps), time=_r(t), objects=pair)
         for t, pair in debounce(contacts, min_gap=2.0 / fps)
     )
-    return Simulation(
-        trajectory=Trajectory(states={n: tuple(s) for n, s in states.items()}),
-        events=events,
-    )
+    return Simulation(trajectory=Trajectory(states=states), events=events)
+
+
+@functools.lru_cache(maxsize=16)
+def _starts(n_steps: int, dt: float) -> tuple[float, ...]:
+    """Each step's start time: the steps before it summed one by one, as the clock of a
+    run is (the same for every run of a format)."""
+    out, clock = [], 0.0
+    for _ in range(n_steps):
+        out.append(clock)
+        clock += dt
+    return tuple(out)
+
+
+def _driver(
+    driven: list[tuple[pymunk.Body, list[tuple[float, ...]]]], dt: float, starts: tuple[float, ...]
+) -> Callable[[int], None] | None:
+    """Before step ``k``, set each driven body's velocity so that the step takes it to
+    where its keyframes put it at the step's end (``path_position`` at the step's start
+    ``starts[k]`` plus ``dt``). The positions of every step are computed at once
+    (``path_positions``: the same doubles), and the body is read and set through
+    Chipmunk directly where pymunk lets us: a containment run (a cup driven over 1,880
+    steps) spends 1.5 ms on it instead of 8. None when nothing is driven."""
+    if not driven:
+        return None
+    ends = [start + dt for start in starts]
+    times = np.array(ends)
+    raw = getattr(getattr(pymunk, "_chipmunk", None), "lib", None)
+    moves = []
+    for body, keys in driven:
+        xs, ys = path_positions(keys, times)
+        handle = getattr(body, "_body", None)
+        if raw is None or handle is None:
+            moves.append((body, None, None, xs.tolist(), ys.tolist()))
+        else:
+            moves.append(
+                (handle, raw.cpBodyGetPosition, raw.cpBodySetVelocity, xs.tolist(), ys.tolist())
+            )
+
+    def drive(k: int) -> None:
+        for target, get, put, xs, ys in moves:
+            if get is None:
+                px, py = target.position
+                target.velocity = ((xs[k] - px) / dt, (ys[k] - py) / dt)
+            else:
+                p = get(target)
+                put(target, ((xs[k] - p.x) / dt, (ys[k] - p.y) / dt))
+
+    return drive
 
 
 def _filters(ignored: set[tuple[str, ...]]) -> dict[str, pymunk.ShapeFilter]:
@@ -208,6 +297,31 @@ def path_position(keys: Sequence[Sequence[float]], t: float) -> tuple[float, flo
             s = u * u * (3.0 - 2.0 * u)
             return x0 + s * (x1 - x0), y0 + s * (y1 - y0)
     return keys[-1][1], keys[-1][2]
+
+
+def path_positions(
+    keys: Sequence[Sequence[float]], times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``path_position`` at every time of ``times`` (the same doubles: the same operations
+    in the same order, one array at a time)."""
+    k = np.asarray(keys, dtype=float)
+    if np.any(np.diff(k[:, 0]) < 0):  # keys out of time order: the first that fits, as there
+        at = [path_position(keys, float(t)) for t in times]
+        return np.array([a[0] for a in at]), np.array([a[1] for a in at])
+    t0, x0, y0 = k[:-1, 0], k[:-1, 1], k[:-1, 2]
+    t1, x1, y1 = k[1:, 0], k[1:, 1], k[1:, 2]
+    xs = np.full(len(times), k[-1, 1])
+    ys = np.full(len(times), k[-1, 2])
+    seg = np.searchsorted(t1, times, side="right")  # the first pair with t < t1
+    before = times <= k[0, 0]
+    mid = (seg < len(t1)) & ~before
+    j, t = seg[mid], times[mid]
+    u = (t - t0[j]) / (t1[j] - t0[j])
+    s = u * u * (3.0 - 2.0 * u)
+    xs[mid] = x0[j] + s * (x1[j] - x0[j])
+    ys[mid] = y0[j] + s * (y1[j] - y0[j])
+    xs[before], ys[before] = k[0, 1], k[0, 2]
+    return xs, ys
 
 
 def _make_body(b: Body) -> tuple[pymunk.Body, list[pymunk.Shape]]:

@@ -46,6 +46,8 @@ class Motion:
         found = np.flatnonzero(~np.isnan(self.xy[:, 0]))[:samples]
         if len(found) == 0:
             return np.array([np.nan, np.nan])
+        if len(found) == 1:  # the median of one position: itself (in the median's type)
+            return self.xy[found[0]] / 1
         return np.median(self.xy[found], axis=0)
 
 
@@ -77,13 +79,17 @@ def first_crossing(times: np.ndarray, values: np.ndarray, level: float) -> Cross
     found = np.flatnonzero(~np.isnan(values))
     t, v = times[found], values[found]
     above = v >= level
-    for k in range(len(v)):
-        if above[k : k + HOLD].all():
-            if k == 0 or v[k] == v[k - 1]:
-                return Crossing(float(t[k]), int(found[k]))
-            u = float(np.clip((level - v[k - 1]) / (v[k] - v[k - 1]), 0.0, 1.0))
-            return Crossing(float(t[k - 1] + u * (t[k] - t[k - 1])), int(found[k]))
-    return None
+    held = above.copy()  # above for the next HOLD samples (those there are, at the end)
+    for j in range(1, HOLD):
+        held[:-j] &= above[j:]
+    starts = np.flatnonzero(held)
+    if not len(starts):
+        return None
+    k = int(starts[0])
+    if k == 0 or v[k] == v[k - 1]:
+        return Crossing(float(t[k]), int(found[k]))
+    u = float(np.clip((level - v[k - 1]) / (v[k] - v[k - 1]), 0.0, 1.0))
+    return Crossing(float(t[k - 1] + u * (t[k] - t[k - 1])), int(found[k]))
 
 
 def displacement(motion: Motion, origin: np.ndarray | None = None) -> np.ndarray:

@@ -102,6 +102,29 @@ def meeting_counts(gap: np.ndarray, enter: float, leave: float) -> np.ndarray:
     return ((step == 1) & ~inside).sum(axis=1)
 
 
+def meeting_counts_each(gap: np.ndarray, thresholds: list[tuple[float, float]]) -> np.ndarray:
+    """``meeting_counts(gap, enter, leave)`` for each ``(enter, leave)`` of ``thresholds``
+    (no NaN in ``gap``; each ``enter < leave``), (thresholds x rows), in one pass over
+    all of them: the same integer steps, each row against its own two thresholds."""
+    return meeting_starts_each(gap, thresholds).sum(axis=2)
+
+
+def meeting_starts_each(gap: np.ndarray, thresholds: list[tuple[float, float]]) -> np.ndarray:
+    """Where a meeting starts (``meetings``), per threshold of ``thresholds``, row of
+    ``gap`` and frame: (thresholds x rows x frames) bool (no NaN; each ``enter < leave``).
+    A frame's own and earlier gaps decide it, so the starts of the first frames of a
+    sequence are those of the whole."""
+    k, rows = len(thresholds), len(gap)
+    enter = np.repeat([t[0] for t in thresholds], rows)[:, None]
+    leave = np.repeat([t[1] for t in thresholds], rows)[:, None]
+    many = np.broadcast_to(gap, (k, *gap.shape)).reshape(k * rows, -1)
+    step = np.where(many < enter, 1, np.where(many > leave, -1, 0))
+    marked = np.maximum.accumulate(np.where(step != 0, np.arange(many.shape[1]), -1), axis=1)
+    before = np.concatenate([np.full((len(many), 1), -1), marked[:, :-1]], axis=1)
+    inside = (before >= 0) & (np.take_along_axis(step, np.maximum(before, 0), axis=1) == 1)
+    return ((step == 1) & ~inside).reshape(k, rows, -1)
+
+
 def final_order(pos: dict[str, np.ndarray], bodies: tuple[Body, ...]) -> list[str]:
     """Labels of the bodies left to right by their last known position."""
     xs = []

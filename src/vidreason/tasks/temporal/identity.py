@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,7 +28,8 @@ from vidreason.scene.identity import (
     ENTER,
     LEAVE,
     final_order,
-    meeting_counts,
+    meeting_counts_each,
+    meeting_starts_each,
     pair_gaps,
     reach,
 )
@@ -56,6 +58,7 @@ DAMPING = 0.9  # velocity kept per second
 ORDER_GAP = 0.05  # final x of neighbours at least this far apart (/ frame width)
 RATES = (1.0, 30 / 16, 12 / 16, 8 / 16)  # frame rates (times the task's) a meeting must show at
 PHASES = (0.0, 0.25, 0.5, 0.75)  # first sample's offset, in samples, at each rate
+LOOK = 12  # frames between the sampler's looks at a run under way (``_hopeless``)
 AVOID = ("cyan",)  # its key drifts under a hue shift and at a blue object's edge
 
 
@@ -169,24 +172,68 @@ def _clear(spec: SceneSpec, traj: Trajectory, events: tuple[Event, ...]) -> bool
     """Objects meet often, and the meetings counted from positions are the simulated
     contacts at every frame rate of ``RATES`` (times the task's), sampled from every offset
     of ``PHASES``, with the thresholds moved a little either way: no near
-    misses, no contact too brief to see. The final order has room between neighbours."""
+    misses, no contact too brief to see. The final order has room between neighbours.
+    (The cheap conditions are tried first; every one must hold, in any order.)"""
     names = [b.name for b in spec.bodies]
     size = float(max(spec.fmt.width, spec.fmt.height))
-    pos = _positions(traj, names)
     touched = contacts(events)
     if len(touched) < MIN_MEETINGS[spec.difficulty] or touched[0].frame < 4:
         return False
-    counted = Counter(tuple(e.objects) for e in touched)
-    for rate, phase in itertools.product(RATES, PHASES):
-        pairs, gaps = pair_gaps(_resampled(pos, rate, phase), spec.bodies, size)
-        want = np.array([counted.get(p, 0) for p in pairs])
-        if sum(want) != len(touched):  # a contact of a pair that is no pair of bodies
-            return False
-        for enter, leave in [(ENTER, LEAVE), (ENTER - 0.015, LEAVE + 0.02), (ENTER + 0.015, LEAVE)]:
-            if not np.array_equal(meeting_counts(gaps, enter, leave), want):
-                return False
+    pos = _positions(traj, names)
     xs = sorted(float(p[-1, 0]) for p in pos.values())
-    return bool(np.diff(xs).min() > ORDER_GAP * spec.fmt.width)
+    if not np.diff(xs).min() > ORDER_GAP * spec.fmt.width:
+        return False
+    counted = Counter(tuple(e.objects) for e in touched)
+    pairs = [tuple(sorted((a.name, b.name))) for a, b in itertools.combinations(spec.bodies, 2)]
+    want = np.array([counted.get(p, 0) for p in pairs])
+    if sum(want) != len(touched):  # a contact of a pair that is no pair of bodies
+        return False
+    thresholds = [(ENTER, LEAVE), (ENTER - 0.015, LEAVE + 0.02), (ENTER + 0.015, LEAVE)]
+    for rate, phase in itertools.product(RATES, PHASES):
+        at = pos if (rate, phase) == (1.0, 0.0) else _resampled(pos, rate, phase)
+        _, gaps = pair_gaps(at, spec.bodies, size)  # the frames themselves at (1, 0)
+        if not (meeting_counts_each(gaps, thresholds) == want).all():
+            return False
+    return True
+
+
+def _hopeless(spec: SceneSpec) -> Callable[[int, list, list], bool]:
+    """For ``simulate_unless``: whether a run under way can no longer be ``_clear``, by
+    what is certain already, so the runs it stops are runs ``_clear`` would reject and the
+    scene sampled is the same: two objects touching before frame 4; or, at the task's
+    own rate, a pair whose meetings counted at ``(ENTER, LEAVE)`` and at one of the
+    thresholds moved either way differ at a frame where the pair is apart beyond both
+    thresholds' ends. Of two thresholds, the one that starts a meeting nearer and ends
+    it farther never counts more (each meeting it starts, the other has started since
+    both were last ended), nor gains more from such a frame on: counts that differ
+    there differ at the end. Looked at every ``LOOK`` frames."""
+    names = [b.name for b in spec.bodies]
+    fps, size = spec.fmt.fps, float(max(spec.fmt.width, spec.fmt.height))
+    thresholds = [(ENTER, LEAVE), (ENTER - 0.015, LEAVE + 0.02), (ENTER + 0.015, LEAVE)]
+    apart = [(1, LEAVE + 0.02), (2, LEAVE)]  # (the other threshold, the gap apart beyond both)
+    xy: list[list[float]] = []  # the states' x and y so far, rounded as the trajectory's
+
+    def halt(frame: int, states: list, contacts: list) -> bool:
+        if frame == 4:
+            return any("wall" not in pair and round(t * fps) < 4 for t, pair in contacts)
+        if frame == 0 or frame % LOOK:
+            return False
+        xy.extend([round(s[0], 4), round(s[1], 4)] for s in states[len(xy) :])
+        rows = np.array(xy)
+        _, gaps = pair_gaps(
+            {n: rows[i :: len(names)] for i, n in enumerate(names)}, spec.bodies, size
+        )
+        counted = meeting_starts_each(gaps, thresholds).cumsum(axis=2)
+        for other, beyond in apart:
+            away = gaps > beyond
+            last = gaps.shape[1] - 1 - np.argmax(away[:, ::-1], axis=1)  # last frame apart
+            pairs = np.flatnonzero(away.any(axis=1))
+            at = last[pairs]
+            if (counted[0, pairs, at] != counted[other, pairs, at]).any():
+                return True
+        return False
+
+    return halt
 
 
 def _scene(
@@ -210,7 +257,7 @@ def _scene(
 def sample(
     rng: np.random.Generator, seed: int, index: int, difficulty: int, fmt: VideoFormat
 ) -> SceneSpec:
-    from vidreason.engines.pymunk_sim import simulate
+    from vidreason.engines.pymunk_sim import simulate_unless
 
     n = N_OBJECTS[difficulty]
     for _ in range(5000):
@@ -225,8 +272,8 @@ def sample(
         if placed is None:
             continue
         spec = _scene(seed, index, difficulty, fmt, placed)
-        sim = simulate(spec)
-        if _clear(spec, sim.trajectory, sim.events):
+        sim = simulate_unless(spec, _hopeless(spec))
+        if sim is not None and _clear(spec, sim.trajectory, sim.events):
             return spec
     raise RuntimeError("no scene with clear encounters found")  # pragma: no cover
 
