@@ -129,6 +129,14 @@ def test_a_stop_ends_in_a_jump_measured_by_the_pace_it_carries_on_at():
     pts = np.stack([dropped, np.zeros(32)], axis=1)
     assert stall_then_jump(pts, rest=True) == (0, 19)  # 4.2 px in one frame would be one
     assert stall_then_jump(pts, gaps, rest=True) is None
+    # the camera unmeasured from the set-off on (a shake the body no longer fixed): a
+    # jump within what it may have moved the positions is no jump
+    doubt = np.zeros(32)
+    doubt[20:] = 9.0  # the jump is 10.9 px
+    pts = np.stack([rest, np.zeros(32)], axis=1)
+    assert stall_then_jump(pts, rest=True, doubt=doubt) is None
+    doubt[20:] = 2.0
+    assert stall_then_jump(pts, rest=True, doubt=doubt) == (0, 19)
 
 
 def test_a_collision_frozen_over_then_jumped_fails_continuity():

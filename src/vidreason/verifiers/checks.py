@@ -380,6 +380,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
     worst, note = 1.0, ""
     src = tracks.source  # frame numbers as the video counts them
     own_pace = instance.capability == "planning"  # a move's speed is the video's own
+    doubt = np.linalg.norm(camera_doubt(tracks, instance), axis=1)  # px a position may be off
     for b in instance.spec.bodies:
         gt = instance.trajectory.xy(b.name)
         vmax = float(np.linalg.norm(np.diff(gt, axis=0), axis=1).max()) * fps
@@ -413,7 +414,7 @@ def continuity(tracks: Tracks, instance: Instance) -> Check:
                 f"the {b.label} jumps {px:.0f} px off its path between frames"
                 f" {src[found[k]]} and {src[found[k + 1]]} and carries on from there"
             )
-        stall = stall_then_jump(p, gaps, rest=True)
+        stall = stall_then_jump(p, gaps, rest=True, doubt=doubt[found])
         if stall is not None and own_pace:
             j = stall[1]  # a piece that waits, then moves on at a pace the video may set
             stall = None if paced(p[j], p[j + 1], gt, size, float(gaps[j])) else stall
@@ -483,7 +484,10 @@ STALL_JUMP = 2.5  # a step after a stop this many times the pace after it is a j
 
 
 def stall_then_jump(
-    p: np.ndarray, gaps: np.ndarray | None = None, rest: bool = False
+    p: np.ndarray,
+    gaps: np.ndarray | None = None,
+    rest: bool = False,
+    doubt: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """(first, last) step index of a stop of a moving body that ends in a jump, on the
     positions ``p`` of the frames where it is found (``gaps``: frames between them, a
@@ -493,10 +497,13 @@ def stall_then_jump(
     from where it jumped to: the frames of the stop were missing motion). With ``rest``
     a body still from its first frame counts too (it jumps as it sets off). A pause
     that ends at the pace it had, a rest before a push (which then carries on as fast),
-    a stop that lasts and a one-frame glitch are not this."""
-    steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
-    if gaps is not None:
-        steps = steps / np.maximum(gaps, 1.0)
+    a stop that lasts and a one-frame glitch are not this. ``doubt`` (px, per position):
+    how far each position may be off where the camera was not measured; a jump counts
+    only beyond the doubt at its two ends."""
+    raw = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    per = np.ones(len(raw)) if gaps is None else np.maximum(gaps, 1.0)
+    steps = raw / per
+    sure = steps if doubt is None else np.maximum(raw - doubt[:-1] - doubt[1:], 0.0) / per
     still = steps < 0.5
     i, n = 0, len(steps)
     while i < n:
@@ -512,7 +519,7 @@ def stall_then_jump(
             kept = float(np.linalg.norm(p[min(j + 3, n)] - p[j]))  # from the stop's place
             if (
                 (before >= STALL_MOVING or i == 0)
-                and steps[j] > max(3.0, STALL_JUMP * after)
+                and sure[j] > max(3.0, STALL_JUMP * after)
                 and kept >= 0.5 * float(np.linalg.norm(p[j + 1] - p[j]))
             ):
                 return i, j
