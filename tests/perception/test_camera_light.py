@@ -165,3 +165,39 @@ def test_a_shaken_first_frame_under_a_vignette_is_shifted_not_zoomed(
     assert np.abs(cam.shift(w, h)[0] - true).max() < 1.0, (cam.shift(w, h)[0], true)
     sx, sy = np.linalg.norm(cam.matrices[0, :, :2], axis=0)
     assert abs(sx / sy - 1.0) < 0.01  # no squash
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["zoom 2%", "zoom 5%"])
+def test_a_zoom_over_a_lone_ball_and_a_floor_is_found_when_no_search_beats_none_clearly(
+    name, tmp_path
+):
+    """One ball on a shaded table above a floor band: every search map matched frame 0 far
+    better than no motion, but not by the margin that accepts one (no motion matched
+    poorly too), and ECC from them slid into a shear; with the best map refitted with the
+    light against no motion, the zoom is read and the true path passes."""
+    from vidreason.scoring import score_frames
+
+    inst, frames = build("projectile", 1, seed=31, fmt=VideoFormat(style="shaded"))
+    write_instance(inst, frames, tmp_path / "task")
+    truth = read_video(tmp_path / "task" / "ground_truth.mp4").frames
+    sample = BY_NAME[name].fn(inst, truth, np.random.default_rng(0))
+    clip = read_video(encode(sample, tmp_path / "v"))
+    score, _ = score_frames(clip.frames, inst, frames[0], clip.times)
+    assert score.passed, score.explanation
+    assert "zoom x1.0" in score.explanation, score.explanation
+
+
+def test_a_shear_is_no_camera_map_but_a_roll_and_a_stretch_are():
+    from vidreason.perception.registration import plausible
+
+    def mat(a: np.ndarray) -> np.ndarray:
+        return np.hstack([a, np.zeros((2, 1))]).astype(np.float32)
+
+    c, s = np.cos(np.radians(2.0)), np.sin(np.radians(2.0))
+    roll = np.array([[c, -s], [s, c]])
+    assert plausible(mat(roll), 128, 128)
+    assert plausible(mat(np.diag([1.1, 1.0])), 128, 128)
+    assert plausible(mat(np.diag([1.1, 1.0]) @ roll), 128, 128)  # a roll, then a stretch
+    assert not plausible(mat(np.array([[1.005, -0.102], [0.0, 1.031]])), 128, 128)
+    assert not plausible(mat(np.array([[1.0, 0.05], [0.0, 1.0]])), 128, 128)

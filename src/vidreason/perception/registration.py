@@ -272,10 +272,21 @@ def _corr(ref: np.ndarray, img: np.ndarray, m: np.ndarray, mask: np.ndarray | No
     return float((a * b).sum() / d) if d > 0 else -1.0
 
 
+MAX_SHEAR = 0.02  # the stretch's part across its axes, relative to its scale
+
+
 def plausible(m: np.ndarray, width: int, height: int) -> bool:
+    """A map a camera of the scene can make: a zoom, a shift, a small roll, a stretch of
+    up to 15% along the picture's axes, but no shear (the stretch of the map's polar
+    decomposition, ``a = rotation @ stretch``, nearly diagonal: a rotated picture
+    stretched 4:3 after a 2° roll has 0.012; ECC over a scene with little structure
+    slides into shears of 0.05 and more)."""
     a = m[:, :2]
-    s = np.linalg.svd(a, compute_uv=False)
+    _, s, vt = np.linalg.svd(a)
     if s.min() <= 0 or abs(s.max() / s.min() - 1.0) > 0.15:  # strong shear or squash
+        return False
+    stretch = vt.T @ np.diag(s) @ vt
+    if abs(stretch[0, 1]) > MAX_SHEAR * float(s.mean()):
         return False
     if abs(float(np.arctan2(a[1, 0] - a[0, 1], a[0, 0] + a[1, 1]))) > np.radians(3.0):
         return False  # a camera of the scene does not roll
@@ -294,6 +305,7 @@ def _about_centre(scale: float, dx: float, dy: float, w: int, h: int) -> np.ndar
 
 
 ZOOMS = np.round(np.arange(0.8, 1.34, 0.025), 3)  # starting zooms searched for frame 0
+POOR = 0.9  # correlation of frame 0 with the reference under which no motion is doubted
 
 
 def _first(
@@ -324,7 +336,10 @@ def _first(
         if fine[0] > best[0] + 1e-4:
             best = fine
     if best[1] is not ident and (1.0 - best[0]) > GAIN_NEEDED * (1.0 - ident_cc):
-        return ident_cc, ident  # not clearly better than no camera motion at all
+        # not clearly better than no camera motion at all; but where no motion matches
+        # poorly too, the map goes to the refit with the light, which keeps it only
+        # where it leaves less misfit than no motion (``_refined``)
+        return ident_cc, (best[1] if ident_cc < POOR else ident)
     return best
 
 
