@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from vidreason.instance_io import InstanceError, load_instance, read_png
+from vidreason.perception.threads import one_blas_thread
 from vidreason.perception.timeline import MAX_DELAY
 from vidreason.perception.tracking import Tracks, track_frames
 from vidreason.render.video_io import Video, VideoError, read_video
@@ -63,6 +64,7 @@ def run_checks(tracks: Tracks, instance: Instance, first_image: np.ndarray | Non
     ]
 
 
+@one_blas_thread()
 def score_frames(
     frames: np.ndarray,
     instance: Instance,

@@ -145,3 +145,31 @@ def test_the_local_means_blur_is_symmetric_and_positive(n):
     assert np.allclose(a, a.T, rtol=0, atol=1e-15) and (a >= 0).all()
     assert np.allclose(a.sum(axis=1), 1.0)
     assert reg._blur_known(n, 128)
+
+
+def test_a_shaken_frame_with_standing_bodies_is_greyed_once_and_fitted_alike(monkeypatch):
+    """A frame that moved is greyed once (at 832 x 480 a grey is an area resize of the
+    whole frame), for its still test, its standing bodies' shifts and its fit alike: the
+    camera is what greying it each time gave."""
+    from vidreason.perception.scene import resting
+
+    inst, frames = build("dominoes")
+    shaken = BY_NAME["shake 2px"].fn(inst, frames, np.random.default_rng(0)).frames
+    args = (shaken, frames[0], static_mask(inst, 256, 256), np.arange(len(shaken)) / 16.0)
+    rest = resting(inst, 256, 256)
+    assert rest  # standing dominoes: each moved frame's bodies are checked (``_moved``)
+    greyed: dict[bytes, int] = {}
+    plain = reg._log_grey
+
+    def counted(frame, size, lift):
+        if lift is not None:
+            key = frame.tobytes()
+            greyed[key] = greyed.get(key, 0) + 1
+        return plain(frame, size, lift)
+
+    monkeypatch.setattr(reg, "_log_grey", counted)
+    camera = reg.register(*args, rest)
+    firsts = {frames[0].tobytes(), shaken[0].tobytes()}  # (the first is searched anew)
+    assert max(n for key, n in greyed.items() if key not in firsts) == 1
+    monkeypatch.setattr(reg, "_log_grey", plain)
+    assert np.array_equal(camera.matrices, reg.register(*args, rest).matrices)

@@ -659,12 +659,22 @@ def register(
         tpl = template_of(which)
         # one or two small bodies cannot fix a zoom or a roll: only the shift moves
         free = free_of(which)
-        grey = img if img is not None else _grey(frames[i], size, vmask, weights, lift)
+        grey = img if img is not None else _less_mean(log_grey(i), vmask, weights)
         pyr = pyramid(grey)
         got = solve(tpl, pyr, init, free)
         if not structured and np.abs(got[2:] - init[2:]).max() > MAX_STEP:
             return init  # a weak scene's jump is a misfit, not a camera
         return got if plausible(compose(got, m0, *size), *size) else init
+
+    last_log: list[tuple[int, np.ndarray]] = []
+
+    def log_grey(i: int) -> np.ndarray:
+        """``_log_grey`` of frame ``i``, kept for the last frame asked: a frame that moved
+        is greyed for its still test, its standing bodies' shifts and maybe a fit on fewer
+        bodies (at 832 x 480 each grey is an area resize of the whole frame)."""
+        if not last_log or last_log[0][0] != i:
+            last_log[:] = [(i, _log_grey(frames[i], size, lift))]
+        return last_log[0][1]
 
     def usable(i: int) -> tuple[int, ...]:
         which = tuple(j for j in masks[i] if j not in moved)
@@ -698,14 +708,14 @@ def register(
     loose: list[int] = []  # frames fitted on one or two bodies since the last firm one
     seen: list[np.ndarray] = [anchor]  # the camera at those frames
     tests: dict[int, tuple[np.ndarray, StillTest | None]] = {}  # per mask (by id)
-    g0 = _log_grey(frames[0], size, lift)
+    g0 = log_grey(0)
     for i in range(1, n):
         which = usable(i)
         _, enough, mask = fit_on(which)
         if not enough:
             mats[i] = place(prev)
             continue
-        g = _log_grey(frames[i], size, lift)
+        g = log_grey(i)
         if last is None or last_mask is not mask:
             last, last_g, last_mask = _less_mean(g0, mask, weights), g0, mask
         # still since the last frame fitted: the camera did not move (a slow drift adds
@@ -726,7 +736,7 @@ def register(
             last, last_g = img, g
             bodies = [(j, own(j)) for j in which]
             early, firm = (
-                _moved(bodies, _grey(frames[i], size, every_video, weights, lift), prev, anchor)
+                _moved(bodies, _less_mean(log_grey(i), every_video, weights), prev, anchor)
                 if bodies
                 else (set(), False)
             )

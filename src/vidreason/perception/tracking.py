@@ -26,6 +26,7 @@ import numpy as np
 
 from vidreason.perception import Percept, perceive
 from vidreason.perception.pixels import channel_max
+from vidreason.perception.threads import one_blas_thread
 from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
 from vidreason.scene.params import Palette
@@ -742,6 +743,7 @@ def calibrate_scene(
     return out
 
 
+@one_blas_thread()
 def track_frames(
     frames: np.ndarray,
     instance: Instance,
