@@ -26,6 +26,7 @@ import numpy as np
 
 from vidreason.perception import Percept, perceive
 from vidreason.perception.pixels import channel_max
+from vidreason.perception.scene import inner
 from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
 from vidreason.scene.params import Palette
@@ -320,7 +321,6 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
 MIX_STAY = 6  # frames a mix of scene colours must stay in place to be an object
-RIM = 0.025  # share of the picture along its edges where no unknown object is looked for
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -827,9 +827,7 @@ def track_frames(
     table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
-    rim = round(RIM * max(norm.shape[1:3]))
-    inner = np.zeros(norm.shape[1:3], bool)
-    inner[rim:-rim, rim:-rim] = True
+    inside = inner(*norm.shape[1:3])
     reference = table[codes(percept.reference)]
     seams = edge_zone(reference)
     look_alike = seam_look_alikes(table, key, len(names), reference)
@@ -874,7 +872,7 @@ def track_frames(
         # it stays put (a blur trail or a halo moves on with what makes it); neither
         # counts over a body found in this frame and the trail it may leave (three
         # colours blurred together where a ball moves inside a cup)
-        odd = (labels == 255) & percept.view[i] & inner & (near == 0)
+        odd = (labels == 255) & percept.view[i] & inside & (near == 0)
         mixed = odd & mix.view(bool)
         stay += 1
         stay *= mixed & ~seams  # frames in a row, 0 where it is no mix (or an edge's blur)
