@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from vidreason.types import Instance
 
-SHARED_VERSION = 18  # video decoding, tracking, shared checks, combining checks
+SHARED_VERSION = 19  # video decoding, tracking, shared checks, combining checks
 IMPORTED_VERSION = 1  # verifiers/imported.py (tasks imported from other benchmarks)
 IMPORTED_VERIFIER = "imported-v1"
 
