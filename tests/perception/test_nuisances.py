@@ -331,3 +331,17 @@ def test_a_blurred_bar_lightened_into_another_bars_colour_is_no_second_bar(tmp_p
     inst, frames = build("collision", 1)
     score, _ = score_corrupted("duplicate", inst, frames, tmp_path)
     assert not score.passed and "a second" in score.explanation, score.explanation
+
+
+def test_a_thin_border_round_the_picture_is_no_change_of_light(tmp_path):
+    """A 3 px light grey border over this scene's dark walls along the edges: read as
+    light, the rim's cells made the light model fit a gain of 0.73 and a level of 63,
+    and the blue block's colour went out of its key. The rim is framing, not scene."""
+    from tests.helpers import score_encoded
+
+    inst, frames = build("identity", 0, seed=31)
+    bordered = frames.copy()
+    for edge in (np.s_[:, :3], np.s_[:, -3:], np.s_[:, :, :3], np.s_[:, :, -3:]):
+        bordered[edge] = 200
+    score, _ = score_encoded(inst, bordered, tmp_path, first=frames[0])
+    assert score.passed and score.value == 1.0, score.explanation

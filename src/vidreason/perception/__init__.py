@@ -28,7 +28,7 @@ from vidreason.perception.registration import (
     still_camera,
     warp_to_reference,
 )
-from vidreason.perception.scene import resting, static_mask
+from vidreason.perception.scene import inner, resting, static_mask
 from vidreason.perception.timeline import Timeline, timeline
 from vidreason.types import Instance
 
@@ -69,7 +69,8 @@ def perceive(
         lone = instance.capability != "planning"
         camera = register(frames, ref, static, times, resting(instance, w, h), lone, aspect)
         warped, view = warp_to_reference(frames, camera)
-        gains = gain_fields(warped, ref, static & view.all(axis=0))
+        # the picture's rim is framing: a border drawn round it is no change of light
+        gains = gain_fields(warped, ref, static & view.all(axis=0) & inner(h, w))
         fixed = correct(warped, gains)
     line = timeline(fixed, times, instance)
     k = line.keep

@@ -14,6 +14,9 @@ from vidreason.scene.params import Reach
 from vidreason.types import Instance
 
 MARGIN = 4.0  # px around every moving body
+# share of the picture along its edges that is framing, not scene: a border drawn round
+# the picture, a zoom's padding, a resampled edge
+RIM = 0.025
 
 
 def moving_mask(instance: Instance, width: int, height: int) -> np.ndarray:
@@ -74,4 +77,12 @@ def resting(instance: Instance, width: int, height: int) -> list[tuple[float, fl
         mask = np.zeros((height, width), np.uint8)
         cv2.circle(mask, (round(xy[0, 0]), round(xy[0, 1])), round(extent(b) + 2), 1, -1)
         out.append((-np.inf, float(until), mask.astype(bool)))
+    return out
+
+
+def inner(height: int, width: int) -> np.ndarray:
+    """True inside the picture's outer ``RIM`` (of its longer side) on every edge."""
+    rim = round(RIM * max(height, width))
+    out = np.zeros((height, width), bool)
+    out[rim : height - rim, rim : width - rim] = True
     return out

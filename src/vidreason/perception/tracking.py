@@ -26,6 +26,7 @@ import numpy as np
 
 from vidreason.perception import Percept, perceive
 from vidreason.perception.pixels import channel_max
+from vidreason.perception.scene import inner
 from vidreason.perception.threads import one_blas_thread
 from vidreason.perception.timeline import late_start, time_offset
 from vidreason.scene.geometry import extent
@@ -321,7 +322,6 @@ def _cached_mixes(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
 
 MIX_RESIDUAL = 12.0  # RGB: how far a pixel may lie from the line between two scene colours
 MIX_STAY = 6  # frames a mix of scene colours must stay in place to be an object
-RIM = 0.025  # share of the picture along its edges where no unknown object is looked for
 
 
 def codes(frame: np.ndarray, bits: int = 6) -> np.ndarray:
@@ -677,6 +677,11 @@ def scene_palette(instance: Instance) -> tuple[list[str], list[RGB]]:
 
 
 CALIBRATE = 40.0  # Lab: how far a body's colour in the first frame may be from its key
+# a video's colours moved towards their grey as a whole (a grade to half saturation moves a
+# saturated key 40-44 Lab, nearer another key than its own: a faded red lies nearest brown):
+# the saturations tried, and how near the key so faded the colour read must be
+FADED = tuple(np.round(np.arange(0.4, 0.951, 0.05), 2))
+FADED_NEAR = 12.0  # Lab
 
 
 def _sample_point(body: Body, state: tuple[float, ...]) -> tuple[float, float, float]:
@@ -692,9 +697,9 @@ def _sample_point(body: Body, state: tuple[float, ...]) -> tuple[float, float, f
 def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list[RGB]:
     """The colour each body has in this video, read where the task puts it in the first
     frame: a video whose colours are shifted as a whole (hue, white balance, a codec)
-    keeps its objects. A body's key is replaced only by a colour within ``CALIBRATE`` of
-    it and nearer to it than to any other colour of the scene, so a body covered by
-    another, or a first frame that is wrong, keeps its key. The colour read is the patch's
+    keeps its objects. A body's key is replaced only by a colour ``adopted`` for it (near
+    it, or near it faded as the whole video is), so a body covered by another, or a
+    first frame that is wrong, keeps its key. The colour read is the patch's
     median, or in a textured scene its mean (the middle of the pattern's two tints)."""
     h, w = frame.shape[:2]
     keys = lab_of(np.array(colours))
@@ -712,10 +717,35 @@ def calibrate(frame: np.ndarray, instance: Instance, colours: list[RGB]) -> list
         patch = frame[yi - r : yi + r + 1, xi - r : xi + r + 1].reshape(-1, 3)
         mid = np.mean if textured else np.median  # a pattern's two tints: their middle
         seen = mid(patch, axis=0).round().astype(np.uint8)
-        d = np.linalg.norm(keys - lab_of(seen[None, :])[0], axis=1)
-        if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+        if adopted(colours, keys, seen, k):
             out[k] = (int(seen[0]), int(seen[1]), int(seen[2]))
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _faded_keys(colours: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    """(len(FADED), colours, 3): the Lab of ``colours`` moved towards their grey (the mean
+    of their channels) to each saturation of ``FADED``."""
+    rgb = np.array(colours, dtype=np.float64)
+    grey = rgb.mean(axis=1, keepdims=True)
+    out = [lab_of(np.clip(np.round(grey + s * (rgb - grey)), 0, 255)) for s in FADED]
+    return np.stack(out)
+
+
+def adopted(colours: list[RGB], keys: np.ndarray, seen: np.ndarray, k: int) -> bool:
+    """Whether ``seen`` (RGB) is how this video shows colour ``k`` of ``colours`` (Lab:
+    ``keys``): within ``CALIBRATE`` of its key and nearer to it than to any other, or,
+    the video's colours faded as a whole to one saturation of ``FADED``, within
+    ``FADED_NEAR`` of the key so faded and nearer to it than to any other colour faded
+    alike (a faded colour is told from the others as the unfaded one is)."""
+    lab = lab_of(np.asarray(seen, dtype=np.uint8)[None, :])[0]
+    d = np.linalg.norm(keys - lab, axis=1)
+    if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+        return True
+    key = tuple((int(c[0]), int(c[1]), int(c[2])) for c in colours)
+    faded = np.linalg.norm(_faded_keys(key) - lab, axis=2)  # (saturations, colours)
+    near = (faded[:, k] < FADED_NEAR) & (np.argmin(faded, axis=1) == k)
+    return bool(near.any())
 
 
 def calibrate_scene(
@@ -724,7 +754,7 @@ def calibrate_scene(
     """The scene's own colours (background, walls, from ``colours[first:]``) as this video
     shows them: each read where the conditioning image has it (a change of contrast or
     black level moves dark and light colours differently, which the light model's gain
-    does not undo). Kept only within ``CALIBRATE`` of the key and nearest to it."""
+    does not undo). Kept only where ``adopted``."""
     keys = lab_of(np.array(colours))
     out = list(colours)
     small = (64, 64)
@@ -737,8 +767,7 @@ def calibrate_scene(
         if at.sum() < 8:
             continue
         got = np.median(img[at], axis=0).round().astype(np.uint8)
-        d = np.linalg.norm(keys - lab_of(got[None, :])[0], axis=1)
-        if d[k] < CALIBRATE and int(np.argmin(d)) == k:
+        if adopted(colours, keys, got, k):
             out[k] = (int(got[0]), int(got[1]), int(got[2]))
     return out
 
@@ -800,9 +829,7 @@ def track_frames(
     table, class_table, share_table, mixes, doubt_table = tables
     stay = np.zeros(norm.shape[1:3], np.int16)  # frames each pixel has been a mix in a row
     # the picture's outer rim is framing (a zoom's padding, a resampled edge), not a scene
-    rim = round(RIM * max(norm.shape[1:3]))
-    inner = np.zeros(norm.shape[1:3], bool)
-    inner[rim:-rim, rim:-rim] = True
+    inside = inner(*norm.shape[1:3])
     reference = table[codes(percept.reference)]
     seams = edge_zone(reference)
     look_alike = seam_look_alikes(table, key, len(names), reference)
@@ -847,7 +874,7 @@ def track_frames(
         # it stays put (a blur trail or a halo moves on with what makes it); neither
         # counts over a body found in this frame and the trail it may leave (three
         # colours blurred together where a ball moves inside a cup)
-        odd = (labels == 255) & percept.view[i] & inner & (near == 0)
+        odd = (labels == 255) & percept.view[i] & inside & (near == 0)
         mixed = odd & mix.view(bool)
         stay += 1
         stay *= mixed & ~seams  # frames in a row, 0 where it is no mix (or an edge's blur)

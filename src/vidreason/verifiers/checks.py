@@ -143,6 +143,15 @@ def objects(tracks: Tracks, instance: Instance, sizes: bool = True) -> Check:
                 f" its size at frame {tracks.source[start]}"
                 + (" (part of it vanishes)" if share < 1 else ""),
             )
+        faded = fades(tracks, instance, b) if sizes else None
+        if faded is not None:
+            start, share = faded
+            return Check(
+                "objects",
+                0.0,
+                f"the {b.label} fades at frame {tracks.source[start]}: its colour is"
+                f" {100 * share:.0f}% of the way to the background's",
+            )
     return Check("objects", 1.0)
 
 
@@ -154,14 +163,10 @@ SETTLED = 5  # clear frames at the start that give a flat body its usual area
 BLURRED = 0.5
 
 
-def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
-    """The first of 3 frames running where ``body``, in plain view in the truth (no
-    screen, no other body near it, inside the picture), is found at under ``SHRINK`` or
-    over ``SWELL`` times its usual area, and that share; None if it keeps its size. The
-    usual area is that of its first ``SETTLED`` such frames in a flat (2D) scene, where a
-    body keeps its size, so a body that shrinks or swells for most of the clip is caught;
-    the median over the clip in a 3D scene, where it looks smaller further away."""
-    area = tracks.area[body.name]
+def plain_view(tracks: Tracks, instance: Instance, body: Body) -> tuple[np.ndarray, bool]:
+    """Per frame, whether ``body`` is found and in plain view in the truth (no screen, no
+    look-alike or, in 3D, no other body near it, inside the picture, not so fast that a
+    motion blur smears it), and whether it is a flat (2D) body."""
     clear = (visible_fraction(instance, body.name, tracks.times) >= 0.95) & tracks.found(body.name)
     clear &= in_view(tracks, instance, body.name)
     flat = instance.trajectory.array(body.name).shape[1] <= STATE_2D
@@ -174,6 +179,61 @@ def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float]
             continue  # flat bodies never cover each other; only a look-alike's blob can merge
         near = np.linalg.norm(gt_positions(instance, other.name, tracks.times) - mine, axis=1)
         clear &= near > 1.2 * (extent(body) + extent(other))
+    return clear, flat
+
+
+FADED = 0.25  # share of the way from a body's own colour to the background's: faded
+FADE_RUN = 3  # frames running
+
+
+def fades(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
+    """The first of ``FADE_RUN`` frames running where flat ``body``, in plain view, shows
+    in its middle (a patch around where it is found, as ``calibrate`` reads it) a colour
+    more than ``FADED`` of the way (RGB) from the one its first ``SETTLED`` such frames
+    show towards the background's, the move mostly that way, and that share; None if it
+    keeps its colour. A body fading into the background keeps its size and place while
+    its pixels become blends that count for it. Light that the light model leaves (a
+    spot of light, colours clipped at white) scales a colour along itself, across the
+    way to a light background (a yellow ball under a spot 30% bright: 0.05 of the way,
+    faded to a quarter: 0.25); a codec's noise and a motion blur leave a slow body's
+    middle as it was. A body drawn in 3D (lit, its colour changing as it turns) or of
+    the background's colour is not measured."""
+    clear, flat = plain_view(tracks, instance, body)
+    if not flat or body.shape == "cup" or clear.sum() < SETTLED + FADE_RUN:
+        return None
+    r = int(max(1.0, min(0.5 * body.radius, 6.0)))
+    h, w = tracks.frames.shape[1:3]
+    mid = np.mean if instance.spec.fmt.style == "textured" else np.median  # (as calibrate)
+    colour = np.full((tracks.n, 3), np.nan)
+    for i in np.flatnonzero(clear):
+        x, y = (round(float(v)) for v in tracks.pos[body.name][i])
+        if r <= x < w - r and r <= y < h - r:
+            patch = tracks.frames[i, y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3)
+            colour[i] = mid(patch.astype(np.float64), axis=0)
+    seen = np.flatnonzero(np.isfinite(colour[:, 0]))
+    if len(seen) < SETTLED + FADE_RUN or len(tracks.palette) <= len(instance.spec.bodies):
+        return None
+    own = np.median(colour[seen[:SETTLED]], axis=0)
+    way = np.asarray(tracks.palette[len(instance.spec.bodies)], np.float64) - own
+    if float(np.linalg.norm(way)) < 2 * MAX_LAB_DISTANCE:
+        return None  # too near the background's colour to tell a fade
+    move = colour[seen] - own
+    along = move @ way / float(way @ way)  # share of the way
+    across = np.linalg.norm(move - along[:, None] * way, axis=1)
+    faded = (along > FADED) & (along * float(np.linalg.norm(way)) > across)
+    run = first_run(faded, FADE_RUN)  # over the frames measured
+    return None if run is None else (int(seen[run]), float(along[run]))
+
+
+def shrinks(tracks: Tracks, instance: Instance, body: Body) -> tuple[int, float] | None:
+    """The first of 3 frames running where ``body``, in plain view in the truth (no
+    screen, no other body near it, inside the picture), is found at under ``SHRINK`` or
+    over ``SWELL`` times its usual area, and that share; None if it keeps its size. The
+    usual area is that of its first ``SETTLED`` such frames in a flat (2D) scene, where a
+    body keeps its size, so a body that shrinks or swells for most of the clip is caught;
+    the median over the clip in a 3D scene, where it looks smaller further away."""
+    area = tracks.area[body.name]
+    clear, flat = plain_view(tracks, instance, body)
     if clear.sum() < 5:
         return None
     settled = np.flatnonzero(clear)[:SETTLED] if flat else np.flatnonzero(clear)
