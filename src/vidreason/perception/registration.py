@@ -275,18 +275,20 @@ def _corr(ref: np.ndarray, img: np.ndarray, m: np.ndarray, mask: np.ndarray | No
 MAX_SHEAR = 0.02  # the stretch's part across its axes, relative to its scale
 
 
-def plausible(m: np.ndarray, width: int, height: int) -> bool:
-    """A map a camera of the scene can make: a zoom, a shift, a small roll, a stretch of
-    up to 15% along the picture's axes, but no shear (the stretch of the map's polar
-    decomposition, ``a = rotation @ stretch``, nearly diagonal: a rotated picture
-    stretched 4:3 after a 2° roll has 0.012; ECC over a scene with little structure
-    slides into shears of 0.05 and more)."""
-    a = m[:, :2]
-    _, s, vt = np.linalg.svd(a)
-    if s.min() <= 0 or abs(s.max() / s.min() - 1.0) > 0.15:  # strong shear or squash
-        return False
+def sheared(m: np.ndarray) -> bool:
+    """A map no camera of the scene makes: the stretch of its polar decomposition
+    (``a = rotation @ stretch``) off its axes by more than ``MAX_SHEAR`` of its scale (a
+    picture stretched 4:3 after a 2° roll has 0.012; ECC over a scene with little
+    structure slides into shears of 0.05 and more)."""
+    _, s, vt = np.linalg.svd(m[:, :2])
     stretch = vt.T @ np.diag(s) @ vt
-    if abs(stretch[0, 1]) > MAX_SHEAR * float(s.mean()):
+    return bool(abs(stretch[0, 1]) > MAX_SHEAR * float(s.mean()))
+
+
+def plausible(m: np.ndarray, width: int, height: int) -> bool:
+    a = m[:, :2]
+    s = np.linalg.svd(a, compute_uv=False)
+    if s.min() <= 0 or abs(s.max() / s.min() - 1.0) > 0.15:  # strong shear or squash
         return False
     if abs(float(np.arctan2(a[1, 0] - a[0, 1], a[0, 0] + a[1, 1]))) > np.radians(3.0):
         return False  # a camera of the scene does not roll
@@ -310,11 +312,12 @@ POOR = 0.9  # correlation of frame 0 with the reference under which no motion is
 
 def _first(
     ref: np.ndarray, img: np.ndarray, aspect: float | None = None
-) -> tuple[float, np.ndarray]:
+) -> tuple[float, np.ndarray, bool]:
     """Frame 0 against the reference, every pixel: each zoom in ``ZOOMS`` with the shift
     phase correlation gives, and a crop of the reference's middle to the video's
     ``aspect`` (resized back to the reference's size: a stretch on one axis), the best
-    refined by ECC."""
+    refined by ECC. Returns the correlation, the map, and whether the map is only a guess
+    for the refit to try (see ``POOR``)."""
     h, w = ref.shape
     ident = np.eye(2, 3, dtype=np.float32)
     ident_cc = _corr(ref, img, ident, None)
@@ -339,8 +342,8 @@ def _first(
         # not clearly better than no camera motion at all; but where no motion matches
         # poorly too, the map goes to the refit with the light, which keeps it only
         # where it leaves less misfit than no motion (``_refined``)
-        return ident_cc, (best[1] if ident_cc < POOR else ident)
-    return best
+        return (ident_cc, best[1], True) if ident_cc < POOR else (ident_cc, ident, False)
+    return best[0], best[1], False
 
 
 def _half(g: np.ndarray) -> np.ndarray:
@@ -452,6 +455,7 @@ def _refined(
     m0: np.ndarray,
     size: tuple[int, int],
     lift: float,
+    guess: bool = False,
 ) -> np.ndarray:
     """The first frame's map ``m0``, where it moves the camera, fitted again on every
     pixel with the light (``solve``): the search (``_first``) takes a vignette's darker
@@ -460,7 +464,9 @@ def _refined(
     from the scanned zoom (``SCAN``) that leaves the least misfit (each fitted again
     through the map found, where it moved: what that leaves out of the picture is left
     out), the map whose misfit (``_misfit``), the light taken out, is the smallest over
-    the video pixels every map tried shows is kept (``m0`` among them)."""
+    the video pixels every map tried shows is kept (``m0`` among them, or, where ``m0``
+    is only the search's ``guess`` or ``sheared``, no motion instead; no sheared map is
+    kept)."""
     if np.abs(m0 - np.eye(2, 3)).max() < 1e-3:
         return m0
     mask = np.ones((size[1], size[0]), bool)
@@ -501,18 +507,19 @@ def _refined(
         p = solve(template(ref, mask, base, vmask), pyr, np.zeros(4))
         return compose(p, base, *size).astype(np.float32)
 
-    found = [m0]
+    found = [np.eye(2, 3, dtype=np.float32) if guess or sheared(m0) else m0]
     for start in starts:
         m = fitted(start)
         if plausible(m, *size) and not _same_map(m, start):
             m = fitted(m)  # through the map found: what it leaves out of the picture
-        if plausible(m, *size):
+        if plausible(m, *size) and not sheared(m):
             found.append(m)
     return min(found, key=misfit)
 
 
 _MARGIN = np.ones((9, 9), np.uint8)  # px at WORK: 4 each side
 SCAN = 0.01  # zoom step of the first frame's scan
+MIN_COMMON = 64  # px at WORK: the fewest shared pixels two maps' misfits are compared on
 SCAN_PAST = 0.05  # how far the scan goes past no zoom and past the search's
 
 
@@ -528,6 +535,8 @@ def _misfit(ref: np.ndarray, img: np.ndarray, m: np.ndarray, on: np.ndarray) -> 
     a constant and ``_fields``, over the video's picture). Every map is judged on the
     same greys, whatever part of the picture it shows."""
     h, w = img.shape
+    if int(on.sum()) < MIN_COMMON:
+        return np.inf  # the maps tried share too little of the picture to be told apart
     seen = cv2.warpAffine(ref, np.asarray(m, np.float32), (w, h), borderMode=cv2.BORDER_REFLECT)
     fields = _whole_fields(h, w)
     light = np.stack([seen[on], np.ones(int(on.sum())), *(f[on] for f in fields)], axis=1)
@@ -565,11 +574,11 @@ def register(
     lift = float(small_ref.mean()) / 255.0  # the scene's mean grey
     # the first frame's search, and what the scene's structure allows, on the grey itself
     ref = _grey(reference, size)
-    cc0, m0 = _first(ref, _grey(frames[0], size), aspect)
+    cc0, m0, guess = _first(ref, _grey(frames[0], size), aspect)
     small = cv2.resize(static.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     smask: np.ndarray = cv2.erode(small, np.ones((3, 3), np.uint8)) > 0
     structured = structure(ref, smask) >= MIN_STRUCTURE  # the static scene alone fixes it
-    m0 = _refined(reference, frames[0], m0, size, lift)
+    m0 = _refined(reference, frames[0], m0, size, lift, guess)
     rest = [
         (start, until, cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0)
         for start, until, m in resting
