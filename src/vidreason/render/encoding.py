@@ -1,9 +1,9 @@
 """How a generated instance's videos are encoded: ``ground_truth.mp4`` and a continuation
 suite's ``context.mp4``, by ``render.video_io.write_mp4`` (H.264, yuv420p, one thread).
 
-x264's ``veryfast`` preset at CRF 15, tuned further (``TUNING``), encodes a 48-frame
-256 x 256 clip in well under half the CPU time of ``medium`` at CRF 18, at about the same
-mean PSNR against the rendered frames (README, "Generation speed"). ``ENCODER`` names the
+x264's ``veryfast`` preset at CRF 15 encodes a 48-frame 256 x 256 clip in about half the
+CPU time of ``medium`` at CRF 18, at the same or a higher mean PSNR against the rendered
+frames (README, "Generation speed"). ``ENCODER`` names the
 settings; every instance records it among its ``versions``, so instances written under
 other settings are not taken for done (``suites.is_done``) and their scores are not reused
 (``runner.plan``). Models' videos and the audit's corrupted copies keep ``write_mp4``'s
@@ -17,14 +17,12 @@ from pathlib import Path
 
 PRESET = "veryfast"
 CRF = 15
-# beyond the preset: no B-frames, and no skipping of blocks whose few coefficients the
-# encoder would drop (which keeps a still scene's edges as sharp); with the YUV planes
-# converted by OpenCV, writing an instance costs about three quarters of the preset's
-# alone. Full-pixel motion search (subme=0) would save about as much again, but its
-# truths, transcoded to MPEG-4 part 2, scattered a textured toppling block's track
-# (topple-3d seed 5 #0: gravity read 18% weak)
-TUNING = "bframes=0:no-dct-decimate=1"
-ENCODER = f"x264 {PRESET} crf {CRF} {TUNING}"
+# no options beyond the preset: without B-frames, DCT decimation or sub-pixel motion
+# search the encoder costs a half to a quarter less, but such truths transcoded to
+# MPEG-4 part 2 scattered textured and shaded toppling blocks' tracks (topple-3d seeds
+# 5 and 7: gravity read 18-20% off)
+TUNING = ""
+ENCODER = f"x264 {PRESET} crf {CRF}, yuv by opencv"
 
 
 def png_params() -> list[int]:
