@@ -17,11 +17,10 @@ from pathlib import Path
 
 PRESET = "veryfast"
 CRF = 15
-# no options beyond the preset: without B-frames, DCT decimation or sub-pixel motion
+# no x264 options beyond the preset: without B-frames, DCT decimation or sub-pixel motion
 # search the encoder costs a half to a quarter less, but such truths transcoded to
 # MPEG-4 part 2 scattered textured and shaded toppling blocks' tracks (topple-3d seeds
 # 5 and 7: gravity read 18-20% off)
-TUNING = ""
 ENCODER = f"x264 {PRESET} crf {CRF}, yuv by opencv"
 
 
