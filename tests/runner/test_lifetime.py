@@ -34,6 +34,17 @@ def _children(pid: int) -> set[int]:
     return out
 
 
+def _descendants(pid: int) -> set[int]:
+    """Live processes under ``pid``: its children, theirs (the pool's workers are children
+    of its fork server) and so on."""
+    found, todo = set(), [pid]
+    while todo:
+        kids = _children(todo.pop())
+        found |= kids
+        todo.extend(kids)
+    return found
+
+
 def _alive(pids: set[int]) -> set[int]:
     live = set()
     for p in pids:
@@ -46,8 +57,16 @@ def _alive(pids: set[int]) -> set[int]:
     return live
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _start_run(suite_dir: Path, run_dir: Path) -> tuple[subprocess.Popen, set[int]]:
-    """``vidreason run`` with two workers, once both workers are up."""
+    """``vidreason run`` with two workers, once both workers are up; the run's processes
+    (workers, the server they are forked from, the resource tracker)."""
     cmd = [sys.executable, "-c", "from vidreason.cli import main; main()", "run"]
     cmd += ["--model", "oracle", "--model", "static", "--suite", str(suite_dir)]
     cmd += ["--out", str(run_dir), "--workers", "2"]
@@ -56,11 +75,11 @@ def _start_run(suite_dir: Path, run_dir: Path) -> tuple[subprocess.Popen, set[in
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        kids = _children(proc.pid)
-        workers = {k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()}
+        servers = {k for k in _children(proc.pid) if b"forkserver" in _cmdline(k)}
+        workers = set().union(*map(_children, servers)) if servers else set()
         if len(workers) >= 2 and (run_dir / "results.sqlite").exists():
             time.sleep(2.0)  # let them get into their first items
-            return proc, _children(proc.pid)
+            return proc, _descendants(proc.pid)
         if proc.poll() is not None:
             break
         time.sleep(0.2)
@@ -70,7 +89,7 @@ def _start_run(suite_dir: Path, run_dir: Path) -> tuple[subprocess.Popen, set[in
 
 def test_sigkill_of_a_run_leaves_no_worker(suite_dir, tmp_path):
     proc, kids = _start_run(suite_dir, tmp_path / "run")
-    assert len(kids) >= 2
+    assert len(kids) >= 3  # two workers and their server
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 5

@@ -1,12 +1,19 @@
-"""A spawned worker imports what it runs, not the command line it was started from."""
+"""A worker of the local pool imports what it runs, not the command line it was started
+from nor the families it does not score, and starts warm: forked from a server that has
+imported the scoring modules once."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+
+from vidreason import api, store
+from vidreason.runner.local import parallel_map
+from vidreason.suites import generate_suite
 
 
 @pytest.mark.slow
@@ -25,7 +32,7 @@ def test_workers_started_by_the_console_script_do_not_import_the_cli(tmp_path):
             if __name__ == "__main__":
                 import probe
                 from vidreason.runner.local import parallel_map
-                names = ["vidreason.cli", "vidreason.runner.local", "vidreason.tasks"]
+                names = ["vidreason.cli", "vidreason.runner.local", "vidreason.tasks.physics"]
                 print(parallel_map(probe.loaded, names, workers=2))
                 print(sys.modules["__main__"].app is app)
             """
@@ -59,3 +66,74 @@ def _opencv_threads(_: int) -> int:
     import cv2
 
     return cv2.getNumThreads()
+
+
+@pytest.fixture(scope="module")
+def two_families(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two instances each of a physics and a planning family, with links to their truths
+    under ``videos/``."""
+    out = tmp_path_factory.mktemp("pool")
+    suite = out / "suite"
+    generate_suite("smoke", suite, n=2, seed=0, workers=1, families=["bounce-v1", "maze-v1"])
+    for task in sorted(suite.glob("*/*/task.json")):
+        link = out / "videos" / task.parent.parent.name / f"{task.parent.name}.mp4"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(task.parent / "ground_truth.mp4")
+    return out
+
+
+# A module of its own (a test module would have each worker import pytest before its item)
+PROBE = """
+import sys, time
+from pathlib import Path
+
+
+def score_and_list(instance):
+    \"\"\"In a worker: its CPU seconds before scoring, the score of the instance's truth,
+    and the family and verifier modules it has imported by then.\"\"\"
+    from vidreason.scoring import score_video
+
+    used = time.process_time()
+    d = Path(instance)
+    value = score_video(d / "ground_truth.mp4", d).value
+    time.sleep(0.5)  # hold this worker, so that the other item goes to the other one
+    prefixes = ("vidreason.tasks.", "vidreason.verifiers.")
+    return used, value, sorted(m for m in sys.modules if m.startswith(prefixes))
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_starts_warm_and_imports_only_the_families_it_scores(
+    two_families, tmp_path, monkeypatch
+):
+    """Each worker has NumPy, OpenCV and the scoring modules before its first item (forked
+    from a server that imported them once: about 0.01 CPU s by its first item, where a
+    spawned worker spent 0.35-0.4 s on its interpreter and imports), and imports the
+    family it scores, no other."""
+    (tmp_path / "warmth.py").write_text(PROBE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from warmth import score_and_list  # type: ignore[import-not-found]
+
+    bounce = str(two_families / "suite" / "bounce-v1" / "00000")
+    got = parallel_map(score_and_list, [bounce, bounce], workers=2)
+    for used, value, families in got:
+        assert used < 0.25, used
+        assert value >= 0.95
+        assert "vidreason.tasks.physics.bounce" in families
+        assert not [m for m in families if "maze" in m or "planning" in m], families
+        assert not [m for m in families if m.startswith("vidreason.tasks.causal")], families
+
+
+@pytest.mark.slow
+def test_two_workers_score_as_one_does(two_families, tmp_path):
+    suite, videos = two_families / "suite", two_families / "videos"
+
+    def scores(workers: int) -> dict:
+        run = tmp_path / f"run-{workers}"
+        summary = api.score_folder(suite, videos, "truth", run, workers=workers)
+        assert summary.scored == 4 and not summary.errors
+        return {r.key: (r.value, r.checks, r.explanation, r.error) for r in store.rows(run)}
+
+    one = scores(1)
+    assert len(one) == 4 and all(v >= 0.95 for v, *_ in one.values())
+    assert scores(2) == one

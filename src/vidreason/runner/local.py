@@ -1,7 +1,8 @@
 """Run work units on all local cores, with a progress bar, storing each score as it lands.
 
-``parallel_map`` and ``stream_map`` are the places that spread work over processes
-(spawned, so a worker starts clean); with one worker they run in-process; under
+``parallel_map`` and ``stream_map`` are the places that spread work over processes (each
+forked from a warmed-up server, ``runner/processes.py``, so a worker starts clean and
+costs a fork, not an interpreter start and every import); with one worker they run in-process; under
 ``--executor ray`` they hand the work to ``runner/ray_executor.py``. Workers
 ignore Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its
 parent and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers
@@ -16,7 +17,6 @@ killed run loses at most the units in flight.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import queue
 import signal
@@ -39,9 +39,10 @@ from rich.progress import (
 
 from vidreason import store
 from vidreason.errors import Interrupted
+from vidreason.runner import processes
 from vidreason.runner.executor import current
 from vidreason.runner.plan import WorkUnit
-from vidreason.runner.worker import execute, hide_cli_main, one_opencv_thread
+from vidreason.runner.worker import execute, hide_cli_main, one_opencv_thread, package
 from vidreason.runner.worker import start as _worker_start
 
 if TYPE_CHECKING:
@@ -113,6 +114,18 @@ class Stage:
                 )
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, started as items are submitted (``_spawning``)."""
+    with _spawning():  # the fork server, started on the first pool, ignores Ctrl-C too
+        ctx = processes.context()
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_start,
+        initargs=(os.getpid(), package()),
+    )
+
+
 @contextlib.contextmanager
 def _spawning() -> Iterator[None]:
     """Hold Ctrl-C back while workers are started: a worker inherits the blocked signal,
@@ -175,13 +188,7 @@ def parallel_map(
             except KeyboardInterrupt:
                 raise Interrupted(stage.done, len(items)) from None
             return results  # type: ignore[return-value]
-        ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=_worker_start,
-            initargs=(os.getpid(),),
-        )
+        pool = _pool(workers)
         futures: dict[Future, int] = {}
         try:
             with _spawning():  # workers start as items are submitted
@@ -239,10 +246,7 @@ def stream_map(
         except KeyboardInterrupt:
             raise Interrupted(stage.done, total) from None
         return
-    ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_worker_start, initargs=(os.getpid(),)
-    )
+    pool = _pool(workers)
     futures: dict[Future, T] = {}
     try:
         submitted = 0

@@ -1,8 +1,11 @@
-"""What a spawned worker of the local pool runs: its start (``start``) and the scoring of
-one work unit (``execute``). This module is light on purpose: a worker imports it and
-what scoring needs, not the command line, progress bars or the families it never scores.
+"""What a worker of the local pool runs: its start (``start``) and the scoring of one work
+unit (``execute``). This module is light on purpose: a worker imports it and what scoring
+needs, not the command line, progress bars or the families it never scores.
 
-A spawned process re-runs its parent's ``__main__`` first. For the ``vidreason`` console
+A worker is forked from the pool's server (``runner/processes.py``), which is no child of
+this one's parent's parent: it watches the parent itself (``_watch_parent``), not
+whichever process forked it. Before it runs anything, a worker, forked or spawned,
+re-runs its parent's ``__main__``. For the ``vidreason`` console
 script that would import the whole command line in every worker, so ``hide_cli_main``
 hides that script while workers start (``python -m vidreason`` and a user's own script
 are left as they are: a function defined there must still be found).
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import sys
 import threading
@@ -46,10 +50,29 @@ def hide_cli_main() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: ours is gone and its id reused
+        return False
+    return True
+
+
 def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(WATCH_INTERVAL)
-    os._exit(1)  # the parent is gone (killed, even with SIGKILL): nobody wants our result
+    """Exit once ``parent`` has (killed, even with SIGKILL: nobody wants our result). On
+    Linux a pidfd says so at once; elsewhere the parent is polled."""
+    try:
+        fd = os.pidfd_open(parent)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd here
+        while _alive(parent):
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)
+    select.select([fd], [], [])  # readable once the parent has exited
+    os._exit(1)
 
 
 @contextlib.contextmanager
@@ -68,18 +91,29 @@ def one_opencv_thread() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def start(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the parent, die when the parent dies, and run
-    OpenCV on one thread (``one_opencv_thread``)."""
+def start(parent: int, package: str) -> None:
+    """In each worker: leave Ctrl-C to the parent, die when the parent dies, run OpenCV on
+    one thread (``one_opencv_thread``), and check that this is the parent's ``vidreason``
+    (``package``: its folder), not another copy the fork server found."""
     import cv2
+
+    import vidreason
 
     cv2.setNumThreads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # blocked while it was spawned: see local._spawning
+    if hasattr(signal, "pthread_sigmask"):  # blocked while it was started: see local._spawning
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    if os.getppid() != parent:
-        os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    mine = os.path.dirname(vidreason.__file__ or "")
+    if mine != package:
+        raise RuntimeError(f"a worker runs vidreason from {mine}, its parent from {package}")
+
+
+def package() -> str:
+    """This process's ``vidreason`` folder, for ``start``."""
+    import vidreason
+
+    return os.path.dirname(vidreason.__file__ or "")
 
 
 def _pair_outcome(unit: WorkUnit) -> dict:
