@@ -4,6 +4,7 @@ imported the scoring modules once."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -137,3 +138,17 @@ def test_two_workers_score_as_one_does(two_families, tmp_path):
     one = scores(1)
     assert len(one) == 4 and all(v >= 0.95 for v, *_ in one.values())
     assert scores(2) == one
+
+
+@pytest.mark.slow
+def test_a_broken_video_fails_alone_in_a_pool(two_families, tmp_path):
+    videos = tmp_path / "videos"
+    shutil.copytree(two_families / "videos", videos)  # the links' targets, copied
+    broken = videos / "maze-v1" / "00001.mp4"
+    broken.write_bytes(b"\x00\x01garbage, not an mp4\xff" * 40)
+    summary = api.score_folder(two_families / "suite", videos, "truth", tmp_path / "run", workers=2)
+    assert summary.scored == 4 and summary.unreadable == (str(broken.resolve()),)
+    by_video = {Path(r.video): r for r in store.rows(tmp_path / "run")}
+    bad = by_video.pop(broken.resolve())
+    assert bad.value == 0 and bad.status == "unreadable" and "cannot decode" in bad.error
+    assert len(by_video) == 3 and all(r.value >= 0.95 for r in by_video.values())

@@ -1,9 +1,9 @@
 """Run work units on all local cores, with a progress bar, storing each score as it lands.
 
 ``parallel_map`` and ``stream_map`` are the places that spread work over processes (each
-forked from a warmed-up server, ``runner/processes.py``, so a worker starts clean and
-costs a fork, not an interpreter start and every import); with one worker they run in-process; under
-``--executor ray`` they hand the work to ``runner/ray_executor.py``. Workers
+forked from a warmed-up server, ``runner/processes.py``: a worker starts clean and costs
+a fork, not an interpreter start and every import); with one worker they run in-process;
+under ``--executor ray`` they hand the work to ``runner/ray_executor.py``. Workers
 ignore Ctrl-C and die with their parent, even one killed with SIGKILL: each watches its
 parent and exits when it is gone. On Ctrl-C the pending items are cancelled, the workers
 are terminated at once and ``Interrupted`` says how many items were done.

@@ -2,10 +2,10 @@
 unit (``execute``). This module is light on purpose: a worker imports it and what scoring
 needs, not the command line, progress bars or the families it never scores.
 
-A worker is forked from the pool's server (``runner/processes.py``), which is no child of
-this one's parent's parent: it watches the parent itself (``_watch_parent``), not
-whichever process forked it. Before it runs anything, a worker, forked or spawned,
-re-runs its parent's ``__main__``. For the ``vidreason`` console
+A worker is forked from the pool's server (``runner/processes.py``), so the process it is
+a child of is that server, not the one running the pool: it watches the latter by its id
+(``_watch_parent``). Before it runs anything, a worker, forked or spawned, re-runs the
+pool's ``__main__``. For the ``vidreason`` console
 script that would import the whole command line in every worker, so ``hide_cli_main``
 hides that script while workers start (``python -m vidreason`` and a user's own script
 are left as they are: a function defined there must still be found).
@@ -53,9 +53,7 @@ def hide_cli_main() -> Iterator[None]:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: ours is gone and its id reused
+    except (ProcessLookupError, PermissionError):  # gone (or its id reused by another user)
         return False
     return True
 
@@ -91,22 +89,20 @@ def one_opencv_thread() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def start(parent: int, package: str) -> None:
+def start(parent: int, home: str) -> None:
     """In each worker: leave Ctrl-C to the parent, die when the parent dies, run OpenCV on
     one thread (``one_opencv_thread``), and check that this is the parent's ``vidreason``
-    (``package``: its folder), not another copy the fork server found."""
+    (``home``: its folder, ``package()``), not another copy the fork server found."""
     import cv2
-
-    import vidreason
 
     cv2.setNumThreads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked while it was started: see local._spawning
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    mine = os.path.dirname(vidreason.__file__ or "")
-    if mine != package:
-        raise RuntimeError(f"a worker runs vidreason from {mine}, its parent from {package}")
+    mine = package()
+    if mine != home:
+        raise RuntimeError(f"a worker runs vidreason from {mine}, its parent from {home}")
 
 
 def package() -> str:
