@@ -152,3 +152,36 @@ def test_a_broken_video_fails_alone_in_a_pool(two_families, tmp_path):
     bad = by_video.pop(broken.resolve())
     assert bad.value == 0 and bad.status == "unreadable" and "cannot decode" in bad.error
     assert len(by_video) == 3 and all(r.value >= 0.95 for r in by_video.values())
+
+
+def test_a_worker_sees_the_environment_of_its_pool_not_its_servers(monkeypatch):
+    """A forked worker's server started with the environment of the first pool; each
+    worker takes its pool's, as a spawned worker does."""
+    assert parallel_map(_variable, [0, 1], workers=2) == [None, None]  # the server runs
+    monkeypatch.setenv("VIDREASON_TEST_VARIABLE", "set later")
+    assert parallel_map(_variable, [0, 1], workers=2) == ["set later", "set later"]
+
+
+def _variable(_: int) -> str | None:
+    import os
+
+    return os.environ.get("VIDREASON_TEST_VARIABLE")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_the_fork_server_starts_no_thread():
+    """What the server preloads starts no thread beyond those NumPy's and OpenCV's BLAS
+    start on import (which stop and restart around a fork): a fork copies only the thread
+    that calls it, and a lock another thread held would stay locked in every worker."""
+    code = textwrap.dedent(
+        """
+        import os
+        import cv2, numpy
+        before = len(os.listdir("/proc/self/task"))
+        import vidreason.runner.warm
+        print(before, len(os.listdir("/proc/self/task")))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = out.stdout.split()
+    assert after == before, out.stdout

@@ -122,7 +122,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=ctx,
         initializer=_worker_start,
-        initargs=(os.getpid(), package()),
+        initargs=(os.getpid(), package(), dict(os.environ)),
     )
 
 

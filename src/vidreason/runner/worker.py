@@ -89,12 +89,17 @@ def one_opencv_thread() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def start(parent: int, home: str) -> None:
+def start(parent: int, home: str, environ: dict[str, str]) -> None:
     """In each worker: leave Ctrl-C to the parent, die when the parent dies, run OpenCV on
-    one thread (``one_opencv_thread``), and check that this is the parent's ``vidreason``
-    (``home``: its folder, ``package()``), not another copy the fork server found."""
+    one thread (``one_opencv_thread``), take the parent's environment as it is now
+    (``environ``: a forked worker has its server's, from when the server started), and
+    check that this is the parent's ``vidreason`` (``home``: its folder, ``package()``),
+    not another copy the fork server found."""
     import cv2
 
+    if os.environ != environ:
+        os.environ.clear()
+        os.environ.update(environ)
     cv2.setNumThreads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked while it was started: see local._spawning
