@@ -1,17 +1,19 @@
 """How the local pool makes its worker processes: forked from a warmed-up server.
 
 A spawned worker starts a new interpreter and imports NumPy, OpenCV, PyAV and the scoring
-modules, then builds OpenCV's colour tables on its first video: about 0.8 CPU s each,
-paid again by every worker of every pool, which left ``--workers 2`` no faster than one
-on a 2-core machine. Here the pool uses ``multiprocessing``'s ``forkserver``: one server
-process, started on the first pool of a run, does that work once (``runner/warm.py``) and
-forks each worker from itself, which then costs about 0.05 CPU s. Unlike plain ``fork``
+modules (0.28-0.4 CPU s by its first item), then builds OpenCV's colour tables and reads
+the family catalog on its first video (0.2-0.3 s more), paid again by every worker of
+every pool. Here the pool uses ``multiprocessing``'s ``forkserver``: one server process,
+started on the first pool of a process, does that work once (``runner/warm.py``, about
+0.55 CPU s) and forks each worker from itself, which has used 0.01 CPU s by its first
+item (``benchmarks/pool.py``). Unlike plain ``fork``
 the server is a fresh, single-purpose process, so nothing of the parent (its threads:
 model workers, progress bars, Ray; its open files and locks) is copied into a worker.
 
 The server is started with the parent's import path (``PYTHONPATH``), so it imports the
-same ``vidreason`` the parent runs; a worker checks that it does (``worker.start``). It
-exits once the parent and every worker have gone. ``VIDREASON_START_METHOD=spawn`` makes
+same ``vidreason`` the parent runs; a worker checks that it does and takes the parent's
+environment as it is when the pool starts (``worker.start``). The server exits once the
+parent and every worker have gone. ``VIDREASON_START_METHOD=spawn`` makes
 the pool spawn its workers as before (where ``forkserver`` is unavailable, it does so
 anyway).
 """

@@ -3,8 +3,8 @@
 OpenCV's colour tables, and leave Ctrl-C to the parent. Only that server imports this
 module, by name (``set_forkserver_preload``); each worker is then a fork of it and starts
 with all of this in place, for the cost of a fork instead of its own interpreter start,
-imports and first-use tables (about 0.8 CPU s a spawned worker paid on 2 scoring units
-of the same family, ``benchmarks/pool.py``).
+imports and first-use tables (0.5-0.7 CPU s a spawned worker paid by the end of its first
+video).
 
 No family is imported here: a worker imports the families (and their verifiers and
 engines) of the units it is given, on first use, as the in-process path does. Nothing
