@@ -156,7 +156,7 @@ FAMILY = register_family(
         law_checks=verifier("contact.containment_checks"),
         params=ContainmentParams,
         # v2: size tolerates x1.5 (a blurred ball in a moving cup); v3: not measured while a
-        # body moves half its size a frame or more (a blurred ball carried fast in the cup)
+        # body moves half its size (a cup: its walls' thickness) a frame or more (blurred)
         verifier_version=3,
         checks=(
             shared.gravity("the drop into the cup, median local acceleration"),
