@@ -133,26 +133,27 @@ def objects(tracks: Tracks, instance: Instance, sizes: bool = True) -> Check:
             return Check(
                 "objects", 0.0, f"the {b.label} is {grown:.1f} times its size at frame {start}"
             )
-        shrunk = shrinks(tracks, instance, b) if sizes else None
-        if shrunk is not None:
-            start, share = shrunk
-            return Check(
-                "objects",
-                0.0,
-                f"the {b.label} {'shrinks' if share < 1 else 'grows'} to {100 * share:.0f}% of"
-                f" its size at frame {tracks.source[start]}"
-                + (" (part of it vanishes)" if share < 1 else ""),
-            )
-        faded = fades(tracks, instance, b) if sizes else None
-        if faded is not None:
-            start, share = faded
-            return Check(
-                "objects",
-                0.0,
-                f"the {b.label} fades at frame {tracks.source[start]}: its colour is"
-                f" {100 * share:.0f}% of the way to the background's",
-            )
+        if not sizes:
+            continue
+        for find, says in ((shrinks, _shrink_says), (fades, _fade_says)):
+            found = find(tracks, instance, b)
+            if found is not None:
+                return Check("objects", 0.0, says(b, tracks.source[found[0]], found[1]))
     return Check("objects", 1.0)
+
+
+def _shrink_says(body: Body, frame: int, share: float) -> str:
+    return (
+        f"the {body.label} {'shrinks' if share < 1 else 'grows'} to {100 * share:.0f}% of"
+        f" its size at frame {frame}" + (" (part of it vanishes)" if share < 1 else "")
+    )
+
+
+def _fade_says(body: Body, frame: int, share: float) -> str:
+    return (
+        f"the {body.label} fades at frame {frame}: its colour is"
+        f" {100 * share:.0f}% of the way to the background's"
+    )
 
 
 SHRINK = 0.55  # a body seen at less than this share of its usual area has partly vanished
