@@ -2,7 +2,7 @@
 suite's ``context.mp4``, by ``render.video_io.write_mp4`` (H.264, yuv420p, one thread).
 
 x264's ``veryfast`` preset at CRF 15, tuned further (``TUNING``), encodes a 48-frame
-256 x 256 clip in about a third of the CPU time of ``medium`` at CRF 18 (README,
+256 x 256 clip in about 0.4 of the CPU time of ``medium`` at CRF 18 (README,
 "Generation speed"). ``ENCODER`` names the
 settings; every instance records it among its ``versions``, so instances written under
 other settings are not taken for done (``suites.is_done``) and their scores are not reused
@@ -17,12 +17,13 @@ from pathlib import Path
 
 PRESET = "veryfast"
 CRF = 15
-# beyond the preset: no B-frames and full-pixel motion search (subme=0). A 48-frame
-# 256 x 256 clip encodes in about 0.7 of the preset's CPU time alone (32-34 against 23-24
-# ms: `projectile`, shaded `maze`, textured `topple-3d`; B-frames off alone 0.87-0.94,
-# subme=0 alone 0.76-0.84). Not ``no-dct-decimate`` (no faster: 0.97-1.02), nor
-# mbtree, me=dia, aq-mode or weightp off (no faster than these two).
-TUNING = "bframes=0:subme=0"
+# beyond the preset: full-pixel motion search (subme=0). A 48-frame 256 x 256 clip
+# encodes in 0.76-0.84 of the preset's CPU time alone (32-34 ms: `projectile`, shaded
+# `maze`, textured `topple-3d`). Not B-frames off (0.87-0.94 alone, 0.70 with subme=0:
+# its truth of containment shaded seed 0 #0 blurred over 2 frames read the ball 10 px
+# outside the cup, 0.43), nor ``no-dct-decimate`` (no faster: 0.97-1.02), nor mbtree,
+# me=dia, aq-mode or weightp off (no faster)
+TUNING = "subme=0"
 ENCODER = f"x264 {PRESET} crf {CRF} {TUNING}, yuv by opencv"
 
 
