@@ -202,7 +202,7 @@ def read_png(path: Path) -> np.ndarray:
 def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     """Write the five files of one instance into ``out_dir`` (created if needed), and
     ``context.mp4`` (its first ``context_frames`` frames) for a continuation suite."""
-    from vidreason.render.encoding import CRF, PRESET
+    from vidreason.render.encoding import CRF, PRESET, TUNING
     from vidreason.render.video_io import write_mp4
 
     out_dir = Path(out_dir)
@@ -211,10 +211,10 @@ def write_instance(inst: Instance, frames: np.ndarray, out_dir: Path) -> Path:
     write_png(out_dir / "final_frame.png", frames[-1])
     (out_dir / "prompt.txt").write_text(inst.prompt + "\n", encoding="utf-8")
     fps = inst.spec.fmt.fps
-    write_mp4(frames, out_dir / "ground_truth.mp4", fps=fps, crf=CRF, preset=PRESET)
+    write_mp4(frames, out_dir / "ground_truth.mp4", fps=fps, crf=CRF, preset=PRESET, tuning=TUNING)
     if inst.context_frames:
         context = frames[: inst.context_frames]
-        write_mp4(context, out_dir / CONTEXT_FILE, fps=fps, crf=CRF, preset=PRESET)
+        write_mp4(context, out_dir / CONTEXT_FILE, fps=fps, crf=CRF, preset=PRESET, tuning=TUNING)
     text = dumps_sorted(instance_to_dict(inst))  # json.dumps(..., sort_keys=True, indent=1)
     (out_dir / TASK_FILE).write_text(text + "\n", encoding="utf-8")
     return out_dir

@@ -52,10 +52,12 @@ def write_mp4(
     crf: int = 18,
     pts: Sequence[int] | None = None,
     preset: str = "medium",
+    tuning: str = "",
 ) -> Path:
     """Encode RGB frames as H.264 (yuv420p). Width and height must be even. ``pts`` gives
     each frame's timestamp in units of 1/fps (default 0, 1, 2, ...): gaps are dropped frames.
-    ``frames`` may be any iterable (a generator is encoded one frame at a time)."""
+    ``frames`` may be any iterable (a generator is encoded one frame at a time). ``tuning``:
+    x264 options beyond the preset (``name=value`` joined by ``:``)."""
     stream_in = iter(frames)
     first = next(stream_in, None)
     if first is None:
@@ -78,7 +80,7 @@ def write_mp4(
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
         options: dict[str, object] = {"crf": str(crf), "preset": preset, "threads": "1"}
-        if params := x264_params():
+        if params := ":".join(p for p in (x264_params(), tuning) if p):
             options["x264-params"] = params
         stream.options = options
         stream.codec_context.time_base = 1 / rate

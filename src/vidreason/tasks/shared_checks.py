@@ -12,8 +12,15 @@ from __future__ import annotations
 from vidreason.tasks.base import CheckSpec
 
 
-def gravity(what: str) -> CheckSpec:
-    """``gravity`` as fitted on ``what`` (verifiers/checks.py: ``GRAVITY``)."""
+def gravity(what: str, widened: bool = False) -> CheckSpec:
+    """``gravity`` as fitted on ``what`` (verifiers/checks.py: ``GRAVITY``); ``widened``: the
+    tolerance widened by the fit's own standard error (verifiers/spread.py)."""
+    if widened:
+        return CheckSpec(
+            "gravity",
+            f"{what}: within ±10% of the engine's g, 0 beyond ±20%, both widened by twice"
+            " the fit's standard error beyond 2% (by at most 10%)",
+        )
     return CheckSpec("gravity", f"{what}: within ±10% of the engine's g; 0 beyond ±20%")
 
 
@@ -38,7 +45,7 @@ NO_HOVERING = CheckSpec(
 )
 
 # 3D families: measured through the stored camera (verifiers/projective.py)
-GRAVITY_3D = gravity("ballistic fit through the camera")
+GRAVITY_3D = gravity("ballistic fit through the camera", widened=True)
 PATH_3D = CheckSpec(
     "path", "rms distance from the 3D ballistic fit ≤ 0.6% of the frame; 0 beyond 2%"
 )

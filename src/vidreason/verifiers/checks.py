@@ -22,6 +22,7 @@ from vidreason.scene.geometry import extent, scene_size
 from vidreason.scene.occluders import covered
 from vidreason.scene.params.world2d import World2D
 from vidreason.types import STATE_2D, Body, Check, Instance
+from vidreason.verifiers.spread import allowance
 
 
 def band(err: float, good: float, bad: float) -> float:
@@ -38,12 +39,14 @@ def band(err: float, good: float, bad: float) -> float:
 GRAVITY = (0.10, 0.20)  # |ln(g_seen / g)|: full marks within ~10%, 0 beyond ~20% either way
 
 
-def gravity_value(g_seen: float, g: float) -> float:
+def gravity_value(g_seen: float, g: float, spread: float = 0.0) -> float:
     """Tolerance on a measured gravity, the same for too strong and too weak (log ratio):
-    x1.1 and x0.9 pass, x1.25 and x0.8 fail."""
+    x1.1 and x0.9 pass, x1.25 and x0.8 fail. ``spread``: the fit's relative standard
+    error of gravity, which widens the tolerance by ``spread.allowance`` (a track that
+    scatters too much to tell x0.8 from x1 is not failed for it; x0.6 and x1.5 still are)."""
     if not np.isfinite(g_seen) or g_seen <= 0 or g <= 0:
         return 0.0
-    return band(abs(float(np.log(g_seen / g))), *GRAVITY)
+    return band(abs(float(np.log(g_seen / g))) - allowance(spread), *GRAVITY)
 
 
 def gt_positions(instance: Instance, name: str, times: np.ndarray) -> np.ndarray:

@@ -31,9 +31,16 @@ from vidreason.scene.geometry import scene_size
 from vidreason.scene.params.physics3d import EdgeParams, ThrowParams, World3D
 from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
+from vidreason.verifiers.spread import relative_spread, spread_note
 
 MIN_POINTS = 4
-BOUNCE_DROP = 0.05  # m/s: a fall that comes down this much slower than before has landed
+# a fall that comes down slower than over the span before, by BOUNCE_DROP m/s and by
+# BOUNCE_SHARE of that speed, has landed: a track scattered by a pixel or two (a codec's, a
+# generated video's) slows and speeds up by more than BOUNCE_DROP alone from span to span
+# (1.5 px of scatter on every frame of a roll-3d fall cut it after 9 of its 12 frames of
+# free fall on average), while an impact takes most of the speed
+BOUNCE_DROP = 0.05
+BOUNCE_SHARE = 0.3
 RATE_SPAN = 0.12  # s of video over which fall rates are compared (noise of one frame averages out)
 # the fall fit's robust (arctan) loss works at FALL_REACH times the scatter of the track's
 # centre about a least-squares fit (its median, as a standard deviation), at least
@@ -86,6 +93,7 @@ class BallisticFit:
     land_time: float  # video s at which the path comes down to ``land_z``; nan if never
     land_point: np.ndarray  # 3D, m
     why: str = ""
+    spread: float = 0.0  # relative standard error of g (``spread.relative_spread``)
 
 
 def _throw_path(x0: np.ndarray, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -130,7 +138,8 @@ def fit_throw(
     def residual(theta: np.ndarray) -> np.ndarray:
         return (cam.project(_throw_path(x0, theta, t)) - uv).ravel()
 
-    theta = least_squares(residual, theta0, method="lm", xtol=1e-10, ftol=1e-10).x
+    fit = least_squares(residual, theta0, method="lm", xtol=1e-10, ftol=1e-10)
+    theta = fit.x
     res = np.linalg.norm(residual(theta).reshape(-1, 2), axis=1)
     v, g = theta[:3], theta[3]
     # when the path comes down to land_z: x0z + vz t - g t²/2 = land_z, the later root
@@ -146,6 +155,7 @@ def fit_throw(
         frames=frames,
         land_time=float(land_t),
         land_point=land,
+        spread=relative_spread(fit.jac, fit.fun.reshape(-1, 2), 3, float(g)),
     )
 
 
@@ -196,6 +206,7 @@ class EdgeFall:
     land_point: np.ndarray  # 3D, m, where the fitted fall comes down to land_z
     land_time: float
     why: str = ""
+    spread: float = 0.0  # relative standard error of g (``spread.relative_spread``)
 
 
 def edge_crossing(t: np.ndarray, flat: np.ndarray, k: int, edge: EdgeParams) -> float:
@@ -239,18 +250,19 @@ def fall_end(t: np.ndarray, z: np.ndarray, k: int, edge: EdgeParams) -> int:
         if m >= k - 1 and z[m] < edge.fall_top + 0.05:
             now = (z[j] - z[i]) / (t[i] - t[j])
             before = (z[m] - z[j]) / (t[j] - t[m])
-            if now < before - BOUNCE_DROP and not _resumes(t, z, j, before):
+            slower = before - max(BOUNCE_DROP, BOUNCE_SHARE * before)
+            if now < slower and not _resumes(t, z, j, slower):
                 return j + 1
     return len(t)
 
 
-def _resumes(t: np.ndarray, z: np.ndarray, j: int, before: float) -> bool:
-    """Whether the fall from frame ``j`` over the next two spans comes down at least as
-    fast as ``before`` (m/s): the slowing seen just after ``j`` was no impact."""
+def _resumes(t: np.ndarray, z: np.ndarray, j: int, slower: float) -> bool:
+    """Whether the fall from frame ``j`` over the next two spans comes down faster than
+    ``slower`` (m/s): the slowing seen just after ``j`` was no impact."""
     a = int(np.searchsorted(t, t[j] + 2 * RATE_SPAN, side="left"))
     if a >= len(t) or np.isnan(z[a]):
         return False
-    return bool((z[j] - z[a]) / (t[a] - t[j]) >= before - BOUNCE_DROP)
+    return bool((z[j] - z[a]) / (t[a] - t[j]) >= slower)
 
 
 def analyse_edge_fall(
@@ -348,8 +360,9 @@ def fit_fall(
         return (0.5 * (r[:-1] + r[1:])).ravel() if len(r) > 1 else r.ravel()
 
     start = np.concatenate([np.polyfit(dt, z, 2), np.polyfit(dt, s, 1)])
-    start = least_squares(residual, start).x
-    r = residual(start).reshape(-1, 2)
+    plain = least_squares(residual, start)
+    start = plain.x
+    r = plain.fun.reshape(-1, 2)
     swing = float((r[:-1] * r[1:]).sum() / max(1e-12, float((r * r).sum())))
     fitted = paired if swing < -SWING and len(tf) >= SWING_FRAMES else residual
     scatter = 1.4826 * float(np.median(np.abs(fitted(start))))
@@ -373,19 +386,23 @@ def fit_fall(
         fall_frames=frames,
         land_point=land,
         land_time=float(land_dt + t0),
+        spread=relative_spread(plain.jac, r, 0, float(start[0])),
     )
 
 
 # --- checks ---------------------------------------------------------------------------------
 
 
-def gravity_check(body: Body, g_seen: float, g: float, frames: np.ndarray) -> Check:
-    """The fitted gravity (m/s², simulated time) is the scene's."""
-    value = gravity_value(g_seen, g)
+def gravity_check(
+    body: Body, g_seen: float, g: float, frames: np.ndarray, spread: float = 0.0
+) -> Check:
+    """The fitted gravity (m/s², simulated time) is the scene's, within a tolerance
+    widened by the fit's own relative standard error ``spread`` (``verifiers/spread.py``)."""
+    value = gravity_value(g_seen, g, spread)
     if value == 1.0:
         return Check("gravity", 1.0)
     what = gravity_note(f"the {body.label}", g_seen, g, _where(frames), metres=True)
-    return Check("gravity", value, what)
+    return Check("gravity", value, what + spread_note(spread))
 
 
 def path_check(body: Body, rms: float, worst: int, instance: Instance, what: str) -> Check:
@@ -444,7 +461,7 @@ def throw_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     if seen.why:
         return fail_all(names, f"cannot fit the {body.label}'s flight: {seen.why}")
     checks = [
-        gravity_check(body, seen.g, spec.gravity, seen.frames),
+        gravity_check(body, seen.g, spec.gravity, seen.frames, seen.spread),
         path_check(body, seen.rms, seen.worst_frame, instance, "flight"),
     ]
     if np.isnan(seen.land_time):
@@ -484,7 +501,7 @@ def edge_fall_checks(tracks: Tracks, instance: Instance) -> list[Check]:
     checks = [Check("edge", band(off, 1.5, 4.0), note)]
     if np.isnan(seen.g):
         return [*checks, *fail_all(names[1:], f"cannot fit {who}'s fall: {seen.why}")]
-    checks.append(gravity_check(body, seen.g, spec.gravity, seen.fall_frames))
+    checks.append(gravity_check(body, seen.g, spec.gravity, seen.fall_frames, seen.spread))
     checks.append(path_check(body, seen.rms, seen.worst_frame, instance, "fall"))
     if np.isnan(seen.land_time):
         checks.append(Check("landing", 0.0, f"{who} never comes down to the floor"))

@@ -35,6 +35,7 @@ from vidreason.types import Body, Check, Instance
 from vidreason.verifiers.checks import band, cannot_follow, fail_all, gravity_note, gravity_value
 from vidreason.verifiers.checks import gt_positions as _gt_positions
 from vidreason.verifiers.path import FAILS, ISOLATED, TOLERANCE, from_path
+from vidreason.verifiers.spread import relative_spread, spread_note
 
 MIN_POINTS = 4
 ABOVE = 0.03  # m: a centroid this far above where it touches is surely still falling
@@ -99,6 +100,7 @@ class Drop:
     land_time: float  # video s at which the fitted fall reaches the contact height
     frames: np.ndarray  # the frames fitted
     why: str = ""
+    spread: float = 0.0  # relative standard error of g (``spread.relative_spread``)
 
 
 def fit_drop(instance: Instance, t: np.ndarray, uv: np.ndarray, frames: np.ndarray) -> Drop:
@@ -115,10 +117,11 @@ def fit_drop(instance: Instance, t: np.ndarray, uv: np.ndarray, frames: np.ndarr
     if len(idx) < MIN_POINTS:
         return Drop(np.nan, np.nan, frames[idx], f"too few frames of free fall ({len(idx)})")
     c = np.polyfit(t[idx], z[idx], 2)
+    spread = relative_spread(np.vander(t[idx], 3), z[idx] - np.polyval(c, t[idx]), 0, float(c[0]))
     roots = np.roots(c - np.array([0.0, 0.0, p.contact_z]))
     real = sorted(r.real for r in roots if abs(r.imag) < 1e-9 and r.real > t[idx[-1]] - 0.2)
     land = real[0] if real and c[0] < 0 else np.nan
-    return Drop(float(-2 * c[0] * world.slow_motion**2), float(land), frames[idx])
+    return Drop(float(-2 * c[0] * world.slow_motion**2), float(land), frames[idx], "", spread)
 
 
 def _seen(tracks: Tracks, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -143,9 +146,11 @@ def drop_checks(body: Body, tracks: Tracks, instance: Instance) -> list[Check]:
     else:
         g = instance.spec.gravity
         g_seen = seen.g * g / want.g
-        value = gravity_value(g_seen, g)
+        value = gravity_value(g_seen, g, seen.spread)
         where = f"frames {seen.frames[0]}-{seen.frames[-1]}"
-        note = "" if value == 1.0 else gravity_note(who, g_seen, g, where, metres=True)
+        note = ""
+        if value < 1.0:
+            note = gravity_note(who, g_seen, g, where, metres=True) + spread_note(seen.spread)
         off = abs(seen.land_time - want.land_time) * fps
         late = (
             f"{who} lands at frame {seen.land_time * fps:.1f}, not at frame"

@@ -105,6 +105,7 @@ FAMILY = register_family(
     TaskFamily(
         name="throw-3d",
         version=1,
+        verifier_version=2,  # v2: the gravity tolerance widened by the fit's own standard error
         capability="physics",
         law="a thrown ball flies on a 3D parabola under g = 9.81 m/s², seen through a perspective camera",
         sample=sample,
